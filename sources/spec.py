@@ -1,0 +1,135 @@
+"""Departmental specs: YAML files in ``sources/specs/`` are the single source of truth for what a
+department's spreadsheet holds. The reader, the checks and the data dictionary are driven from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from sources.text import key, norm
+
+SPEC_DIR = Path(__file__).parent / "specs"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    unit: str
+    aliases: tuple[str, ...]
+    kind: str = "stock"  # stock (as of the end of the period) or flow (total over it)
+    required: bool = False
+    integer: bool = True
+    cumulative: bool = False
+    sum_of: tuple[str, ...] = ()
+
+    def matches(self, label: str) -> int:
+        """0 = no match, 2 = exact (normalised) match, 1 = diacritics/punctuation-insensitive match."""
+        n = norm(label)
+        if any(n == norm(a) for a in self.aliases):
+            return 2
+        k = key(label)
+        return 1 if k and any(k == key(a) for a in self.aliases) else 0
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Vocabulary shared by every spec (``specs/_common.yaml``)."""
+
+    area_aliases: tuple[str, ...]
+    code_aliases: tuple[str, ...]
+    row_number_aliases: tuple[str, ...]
+    total_labels: tuple[str, ...]
+    end_prefixes: tuple[str, ...]
+
+    def is_area_header(self, label: str) -> bool:
+        return _in(label, self.area_aliases)
+
+    def is_code_header(self, label: str) -> bool:
+        return _in(label, self.code_aliases)
+
+    def is_total(self, label: str) -> bool:
+        return _in(label, self.total_labels)
+
+    def is_table_end(self, label: str) -> bool:
+        k = key(label)
+        n = norm(label)
+        return any(n.startswith(norm(p)) or (key(p) and k.startswith(key(p))) for p in self.end_prefixes)
+
+
+def _in(label: str, options: tuple[str, ...]) -> bool:
+    k = key(label)
+    return bool(k) and any(k == key(o) for o in options)
+
+
+@dataclass(frozen=True)
+class Spec:
+    source: str
+    name_vi: str
+    name_en: str
+    department_vi: str
+    department_en: str
+    indicator_prefix: str
+    fields: tuple[Field, ...]
+    sheet_patterns: tuple[str, ...] = ()
+    total_tolerance: float = 0.0
+    path: Path = field(default=Path(), compare=False)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def indicator_code(self, field_name: str) -> str:
+        return f"{self.indicator_prefix}_{field_name}"
+
+
+def _load_spec(path: Path) -> Spec:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    fields = tuple(
+        Field(
+            name=f["name"],
+            unit=f["unit"],
+            aliases=tuple(f["aliases"]),
+            kind=f.get("kind", "stock"),
+            required=bool(f.get("required", False)),
+            integer=bool(f.get("integer", True)),
+            cumulative=bool(f.get("cumulative", False)),
+            sum_of=tuple(f.get("sum_of", ())),
+        )
+        for f in data["fields"]
+    )
+    return Spec(
+        source=data["source"],
+        name_vi=data["name_vi"],
+        name_en=data["name_en"],
+        department_vi=data["department_vi"],
+        department_en=data["department_en"],
+        indicator_prefix=data["indicator_prefix"],
+        fields=fields,
+        sheet_patterns=tuple(data.get("sheet_patterns", ())),
+        total_tolerance=float(data.get("total_tolerance", 0)),
+        path=path,
+    )
+
+
+@cache
+def load_specs(spec_dir: Path = SPEC_DIR) -> dict[str, Spec]:
+    """Every spec in ``spec_dir``, by source name (files starting with ``_`` are shared vocabulary)."""
+    specs = [_load_spec(p) for p in sorted(spec_dir.glob("*.yaml")) if not p.name.startswith("_")]
+    return {s.source: s for s in specs}
+
+
+@cache
+def load_layout(spec_dir: Path = SPEC_DIR) -> Layout:
+    data = yaml.safe_load((spec_dir / "_common.yaml").read_text(encoding="utf-8"))
+    return Layout(
+        area_aliases=tuple(data["area_column"]["aliases"]),
+        code_aliases=tuple(data["code_column"]["aliases"]),
+        row_number_aliases=tuple(data["row_number_column"]["aliases"]),
+        total_labels=tuple(data["total_row"]["labels"]),
+        end_prefixes=tuple(data["table_end"]["prefixes"]),
+    )

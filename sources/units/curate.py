@@ -1,0 +1,43 @@
+"""Derive the small built-in unit lists (the sample provinces) from full national reference lists.
+
+    python -m sources.units.curate /path/to/reference
+
+The full lists are not kept in the repository: a deployment points ``XHS_REFERENCE`` at them.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+# Pre-reform provinces of the samples (Bắc Kạn, Sơn La, Bến Tre) and the post-reform provinces they are
+# part of now (Thái Nguyên absorbed Bắc Kạn; Vĩnh Long absorbed Bến Tre; Sơn La kept its boundary).
+PRE_REFORM_PROVINCES = {"06", "14", "83"}
+POST_REFORM_PROVINCES = {"19", "14", "86"}
+HERE = Path(__file__).parent
+
+
+def _filter(src: Path, dst: Path, keep) -> int:
+    with src.open(encoding="utf-8", newline="") as fin, dst.open("w", encoding="utf-8", newline="") as fout:
+        reader = csv.DictReader(fin)
+        writer = csv.DictWriter(fout, fieldnames=reader.fieldnames, lineterminator="\n")
+        writer.writeheader()
+        rows = [row for row in reader if keep(row)]
+        writer.writerows(rows)
+    return len(rows)
+
+
+def main(reference: str) -> None:
+    ref = Path(reference)
+    n = _filter(ref / "admin_units_2025-03-01.csv", HERE / "admin_units_2025-03-01.csv",
+                lambda r: r["province_code"] in PRE_REFORM_PROVINCES)
+    m = _filter(ref / "admin_units_2025-07-01.csv", HERE / "admin_units_2025-07-01.csv",
+                lambda r: r["province_code"] in POST_REFORM_PROVINCES)
+    k = _filter(ref / "admin_crosswalk_2025-07-01.csv", HERE / "admin_crosswalk_2025-07-01.csv",
+                lambda r: r["old_province_code"] in PRE_REFORM_PROVINCES)
+    print(f"pre-reform units {n}, post-reform units {m}, crosswalk rows {k}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
