@@ -1,0 +1,185 @@
+"""Administrative units and the resolution of area names as departments write them.
+
+Units come from ``admin_units_<vintage>.csv`` files (columns of ``shared/reference``): the built-in list in
+``sources/units/`` covers the sample provinces; ``XHS_REFERENCE`` points at a folder of full national lists.
+A unit is keyed by (vintage, code): codes were reused after the 1 July 2025 reform.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from sources.periods import Period
+from sources.text import fold, norm
+
+BUILTIN_UNITS = Path(__file__).parent / "units"
+
+# Written prefixes → the unit type they name (normalised). Longest first so "thành phố" wins over "tp".
+_TYPE_PREFIXES: list[tuple[str, str]] = sorted(
+    [
+        ("thành phố", "thành phố"), ("tp.", "thành phố"), ("tp", "thành phố"),
+        ("thị xã", "thị xã"), ("tx.", "thị xã"), ("tx", "thị xã"),
+        ("huyện", "huyện"), ("h.", "huyện"),
+        ("quận", "quận"), ("q.", "quận"),
+        ("thị trấn", "thị trấn"), ("tt.", "thị trấn"),
+        ("phường", "phường"), ("p.", "phường"),
+        ("xã", "xã"), ("x.", "xã"),
+        ("đặc khu", "đặc khu"), ("tỉnh", "tỉnh"),
+    ],
+    key=lambda p: -len(p[0]),
+)
+
+
+def split_type(name: str) -> tuple[str | None, str]:
+    """``"TP. Bắc Kạn"`` → (``"thành phố"``, ``"bắc kạn"``); a bare name has no type."""
+    n = norm(name)
+    for prefix, unit_type in _TYPE_PREFIXES:
+        if n.startswith(prefix) and (prefix.endswith(".") or len(n) == len(prefix) or not n[len(prefix)].isalnum()):
+            rest = n[len(prefix):].strip(" .")
+            if rest:
+                return unit_type, rest
+    return None, n
+
+
+@dataclass(frozen=True)
+class Unit:
+    vintage: str
+    code: str
+    level: str
+    name: str
+    full_name: str
+    name_en: str
+    parent_code: str
+    province_code: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.vintage}/{self.code}"
+
+    @property
+    def unit_type(self) -> str | None:
+        return split_type(self.full_name)[0]
+
+
+@dataclass(frozen=True)
+class AreaMatch:
+    unit: Unit | None
+    suggestions: tuple[str, ...] = ()
+    note: str | None = None  # e.g. the code and the name disagree
+
+
+class UnitRegistry:
+    """All units of every vintage found in one folder, with name look-ups."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.units: dict[str, list[Unit]] = {}
+        for path in sorted(folder.glob("admin_units_*.csv")):
+            vintage = path.stem.removeprefix("admin_units_")
+            with path.open(encoding="utf-8", newline="") as f:
+                self.units[vintage] = [Unit(vintage=vintage, **row) for row in csv.DictReader(f)]
+        if not self.units:
+            raise FileNotFoundError(f"no admin_units_<vintage>.csv in {folder}")
+        self._by_code = {(u.vintage, u.code): u for us in self.units.values() for u in us}
+        self._by_name: dict[tuple[str, str], list[Unit]] = {}
+        for us in self.units.values():
+            for u in us:
+                for k in {norm(u.name), fold(u.name)}:
+                    self._by_name.setdefault((u.vintage, k), []).append(u)
+
+    @property
+    def vintages(self) -> list[str]:
+        return sorted(self.units)
+
+    def vintage_for(self, period: Period) -> str:
+        """The unit list in force at the end of the period (the earliest list for older periods)."""
+        valid = [v for v in self.vintages if v <= period.end.isoformat()]
+        return valid[-1] if valid else self.vintages[0]
+
+    def get(self, vintage: str, code: str) -> Unit | None:
+        return self._by_code.get((vintage, code))
+
+    def province(self, vintage: str, province_code: str) -> Unit | None:
+        return self.get(vintage, province_code)
+
+    def children(self, vintage: str, province_code: str, level: str) -> list[Unit]:
+        return [u for u in self.units[vintage] if u.province_code == province_code and u.level == level]
+
+    def candidates(self, vintage: str, written: str) -> list[Unit]:
+        """Sub-province units whose name matches the written name, narrowed by a written type prefix."""
+        unit_type, bare = split_type(written)
+        found = self._by_name.get((vintage, bare)) or self._by_name.get((vintage, fold(bare))) or []
+        found = [u for u in found if u.level != "province"]
+        if unit_type:
+            typed = [u for u in found if u.unit_type == unit_type]
+            found = typed or found
+        return found
+
+    def resolve_rows(
+        self, vintage: str, names: list[str], codes: list[str | None]
+    ) -> tuple[str | None, list[AreaMatch]]:
+        """Resolve a table's area column: pick the province most rows belong to, then each row within it."""
+        cands = [self.candidates(vintage, n) for n in names]
+        coded = [self._by_code_text(vintage, c) for c in codes]
+        votes = Counter(u.province_code for cs in cands for u in {x.province_code: x for x in cs}.values())
+        votes.update(u.province_code for u in coded if u)
+        if not votes:
+            return None, [AreaMatch(None, self._suggest(vintage, None, n)) for n in names]
+        province = votes.most_common(1)[0][0]
+        levels = Counter(u.level for cs in cands for u in cs if u.province_code == province)
+        matches = []
+        for name, cs, code_unit in zip(names, cands, coded, strict=True):
+            in_prov = [u for u in cs if u.province_code == province]
+            if len(in_prov) > 1:
+                in_prov = sorted(in_prov, key=lambda u: -levels[u.level])[:1]
+            by_name = in_prov[0] if in_prov else None
+            if code_unit and code_unit.province_code == province:
+                note = None
+                if by_name and by_name != code_unit:
+                    note = f"code {code_unit.code} is {code_unit.full_name}, name says {by_name.full_name}"
+                matches.append(AreaMatch(code_unit, note=note))
+            elif by_name:
+                matches.append(AreaMatch(by_name))
+            else:
+                matches.append(AreaMatch(None, self._suggest(vintage, province, name)))
+        return province, matches
+
+    def _by_code_text(self, vintage: str, code: str | None) -> Unit | None:
+        if code is None:
+            return None
+        text = re.sub(r"\.0$", "", str(code).strip())
+        if not text.isdigit():
+            return None
+        for width in (5, 3, 2):
+            u = self.get(vintage, text.zfill(width))
+            if u and u.level != "province":
+                return u
+        return None
+
+    def _suggest(self, vintage: str, province: str | None, written: str) -> tuple[str, ...]:
+        pool = [u for u in self.units[vintage] if u.level != "province" and province in (None, u.province_code)]
+        names = {fold(u.full_name): u.full_name for u in pool} | {fold(u.name): u.full_name for u in pool}
+        close = difflib.get_close_matches(fold(written), list(names), n=3, cutoff=0.6)
+        return tuple(dict.fromkeys(names[c] for c in close))
+
+
+def reference_folder() -> Path:
+    """``XHS_REFERENCE`` when set, else the built-in list of the sample provinces."""
+    env = os.environ.get("XHS_REFERENCE")
+    return Path(env) if env else BUILTIN_UNITS
+
+
+@cache
+def _registry(folder: Path) -> UnitRegistry:
+    return UnitRegistry(folder)
+
+
+def registry(folder: Path | None = None) -> UnitRegistry:
+    return _registry((folder or reference_folder()).resolve())

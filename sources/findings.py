@@ -1,0 +1,47 @@
+"""Validation findings: precise (file, sheet, cell), bilingual, and the only way a reader reports a problem."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str  # "error" | "warning"
+    message_vi: str
+    message_en: str
+    sheet: str | None = None
+    cell: str | None = None
+    file: str | None = None
+    expected: str | None = None
+    found: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def error(rule: str, vi: str, en: str, **where: str | None) -> Finding:
+    return Finding(rule=rule, severity="error", message_vi=vi, message_en=en, **where)
+
+
+def warning(rule: str, vi: str, en: str, **where: str | None) -> Finding:
+    return Finding(rule=rule, severity="warning", message_vi=vi, message_en=en, **where)
+
+
+def cell_address(row: int, col: int) -> str:
+    """Zero-based (row, col) → Excel address: (11, 3) → ``D12``."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+class SourceError(Exception):
+    """A file that cannot be read at all (no sheet, no table, no period): carries the findings that say why."""
+
+    def __init__(self, findings: list[Finding]):
+        super().__init__("; ".join(f.message_en for f in findings))
+        self.findings = findings
