@@ -1,0 +1,103 @@
+"""The ``xhs`` command (DESIGN §10)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pipelines.home import ensure_dagster_home
+
+EXIT_UNREADABLE = 2
+
+
+def _settings(args: argparse.Namespace):
+    from pipelines.settings import XhsSettings
+
+    if getattr(args, "landing", None):
+        os.environ["XHS_LANDING"] = args.landing
+    if getattr(args, "warehouse", None):
+        os.environ["XHS_WAREHOUSE"] = args.warehouse
+    return XhsSettings.from_env()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.run import FAILED, print_outcome, run_pipeline
+
+    ensure_dagster_home()
+    settings = _settings(args)
+    try:
+        outcome = run_pipeline(settings)
+    except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
+        print(f"xhs run could not complete / không chạy được: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return FAILED
+    if outcome.exit_code != FAILED:
+        print_outcome(outcome, settings)
+    return outcome.exit_code
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    from sources.samples import write_samples
+
+    out = Path(args.out or os.environ.get("XHS_LANDING") or "landing")
+    if args.if_empty and out.exists() and any(p.is_file() for p in out.rglob("*")):
+        print(f"{out} is not empty: samples not written (landing folder already has files)")
+        return 0
+    paths = write_samples(out)
+    print(f"wrote {len(paths)} sample files into {out}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pipelines.validate import validate_command
+
+    return validate_command(Path(args.file), args.source, args.period, args.json)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    home = ensure_dagster_home()
+    _settings(args)
+    print(f"Dagster UI with the daemon (schedules, sensors); DAGSTER_HOME={home}")
+    argv = ["dagster", "dev", "-m", "pipelines.definitions", "--host", args.host, "--port", str(args.port)]
+    os.execvp(argv[0], argv)
+    return 0  # not reached
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xhs", description="Provincial digital-society (xã hội số) warehouse.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="materialise every asset through Dagster, in-process")
+    run.add_argument("--landing", help="landing folder (XHS_LANDING, default landing/)")
+    run.add_argument("--warehouse", help="published DuckDB file (XHS_WAREHOUSE, default warehouse/xhs.duckdb)")
+    run.set_defaults(func=cmd_run)
+
+    val = sub.add_parser("validate", help="check one spreadsheet, load nothing")
+    val.add_argument("file")
+    val.add_argument("--source", help="department spec (detected from the headers when omitted)")
+    val.add_argument("--period", help="period code overriding the one in the file (2024, 2024-Q2, 2024-06-13)")
+    val.add_argument("--json", action="store_true", help="machine-readable output")
+    val.set_defaults(func=cmd_validate)
+
+    samples = sub.add_parser("samples", help="write the sample workbooks")
+    samples.add_argument("--out", help="folder (default: XHS_LANDING or landing/)")
+    samples.add_argument("--if-empty", action="store_true", help="only when the folder has no files yet")
+    samples.set_defaults(func=cmd_samples)
+
+    ui = sub.add_parser("ui", help="the Dagster UI and daemon on this code location")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--landing")
+    ui.add_argument("--warehouse")
+    ui.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""The Dagster code location: ``dagster definitions validate -m pipelines.definitions`` and ``xhs ui``."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.raw import raw_files
+from assets.staging import staging_assets
+from assets.warehouse import warehouse_tables
+from pipelines.settings import XhsSettings
+
+materialize_all = dg.define_asset_job(
+    "materialize_all",
+    selection=dg.AssetSelection.all(),
+    description="Archive new files, read and stage every source, build and publish the warehouse.",
+    executor_def=dg.in_process_executor,
+)
+
+defs = dg.Definitions(
+    assets=[raw_files, *staging_assets, warehouse_tables],
+    jobs=[materialize_all],
+    resources={"settings": XhsSettings.from_env()},
+)

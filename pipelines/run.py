@@ -1,0 +1,94 @@
+"""``xhs run``: materialise every asset in-process through Dagster, then summarise (DESIGN §10).
+
+Exit status: 0 every file received since the last completed run was loaded; 1 the run finished but some
+of them were quarantined or unreadable (the rest loaded); 2 the run could not complete."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.settings import XhsSettings
+from sources.archive import RawArchive, now_iso
+
+OK, SOME_REJECTED, FAILED = 0, 1, 2
+
+
+@dataclass
+class RunOutcome:
+    exit_code: int
+    received: list[tuple[str, str, str]]  # name, status, first error (English)
+    summary: dict[str, int]
+
+
+def run_pipeline(settings: XhsSettings) -> RunOutcome:
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import defs
+
+    paths = settings.paths()
+    archive = RawArchive(paths.raw)
+    with DagsterInstance.get() as instance:
+        job = defs.resolve_job_def("materialize_all")
+        result = job.execute_in_process(
+            instance=instance, resources={"settings": settings}, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "WARNING")}}}},
+        )
+    if not result.success:
+        failures = [e.message for e in result.all_events if e.is_failure]
+        print("Run failed / Chạy thất bại:", *failures[:5], sep="\n  ", file=sys.stderr)
+        return RunOutcome(FAILED, [], {})
+    # Deliveries whose outcome no completed run has reported yet: those received by this run, and those a
+    # run that died after archiving them never got to report.
+    received = []
+    for meta in archive.all():
+        pending = [d for d in meta.deliveries if d.reported_at is None]
+        for d in pending:
+            status = meta.status if d is meta.deliveries[0] else "duplicate"
+            first = _first_error(paths.warehouse, meta.sha256) if status in {"quarantined", "unreadable"} else ""
+            received.append((d.landing_path, status, first))
+            d.reported_at = now_iso()
+        if pending:
+            archive.save(meta)
+    summary = _warehouse_summary(paths.warehouse)
+    rejected = any(s in {"quarantined", "unreadable"} for _, s, _ in received)
+    return RunOutcome(SOME_REJECTED if rejected else OK, received, summary)
+
+
+def _first_error(warehouse: Path, sha: str) -> str:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute("SELECT coalesce(cell, '') || ' ' || message_en FROM meta_finding "
+                          "WHERE file_sha256 = ? AND severity = 'error' LIMIT 1", [sha]).fetchone()
+    return row[0].strip() if row else ""
+
+
+def _warehouse_summary(warehouse: Path) -> dict[str, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        q = {
+            "files_loaded": "SELECT count(*) FROM meta_file WHERE status = 'loaded'",
+            "files_quarantined": "SELECT count(*) FROM meta_file WHERE status IN ('quarantined', 'unreadable')",
+            "files_duplicate": "SELECT count(*) FROM meta_file WHERE status = 'duplicate'",
+            "fact_rows": "SELECT count(*) FROM fact_indicator",
+            "indicators": "SELECT count(DISTINCT indicator_code) FROM fact_indicator",
+            "periods": "SELECT count(DISTINCT period_code) FROM fact_indicator",
+        }
+        return {k: con.execute(sql).fetchone()[0] for k, sql in q.items()}
+
+
+def print_outcome(outcome: RunOutcome, settings: XhsSettings) -> None:
+    paths = settings.paths()
+    s = outcome.summary
+    print(f"Files received this run / Tệp nhận lần này: {len(outcome.received)}")
+    for name, status, first in outcome.received:
+        if status != "loaded":
+            print(f"  {status:<12} {name}  {first}")
+    print(f"Files in the warehouse / Tệp trong kho: {s.get('files_loaded', 0)} loaded, "
+          f"{s.get('files_quarantined', 0)} quarantined, {s.get('files_duplicate', 0)} duplicate deliveries")
+    print(f"Indicator values / Giá trị chỉ tiêu: {s.get('fact_rows', 0)} rows, {s.get('indicators', 0)} indicators, "
+          f"{s.get('periods', 0)} periods")
+    print(f"Warehouse / Kho dữ liệu: {paths.warehouse}")
+    print(f"  open it: .venv/bin/duckdb {paths.warehouse}")

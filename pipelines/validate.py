@@ -1,0 +1,49 @@
+"""``xhs validate FILE``: check one spreadsheet as the pipeline would, load nothing (DESIGN §10).
+
+Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable or refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sources.findings import error
+from sources.reader import ReadResult, read_file
+from sources.spec import load_specs
+from sources.staging import UNREADABLE_RULES
+
+
+def validate(path: Path, source: str | None = None, period: str | None = None) -> tuple[str, ReadResult]:
+    result = ReadResult(path=path, name=path.name)
+    specs = load_specs()
+    if source and source not in specs:
+        known = ", ".join(sorted(specs))
+        result.findings.append(error("unknown_source", f"Không có biểu mẫu \"{source}\" (có: {known}).",
+                                     f"No spec named \"{source}\" (known: {known}).", file=path.name))
+        return "unreadable", result
+    if not path.is_file():
+        result.findings.append(error("unreadable", f"Không có tệp {path}.", f"No such file: {path}.",
+                                     file=path.name))
+        return "unreadable", result
+    result = read_file(path, specs[source] if source else None, period)
+    if any(f.rule in UNREADABLE_RULES for f in result.errors):
+        return "unreadable", result
+    return ("valid" if result.ok else "invalid"), result
+
+
+def validate_command(path: Path, source: str | None, period: str | None, as_json: bool) -> int:
+    status, result = validate(path, source, period)
+    if as_json:
+        print(json.dumps({
+            "file": str(path), "status": status, "source": result.source,
+            "period": result.period.code if result.period else None,
+            "findings": [{k: f.as_dict()[k] for k in ("sheet", "cell", "rule", "severity", "message_vi",
+                                                      "message_en")} for f in result.findings],
+        }, ensure_ascii=False, indent=2))
+    else:
+        print(f"{path}: {status} (source {result.source or '?'}, period "
+              f"{result.period.code if result.period else '?'})")
+        for f in result.findings:
+            where = "!".join(x for x in (f.sheet, f.cell) if x)
+            print(f"  [{f.severity}] {where} {f.rule}\n    vi: {f.message_vi}\n    en: {f.message_en}")
+    return {"valid": 0, "invalid": 1}.get(status, 2)

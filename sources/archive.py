@@ -1,0 +1,132 @@
+"""The raw archive: an immutable, content-addressed copy of every delivered file (OWID-style snapshots).
+
+    data/raw/objects/ab/ab12…ef.xlsx       the bytes, read-only, named by their sha256
+    data/raw/objects/ab/ab12…ef.json       metadata beside it: size, source, every delivery, status
+
+A file is identified by its bytes: the same bytes delivered again under another name are recorded as
+another delivery of the same object and never loaded twice. Nothing here is ever deleted or overwritten;
+the landing folder is only read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class Delivery:
+    name: str  # original file name
+    landing_path: str  # path relative to the landing folder
+    received_at: str
+    reported_at: str | None = None  # when a completed ``xhs run`` first reported this delivery's outcome
+
+
+@dataclass
+class ArchivedFile:
+    sha256: str
+    size_bytes: int
+    suffix: str
+    source: str | None  # from the landing sub-folder; None = detect from the headers
+    first_received_at: str
+    deliveries: list[Delivery] = field(default_factory=list)
+    status: str = "received"  # received | loaded | quarantined | unreadable
+    period: str | None = None
+    detected_source: str | None = None
+    loaded_at: str | None = None  # the first time its values entered the warehouse
+    reader_fingerprint: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.deliveries[0].name
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class RawArchive:
+    def __init__(self, root: Path):
+        self.root = root
+        self.objects = root / "objects"
+
+    def object_path(self, sha: str, suffix: str) -> Path:
+        return self.objects / sha[:2] / f"{sha}{suffix}"
+
+    def meta_path(self, sha: str) -> Path:
+        return self.objects / sha[:2] / f"{sha}.json"
+
+    def get(self, sha: str) -> ArchivedFile | None:
+        p = self.meta_path(sha)
+        if not p.exists():
+            return None
+        data = json.loads(p.read_text(encoding="utf-8"))
+        data["deliveries"] = [Delivery(**d) for d in data["deliveries"]]
+        return ArchivedFile(**data)
+
+    def save(self, meta: ArchivedFile) -> None:
+        _atomic_write(self.meta_path(meta.sha256), json.dumps(asdict(meta), ensure_ascii=False, indent=1))
+
+    def all(self) -> list[ArchivedFile]:
+        files = [self.get(p.stem) for p in sorted(self.objects.glob("*/*.json"))]
+        return sorted((f for f in files if f), key=lambda f: (f.first_received_at, f.sha256))
+
+    def ingest(self, landing: Path) -> tuple[list[ArchivedFile], list[ArchivedFile]]:
+        """Archive every file under ``landing``. Returns (new objects, objects that got a new delivery)."""
+        new, redelivered = [], []
+        for path in sorted(p for p in landing.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))):
+            if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+                continue
+            rel = path.relative_to(landing).as_posix()
+            sha = sha256_of(path)
+            meta = self.get(sha)
+            if meta and any(d.landing_path == rel for d in meta.deliveries):
+                continue
+            delivery = Delivery(name=path.name, landing_path=rel, received_at=now_iso())
+            if meta:
+                meta.deliveries.append(delivery)
+                self.save(meta)
+                redelivered.append(meta)
+                continue
+            target = self.object_path(sha, path.suffix.lower())
+            _atomic_copy(path, target)
+            source = rel.split("/", 1)[0] if "/" in rel else None
+            meta = ArchivedFile(sha, path.stat().st_size, path.suffix.lower(), source, delivery.received_at, [delivery])
+            self.save(meta)
+            new.append(meta)
+        return new, redelivered
+
+
+def _atomic_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        return
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-")
+    os.close(fd)
+    shutil.copyfile(src, tmp)
+    os.chmod(tmp, 0o444)
+    os.replace(tmp, dst)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)

@@ -1,0 +1,120 @@
+"""Staging: each archived file read once per reader version into a cached long table, then one table per
+source (``stg_<source>``) of the values of every file that passed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from sources.archive import ArchivedFile, RawArchive, now_iso
+from sources.areas import reference_folder
+from sources.findings import Finding
+from sources.reader import VALUE_SCHEMA, read_file
+from sources.spec import SPEC_DIR, load_specs
+
+STAGING_SCHEMA = {"file_sha256": pl.String, **VALUE_SCHEMA}
+UNREADABLE_RULES = {"unreadable", "empty_file"}
+
+
+@cache
+def reader_fingerprint() -> str:
+    """Changes whenever the reader, a spec or the unit lists change: cached parses are then redone."""
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for p in sorted([*here.glob("*.py"), *SPEC_DIR.glob("*.yaml"), *reference_folder().glob("*.csv")]):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class StagedFile:
+    sha256: str
+    name: str
+    source: str | None
+    status: str  # loaded | quarantined | unreadable
+    period: str | None
+    province_code: str | None
+    sheet: str | None
+    findings: list[Finding] = field(default_factory=list)
+    values_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "loaded"
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+
+class Stager:
+    def __init__(self, archive: RawArchive, staging_root: Path):
+        self.archive = archive
+        self.cache = staging_root / "files" / reader_fingerprint()
+
+    def stage(self, meta: ArchivedFile) -> StagedFile:
+        """Read an archived file (or take the cached read) and record the outcome in its metadata."""
+        info, values = self.cache / f"{meta.sha256}.json", self.cache / f"{meta.sha256}.parquet"
+        if info.exists():
+            data = json.loads(info.read_text(encoding="utf-8"))
+            staged = StagedFile(**{**data, "findings": [Finding(**f) for f in data["findings"]],
+                                   "values_path": values if values.exists() else None})
+        else:
+            staged = self._read(meta, info, values)
+        self._record(meta, staged)
+        return staged
+
+    def _read(self, meta: ArchivedFile, info: Path, values: Path) -> StagedFile:
+        specs = load_specs()
+        spec = specs.get(meta.source) if meta.source else None
+        result = read_file(self.archive.object_path(meta.sha256, meta.suffix), spec, name=meta.name)
+        if not result.ok:
+            status = "unreadable" if any(f.rule in UNREADABLE_RULES for f in result.errors) else "quarantined"
+        else:
+            status = "loaded"
+        self.cache.mkdir(parents=True, exist_ok=True)
+        values_path = None
+        if result.ok:
+            tmp = values.with_suffix(".tmp")
+            result.values.with_columns(file_sha256=pl.lit(meta.sha256)).select(list(STAGING_SCHEMA)).write_parquet(tmp)
+            tmp.replace(values)
+            values_path = values
+        staged = StagedFile(meta.sha256, meta.name, result.source, status,
+                            result.period.code if result.period else None, result.province_code, result.sheet,
+                            result.findings, values_path)
+        payload = {k: v for k, v in staged.__dict__.items() if k not in {"findings", "values_path"}}
+        payload["findings"] = [f.as_dict() for f in staged.findings]
+        tmp = info.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(info)
+        return staged
+
+    def _record(self, meta: ArchivedFile, staged: StagedFile) -> None:
+        changed = (meta.status, meta.period, meta.detected_source) != (staged.status, staged.period, staged.source)
+        meta.status, meta.period, meta.detected_source = staged.status, staged.period, staged.source
+        if staged.ok and meta.loaded_at is None:
+            meta.loaded_at, changed = now_iso(), True
+        if changed or meta.reader_fingerprint != reader_fingerprint():
+            meta.reader_fingerprint = reader_fingerprint()
+            self.archive.save(meta)
+
+
+def source_of(meta: ArchivedFile) -> str | None:
+    return meta.source if meta.source in load_specs() else meta.detected_source
+
+
+def build_staging_table(staged: list[StagedFile], source: str, out: Path) -> pl.DataFrame:
+    """``stg_<source>``: the values of every file of the source that passed, with their provenance."""
+    paths = [s.values_path for s in staged if s.ok and s.source == source and s.values_path]
+    frame = pl.concat([pl.read_parquet(p) for p in paths]) if paths else pl.DataFrame(schema=STAGING_SCHEMA)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    frame.write_parquet(tmp)
+    tmp.replace(out)
+    return frame

@@ -1,0 +1,45 @@
+"""Rates computed from numerator and denominator at every area and period (DESIGN §5, §6).
+
+A population denominator (``pop_*``) is taken from the same year as the numerator's period, else the
+latest earlier year, and the period used is recorded in the fact row. Other denominators (facilities,
+enterprises, applications) must come from the same period."""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse.catalogue import Indicator
+
+
+def insert_rates(con: duckdb.DuckDBPyConnection, rates: list[Indicator]) -> None:
+    for rate in rates:
+        con.execute(_rate_sql(rate), [rate.code, list(rate.numerator), len(rate.numerator), rate.denominator])
+
+
+def _rate_sql(rate: Indicator) -> str:
+    numerator = "least(n.value, d.value)" if rate.cap_at_denominator else "n.value"
+    population = rate.denominator is not None and rate.denominator.startswith("pop_")
+    if population:
+        join = """JOIN LATERAL (
+                SELECT f.value, f.period_code FROM fact_indicator f JOIN dim_period dp USING (period_code)
+                WHERE f.indicator_code = $4 AND f.area_key = n.area_key AND f.value IS NOT NULL
+                  AND dp.period_type = 'year' AND dp.year <= n.year
+                ORDER BY dp.year DESC LIMIT 1) d ON true"""
+    else:
+        join = """JOIN fact_indicator d
+                ON d.indicator_code = $4 AND d.area_key = n.area_key AND d.period_code = n.period_code"""
+    return f"""
+        INSERT INTO fact_indicator
+        WITH n AS (
+            SELECT f.area_key, f.period_code, any_value(p.year) AS year, sum(f.value) AS value,
+                   min(f.file_sha256) AS file_sha256, max(f.loaded_at) AS loaded_at
+            FROM fact_indicator f JOIN dim_period p USING (period_code)
+            WHERE f.indicator_code IN (SELECT unnest($2::VARCHAR[]))
+            GROUP BY f.area_key, f.period_code
+            HAVING count(f.value) = $3
+        )
+        SELECT $1, n.area_key, n.period_code,
+               CASE WHEN d.value > 0 THEN {numerator} / d.value * {rate.scale or 100} END,
+               n.value, d.value, d.period_code, 'rate', n.file_sha256, n.loaded_at
+        FROM n {join}
+    """

@@ -1,0 +1,46 @@
+-- Facts: the current value of every indicator, and every value ever loaded.
+
+CREATE TABLE fact_indicator (
+    indicator_code          VARCHAR NOT NULL,
+    area_key                VARCHAR NOT NULL,
+    period_code             VARCHAR NOT NULL,
+    value                   DOUBLE,
+    numerator_value         DOUBLE,
+    denominator_value       DOUBLE,
+    denominator_period_code VARCHAR,
+    derivation              VARCHAR NOT NULL,
+    file_sha256             VARCHAR,
+    loaded_at               TIMESTAMP,
+    PRIMARY KEY (indicator_code, area_key, period_code)
+);
+COMMENT ON TABLE fact_indicator IS 'Giá trị hiện hành của mỗi chỉ tiêu theo đơn vị và kỳ. Giá trị tỉnh được cộng từ các đơn vị, tỷ lệ được tính từ tử số và mẫu số. / Current value of every indicator by area and period. Province values are summed from area rows; rates are computed from numerator and denominator.';
+COMMENT ON COLUMN fact_indicator.indicator_code IS 'Mã chỉ tiêu (dim_indicator). / Indicator code (dim_indicator).';
+COMMENT ON COLUMN fact_indicator.area_key IS 'Khóa đơn vị (dim_area). / Area key (dim_area).';
+COMMENT ON COLUMN fact_indicator.period_code IS 'Mã kỳ (dim_period). / Period code (dim_period).';
+COMMENT ON COLUMN fact_indicator.value IS 'Giá trị; NULL = không có số liệu (không phải 0). / Value; NULL = no data (never 0).';
+COMMENT ON COLUMN fact_indicator.numerator_value IS 'Tử số đã dùng (chỉ với tỷ lệ). / Numerator used (rates only).';
+COMMENT ON COLUMN fact_indicator.denominator_value IS 'Mẫu số đã dùng (chỉ với tỷ lệ). / Denominator used (rates only).';
+COMMENT ON COLUMN fact_indicator.denominator_period_code IS 'Kỳ của mẫu số: dân số cùng năm, hoặc năm gần nhất trước đó. / Period of the denominator: population of the same year, else the latest earlier year.';
+COMMENT ON COLUMN fact_indicator.derivation IS 'reported: số liệu báo cáo; sum_of_areas: cộng từ các đơn vị; rate: tính từ tử số/mẫu số. / reported, sum_of_areas or rate.';
+COMMENT ON COLUMN fact_indicator.file_sha256 IS 'SHA-256 của tệp nguồn (meta_file); với tỷ lệ là tệp của tử số. / SHA-256 of the source file (meta_file); for rates, the numerator''s file.';
+COMMENT ON COLUMN fact_indicator.loaded_at IS 'Thời điểm giá trị được nạp (UTC). / When the value was loaded (UTC).';
+
+CREATE TABLE fact_indicator_history (
+    indicator_code VARCHAR NOT NULL,
+    area_key       VARCHAR NOT NULL,
+    period_code    VARCHAR NOT NULL,
+    value          DOUBLE,
+    derivation     VARCHAR NOT NULL,
+    file_sha256    VARCHAR NOT NULL,
+    valid_from     TIMESTAMP NOT NULL,
+    valid_to       TIMESTAMP
+);
+COMMENT ON TABLE fact_indicator_history IS 'Mọi giá trị số đếm từng được nạp; tệp đính chính thay thế giá trị cũ mà không xóa. Giá trị "đã biết vào ngày D": valid_from <= D AND (valid_to IS NULL OR valid_to > D). / Every count value ever loaded; a corrected file supersedes without losing the old figure. As known on date D: valid_from <= D AND (valid_to IS NULL OR valid_to > D).';
+COMMENT ON COLUMN fact_indicator_history.indicator_code IS 'Mã chỉ tiêu. / Indicator code.';
+COMMENT ON COLUMN fact_indicator_history.area_key IS 'Khóa đơn vị. / Area key.';
+COMMENT ON COLUMN fact_indicator_history.period_code IS 'Mã kỳ. / Period code.';
+COMMENT ON COLUMN fact_indicator_history.value IS 'Giá trị trong khoảng hiệu lực. / Value during the validity interval.';
+COMMENT ON COLUMN fact_indicator_history.derivation IS 'reported hoặc sum_of_areas. / reported or sum_of_areas.';
+COMMENT ON COLUMN fact_indicator_history.file_sha256 IS 'Tệp đã cung cấp giá trị. / File that delivered the value.';
+COMMENT ON COLUMN fact_indicator_history.valid_from IS 'Bắt đầu hiệu lực: lần đầu tệp được nạp (UTC). / Valid from: when the file was first loaded (UTC).';
+COMMENT ON COLUMN fact_indicator_history.valid_to IS 'Hết hiệu lực: khi tệp đính chính được nạp; NULL = hiện hành. / Valid to: when a correcting file was loaded; NULL = current.';
