@@ -11,10 +11,11 @@ import csv
 import sys
 from pathlib import Path
 
-# Pre-reform provinces of the samples (Bắc Kạn, Sơn La, Bến Tre) and the post-reform provinces they are
-# part of now (Thái Nguyên absorbed Bắc Kạn; Vĩnh Long absorbed Bến Tre; Sơn La kept its boundary).
-PRE_REFORM_PROVINCES = {"06", "14", "83"}
+# The post-reform provinces of the samples (Thái Nguyên absorbed Bắc Kạn; Vĩnh Long absorbed Bến Tre and
+# Trà Vinh; Sơn La kept its boundary) and every pre-reform province that went into them, so that roll-ups
+# to today's provinces know all their predecessors.
 POST_REFORM_PROVINCES = {"19", "14", "86"}
+PRE_REFORM_PROVINCES = {"06", "19", "14", "83", "84", "86"}
 HERE = Path(__file__).parent
 
 

@@ -1,0 +1,51 @@
+-- Column comments of the analyst views (tables carry theirs beside their CREATE).
+
+COMMENT ON COLUMN v_indicator.indicator_code IS 'Mã chỉ tiêu. / Indicator code.';
+COMMENT ON COLUMN v_indicator.indicator_name_vi IS 'Tên chỉ tiêu (tiếng Việt). / Indicator name in Vietnamese.';
+COMMENT ON COLUMN v_indicator.indicator_name_en IS 'Tên chỉ tiêu (tiếng Anh). / Indicator name in English.';
+COMMENT ON COLUMN v_indicator.province_code IS 'Mã tỉnh. / Province code.';
+COMMENT ON COLUMN v_indicator.province_name IS 'Tên tỉnh. / Province name.';
+COMMENT ON COLUMN v_indicator.area_level IS 'Cấp đơn vị: province / district / commune. / Area level.';
+COMMENT ON COLUMN v_indicator.area_code IS 'Mã đơn vị hành chính. / Area code.';
+COMMENT ON COLUMN v_indicator.area_name IS 'Tên đầy đủ của đơn vị. / Full area name.';
+COMMENT ON COLUMN v_indicator.area_name_en IS 'Tên không dấu. / Name without diacritics.';
+COMMENT ON COLUMN v_indicator.period_code IS 'Mã kỳ báo cáo. / Period code.';
+COMMENT ON COLUMN v_indicator.period_type IS 'Loại kỳ: year / half / quarter / month / date. / Period type.';
+COMMENT ON COLUMN v_indicator.period_end IS 'Ngày cuối kỳ. / Last day of the period.';
+COMMENT ON COLUMN v_indicator.value IS 'Giá trị; NULL = không có số liệu. / Value; NULL = no data.';
+COMMENT ON COLUMN v_indicator.unit IS 'Đơn vị tính. / Unit.';
+COMMENT ON COLUMN v_indicator.derivation IS 'reported / sum_of_areas / rate. / How the value was obtained.';
+COMMENT ON COLUMN v_indicator.numerator_value IS 'Tử số (tỷ lệ). / Numerator (rates).';
+COMMENT ON COLUMN v_indicator.denominator_value IS 'Mẫu số (tỷ lệ). / Denominator (rates).';
+COMMENT ON COLUMN v_indicator.denominator_period_code IS 'Kỳ của mẫu số. / Period of the denominator.';
+COMMENT ON COLUMN v_indicator.vintage IS 'Danh mục đơn vị hành chính. / Unit list of the area.';
+COMMENT ON COLUMN v_indicator.area_key IS 'Khóa đơn vị (dim_area). / Area key (dim_area).';
+COMMENT ON COLUMN v_indicator.file_sha256 IS 'Tệp nguồn (meta_file). / Source file (meta_file).';
+
+COMMENT ON COLUMN v_target_progress.indicator_code IS 'Mã chỉ tiêu. / Indicator code.';
+COMMENT ON COLUMN v_target_progress.indicator_name_vi IS 'Tên chỉ tiêu (tiếng Việt). / Indicator name in Vietnamese.';
+COMMENT ON COLUMN v_target_progress.indicator_name_en IS 'Tên chỉ tiêu (tiếng Anh). / Indicator name in English.';
+COMMENT ON COLUMN v_target_progress.province_code IS 'Mã tỉnh. / Province code.';
+COMMENT ON COLUMN v_target_progress.province_name IS 'Tên tỉnh. / Province name.';
+COMMENT ON COLUMN v_target_progress.vintage IS 'Danh mục đơn vị của tỉnh. / Unit list of the province.';
+COMMENT ON COLUMN v_target_progress.latest_period IS 'Kỳ mới nhất có số liệu. / Latest period with a value.';
+COMMENT ON COLUMN v_target_progress.value IS 'Giá trị kỳ mới nhất. / Latest value.';
+COMMENT ON COLUMN v_target_progress.unit IS 'Đơn vị tính. / Unit.';
+COMMENT ON COLUMN v_target_progress.target_2025 IS 'Mục tiêu 2025. / 2025 target.';
+COMMENT ON COLUMN v_target_progress.gap_2025 IS 'Giá trị − mục tiêu 2025 (âm: chưa đạt). / Value − 2025 target (negative: not met).';
+COMMENT ON COLUMN v_target_progress.met_2025 IS 'Đã đạt mục tiêu 2025. / 2025 target met.';
+COMMENT ON COLUMN v_target_progress.target_2030 IS 'Mục tiêu 2030. / 2030 target.';
+COMMENT ON COLUMN v_target_progress.gap_2030 IS 'Giá trị − mục tiêu 2030. / Value − 2030 target.';
+COMMENT ON COLUMN v_target_progress.met_2030 IS 'Đã đạt mục tiêu 2030. / 2030 target met.';
+COMMENT ON COLUMN v_target_progress.target_source IS 'Văn bản quy định mục tiêu. / Source of the targets.';
+
+COMMENT ON COLUMN v_province_rollup.indicator_code IS 'Mã chỉ tiêu (chỉ số đếm). / Indicator code (counts only).';
+COMMENT ON COLUMN v_province_rollup.province_code IS 'Mã tỉnh hiện nay (sau 1/7/2025). / Current (post-reform) province code.';
+COMMENT ON COLUMN v_province_rollup.province_name IS 'Tên tỉnh hiện nay. / Current province name.';
+COMMENT ON COLUMN v_province_rollup.period_code IS 'Kỳ báo cáo. / Period code.';
+COMMENT ON COLUMN v_province_rollup.value IS 'Tổng giá trị của các tỉnh tiền thân có số liệu. / Sum over the predecessor provinces with data.';
+COMMENT ON COLUMN v_province_rollup.predecessors_with_data IS 'Số tỉnh tiền thân có số liệu. / Predecessor provinces with data.';
+COMMENT ON COLUMN v_province_rollup.n_predecessors IS 'Tổng số tỉnh tiền thân. / All predecessor provinces.';
+COMMENT ON COLUMN v_province_rollup.complete IS 'Đủ số liệu của mọi tỉnh tiền thân. / Every predecessor has data.';
+COMMENT ON COLUMN v_province_rollup.predecessors_reporting IS 'Mã các tỉnh tiền thân có số liệu. / Codes of the predecessors with data.';
+COMMENT ON COLUMN v_province_rollup.predecessors_all IS 'Mã mọi tỉnh tiền thân. / Codes of all predecessors.';
