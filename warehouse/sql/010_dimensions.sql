@@ -50,7 +50,7 @@ CREATE TABLE dim_period (
 );
 COMMENT ON TABLE dim_period IS 'Kỳ báo cáo: năm, 6 tháng, quý, tháng, hoặc thời điểm (tính đến ngày). / Reporting periods: year, half-year, quarter, month or an as-of date.';
 COMMENT ON COLUMN dim_period.period_code IS 'Mã kỳ: 2024, 2024-H1, 2024-Q2, 2024-06, 2024-06-13. / Period code: 2024, 2024-H1, 2024-Q2, 2024-06, 2024-06-13.';
-COMMENT ON COLUMN dim_period.period_type IS 'year / half / quarter / month / date.';
+COMMENT ON COLUMN dim_period.period_type IS 'Loại kỳ: year (năm), half (6 tháng), quarter (quý), month (tháng), date (thời điểm). / Period type: year, half, quarter, month or date (as of).';
 COMMENT ON COLUMN dim_period.start_date IS 'Ngày đầu kỳ. / First day of the period.';
 COMMENT ON COLUMN dim_period.end_date IS 'Ngày cuối kỳ (số liệu tích lũy tính đến ngày này). / Last day of the period (stocks are as of this day).';
 COMMENT ON COLUMN dim_period.year IS 'Năm của ngày cuối kỳ. / Year of the period end.';
