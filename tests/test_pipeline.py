@@ -1,0 +1,88 @@
+"""The pipeline end to end on small workbooks: archive, quarantine, duplicates, corrections with history."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.pipeline_helpers import query, run_xhs
+from tests.workbooks import write
+
+HEADER = [["Năm 2022"], ["STT", "Đơn vị hành chính", "Thuê bao di động", "Thuê bao cố định"]]
+NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
+
+
+def telecom(path: Path, mobile: list[object], total: object | None = None) -> Path:
+    rows = [[i + 1, n, mobile[i], 100] for i, n in enumerate(NAMES)]
+    if total is not None:
+        rows.append([None, "Tổng cộng", total, 800])
+    return write(path, [*HEADER, *rows])
+
+
+def test_good_and_bad_files_duplicates_and_corrections(tmp_path: Path) -> None:
+    landing = tmp_path / "landing" / "telecom"
+    telecom(landing / "vt_2022.xlsx", [1000] * 8, total=8000)
+    telecom(landing / "vt_2022_loi.xlsx", [1000] * 7 + ["mười"])
+    first = run_xhs(tmp_path, "run")
+    assert first.returncode == 1, first.stderr  # finished, one file quarantined
+    assert "vt_2022_loi.xlsx" in first.stdout and "C10" in first.stdout
+
+    province = "SELECT value, file_sha256 FROM fact_indicator WHERE indicator_code = 'tel_mobile_subscribers' " \
+               "AND area_key = '2025-03-01/06' AND period_code = '2022'"
+    [(value, sha_v1)] = query(tmp_path, province)
+    assert value == 8000
+    statuses = dict(query(tmp_path, "SELECT original_name, status FROM meta_file"))
+    assert statuses == {"vt_2022.xlsx": "loaded", "vt_2022_loi.xlsx": "quarantined"}
+    [(cell, rule)] = query(tmp_path, "SELECT cell, rule FROM meta_finding WHERE severity = 'error'")
+    assert (cell, rule) == ("C10", "not_a_number")
+
+    # The same bytes under another name: recorded as a duplicate delivery, nothing loaded twice.
+    shutil.copy(landing / "vt_2022.xlsx", tmp_path / "landing" / "ban_sao.xlsx")
+    second = run_xhs(tmp_path, "run")
+    assert second.returncode == 0, second.stderr
+    assert query(tmp_path, "SELECT status FROM meta_file WHERE original_name = 'ban_sao.xlsx'") == [("duplicate",)]
+    assert query(tmp_path, "SELECT count(*) FROM fact_indicator_history WHERE indicator_code = "
+                           "'tel_mobile_subscribers' AND area_key = '2025-03-01/06'") == [(1,)]
+
+    # A corrected file for the same period supersedes; the old figure stays in the history.
+    telecom(landing / "vt_2022_dinh_chinh.xlsx", [1000] * 7 + [1500])
+    third = run_xhs(tmp_path, "run")
+    assert third.returncode == 0, third.stderr
+    [(value, sha_v2)] = query(tmp_path, province)
+    assert value == 8500 and sha_v2 != sha_v1
+    history = query(tmp_path, "SELECT value, valid_to IS NULL FROM fact_indicator_history WHERE indicator_code = "
+                              "'tel_mobile_subscribers' AND area_key = '2025-03-01/06' ORDER BY valid_from")
+    assert history == [(8000, False), (8500, True)]
+
+    # Nothing delivered is lost: every file is in the archive, read-only.
+    objects = sorted(p for p in (tmp_path / "data" / "raw" / "objects").rglob("*.xlsx"))
+    assert len(objects) == 3
+    assert all(oct(p.stat().st_mode)[-3:] == "444" for p in objects)
+
+
+def test_run_is_idempotent(tmp_path: Path) -> None:
+    telecom(tmp_path / "landing" / "telecom" / "vt_2022.xlsx", [1000] * 8)
+    assert run_xhs(tmp_path, "run").returncode == 0
+    sql = "SELECT * FROM fact_indicator ORDER BY ALL"
+    before = query(tmp_path, sql)
+    assert run_xhs(tmp_path, "run").returncode == 0
+    assert query(tmp_path, sql) == before
+
+
+def test_validate_json_shape(tmp_path: Path) -> None:
+    import json
+
+    bad = telecom(tmp_path / "bad.xlsx", [1000] * 7 + ["2OO"])
+    result = run_xhs(tmp_path, "validate", str(bad), "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["status"] == "invalid" and report["source"] == "telecom" and report["period"] == "2022"
+    [finding] = report["findings"]
+    assert set(finding) == {"sheet", "cell", "rule", "severity", "message_vi", "message_en"}
+    assert (finding["cell"], finding["rule"], finding["severity"]) == ("C10", "not_a_number", "error")
+
+    good = telecom(tmp_path / "good.xlsx", [1000] * 8)
+    assert run_xhs(tmp_path, "validate", str(good)).returncode == 0
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a workbook")
+    assert run_xhs(tmp_path, "validate", str(junk), "--json").returncode == 2
