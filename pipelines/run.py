@@ -36,11 +36,10 @@ def run_pipeline(settings: XhsSettings) -> RunOutcome:
         job = defs.resolve_job_def("materialize_all")
         result = job.execute_in_process(
             instance=instance, resources={"settings": settings}, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "WARNING")}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "CRITICAL")}}}},
         )
     if not result.success:
-        failures = [e.message for e in result.all_events if e.is_failure]
-        print("Run failed / Chạy thất bại:", *failures[:5], sep="\n  ", file=sys.stderr)
+        print("Run failed / Chạy thất bại:", *_failure_messages(result), sep="\n  ", file=sys.stderr)
         return RunOutcome(FAILED, [], {})
     # Deliveries whose outcome no completed run has reported yet: those received by this run, and those a
     # run that died after archiving them never got to report.
@@ -57,6 +56,17 @@ def run_pipeline(settings: XhsSettings) -> RunOutcome:
     summary = _warehouse_summary(paths.warehouse)
     rejected = any(s in {"quarantined", "unreadable"} for _, s, _ in received)
     return RunOutcome(SOME_REJECTED if rejected else OK, received, summary)
+
+
+def _failure_messages(result) -> list[str]:
+    """What failed, in one line per step, without a traceback (set XHS_LOG_LEVEL=INFO for Dagster's logs)."""
+    messages = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            cause = error.cause.message.strip() if error and error.cause else (error.message.strip() if error else "")
+            messages.append(f"{event.step_key}: {cause}")
+    return messages or ["see the run in the Dagster UI (xhs ui)"]
 
 
 def _first_error(warehouse: Path, sha: str) -> str:

@@ -1,8 +1,8 @@
 """Rates computed from numerator and denominator at every area and period (DESIGN §5, §6).
 
 A population denominator (``pop_*``) is taken from the same year as the numerator's period, else the
-latest earlier year, and the period used is recorded in the fact row. Other denominators (facilities,
-enterprises, applications) must come from the same period."""
+latest earlier year (the latest period within that year), and the period used is recorded in the fact
+row. Other denominators (facilities, enterprises, applications) must come from the same period."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def _rate_sql(rate: Indicator) -> str:
         join = """JOIN LATERAL (
                 SELECT f.value, f.period_code FROM fact_indicator f JOIN dim_period dp USING (period_code)
                 WHERE f.indicator_code = $4 AND f.area_key = n.area_key AND f.value IS NOT NULL
-                  AND dp.period_type = 'year' AND dp.year <= n.year
-                ORDER BY dp.year DESC LIMIT 1) d ON true"""
+                  AND dp.year <= n.year
+                ORDER BY dp.year DESC, dp.end_date DESC LIMIT 1) d ON true"""
     else:
         join = """JOIN fact_indicator d
                 ON d.indicator_code = $4 AND d.area_key = n.area_key AND d.period_code = n.period_code"""
