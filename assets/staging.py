@@ -2,10 +2,13 @@
 
 
 import dagster as dg
+import polars as pl
 
 from assets.raw import raw_files
+from expectations.checks import check_values
 from pipelines.settings import XhsSettings
 from sources.archive import RawArchive
+from sources.areas import registry
 from sources.spec import Spec, load_specs
 from sources.staging import Stager, build_staging_table, source_of
 
@@ -40,4 +43,30 @@ def staging_asset(spec: Spec) -> dg.AssetsDefinition:
     return _stage
 
 
+def staging_check(spec: Spec) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=f"stg_{spec.source}",
+        name="expectations",
+        blocking=True,
+        description=f"Great Expectations suite expectations/{spec.source}.json on the whole staging table. Files "
+        "that fail are quarantined before they reach it, so a failure here stops the warehouse load.",
+    )
+    def _check(settings: XhsSettings) -> dg.AssetCheckResult:
+        path = settings.paths().staging_table(spec.source)
+        frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
+        units = registry()
+        known = sorted({u.code for us in units.units.values() for u in us})
+        findings = check_values(spec.source, frame, known) if frame.height else []
+        errors = [f for f in findings if f.severity == "error"]
+        listing = "\n".join(f"- {f.message_en}" for f in errors[:10]) or "none"
+        return dg.AssetCheckResult(
+            passed=not errors,
+            metadata={"rows": frame.height, "errors": len(errors), "warnings": len(findings) - len(errors),
+                      "first_errors": dg.MetadataValue.md(listing)},
+        )
+
+    return _check
+
+
 staging_assets = [staging_asset(spec) for spec in load_specs().values()]
+staging_checks = [staging_check(spec) for spec in load_specs().values()]

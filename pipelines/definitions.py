@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.raw import raw_files
-from assets.staging import staging_assets
+from assets.staging import staging_assets, staging_checks
 from assets.warehouse import warehouse_tables
 from pipelines.settings import XhsSettings
 
@@ -18,6 +18,7 @@ materialize_all = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[raw_files, *staging_assets, warehouse_tables],
+    asset_checks=staging_checks,
     jobs=[materialize_all],
     resources={"settings": XhsSettings.from_env()},
 )

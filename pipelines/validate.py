@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 from sources.findings import error
-from sources.reader import ReadResult, read_file
+from sources.reader import ReadResult
 from sources.spec import load_specs
-from sources.staging import UNREADABLE_RULES
+from sources.staging import UNREADABLE_RULES, read_checked
 
 
 def validate(path: Path, source: str | None = None, period: str | None = None) -> tuple[str, ReadResult]:
@@ -25,7 +25,7 @@ def validate(path: Path, source: str | None = None, period: str | None = None) -
         result.findings.append(error("unreadable", f"Không có tệp {path}.", f"No such file: {path}.",
                                      file=path.name))
         return "unreadable", result
-    result = read_file(path, specs[source] if source else None, period)
+    result = read_checked(path, specs[source] if source else None, period)
     if any(f.rule in UNREADABLE_RULES for f in result.errors):
         return "unreadable", result
     return ("valid" if result.ok else "invalid"), result

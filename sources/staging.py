@@ -12,21 +12,36 @@ from pathlib import Path
 import polars as pl
 
 from sources.archive import ArchivedFile, RawArchive, now_iso
-from sources.areas import reference_folder
+from sources.areas import reference_folder, registry
 from sources.findings import Finding
-from sources.reader import VALUE_SCHEMA, read_file
-from sources.spec import SPEC_DIR, load_specs
+from sources.reader import VALUE_SCHEMA, ReadResult, read_file
+from sources.spec import SPEC_DIR, Spec, load_specs
 
 STAGING_SCHEMA = {"file_sha256": pl.String, **VALUE_SCHEMA}
 UNREADABLE_RULES = {"unreadable", "empty_file"}
 
 
+def read_checked(path: Path, spec: Spec | None = None, period: str | None = None, *, name: str | None = None,
+                 sha256: str = "") -> ReadResult:
+    """Read a file and, when the reader accepts it, run its source's expectation suite on the values:
+    exactly what the pipeline does to a delivered file, and what ``xhs validate`` reports."""
+    from expectations.checks import check_values
+
+    result = read_file(path, spec, period, name=name)
+    if result.ok and result.source and result.vintage:
+        known = [u.code for u in registry().units[result.vintage]]
+        values = result.values.with_columns(file_sha256=pl.lit(sha256))
+        result.findings.extend(check_values(result.source, values, known, file=result.name, sheet=result.sheet))
+    return result
+
+
 @cache
 def reader_fingerprint() -> str:
-    """Changes whenever the reader, a spec or the unit lists change: cached parses are then redone."""
+    """Changes whenever the reader, a spec, a suite or the unit lists change: cached reads are then redone."""
     h = hashlib.sha256()
     here = Path(__file__).parent
-    for p in sorted([*here.glob("*.py"), *SPEC_DIR.glob("*.yaml"), *reference_folder().glob("*.csv")]):
+    suites = (here.parent / "expectations").glob("*.*")
+    for p in sorted([*here.glob("*.py"), *SPEC_DIR.glob("*.yaml"), *reference_folder().glob("*.csv"), *suites]):
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
@@ -73,7 +88,8 @@ class Stager:
     def _read(self, meta: ArchivedFile, info: Path, values: Path) -> StagedFile:
         specs = load_specs()
         spec = specs.get(meta.source) if meta.source else None
-        result = read_file(self.archive.object_path(meta.sha256, meta.suffix), spec, name=meta.name)
+        result = read_checked(self.archive.object_path(meta.sha256, meta.suffix), spec, name=meta.name,
+                              sha256=meta.sha256)
         if not result.ok:
             status = "unreadable" if any(f.rule in UNREADABLE_RULES for f in result.errors) else "quarantined"
         else:

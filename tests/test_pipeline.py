@@ -86,3 +86,16 @@ def test_validate_json_shape(tmp_path: Path) -> None:
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a workbook")
     assert run_xhs(tmp_path, "validate", str(junk), "--json").returncode == 2
+
+
+def test_expectation_failure_names_the_cells(tmp_path: Path) -> None:
+    import json
+
+    rows = [[i + 1, n, 1000, 100, 900 if n != "Na Rì" else 1200] for i, n in enumerate(NAMES)]
+    grid = [HEADER[0], [*HEADER[1], "Trong đó: smartphone"], *rows]
+    result = run_xhs(tmp_path, "validate", str(write(tmp_path / "sp.xlsx", grid)), "--json")
+    assert result.returncode == 1
+    [finding] = json.loads(result.stdout)["findings"]
+    assert finding["rule"] == "subset_exceeds_total"
+    assert finding["cell"] == "C10, E10"
+    assert "smartphone_subscribers" in finding["message_en"] and "Na Rì" not in finding["message_en"]
