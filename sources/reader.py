@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -181,6 +182,14 @@ def _period(result: ReadResult, table: Table, explicit: str | None) -> Period | 
             f"The file name says {from_name.code} but the title says {chosen.code}; using the title.",
             file=result.name, sheet=sheet.name, expected=chosen.code, found=from_name.code))
     chosen = chosen or from_name
+    if chosen is not None and not _plausible(chosen):
+        result.findings.append(error(
+            "period_out_of_range",
+            f"Kỳ báo cáo {chosen.code} nằm ngoài khoảng hợp lệ (từ năm {EARLIEST_YEAR} đến hôm nay).",
+            f"Reporting period {chosen.code} is out of range (from {EARLIEST_YEAR} to today).",
+            file=result.name, sheet=sheet.name, expected=f"{EARLIEST_YEAR} … {date.today().isoformat()}",
+            found=chosen.code))
+        return None
     if chosen is None:
         result.findings.append(error(
             "period_unknown",
@@ -190,6 +199,14 @@ def _period(result: ReadResult, table: Table, explicit: str | None) -> Period | 
             "\"Năm 2024\", \"Quý II/2024\", \"tính đến ngày 13/6/2024\"). Write it in the title or pass --period.",
             file=result.name, sheet=sheet.name))
     return chosen
+
+
+EARLIEST_YEAR = 2015
+
+
+def _plausible(period: Period) -> bool:
+    """Not before 2015 (no digital-society reporting earlier) and not ending in the future."""
+    return period.start.year >= EARLIEST_YEAR and period.start <= date.today()
 
 
 @dataclass

@@ -250,3 +250,10 @@ def test_csv_in_a_legacy_encoding_is_reported(tmp_path: Path) -> None:
     result = read_file(path, TELECOM)
     assert [f.rule for f in result.errors] == ["unreadable"]
     assert "UTF-8" in result.errors[0].message_en
+
+
+@pytest.mark.parametrize("title", ["Năm 2014", "Năm 2099"])
+def test_period_before_2015_or_in_the_future_is_an_error(tmp_path: Path, title: str) -> None:
+    grid = [[title], ["Đơn vị", "Di động"], ["Ba Bể", 1]]
+    result = read_file(write(tmp_path / "p.xlsx", grid), TELECOM)
+    assert [f.rule for f in result.errors] == ["period_out_of_range"]
