@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.report import write_report
 from pipelines.settings import XhsSettings
 from sources.archive import RawArchive, now_iso
 
@@ -23,6 +24,7 @@ class RunOutcome:
     exit_code: int
     received: list[tuple[str, str, str]]  # name, status, first error (English)
     summary: dict[str, int]
+    report: Path | None = None
 
 
 def run_pipeline(settings: XhsSettings) -> RunOutcome:
@@ -54,8 +56,9 @@ def run_pipeline(settings: XhsSettings) -> RunOutcome:
         if pending:
             archive.save(meta)
     summary = _warehouse_summary(paths.warehouse)
+    report = write_report(paths.warehouse, paths.data / "reports", received) if received else None
     rejected = any(s in {"quarantined", "unreadable"} for _, s, _ in received)
-    return RunOutcome(SOME_REJECTED if rejected else OK, received, summary)
+    return RunOutcome(SOME_REJECTED if rejected else OK, received, summary, report)
 
 
 def _failure_messages(result) -> list[str]:
@@ -100,5 +103,7 @@ def print_outcome(outcome: RunOutcome, settings: XhsSettings) -> None:
           f"{s.get('files_quarantined', 0)} quarantined, {s.get('files_duplicate', 0)} duplicate deliveries")
     print(f"Indicator values / Giá trị chỉ tiêu: {s.get('fact_rows', 0)} rows, {s.get('indicators', 0)} indicators, "
           f"{s.get('periods', 0)} periods")
+    if outcome.report:
+        print(f"Validation report / Báo cáo kiểm tra: {outcome.report}")
     print(f"Warehouse / Kho dữ liệu: {paths.warehouse}")
     print(f"  open it: .venv/bin/duckdb {paths.warehouse}")

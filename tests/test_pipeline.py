@@ -26,6 +26,10 @@ def test_good_and_bad_files_duplicates_and_corrections(tmp_path: Path) -> None:
     first = run_xhs(tmp_path, "run")
     assert first.returncode == 1, first.stderr  # finished, one file quarantined
     assert "vt_2022_loi.xlsx" in first.stdout and "C10" in first.stdout
+    [report] = (tmp_path / "data" / "reports").glob("run-*.md")
+    text = report.read_text(encoding="utf-8")
+    assert "| telecom/vt_2022_loi.xlsx | quarantined |" in text and "| telecom/vt_2022.xlsx | loaded |" in text
+    assert "| Biểu 01 | C10 | not_a_number | error |" in text and "phải là số" in text and "must be a number" in text
 
     province = "SELECT value, file_sha256 FROM fact_indicator WHERE indicator_code = 'tel_mobile_subscribers' " \
                "AND area_key = '2025-03-01/06' AND period_code = '2022'"

@@ -1,0 +1,38 @@
+"""The validation report of a run: Markdown, Vietnamese and English, one that the data centre can send back
+to a department as it is."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+
+def _cell(text: object) -> str:
+    return "" if text is None else str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def write_report(warehouse: Path, reports: Path, received: list[tuple[str, str, str]]) -> Path:
+    """Write ``reports/run-<UTC time>.md`` for the deliveries of this run; return its path."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    lines = [f"# Báo cáo kiểm tra dữ liệu / Validation report — {stamp}", "",
+             "| tệp / file | trạng thái / status |", "| --- | --- |"]
+    lines += [f"| {_cell(name)} | {status} |" for name, status, _ in received]
+    rejected = [name for name, status, _ in received if status in {"quarantined", "unreadable"}]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for landing_path in rejected:
+            rows = con.execute("""
+                SELECT f.sheet, f.cell, f.rule, f.severity, f.message_vi, f.message_en
+                FROM meta_finding f JOIN meta_file m ON m.sha256 = f.file_sha256
+                WHERE m.landing_path = ? ORDER BY f.severity, f.sheet, f.cell""", [landing_path]).fetchall()
+            lines += ["", f"## {landing_path}", "",
+                      "Tệp không được nạp; hãy sửa các lỗi dưới đây và gửi lại. / The file was not loaded; "
+                      "correct the errors below and send it again.", "",
+                      "| sheet | ô / cell | quy tắc / rule | mức / severity | nội dung | message |",
+                      "| --- | --- | --- | --- | --- | --- |"]
+            lines += [f"| {' | '.join(_cell(v) for v in row)} |" for row in rows]
+    reports.mkdir(parents=True, exist_ok=True)
+    path = reports / f"run-{stamp}.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
