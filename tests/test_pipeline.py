@@ -103,3 +103,17 @@ def test_expectation_failure_names_the_cells(tmp_path: Path) -> None:
     assert finding["rule"] == "subset_exceeds_total"
     assert finding["cell"] == "C10, E10"
     assert "smartphone_subscribers" in finding["message_en"] and "Na Rì" not in finding["message_en"]
+
+
+def test_cross_period_warnings(tmp_path: Path) -> None:
+    """A cumulative counter that falls and a count that jumps between years are warnings, with the cell."""
+    head = ["STT", "Đơn vị hành chính", "Số tài khoản định danh điện tử đã kích hoạt"]
+    for year, last, ba_be in ((2022, 5000, 5000), (2023, 4000, 9000)):
+        values = {"Na Rì": last, "Ba Bể": ba_be}
+        rows = [[i + 1, n, values.get(n, 5000)] for i, n in enumerate(NAMES)]
+        write(tmp_path / "landing" / "civil_id" / f"eid_{year}.xlsx", [[f"Năm {year}"], head, *rows])
+    result = run_xhs(tmp_path, "run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    findings = query(tmp_path, "SELECT file_name, cell, rule, severity FROM meta_finding ORDER BY rule")
+    assert findings == [("eid_2023.xlsx", "C10", "cumulative_decrease", "warning"),
+                        ("eid_2023.xlsx", "C5", "year_on_year_jump", "warning")]
