@@ -21,32 +21,31 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
         WHERE f.derivation = 'reported' AND f.value IS NOT NULL
         WINDOW w AS (PARTITION BY f.indicator_code, f.area_key ORDER BY d.end_date)
     """)
-    located = """
+    prefixes = {s.indicator_prefix: s.source for s in load_specs().values()}
+    source_of = "CASE split_part(s.indicator_code, '_', 1) " + " ".join(
+        f"WHEN '{p}' THEN '{src}'" for p, src in prefixes.items()) + " END"
+    field_of = "substr(s.indicator_code, length(split_part(s.indicator_code, '_', 1)) + 2)"
+    located = f"""
         INSERT INTO meta_finding
-        SELECT s.file_sha256, m.original_name, g.sheet, g.cell, $rule, 'warning', {vi}, {en},
-               {expected}, s.value::VARCHAR
+        SELECT s.file_sha256, m.original_name, g.sheet, g.cell, {{rule}}, 'warning', {{vi}}, {{en}},
+               {{expected}}, s.value::VARCHAR
         FROM series s
         JOIN dim_area a USING (area_key)
         LEFT JOIN (SELECT DISTINCT ON (sha256) sha256, original_name FROM meta_file ORDER BY sha256, received_at) m
                ON m.sha256 = s.file_sha256
         LEFT JOIN stg_all g ON g.file_sha256 = s.file_sha256 AND g.area_code = a.code AND g.vintage = a.vintage
-              AND (g.source || '_' || g.field) = s.indicator_code  -- prefix mapping applied below
-        WHERE {condition}
+              AND g.source = {source_of} AND g.field = {field_of}
+        WHERE {{condition}}
     """
-    prefixes = {s.indicator_prefix: s.source for s in load_specs().values()}
-    source_of = "CASE split_part(s.indicator_code, '_', 1) " + " ".join(
-        f"WHEN '{p}' THEN '{src}'" for p, src in prefixes.items()) + " END"
-    located = located.replace("(g.source || '_' || g.field) = s.indicator_code  -- prefix mapping applied below",
-                              f"g.source = {source_of} AND g.field = substr(s.indicator_code, "
-                              "length(split_part(s.indicator_code, '_', 1)) + 2)")
     con.execute(located.format(
         vi="format('{}: chỉ tiêu tích lũy {} của {} giảm từ {} ({}) xuống {} ({}).', g.cell, s.indicator_code, "
            "a.full_name, s.previous_value, s.previous_period, s.value, s.period_code)",
         en="format('{}: cumulative counter {} for {} fell from {} ({}) to {} ({}).', g.cell, s.indicator_code, "
            "a.full_name, s.previous_value, s.previous_period, s.value, s.period_code)",
         expected="'≥ ' || s.previous_value::VARCHAR",
-        condition="s.indicator_code IN (SELECT unnest($codes::VARCHAR[])) AND s.value < s.previous_value",
-    ).replace("$rule", "'cumulative_decrease'").replace("$codes", "?"), [cumulative])
+        condition="s.indicator_code IN (SELECT unnest(?::VARCHAR[])) AND s.value < s.previous_value",
+        rule="'cumulative_decrease'",
+    ), [cumulative])
     con.execute(located.format(
         vi="format('{}: {} của {} thay đổi {}% so với {} ({} → {}).', g.cell, s.indicator_code, a.full_name, "
            "round(100 * (s.value - s.previous_value) / s.previous_value), s.previous_period, s.previous_value, "
@@ -57,4 +56,5 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
         expected=f"'within ±{int(JUMP_THRESHOLD * 100)}% of ' || s.previous_value::VARCHAR",
         condition="s.period_type = 'year' AND s.previous_type = 'year' AND s.year = s.previous_year + 1 "
                   f"AND s.previous_value > 0 AND abs(s.value - s.previous_value) / s.previous_value > {JUMP_THRESHOLD}",
-    ).replace("$rule", "'year_on_year_jump'"))
+        rule="'year_on_year_jump'",
+    ))
