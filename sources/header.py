@@ -131,7 +131,7 @@ def _build_table(sheet: Sheet, top: int, area_col: int, spec: Spec, layout: Layo
         if c != area_col and path and len(path) == 1 and layout.is_code_header(path[0]):
             table.code_col = c
             skip.add(c)
-        elif path and len(path) == 1 and _is_row_number(path[0], layout):
+        elif path and len(path) == 1 and (_is_row_number(path[0], layout) or layout.is_ignored(path[0])):
             skip.add(c)
     scored = sorted(
         ((s, -c, f.name, c) for f in spec.fields for c, path in labels.items()

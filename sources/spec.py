@@ -43,12 +43,16 @@ class Layout:
     row_number_aliases: tuple[str, ...]
     total_labels: tuple[str, ...]
     end_prefixes: tuple[str, ...]
+    ignored_aliases: tuple[str, ...] = ()
 
     def is_area_header(self, label: str) -> bool:
         return _in(label, self.area_aliases)
 
     def is_code_header(self, label: str) -> bool:
         return _in(label, self.code_aliases)
+
+    def is_ignored(self, label: str) -> bool:
+        return _in(label, self.ignored_aliases)
 
     def is_total(self, label: str) -> bool:
         return _in(label, self.total_labels)
@@ -132,4 +136,5 @@ def load_layout(spec_dir: Path = SPEC_DIR) -> Layout:
         row_number_aliases=tuple(data["row_number_column"]["aliases"]),
         total_labels=tuple(data["total_row"]["labels"]),
         end_prefixes=tuple(data["table_end"]["prefixes"]),
+        ignored_aliases=tuple(data.get("ignored_columns", {}).get("aliases", ())),
     )

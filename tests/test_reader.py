@@ -257,3 +257,10 @@ def test_period_before_2015_or_in_the_future_is_an_error(tmp_path: Path, title: 
     grid = [[title], ["Đơn vị", "Di động"], ["Ba Bể", 1]]
     result = read_file(write(tmp_path / "p.xlsx", grid), TELECOM)
     assert [f.rule for f in result.errors] == ["period_out_of_range"]
+
+
+def test_notes_column_is_read_past_and_unknown_columns_are_warned(tmp_path: Path) -> None:
+    grid = [["Năm 2022"], ["Đơn vị", "Di động", "Ghi chú", "Thuê bao vệ tinh"], ["Ba Bể", 1, "tạm tính", 5]]
+    result = read_file(write(tmp_path / "g.xlsx", grid), TELECOM)
+    assert result.errors == []
+    assert [(f.rule, f.cell) for f in result.findings] == [("unknown_header", "D2")]
