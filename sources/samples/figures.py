@@ -1,0 +1,254 @@
+"""The numbers in the sample workbooks, separate from their layout.
+
+``province_totals()`` holds every province total (``series.py``); ``area_values()`` splits a total over the
+areas of the province (districts before the 1 July 2025 reform, communes after) so that the area rows sum
+*exactly* to it. Splits are integer largest-remainder splits with weights from a seeded ``random.Random``,
+so they are the same on every machine. Rules that keep each area row plausible:
+
+- a part never exceeds its whole in any area (smartphones ≤ mobile, HIS facilities ≤ facilities, cards
+  issued ≤ applications, ages 14+ ≤ population, ...): parts are split in proportion to the whole;
+- cumulative counters (the spec's ``cumulative: true`` fields) never decrease in any area from one period
+  to the next: the *increment* is split, never the level;
+- e-ID accounts: level 1 + level 2 = activated in every area.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import random
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from sources.periods import parse_period_code
+from sources.samples.series import ANNUAL, DISTRICT_WEIGHTS, EXTRA, FIELD_FACTOR, URBAN_FACTOR, YEARS, Value
+
+Number = int | float
+UNITS_DIR = Path(__file__).parent.parent / "units"
+PRE_REFORM = "2025-03-01"
+POST_REFORM = "2025-07-01"
+PRE_REFORM_PROVINCES = ("06", "14", "83")
+POST_REFORM_PROVINCE = "19"
+POST_REFORM_PERIOD = "2025-H2"
+SOURCES = ("telecom", "health", "civil_id", "einvoice", "population")
+FLOAT_FIELDS = {"fibre_km"}  # one decimal; every other field is an integer count
+
+# field → (rule, whole): how a field is split over the areas.
+#   free: weights; part: in proportion to ``whole`` in the same period; headroom: a cumulative part whose
+#   increment is split in proportion to what the whole leaves room for; increment: a cumulative part whose
+#   increment follows the whole's increment; rest: whole minus the other part.
+RULES: dict[str, tuple[str, str | None]] = {
+    "smartphone_subscribers": ("part", "mobile_subscribers"),
+    "ehr_standardised": ("headroom", "ehr_records"),
+    "facilities_his": ("part", "facilities"),
+    "facilities_chip_id": ("part", "facilities"),
+    "facilities_cashless": ("part", "facilities"),
+    "cccd_issued": ("headroom", "cccd_applications"),
+    "eid_activated": ("headroom", "eid_applications"),
+    "eid_activated_level2": ("increment", "eid_activated"),
+    "eid_activated_level1": ("rest", "eid_activated"),
+    "einvoice_enterprises": ("part", "active_enterprises"),
+    "etax_enterprises": ("part", "active_enterprises"),
+    "age_14_plus": ("part", "total"),
+    "adult": ("part", "age_14_plus"),
+    "working_age": ("part", "total"),
+    "households": ("part", "total"),
+}
+CUMULATIVE = {"ehr_records", "ehr_standardised", "cccd_applications", "cccd_issued", "eid_applications",
+              "eid_activated", "eid_activated_level1", "eid_activated_level2"}
+
+
+@dataclass(frozen=True)
+class Area:
+    code: str
+    name: str
+    full_name: str
+    level: str
+
+
+@cache
+def _unit_rows(vintage: str) -> tuple[dict[str, str], ...]:
+    with (UNITS_DIR / f"admin_units_{vintage}.csv").open(encoding="utf-8", newline="") as f:
+        return tuple(csv.DictReader(f))
+
+
+def is_post_reform(period: str) -> bool:
+    return parse_period_code(period).end.isoformat() >= POST_REFORM
+
+
+@cache
+def areas(province: str, period: str) -> tuple[Area, ...]:
+    """The rows of a province's tables: its districts before the reform, its communes after (by code)."""
+    vintage, level = (POST_REFORM, "commune") if is_post_reform(period) else (PRE_REFORM, "district")
+    rows = [r for r in _unit_rows(vintage) if r["province_code"] == province and r["level"] == level]
+    rows.sort(key=lambda r: r["code"])
+    return tuple(Area(r["code"], r["name"], r["full_name"], r["level"]) for r in rows)
+
+
+def province_name(province: str) -> str:
+    for vintage in (PRE_REFORM, POST_REFORM):
+        for r in _unit_rows(vintage):
+            if r["code"] == province:
+                return r["name"]
+    raise KeyError(province)
+
+
+def is_urban(area: Area) -> bool:
+    return area.full_name.startswith(("Thành phố", "Thị xã", "Phường"))
+
+
+@cache
+def province_totals() -> dict[tuple[str, str, str, str], Number]:
+    """(province code, source, period code, field) → province total, for every value a sample file holds."""
+    out: dict[tuple[str, str, str, str], Number] = {}
+    for province, sources in ANNUAL.items():
+        for source, fields in sources.items():
+            for fname, values in fields.items():
+                for y, v in zip(YEARS, values, strict=True):
+                    if v is not None:
+                        out[(province, source, str(y), fname)] = v
+    for (province, source, period), fields in EXTRA.items():
+        for fname, v in fields.items():
+            if v is not None:
+                out[(province, source, period, fname)] = v
+    return out
+
+
+def periods(province: str, source: str) -> list[str]:
+    """The periods of a province and source, in time order (an as-of date before the end of its year)."""
+    codes = {p for (pr, s, p, _) in province_totals() if pr == province and s == source}
+    return sorted(codes, key=lambda c: (parse_period_code(c).end, c))
+
+
+def fields_of(province: str, source: str, period: str) -> list[str]:
+    totals = province_totals()
+    order = _field_order(source)
+    return [f for f in order if (province, source, period, f) in totals]
+
+
+def _field_order(source: str) -> list[str]:
+    seen: list[str] = []
+    for province, sources in ANNUAL.items():
+        del province
+        for fname in sources.get(source, {}):
+            if fname not in seen:
+                seen.append(fname)
+    return seen
+
+
+def split(total: int, weights: list[float]) -> list[int]:
+    """``total`` in integer parts proportional to ``weights`` (largest remainder, ties to the first)."""
+    if total == 0:
+        return [0] * len(weights)
+    w_sum = math.fsum(weights)
+    if w_sum <= 0:
+        raise ValueError(f"cannot split {total} over zero weights")
+    exact = [total * w / w_sum for w in weights]
+    parts = [math.floor(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def _jitter(rng: random.Random, n: int, spread: float) -> list[float]:
+    return [1 + rng.uniform(-spread, spread) for _ in range(n)]
+
+
+def _base_weights(province: str, source: str, fname: str, area_list: tuple[Area, ...]) -> list[float]:
+    """Stable shares of a field over the areas: population share × urban factor × a fixed per-area tilt."""
+    rng = random.Random(f"{province}-{source}-{fname}-base")
+    factor = FIELD_FACTOR.get(fname, URBAN_FACTOR[source])
+    out = []
+    for a in area_list:
+        pop = DISTRICT_WEIGHTS.get(a.code) or _commune_weight(a)
+        out.append(pop * (factor if is_urban(a) else 1.0) * (1 + rng.uniform(-0.12, 0.12)))
+    return out
+
+
+def _commune_weight(area: Area) -> float:
+    rng = random.Random(f"commune-{area.code}")
+    return (2.2 if is_urban(area) else 1.0) * rng.uniform(0.7, 1.5) * 20
+
+
+def _scaled(total: Number, fname: str) -> int:
+    return round(total * 10) if fname in FLOAT_FIELDS else int(total)
+
+
+def _unscaled(part: int, fname: str) -> Number:
+    return part / 10 if fname in FLOAT_FIELDS else part
+
+
+def _part_weights(whole: list[int], ratio: float, rng: random.Random) -> list[float]:
+    """Weights in proportion to ``whole`` with a little noise that can never push a part above its whole."""
+    spread = 0.0 if ratio >= 0.995 else min(0.06, 0.9 * (1 - ratio) / (1 + ratio))
+    return [w * j for w, j in zip(whole, _jitter(rng, len(whole), spread), strict=True)]
+
+
+@cache
+def _table(province: str, source: str) -> dict[str, dict[str, list[int]]]:
+    """period → field → scaled integer values per area (in ``areas`` order), every period of the source."""
+    totals = province_totals()
+    out: dict[str, dict[str, list[int]]] = {}
+    previous: dict[str, list[int]] = {}
+    for period in periods(province, source):
+        area_list = areas(province, period)
+        if previous and len(next(iter(previous.values()))) != len(area_list):
+            previous = {}  # a new unit list: nothing to carry over
+        current: dict[str, list[int]] = {}
+        for fname in sorted(_field_order(source), key=lambda f: RULES.get(f, ("free",))[0] == "rest"):
+            if (province, source, period, fname) not in totals:
+                continue
+            total = _scaled(totals[(province, source, period, fname)], fname)
+            rng = random.Random(f"{province}-{source}-{period}-{fname}")
+            current[fname] = _split_field(fname, total, current, previous, rng,
+                                          _base_weights(province, source, fname, area_list))
+        out[period] = current
+        previous = current
+    return out
+
+
+def _split_field(fname: str, total: int, current: dict[str, list[int]], previous: dict[str, list[int]],
+                 rng: random.Random, base: list[float]) -> list[int]:
+    rule, whole_name = RULES.get(fname, ("free", None))
+    whole = current.get(whole_name) if whole_name else None
+    before = previous.get(fname)
+    whole_before = previous.get(whole_name) if whole_name else None
+    if rule == "rest" and whole is not None:
+        other = current["eid_activated_level2"]
+        return [w - o for w, o in zip(whole, other, strict=True)]
+    if rule == "increment" and whole is not None and before is not None and whole_before is not None:
+        grown = [a - b for a, b in zip(whole, whole_before, strict=True)]
+        return _add(before, split(total - sum(before), [float(g) for g in grown]))
+    if rule == "headroom" and whole is not None and before is not None:
+        room = [w - b for w, b in zip(whole, before, strict=True)]
+        return _add(before, split(total - sum(before), [float(r) for r in room]))
+    if whole is not None:
+        return split(total, _part_weights(whole, total / max(sum(whole), 1), rng))
+    if fname in CUMULATIVE and before is not None:
+        noisy = [b * j for b, j in zip(base, _jitter(rng, len(base), 0.3), strict=True)]
+        return _add(before, split(total - sum(before), noisy))
+    return split(total, [b * j for b, j in zip(base, _jitter(rng, len(base), 0.04), strict=True)])
+
+
+def _add(before: list[int], increments: list[int]) -> list[int]:
+    if any(i < 0 for i in increments):
+        raise ValueError("a cumulative counter would decrease")
+    return [b + i for b, i in zip(before, increments, strict=True)]
+
+
+def area_values(province: str, source: str, period: str) -> dict[str, dict[str, Number]]:
+    """area code → field → value for one province, source and period; the areas sum to ``province_totals``."""
+    table = _table(province, source)[period]
+    area_list = areas(province, period)
+    return {a.code: {f: _unscaled(v[i], f) for f, v in table.items()} for i, a in enumerate(area_list)}
+
+
+def total_of(province: str, source: str, period: str, fname: str) -> Value:
+    return province_totals().get((province, source, period, fname))
+
+
+def sample_keys() -> list[tuple[str, str, str]]:
+    """Every (province, source, period) that has a sample file."""
+    return sorted({(p, s, per) for (p, s, per, _) in province_totals()})

@@ -1,0 +1,223 @@
+"""The sample-workbook generator: same bytes every time, every file present, area rows summing to the
+province totals, cumulative counters never falling, the published figures reproduced, the files readable."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+from python_calamine import CalamineWorkbook
+
+from sources.periods import parse_period_code
+from sources.reader import read_file
+from sources.samples import figures, write_samples
+from sources.samples.headers import HEADERS
+from sources.samples.plan import plan
+from sources.spec import load_specs
+
+ROOT = Path(__file__).parent.parent
+MAPPING = yaml.safe_load((ROOT / "sources" / "samples" / "seed_mapping.yaml").read_text(encoding="utf-8"))
+CATALOGUE = {e["code"]: e for e in yaml.safe_load((ROOT / "warehouse" / "catalogue.yaml").read_text("utf-8"))}
+SPECS = load_specs()
+PREFIX = {s.indicator_prefix: s.source for s in SPECS.values()}
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("samples")
+    write_samples(out)
+    return out
+
+
+def test_writing_twice_gives_identical_bytes(written: Path, tmp_path: Path) -> None:
+    again = write_samples(tmp_path)
+    assert again == sorted(again)
+    first = sorted(p.relative_to(written) for p in written.rglob("*") if p.is_file())
+    assert [p.relative_to(tmp_path) for p in again] == first
+    for rel in first:
+        assert (written / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
+
+
+def test_every_province_source_and_year_has_a_file(written: Path) -> None:
+    files = plan()
+    for province in figures.PRE_REFORM_PROVINCES:
+        for source in figures.SOURCES:
+            for year in range(2020, 2025):
+                style = files[(province, source, str(year))]
+                assert (written / source / style.filename).is_file()
+    for source in figures.SOURCES:
+        assert (written / source / files[("19", source, "2025-H2")].filename).is_file()
+    assert {k for k in files if k[2] in ("2024-06-13", "2024-10-08")} == {
+        ("06", "civil_id", "2024-06-13"), ("06", "civil_id", "2024-10-08")}
+    assert len(list(written.rglob("*.*"))) == 75 + 2 + 5
+
+
+def test_area_rows_sum_to_the_province_totals() -> None:
+    for (province, source, period, fname), total in figures.province_totals().items():
+        rows = figures.area_values(province, source, period)
+        assert len(rows) == len(figures.areas(province, period))
+        summed = sum(r[fname] for r in rows.values())
+        assert summed == pytest.approx(total, abs=1e-6), (province, source, period, fname)
+
+
+def test_area_rows_are_plausible() -> None:
+    """A part never exceeds its whole in any area; e-ID level 1 + level 2 = activated; nothing negative."""
+    for province, source, period in figures.sample_keys():
+        for code, row in figures.area_values(province, source, period).items():
+            assert all(v >= 0 for v in row.values()), (province, source, period, code)
+            for fname, (rule, whole) in figures.RULES.items():
+                if fname in row and whole in row and rule != "rest":
+                    assert row[fname] <= row[whole], (province, period, code, fname)
+            if "eid_activated_level1" in row:
+                assert row["eid_activated_level1"] + row["eid_activated_level2"] == row["eid_activated"]
+
+
+def test_cumulative_counters_never_decrease() -> None:
+    for province in (*figures.PRE_REFORM_PROVINCES, figures.POST_REFORM_PROVINCE):
+        for source, spec in SPECS.items():
+            cumulative = [f.name for f in spec.fields if f.cumulative]
+            chain = figures.periods(province, source)
+            for before, after in itertools.pairwise(chain):
+                a = figures.area_values(province, source, before)
+                b = figures.area_values(province, source, after)
+                for code in a.keys() & b.keys():
+                    for fname in cumulative:
+                        if fname in a[code] and fname in b[code]:
+                            assert b[code][fname] >= a[code][fname], (province, before, after, code, fname)
+
+
+def count(indicator: str, area_code: str, period: str) -> float | None:
+    prefix, fname = indicator.split("_", 1)
+    value = figures.total_of(area_code, PREFIX[prefix], period, fname)
+    return None if value is None else float(value)
+
+
+def computed(indicator: str, area_code: str, period: str) -> float | None:
+    """The indicator as the warehouse computes it (DESIGN §6), from the province totals alone."""
+    entry = CATALOGUE[indicator]
+    if entry["kind"] == "count":
+        return count(indicator, area_code, period)
+    parts = [count(n, area_code, period) for n in entry["numerator"]]
+    denominator = entry["denominator"]
+    den_period = str(parse_period_code(period).year) if denominator.startswith("pop_") else period
+    den = count(denominator, area_code, den_period)
+    if den is None or any(p is None for p in parts):
+        return None
+    num = sum(parts)  # type: ignore[arg-type]
+    if entry["cap_at_denominator"]:
+        num = min(num, den)
+    return num / den * (entry["scale"] or 100)
+
+
+def test_the_mapping_covers_every_seed_row_once() -> None:
+    with (ROOT.parent / "shared" / "reference" / "seed_facts.csv").open(encoding="utf-8") as f:
+        seeds = [(r["province"], r["measure"], r["period"]) for r in csv.DictReader(f)]
+    mapped = [(e["seed"]["province"], e["seed"]["measure"], str(e["seed"]["period"])) for e in MAPPING]
+    assert sorted(mapped) == sorted(seeds)
+    for e in MAPPING:
+        assert e.get("indicator") or e.get("modelled") is False, e["seed"]
+        if e.get("indicator"):
+            assert e["indicator"] in CATALOGUE
+
+
+@pytest.mark.parametrize("entry", [e for e in MAPPING if e.get("indicator") and not e.get("inconsistent")],
+                         ids=lambda e: f"{e['indicator']}-{e['area_code']}-{e['period']}")
+def test_figures_reproduce_the_published_value(entry: dict) -> None:
+    got = computed(entry["indicator"], entry["area_code"], str(entry["period"]))
+    assert got is not None
+    assert round(got, entry["decimals"]) == pytest.approx(entry["value"])
+
+
+@pytest.mark.parametrize("entry", [e for e in MAPPING if e.get("inconsistent")],
+                         ids=lambda e: f"{e['indicator']}-{e['area_code']}-{e['period']}")
+def test_inconsistent_rates_record_what_the_counts_give(entry: dict) -> None:
+    got = computed(entry["indicator"], entry["area_code"], str(entry["period"]))
+    assert got is not None and round(got, 1) == pytest.approx(entry["computed"])
+
+
+def test_unmodelled_rows_still_hold_in_the_samples() -> None:
+    """Sums and bounds the mapping records for rows no indicator carries."""
+    checked = 0
+    for e in MAPPING:
+        if r := e.get("reproduced_as"):
+            total = sum(count(i, r["area_code"], str(r["period"])) for i in r["sum_of"])  # type: ignore[misc]
+            assert total == r["value"]
+            checked += 1
+        if b := e.get("bound"):
+            if "greater_than" in b:
+                assert count(b["indicator"], b["area_code"], str(b["period"])) > b["greater_than"]
+            else:
+                num, den = (count(i, b["area_code"], str(b["period"])) for i in b["ratio_of"])
+                assert b["between"][0] <= num / den * 100 <= b["between"][1]  # type: ignore[operator]
+            checked += 1
+    assert checked >= 5
+
+
+def test_an_xlsx_reads_back_with_openpyxl(written: Path) -> None:
+    wb = openpyxl.load_workbook(written / "telecom" / "BC_vien_thong_BacKan_2022.xlsx")
+    assert wb.sheetnames == ["Hướng dẫn", "Viễn thông"]
+    ws = wb["Viễn thông"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    total = next(r for r in rows if "Tổng cộng" in r)
+    assert "279.568" in total and "4.567" in total  # numbers as Vietnamese text
+    assert any("NĂM 2022" in str(r[0]) for r in rows[:6])
+    assert wb.properties.created.year == 2025
+
+
+def test_an_xls_reads_back_with_calamine(written: Path) -> None:
+    wb = CalamineWorkbook.from_path(str(written / "telecom" / "vien_thong_bac_kan_2020.xls"))
+    sheet = wb.get_sheet_by_name(wb.sheet_names[0])
+    rows = sheet.to_python(skip_empty_area=False)
+    total = next(r for r in rows if "Tổng cộng" in r)
+    mobile = figures.total_of("06", "telecom", "2020", "mobile_subscribers")
+    assert mobile in total
+    assert any(str(c).startswith("Huyện Ba Bể") for r in rows for c in r)
+
+
+def test_every_layout_feature_appears_somewhere() -> None:
+    styles = plan()
+    seen = {
+        "xls": any(s.fmt == "xls" for s in styles.values()),
+        "csv with BOM": any(s.fmt == "csv" and s.bom for s in styles.values()),
+        "csv without BOM": any(s.fmt == "csv" and not s.bom for s in styles.values()),
+        "period only in the file name": any(s.period_in == "none" for s in styles.values()),
+        "instructions sheet first": any(s.instructions for s in styles.values()),
+        "hidden sheet": any(s.hidden_list for s in styles.values()),
+        "NFD text": any(s.nfd for s in styles.values()),
+        "code as text": any(s.code == "text" for s in styles.values()),
+        "code as number": any(s.code == "number" and s.fmt != "csv" for s in styles.values()),
+        "(1) (2) row": any(s.col_numbers == "paren" for s in styles.values()),
+        "A B 1 2 row": any(s.col_numbers == "letters" for s in styles.values()),
+        "total first": any(s.total == "first" for s in styles.values()),
+        "total last": any(s.total == "last" for s in styles.values()),
+        "blank rows": any(s.blank_rows for s in styles.values()),
+        "numbers as text": any(s.numbers == "text" for s in styles.values()),
+        "numeric cells": any(s.numbers == "numeric" and s.fmt != "csv" for s in styles.values()),
+        "no-data tokens": {s.missing for s in styles.values()} >= {"-", "x"},
+        "column no spec has": any(s.extra_column for s in styles.values()),
+        "three header rows": any(max(n.depth() for n in HEADERS[k[1]][s.header % len(HEADERS[k[1]])]) == 3
+                                 for k, s in styles.items()),
+        "new tone placement": any(s.new_tone for s in styles.values()),
+    }
+    assert [k for k, v in seen.items() if not v] == []
+    assert {s.names for s in styles.values()} >= {"full", "bare", "abbr", "upper", "mixed"}
+    assert {s.total_label for s in styles.values()} >= {"Tổng cộng", "Cộng", "Toàn tỉnh", "Tổng"}
+
+
+def test_the_reader_loads_every_sample_file_with_the_figures(written: Path) -> None:
+    for key, style in plan().items():
+        province, source, period = key
+        result = read_file(written / source / style.filename, SPECS[source])
+        assert result.errors == [], (style.filename, [f.message_en for f in result.errors])
+        assert result.period is not None and result.period.code == period, style.filename
+        assert result.province_code == province, style.filename
+        expected = figures.area_values(province, source, period)
+        got = {(r["area_code"], r["field"]): r["value"] for r in result.values.iter_rows(named=True)}
+        assert {a for a, _ in got} == set(expected), style.filename
+        for (code, fname), value in got.items():
+            if value is not None:
+                assert value == pytest.approx(expected[code][fname]), (style.filename, code, fname)

@@ -1,0 +1,83 @@
+"""The sample workbooks through the whole pipeline: the warehouse reproduces the published figures.
+
+One run of ``xhs run`` on ``xhs samples`` for the module; every modelled row of
+``shared/reference/seed_facts.csv`` is asserted through ``sources/samples/seed_mapping.yaml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sources.samples import write_samples
+from tests.pipeline_helpers import query, run_xhs
+
+MAPPING = Path(__file__).parent.parent / "sources" / "samples" / "seed_mapping.yaml"
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("samples")
+    write_samples(root / "landing")
+    result = run_xhs(root, "run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
+def value(root: Path, indicator: str, area_key: str, period: str) -> float | None:
+    rows = query(root, "SELECT value FROM fact_indicator WHERE indicator_code = ? AND area_key = ? "
+                       "AND period_code = ?", [indicator, area_key, period])
+    return rows[0][0] if rows else None
+
+
+def test_every_sample_file_loads(warehouse: Path) -> None:
+    assert query(warehouse, "SELECT status, count(*) FROM meta_file GROUP BY ALL") == [
+        ("loaded", len(list((warehouse / "landing").rglob("*.*"))))]
+
+
+def test_bac_kan_mobile_subscribers_2022(warehouse: Path) -> None:
+    assert value(warehouse, "tel_mobile_subscribers", "2025-03-01/06", "2022") == 279568
+    rows = query(warehouse, "SELECT area_level, count(DISTINCT area_code), count(DISTINCT period_code) "
+                            "FROM v_indicator WHERE indicator_code = 'tel_mobile_subscribers' AND province_code = '06' "
+                            "AND vintage = '2025-03-01' GROUP BY ALL ORDER BY 1")
+    assert rows == [("district", 8, 5), ("province", 1, 5)]
+
+
+def test_districts_sum_to_the_province(warehouse: Path) -> None:
+    rows = query(warehouse, """
+        SELECT p.indicator_code, p.period_code, p.value, sum(d.value)
+        FROM v_indicator p JOIN v_indicator d
+          ON d.indicator_code = p.indicator_code AND d.period_code = p.period_code
+         AND d.province_code = p.province_code AND d.vintage = p.vintage AND d.area_level <> 'province'
+        WHERE p.area_level = 'province' AND p.derivation = 'sum_of_areas'
+        GROUP BY ALL HAVING abs(p.value - sum(d.value)) > 1e-6""")
+    assert rows == []
+
+
+def seed_entries() -> list[dict]:
+    return [e for e in yaml.safe_load(MAPPING.read_text(encoding="utf-8"))
+            if e.get("indicator") and not e.get("inconsistent")]
+
+
+@pytest.mark.parametrize("entry", seed_entries(), ids=lambda e: f"{e['indicator']}-{e['area_code']}-{e['period']}")
+def test_published_figure_is_reproduced(warehouse: Path, entry: dict) -> None:
+    got = value(warehouse, entry["indicator"], f"2025-03-01/{entry['area_code']}", str(entry["period"]))
+    assert got is not None
+    assert round(got, entry.get("decimals", 0)) == pytest.approx(entry["value"])
+
+
+def test_inconsistent_published_rates_show_the_computed_value(warehouse: Path) -> None:
+    entries = [e for e in yaml.safe_load(MAPPING.read_text(encoding="utf-8")) if e.get("inconsistent")]
+    assert entries, "the mapping records the published figures that contradict the counts"
+    for e in entries:
+        got = value(warehouse, e["indicator"], f"2025-03-01/{e['area_code']}", str(e["period"]))
+        assert got is not None and round(got, 1) == pytest.approx(e["computed"], abs=0.1)
+
+
+def test_post_reform_communes_resolve_to_the_new_list(warehouse: Path) -> None:
+    rows = query(warehouse, "SELECT DISTINCT vintage, area_level, province_code FROM v_indicator "
+                            "WHERE period_code = '2025-H2'")
+    assert rows and {r[0] for r in rows} == {"2025-07-01"}
+    assert {r[2] for r in rows} == {"19"}
+    assert {r[1] for r in rows} == {"commune", "province"}
