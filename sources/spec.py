@@ -24,6 +24,7 @@ class Field:
     integer: bool = True
     cumulative: bool = False
     sum_of: tuple[str, ...] = ()
+    max_yearly_change: float = 0.5  # a larger relative move between consecutive years is a warning
 
     def matches(self, label: str) -> int:
         """0 = no match, 2 = exact (normalised) match, 1 = diacritics/punctuation-insensitive match."""
@@ -103,6 +104,7 @@ def _load_spec(path: Path) -> Spec:
             integer=bool(f.get("integer", True)),
             cumulative=bool(f.get("cumulative", False)),
             sum_of=tuple(f.get("sum_of", ())),
+            max_yearly_change=float(f.get("max_yearly_change", 0.5)),
         )
         for f in data["fields"]
     )

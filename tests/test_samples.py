@@ -113,9 +113,24 @@ def computed(indicator: str, area_code: str, period: str) -> float | None:
     return num / den * (entry["scale"] or 100)
 
 
+SHARED_SEED_FACTS = ROOT.parent / "shared" / "reference" / "seed_facts.csv"
+SEED_FACTS = ROOT / "sources" / "samples" / "seed_facts.csv"  # a copy of the published figures (facts)
+
+
+def seed_rows() -> list[dict[str, str]]:
+    """The published figures: the project's shared reference when it sits beside the checkout, else the copy."""
+    path = SHARED_SEED_FACTS if SHARED_SEED_FACTS.exists() else SEED_FACTS
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_copy_of_the_seed_facts_is_current() -> None:
+    with SEED_FACTS.open(encoding="utf-8") as f:
+        assert list(csv.DictReader(f)) == seed_rows()
+
+
 def test_the_mapping_covers_every_seed_row_once() -> None:
-    with (ROOT.parent / "shared" / "reference" / "seed_facts.csv").open(encoding="utf-8") as f:
-        seeds = [(r["province"], r["measure"], r["period"]) for r in csv.DictReader(f)]
+    seeds = [(r["province"], r["measure"], r["period"]) for r in seed_rows()]
     mapped = [(e["seed"]["province"], e["seed"]["measure"], str(e["seed"]["period"])) for e in MAPPING]
     assert sorted(mapped) == sorted(seeds)
     for e in MAPPING:
@@ -221,3 +236,12 @@ def test_the_reader_loads_every_sample_file_with_the_figures(written: Path) -> N
         for (code, fname), value in got.items():
             if value is not None:
                 assert value == pytest.approx(expected[code][fname]), (style.filename, code, fname)
+
+
+def test_mapped_values_are_the_published_values() -> None:
+    """The expected values the warehouse is tested against come from the seed file, not from the mapping."""
+    published = {(r["province"], r["measure"], r["period"]): r["value"] for r in seed_rows()}
+    for e in MAPPING:
+        if e.get("indicator") and not e.get("inconsistent"):
+            seed = (e["seed"]["province"], e["seed"]["measure"], str(e["seed"]["period"]))
+            assert float(published[seed]) == pytest.approx(e["value"]), seed

@@ -7,11 +7,13 @@ import duckdb
 
 from sources.spec import load_specs
 
-JUMP_THRESHOLD = 0.5  # a count that moves by more than 50 % between consecutive years
-
 
 def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
-    cumulative = [s.indicator_code(f.name) for s in load_specs().values() for f in s.fields if f.cumulative]
+    specs = load_specs().values()
+    cumulative = [s.indicator_code(f.name) for s in specs for f in s.fields if f.cumulative]
+    limits = [(s.indicator_code(f.name), f.max_yearly_change) for s in specs for f in s.fields]
+    con.execute("CREATE TEMP TABLE jump_limit (indicator_code VARCHAR, max_change DOUBLE)")
+    con.executemany("INSERT INTO jump_limit VALUES (?, ?)", limits)
     con.execute("""
         CREATE TEMP TABLE series AS
         SELECT f.indicator_code, f.area_key, f.period_code, f.value, f.file_sha256, d.end_date, d.period_type,
@@ -31,6 +33,7 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
                {{expected}}, s.value::VARCHAR
         FROM series s
         JOIN dim_area a USING (area_key)
+        JOIN jump_limit l USING (indicator_code)
         LEFT JOIN (SELECT DISTINCT ON (sha256) sha256, original_name FROM meta_file ORDER BY sha256, received_at) m
                ON m.sha256 = s.file_sha256
         LEFT JOIN stg_all g ON g.file_sha256 = s.file_sha256 AND g.area_code = a.code AND g.vintage = a.vintage
@@ -53,8 +56,8 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
         en="format('{}: {} for {} changed by {}% since {} ({} → {}).', g.cell, s.indicator_code, a.full_name, "
            "round(100 * (s.value - s.previous_value) / s.previous_value), s.previous_period, s.previous_value, "
            "s.value)",
-        expected=f"'within ±{int(JUMP_THRESHOLD * 100)}% of ' || s.previous_value::VARCHAR",
+        expected="'within ±' || round(100 * l.max_change) || '% of ' || s.previous_value::VARCHAR",
         condition="s.period_type = 'year' AND s.previous_type = 'year' AND s.year = s.previous_year + 1 "
-                  f"AND s.previous_value > 0 AND abs(s.value - s.previous_value) / s.previous_value > {JUMP_THRESHOLD}",
+                  "AND s.previous_value > 0 AND abs(s.value - s.previous_value) / s.previous_value > l.max_change",
         rule="'year_on_year_jump'",
     ))
