@@ -37,11 +37,3 @@ def cell_address(row: int, col: int) -> str:
         col, rem = divmod(col - 1, 26)
         letters = chr(65 + rem) + letters
     return f"{letters}{row + 1}"
-
-
-class SourceError(Exception):
-    """A file that cannot be read at all (no sheet, no table, no period): carries the findings that say why."""
-
-    def __init__(self, findings: list[Finding]):
-        super().__init__("; ".join(f.message_en for f in findings))
-        self.findings = findings
