@@ -73,6 +73,10 @@ def read_file(
     except (CalamineError, UnicodeDecodeError, OSError, ValueError) as exc:
         result.findings.append(_unreadable(result.name, exc))
         return result
+    legacy = _legacy_encoding(sheets, result.name)
+    if legacy:
+        result.findings.append(legacy)
+        return result
     table, spec = _choose_table(sheets, spec, layout, result)
     if table is None or spec is None:
         return result
@@ -89,6 +93,30 @@ def _unreadable(name: str, exc: Exception) -> Finding:
         return error("unreadable", f"Tệp {name} không phải văn bản UTF-8 (có thể là mã TCVN3/VNI hoặc Windows-1258).",
                      f"File {name} is not UTF-8 text (possibly TCVN3/VNI or Windows-1258 encoded).", file=name)
     return error("unreadable", f"Không đọc được tệp {name}: {exc}", f"Cannot read file {name}: {exc}", file=name)
+
+
+# Letters of the TCVN3 (ABC) font encoding as they show when such text is read as Unicode: ă â ê ô ơ ư đ à ả ã á ạ
+# and Đ. None of these symbols occurs in Vietnamese Unicode text, and they are dense in TCVN3 text.
+_TCVN3_MARKS = set("¨©ª«¬\xad®µ¶·¸¹§")
+LEGACY_SCAN_ROWS = 60
+
+
+def _legacy_encoding(sheets: list[Sheet], name: str) -> Finding | None:
+    """Text typed with a legacy Vietnamese font (TCVN3/ABC: .VnTime) is refused, never loaded as gibberish."""
+    for sheet in sheets:
+        hits = [(r, c, t) for r in range(min(LEGACY_SCAN_ROWS, len(sheet.rows)))
+                for c, t in enumerate(sheet.row_texts(r)) if any(ch in _TCVN3_MARKS for ch in t)]
+        if len(hits) >= 3:
+            r, c, text = hits[0]
+            return error(
+                "legacy_encoding",
+                f"Ô {cell_address(r, c)} (\"{text[:40]}\") và {len(hits) - 1} ô khác được gõ bằng bảng mã TCVN3 (ABC, "
+                "phông .VnTime). Hãy chuyển mã sang Unicode (ví dụ Unikey: Công cụ chuyển mã) rồi gửi lại.",
+                f"Cell {cell_address(r, c)} (\"{text[:40]}\") and {len(hits) - 1} other cells are typed in the legacy "
+                "TCVN3 (ABC, .VnTime font) encoding. Convert the file to Unicode (e.g. Unikey's converter) and send "
+                "it again.",
+                file=name, sheet=sheet.name, cell=cell_address(r, c), expected="Unicode", found="TCVN3")
+    return None
 
 
 def _sheet_order(sheets: list[Sheet], spec: Spec) -> list[Sheet]:

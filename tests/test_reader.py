@@ -264,3 +264,13 @@ def test_notes_column_is_read_past_and_unknown_columns_are_warned(tmp_path: Path
     result = read_file(write(tmp_path / "g.xlsx", grid), TELECOM)
     assert result.errors == []
     assert [(f.rule, f.cell) for f in result.findings] == [("unknown_header", "D2")]
+
+
+def test_tcvn3_text_in_a_workbook_is_refused_not_loaded(tmp_path: Path) -> None:
+    # "Đơn vị hành chính", "Di động", "Ba Bể", "Chợ Đồn" typed with the .VnTime font, as Excel stores them.
+    grid = [["Năm 2022"], ["§¬n vÞ hµnh chÝnh", "Di ®éng"], ["Ba BÓ", 1], ["Chî §ån", 2]]
+    result = read_file(write(tmp_path / "vntime.xlsx", grid), TELECOM)
+    [finding] = result.errors
+    assert (finding.rule, finding.cell) == ("legacy_encoding", "A2")
+    assert "TCVN3" in finding.message_en and "TCVN3" in finding.message_vi
+    assert result.values.is_empty()
