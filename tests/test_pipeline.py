@@ -57,6 +57,8 @@ def test_good_and_bad_files_duplicates_and_corrections(tmp_path: Path) -> None:
     history = query(tmp_path, "SELECT value, valid_to IS NULL FROM fact_indicator_history WHERE indicator_code = "
                               "'tel_mobile_subscribers' AND area_key = '2025-03-01/06' ORDER BY valid_from")
     assert history == [(8000, False), (8500, True)]
+    restated = query(tmp_path, "SELECT file_name, cell, expected, found FROM meta_finding WHERE rule = 'restatement'")
+    assert restated == [("vt_2022_dinh_chinh.xlsx", "C10", "1000.0", "1500.0")]
 
     # Nothing delivered is lost: every file is in the archive, read-only.
     objects = sorted(p for p in (tmp_path / "data" / "raw" / "objects").rglob("*.xlsx"))

@@ -15,6 +15,13 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TEMP TABLE jump_limit (indicator_code VARCHAR, max_change DOUBLE)")
     con.executemany("INSERT INTO jump_limit VALUES (?, ?)", limits)
     con.execute("""
+        CREATE TEMP TABLE restated AS
+        SELECT indicator_code, area_key, period_code, value, file_sha256,
+               lag(value) OVER w AS previous_value, lag(file_sha256) OVER w AS previous_file
+        FROM fact_indicator_history WHERE derivation = 'reported'
+        WINDOW w AS (PARTITION BY indicator_code, area_key, period_code ORDER BY valid_from, file_sha256)
+    """)
+    con.execute("""
         CREATE TEMP TABLE series AS
         SELECT f.indicator_code, f.area_key, f.period_code, f.value, f.file_sha256, d.end_date, d.period_type,
                lag(f.value) OVER w AS previous_value, lag(f.period_code) OVER w AS previous_period,
@@ -40,6 +47,15 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
               AND g.source = {source_of} AND g.field = {field_of}
         WHERE {{condition}}
     """
+    con.execute(located.replace("FROM series s", "FROM restated s").format(
+        vi="format('{}: {} của {} kỳ {} được đính chính từ {} (tệp {}…) thành {}.', g.cell, s.indicator_code, "
+           "a.full_name, s.period_code, s.previous_value, left(s.previous_file, 12), s.value)",
+        en="format('{}: {} for {}, period {}, restated from {} (file {}…) to {}.', g.cell, s.indicator_code, "
+           "a.full_name, s.period_code, s.previous_value, left(s.previous_file, 12), s.value)",
+        expected="s.previous_value::VARCHAR",
+        condition="s.previous_file IS NOT NULL",
+        rule="'restatement'",
+    ))
     con.execute(located.format(
         vi="format('{}: chỉ tiêu tích lũy {} của {} giảm từ {} ({}) xuống {} ({}).', g.cell, s.indicator_code, "
            "a.full_name, s.previous_value, s.previous_period, s.value, s.period_code)",
