@@ -29,6 +29,7 @@ class Table:
     derived: dict[str, list[str]] = field(default_factory=dict)  # field → the parts it is the sum of
     missing_required: list[str] = field(default_factory=list)
     ignored: dict[int, str] = field(default_factory=dict)  # column → label of a header no field matched
+    rates: dict[str, int] = field(default_factory=dict)  # reported-rate name → column (checked, not loaded)
 
     @property
     def matched(self) -> int:
@@ -149,6 +150,11 @@ def _build_table(sheet: Sheet, top: int, area_col: int, spec: Spec, layout: Layo
     table.missing_required = [
         f.name for f in spec.fields if f.required and f.name not in table.columns and f.name not in table.derived
     ]
+    for c, p in labels.items():
+        rate = next((r for r in spec.reported_rates if p and c not in used and r.matches(p[-1])), None)
+        if rate and rate.name not in table.rates:
+            table.rates[rate.name] = c
+            used.add(c)
     table.ignored = {c: table.label(c) for c, p in labels.items() if p and c not in skip and c not in used}
     return table
 

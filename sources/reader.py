@@ -314,6 +314,7 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, layout: Layout, uni
         keep.append((r, m.unit.code, written))
     result.values = _values(result, table, spec, keep, province or "", vintage)
     result.totals = _check_totals(result, table, spec, rows.total_row)
+    _check_reported_rates(result, table, spec, keep)
 
 
 def _cells_frame(table: Table, rows: list[tuple[int, str, str]]) -> pl.DataFrame:
@@ -391,6 +392,37 @@ def _check_totals(result: ReadResult, table: Table, spec: Spec, total_row: int |
                 f"{_fmt(summed)} (difference {_fmt(total - summed)}, tolerance {tol}).",
                 file=result.name, sheet=sheet.name, cell=where, expected=_fmt(summed), found=_fmt(total)))
     return totals
+
+
+def _check_reported_rates(result: ReadResult, table: Table, spec: Spec, rows: list[tuple[int, str, str]]) -> None:
+    """A percentage typed beside the counts must agree with the one the counts give (DESIGN §6: rates are
+    computed, never typed in); a disagreement is a warning naming the cell."""
+    counts = {(r["area_code"], r["field"]): r["value"] for r in result.values.iter_rows(named=True)}
+    for rate in spec.reported_rates:
+        c = table.rates.get(rate.name)
+        if c is None:
+            continue
+        typed = _parse(result, table, pl.DataFrame(
+            [(r, c, code, written, rate.name, *_num_text(table.sheet.cell(r, c))) for r, code, written in rows],
+            orient="row", schema=_cells_frame(table, []).schema))
+        for row in typed.iter_rows(named=True):
+            num, den = counts.get((row["area_code"], rate.numerator)), counts.get((row["area_code"], rate.denominator))
+            if row["value"] is None or num is None or not den:
+                continue
+            computed = num / den * 100
+            if abs(row["value"] - computed) > rate.tolerance:
+                result.findings.append(warning(
+                    "reported_rate_mismatch",
+                    f"Ô {row['cell']} ({row['area_written']}) ghi tỷ lệ {_fmt(row['value'])}% nhưng số liệu cho "
+                    f"{computed:.1f}% ({rate.numerator}/{rate.denominator}).",
+                    f"Cell {row['cell']} ({row['area_written']}) reports {_fmt(row['value'])}% but the counts give "
+                    f"{computed:.1f}% ({rate.numerator}/{rate.denominator}).",
+                    file=result.name, sheet=table.sheet.name, cell=row["cell"], expected=f"{computed:.1f}",
+                    found=_fmt(row["value"])))
+
+
+def _num_text(value: object) -> tuple[float | None, str | None]:
+    return (value if isinstance(value, float) else None, value if isinstance(value, str) else None)
 
 
 def _fmt(x: float) -> str:

@@ -36,6 +36,20 @@ class Field:
 
 
 @dataclass(frozen=True)
+class ReportedRate:
+    """A percentage some departments type beside the counts; checked against the counts, never loaded."""
+
+    name: str
+    numerator: str
+    denominator: str
+    aliases: tuple[str, ...]
+    tolerance: float = 0.5  # percentage points
+
+    def matches(self, label: str) -> bool:
+        return _in(label, self.aliases)
+
+
+@dataclass(frozen=True)
 class Layout:
     """Vocabulary shared by every spec (``specs/_common.yaml``)."""
 
@@ -80,6 +94,7 @@ class Spec:
     fields: tuple[Field, ...]
     sheet_patterns: tuple[str, ...] = ()
     total_tolerance: float = 0.0
+    reported_rates: tuple[ReportedRate, ...] = ()
     path: Path = field(default=Path(), compare=False)
 
     def field(self, name: str) -> Field:
@@ -118,6 +133,10 @@ def _load_spec(path: Path) -> Spec:
         fields=fields,
         sheet_patterns=tuple(data.get("sheet_patterns", ())),
         total_tolerance=float(data.get("total_tolerance", 0)),
+        reported_rates=tuple(
+            ReportedRate(r["name"], r["numerator"], r["denominator"], tuple(r["aliases"]),
+                         float(r.get("tolerance", 0.5)))
+            for r in data.get("reported_rates", ())),
         path=path,
     )
 

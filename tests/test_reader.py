@@ -274,3 +274,14 @@ def test_tcvn3_text_in_a_workbook_is_refused_not_loaded(tmp_path: Path) -> None:
     assert (finding.rule, finding.cell) == ("legacy_encoding", "A2")
     assert "TCVN3" in finding.message_en and "TCVN3" in finding.message_vi
     assert result.values.is_empty()
+
+
+def test_reported_rate_is_checked_against_the_counts(tmp_path: Path) -> None:
+    grid = [["Năm 2022"], ["Đơn vị", "Di động", "Smartphone", "Tỷ lệ thuê bao smartphone (%)"],
+            ["Ba Bể", 1000, 650, "65,0%"], ["Na Rì", 1000, 700, 0.9 * 100]]
+    result = read_file(write(tmp_path / "r.xlsx", grid), TELECOM)
+    assert result.errors == []
+    [finding] = result.findings
+    assert (finding.rule, finding.severity, finding.cell, finding.expected) == (
+        "reported_rate_mismatch", "warning", "D4", "70.0")
+    assert {r["field"] for r in result.values.iter_rows(named=True)} == {"mobile_subscribers", "smartphone_subscribers"}
