@@ -59,8 +59,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     home = ensure_dagster_home()
     _settings(args)
     print(f"Dagster UI with the daemon (schedules, sensors); DAGSTER_HOME={home}")
-    argv = ["dagster", "dev", "-m", "pipelines.definitions", "--host", args.host, "--port", str(args.port)]
-    os.execvp(argv[0], argv)
+    # The dagster executable of this environment: the venv need not be activated (make ui, .venv/bin/xhs ui).
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    argv = [dagster, "dev", "-m", "pipelines.definitions", "--host", args.host, "--port", str(args.port)]
+    os.execv(dagster, argv)
     return 0  # not reached
 
 
