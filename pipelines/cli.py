@@ -52,7 +52,12 @@ def cmd_samples(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from pipelines.validate import validate_command
 
-    return validate_command(Path(args.file), args.source, args.period, args.json)
+    try:
+        return validate_command(Path(args.file), args.source, args.period, args.json)
+    except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
+        print(f"xhs validate could not check the file / không kiểm tra được tệp: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        return EXIT_UNREADABLE
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
