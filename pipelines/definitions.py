@@ -7,6 +7,7 @@ import dagster as dg
 from assets.raw import raw_files
 from assets.staging import staging_assets, staging_checks
 from assets.warehouse import warehouse_tables
+from pipelines.automation import build_automation
 from pipelines.settings import XhsSettings
 
 materialize_all = dg.define_asset_job(
@@ -16,9 +17,13 @@ materialize_all = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+nightly, landing_sensor = build_automation(materialize_all)
+
 defs = dg.Definitions(
     assets=[raw_files, *staging_assets, warehouse_tables],
     asset_checks=staging_checks,
     jobs=[materialize_all],
+    schedules=[nightly],
+    sensors=[landing_sensor],
     resources={"settings": XhsSettings.from_env()},
 )

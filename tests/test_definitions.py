@@ -24,3 +24,27 @@ def test_warehouse_writers_share_one_pool() -> None:
 
 def test_definitions_validate() -> None:
     dg.Definitions.validate_loadable(defs)
+
+
+def test_nightly_schedule() -> None:
+    schedule = defs.resolve_schedule_def("nightly")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Asia/Ho_Chi_Minh")
+
+
+def test_landing_sensor_requests_one_run_per_new_state(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XHS_LANDING", str(tmp_path))
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    with dg.instance_for_test() as instance:
+        first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        assert first.run_requests == [] and first.skip_message
+        (tmp_path / "telecom").mkdir()
+        (tmp_path / "telecom" / "vt_2024.xlsx").write_bytes(b"x")
+        (tmp_path / "notes.txt").write_text("not a delivery")
+        second = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        [request] = second.run_requests
+        third = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=second.cursor))
+        assert third.run_requests == []  # nothing changed since the cursor
+        (tmp_path / "telecom" / "vt_2024.xlsx").write_bytes(b"corrected")
+        fourth = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=second.cursor))
+        [again] = fourth.run_requests
+        assert again.run_key != request.run_key
