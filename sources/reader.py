@@ -410,6 +410,14 @@ def _check_reported_rates(result: ReadResult, table: Table, spec: Spec, rows: li
             [(r, c, code, written, rate.name, *_num_text(table.sheet.cell(r, c))) for r, code, written in rows],
             orient="row", schema=_cells_frame(table, []).schema))
         for row in typed.iter_rows(named=True):
+            if row["value"] is not None and not 0 <= row["value"] <= 100:
+                result.findings.append(error(
+                    "percentage_out_of_range",
+                    f"Ô {row['cell']} ({row['area_written']}): tỷ lệ {_fmt(row['value'])}% nằm ngoài 0–100.",
+                    f"Cell {row['cell']} ({row['area_written']}): percentage {_fmt(row['value'])}% is outside 0–100.",
+                    file=result.name, sheet=table.sheet.name, cell=row["cell"], expected="0–100",
+                    found=_fmt(row["value"])))
+                continue
             num, den = counts.get((row["area_code"], rate.numerator)), counts.get((row["area_code"], rate.denominator))
             if row["value"] is None or num is None or not den:
                 continue
