@@ -10,7 +10,8 @@ from sources.archive import RawArchive
 from sources.areas import registry
 from sources.spec import load_specs
 from sources.staging import Stager
-from warehouse.build import BuildInputs, build, open_work_database, publish
+from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
+from warehouse.publish import publish
 
 FACT_COLUMNS = ("SELECT indicator_code, area_key, period_code, value, numerator_value, denominator_value, "
                 "derivation FROM fact_indicator")
@@ -54,8 +55,8 @@ def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
         raise dg.Failure(
             description="fact_indicator failed its expectations; the published warehouse was left as it was.",
             metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f.message_en}" for f in errors[:20]))})
-    publish(con, paths.work_database, paths.warehouse)
-    context.log.info(f"published {paths.warehouse}")
+    version = publish(con, WORK_ALIAS, paths.work_database, paths.warehouse)
+    context.log.info(f"published {paths.warehouse} (kept as {version.name})")
     for name in WAREHOUSE_TABLES:
         yield dg.MaterializeResult(asset_key=name, metadata={
             "rows": counts.get(name, 0), "warehouse": dg.MetadataValue.path(str(paths.warehouse))})

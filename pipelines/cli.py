@@ -60,6 +60,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
 
 
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from warehouse.publish import list_versions, rollback
+
+    settings = _settings(args)
+    published = Path(settings.warehouse)
+    if args.list:
+        for v in list_versions(published):
+            print(v.name)
+        return 0
+    try:
+        restored = rollback(published, args.to)
+    except ValueError as exc:
+        print(f"xhs rollback: {exc}", file=sys.stderr)
+        return 2
+    print(f"{published} is now {restored.name} / đã khôi phục {restored.name}")
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     home = ensure_dagster_home()
     _settings(args)
@@ -91,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     samples.add_argument("--out", help="folder (default: XHS_LANDING or landing/)")
     samples.add_argument("--if-empty", action="store_true", help="only when the folder has no files yet")
     samples.set_defaults(func=cmd_samples)
+
+    rb = sub.add_parser("rollback", help="put an earlier publication of the warehouse back (kept: last 5)")
+    rb.add_argument("--to", help="version name (see --list); default: the one before the current")
+    rb.add_argument("--list", action="store_true", help="list the kept versions")
+    rb.add_argument("--warehouse")
+    rb.set_defaults(func=cmd_rollback)
 
     ui = sub.add_parser("ui", help="the Dagster UI and daemon on this code location")
     ui.add_argument("--host", default="127.0.0.1")

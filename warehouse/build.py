@@ -226,14 +226,3 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         con.register("_frame", frame)
         con.execute(f"INSERT INTO {table} SELECT * FROM _frame")
         con.unregister("_frame")
-
-
-def publish(con: duckdb.DuckDBPyConnection, work: Path, published: Path) -> None:
-    """Checkpoint, close, then atomically rename the work file onto the published file: an analyst holding
-    the old file open keeps reading it; the next open sees the new one, never a half-built state."""
-    con.execute("CHECKPOINT")
-    con.execute("USE memory")
-    con.execute(f"DETACH {WORK_ALIAS}")
-    con.close()
-    published.parent.mkdir(parents=True, exist_ok=True)
-    work.replace(published)

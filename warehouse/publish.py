@@ -1,0 +1,85 @@
+"""Publishing the warehouse file analysts open, and rolling a publication back (DESIGN §2, §8).
+
+The pipeline builds a private work file; publishing checkpoints and closes it, keeps a copy under
+``<warehouse dir>/versions/``, then renames it onto the published path in one atomic step. An analyst who
+holds the old file open (read-only or read-write) keeps reading the old inode; the next open sees the new
+file; nobody ever sees a half-built state, and the run never waits on an analyst's lock."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+KEEP_VERSIONS = 5
+CURRENT = "CURRENT"
+
+
+def versions_dir(published: Path) -> Path:
+    return published.parent / "versions"
+
+
+def list_versions(published: Path) -> list[Path]:
+    """Kept publications, oldest first."""
+    return sorted(versions_dir(published).glob("xhs-*.duckdb"))
+
+
+def current_version(published: Path) -> str | None:
+    pointer = versions_dir(published) / CURRENT
+    return pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
+
+
+def publish(con: duckdb.DuckDBPyConnection, alias: str, work: Path, published: Path,
+            keep: int = KEEP_VERSIONS) -> Path:
+    """Checkpoint and close the work database, keep a version, atomically replace the published file."""
+    con.execute("CHECKPOINT")
+    con.execute("USE memory")
+    con.execute(f"DETACH {alias}")
+    con.close()
+    versions = versions_dir(published)
+    versions.mkdir(parents=True, exist_ok=True)
+    version = versions / f"xhs-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}.duckdb"
+    _atomic_copy(work, version)
+    work.replace(published)
+    _set_current(published, version.name)
+    for old in list_versions(published)[:-keep]:
+        old.unlink()
+    return version
+
+
+def rollback(published: Path, to: str | None = None) -> Path:
+    """Put a kept version back as the published file (default: the one before the current publication)."""
+    versions = list_versions(published)
+    names = [v.name for v in versions]
+    if to is None:
+        current = current_version(published)
+        index = names.index(current) if current in names else len(names)
+        if index < 1:
+            raise ValueError("no earlier publication to roll back to")
+        to = names[index - 1]
+    if to not in names:
+        raise ValueError(f"no kept version {to!r}; kept: {', '.join(names) or 'none'}")
+    _atomic_copy(versions_dir(published) / to, published, replace=True)
+    _set_current(published, to)
+    return versions_dir(published) / to
+
+
+def _set_current(published: Path, name: str) -> None:
+    pointer = versions_dir(published) / CURRENT
+    tmp = pointer.with_suffix(".tmp")
+    tmp.write_text(name + "\n", encoding="utf-8")
+    tmp.replace(pointer)
+
+
+def _atomic_copy(src: Path, dst: Path, replace: bool = False) -> None:
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-", suffix=".duckdb")
+    os.close(fd)
+    shutil.copyfile(src, tmp)
+    if not replace and dst.exists():
+        os.unlink(tmp)
+        return
+    os.replace(tmp, dst)
