@@ -3,13 +3,14 @@
 
 import dagster as dg
 
-from pipelines.settings import XhsSettings
+from pipelines.settings import TRANSIENT_RETRY, XhsSettings
 from sources.archive import RawArchive
 from sources.staging import Stager
 
 
 @dg.asset(
     group_name="raw",
+    retry_policy=TRANSIENT_RETRY,
     kinds={"file"},
     description="Files delivered to the landing folder, copied once into the content-addressed raw archive "
     "(data/raw/objects). Files dropped at the top of the landing folder have their source detected from "

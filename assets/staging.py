@@ -6,7 +6,7 @@ import polars as pl
 
 from assets.raw import raw_files
 from expectations.checks import check_values
-from pipelines.settings import XhsSettings
+from pipelines.settings import TRANSIENT_RETRY, XhsSettings
 from sources.archive import RawArchive
 from sources.areas import registry
 from sources.spec import Spec, load_specs
@@ -17,6 +17,7 @@ def staging_asset(spec: Spec) -> dg.AssetsDefinition:
     @dg.asset(
         name=f"stg_{spec.source}",
         group_name="staging",
+        retry_policy=TRANSIENT_RETRY,
         kinds={"polars", "parquet"},
         deps=[raw_files],
         description=f"{spec.name_en} ({spec.name_vi}): every value of every {spec.source} file that passed the "

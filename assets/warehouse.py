@@ -5,7 +5,7 @@ import dagster as dg
 
 from assets.staging import staging_assets
 from expectations.runner import run_suite
-from pipelines.settings import XhsSettings
+from pipelines.settings import TRANSIENT_RETRY, XhsSettings
 from sources.archive import RawArchive
 from sources.areas import registry
 from sources.spec import load_specs
@@ -37,6 +37,7 @@ WAREHOUSE_TABLES = {
                                    description="expectations/fact_indicator.json on the work database, before "
                                    "it is published: a failure leaves the published warehouse as it was.")],
     pool="duckdb_writer",
+    retry_policy=TRANSIENT_RETRY,
     can_subset=False,
 )
 def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
@@ -54,7 +55,9 @@ def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
         con.close()
         raise dg.Failure(
             description="fact_indicator failed its expectations; the published warehouse was left as it was.",
-            metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f.message_en}" for f in errors[:20]))})
+            metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f.message_en}" for f in errors[:20]))},
+            allow_retries=False,  # a data error: retrying cannot fix it
+        )
     version = publish(con, WORK_ALIAS, paths.work_database, paths.warehouse)
     context.log.info(f"published {paths.warehouse} (kept as {version.name})")
     for name in WAREHOUSE_TABLES:

@@ -31,6 +31,11 @@ class Paths:
         return self.staging / f"stg_{source}.parquet"
 
 
+# Transient failures (a network share that drops, a file still being copied) are retried with backoff; a
+# bad file never raises (it is quarantined), so a retry never repeats a data error.
+TRANSIENT_RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL)
+
+
 def _env_path(name: str, default: str) -> str:
     return str(Path(os.environ.get(name) or default).expanduser().resolve())
 
