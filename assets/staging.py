@@ -1,6 +1,8 @@
 """Staging layer: one asset per departmental spec, ``stg_<source>``, built from the spec by a factory."""
 
 
+from datetime import date
+
 import dagster as dg
 import polars as pl
 
@@ -9,6 +11,7 @@ from expectations.checks import check_values
 from pipelines.settings import TRANSIENT_RETRY, XhsSettings
 from sources.archive import RawArchive
 from sources.areas import registry
+from sources.periods import next_due, parse_period_code
 from sources.spec import Spec, load_specs
 from sources.staging import Stager, build_staging_table, source_of
 
@@ -69,5 +72,36 @@ def staging_check(spec: Spec) -> dg.AssetChecksDefinition:
     return _check
 
 
+def timely_check(spec: Spec) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=f"stg_{spec.source}",
+        name="timely",
+        description=f"Stale when a province's latest {spec.source} period is older than the {spec.cadence}ly "
+        f"cadence allows ({spec.grace_days} days of grace after the next period ends): a late department.",
+    )
+    def _check(settings: XhsSettings) -> dg.AssetCheckResult:
+        path = settings.paths().staging_table(spec.source)
+        frame = pl.read_parquet(path) if path.exists() else pl.DataFrame({"province_code": [], "period_code": []})
+        late = overdue(frame, spec.cadence, spec.grace_days, date.today())
+        return dg.AssetCheckResult(
+            passed=not late, severity=dg.AssetCheckSeverity.WARN,
+            metadata={"late": dg.MetadataValue.md(
+                "\n".join(f"- province {p}: latest {latest}, next due {due}" for p, latest, due in late) or "none")},
+        )
+
+    return _check
+
+
+def overdue(frame: pl.DataFrame, cadence: str, grace_days: int, today: date) -> list[tuple[str, str, date]]:
+    """(province, latest period, date the next file was due) for every province whose next file is late."""
+    late = []
+    for province, codes in frame.group_by("province_code").agg(pl.col("period_code").unique()).iter_rows():
+        latest = max((parse_period_code(c) for c in codes), key=lambda p: p.end)
+        due = next_due(latest.end, cadence, grace_days)
+        if today > due:
+            late.append((province, latest.code, due))
+    return sorted(late)
+
+
 staging_assets = [staging_asset(spec) for spec in load_specs().values()]
-staging_checks = [staging_check(spec) for spec in load_specs().values()]
+staging_checks = [c for spec in load_specs().values() for c in (staging_check(spec), timely_check(spec))]

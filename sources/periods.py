@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sources.text import fold
 
@@ -126,3 +126,20 @@ def parse_period_code(code: str) -> Period:
         if m:
             return build(m)
     raise ValueError(f"not a period code: {code!r} (expected 2024, 2024-H1, 2024-Q2, 2024-06 or 2024-06-13)")
+
+
+CADENCE_MONTHS = {"year": 12, "half": 6, "quarter": 3, "month": 1}
+
+
+def next_due(latest_end: date, cadence: str, grace_days: int) -> date:
+    """When the next file is due: the end of the first period of the cadence (calendar years, halves, quarters,
+    months) that ends after ``latest_end``, plus the grace the department has to send it."""
+    step = CADENCE_MONTHS[cadence]
+    month_index = latest_end.year * 12 + latest_end.month - 1
+    aligned = (month_index // step + 1) * step - 1  # the last month of the cadence period containing latest_end
+    y, m = divmod(aligned, 12)
+    end = _month_end(y, m + 1)
+    if end == latest_end:
+        y, m = divmod(aligned + step, 12)
+        end = _month_end(y, m + 1)
+    return end + timedelta(days=grace_days)

@@ -95,6 +95,8 @@ class Spec:
     sheet_patterns: tuple[str, ...] = ()
     total_tolerance: float = 0.0
     reported_rates: tuple[ReportedRate, ...] = ()
+    cadence: str = "year"  # year | half | quarter | month: how often the department reports
+    grace_days: int = 45  # a period's file is due this many days after the period ends
     path: Path = field(default=Path(), compare=False)
 
     def field(self, name: str) -> Field:
@@ -137,6 +139,8 @@ def _load_spec(path: Path) -> Spec:
             ReportedRate(r["name"], r["numerator"], r["denominator"], tuple(r["aliases"]),
                          float(r.get("tolerance", 0.5)))
             for r in data.get("reported_rates", ())),
+        cadence=data.get("cadence", "year"),
+        grace_days=int(data.get("grace_days", 45)),
         path=path,
     )
 

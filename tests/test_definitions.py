@@ -48,3 +48,19 @@ def test_landing_sensor_requests_one_run_per_new_state(tmp_path, monkeypatch) ->
         fourth = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=second.cursor))
         [again] = fourth.run_requests
         assert again.run_key != request.run_key
+
+
+def test_a_late_department_shows_as_stale() -> None:
+    from datetime import date
+
+    import polars as pl
+
+    from assets.staging import overdue
+    from sources.periods import next_due
+
+    assert next_due(date(2024, 12, 31), "year", 45) == date(2026, 2, 14)
+    assert next_due(date(2024, 6, 30), "quarter", 30) == date(2024, 10, 30)
+    assert next_due(date(2025, 1, 31), "month", 0) == date(2025, 2, 28)
+    frame = pl.DataFrame({"province_code": ["06", "06", "14"], "period_code": ["2023", "2024-06-13", "2025"]})
+    assert overdue(frame, "year", 45, date(2026, 1, 10)) == [("06", "2024-06-13", date(2025, 2, 14))]
+    assert overdue(frame, "year", 45, date(2025, 2, 1)) == []
