@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -19,10 +18,12 @@ from sources.areas import UnitRegistry, registry
 from sources.findings import Finding, cell_address, error, warning
 from sources.grid import Sheet, read_sheets
 from sources.header import Table, find_table
+from sources.legacy import legacy_encoding
 from sources.numbers import is_null_token, parse_vietnamese_number
-from sources.periods import Period, find_periods, most_specific, parse_period_code, period_from_filename
+from sources.periods import Period
 from sources.spec import Layout, Spec, load_layout, load_specs
 from sources.text import key
+from sources.title import table_period
 
 TOTAL = "__total__"
 VALUE_SCHEMA = {
@@ -73,7 +74,7 @@ def read_file(
     except (CalamineError, UnicodeDecodeError, OSError, ValueError) as exc:
         result.findings.append(_unreadable(result.name, exc))
         return result
-    legacy = _legacy_encoding(sheets, result.name)
+    legacy = legacy_encoding(sheets, result.name)
     if legacy:
         result.findings.append(legacy)
         return result
@@ -81,7 +82,7 @@ def read_file(
     if table is None or spec is None:
         return result
     result.source, result.sheet = spec.source, table.sheet.name
-    result.period = _period(result, table, period)
+    result.period = table_period(result.name, table, period, result.findings)
     if result.period is None:
         return result
     _read_rows(result, table, spec, layout, units or registry())
@@ -93,34 +94,6 @@ def _unreadable(name: str, exc: Exception) -> Finding:
         return error("unreadable", f"Tệp {name} không phải văn bản UTF-8 (có thể là mã TCVN3/VNI hoặc Windows-1258).",
                      f"File {name} is not UTF-8 text (possibly TCVN3/VNI or Windows-1258 encoded).", file=name)
     return error("unreadable", f"Không đọc được tệp {name}: {exc}", f"Cannot read file {name}: {exc}", file=name)
-
-
-# Legacy Vietnamese font encodings as their text shows when read as Unicode. None of these symbols occurs in
-# Vietnamese Unicode text, and they are dense in legacy text.
-# TCVN3 (ABC, .VnTime): ă â ê ô ơ ư đ à ả ã á ạ Đ → ¨ © ª « ¬ (soft hyphen) ® µ ¶ · ¸ ¹ §
-# VNI (VNI-Times): đ Đ ơ ư and the tone keys → ñ Ñ ô/ö ø ï û (ø, ï, û, ñ, ö are not Vietnamese letters)
-_LEGACY_MARKS = {"TCVN3 (ABC, .VnTime)": set("¨©ª«¬\xad®µ¶·¸¹§"), "VNI (VNI-Times)": set("øïûñÑöÖØÏÛ")}
-LEGACY_SCAN_ROWS = 60
-
-
-def _legacy_encoding(sheets: list[Sheet], name: str) -> Finding | None:
-    """Text typed with a legacy Vietnamese font encoding is refused, never loaded as gibberish."""
-    for sheet in sheets:
-        texts = [(r, c, t) for r in range(min(LEGACY_SCAN_ROWS, len(sheet.rows)))
-                 for c, t in enumerate(sheet.row_texts(r)) if t]
-        for encoding, marks in _LEGACY_MARKS.items():
-            hits = [(r, c, t) for r, c, t in texts if any(ch in marks for ch in t)]
-            if len(hits) < 3:
-                continue
-            r, c, text = hits[0]
-            return error(
-                "legacy_encoding",
-                f"Ô {cell_address(r, c)} (\"{text[:40]}\") và {len(hits) - 1} ô khác được gõ bằng bảng mã {encoding}. "
-                "Hãy chuyển mã sang Unicode (ví dụ Unikey: Công cụ chuyển mã) rồi gửi lại.",
-                f"Cell {cell_address(r, c)} (\"{text[:40]}\") and {len(hits) - 1} other cells are typed in the legacy "
-                f"{encoding} encoding. Convert the file to Unicode (e.g. Unikey's converter) and send it again.",
-                file=name, sheet=sheet.name, cell=cell_address(r, c), expected="Unicode", found=encoding)
-    return None
 
 
 def _sheet_order(sheets: list[Sheet], spec: Spec) -> list[Sheet]:
@@ -185,60 +158,6 @@ def _no_table_findings(sheets: list[Sheet], specs: list[Spec], layout: Layout, n
             file=name, sheet=table.sheet.name, cell=cell_address(table.header_rows[0], table.area_col),
             expected=aliases, found=seen))
     return out
-
-
-def _period(result: ReadResult, table: Table, explicit: str | None) -> Period | None:
-    if explicit:
-        try:
-            return parse_period_code(explicit)
-        except ValueError as exc:
-            result.findings.append(error("bad_period", f"Kỳ báo cáo không hợp lệ: {explicit!r}.", str(exc),
-                                         file=result.name, found=explicit))
-            return None
-    sheet = table.sheet
-    title = [(r, t) for r in range(table.header_rows[0]) for t in sheet.row_texts(r) if t]
-    candidates = [c for _, t in title for c in find_periods(t)] + find_periods(sheet.name)
-    chosen, tied = most_specific(candidates)
-    from_name = period_from_filename(result.name)
-    if len(tied) > 1:
-        codes = ", ".join(p.code for p in tied)
-        result.findings.append(error(
-            "ambiguous_period", f"Tiêu đề ghi nhiều kỳ báo cáo khác nhau ({codes}); hãy chỉ rõ kỳ (--period).",
-            f"The title states several different periods ({codes}); give the period explicitly (--period).",
-            file=result.name, sheet=sheet.name, found=codes))
-        return None
-    if chosen and from_name and from_name.code != chosen.code and from_name.period_type == chosen.period_type:
-        result.findings.append(warning(
-            "period_name_mismatch",
-            f"Tên tệp ghi kỳ {from_name.code} nhưng tiêu đề ghi {chosen.code}; dùng kỳ trong tiêu đề.",
-            f"The file name says {from_name.code} but the title says {chosen.code}; using the title.",
-            file=result.name, sheet=sheet.name, expected=chosen.code, found=from_name.code))
-    chosen = chosen or from_name
-    if chosen is not None and not _plausible(chosen):
-        result.findings.append(error(
-            "period_out_of_range",
-            f"Kỳ báo cáo {chosen.code} nằm ngoài khoảng hợp lệ (từ năm {EARLIEST_YEAR} đến hôm nay).",
-            f"Reporting period {chosen.code} is out of range (from {EARLIEST_YEAR} to today).",
-            file=result.name, sheet=sheet.name, expected=f"{EARLIEST_YEAR} … {date.today().isoformat()}",
-            found=chosen.code))
-        return None
-    if chosen is None:
-        result.findings.append(error(
-            "period_unknown",
-            "Không xác định được kỳ báo cáo: tiêu đề và tên tệp không ghi kỳ (ví dụ \"Năm 2024\", \"Quý II/2024\", "
-            "\"tính đến ngày 13/6/2024\"). Hãy ghi kỳ vào tiêu đề hoặc dùng --period.",
-            "Cannot determine the reporting period: neither the title rows nor the file name state one (e.g. "
-            "\"Năm 2024\", \"Quý II/2024\", \"tính đến ngày 13/6/2024\"). Write it in the title or pass --period.",
-            file=result.name, sheet=sheet.name))
-    return chosen
-
-
-EARLIEST_YEAR = 2015
-
-
-def _plausible(period: Period) -> bool:
-    """Not before 2015 (no digital-society reporting earlier) and not ending in the future."""
-    return period.start.year >= EARLIEST_YEAR and period.start <= date.today()
 
 
 @dataclass
