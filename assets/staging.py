@@ -11,6 +11,7 @@ from expectations.checks import check_values
 from pipelines.settings import TRANSIENT_RETRY, XhsSettings
 from sources.archive import RawArchive
 from sources.areas import registry
+from sources.findings import errors_in
 from sources.periods import next_due, parse_period_code
 from sources.spec import Spec, load_specs
 from sources.staging import Stager, build_staging_table, source_of
@@ -61,7 +62,7 @@ def staging_check(spec: Spec) -> dg.AssetChecksDefinition:
         units = registry()
         known = sorted({u.code for us in units.units.values() for u in us})
         findings = check_values(spec.source, frame, known) if frame.height else []
-        errors = [f for f in findings if f.severity == "error"]
+        errors = errors_in(findings)
         listing = "\n".join(f"- {f.message_en}" for f in errors[:10]) or "none"
         return dg.AssetCheckResult(
             passed=not errors,

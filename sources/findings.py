@@ -29,6 +29,11 @@ def warning(rule: str, vi: str, en: str, **where: str | None) -> Finding:
     return Finding(rule=rule, severity="warning", message_vi=vi, message_en=en, **where)
 
 
+def errors_in(findings: list[Finding]) -> list[Finding]:
+    """The findings that stop a file from loading."""
+    return [f for f in findings if f.severity == "error"]
+
+
 def cell_address(row: int, col: int) -> str:
     """Zero-based (row, col) → Excel address: (11, 3) → ``D12``."""
     letters = ""

@@ -15,7 +15,7 @@ import polars as pl
 from python_calamine import CalamineError
 
 from sources.areas import UnitRegistry, registry
-from sources.findings import Finding, cell_address, error, warning
+from sources.findings import Finding, cell_address, error, errors_in, warning
 from sources.grid import Sheet, read_sheets
 from sources.header import Table, find_table
 from sources.legacy import legacy_encoding
@@ -49,7 +49,7 @@ class ReadResult:
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
+        return errors_in(self.findings)
 
     @property
     def ok(self) -> bool:

@@ -13,7 +13,7 @@ import polars as pl
 
 from sources.archive import ArchivedFile, RawArchive, now_iso
 from sources.areas import reference_folder, registry
-from sources.findings import Finding
+from sources.findings import Finding, errors_in
 from sources.reader import VALUE_SCHEMA, ReadResult, read_file
 from sources.spec import SPEC_DIR, Spec, load_specs
 
@@ -65,7 +65,7 @@ class StagedFile:
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
+        return errors_in(self.findings)
 
 
 class Stager:

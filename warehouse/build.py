@@ -105,8 +105,8 @@ def _load_meta(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> None:
     files, findings = [], []
     for meta in inputs.files:
         staged = inputs.staged.get(meta.sha256)
-        n_err = sum(f.severity == "error" for f in staged.findings) if staged else None
-        n_warn = sum(f.severity == "warning" for f in staged.findings) if staged else None
+        n_err = len(staged.errors) if staged else None
+        n_warn = len(staged.findings) - n_err if staged else None
         n_values = None
         if staged and staged.values_path:
             n_values = pl.scan_parquet(staged.values_path).select(pl.len()).collect().item()
