@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from sources.files import atomic_copy, atomic_write_text
 
 ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 
@@ -81,7 +80,7 @@ class RawArchive:
         return ArchivedFile(**data)
 
     def save(self, meta: ArchivedFile) -> None:
-        _atomic_write(self.meta_path(meta.sha256), json.dumps(asdict(meta), ensure_ascii=False, indent=1))
+        atomic_write_text(self.meta_path(meta.sha256), json.dumps(asdict(meta), ensure_ascii=False, indent=1))
 
     def all(self) -> list[ArchivedFile]:
         files = [self.get(p.stem) for p in sorted(self.objects.glob("*/*.json"))]
@@ -105,28 +104,9 @@ class RawArchive:
                 redelivered.append(meta)
                 continue
             target = self.object_path(sha, path.suffix.lower())
-            _atomic_copy(path, target)
+            atomic_copy(path, target, read_only=True)
             source = rel.split("/", 1)[0] if "/" in rel else None
             meta = ArchivedFile(sha, path.stat().st_size, path.suffix.lower(), source, delivery.received_at, [delivery])
             self.save(meta)
             new.append(meta)
         return new, redelivered
-
-
-def _atomic_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists():
-        return
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-")
-    os.close(fd)
-    shutil.copyfile(src, tmp)
-    os.chmod(tmp, 0o444)
-    os.replace(tmp, dst)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)

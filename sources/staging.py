@@ -13,6 +13,7 @@ import polars as pl
 
 from sources.archive import ArchivedFile, RawArchive, now_iso
 from sources.areas import reference_folder, registry
+from sources.files import atomic_write_text
 from sources.findings import Finding, errors_in
 from sources.reader import VALUE_SCHEMA, ReadResult, read_file
 from sources.spec import SPEC_DIR, Spec, load_specs
@@ -106,9 +107,7 @@ class Stager:
                             result.findings, values_path)
         payload = {k: v for k, v in staged.__dict__.items() if k not in {"findings", "values_path"}}
         payload["findings"] = [f.as_dict() for f in staged.findings]
-        tmp = info.with_suffix(".tmp")
-        tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(info)
+        atomic_write_text(info, json.dumps(payload, ensure_ascii=False, indent=1))
         return staged
 
     def _record(self, meta: ArchivedFile, staged: StagedFile) -> None:

@@ -7,13 +7,12 @@ file; nobody ever sees a half-built state, and the run never waits on an analyst
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from sources.files import atomic_copy, atomic_write_text
 
 KEEP_VERSIONS = 5
 CURRENT = "CURRENT"
@@ -43,7 +42,7 @@ def publish(con: duckdb.DuckDBPyConnection, alias: str, work: Path, published: P
     versions = versions_dir(published)
     versions.mkdir(parents=True, exist_ok=True)
     version = versions / f"xhs-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}.duckdb"
-    _atomic_copy(work, version)
+    atomic_copy(work, version)
     work.replace(published)
     _set_current(published, version.name)
     for old in list_versions(published)[:-keep]:
@@ -63,23 +62,10 @@ def rollback(published: Path, to: str | None = None) -> Path:
         to = names[index - 1]
     if to not in names:
         raise ValueError(f"no kept version {to!r}; kept: {', '.join(names) or 'none'}")
-    _atomic_copy(versions_dir(published) / to, published, replace=True)
+    atomic_copy(versions_dir(published) / to, published, overwrite=True)
     _set_current(published, to)
     return versions_dir(published) / to
 
 
 def _set_current(published: Path, name: str) -> None:
-    pointer = versions_dir(published) / CURRENT
-    tmp = pointer.with_suffix(".tmp")
-    tmp.write_text(name + "\n", encoding="utf-8")
-    tmp.replace(pointer)
-
-
-def _atomic_copy(src: Path, dst: Path, replace: bool = False) -> None:
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-", suffix=".duckdb")
-    os.close(fd)
-    shutil.copyfile(src, tmp)
-    if not replace and dst.exists():
-        os.unlink(tmp)
-        return
-    os.replace(tmp, dst)
+    atomic_write_text(versions_dir(published) / CURRENT, name + "\n")
