@@ -74,9 +74,9 @@ def _failure_messages(result) -> list[str]:
 
 def _first_error(warehouse: Path, sha: str) -> str:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        row = con.execute("SELECT coalesce(cell, '') || ' ' || message_en FROM meta_finding "
-                          "WHERE file_sha256 = ? AND severity = 'error' LIMIT 1", [sha]).fetchone()
-    return row[0].strip() if row else ""
+        rows = con.execute("SELECT coalesce(cell, '') || ' ' || message_en FROM meta_finding "
+                           "WHERE file_sha256 = ? AND severity = 'error' LIMIT 1", [sha]).fetchall()
+    return rows[0][0].strip() if rows else ""
 
 
 def _warehouse_summary(warehouse: Path) -> dict[str, int]:
@@ -89,7 +89,8 @@ def _warehouse_summary(warehouse: Path) -> dict[str, int]:
             "indicators": "SELECT count(DISTINCT indicator_code) FROM fact_indicator",
             "periods": "SELECT count(DISTINCT period_code) FROM fact_indicator",
         }
-        return {k: con.execute(sql).fetchone()[0] for k, sql in q.items()}
+        # fetchall, not fetchone: DuckDB 2.0 refuses further work on a connection with an unfinished result
+        return {k: con.execute(sql).fetchall()[0][0] for k, sql in q.items()}
 
 
 def print_outcome(outcome: RunOutcome, settings: XhsSettings) -> None:
