@@ -1,6 +1,7 @@
 """Staging layer: one asset per departmental spec, ``stg_<source>``, built from the spec by a factory."""
 
 
+import warnings
 from datetime import date
 
 import dagster as dg
@@ -14,38 +15,85 @@ from sources.areas import registry
 from sources.findings import errors_in
 from sources.periods import next_due, parse_period_code
 from sources.spec import Spec, load_specs
-from sources.staging import Stager, build_staging_table, source_of
+from sources.staging import StagedFile, Stager, build_staging_table, source_of
+
+# One partition per reporting period (``2024``, ``2024-Q2``, ``2025-H2``, ``2024-06-13``), added as files with
+# new periods arrive. Re-running ``stg_<source>`` for a period re-reads that source's files of the period from the
+# raw archive; a backfill of many periods is a single run (one warehouse publication, not one per period).
+PERIODS = dg.DynamicPartitionsDefinition(name="period")
 
 
 def staging_asset(spec: Spec) -> dg.AssetsDefinition:
+    with warnings.catch_warnings():  # backfill_policy is beta in dagster 1.13; we rely on single-run backfills
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return _staging_asset(spec)
+
+
+def _staging_asset(spec: Spec) -> dg.AssetsDefinition:
     @dg.asset(
         name=f"stg_{spec.source}",
         group_name="staging",
         retry_policy=TRANSIENT_RETRY,
         kinds={"polars", "parquet"},
         deps=[raw_files],
+        partitions_def=PERIODS,
+        backfill_policy=dg.BackfillPolicy.single_run(),
         description=f"{spec.name_en} ({spec.name_vi}): every value of every {spec.source} file that passed the "
-        f"reader's checks, long format, with file, sheet and cell. Spec: sources/specs/{spec.path.name}.",
+        f"reader's checks, long format, with file, sheet and cell. Spec: sources/specs/{spec.path.name}. "
+        "Partitioned by period: materialising a partition re-reads that period's files from the raw archive.",
     )
     def _stage(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
         paths = settings.paths()
         archive = RawArchive(paths.raw)
         stager = Stager(archive, paths.staging)
-        staged = [stager.stage(m) for m in archive.all() if source_of(m) == spec.source]
+        rerun = selected_periods(context)
+        files = [m for m in archive.all() if source_of(m) == spec.source]
+        staged = [stager.stage(m, refresh=rerun is not None and m.period in rerun) for m in files]
         frame = build_staging_table(staged, spec.source, paths.staging_table(spec.source))
         rejected = [s for s in staged if not s.ok]
         for s in rejected:
             first = s.errors[0] if s.errors else None
             context.log.warning(f"{s.name}: {s.status}: {first.message_en if first else ''}")
+        periods = register_periods(context.instance, staged)
+        if rerun is None:  # a run of everything: record what each period holds now, partition by partition
+            for period in periods:
+                context.log_event(dg.AssetMaterialization(
+                    asset_key=context.asset_key, partition=period, metadata=period_metadata(staged, frame, period)))
+        else:
+            for period in sorted(rerun - set(periods)):
+                context.log.warning(f"no {spec.source} file for period {period} / không có tệp kỳ {period}")
         return dg.MaterializeResult(metadata={
             "files_loaded": sum(s.ok for s in staged),
             "files_rejected": len(rejected),
+            "files_reread": sum(1 for m in files if rerun is not None and m.period in rerun),
             "rows": frame.height,
-            "periods": dg.MetadataValue.text(", ".join(sorted(set(frame["period_code"].to_list())))),
+            "periods": dg.MetadataValue.text(", ".join(periods)),
             "rejected": dg.MetadataValue.md("\n".join(f"- {s.name}: {s.status}" for s in rejected) or "none"),
         })
 
     return _stage
+
+
+def selected_periods(context: dg.AssetExecutionContext) -> set[str] | None:
+    """The periods a partitioned run (one period or a backfill range) asks for; None for a run of everything."""
+    if context.has_partition_key_range or context.has_partition_key:
+        return set(context.partition_keys)
+    return None
+
+
+def register_periods(instance: dg.DagsterInstance, staged: list[StagedFile]) -> list[str]:
+    """Add the periods of these files as partitions (so the UI lists them); return them sorted."""
+    periods = sorted({s.period for s in staged if s.period})
+    new = [p for p in periods if not instance.has_dynamic_partition(PERIODS.name, p)]
+    if new:
+        instance.add_dynamic_partitions(PERIODS.name, new)
+    return periods
+
+
+def period_metadata(staged: list[StagedFile], frame: pl.DataFrame, period: str) -> dict[str, int]:
+    files = [s for s in staged if s.period == period]
+    return {"files_loaded": sum(s.ok for s in files), "files_rejected": sum(not s.ok for s in files),
+            "rows": frame.filter(pl.col("period_code") == period).height}
 
 
 def staging_check(spec: Spec) -> dg.AssetChecksDefinition:

@@ -23,12 +23,15 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipelines.run import FAILED, print_outcome, run_pipeline
+    from pipelines.run import FAILED, RerunError, print_outcome, run_pipeline
 
     ensure_dagster_home()
     settings = _settings(args)
     try:
-        outcome = run_pipeline(settings)
+        outcome = run_pipeline(settings, args.source, args.period)
+    except RerunError as exc:
+        print(f"xhs run: {exc}", file=sys.stderr)
+        return FAILED
     except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
         print(f"xhs run could not complete / không chạy được: {type(exc).__name__}: {exc}", file=sys.stderr)
         return FAILED
@@ -96,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="materialise every asset through Dagster, in-process")
     run.add_argument("--landing", help="landing folder (XHS_LANDING, default landing/)")
     run.add_argument("--warehouse", help="published DuckDB file (XHS_WAREHOUSE, default warehouse/xhs.duckdb)")
+    run.add_argument("--period", help="re-run one delivered period (2024, 2024-Q2, ...) or 'all': its files are "
+                                      "read again from the raw archive, then the warehouse is rebuilt")
+    run.add_argument("--source", help="with --period: only this department's files (telecom, health, ...)")
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check one spreadsheet, load nothing")

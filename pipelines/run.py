@@ -27,19 +27,28 @@ class RunOutcome:
     report: Path | None = None
 
 
-def run_pipeline(settings: XhsSettings) -> RunOutcome:
-    from dagster import DagsterInstance
+class RerunError(ValueError):
+    """A re-run asked for a source or period the deployment does not have."""
+
+
+def run_pipeline(settings: XhsSettings, source: str | None = None, period: str | None = None) -> RunOutcome:
+    """Everything (the nightly run), or, with ``period``, a re-run of that period's files (of one ``source``,
+    else of every source) followed by the warehouse: Dagster's partitioned run of ``stg_<source>``."""
+    import dagster as dg
 
     from pipelines.definitions import defs
 
     paths = settings.paths()
     archive = RawArchive(paths.raw)
-    with DagsterInstance.get() as instance:
-        job = defs.resolve_job_def("materialize_all")
-        result = job.execute_in_process(
-            instance=instance, resources={"settings": settings}, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "CRITICAL")}}}},
-        )
+    with dg.DagsterInstance.get() as instance:
+        run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "CRITICAL")}}}}
+        if source or period:
+            result = dg.materialize([*defs.assets, *defs.asset_checks], instance=instance, raise_on_error=False,
+                                    resources={"settings": settings}, run_config=run_config,
+                                    **rerun_arguments(instance, source, period))
+        else:
+            result = defs.resolve_job_def("materialize_all").execute_in_process(
+                instance=instance, resources={"settings": settings}, raise_on_error=False, run_config=run_config)
     if not result.success:
         print("Run failed / Chạy thất bại:", *_failure_messages(result), sep="\n  ", file=sys.stderr)
         return RunOutcome(FAILED, [], {})
@@ -59,6 +68,32 @@ def run_pipeline(settings: XhsSettings) -> RunOutcome:
     report = write_report(paths.warehouse, paths.data / "reports", received) if received else None
     rejected = any(s in {"quarantined", "unreadable"} for _, s, _ in received)
     return RunOutcome(SOME_REJECTED if rejected else OK, received, summary, report)
+
+
+def rerun_arguments(instance, source: str | None, period: str | None) -> dict:
+    """``materialize`` arguments for a re-run: the raw step, the chosen staging assets and the warehouse,
+    for one period (``--period 2024``) or every known period (``--period all``) as a single run."""
+    from dagster import AssetKey
+
+    from assets.staging import PERIODS
+    from assets.warehouse import WAREHOUSE_TABLES
+    from sources.spec import load_specs
+
+    if source and source not in load_specs():
+        raise RerunError(f"no source {source!r}; known: {', '.join(sorted(load_specs()))}")
+    if not period:
+        raise RerunError("a re-run needs --period (a period code, or 'all')")
+    known = instance.get_dynamic_partitions(PERIODS.name)
+    if period != "all" and period not in known:
+        raise RerunError(f"no period {period!r} has been delivered; known: {', '.join(sorted(known)) or 'none'}")
+    if not known:
+        raise RerunError("no period has been delivered yet: run `xhs run` first")
+    sources = [source] if source else sorted(load_specs())
+    selection = [AssetKey("raw_files"), *(AssetKey(f"stg_{s}") for s in sources), *map(AssetKey, WAREHOUSE_TABLES)]
+    if period == "all":
+        return {"selection": selection, "tags": {"dagster/asset_partition_range_start": known[0],
+                                                        "dagster/asset_partition_range_end": known[-1]}}
+    return {"selection": selection, "partition_key": period}
 
 
 def _failure_messages(result) -> list[str]:

@@ -74,10 +74,11 @@ class Stager:
         self.archive = archive
         self.cache = staging_root / "files" / reader_fingerprint()
 
-    def stage(self, meta: ArchivedFile) -> StagedFile:
-        """Read an archived file (or take the cached read) and record the outcome in its metadata."""
+    def stage(self, meta: ArchivedFile, *, refresh: bool = False) -> StagedFile:
+        """Read an archived file (or take the cached read, unless ``refresh``) and record the outcome in its
+        metadata. ``refresh`` is what re-running a period does: the file is read again from the archive."""
         info, values = self.cache / f"{meta.sha256}.json", self.cache / f"{meta.sha256}.parquet"
-        if info.exists():
+        if info.exists() and not refresh:
             data = json.loads(info.read_text(encoding="utf-8"))
             staged = StagedFile(**{**data, "findings": [Finding(**f) for f in data["findings"]],
                                    "values_path": values if values.exists() else None})

@@ -64,3 +64,17 @@ def test_a_late_department_shows_as_stale() -> None:
     frame = pl.DataFrame({"province_code": ["06", "06", "14"], "period_code": ["2023", "2024-06-13", "2025"]})
     assert overdue(frame, "year", 45, date(2026, 1, 10)) == [("06", "2024-06-13", date(2025, 2, 14))]
     assert overdue(frame, "year", 45, date(2025, 2, 1)) == []
+
+
+def test_staging_is_partitioned_by_period_with_single_run_backfills() -> None:
+    repo = defs.get_repository_def()
+    for source in load_specs():
+        node = repo.assets_defs_by_key[dg.AssetKey(f"stg_{source}")]
+        assert node.partitions_def == dg.DynamicPartitionsDefinition(name="period")
+        assert node.backfill_policy == dg.BackfillPolicy.single_run()
+    # The warehouse is one unpartitioned build over every period, and the nightly schedule runs everything.
+    assert repo.assets_defs_by_key[dg.AssetKey("fact_indicator")].partitions_def is None
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(instance=instance, repository_def=repo)
+        [request] = defs.resolve_schedule_def("nightly").evaluate_tick(context).run_requests
+        assert request.partition_key is None

@@ -1,0 +1,63 @@
+"""Re-running one source and period: Dagster partitions of the staging assets, from the CLI (DESIGN §2, issue 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from tests.pipeline_helpers import query, run_xhs
+from tests.test_operations import deliver
+
+
+def cached_reads(root: Path) -> dict[str, int]:
+    """The staging cache's record of each file read: its inode changes when the file is read again."""
+    return {p.stem: p.stat().st_ino for p in (root / "data" / "staging" / "files").glob("*/*.json")}
+
+
+def file_sha(root: Path, name: str) -> str:
+    return query(root, "SELECT sha256 FROM meta_file WHERE original_name = ?", [name])[0][0]
+
+
+def test_every_delivered_period_is_a_partition_and_can_be_rerun(tmp_path: Path) -> None:
+    deliver(tmp_path, 2022)
+    deliver(tmp_path, 2023)
+    assert run_xhs(tmp_path, "run").returncode == 0
+    with dg.DagsterInstance.from_config(str(tmp_path / ".dagster")) as instance:
+        assert instance.get_dynamic_partitions("period") == ["2022", "2023"]
+        assert instance.get_materialized_partitions(dg.AssetKey("stg_telecom")) == {"2022", "2023"}
+        assert instance.get_materialized_partitions(dg.AssetKey("stg_health")) == set()
+
+    facts = query(tmp_path, "SELECT * EXCLUDE (loaded_at) FROM fact_indicator ORDER BY ALL")
+    versions = len(list((tmp_path / "warehouse" / "versions").glob("*.duckdb")))
+    before = cached_reads(tmp_path)
+    result = run_xhs(tmp_path, "run", "--source", "telecom", "--period", "2023")
+    assert result.returncode == 0, result.stderr
+    after = cached_reads(tmp_path)
+    sha_2022, sha_2023 = file_sha(tmp_path, "vt_2022.xlsx"), file_sha(tmp_path, "vt_2023.xlsx")
+    assert after[sha_2023] != before[sha_2023]  # 2023 read again from the raw archive
+    assert after[sha_2022] == before[sha_2022]  # 2022 untouched
+    # The warehouse was rebuilt and published again, with the same facts.
+    assert len(list((tmp_path / "warehouse" / "versions").glob("*.duckdb"))) == versions + 1
+    assert query(tmp_path, "SELECT * EXCLUDE (loaded_at) FROM fact_indicator ORDER BY ALL") == facts
+    with dg.DagsterInstance.from_config(str(tmp_path / ".dagster")) as instance:
+        [run] = instance.get_runs(limit=1)
+        assert run.tags.get("dagster/partition") == "2023"
+
+    # A backfill of every period is one run, reading every file again.
+    result = run_xhs(tmp_path, "run", "--period", "all", "--source", "telecom")
+    assert result.returncode == 0, result.stderr
+    again = cached_reads(tmp_path)
+    assert again[sha_2022] != after[sha_2022] and again[sha_2023] != after[sha_2023]
+
+
+def test_a_rerun_of_an_unknown_period_or_source_says_so(tmp_path: Path) -> None:
+    deliver(tmp_path, 2022)
+    assert run_xhs(tmp_path, "run").returncode == 0
+    result = run_xhs(tmp_path, "run", "--period", "1999")
+    assert result.returncode == 2
+    assert "no period '1999'" in result.stderr and "known: 2022" in result.stderr
+    result = run_xhs(tmp_path, "run", "--source", "weather", "--period", "2022")
+    assert result.returncode == 2 and "no source 'weather'" in result.stderr
+    result = run_xhs(tmp_path, "run", "--source", "telecom")
+    assert result.returncode == 2 and "--period" in result.stderr
