@@ -119,3 +119,17 @@ def test_cross_period_warnings(tmp_path: Path) -> None:
     findings = query(tmp_path, "SELECT file_name, cell, rule, severity FROM meta_finding ORDER BY rule")
     assert findings == [("eid_2023.xlsx", "C10", "cumulative_decrease", "warning"),
                         ("eid_2023.xlsx", "C5", "year_on_year_jump", "warning")]
+
+
+def test_a_file_missing_some_areas_is_loaded_with_a_warning_naming_them(tmp_path: Path) -> None:
+    rows = [[i + 1, n, 1000, 100] for i, n in enumerate(NAMES[:-1])]  # Na Rì left out
+    write(tmp_path / "landing" / "telecom" / "vt_2022.xlsx", [*HEADER, *rows])
+    result = run_xhs(tmp_path, "run")
+    assert result.returncode == 0, result.stderr
+    [(rule, severity, en, expected, found)] = query(
+        tmp_path, "SELECT rule, severity, message_en, expected, found FROM meta_finding")
+    assert (rule, severity, expected, found) == ("missing_areas", "warning", "8", "7")
+    assert "7 of 8 district units of province 06; missing: Huyện Na Rì" in en
+    assert query(tmp_path, "SELECT count(*) FROM fact_indicator WHERE area_key = '2025-03-01/06'") == [(0,)]
+    assert query(tmp_path, "SELECT count(*) FROM fact_indicator WHERE indicator_code = 'tel_mobile_subscribers'") \
+        == [(7,)]

@@ -9,6 +9,7 @@ from sources.spec import load_specs
 
 
 def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
+    record_missing_areas(con)
     specs = load_specs().values()
     cumulative = [s.indicator_code(f.name) for s in specs for f in s.fields if f.cumulative]
     limits = [(s.indicator_code(f.name), f.max_yearly_change) for s in specs for f in s.fields]
@@ -77,3 +78,34 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
                   "AND s.previous_value > 0 AND abs(s.value - s.previous_value) / s.previous_value > l.max_change",
         rule="'year_on_year_jump'",
     ))
+
+
+def record_missing_areas(con: duckdb.DuckDBPyConnection) -> None:
+    """A loaded file that leaves out some units of its province: a warning naming them, since no province value
+    is summed from an incomplete set of areas (DESIGN §5: province totals are computed, never typed in)."""
+    con.execute("""
+        INSERT INTO meta_finding
+        WITH reported AS (
+            SELECT s.file_sha256, s.vintage, s.province_code, a.level, any_value(s.sheet) AS sheet,
+                   list(DISTINCT s.area_code) AS codes
+            FROM stg_all s JOIN dim_area a ON a.vintage = s.vintage AND a.code = s.area_code
+            GROUP BY ALL
+        ),
+        missing AS (
+            SELECT r.file_sha256, r.sheet, r.province_code, r.level, len(r.codes) AS n_reported,
+                   count(*) + any_value(len(r.codes)) AS n_units, string_agg(u.full_name, ', ' ORDER BY u.code) AS names
+            FROM reported r
+            JOIN dim_area u ON u.vintage = r.vintage AND u.province_code = r.province_code AND u.level = r.level
+            WHERE NOT list_contains(r.codes, u.code)
+            GROUP BY r.file_sha256, r.sheet, r.province_code, r.level, r.codes
+        )
+        SELECT m.file_sha256, f.original_name, m.sheet, NULL, 'missing_areas', 'warning',
+               format('Tệp có {}/{} đơn vị cấp {} của tỉnh {}; thiếu: {}. Không tính tổng toàn tỉnh từ tệp này.',
+                      m.n_reported, m.n_units, m.level, m.province_code, m.names),
+               format('The file reports {} of {} {} units of province {}; missing: {}. No province total is '
+                      'computed from it.', m.n_reported, m.n_units, m.level, m.province_code, m.names),
+               m.n_units::VARCHAR, m.n_reported::VARCHAR
+        FROM missing m
+        JOIN (SELECT DISTINCT ON (sha256) sha256, original_name FROM meta_file ORDER BY sha256, received_at) f
+          ON f.sha256 = m.file_sha256
+    """)
