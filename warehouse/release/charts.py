@@ -67,9 +67,10 @@ def line_chart(series: list[Series], title: str, decimals: int, targets: list[tu
         parts.append(f'<text x="{x(d):.1f}" y="{y0 + 16}" text-anchor="middle" font-size="11">'
                      f'{escape(labels[d])}</text>')
     parts.append(f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#333"/>')
-    for name, value in targets:
+    for i, (name, value) in enumerate(targets):  # labels alternate left / right so two close targets stay legible
+        lx, anchor = (x0 + 4, "start") if i % 2 == 0 else (x1 - 4, "end")
         parts.append(f'<line x1="{x0}" y1="{y(value):.1f}" x2="{x1}" y2="{y(value):.1f}" stroke="#000" '
-                     f'stroke-dasharray="6 4"/><text x="{x1 - 4}" y="{y(value) - 4:.1f}" text-anchor="end" '
+                     f'stroke-dasharray="6 4"/><text x="{lx}" y="{y(value) - 4:.1f}" text-anchor="{anchor}" '
                      f'font-size="11">{escape(name)} {fmt(value, decimals)}</text>')
     for i, s in enumerate(series[:MAX_LINES]):
         color = PALETTE[i]

@@ -3,9 +3,9 @@ province level.
 
 Rule, for indicators from a person-record source (health records, civil ID) at any level below the province:
 counts of 0 are published, 1–9 are suppressed (value empty, flag ``suppressed``), others are rounded to the
-nearest 5 (flag ``rounded``: the row holds rounded counts); a rate is published only where its numerator is ≥ 10 and its denominator ≥ 50, and
-the person-record counts it is built from are rounded to 5 like any other. Province totals stay exact.
-``check`` is the blocking test run on the final tables right before anything is written."""
+nearest 5 (flag ``rounded``: the row holds rounded counts); a rate is published only where its numerator is
+≥ 10 and its denominator ≥ 50, and the person-record counts it is built from are rounded to 5 like any other.
+Province totals stay exact. ``check`` is the blocking test run on the final tables right before anything is written."""
 
 from __future__ import annotations
 

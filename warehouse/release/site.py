@@ -41,7 +41,8 @@ def _series(frame: pl.DataFrame, key: str, label: str) -> list[Series]:
 def _charts(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
     targets = [(f"Mục tiêu / Target {y}", ind[f"target_{y}"]) for y in (2025, 2030) if ind[f"target_{y}"] is not None]
     provinces = facts.filter(pl.col("area_level") == "province")
-    html = [f"<h3>Các tỉnh / Provinces</h3>{line_chart(_series(provinces, 'area_key', 'area_name'), 'provinces', decimals, targets)}"]
+    chart = line_chart(_series(provinces, "area_key", "area_name"), "provinces", decimals, targets)
+    html = [f"<h3>Các tỉnh / Provinces</h3>{chart}"]
     for part in facts.filter(pl.col("area_level") != "province").partition_by(
             ["vintage", "province_code"], maintain_order=True):
         series = _series(part, "area_key", "area_name")
