@@ -1,0 +1,139 @@
+"""``xhs publish`` on the sample warehouse: the release passes ``frictionless validate``, has every table in
+CSV (UTF-8 with BOM), Parquet and Excel, honest metadata, no cell that breaks the disclosure rule, exact
+province totals, and a CHANGELOG against the previous release. A refused release writes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+from frictionless import validate
+
+from tests.pipeline_helpers import run_xhs
+from warehouse.release import ReleaseError, build_release, disclosure
+from warehouse.release.tables import read_release
+
+
+def warehouse_file(root: Path) -> Path:
+    return root / "warehouse" / "xhs.duckdb"
+
+
+def test_release_passes_frictionless_validate(sample_release: Path) -> None:
+    report = validate(str(sample_release / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "note"])[:10]
+
+
+def test_release_layout_and_name(sample_release: Path) -> None:
+    assert sample_release.name == f"{datetime.now(UTC).date().isoformat()}-1"
+    codes = pl.read_csv(sample_release / "data" / "indicators.csv")["indicator_code"].to_list()
+    assert len(codes) > 30
+    for code in [*codes, "all-indicators", "indicators"]:
+        assert (sample_release / "data" / f"{code}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+        assert (sample_release / "data" / f"{code}.parquet").exists()
+        if code not in ("all-indicators", "indicators"):
+            assert (sample_release / "site" / f"{code}.html").exists()
+    for name in ("datapackage.json", "dcat.json", "CHANGELOG.md", "xhs-indicators.xlsx", "site/index.html"):
+        assert (sample_release / name).exists(), name
+    assert not list(sample_release.parent.glob(".tmp-*"))
+
+
+def test_datapackage_metadata(sample_release: Path, sample_warehouse: Path) -> None:
+    package = json.loads((sample_release / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["licenses"][0]["name"] == "CC-BY-4.0"
+    assert package["disclosure_control"] == {"vi": disclosure.RULE_VI, "en": disclosure.RULE_EN}
+    assert package["temporal_coverage"]["start"] == "2020" and package["spatial_coverage"]
+    resources = {r["name"]: r for r in package["resources"]}
+    for r in [*resources.values(), *package["downloads"]]:
+        data = (sample_release / r["path"]).read_bytes()
+        assert r["hash"] == "sha256:" + hashlib.sha256(data).hexdigest() and r["bytes"] == len(data)
+    assert {d["path"] for d in package["downloads"]} >= {"xhs-indicators.xlsx", "data/all-indicators.parquet"}
+    ehr = resources["hlt_ehr_pct"]
+    assert ehr["schema"]["primaryKey"] == ["indicator_code", "area_key", "period_code"]
+    with duckdb.connect(str(warehouse_file(sample_warehouse)), read_only=True) as con:
+        name_vi, name_en, unit, definition_en, target = con.execute(
+            "SELECT name_vi, name_en, unit, definition_en, target_2025 FROM dim_indicator "
+            "WHERE indicator_code = 'hlt_ehr_pct'").fetchone()
+        [(comment,)] = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'v_indicator' "
+                                   "AND column_name = 'value'").fetchall()
+    assert ehr["title"] == f"{name_vi} / {name_en}" and ehr["unit"] == unit and definition_en in ehr["description"]
+    assert ehr["target_2025"] == target and ehr["disclosure_controlled"] is True
+    assert {f["name"]: f.get("description") for f in ehr["schema"]["fields"]}["value"] == comment
+    dcat = json.loads((sample_release / "dcat.json").read_text(encoding="utf-8"))
+    for key in ("dct:title", "dct:description", "dcat:keyword", "dct:publisher", "dcat:contactPoint",
+                "dct:temporal", "dct:spatial", "dct:modified", "dct:license", "dcat:distribution"):
+        assert dcat[key], key
+
+
+def test_no_released_cell_breaks_the_disclosure_rule(sample_release: Path, sample_warehouse: Path) -> None:
+    release = read_release(warehouse_file(sample_warehouse))
+    released = pl.read_parquet(sample_release / "data" / "all-indicators.parquet")
+    frame = released.join(release.facts.select("indicator_code", "area_key", "period_code", "kind",
+                                               "denominator_is_person"),
+                          on=["indicator_code", "area_key", "period_code"])
+    assert frame.height == released.height
+    assert disclosure.check(frame, release.person_codes) == []
+    below = frame.filter(pl.col("indicator_code").is_in(list(release.person_codes))
+                         & (pl.col("area_level") != "province"))
+    assert below.height > 0 and set(below["flag"]) <= {"", "suppressed", "rounded"}
+    assert below.filter(pl.col("flag") == "suppressed").height > 0  # the samples have small facility counts
+    counts = below.filter((pl.col("kind") == "count") & pl.col("value").is_not_null() & (pl.col("value") != 0))
+    assert ((counts["value"] % 5 == 0) & (counts["value"] >= 10)).all()
+
+
+def test_province_totals_stay_exact(sample_release: Path, sample_warehouse: Path) -> None:
+    released = pl.read_parquet(sample_release / "data" / "all-indicators.parquet").filter(
+        pl.col("area_level") == "province")
+    with duckdb.connect(str(warehouse_file(sample_warehouse)), read_only=True) as con:
+        exact = con.sql("SELECT indicator_code, area_key, period_code, value AS exact FROM v_indicator "
+                        "WHERE area_level = 'province'").pl()
+    both = released.join(exact, on=["indicator_code", "area_key", "period_code"])
+    assert both.height == released.height == exact.height
+    assert both.filter(pl.col("value").ne_missing(pl.col("exact"))).is_empty()
+    assert set(both["flag"]) == {""}
+
+
+def test_workbook_has_a_readme_sheet_and_the_data(sample_release: Path) -> None:
+    wb = openpyxl.load_workbook(sample_release / "xhs-indicators.xlsx", read_only=True)
+    assert wb.sheetnames == ["README", "indicators", "data"]
+    readme = {r[0]: r[1] for r in wb["README"].iter_rows(values_only=True)}
+    assert readme["Disclosure control"] == disclosure.RULE_EN and readme["Kiểm soát công bố"] == disclosure.RULE_VI
+    assert "Creative Commons Attribution 4.0" in readme["Giấy phép / Licence"]
+    rows = sum(1 for _ in wb["data"].iter_rows()) - 1
+    assert rows == pl.read_parquet(sample_release / "data" / "all-indicators.parquet").height
+
+
+def test_second_release_numbers_on_and_logs_changes(sample_release: Path, sample_warehouse: Path,
+                                                    tmp_path: Path) -> None:
+    out = tmp_path / "releases"
+    shutil.copytree(sample_release, out / sample_release.name)
+    result = run_xhs(sample_warehouse, "publish", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    second = out / f"{datetime.now(UTC).date().isoformat()}-2"
+    log = (second / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert sample_release.name in log and "Dòng mới / New rows: 0" in log
+    # Same warehouse, same tables: only the release name and timestamps differ.
+    for path in ("data/all-indicators.csv", "data/hlt_ehr_pct.parquet", "data/indicators.csv"):
+        assert (second / path).read_bytes() == (sample_release / path).read_bytes(), path
+
+
+def test_a_release_that_breaks_the_rule_is_refused_and_writes_nothing(sample_warehouse: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(disclosure, "apply", lambda frame, codes: frame.with_columns(flag=pl.lit("")))
+    out = tmp_path / "releases"
+    with pytest.raises(ReleaseError, match="disclosure rule"):
+        build_release(warehouse_file(sample_warehouse), out)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_publish_without_a_warehouse_exits_2(tmp_path: Path) -> None:
+    result = run_xhs(tmp_path, "publish", "--out", str(tmp_path / "releases"))
+    assert result.returncode == 2
+    assert "no warehouse" in result.stderr and "không có kho dữ liệu" in result.stderr
+    assert not (tmp_path / "releases").exists() or not any((tmp_path / "releases").iterdir())
