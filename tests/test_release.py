@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,3 +138,17 @@ def test_publish_without_a_warehouse_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no warehouse" in result.stderr and "không có kho dữ liệu" in result.stderr
     assert not (tmp_path / "releases").exists() or not any((tmp_path / "releases").iterdir())
+
+
+def test_site_links_resolve_inside_the_release_and_nothing_loads_from_the_network(sample_release: Path) -> None:
+    pages = sorted((sample_release / "site").glob("*.html"))
+    assert len(pages) == 1 + pl.read_csv(sample_release / "data" / "indicators.csv").height
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert html.startswith('<!DOCTYPE html>\n<html lang="vi">') and 'lang="en"' in html
+        assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+        assert "https://" not in html
+        for link in re.findall(r'(?:href|src)="([^"]+)"', html):
+            assert (page.parent / link).resolve().is_file(), f"{page.name}: broken link {link}"
+        if page.name != "index.html":
+            assert "<svg" in html and ("<polyline" in html or "<circle" in html)
