@@ -152,3 +152,14 @@ def test_site_links_resolve_inside_the_release_and_nothing_loads_from_the_networ
             assert (page.parent / link).resolve().is_file(), f"{page.name}: broken link {link}"
         if page.name != "index.html":
             assert "<svg" in html and ("<polyline" in html or "<circle" in html)
+
+
+def test_csv_and_parquet_hold_the_same_table(sample_release: Path) -> None:
+    package = json.loads((sample_release / "datapackage.json").read_text(encoding="utf-8"))
+    parquet_files = {d["path"] for d in package["downloads"] if d["path"].endswith(".parquet")}
+    assert parquet_files == {p.relative_to(sample_release).as_posix()
+                             for p in (sample_release / "data").glob("*.parquet")}
+    for code in ("all-indicators", "hlt_ehr_pct", "indicators"):
+        parquet = pl.read_parquet(sample_release / "data" / f"{code}.parquet")
+        csv = pl.read_csv(sample_release / "data" / f"{code}.csv", schema=parquet.schema, encoding="utf8")
+        assert csv.equals(parquet), code

@@ -42,8 +42,18 @@ def schema(frame: pl.DataFrame, descriptions: dict[str, str], primary_key: tuple
     return {"fields": fields, "primaryKey": list(primary_key), "missingValues": [""]}
 
 
+def source_title(source: str) -> str:
+    """The reporting department of a source, from its spec (``sources/specs/<source>.yaml``), both languages."""
+    from sources.spec import load_specs
+
+    spec = load_specs().get(source)
+    if spec is None:
+        return source
+    return f"{spec.department_vi} / {spec.department_en} ({spec.name_vi} / {spec.name_en})"
+
+
 def _source(row: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"title": f"Báo cáo của sở, ngành: {row['source']} / Departmental reports: {row['source']}"}]
+    return [{"title": source_title(row["source"])}]
 
 
 def csv_resource(path: Path, root: Path, frame: pl.DataFrame, descriptions: dict[str, str], *,
@@ -95,8 +105,7 @@ def package(name: str, modified: str, resources: list[dict[str, Any]], release: 
         "description": f"{meta['description_vi'].strip()} / {meta['description_en'].strip()}",
         "keywords": meta["keywords"],
         "licenses": [meta["license"]],
-        "sources": [{"title": f"{r['source']}: báo cáo của sở, ngành / departmental reports"}
-                    for r in release.indicators.unique("source", maintain_order=True).iter_rows(named=True)],
+        "sources": [{"title": source_title(s)} for s in release.indicators["source"].unique(maintain_order=True)],
         "contributors": [{"title": f"{meta['publisher_vi']} / {meta['publisher_en']}", "role": "publisher",
                           "email": meta["contact_email"]}],
         "homepage": meta["homepage"],

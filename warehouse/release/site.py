@@ -11,6 +11,7 @@ import polars as pl
 
 from warehouse.release import disclosure
 from warehouse.release.charts import MAX_LINES, Series, fmt, line_chart
+from warehouse.release.datapackage import source_title
 from warehouse.release.tables import Release
 
 STYLE = """body{font-family:system-ui,"Segoe UI",Roboto,Arial,sans-serif;max-width:980px;margin:0 auto;padding:1em;
@@ -86,7 +87,7 @@ def indicator_page(ind: dict[str, Any], facts: pl.DataFrame, release_name: str) 
         '<p><a href="index.html">← Trang chủ / Home</a></p>'
         f"<h1>{escape(ind['name_vi'])}</h1><p lang=\"en\" class=\"en\">{escape(ind['name_en'])}</p>"
         f"<p>Mã / Code: <code>{escape(code)}</code> · Đơn vị tính / Unit: {escape(ind['unit'])} · "
-        f"Nguồn / Source: {escape(ind['source'])} · Bản phát hành / Release: {escape(release_name)}</p>"
+        f"Nguồn / Source: {escape(source_title(ind['source']))} · Bản phát hành / Release: {escape(release_name)}</p>"
         f"<h2>Định nghĩa / Definition</h2>{_bi(ind['definition_vi'], ind['definition_en'])}{formula}"
         f"{_targets(facts, ind, decimals)}<h2>Biểu đồ theo thời gian / Over time</h2>{_charts(facts, ind, decimals)}"
         f'<h2>Tải về / Download</h2><ul><li><a href="../data/{code}.csv">{code}.csv</a> (CSV, UTF-8)</li>'
@@ -99,7 +100,7 @@ def index_page(release: Release, release_name: str, workbook: str) -> str:
     rows = "".join(
         f'<tr><td><a href="{escape(r["indicator_code"])}.html">{escape(r["name_vi"])}</a><br>'
         f'<span lang="en" class="en">{escape(r["name_en"])}</span></td><td>{escape(r["unit"])}</td>'
-        f'<td>{escape(r["source"])}</td><td><a href="../data/{r["indicator_code"]}.csv">CSV</a> · '
+        f'<td>{escape(source_title(r["source"]))}</td><td><a href="../data/{r["indicator_code"]}.csv">CSV</a> · '
         f'<a href="../data/{r["indicator_code"]}.parquet">Parquet</a></td></tr>'
         for r in release.indicators.iter_rows(named=True))
     body = (
