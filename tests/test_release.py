@@ -163,3 +163,12 @@ def test_csv_and_parquet_hold_the_same_table(sample_release: Path) -> None:
         parquet = pl.read_parquet(sample_release / "data" / f"{code}.parquet")
         csv = pl.read_csv(sample_release / "data" / f"{code}.csv", schema=parquet.schema, encoding="utf8")
         assert csv.equals(parquet), code
+
+
+def test_the_same_warehouse_gives_the_same_bytes(sample_warehouse: Path, tmp_path: Path) -> None:
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    first = build_release(warehouse_file(sample_warehouse), tmp_path / "a", now=now)
+    second = build_release(warehouse_file(sample_warehouse), tmp_path / "b", now=now)
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert [f for f in files if (first / f).read_bytes() != (second / f).read_bytes()] == []

@@ -3,6 +3,7 @@ Text cells are escaped the same way in the workbook as in CSV (a cell starting w
 
 from __future__ import annotations
 
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -49,4 +50,19 @@ def write_workbook(path: Path, readme: list[tuple[str, str]], sheets: list[tuple
     wb.properties.created = modified.replace(tzinfo=None)
     wb.properties.modified = modified.replace(tzinfo=None)
     wb.save(path)
+    _stamp_zip(path, modified)
     return path
+
+
+def _stamp_zip(path: Path, modified: datetime) -> None:
+    """Give every member of the workbook the release's timestamp, so the same tables give the same bytes
+    (openpyxl stamps members with the time of writing)."""
+    with zipfile.ZipFile(path) as z:
+        members = [(info, z.read(info)) for info in z.infolist()]
+    stamp = modified.timetuple()[:6]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            z.writestr(fixed, data)
