@@ -3,6 +3,7 @@ Text cells are escaped the same way in the workbook as in CSV (a cell starting w
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -56,12 +57,16 @@ def write_workbook(path: Path, readme: list[tuple[str, str]], sheets: list[tuple
 
 def _stamp_zip(path: Path, modified: datetime) -> None:
     """Give every member of the workbook the release's timestamp, so the same tables give the same bytes
-    (openpyxl stamps members with the time of writing)."""
+    (openpyxl stamps members and its "modified" property with the time of writing)."""
     with zipfile.ZipFile(path) as z:
         members = [(info, z.read(info)) for info in z.infolist()]
     stamp = modified.timetuple()[:6]
+    iso = modified.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for info, data in members:
+            if info.filename == "docProps/core.xml":  # openpyxl sets "modified" to the time of saving
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + iso + rb"\g<2>",
+                              data)
             fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
