@@ -86,10 +86,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
     try:
         release = build_release(Path(settings.warehouse), out)
     except ReleaseError as exc:
-        print(f"xhs publish refused / từ chối phát hành: {exc}", file=sys.stderr)
+        print(f"xhs publish refused / từ chối phát hành: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
-        print(f"xhs publish failed / không phát hành được: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"xhs publish failed / không phát hành được: {type(exc).__name__}: {' '.join(str(exc).split())}",
+              file=sys.stderr)
         return 2
     n_files = sum(1 for p in release.rglob("*") if p.is_file())
     print(f"release / bản phát hành: {release} ({n_files} files / tệp)")
