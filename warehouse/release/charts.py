@@ -62,8 +62,11 @@ def line_chart(series: list[Series], title: str, decimals: int, targets: list[tu
         parts.append(f'<line x1="{x0}" y1="{y(v):.1f}" x2="{x1}" y2="{y(v):.1f}" stroke="#e0e0e0"/>')
         parts.append(f'<text x="{x0 - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11">'
                      f'{fmt(v, 0 if y_max >= 10 else 1)}</text>')
-    step = max(1, len(dates) // 8)
-    for d in dates[::step]:
+    last = -1e9
+    for d in dates:  # a period label only where it does not run into the previous one
+        if x(d) - last < 60:
+            continue
+        last = x(d)
         parts.append(f'<text x="{x(d):.1f}" y="{y0 + 16}" text-anchor="middle" font-size="11">'
                      f'{escape(labels[d])}</text>')
     parts.append(f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#333"/>')

@@ -108,7 +108,6 @@ def package(name: str, modified: str, resources: list[dict[str, Any]], release: 
         "sources": [{"title": source_title(s)} for s in release.indicators["source"].unique(maintain_order=True)],
         "contributors": [{"title": f"{meta['publisher_vi']} / {meta['publisher_en']}", "role": "publisher",
                           "email": meta["contact_email"]}],
-        "homepage": meta["homepage"],
         "created": modified,
         "modified": modified,
         "temporal_coverage": cov["temporal"],
