@@ -13,8 +13,6 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import polars as pl
-
 from warehouse.release import changelog, datapackage, disclosure, formats, site
 from warehouse.release.tables import PRIMARY_KEY, Release, public, read_release
 
@@ -134,13 +132,11 @@ def build_release(warehouse: Path, out: Path, now: datetime | None = None) -> Pa
             raise ReleaseError("gói dữ liệu không hợp lệ / the data package is not valid: " + "; ".join(problems))
         tmp.chmod(0o755)
         target = out / name
-        tmp.rename(target)  # atomic on one file system; fails rather than overwrite an existing release
+        if target.exists():  # another publish took the name meanwhile: never replace a release
+            raise ReleaseError(f"bản phát hành đã tồn tại / release already exists: {target}")
+        tmp.rename(target)  # atomic on one file system
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
 
-
-def frame_of(release_dir: Path) -> pl.DataFrame:
-    """The all-indicators table of a written release (for tests and the CHANGELOG)."""
-    return pl.read_parquet(release_dir / "data" / f"{ALL}.parquet")
