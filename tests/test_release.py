@@ -172,3 +172,17 @@ def test_the_same_warehouse_gives_the_same_bytes(sample_warehouse: Path, tmp_pat
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     assert [f for f in files if (first / f).read_bytes() != (second / f).read_bytes()] == []
+
+
+def test_indicator_page_shows_definition_source_target_and_downloads(sample_release: Path,
+                                                                    sample_warehouse: Path) -> None:
+    html = (sample_release / "site" / "hlt_ehr_pct.html").read_text(encoding="utf-8")
+    with duckdb.connect(str(warehouse_file(sample_warehouse)), read_only=True) as con:
+        definition_vi, target = con.execute("SELECT definition_vi, target_2025 FROM dim_indicator "
+                                            "WHERE indicator_code = 'hlt_ehr_pct'").fetchone()
+        [(latest,)] = con.execute("SELECT value FROM v_target_progress WHERE indicator_code = 'hlt_ehr_pct' "
+                                  "AND province_code = '06'").fetchall()
+    assert definition_vi in html and "Sở Y tế / Department of Health" in html
+    assert f"{target:.1f}".replace(".", ",") in html and f"{latest:.1f}".replace(".", ",") in html
+    assert 'href="../data/hlt_ehr_pct.csv"' in html and 'href="../data/hlt_ehr_pct.parquet"' in html
+    assert disclosure.RULE_EN in html.replace("&lt;", "<").replace("&gt;", ">")

@@ -63,10 +63,16 @@ def _charts(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
 def _targets(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
     latest = (facts.filter((pl.col("area_level") == "province") & pl.col("value").is_not_null())
               .sort("period_end").group_by("area_key", maintain_order=True).last().sort("area_key"))
+    def versus(value: float, target: float | None) -> str:
+        if target is None:
+            return "–"
+        met = "đạt / met" if value >= target else "chưa đạt / not met"
+        return f"{fmt(target, decimals)} ({met})"
+
     rows = "".join(
         f"<tr><td>{escape(r['area_name'])}</td><td>{escape(r['period_code'])}</td><td class=n>"
-        f"{fmt(r['value'], decimals)}</td><td class=n>{fmt(ind['target_2025'], decimals)}</td>"
-        f"<td class=n>{fmt(ind['target_2030'], decimals)}</td></tr>" for r in latest.iter_rows(named=True))
+        f"{fmt(r['value'], decimals)}</td><td class=n>{versus(r['value'], ind['target_2025'])}</td>"
+        f"<td class=n>{versus(r['value'], ind['target_2030'])}</td></tr>" for r in latest.iter_rows(named=True))
     source = f"<p>{escape(ind['target_source'])}</p>" if ind["target_source"] else ""
     return ("<h2>Giá trị mới nhất và mục tiêu / Latest value and targets</h2><table><tr><th>Tỉnh / Province</th>"
             "<th>Kỳ / Period</th><th>Giá trị / Value</th><th>Mục tiêu 2025 / 2025 target</th>"
