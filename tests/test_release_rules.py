@@ -60,7 +60,7 @@ def test_province_totals_and_other_sources_stay_exact() -> None:
 
 
 @pytest.mark.parametrize(("numerator", "denominator", "published"), [
-    (9, 1000, False), (10, 49, False), (10, 50, True), (500, 1000, True),
+    (9, 1000, False), (10, 49, False), (10, 50, True), (12, 50, True), (503, 1000, True),
 ])
 def test_rates_need_numerator_10_and_denominator_50(numerator: float, denominator: float, published: bool) -> None:
     rate = numerator / denominator * 100
@@ -70,14 +70,20 @@ def test_rates_need_numerator_10_and_denominator_50(numerator: float, denominato
     assert row["flag"] == ("rounded" if published else "suppressed")
     if published:
         assert row["numerator_value"] % 5 == 0 and row["denominator_value"] == denominator  # population: exact
+        # computed from the rounded numerator: rate × denominator gives back the rounded count, not the exact one
+        assert row["value"] * denominator / 100 == pytest.approx(row["numerator_value"])
     else:
         assert row["numerator_value"] is None and row["denominator_value"] is None
     assert disclosure.check(out, PERSON) == []
 
 
 def test_a_rate_over_a_person_count_rounds_the_denominator_too() -> None:
-    out = disclosure.apply(facts([("hlt_ehr_standardised_pct", "rate", "district", 80.0, 96, 121, True)]), PERSON)
+    out = disclosure.apply(facts([("hlt_ehr_standardised_pct", "rate", "district", 96 / 121 * 100, 96, 121, True),
+                                  ("hlt_ehr_pct", "rate", "district", None, 3, 0, False)]), PERSON)
     assert out.row(0, named=True)["denominator_value"] == 120 and out.row(0, named=True)["numerator_value"] == 95
+    assert out.row(0, named=True)["value"] == pytest.approx(95 / 120 * 100)
+    assert out.row(1, named=True)["numerator_value"] is None  # no rate, no count either
+    assert disclosure.check(out, PERSON) == []
 
 
 @pytest.mark.parametrize("row", [

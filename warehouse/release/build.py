@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from warehouse.release import changelog, datapackage, disclosure, formats, site
+from warehouse.release.meta import release_meta
 from warehouse.release.tables import PRIMARY_KEY, Release, public, read_release
 
 NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(\d+)$")
@@ -38,7 +39,7 @@ def next_name(out: Path, today: date) -> str:
 
 
 def _readme(release: Release, name: str, modified: str) -> list[tuple[str, str]]:
-    meta = datapackage.release_meta()
+    meta = release_meta()
     cov = datapackage.coverage(release)
     return [
         ("Tên / Title", f"{meta['title_vi']} / {meta['title_en']}"),

@@ -6,24 +6,17 @@ Field descriptions are the schema's bilingual COMMENTs, indicator names, units, 
 from __future__ import annotations
 
 import hashlib
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from warehouse.release import disclosure
+from warehouse.release.meta import release_meta
 from warehouse.release.tables import PRIMARY_KEY, Release
 
-META_PATH = Path(__file__).with_name("release.yaml")
 _TYPES = {pl.String: "string", pl.Float64: "number", pl.Int64: "integer", pl.Int32: "integer", pl.Date: "date",
           pl.Boolean: "boolean"}
-
-
-@cache
-def release_meta() -> dict[str, Any]:
-    return yaml.safe_load(META_PATH.read_text(encoding="utf-8"))
 
 
 def file_stats(path: Path) -> dict[str, Any]:

@@ -4,7 +4,7 @@ province level.
 Rule, for indicators from a person-record source (health records, civil ID) at any level below the province:
 counts of 0 are published, 1–9 are suppressed (value empty, flag ``suppressed``), others are rounded to the
 nearest 5 (flag ``rounded``: the row holds rounded counts); a rate is published only where its numerator is
-≥ 10 and its denominator ≥ 50, and the person-record counts it is built from are rounded to 5 like any other.
+≥ 10 and its denominator ≥ 50, and is then computed from its person-record counts rounded to 5 like any other.
 Province totals stay exact. ``check`` is the blocking test run on the final tables right before anything is written."""
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from warehouse.release.meta import release_meta
+
 # Sources whose figures are counts of people's records (catalogue ``source``): health records, civil ID.
-PERSON_RECORD_SOURCES = frozenset({"health", "civil_id"})
+PERSON_RECORD_SOURCES = frozenset(release_meta()["person_record_sources"])
 ROUND_TO = 5
 MIN_COUNT = 10
 MIN_NUMERATOR = 10
@@ -26,14 +28,14 @@ PROVINCE = "province"
 RULE_VI = (
     "Kiểm soát công bố: với số liệu đếm từ hồ sơ cá nhân (y tế, căn cước/định danh) ở cấp dưới tỉnh, giá trị 0 "
     "được công bố, giá trị từ 1 đến 9 bị ẩn (cột flag = suppressed), các giá trị khác được làm tròn đến bội số "
-    "gần nhất của 5 (flag = rounded); tỷ lệ chỉ được công bố khi tử số ≥ 10 và mẫu số ≥ 50. Số liệu toàn tỉnh "
-    "giữ nguyên giá trị chính xác."
+    "gần nhất của 5 (flag = rounded); tỷ lệ chỉ được công bố khi tử số ≥ 10 và mẫu số ≥ 50, và được tính từ "
+    "các số đã làm tròn. Số liệu toàn tỉnh giữ nguyên giá trị chính xác."
 )
 RULE_EN = (
     "Disclosure control: for counts derived from person records (health, civil ID) below province level, 0 is "
     "published, 1 to 9 are suppressed (flag = suppressed), other values are rounded to the nearest multiple of "
-    "5 (flag = rounded); rates are published only where the numerator is ≥ 10 and the denominator ≥ 50. "
-    "Province totals are exact."
+    "5 (flag = rounded); rates are published only where the numerator is ≥ 10 and the denominator ≥ 50, and "
+    "are computed from the rounded counts. Province totals are exact."
 )
 
 
@@ -75,13 +77,16 @@ def apply(frame: pl.DataFrame, person_codes: frozenset[str]) -> pl.DataFrame:
     rate_flag = pl.when(v.is_null()).then(pl.lit("")).when(rate_ok).then(pl.lit(ROUNDED)).otherwise(pl.lit(SUPPRESSED))
     flag = pl.when(count).then(count_flag).when(rate).then(rate_flag).otherwise(pl.lit("")).alias("flag")
     out = frame.with_columns(flag)
-    suppressed = pl.col("flag") == SUPPRESSED
+    # A published rate is recomputed from the rounded counts, so rate × denominator never gives back the exact
+    # count that was rounded; a withheld rate (or one without a value) publishes neither count.
+    hidden_rate = rate & ((pl.col("flag") == SUPPRESSED) | v.is_null())
+    num_r = _round5(num)
+    den_r = pl.when(pl.col("denominator_is_person")).then(_round5(den)).otherwise(den)
     return out.with_columns(
-        value=pl.when(count & suppressed).then(None).when(count).then(_round5(v))
-        .when(rate & suppressed).then(None).otherwise(v),
-        numerator_value=pl.when(rate & suppressed).then(None).when(rate).then(_round5(num)).otherwise(num),
-        denominator_value=pl.when(rate & suppressed).then(None)
-        .when(rate & pl.col("denominator_is_person")).then(_round5(den)).otherwise(den),
+        value=pl.when(count & (pl.col("flag") == SUPPRESSED)).then(None).when(count).then(_round5(v))
+        .when(hidden_rate).then(None).when(rate).then(v * (num_r / num) * (den / den_r)).otherwise(v),
+        numerator_value=pl.when(hidden_rate).then(None).when(rate).then(num_r).otherwise(num),
+        denominator_value=pl.when(hidden_rate).then(None).when(rate).then(den_r).otherwise(den),
     )
 
 
