@@ -8,6 +8,8 @@ import hashlib
 import json
 import re
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +31,14 @@ def warehouse_file(root: Path) -> Path:
 def test_release_passes_frictionless_validate(sample_release: Path) -> None:
     report = validate(str(sample_release / "datapackage.json"))
     assert report.valid, report.flatten(["type", "note"])[:10]
+
+
+def test_frictionless_command_line_validates_the_release(sample_release: Path) -> None:
+    frictionless = Path(sys.executable).with_name("frictionless")
+    result = subprocess.run([str(frictionless), "validate", "datapackage.json"], cwd=sample_release,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "INVALID" not in result.stdout
 
 
 def test_release_layout_and_name(sample_release: Path) -> None:
