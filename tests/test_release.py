@@ -196,3 +196,15 @@ def test_indicator_page_shows_definition_source_target_and_downloads(sample_rele
     assert f"{target:.1f}".replace(".", ",") in html and f"{latest:.1f}".replace(".", ",") in html
     assert 'href="../data/hlt_ehr_pct.csv"' in html and 'href="../data/hlt_ehr_pct.parquet"' in html
     assert disclosure.RULE_EN in html.replace("&lt;", "<").replace("&gt;", ">")
+
+
+def test_an_empty_warehouse_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "warehouse" / "xhs.duckdb"
+    empty.parent.mkdir()
+    with duckdb.connect(str(empty)) as con:
+        for sql in sorted((Path(__file__).parent.parent / "warehouse" / "sql").glob("*.sql")):
+            con.execute(sql.read_text(encoding="utf-8"))
+    result = run_xhs(tmp_path, "publish", "--out", str(tmp_path / "releases"))
+    assert result.returncode == 2
+    assert "no indicator values" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "releases").exists()

@@ -118,6 +118,8 @@ def build_release(warehouse: Path, out: Path, now: datetime | None = None) -> Pa
         raise ReleaseError(f"không có kho dữ liệu / no warehouse at {warehouse}")
     now = now or datetime.now(UTC)
     release = read_release(warehouse)
+    if release.facts.is_empty():
+        raise ReleaseError(f"kho dữ liệu chưa có số liệu chỉ tiêu / the warehouse has no indicator values: {warehouse}")
     try:
         disclosure.assert_safe(release.facts, release.person_codes)
     except disclosure.DisclosureError as exc:
