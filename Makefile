@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: run test lint samples ui bench clean install
+.PHONY: run test lint samples ui bench clean install browser
 
 install: $(STAMP)
 
@@ -23,8 +23,17 @@ run: $(STAMP)
 	$(BIN)/xhs samples --if-empty
 	$(BIN)/xhs run
 
+## make browser: headless Chromium for the release-site tests (apt-get, as root); says so loudly when it can't
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null || echo "!!! apt-get could not install chromium: the release-site browser tests will skip (fail under CI=true) !!!"; \
+	  else \
+	    echo "!!! chromium is missing and cannot be installed here (needs root and apt-get): the release-site browser tests will skip (fail under CI=true) !!!"; \
+	  fi; }
+
 ## make test: install, lint, run the whole test suite
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -81,6 +81,25 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from warehouse.release import ReleaseError, build_release
+
+    settings = _settings(args)
+    out = Path(args.out or os.environ.get("XHS_PUBLISH_DIR") or "releases")
+    try:
+        release = build_release(Path(settings.warehouse), out)
+    except ReleaseError as exc:
+        print(f"xhs publish refused / từ chối phát hành: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
+        print(f"xhs publish failed / không phát hành được: {type(exc).__name__}: {' '.join(str(exc).split())}",
+              file=sys.stderr)
+        return 2
+    n_files = sum(1 for p in release.rglob("*") if p.is_file())
+    print(f"release / bản phát hành: {release} ({n_files} files / tệp)")
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     home = ensure_dagster_home()
     _settings(args)
@@ -121,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("--list", action="store_true", help="list the kept versions")
     rb.add_argument("--warehouse")
     rb.set_defaults(func=cmd_rollback)
+
+    pub = sub.add_parser("publish", help="build a versioned open-data release from the published warehouse")
+    pub.add_argument("--out", help="releases folder (XHS_PUBLISH_DIR, default releases/)")
+    pub.add_argument("--warehouse")
+    pub.set_defaults(func=cmd_publish)
 
     ui = sub.add_parser("ui", help="the Dagster UI and daemon on this code location")
     ui.add_argument("--host", default="127.0.0.1")
