@@ -108,11 +108,12 @@ def _refuse(sheet: Sheet, name: str, row: int, kinds: dict[str, tuple[int, str]]
             matches: dict[int, list[tuple[int, str, str]]]) -> Finding:
     cols = ", ".join(f"\"{h}\" ({cell_address(row, c)})" for c, h in sorted(kinds.values()))
     sample = next((m for col in sorted(matches) for m in matches[col]), None)
-    count = sum(len(m) for m in matches.values())
+    counts = {k: sum(1 for ms in matches.values() for _, vk, _ in ms if vk == k) for k in _LABELS}
     seen_vi = seen_en = ""
     if sample:
-        seen_vi = f"; {count} ô giống {_LABELS[sample[1]].split(' / ')[0]}, ví dụ {mask(sample[2])}"
-        seen_en = f"; {count} cells like a {_LABELS[sample[1]].split(' / ')[1]}, e.g. {mask(sample[2])}"
+        vi = ", ".join(f"{n} {_LABELS[k].split(' / ')[0]}" for k, n in counts.items() if n)
+        en = ", ".join(f"{n} × {_LABELS[k].split(' / ')[1]}" for k, n in counts.items() if n)
+        seen_vi, seen_en = f"; có {vi}, ví dụ {mask(sample[2])}", f"; holds {en}, e.g. {mask(sample[2])}"
     cols_vi = f"cột {cols}" if cols else "không có tiêu đề cá nhân"
     cols_en = f"columns {cols}" if cols else "no personal headers"
     cell = cell_address(row, min(c for c, _ in kinds.values())) if kinds else (

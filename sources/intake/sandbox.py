@@ -150,11 +150,13 @@ def shared_sandbox() -> Sandbox:
         return _shared
 
 
-def read_in_sandbox(path: Path, name: str, sandbox: Sandbox | None = None) -> tuple[list[Finding], list[Sheet] | None]:
-    """Identify, bound and parse ``path`` in the worker: (findings, sheets or None when refused)."""
+def read_in_sandbox(path: Path, name: str, sandbox: Sandbox | None = None, *, guard: bool = True
+                    ) -> tuple[list[Finding], list[Sheet] | None]:
+    """Identify, bound and parse ``path`` in the worker: (findings, sheets or None when refused).
+    ``guard=False`` parses without identifying or bounding the file first (to test the sandbox alone)."""
     try:
         response = (sandbox or shared_sandbox()).call({"op": "read", "path": str(Path(path).resolve()),
-                                                       "name": name})
+                                                       "name": name, "guard": guard})
     except WorkerFailed as failed:
         return [_failure(failed, name)], None
     findings = [_finding(d) for d in response.get("findings") or []]

@@ -9,10 +9,11 @@ The few XML parts read as XML (``[Content_Types].xml``, sheet heads) are parsed 
 
 from __future__ import annotations
 
-import copy
 import re
 import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -57,9 +58,9 @@ def inspect_zip(path: Path, name: str) -> list[Finding]:
             return [_too_many(name, declared)]
         try:
             with zipfile.ZipFile(f) as zf:
-                return _inspect(zf, name)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError,
-                RuntimeError) as exc:
+                return _inspect(zf, f, name)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,
+                NotImplementedError, RuntimeError) as exc:
             return [_damaged(name, str(exc) or type(exc).__name__)]
 
 
@@ -79,7 +80,7 @@ def _declared_entries(f: BinaryIO, size: int) -> int | None:
     return total
 
 
-def _inspect(zf: zipfile.ZipFile, name: str) -> list[Finding]:
+def _inspect(zf: zipfile.ZipFile, f: BinaryIO, name: str) -> list[Finding]:
     infos = zf.infolist()
     if len(infos) > L.MAX_ZIP_ENTRIES:
         return [_too_many(name, len(infos))]
@@ -98,49 +99,80 @@ def _inspect(zf: zipfile.ZipFile, name: str) -> list[Finding]:
         return [_macro(name)]
     total = 0
     for info in infos:
-        found, inflated = _scan_entry(zf, info, name, L.MAX_TOTAL_BYTES - total)
+        found, inflated = _scan_entry(f, info, name, L.MAX_TOTAL_BYTES - total)
         if found:
             return [found]
         total += inflated
     return _structure(zf, names, name)
 
 
-def _scan_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget: int) -> tuple[Finding | None, int]:
+def _scan_entry(f: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> tuple[Finding | None, int]:
     """Inflate one entry in chunks, counting real bytes; refuse at the first limit it passes."""
-    patched = copy.copy(info)
-    patched.file_size = L.MAX_ENTRY_BYTES + CHUNK  # never let zipfile trust (or truncate at) the declared size
     lname = info.filename.lower()
     is_sheet = "worksheets/" in lname and lname.endswith(".xml")
     text_part = is_sheet or lname.endswith("sharedstrings.xml")
     extent, inflated, tail, run = _Extent(), 0, b"", 0
-    with zf.open(patched) as stream:
-        while chunk := stream.read(CHUNK):
-            inflated += len(chunk)
-            if inflated > L.MAX_ENTRY_BYTES:
-                return _entry_too_large(name, info, inflated), inflated
-            if inflated > budget:
-                return _bomb(name, info, inflated, f"all entries together inflate past {_mb(L.MAX_TOTAL_BYTES)}"), 0
-            if inflated > L.RATIO_FLOOR and inflated > L.MAX_RATIO * max(info.compress_size, 1):
-                return _bomb(name, info, inflated, f"compression ratio above {L.MAX_RATIO}:1"), inflated
-            window = tail + chunk
-            if _ENTITY.search(window):
-                return _entities(name, info), inflated
-            if text_part:
-                longest, run = _runs(chunk, run)
-                if longest > L.MAX_TEXT_RUN_BYTES:
-                    return _cell_too_long(name, info.filename, f"> {L.MAX_TEXT_RUN_BYTES} bytes"), inflated
-            if is_sheet:
-                _grow(extent, window)
-                if (too_big := _over_budget(extent.rows, extent.cols)) is not None:
-                    return _sheet_too_large(name, info.filename, extent.rows, extent.cols, too_big,
-                                            "cells present"), inflated
-            tail = chunk[-64:]
+    crc = 0
+    for chunk, consumed in _inflate(f, info):
+        inflated += len(chunk)
+        crc = zlib.crc32(chunk, crc)
+        if inflated >= L.RATIO_FLOOR and inflated > L.MAX_RATIO * consumed:
+            return _bomb(name, info, inflated, f"compression ratio above {L.MAX_RATIO}:1"), inflated
+        if inflated > L.MAX_ENTRY_BYTES:
+            return _entry_too_large(name, info, inflated), inflated
+        if inflated > budget:
+            return _bomb(name, info, inflated, f"all entries together inflate past {_mb(L.MAX_TOTAL_BYTES)}"), 0
+        window = tail + chunk
+        if _ENTITY.search(window):
+            return _entities(name, info), inflated
+        if text_part:
+            longest, run = _runs(chunk, run)
+            if longest > L.MAX_TEXT_RUN_BYTES:
+                return _cell_too_long(name, info.filename, f"> {L.MAX_TEXT_RUN_BYTES} bytes"), inflated
+        if is_sheet:
+            _grow(extent, window)
+            if (too_big := _over_budget(extent.rows, extent.cols)) is not None:
+                return _sheet_too_large(name, info.filename, extent.rows, extent.cols, too_big,
+                                        "cells present"), inflated
+        tail = chunk[-64:]
+    if crc != info.CRC:
+        return _damaged(name, f"bad CRC-32 for {info.filename}"), inflated
     if inflated != info.file_size:
         return error("zip_size_mismatch", f"Tệp {name}: phần {info.filename} khai báo {info.file_size} byte nhưng giải "
                      f"nén ra {inflated} byte: tệp bị sửa hoặc hỏng.", f"File {name}: entry {info.filename} declares "
                      f"{info.file_size} bytes but inflates to {inflated}: the zip header lies (crafted or damaged).",
                      file=name, expected=str(info.file_size), found=str(inflated)), inflated
     return None, inflated
+
+
+def _inflate(f: BinaryIO, info: zipfile.ZipInfo) -> Iterator[tuple[bytes, int]]:
+    """The entry's inflated bytes in pieces of at most ``CHUNK``, each with the compressed bytes consumed so far.
+    Only the compressed size of the central directory bounds the input; nothing trusts the declared output."""
+    f.seek(info.header_offset)
+    local = f.read(30)
+    if len(local) < 30 or not local.startswith(b"PK\x03\x04"):
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack_from("<HH", local, 26)
+    f.seek(info.header_offset + 30 + name_len + extra_len)
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left, consumed = info.compress_size, 0
+    while left > 0 and not (inflater and inflater.eof):
+        piece = f.read(min(left, 1 << 16))
+        if not piece:
+            raise zipfile.BadZipFile(f"{info.filename} is truncated")
+        left -= len(piece)
+        consumed += len(piece)
+        if inflater is None:
+            yield piece, consumed
+            continue
+        data = piece
+        while data and not inflater.eof:
+            out = inflater.decompress(data, CHUNK)
+            data = inflater.unconsumed_tail
+            if out:
+                yield out, consumed - len(data)
+    if inflater is not None and not inflater.eof:
+        raise zipfile.BadZipFile(f"{info.filename}: deflate stream ends early")
 
 
 def _runs(chunk: bytes, carried: int) -> tuple[int, int]:
