@@ -30,3 +30,13 @@ REFUSAL_RULES = frozenset({
     "zip_bomb", "zip_entry_too_large", "zip_size_mismatch", "xml_entities", "sheet_too_large", "cell_too_long",
     "password_protected", "macro_enabled", "reader_crashed", "reader_timeout", "personal_data",
 })
+
+
+def over_budget(rows: int, cols: int) -> str | None:
+    if rows > MAX_ROWS:
+        return f"{rows} rows > {MAX_ROWS}"
+    if cols > MAX_COLS:
+        return f"{cols} columns > {MAX_COLS}"
+    if rows * cols > MAX_CELLS:
+        return f"{rows} × {cols} = {rows * cols} cells > {MAX_CELLS}"
+    return None

@@ -13,15 +13,10 @@ from pathlib import Path
 import olefile
 
 from sources.findings import Finding, error
-from sources.intake.zipguard import _macro, _over_budget, _sheet_too_large
+from sources.intake.limits import over_budget
+from sources.intake.refusals import macro, password_protected, sheet_too_large
 
 FILEPASS, DIMENSIONS = 0x002F, 0x0200
-
-
-def password_protected(name: str, found: str) -> Finding:
-    return error("password_protected", f"Tệp {name} được bảo vệ bằng mật khẩu: hãy gỡ mật khẩu rồi gửi lại.",
-                 f"File {name} is a password-protected workbook: remove the password and send it again.",
-                 file=name, expected="a workbook without a password", found=found)
 
 
 def inspect_ole(path: Path, name: str) -> list[Finding]:
@@ -32,7 +27,7 @@ def inspect_ole(path: Path, name: str) -> list[Finding]:
             if {"encryptioninfo", "encryptedpackage"} & streams:
                 return [password_protected(name, "EncryptionInfo/EncryptedPackage")]
             if any(s.startswith("_vba_project_cur") for s in streams):
-                return [_macro(name)]
+                return [macro(name)]
             book = next((s for s in ("workbook", "book") if s in streams), None)
             if book is None:
                 return [error("unsupported_format", f"Tệp {name} là tệp OLE2 nhưng không phải sổ tính Excel.",
@@ -60,7 +55,7 @@ def _walk_biff(data: bytes, name: str) -> list[Finding]:
                 _, rows, _, cols = struct.unpack_from("<HHHH", data, body)
             else:
                 rows = cols = 0
-            if (too_big := _over_budget(rows, cols)) is not None:
-                return [_sheet_too_large(name, f"sheet {sheet}", rows, cols, too_big, "DIMENSIONS record")]
+            if (too_big := over_budget(rows, cols)) is not None:
+                return [sheet_too_large(name, f"sheet {sheet}", rows, cols, too_big, "DIMENSIONS record")]
         at = body + size
     return []

@@ -121,8 +121,10 @@ def _refuse(sheet: Sheet, name: str, row: int, kinds: dict[str, tuple[int, str]]
     return error(
         "personal_data",
         f"Sheet \"{sheet.name}\" của tệp {name} là danh sách cá nhân ({cols_vi}{seen_vi}): dữ liệu cá nhân không được "
-        "gửi vào kho. Tệp bị từ chối và chỉ được giữ trong khu cách ly hạn chế; hãy gửi số liệu tổng hợp theo đơn vị.",
+        "gửi vào kho. Tệp bị từ chối, bản lưu trữ chỉ được giữ trong khu cách ly hạn chế; hãy gửi số liệu tổng hợp "
+        "theo đơn vị.",
         f"Sheet \"{sheet.name}\" of file {name} is a list of people ({cols_en}{seen_en}): person-level data must not "
-        "enter the warehouse. The file is refused and kept only in the restricted quarantine; send counts per area.",
+        "enter the warehouse. The file is refused and its archived copy kept only in the restricted quarantine; send "
+        "counts per area.",
         file=name, sheet=sheet.name, cell=cell, expected="số liệu tổng hợp / aggregated counts",
         found=mask(sample[2]) if sample else cols[:200])

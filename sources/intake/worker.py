@@ -79,10 +79,12 @@ def _identify(kind: str, head: bytes, suffix: str, name: str) -> list[Finding]:
     if kind == "spreadsheetml":
         return [error("unsupported_format", f"Tệp {name} là định dạng Excel 2003 XML: hãy lưu thành .xlsx.",
                       f"File {name} is in the Excel 2003 XML format: save it as .xlsx.", **where)]
-    if kind == "binary":
-        return [error("unreadable", f"Tệp {name} không phải sổ tính (cần {where['expected']}; các byte đầu: "
-                      f"{describe(head)}).", f"File {name} is not a workbook (expected {where['expected']}; first "
-                      f"bytes: {describe(head)}).", **where)]
+    # An .xlsx is always a zip: text named .xlsx is refused. Text named .xls (the tab- or comma-separated
+    # "Excel" exports of many government systems) is read as CSV, with a warning.
+    if kind == "binary" or (kind == "text" and expected == "zip"):
+        return [error("unreadable", f"Tệp {name} không phải sổ tính (cần {where['expected']}, thấy "
+                      f"{where['found']}; các byte đầu: {describe(head)}).", f"File {name} is not a workbook (expected "
+                      f"{where['expected']}, found {where['found']}; first bytes: {describe(head)}).", **where)]
     if expected and kind != expected:
         return [warning("extension_mismatch", f"Tệp {name} mang đuôi {suffix} nhưng nội dung là {KIND_NAMES[kind]}: "
                         "đọc theo nội dung thật.", f"File {name} is named {suffix} but holds {KIND_NAMES[kind]}: read "

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from sources.findings import Finding, error, warning
 from sources.intake import limits as L
+from sources.intake import refusals as R
 
 CHUNK = 1 << 20
 _ENTITY = re.compile(b"|".join([
@@ -53,15 +55,15 @@ def inspect_zip(path: Path, name: str) -> list[Finding]:
     with path.open("rb") as f:
         declared = _declared_entries(f, path.stat().st_size)
         if declared is None:
-            return [_damaged(name, "no end-of-central-directory record (truncated or not a zip)")]
+            return [R.damaged(name, "no end-of-central-directory record (truncated or not a zip)")]
         if declared > L.MAX_ZIP_ENTRIES:
-            return [_too_many(name, declared)]
+            return [R.too_many(name, declared)]
         try:
             with zipfile.ZipFile(f) as zf:
                 return _inspect(zf, f, name)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError,
-                NotImplementedError, RuntimeError) as exc:
-            return [_damaged(name, str(exc) or type(exc).__name__)]
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, SafeET.ParseError, DefusedXmlException,
+                OSError, EOFError, ValueError, KeyError, NotImplementedError, RuntimeError) as exc:
+            return [R.damaged(name, str(exc) or type(exc).__name__)]
 
 
 def _declared_entries(f: BinaryIO, size: int) -> int | None:
@@ -83,20 +85,18 @@ def _declared_entries(f: BinaryIO, size: int) -> int | None:
 def _inspect(zf: zipfile.ZipFile, f: BinaryIO, name: str) -> list[Finding]:
     infos = zf.infolist()
     if len(infos) > L.MAX_ZIP_ENTRIES:
-        return [_too_many(name, len(infos))]
+        return [R.too_many(name, len(infos))]
     names = {i.filename.lower() for i in infos}
     for info in infos:
         if info.flag_bits & 0x1:
-            return [error("password_protected", f"Tệp {name} có phần được mã hoá ({info.filename}): hãy gỡ mật "
-                          "khẩu rồi gửi lại.", f"File {name} has an encrypted part ({info.filename}): remove the "
-                          "password and send it again.", file=name, found=info.filename)]
+            return [R.password_protected(name, f"encrypted zip entry {info.filename}")]
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             return [error("unsupported_format", f"Tệp {name}: phần {info.filename} nén theo kiểu {info.compress_type}"
                           ", Excel chỉ dùng deflate.", f"File {name}: entry {info.filename} uses compression method "
                           f"{info.compress_type}; Excel only writes deflate.", file=name, expected="deflate",
                           found=str(info.compress_type))]
     if any(n.endswith("vbaproject.bin") for n in names):
-        return [_macro(name)]
+        return [R.macro(name)]
     total = 0
     for info in infos:
         found, inflated = _scan_entry(f, info, name, L.MAX_TOTAL_BYTES - total)
@@ -117,26 +117,26 @@ def _scan_entry(f: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> t
         inflated += len(chunk)
         crc = zlib.crc32(chunk, crc)
         if inflated >= L.RATIO_FLOOR and inflated > L.MAX_RATIO * consumed:
-            return _bomb(name, info, inflated, f"compression ratio above {L.MAX_RATIO}:1"), inflated
+            return R.bomb(name, info, inflated, f"compression ratio above {L.MAX_RATIO}:1"), inflated
         if inflated > L.MAX_ENTRY_BYTES:
-            return _entry_too_large(name, info, inflated), inflated
+            return R.entry_too_large(name, info, inflated), inflated
         if inflated > budget:
-            return _bomb(name, info, inflated, f"all entries together inflate past {_mb(L.MAX_TOTAL_BYTES)}"), 0
+            return R.bomb(name, info, inflated, f"all entries together inflate past {R.mb(L.MAX_TOTAL_BYTES)}"), 0
         window = tail + chunk
         if _ENTITY.search(window):
-            return _entities(name, info), inflated
+            return R.entities(name, info), inflated
         if text_part:
             longest, run = _runs(chunk, run)
             if longest > L.MAX_TEXT_RUN_BYTES:
-                return _cell_too_long(name, info.filename, f"> {L.MAX_TEXT_RUN_BYTES} bytes"), inflated
+                return R.cell_too_long(name, info.filename, f"> {L.MAX_TEXT_RUN_BYTES} bytes"), inflated
         if is_sheet:
             _grow(extent, window)
-            if (too_big := _over_budget(extent.rows, extent.cols)) is not None:
-                return _sheet_too_large(name, info.filename, extent.rows, extent.cols, too_big,
+            if (too_big := L.over_budget(extent.rows, extent.cols)) is not None:
+                return R.sheet_too_large(name, info.filename, extent.rows, extent.cols, too_big,
                                         "cells present"), inflated
         tail = chunk[-64:]
     if crc != info.CRC:
-        return _damaged(name, f"bad CRC-32 for {info.filename}"), inflated
+        return R.damaged(name, f"bad CRC-32 for {info.filename}"), inflated
     if inflated != info.file_size:
         return error("zip_size_mismatch", f"Tệp {name}: phần {info.filename} khai báo {info.file_size} byte nhưng giải "
                      f"nén ra {inflated} byte: tệp bị sửa hoặc hỏng.", f"File {name}: entry {info.filename} declares "
@@ -199,35 +199,26 @@ def _grow(extent: _Extent, window: bytes) -> None:
         extent.rows = max(extent.rows, *(int(r) for r in rows))
 
 
-def _over_budget(rows: int, cols: int) -> str | None:
-    if rows > L.MAX_ROWS:
-        return f"{rows} rows > {L.MAX_ROWS}"
-    if cols > L.MAX_COLS:
-        return f"{cols} columns > {L.MAX_COLS}"
-    if rows * cols > L.MAX_CELLS:
-        return f"{rows} × {cols} = {rows * cols} cells > {L.MAX_CELLS}"
-    return None
-
-
 def _structure(zf: zipfile.ZipFile, names: set[str], name: str) -> list[Finding]:
     """Content types (a workbook? macro-enabled?), sheet dimensions, external links; XML through defusedxml."""
     if "[content_types].xml" not in names:
         kind = "OpenDocument (.ods)" if "mimetype" in names else "zip"
-        return [_not_excel(name, kind)]
-    types = SafeET.fromstring(zf.read("[Content_Types].xml"), forbid_dtd=True)
+        return [R.not_excel(name, kind)]
+    part = next(i for i in zf.infolist() if i.filename.lower() == "[content_types].xml")
+    types = SafeET.fromstring(zf.read(part), forbid_dtd=True)
     content = [(el.get("PartName") or el.get("Extension") or "", (el.get("ContentType") or "").lower())
                for el in types]
     if any(m in t for _, t in content for m in _MACRO_TYPES):
-        return [_macro(name)]
+        return [R.macro(name)]
     if not any(s in t for _, t in content for s in _SHEET_TYPES):
-        return [_not_excel(name, "Office (not an Excel workbook)")]
+        return [R.not_excel(name, "Office (not an Excel workbook)")]
     findings: list[Finding] = []
     for info in zf.infolist():
         lname = info.filename.lower()
         if "worksheets/" in lname and lname.endswith(".xml"):
             ref = _dimension(zf, info)
             if ref and (too_big := _ref_over_budget(ref)):
-                return [_sheet_too_large(name, info.filename, *too_big, f"<dimension ref=\"{ref}\">")]
+                return [R.sheet_too_large(name, info.filename, *too_big, f"<dimension ref=\"{ref}\">")]
     links = sorted(n for n in names if n.startswith("xl/externallinks/") and n.endswith(".xml"))
     if links:
         findings.append(warning(
@@ -261,69 +252,5 @@ def _ref_over_budget(ref: str) -> tuple[int, int, str] | None:
         return None
     col, row = m.group(3) or m.group(1), m.group(4) or m.group(2)
     rows, cols = int(row), col_number(col)
-    too_big = _over_budget(rows, cols)
+    too_big = L.over_budget(rows, cols)
     return (rows, cols, too_big) if too_big else None
-
-
-def _mb(n: int) -> str:
-    return f"{n / L.MiB:.0f} MiB"
-
-
-def _damaged(name: str, why: str) -> Finding:
-    return error("unreadable", f"Tệp {name} bị cắt cụt hoặc hỏng (không phải tệp zip hợp lệ: {why}). Hãy lưu lại "
-                 "và gửi lại.", f"File {name} is truncated or damaged (not a valid zip: {why}). Save it again and "
-                 "resend it.", file=name, expected="xlsx (zip)", found=why)
-
-
-def _too_many(name: str, n: int) -> Finding:
-    return error("zip_too_many_entries", f"Tệp {name} chứa {n} phần (tối đa {L.MAX_ZIP_ENTRIES}).",
-                 f"File {name} holds {n} zip entries (at most {L.MAX_ZIP_ENTRIES}).", file=name,
-                 expected=f"≤ {L.MAX_ZIP_ENTRIES}", found=str(n))
-
-
-def _bomb(name: str, info: zipfile.ZipInfo, inflated: int, why: str) -> Finding:
-    return error("zip_bomb", f"Tệp {name}: phần {info.filename} ({info.compress_size} byte nén) giải nén ra hơn "
-                 f"{inflated} byte ({why}): tệp nén độc hại (zip bomb), bị từ chối.",
-                 f"File {name}: entry {info.filename} ({info.compress_size} compressed bytes) inflates past "
-                 f"{inflated} bytes ({why}): a zip bomb, refused.", file=name, expected=why, found=str(inflated))
-
-
-def _entry_too_large(name: str, info: zipfile.ZipInfo, inflated: int) -> Finding:
-    return error("zip_entry_too_large", f"Tệp {name}: phần {info.filename} lớn hơn {_mb(L.MAX_ENTRY_BYTES)} khi giải "
-                 f"nén (khai báo {info.file_size} byte).", f"File {name}: entry {info.filename} inflates past "
-                 f"{_mb(L.MAX_ENTRY_BYTES)} (it declares {info.file_size} bytes).", file=name,
-                 expected=f"≤ {L.MAX_ENTRY_BYTES}", found=f"> {inflated - 1}")
-
-
-def _entities(name: str, info: zipfile.ZipInfo) -> Finding:
-    return error("xml_entities", f"Tệp {name}: phần {info.filename} khai báo DOCTYPE/ENTITY XML (có thể là tấn công "
-                 "“billion laughs” hoặc XXE): bị từ chối. Excel không bao giờ ghi các khai báo này.",
-                 f"File {name}: entry {info.filename} declares an XML DOCTYPE/ENTITY (billion laughs or XXE): "
-                 "refused. Excel never writes them.", file=name, expected="no DOCTYPE", found="<!DOCTYPE/<!ENTITY")
-
-
-def _sheet_too_large(name: str, part: str, rows: int, cols: int, why: str, seen: str) -> Finding:
-    return error("sheet_too_large", f"Tệp {name}: trang tính {part} trải tới {rows} dòng × {cols} cột ({seen}; {why}):"
-                 f" vượt giới hạn {L.MAX_ROWS} dòng, {L.MAX_COLS} cột, {L.MAX_CELLS} ô.",
-                 f"File {name}: sheet {part} extends to {rows} rows × {cols} columns ({seen}; {why}): over the "
-                 f"budget of {L.MAX_ROWS} rows, {L.MAX_COLS} columns, {L.MAX_CELLS} cells.", file=name,
-                 expected=f"≤ {L.MAX_ROWS} × {L.MAX_COLS}, ≤ {L.MAX_CELLS} cells", found=f"{rows} × {cols}")
-
-
-def _cell_too_long(name: str, part: str, found: str) -> Finding:
-    return error("cell_too_long", f"Tệp {name}: một ô trong {part} dài hơn {L.MAX_CELL_CHARS} ký tự (giới hạn của "
-                 "Excel): bị từ chối.", f"File {name}: a cell in {part} is longer than {L.MAX_CELL_CHARS} characters "
-                 "(Excel's own limit): refused.", file=name, expected=f"≤ {L.MAX_CELL_CHARS}", found=found)
-
-
-def _macro(name: str) -> Finding:
-    return error("macro_enabled", f"Tệp {name} là sổ tính có macro (VBA): bị từ chối. Hãy lưu thành “Excel Workbook "
-                 "(.xlsx)” rồi gửi lại.", f"File {name} is a macro-enabled workbook (VBA): refused. Save it as "
-                 "\"Excel Workbook (.xlsx)\" and send it again.", file=name, expected=".xlsx without macros",
-                 found="vbaProject")
-
-
-def _not_excel(name: str, kind: str) -> Finding:
-    return error("unsupported_format", f"Tệp {name} là tệp {kind}, không phải sổ tính Excel (.xlsx).",
-                 f"File {name} is a {kind} file, not an Excel workbook (.xlsx).", file=name,
-                 expected="xlsx", found=kind)
