@@ -224,6 +224,19 @@ CASES = [
     Hostile("encrypted_xlsx", _bytes("mat_khau.xlsx", lambda: ole2({
         "EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"\0" * 4088,
         "EncryptedPackage": random.Random(1).randbytes(8192)})), "unreadable", "password_protected"),
+    Hostile("encrypted_xls", _bytes("mat_khau.xls", lambda: ole2({"Workbook": (
+        struct.pack("<HH", 0x0809, 16) + struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x0406)
+        + struct.pack("<HH", 0x002F, 54) + b"\x01\x00\x01\x00\x01\x00" + random.Random(2).randbytes(48)
+        + struct.pack("<HH", 0x000A, 0))})), "unreadable", "password_protected"),
+    Hostile("too_many_entries", _xlsx("nhieu_phan.xlsx", lambda: workbook_parts(sheet_xml(GOOD), extra={
+        f"xl/media/image{i}.png": b"" for i in range(2_500)})), "unreadable", "zip_too_many_entries"),
+    Hostile("excel_2003_xml", _bytes("excel2003.xls", lambda: (
+        '<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?><Workbook xmlns="urn:schemas-microsoft-com:'
+        'office:spreadsheet"><Worksheet ss:Name="Biểu 01"><Table/></Worksheet></Workbook>').encode()),
+        "unreadable", "unsupported_format"),
+    Hostile("opendocument", _xlsx("bang_tinh.xlsx", lambda: {"mimetype": b"application/vnd.oasis.opendocument."
+                                                             b"spreadsheet", "content.xml": b"<office/>"}),
+            "unreadable", "unsupported_format"),
     Hostile("macro_xlsm", _xlsx("macro.xlsm", lambda: workbook_parts(
         sheet_xml(GOOD), main=MACRO_MAIN, extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 1000},
         overrides=[("/xl/vbaProject.bin", "application/vnd.ms-office.vbaProject")])), "unreadable", "macro_enabled"),

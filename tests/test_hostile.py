@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -112,6 +113,8 @@ def test_the_worker_runs_under_its_limits() -> None:
         line = next(x for x in limits.splitlines() if x.startswith("Max address space"))
         assert str(700 << 20) in line
         assert "Max core file size        0" in limits
+        cpu = next(x for x in limits.splitlines() if x.startswith("Max cpu time")).split()
+        assert cpu[3] != "unlimited" and int(cpu[3]) <= 20 + 2  # this file's CPU budget from now
     finally:
         sandbox.close()
 
@@ -181,9 +184,10 @@ def _text_everywhere(root: Path) -> bytes:
 
 
 def test_xhs_run_quarantines_every_hostile_file_and_leaks_no_personal_value(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        corpus: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     landing = tmp_path / "landing" / "telecom"
-    corpus = write_corpus(landing)
+    landing.mkdir(parents=True)
+    corpus = {name: Path(shutil.copy(path, landing / path.name)) for name, path in corpus.items()}
     write(landing / "vt_tot_2022.xlsx", [["Năm 2022"], ["STT", "Đơn vị hành chính", "Thuê bao di động",
                                                         "Trong đó: smartphone"], *rows()])
     monkeypatch.setenv("XHS_LOG_LEVEL", "DEBUG")  # Dagster's own log lines are searched too
