@@ -8,7 +8,8 @@ MiB = 1 << 20
 
 MAX_FILE_BYTES = 64 * MiB  # the file as delivered
 MAX_ZIP_ENTRIES = 2_000  # entries in an .xlsx (a 50-sheet workbook has ~120)
-MAX_ENTRY_BYTES = 64 * MiB  # inflated bytes of one zip entry, counted while inflating (declared sizes lie)
+MAX_ENTRY_BYTES = 128 * MiB  # inflated bytes of one zip entry, counted while inflating (declared sizes lie);
+#                              a sheet of MAX_CELLS cells is ~64-100 MB of XML
 MAX_TOTAL_BYTES = 256 * MiB  # inflated bytes of all entries together
 MAX_RATIO = 200  # inflated / compressed, for entries that inflate past RATIO_FLOOR
 RATIO_FLOOR = 1 * MiB

@@ -137,15 +137,17 @@ class Sandbox:
 
 
 _shared: Sandbox | None = None
+_shared_pid = 0
 _shared_lock = threading.Lock()
 
 
 def shared_sandbox() -> Sandbox:
-    """The process's worker, started once and closed at exit."""
-    global _shared
+    """The process's worker, started once and closed at exit. A forked child (a multiprocess executor) gets
+    its own: two processes must never talk to one worker through the same pipes."""
+    global _shared, _shared_pid
     with _shared_lock:
-        if _shared is None:
-            _shared = Sandbox()
+        if _shared is None or _shared_pid != os.getpid():
+            _shared, _shared_pid = Sandbox(), os.getpid()
             atexit.register(_shared.close)
         return _shared
 

@@ -170,7 +170,7 @@ def main(argv: list[str]) -> int:
             response = {"crash": f"MemoryError (limit {memory // L.MiB} MiB)"}
         except Exception as exc:  # a reader bug must not take the worker down: report it
             response = {"crash": f"{type(exc).__name__}"}
-        data = json.dumps(response, ensure_ascii=False).encode("utf-8")
+        data = json.dumps(response).encode("ascii")  # ASCII escapes: even a lone surrogate cannot break it
         out.write(struct.pack(">Q", len(data)))
         out.write(data)
         out.flush()
