@@ -151,6 +151,15 @@ def test_aggregate_headers_and_a_contact_number_are_not_a_person_list() -> None:
     assert person_list_findings([Sheet("DS", person_grid())], "x.xlsx")[0].rule == "personal_data"
 
 
+def test_ids_typed_as_numbers_under_an_id_header_are_personal() -> None:
+    from sources.grid import Sheet
+
+    grid = [["Danh sách"], ["STT", "Đơn vị hành chính", "Số CCCD"], [1, "Ba Bể", 60012345234.0]]
+    [finding] = person_list_findings([Sheet("DS", grid)], "x.xlsx")
+    assert finding.rule == "personal_data" and "6001••••234" in finding.message_en
+    assert "60012345234" not in finding.message_en + finding.message_vi + (finding.found or "")
+
+
 def test_sample_workbooks_are_not_refused(tmp_path: Path) -> None:
     from sources.samples import write_samples
 

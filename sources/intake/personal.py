@@ -4,7 +4,8 @@ anything of it is stored beyond the raw archive, and no message ever repeats a p
 A sheet is a list of people when
 - one row holds headers of two kinds of personal data, one of them a name or an ID number
   (``Họ và tên`` + ``Ngày sinh``, ``Số CCCD`` + ``Số điện thoại``, …), or
-- a column headed as an ID or phone number (``Số CCCD``, ``Số điện thoại``) holds a value that looks like one, or
+- a column headed as an ID or phone number (``Số CCCD``, ``Số điện thoại``) holds a value that looks like one
+  (text, or a number of 9-12 digits: an ID typed as a number loses its leading 0), or
 - a column holds at least 3 text values that look like a 12-digit citizen ID (``0XXXXXXXXXXX``) or a Vietnamese
   mobile number (``0912345678``, ``+84912345678``) — and they are at least 30 % of its non-empty cells.
 Headers are compared whole after normalisation (``sources.text.key``): ``Thuê bao điện thoại di động`` or
@@ -20,7 +21,7 @@ import re
 from collections import defaultdict
 
 from sources.findings import Finding, cell_address, error
-from sources.grid import Sheet
+from sources.grid import Sheet, cell_text
 from sources.text import key
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -67,6 +68,11 @@ def value_kind(value: object) -> str | None:
     return None
 
 
+def _id_like_number(value: object) -> bool:
+    """A number cell of 9-12 digits: a citizen ID or phone number typed as a number (Excel drops the leading 0)."""
+    return isinstance(value, float) and value.is_integer() and 10**8 <= value < 10**12
+
+
 def header_kind(value: object) -> str | None:
     return _KIND_OF.get(key(value)) if isinstance(value, str) and len(value) <= 60 else None
 
@@ -92,6 +98,8 @@ def _sheet_finding(sheet: Sheet, name: str) -> Finding | None:
                     col_kind.setdefault(c, (kind, r))
             elif vk := value_kind(v):
                 matches[c].append((r, vk, v))
+            elif c in col_kind and r > col_kind[c][1] and _id_like_number(v):
+                matches[c].append((r, col_kind[c][0], cell_text(v)))  # an ID typed as a number lost its 0
     for r, kinds in headers.items():
         if len(kinds) >= 2 and _STRONG & kinds.keys():
             return _refuse(sheet, name, r, kinds, matches)
