@@ -105,6 +105,20 @@ def test_the_worker_is_reused_across_files(tmp_path: Path) -> None:
         sandbox.close()
 
 
+def test_a_worker_killed_between_files_is_replaced(tmp_path: Path) -> None:
+    import signal
+
+    good = write(tmp_path / "ok.xlsx", [["Năm 2022"], ["Đơn vị", "Di động"], ["Ba Bể", 1]])
+    sandbox = Sandbox()
+    try:
+        assert read_untrusted(good, good.name, sandbox)[1] is not None
+        assert sandbox.pid
+        os.kill(sandbox.pid, signal.SIGKILL)
+        assert read_untrusted(good, good.name, sandbox)[1] is not None and sandbox.starts == 2
+    finally:
+        sandbox.close()
+
+
 def test_the_worker_runs_under_its_limits() -> None:
     sandbox = Sandbox(memory_bytes=700 << 20)
     try:

@@ -36,9 +36,9 @@ _ALLOC = re.compile(rb"memory allocation of \d+ bytes failed|MemoryError|out of 
 
 
 class WorkerFailed(Exception):
-    def __init__(self, rule: str, reason: str):
+    def __init__(self, rule: str, reason: str, died: bool = False):
         super().__init__(reason)
-        self.rule, self.reason = rule, reason
+        self.rule, self.reason, self.died = rule, reason, died
 
 
 class Sandbox:
@@ -57,6 +57,18 @@ class Sandbox:
         return self._proc.pid if self._proc else None
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send one request and return the answer. A worker that had already served files and dies on this one
+        may have died before it (killed from outside, or by the previous file): the request is tried once more on
+        a fresh worker, so a crash is only blamed on a file that crashes a worker of its own."""
+        starts = self.starts
+        try:
+            return self._call(request)
+        except WorkerFailed as failed:
+            if not failed.died or self.starts != starts:  # the file's own worker died: the file did it
+                raise
+        return self._call(request)
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
             proc = self._ensure()
             body = json.dumps(request).encode("utf-8")
@@ -74,7 +86,11 @@ class Sandbox:
                 self._kill()
                 raise WorkerFailed("reader_timeout", f"no answer within {self.wall_seconds:g} s") from None
             except (BrokenPipeError, EOFError, ConnectionResetError):
-                raise WorkerFailed("reader_crashed", self._death()) from None
+                raise WorkerFailed("reader_crashed", self._death(), died=True) from None
+            except (OSError, ValueError, struct.error) as exc:  # a garbled answer: never trust that worker again
+                self._kill()
+                raise WorkerFailed("reader_crashed", f"unreadable answer from the worker ({type(exc).__name__})"
+                                   ) from None
         if "crash" in response:
             raise WorkerFailed("reader_crashed", str(response["crash"]))
         return response
@@ -161,11 +177,15 @@ def read_in_sandbox(path: Path, name: str, sandbox: Sandbox | None = None, *, gu
                                                        "name": name, "guard": guard})
     except WorkerFailed as failed:
         return [_failure(failed, name)], None
-    findings = [_finding(d) for d in response.get("findings") or []]
-    raw = response.get("sheets")
-    if raw is None:
-        return findings, None
-    sheets = [Sheet(str(s["name"]), s["rows"], [tuple(m) for m in s["merges"]], bool(s["visible"])) for s in raw]
+    try:
+        findings = [_finding(d) for d in response.get("findings") or []]
+        raw = response.get("sheets")
+        if raw is None:
+            return findings, None
+        sheets = [Sheet(str(s["name"]), s["rows"], [tuple(m) for m in s["merges"]], bool(s["visible"]))
+                  for s in raw]
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        return [crashed(name, f"malformed answer from the worker ({type(exc).__name__})")], None
     return findings, sheets
 
 
