@@ -237,6 +237,8 @@ CASES = [
     Hostile("opendocument", _xlsx("bang_tinh.xlsx", lambda: {"mimetype": b"application/vnd.oasis.opendocument."
                                                              b"spreadsheet", "content.xml": b"<office/>"}),
             "unreadable", "unsupported_format"),
+    Hostile("csv_too_many_fields", _bytes("nhieu_cot.csv", lambda: "Năm 2022\n".encode() + b"," * 3_000_000 + b"\n"),
+            "unreadable", "sheet_too_large"),
     Hostile("macro_xlsm", _xlsx("macro.xlsm", lambda: workbook_parts(
         sheet_xml(GOOD), main=MACRO_MAIN, extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 1000},
         overrides=[("/xl/vbaProject.bin", "application/vnd.ms-office.vbaProject")])), "unreadable", "macro_enabled"),

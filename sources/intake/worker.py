@@ -27,6 +27,7 @@ from sources.findings import Finding, cell_address, error, warning
 from sources.grid import Sheet, read_sheets
 from sources.intake import limits as L
 from sources.intake.ole import inspect_ole
+from sources.intake.refusals import sheet_too_large
 from sources.intake.sniff import EXPECTED, KIND_NAMES, describe, sniff
 from sources.intake.zipguard import inspect_zip
 
@@ -48,7 +49,8 @@ def check_and_read(path: Path, name: str, guard: bool = True) -> tuple[list[Find
                       expected=f"≤ {L.MAX_FILE_BYTES}", found=str(size))], None
     kind, head = sniff(path)
     findings = _identify(kind, head, Path(name).suffix.lower(), name)
-    container = inspect_zip(path, name) if kind == "zip" else inspect_ole(path, name) if kind == "ole2" else []
+    container = (inspect_zip(path, name) if kind == "zip" else inspect_ole(path, name) if kind == "ole2"
+                 else _csv_fields(path, name) if kind == "text" else [])
     if refusals := [f for f in [*findings, *container] if f.severity == "error"]:
         return refusals, None  # the reason alone: an encrypted .xlsx is OLE2, no "extension mismatch" noise
     findings += container
@@ -90,6 +92,16 @@ def _identify(kind: str, head: bytes, suffix: str, name: str) -> list[Finding]:
                         "đọc theo nội dung thật.", f"File {name} is named {suffix} but holds {KIND_NAMES[kind]}: read "
                         "as what it really is.", **where)]
     return []
+
+
+def _csv_fields(path: Path, name: str) -> list[Finding]:
+    """A CSV is bounded by its number of fields (every separator and line end), counted on the bytes."""
+    raw = path.read_bytes()
+    lines = raw.count(b"\n") + 1
+    fields = max(raw.count(sep) for sep in (b",", b";", b"\t")) + lines
+    if fields <= L.MAX_CELLS:
+        return []
+    return [sheet_too_large(name, "CSV", lines, fields // lines, f"{fields} fields > {L.MAX_CELLS}", "CSV fields")]
 
 
 def _long_cell(sheets: list[Sheet], name: str) -> Finding | None:
