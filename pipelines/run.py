@@ -35,6 +35,7 @@ def run_pipeline(settings: XhsSettings) -> RunOutcome:
     paths = settings.paths()
     archive = RawArchive(paths.raw)
     with DagsterInstance.get() as instance:
+        release_dead_runs(instance)
         job = defs.resolve_job_def("materialize_all")
         result = job.execute_in_process(
             instance=instance, resources={"settings": settings}, raise_on_error=False,
@@ -59,6 +60,34 @@ def run_pipeline(settings: XhsSettings) -> RunOutcome:
     report = write_report(paths.warehouse, paths.data / "reports", received) if received else None
     rejected = any(s in {"quarantined", "unreadable"} for _, s, _ in received)
     return RunOutcome(SOME_REJECTED if rejected else OK, received, summary, report)
+
+
+def release_dead_runs(instance) -> list[str]:
+    """Runs whose process was killed (SIGKILL, power cut) stay "started" in Dagster and keep the slot of the
+    ``duckdb_writer`` pool they held: every later run would wait for it forever. A run whose process is gone
+    (its pid no longer exists, or now belongs to a process started after the run) is marked failed and its
+    slots freed. Runs of a live process (the UI's daemon, another ``xhs run``) are left alone."""
+    import psutil
+    from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
+
+    released = []
+    live = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+    for record in instance.get_run_records(filters=RunsFilter(statuses=live)):
+        run = record.dagster_run
+        starts = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_START)
+        event = starts[0] if starts else None
+        pid = event.dagster_event.pid if event and event.dagster_event else None
+        if pid is None:
+            continue
+        try:
+            alive = psutil.Process(pid).create_time() <= event.timestamp + 1
+        except psutil.Error:
+            alive = False
+        if not alive:
+            instance.report_run_failed(run, message=f"process {pid} of this run is gone (killed): slots released")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            released.append(run.run_id)
+    return released
 
 
 def _failure_messages(result) -> list[str]:
