@@ -41,6 +41,7 @@ def run_pipeline(settings: XhsSettings, source: str | None = None, period: str |
     paths = settings.paths()
     archive = RawArchive(paths.raw)
     with dg.DagsterInstance.get() as instance:
+        release_dead_runs(instance)
         run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "CRITICAL")}}}}
         if source or period:
             result = dg.materialize([*defs.assets, *defs.asset_checks], instance=instance, raise_on_error=False,
@@ -94,6 +95,34 @@ def rerun_arguments(instance, source: str | None, period: str | None) -> dict:
         return {"selection": selection, "tags": {"dagster/asset_partition_range_start": known[0],
                                                         "dagster/asset_partition_range_end": known[-1]}}
     return {"selection": selection, "partition_key": period}
+
+
+def release_dead_runs(instance) -> list[str]:
+    """Runs whose process was killed (SIGKILL, power cut) stay "started" in Dagster and keep the slot of the
+    ``duckdb_writer`` pool they held: every later run would wait for it forever. A run whose process is gone
+    (its pid no longer exists, or now belongs to a process started after the run) is marked failed and its
+    slots freed. Runs of a live process (the UI's daemon, another ``xhs run``) are left alone."""
+    import psutil
+    from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
+
+    released = []
+    live = [DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+    for record in instance.get_run_records(filters=RunsFilter(statuses=live)):
+        run = record.dagster_run
+        starts = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_START)
+        event = starts[0] if starts else None
+        pid = event.dagster_event.pid if event and event.dagster_event else None
+        if pid is None:
+            continue
+        try:
+            alive = psutil.Process(pid).create_time() <= event.timestamp + 1
+        except psutil.Error:
+            alive = False
+        if not alive:
+            instance.report_run_failed(run, message=f"process {pid} of this run is gone (killed): slots released")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            released.append(run.run_id)
+    return released
 
 
 def _failure_messages(result) -> list[str]:

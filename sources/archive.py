@@ -2,6 +2,8 @@
 
     data/raw/objects/ab/ab12…ef.xlsx       the bytes, read-only, named by their sha256
     data/raw/objects/ab/ab12…ef.json       metadata beside it: size, source, every delivery, status
+    data/raw/restricted/ab12…ef.xlsx       a file refused for person-level data, moved out of objects/
+                                           (folder 0700, file 0400: readable by the pipeline's user only)
 
 A file is identified by its bytes: the same bytes delivered again under another name are recorded as
 another delivery of the same object and never loaded twice. Nothing here is ever deleted or overwritten;
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +49,7 @@ class ArchivedFile:
     detected_source: str | None = None
     loaded_at: str | None = None  # the first time its values entered the warehouse
     reader_fingerprint: str | None = None
+    restricted: bool = False  # moved to the restricted quarantine (person-level data)
 
     @property
     def name(self) -> str:
@@ -67,6 +71,30 @@ class RawArchive:
 
     def object_path(self, sha: str, suffix: str) -> Path:
         return self.objects / sha[:2] / f"{sha}{suffix}"
+
+    def restricted_path(self, sha: str, suffix: str) -> Path:
+        return self.root / "restricted" / f"{sha}{suffix}"
+
+    def stored_path(self, meta: ArchivedFile) -> Path:
+        """Where the bytes of ``meta`` are now: the archive, or the restricted quarantine."""
+        if meta.restricted:
+            return self.restricted_path(meta.sha256, meta.suffix)
+        return self.object_path(meta.sha256, meta.suffix)
+
+    def restrict(self, meta: ArchivedFile) -> Path:
+        """Move a file holding person-level data into ``raw/restricted/`` (folder 0700, file 0400). Its metadata
+        (names, dates, status; never a value) stays beside the other objects. Nothing is deleted."""
+        target = self.restricted_path(meta.sha256, meta.suffix)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(target.parent, 0o700)
+        source = self.object_path(meta.sha256, meta.suffix)
+        if source.exists():
+            os.replace(source, target)
+        if target.exists():
+            os.chmod(target, 0o400)
+        meta.restricted = True
+        self.save(meta)
+        return target
 
     def meta_path(self, sha: str) -> Path:
         return self.objects / sha[:2] / f"{sha}.json"

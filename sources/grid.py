@@ -64,9 +64,17 @@ def _clean(value: object) -> Cell:
     return str(value)
 
 
-def read_workbook(path: Path) -> list[Sheet]:
-    """Every sheet of an .xlsx/.xlsm/.xls/.ods workbook, in workbook order."""
-    wb = CalamineWorkbook.from_path(str(path))
+_SUFFIXES = {"xlsx": {".xlsx", ".xlsm"}, "xls": {".xls"}}
+
+
+def read_workbook(path: Path, fmt: str | None = None) -> list[Sheet]:
+    """Every sheet of an .xlsx/.xlsm/.xls workbook, in workbook order. ``fmt`` (``xlsx``/``xls``) is the format
+    the file's bytes say it is; when its name says otherwise calamine is given the bytes, not the name."""
+    if fmt is None or path.suffix.lower() in _SUFFIXES.get(fmt, set()):
+        wb = CalamineWorkbook.from_path(str(path))
+    else:
+        with path.open("rb") as f:
+            wb = CalamineWorkbook.from_filelike(f)
     sheets = []
     for meta in wb.sheets_metadata:
         ws = wb.get_sheet_by_name(meta.name)
@@ -90,7 +98,9 @@ def read_csv(path: Path) -> list[Sheet]:
     return [Sheet(path.stem, rows)]
 
 
-def read_sheets(path: Path) -> list[Sheet]:
-    if path.suffix.lower() in {".csv", ".txt"}:
+def read_sheets(path: Path, fmt: str | None = None) -> list[Sheet]:
+    """The sheets of a workbook or CSV file. ``fmt`` (``xlsx`` | ``xls`` | ``csv``), when given, is the format
+    identified from the file's bytes (``sources/intake``) and wins over its suffix."""
+    if fmt == "csv" or (fmt is None and path.suffix.lower() in {".csv", ".txt"}):
         return read_csv(path)
-    return read_workbook(path)
+    return read_workbook(path, fmt)

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-from python_calamine import CalamineError
 
 from sources.areas import UnitRegistry, registry
 from sources.findings import Finding, cell_address, error, errors_in, warning
-from sources.grid import Sheet, read_sheets
+from sources.grid import Sheet
 from sources.header import Table, find_table
+from sources.intake import read_untrusted
 from sources.legacy import legacy_encoding
 from sources.numbers import is_null_token, parse_vietnamese_number
 from sources.periods import Period
@@ -66,13 +66,14 @@ def read_file(
 ) -> ReadResult:
     """Read one departmental file. ``spec=None`` picks the spec whose headers the file matches best;
     ``period`` (a code such as ``2024-Q2``) overrides the period written in the file; ``name`` is the
-    file's original name (for period detection and messages) when ``path`` is an archived copy."""
+    file's original name (for period detection and messages) when ``path`` is an archived copy.
+    The bytes are identified, bounded and parsed at arm's length (``sources.intake``): a refused file comes
+    back with its findings only."""
     result = ReadResult(path=path, name=name or path.name)
     layout = load_layout()
-    try:
-        sheets = read_sheets(path)
-    except (CalamineError, UnicodeDecodeError, OSError, ValueError) as exc:
-        result.findings.append(_unreadable(result.name, exc))
+    findings, sheets = read_untrusted(path, result.name)
+    result.findings.extend(findings)
+    if sheets is None:
         return result
     legacy = legacy_encoding(sheets, result.name)
     if legacy:
@@ -87,13 +88,6 @@ def read_file(
         return result
     _read_rows(result, table, spec, layout, units or registry())
     return result
-
-
-def _unreadable(name: str, exc: Exception) -> Finding:
-    if isinstance(exc, UnicodeDecodeError):
-        return error("unreadable", f"Tệp {name} không phải văn bản UTF-8 (có thể là mã TCVN3/VNI hoặc Windows-1258).",
-                     f"File {name} is not UTF-8 text (possibly TCVN3/VNI or Windows-1258 encoded).", file=name)
-    return error("unreadable", f"Không đọc được tệp {name}: {exc}", f"Cannot read file {name}: {exc}", file=name)
 
 
 def _sheet_order(sheets: list[Sheet], spec: Spec) -> list[Sheet]:

@@ -15,11 +15,12 @@ from sources.archive import ArchivedFile, RawArchive, now_iso
 from sources.areas import reference_folder, registry
 from sources.files import atomic_write_text
 from sources.findings import Finding, errors_in
+from sources.intake import REFUSAL_RULES
 from sources.reader import VALUE_SCHEMA, ReadResult, read_file
 from sources.spec import SPEC_DIR, Spec, load_specs
 
 STAGING_SCHEMA = {"file_sha256": pl.String, **VALUE_SCHEMA}
-UNREADABLE_RULES = {"unreadable", "empty_file"}
+UNREADABLE_RULES = {"unreadable", "empty_file"} | REFUSAL_RULES  # refused at intake: see sources/intake
 
 
 def read_checked(path: Path, spec: Spec | None = None, period: str | None = None, *, name: str | None = None,
@@ -42,7 +43,8 @@ def reader_fingerprint() -> str:
     h = hashlib.sha256()
     here = Path(__file__).parent
     suites = (here.parent / "expectations").glob("*.*")
-    for p in sorted([*here.glob("*.py"), *SPEC_DIR.glob("*.yaml"), *reference_folder().glob("*.csv"), *suites]):
+    code = [*here.glob("*.py"), *here.glob("intake/*.py")]
+    for p in sorted([*code, *SPEC_DIR.glob("*.yaml"), *reference_folder().glob("*.csv"), *suites]):
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
@@ -90,8 +92,9 @@ class Stager:
     def _read(self, meta: ArchivedFile, info: Path, values: Path) -> StagedFile:
         specs = load_specs()
         spec = specs.get(meta.source) if meta.source else None
-        result = read_checked(self.archive.object_path(meta.sha256, meta.suffix), spec, name=meta.name,
-                              sha256=meta.sha256)
+        result = read_checked(self.archive.stored_path(meta), spec, name=meta.name, sha256=meta.sha256)
+        if any(f.rule == "personal_data" for f in result.errors):
+            self.archive.restrict(meta)  # the bytes leave the ordinary archive; nothing of them is cached
         if not result.ok:
             status = "unreadable" if any(f.rule in UNREADABLE_RULES for f in result.errors) else "quarantined"
         else:

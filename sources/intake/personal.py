@@ -1,0 +1,138 @@
+"""Person-level data at intake (DESIGN §8): a sheet that looks like a list of people is refused before
+anything of it is stored beyond the raw archive, and no message ever repeats a personal value.
+
+A sheet is a list of people when
+- one row holds headers of two kinds of personal data, one of them a name or an ID number
+  (``Họ và tên`` + ``Ngày sinh``, ``Số CCCD`` + ``Số điện thoại``, …), or
+- a column headed as an ID or phone number (``Số CCCD``, ``Số điện thoại``) holds a value that looks like one
+  (text, or a number of 9-12 digits: an ID typed as a number loses its leading 0), or
+- a column holds at least 3 text values that look like a 12-digit citizen ID (``0XXXXXXXXXXX``) or a Vietnamese
+  mobile number (``0912345678``, ``+84912345678``) — and they are at least 30 % of its non-empty cells.
+Headers are compared whole after normalisation (``sources.text.key``): ``Thuê bao điện thoại di động`` or
+``Số hồ sơ CCCD đã thu nhận`` are aggregate indicators, not personal columns. One contact phone number in a
+signature block is not a list of people.
+
+Values are only ever shown masked: ``006012345234`` → ``0060•••••234``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from sources.findings import Finding, cell_address, error
+from sources.grid import Sheet, cell_text
+from sources.text import key
+
+HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("ho va ten", "ho ten", "ho va ten nguoi dan", "ho ten chu ho", "ho va ten chu ho", "ten chu ho",
+             "ho va ten can bo", "full name"),
+    "id": ("so cccd", "cccd", "so can cuoc", "so can cuoc cong dan", "can cuoc cong dan", "so cmnd", "cmnd",
+           "so cmnd cccd", "cmnd cccd", "so cccd cmnd", "cccd cmnd", "so dinh danh", "so dinh danh ca nhan",
+           "ma dinh danh", "ma so dinh danh", "so ho chieu", "citizen id", "id number"),
+    "phone": ("so dien thoai", "dien thoai", "sdt", "so dt", "dien thoai lien he", "so dien thoai lien he",
+              "so dien thoai di dong", "phone", "mobile", "phone number"),
+    "birth": ("ngay sinh", "ngay thang nam sinh", "nam sinh", "sinh ngay", "date of birth"),
+    "gender": ("gioi tinh", "nam nu", "gender", "sex"),
+    "address": ("dia chi", "dia chi thuong tru", "noi thuong tru", "que quan", "noi o hien nay", "cho o hien nay",
+                "noi o hien tai", "address"),
+    "email": ("email", "e mail", "thu dien tu", "dia chi email"),
+}
+_KIND_OF = {alias: kind for kind, aliases in HEADERS.items() for alias in aliases}
+_STRONG = {"name", "id"}
+_LABELS = {"id": "số CCCD / citizen ID number", "phone": "số điện thoại di động / mobile phone number"}
+CCCD = re.compile(r"^0\d{11}$")
+MOBILE = re.compile(r"^(?:\+?84|0)[35789]\d{8}$")
+_SEPARATORS = re.compile(r"[\s.\-()]")
+HEADER_ROWS = 40  # person-list headers are looked for in the first rows
+MIN_MATCHES, MIN_SHARE = 3, 0.3
+
+
+def mask(value: str) -> str:
+    """``006012345234`` → ``0060•••••234``: the first 4 and last 3 characters, never more."""
+    digits = _SEPARATORS.sub("", value)
+    if len(digits) < 9:
+        return "•" * len(digits)
+    return digits[:4] + "•" * (len(digits) - 7) + digits[-3:]
+
+
+def value_kind(value: object) -> str | None:
+    """``id`` / ``phone`` when a text cell looks like a citizen ID / a mobile number."""
+    if not isinstance(value, str) or len(value) > 24:
+        return None
+    compact = _SEPARATORS.sub("", value.strip())
+    if CCCD.match(compact):
+        return "id"
+    if MOBILE.match(compact):
+        return "phone"
+    return None
+
+
+def _id_like_number(value: object) -> bool:
+    """A number cell of 9-12 digits: a citizen ID or phone number typed as a number (Excel drops the leading 0)."""
+    return isinstance(value, float) and value.is_integer() and 10**8 <= value < 10**12
+
+
+def header_kind(value: object) -> str | None:
+    return _KIND_OF.get(key(value)) if isinstance(value, str) and len(value) <= 60 else None
+
+
+def person_list_findings(sheets: list[Sheet], name: str) -> list[Finding]:
+    """One ``personal_data`` error per sheet that looks like a list of people; ``[]`` otherwise."""
+    return [f for sheet in sheets if (f := _sheet_finding(sheet, name))]
+
+
+def _sheet_finding(sheet: Sheet, name: str) -> Finding | None:
+    headers: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)  # row → kind → (col, header)
+    col_kind: dict[int, tuple[str, int]] = {}  # col → (kind, header row) of an ID/phone header
+    matches: dict[int, list[tuple[int, str, str]]] = defaultdict(list)  # col → (row, kind, value)
+    filled: dict[int, int] = defaultdict(int)
+    for r, row in enumerate(sheet.rows):
+        for c, v in enumerate(row):
+            if v is None:
+                continue
+            filled[c] += 1
+            if r < HEADER_ROWS and (kind := header_kind(v)):
+                headers[r].setdefault(kind, (c, str(v)))
+                if kind in _LABELS:
+                    col_kind.setdefault(c, (kind, r))
+            elif vk := value_kind(v):
+                matches[c].append((r, vk, v))
+            elif c in col_kind and r > col_kind[c][1] and _id_like_number(v):
+                matches[c].append((r, col_kind[c][0], cell_text(v)))  # an ID typed as a number lost its 0
+    for r, kinds in headers.items():
+        if len(kinds) >= 2 and _STRONG & kinds.keys():
+            return _refuse(sheet, name, r, kinds, matches)
+    for c, found in matches.items():
+        headed = col_kind.get(c)
+        if (headed and any(r > headed[1] for r, _, _ in found)) or (
+                len(found) >= MIN_MATCHES and len(found) >= MIN_SHARE * filled[c]):
+            row = headed[1] if headed else found[0][0]
+            return _refuse(sheet, name, row, headers.get(row, {}), matches)
+    return None
+
+
+def _refuse(sheet: Sheet, name: str, row: int, kinds: dict[str, tuple[int, str]],
+            matches: dict[int, list[tuple[int, str, str]]]) -> Finding:
+    cols = ", ".join(f"\"{h}\" ({cell_address(row, c)})" for c, h in sorted(kinds.values()))
+    sample = next((m for col in sorted(matches) for m in matches[col]), None)
+    counts = {k: sum(1 for ms in matches.values() for _, vk, _ in ms if vk == k) for k in _LABELS}
+    seen_vi = seen_en = ""
+    if sample:
+        vi = ", ".join(f"{n} {_LABELS[k].split(' / ')[0]}" for k, n in counts.items() if n)
+        en = ", ".join(f"{n} × {_LABELS[k].split(' / ')[1]}" for k, n in counts.items() if n)
+        seen_vi, seen_en = f"; có {vi}, ví dụ {mask(sample[2])}", f"; holds {en}, e.g. {mask(sample[2])}"
+    cols_vi = f"cột {cols}" if cols else "không có tiêu đề cá nhân"
+    cols_en = f"columns {cols}" if cols else "no personal headers"
+    cell = cell_address(row, min(c for c, _ in kinds.values())) if kinds else (
+        cell_address(sample[0], next(c for c in sorted(matches) if matches[c])) if sample else None)
+    return error(
+        "personal_data",
+        f"Sheet \"{sheet.name}\" của tệp {name} là danh sách cá nhân ({cols_vi}{seen_vi}): dữ liệu cá nhân không được "
+        "gửi vào kho. Tệp bị từ chối, bản lưu trữ chỉ được giữ trong khu cách ly hạn chế; hãy gửi số liệu tổng hợp "
+        "theo đơn vị.",
+        f"Sheet \"{sheet.name}\" of file {name} is a list of people ({cols_en}{seen_en}): person-level data must not "
+        "enter the warehouse. The file is refused and its archived copy kept only in the restricted quarantine; send "
+        "counts per area.",
+        file=name, sheet=sheet.name, cell=cell, expected="số liệu tổng hợp / aggregated counts",
+        found=mask(sample[2]) if sample else cols[:200])
