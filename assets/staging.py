@@ -7,14 +7,11 @@ import dagster as dg
 import polars as pl
 
 from assets.raw import raw_files
-from expectations.checks import check_values
 from pipelines.settings import TRANSIENT_RETRY, XhsSettings
 from sources.archive import RawArchive
-from sources.areas import registry
-from sources.findings import errors_in
 from sources.periods import next_due, parse_period_code
 from sources.spec import Spec, load_specs
-from sources.staging import Stager, build_staging_table, source_of
+from sources.staging import Stager, build_staging_table, check_staging_table, source_of
 
 
 def staging_asset(spec: Spec) -> dg.AssetsDefinition:
@@ -31,7 +28,9 @@ def staging_asset(spec: Spec) -> dg.AssetsDefinition:
         paths = settings.paths()
         archive = RawArchive(paths.raw)
         stager = Stager(archive, paths.staging)
-        staged = [stager.stage(m) for m in archive.all() if source_of(m) == spec.source]
+        files = [m for m in archive.all() if source_of(m) == spec.source]
+        stager.prefetch(files)  # new files read, then validated together: one suite run, not one per file
+        staged = [stager.stage(m) for m in files]
         frame = build_staging_table(staged, spec.source, paths.staging_table(spec.source))
         rejected = [s for s in staged if not s.ok]
         for s in rejected:
@@ -57,16 +56,11 @@ def staging_check(spec: Spec) -> dg.AssetChecksDefinition:
         "that fail are quarantined before they reach it, so a failure here stops the warehouse load.",
     )
     def _check(settings: XhsSettings) -> dg.AssetCheckResult:
-        path = settings.paths().staging_table(spec.source)
-        frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
-        units = registry()
-        known = sorted({u.code for us in units.units.values() for u in us})
-        findings = check_values(spec.source, frame, known) if frame.height else []
-        errors = errors_in(findings)
-        listing = "\n".join(f"- {f.message_en}" for f in errors[:10]) or "none"
+        outcome = check_staging_table(spec.source, settings.paths().staging_table(spec.source))
+        listing = "\n".join(f"- {m}" for m in outcome["first_errors"]) or "none"
         return dg.AssetCheckResult(
-            passed=not errors,
-            metadata={"rows": frame.height, "errors": len(errors), "warnings": len(findings) - len(errors),
+            passed=not outcome["errors"],
+            metadata={"rows": outcome["rows"], "errors": outcome["errors"], "warnings": outcome["warnings"],
                       "first_errors": dg.MetadataValue.md(listing)},
         )
 

@@ -206,7 +206,7 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     loaded = _count(warehouse, "SELECT count(*) FROM meta_file WHERE status = 'loaded'")
 
     result = {
-        "size": size, "files": len(files), "files_loaded": loaded + 0, "fact_rows": facts,
+        "size": size, "files": len(files), "files_loaded": loaded, "fact_rows": facts,
         "generate_s": gen_s, "raw_read_s": floor, "raw_read_s_after": floor_after,
         "xhs_help_s": startup, "end_to_end_s": full["seconds"], "peak_rss_mb": full["peak_rss_mb"],
         "ratio_vs_raw_read": full["seconds"] / floor,

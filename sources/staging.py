@@ -36,6 +36,29 @@ def read_checked(path: Path, spec: Spec | None = None, period: str | None = None
     return result
 
 
+def check_together(results: list[tuple[ReadResult, str]]) -> None:
+    """``read_checked``'s expectation step for many files at once (results paired with their sha256): one
+    suite run per source, unit list and set of fields instead of one per file. Every expectation of the
+    suites is row-level (``tests/test_bench.py`` checks it) and the pivot has the same columns for files
+    with the same fields, so a file none of whose rows fails would pass alone; a file with a failing row, or
+    every file after a table-level failure, is checked again on its own, so its findings are exactly
+    ``read_checked``'s."""
+    from expectations.checks import check_values, failing_files
+
+    groups: dict[tuple[str, str, tuple[str, ...]], list[tuple[ReadResult, str]]] = {}
+    for result, sha in results:
+        if result.ok and result.source and result.vintage and not result.values.is_empty():
+            fields = tuple(sorted(set(result.values["field"].to_list())))
+            groups.setdefault((result.source, result.vintage, fields), []).append((result, sha))
+    for (source, vintage, _), members in groups.items():
+        known = [u.code for u in registry().units[vintage]]
+        frames = {sha: r.values.with_columns(file_sha256=pl.lit(sha)) for r, sha in members}
+        flagged = failing_files(source, pl.concat(list(frames.values())), known) if len(members) > 1 else None
+        for result, sha in members:
+            if flagged is None or sha in flagged:
+                result.findings.extend(check_values(source, frames[sha], known, file=result.name, sheet=result.sheet))
+
+
 @cache
 def reader_fingerprint() -> str:
     """Changes whenever the reader, a spec, a suite or the unit lists change: cached reads are then redone."""
@@ -86,11 +109,27 @@ class Stager:
         self._record(meta, staged)
         return staged
 
+    def prefetch(self, metas: list[ArchivedFile]) -> None:
+        """Read the files of ``metas`` not read yet and validate them together (``check_together``), so that
+        ``stage`` then finds them in the cache: the suites run once per source, not once per file."""
+        todo = [m for m in metas if not (self.cache / f"{m.sha256}.json").exists()]
+        if len(todo) < 2:
+            return
+        specs = load_specs()
+        reads = [(m, read_file(self.archive.object_path(m.sha256, m.suffix),
+                               specs.get(m.source) if m.source else None, name=m.name)) for m in todo]
+        check_together([(result, m.sha256) for m, result in reads])
+        for m, result in reads:
+            self._store(m, result, self.cache / f"{m.sha256}.json", self.cache / f"{m.sha256}.parquet")
+
     def _read(self, meta: ArchivedFile, info: Path, values: Path) -> StagedFile:
         specs = load_specs()
         spec = specs.get(meta.source) if meta.source else None
         result = read_checked(self.archive.object_path(meta.sha256, meta.suffix), spec, name=meta.name,
                               sha256=meta.sha256)
+        return self._store(meta, result, info, values)
+
+    def _store(self, meta: ArchivedFile, result: ReadResult, info: Path, values: Path) -> StagedFile:
         if not result.ok:
             status = "unreadable" if any(f.rule in UNREADABLE_RULES for f in result.errors) else "quarantined"
         else:
@@ -133,3 +172,26 @@ def build_staging_table(staged: list[StagedFile], source: str, out: Path) -> pl.
     frame.write_parquet(tmp)
     tmp.replace(out)
     return frame
+
+
+def check_staging_table(source: str, path: Path) -> dict:
+    """The source's suite on the whole ``stg_<source>`` table: rows, errors, warnings, the first error
+    messages. Cached beside the table, keyed by its bytes and the reader fingerprint (suites, specs, unit
+    lists): a nightly run with nothing new does not validate (nor import Great Expectations) again."""
+    from expectations.checks import check_values
+
+    memo = path.with_suffix(".check.json")
+    key = hashlib.sha256(path.read_bytes()).hexdigest() + reader_fingerprint() if path.exists() else None
+    if key and memo.exists():
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+        if saved.get("key") == key:
+            return saved["outcome"]
+    frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
+    known = sorted({u.code for us in registry().units.values() for u in us})
+    findings = check_values(source, frame, known) if frame.height else []
+    errors = errors_in(findings)
+    outcome = {"rows": frame.height, "errors": len(errors), "warnings": len(findings) - len(errors),
+               "first_errors": [f.message_en for f in errors[:10]]}
+    if key:
+        atomic_write_text(memo, json.dumps({"key": key, "outcome": outcome}, ensure_ascii=False))
+    return outcome
