@@ -28,7 +28,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.scale import SIZES, files_for, reference_folder, write_landing
+from bench.scale import SIZES, files_for, is_post_reform, reference_folder, write_landing
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
@@ -130,30 +130,32 @@ def query_latency(warehouse: Path, province: str, period: str, reps: int = 50) -
 
 
 def extra_file(size: str, target: Path) -> Path:
-    """One new file: the next month of telecom for the size's first province, written into ``target``."""
+    """One new file: the month after the last of telecom for the size's first province (July 2026)."""
     from bench import scale
-
-    folder = reference_folder()
-    keys = files_for(SIZES[size], folder)
-    province = keys[0][0]
-    months = [k[2] for k in keys if k[0] == province and k[1] == "telecom"]
-    last = months[-1]
-    y, m = int(last[:4]), int(last[5:])
-    nxt = f"{y + m // 12}-{m % 12 + 1:02d}"
-    province_keys = [k for k in keys if k[0] == province] + [(province, "telecom", nxt)]
-    # the totals of the whole series are configured so cumulative counters carry on from the last month
     from sources.samples import figures
     from sources.samples.layouts import build_sheets
     from sources.samples.writers import to_bytes
 
-    scale._configure(folder, province_keys)
-    key = province_keys[-1]
+    folder = reference_folder()
+    keys = files_for(SIZES[size], folder)
+    province, last = latest_telecom(size)
+    y, m = int(last[:4]), int(last[5:])
+    key = (province, "telecom", f"{y + m // 12}-{m % 12 + 1:02d}")
+    # the whole series of the province, so cumulative counters carry on from the last month
+    scale._configure(folder, [k for k in keys if k[0] == province] + [key])
     style = scale.style_of(key, figures.province_name(province))
     path = target / "telecom" / style.filename
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(to_bytes(build_sheets(key, style), style))
     figures.configure()
     return path
+
+
+def latest_telecom(size: str) -> tuple[str, str]:
+    """(first province, its last telecom month): post-reform, for the ranked-communes query."""
+    keys = files_for(SIZES[size], reference_folder())
+    province = next(k[0] for k in keys if is_post_reform(k[2]))
+    return province, max(k[2] for k in keys if k[0] == province and k[1] == "telecom")
 
 
 def link_tree(src: Path, dst: Path) -> None:
@@ -198,9 +200,7 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     log(f"[{size}] one new file ({new.name}): {one['seconds']:.2f}s")
 
     warehouse = root / "warehouse" / "xhs.duckdb"
-    province = files_for(SIZES[size], reference_folder())[0][0]
-    last_month = max(k[2] for k in files_for(SIZES[size], reference_folder()) if k[1] == "telecom")
-    queries = query_latency(warehouse, province, last_month)
+    queries = query_latency(warehouse, *latest_telecom(size))
     log(f"[{size}] queries p95: {queries['all']['p95_ms']:.1f} ms")
     facts = _count(warehouse, "SELECT count(*) FROM fact_indicator")
     loaded = _count(warehouse, "SELECT count(*) FROM meta_file WHERE status = 'loaded'")
@@ -311,15 +311,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", action="append", choices=list(SIZES), help="S, M, L, XL (repeatable)")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive pipeline")
     ap.add_argument("--naive-fraction", type=float, default=None,
-                    help="run the naive pipeline on this share of the files and scale (default: 1 up to M, "
-                         "0.1 for L and XL)")
+                    help="run the naive pipeline on this share of the files and scale (default: all of S, half "
+                         "of M, a tenth of L and XL)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     sizes = sorted(args.size or ["S", "M"], key=ORDER.index)
     started = time.perf_counter()
     results = {}
     for size in sizes:
-        fraction = args.naive_fraction or (1.0 if size in ("XS", "S", "M") else 0.1)
+        fraction = args.naive_fraction or {"XS": 1.0, "S": 1.0, "M": 0.5}.get(size, 0.1)
         results[size] = bench_size(size, naive=not args.no_naive, naive_fraction=fraction)
     largest = results[sizes[-1]]
     out = {k: largest.get(k) for k in ("size", "files", *TARGETS, "ratio_vs_raw_read_excl_startup",

@@ -4,9 +4,12 @@ quarterly periods, written as departmental workbooks into a landing folder.
     python -m bench.scale --size S --out /tmp/landing      # or: write_landing("S", Path(...))
 
 Sizes (DESIGN §2, issue #8): S one province × 1 year, M one province × 5 years, L 34 provinces × 1 year,
-XL 34 provinces × 5 years (run manually). Periods start on 1 July 2025, so every file is post-reform and
-resolves against the 2025-07-01 unit list (34 provinces, communes): telecom, civil_id and einvoice report
-monthly (2025-07, 2025-08, …), health and population quarterly (2025-Q3, …) — 44 files per province-year.
+XL 34 provinces × 5 years (run manually). Telecom, civil_id and einvoice report monthly, health and population
+quarterly: 44 files per province-year. The window ends with June 2026 (periods after today are refused):
+1 year = 2025-07 … 2026-06, after the 1 July 2025 reform, resolved against the 2025-07-01 list (34 provinces,
+commune rows); 5 years = 2021-07 … 2026-06, whose first four years are pre-reform, resolved against the
+2025-03-01 list: those files come from the old provinces that merged into the chosen ones (the crosswalk),
+with district rows — the history a province really has.
 
 Units come from ``XHS_REFERENCE`` (the national lists; default ``/work/shared/reference`` or
 ``../shared/reference`` beside the clone when present); without them S and M fall back to the built-in list
@@ -34,6 +37,8 @@ from sources.text import fold
 ROOT = Path(__file__).resolve().parent.parent
 BUILTIN_UNITS = ROOT / "sources" / "units"
 VINTAGE = "2025-07-01"
+PRE_VINTAGE = "2025-03-01"
+LAST_MONTH = (2026, 6)  # the window ends here: a period after today is refused by the reader
 MONTHLY = ("telecom", "civil_id", "einvoice")
 QUARTERLY = ("health", "population")
 SOURCES = ("telecom", "health", "civil_id", "einvoice", "population")
@@ -62,32 +67,53 @@ def reference_folder() -> Path:
     return BUILTIN_UNITS
 
 
-def provinces(folder: Path) -> list[str]:
-    with (folder / f"admin_units_{VINTAGE}.csv").open(encoding="utf-8", newline="") as f:
+def provinces(folder: Path, vintage: str = VINTAGE) -> list[str]:
+    with (folder / f"admin_units_{vintage}.csv").open(encoding="utf-8", newline="") as f:
         return sorted(r["code"] for r in csv.DictReader(f) if r["level"] == "province")
 
 
 def periods_of(source: str, years: int) -> list[str]:
-    """Monthly or quarterly period codes from 2025-07 (2025-Q3) for ``years`` years (XS: the first one)."""
+    """The monthly or quarterly period codes of the ``years`` years ending with June 2026 (XS: the last)."""
+    y, m = LAST_MONTH
     if source in MONTHLY:
         n = max(12 * years, 1)
-        return [month(2025 + (6 + i) // 12, (6 + i) % 12 + 1).code for i in range(n)]
+        index = [y * 12 + m - 1 - i for i in range(n)][::-1]
+        return [month(i // 12, i % 12 + 1).code for i in index]
     n = max(4 * years, 1)
-    return [quarter(2025 + (2 + i) // 4, (2 + i) % 4 + 1).code for i in range(n)]
+    index = [y * 4 + (m - 1) // 3 - i for i in range(n)][::-1]
+    return [quarter(i // 4, i % 4 + 1).code for i in index]
+
+
+def is_post_reform(period: str) -> bool:
+    return period >= "2025-07" if period[5:6].isdigit() else period >= "2025-Q3"
+
+
+def old_provinces(folder: Path, province: str) -> list[str]:
+    """The pre-reform provinces that went (wholly or partly) into ``province``, present in the old list."""
+    crosswalk = folder / f"admin_crosswalk_{VINTAGE}.csv"
+    with crosswalk.open(encoding="utf-8", newline="") as f:
+        olds = {r["old_province_code"] for r in csv.DictReader(f) if r["new_province_code"] == province}
+    return sorted(olds & set(provinces(folder, PRE_VINTAGE)))
 
 
 def files_for(size: Size, folder: Path) -> list[tuple[str, str, str]]:
-    """Every (province, source, period) of a size."""
-    chosen = [DEFAULT_PROVINCE] if size.provinces == 1 else provinces(folder)[:size.provinces]
-    return [(p, s, per) for p in chosen for s in SOURCES for per in periods_of(s, size.years)]
+    """Every (province, source, period) of a size; pre-reform periods are files of the old provinces."""
+    chosen = [DEFAULT_PROVINCE] if size.provinces == 1 else provinces(folder)[: size.provinces]
+    keys = []
+    for p in chosen:
+        olds = old_provinces(folder, p)
+        for s in SOURCES:
+            for per in periods_of(s, size.years):
+                keys += [(p, s, per)] if is_post_reform(per) else [(o, s, per) for o in olds]
+    return sorted(set(keys), key=keys.index)
 
 
 # ---- province totals ---------------------------------------------------------------------------------
 
 
-def _communes(folder: Path) -> dict[str, int]:
+def _communes(folder: Path, vintage: str) -> dict[str, int]:
     out: dict[str, int] = {}
-    with (folder / f"admin_units_{VINTAGE}.csv").open(encoding="utf-8", newline="") as f:
+    with (folder / f"admin_units_{vintage}.csv").open(encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
             if r["level"] == "commune":
                 out[r["province_code"]] = out.get(r["province_code"], 0) + 1
@@ -96,11 +122,13 @@ def _communes(folder: Path) -> dict[str, int]:
 
 def totals_for(keys: list[tuple[str, str, str]], folder: Path) -> dict[tuple[str, str, str, str], int | float]:
     """(province, source, period, field) → province total for every file of ``keys``."""
-    communes = _communes(folder)
+    communes = {v: _communes(folder, v) for v in (PRE_VINTAGE, VINTAGE)}
     out: dict[tuple[str, str, str, str], int | float] = {}
     for province, source, period in keys:
-        rng = random.Random(f"scale-{province}")
-        pop0 = communes[province] * 11_000 * rng.uniform(0.8, 1.4)
+        post = is_post_reform(period)
+        rng = random.Random(f"scale-{province}-{post}")
+        pop0 = communes[VINTAGE if post else PRE_VINTAGE][province] * (11_000 if post else 7_500)
+        pop0 *= rng.uniform(0.8, 1.4)
         t = _months_since_start(period)
         for fname, value in _fields(source, pop0, t, random.Random(f"scale-{province}-{source}-{period}")):
             out[(province, source, period, fname)] = value

@@ -32,10 +32,12 @@ def test_sizes_and_periods() -> None:
     folder = scale.BUILTIN_UNITS
     s = scale.files_for(scale.SIZES["S"], folder)
     m = scale.files_for(scale.SIZES["M"], folder)
-    assert len(s) == 3 * 12 + 2 * 4 and len(m) == 5 * len(s)
+    assert len(s) == 3 * 12 + 2 * 4 and len(m) == len(s) + 2 * 4 * len(s)  # two old provinces before the reform
     assert scale.periods_of("telecom", 1)[:2] == ["2025-07", "2025-08"]
     assert scale.periods_of("health", 1) == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
-    assert all(figures.is_post_reform(p) for _, _, p in m)  # every period resolves against the 2025-07-01 list
+    assert scale.periods_of("telecom", 5)[0] == "2021-07" and scale.periods_of("health", 5)[0] == "2021-Q3"
+    assert all(figures.is_post_reform(p) for _, _, p in s)  # one year: the 2025-07-01 list, communes
+    assert {pr for pr, _, p in m if not figures.is_post_reform(p)} == {"06", "19"}  # today's Thái Nguyên
 
 
 def test_scale_files_read_through_the_real_reader(xs_landing: list[Path]) -> None:
@@ -45,9 +47,9 @@ def test_scale_files_read_through_the_real_reader(xs_landing: list[Path]) -> Non
         result = read_checked(path, specs[path.parent.name])
         assert result.ok, [f.message_en for f in result.findings]
         assert not result.findings
-        assert result.period and result.period.code in {"2025-07", "2025-Q3"}
+        assert result.period and result.period.code in {"2026-06", "2026-Q2"}
         assert result.province_code == scale.DEFAULT_PROVINCE
-        assert result.values["area_code"].n_unique() == len(figures.areas("19", "2025-07"))
+        assert result.values["area_code"].n_unique() == len(figures.areas("19", "2026-06"))
     assert figures.province_totals()[("06", "telecom", "2022", "mobile_subscribers")] == 279_568  # samples intact
 
 
