@@ -44,6 +44,12 @@ lint: $(STAMP)
 samples: $(STAMP)
 	$(BIN)/xhs samples
 
+## make bench: the benchmarks of issue #8 at sizes S and M (SIZES="S M L" for more); writes bench/results.json
+SIZES ?= S M
+bench: $(STAMP)
+	$(BIN)/python -m bench $(foreach s,$(SIZES),--size $(s))
+	if [ -f bench/hostile.py ]; then $(BIN)/python bench/hostile.py; fi
+
 ui: $(STAMP)
 	$(BIN)/xhs ui
 

@@ -8,14 +8,11 @@ import dagster as dg
 import polars as pl
 
 from assets.raw import raw_files
-from expectations.checks import check_values
 from pipelines.settings import TRANSIENT_RETRY, XhsSettings
 from sources.archive import RawArchive
-from sources.areas import registry
-from sources.findings import errors_in
 from sources.periods import next_due, parse_period_code
 from sources.spec import Spec, load_specs
-from sources.staging import StagedFile, Stager, build_staging_table, source_of
+from sources.staging import StagedFile, Stager, build_staging_table, check_staging_table, source_of
 
 # One partition per reporting period (``2024``, ``2024-Q2``, ``2025-H2``, ``2024-06-13``), added as files with
 # new periods arrive. Re-running ``stg_<source>`` for a period re-reads that source's files of the period from the
@@ -48,7 +45,9 @@ def _staging_asset(spec: Spec) -> dg.AssetsDefinition:
         stager = Stager(archive, paths.staging)
         rerun = selected_periods(context)
         files = [m for m in archive.all() if source_of(m) == spec.source]
-        staged = [stager.stage(m, refresh=rerun is not None and m.period in rerun) for m in files]
+        again = frozenset(m.sha256 for m in files if rerun is not None and m.period in rerun)
+        read = stager.prefetch(files, refresh=again)  # new files read, then validated together: one suite run
+        staged = [stager.stage(m, refresh=m.sha256 in again - read) for m in files]
         frame = build_staging_table(staged, spec.source, paths.staging_table(spec.source))
         rejected = [s for s in staged if not s.ok]
         for s in rejected:
@@ -65,7 +64,7 @@ def _staging_asset(spec: Spec) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata={
             "files_loaded": sum(s.ok for s in staged),
             "files_rejected": len(rejected),
-            "files_reread": sum(1 for m in files if rerun is not None and m.period in rerun),
+            "files_reread": len(again),
             "rows": frame.height,
             "periods": dg.MetadataValue.text(", ".join(periods)),
             "rejected": dg.MetadataValue.md("\n".join(f"- {s.name}: {s.status}" for s in rejected) or "none"),
@@ -105,16 +104,11 @@ def staging_check(spec: Spec) -> dg.AssetChecksDefinition:
         "that fail are quarantined before they reach it, so a failure here stops the warehouse load.",
     )
     def _check(settings: XhsSettings) -> dg.AssetCheckResult:
-        path = settings.paths().staging_table(spec.source)
-        frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
-        units = registry()
-        known = sorted({u.code for us in units.units.values() for u in us})
-        findings = check_values(spec.source, frame, known) if frame.height else []
-        errors = errors_in(findings)
-        listing = "\n".join(f"- {f.message_en}" for f in errors[:10]) or "none"
+        outcome = check_staging_table(spec.source, settings.paths().staging_table(spec.source))
+        listing = "\n".join(f"- {m}" for m in outcome["first_errors"]) or "none"
         return dg.AssetCheckResult(
-            passed=not errors,
-            metadata={"rows": frame.height, "errors": len(errors), "warnings": len(findings) - len(errors),
+            passed=not outcome["errors"],
+            metadata={"rows": outcome["rows"], "errors": outcome["errors"], "warnings": outcome["warnings"],
                       "first_errors": dg.MetadataValue.md(listing)},
         )
 

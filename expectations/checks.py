@@ -30,6 +30,22 @@ def check_values(source: str, values: pl.DataFrame, known_area_codes: list[str],
     return [f for failure in failures for f in _findings(failure, frame, cells, file, sheet)]
 
 
+def failing_files(source: str, values: pl.DataFrame, known_area_codes: list[str]) -> set[str] | None:
+    """Run the suite once on the values of many files; return the files (``file_sha256``) that have a failing
+    row, or None when a failure names no row (a table-level failure: every file must be checked alone)."""
+    if values.is_empty():
+        return set()
+    frame, _ = wide(values)
+    failures = run_suite(source, frame.to_pandas(), {"known_area_codes": known_area_codes})
+    shas = frame["file_sha256"]
+    flagged: set[str] = set()
+    for failure in failures:
+        if not failure.row_indices:
+            return None
+        flagged.update(shas[i] for i in failure.row_indices)
+    return flagged
+
+
 def _findings(failure: Failure, frame: pl.DataFrame, cells: pl.DataFrame, file: str | None,
               sheet: str | None) -> list[Finding]:
     base = {"rule": failure.rule, "severity": failure.severity, "file": file, "sheet": sheet}

@@ -37,6 +37,29 @@ def read_checked(path: Path, spec: Spec | None = None, period: str | None = None
     return result
 
 
+def check_together(results: list[tuple[ReadResult, str]]) -> None:
+    """``read_checked``'s expectation step for many files at once (results paired with their sha256): one
+    suite run per source, unit list and set of fields instead of one per file. Every expectation of the
+    suites is row-level (``tests/test_bench.py`` checks it) and the pivot has the same columns for files
+    with the same fields, so a file none of whose rows fails would pass alone; a file with a failing row, or
+    every file after a table-level failure, is checked again on its own, so its findings are exactly
+    ``read_checked``'s."""
+    from expectations.checks import check_values, failing_files
+
+    groups: dict[tuple[str, str, tuple[str, ...]], list[tuple[ReadResult, str]]] = {}
+    for result, sha in results:
+        if result.ok and result.source and result.vintage and not result.values.is_empty():
+            fields = tuple(sorted(set(result.values["field"].to_list())))
+            groups.setdefault((result.source, result.vintage, fields), []).append((result, sha))
+    for (source, vintage, _), members in groups.items():
+        known = [u.code for u in registry().units[vintage]]
+        frames = {sha: r.values.with_columns(file_sha256=pl.lit(sha)) for r, sha in members}
+        flagged = failing_files(source, pl.concat(list(frames.values())), known) if len(members) > 1 else None
+        for result, sha in members:
+            if flagged is None or sha in flagged:
+                result.findings.extend(check_values(source, frames[sha], known, file=result.name, sheet=result.sheet))
+
+
 @cache
 def reader_fingerprint() -> str:
     """Changes whenever the reader, a spec, a suite or the unit lists change: cached reads are then redone."""
@@ -89,10 +112,28 @@ class Stager:
         self._record(meta, staged)
         return staged
 
+    def prefetch(self, metas: list[ArchivedFile], refresh: frozenset[str] = frozenset()) -> set[str]:
+        """Read the files of ``metas`` not read yet (and those whose sha256 is in ``refresh``) and validate them
+        together (``check_together``), so that ``stage`` then finds them in the cache: the suites run once per
+        source, not once per file. Returns the sha256 of the files it read."""
+        todo = [m for m in metas if m.sha256 in refresh or not (self.cache / f"{m.sha256}.json").exists()]
+        if len(todo) < 2:
+            return set()
+        specs = load_specs()
+        reads = [(m, read_file(self.archive.stored_path(m), specs.get(m.source) if m.source else None,
+                               name=m.name)) for m in todo]
+        check_together([(result, m.sha256) for m, result in reads])
+        for m, result in reads:
+            self._store(m, result, self.cache / f"{m.sha256}.json", self.cache / f"{m.sha256}.parquet")
+        return {m.sha256 for m in todo}
+
     def _read(self, meta: ArchivedFile, info: Path, values: Path) -> StagedFile:
         specs = load_specs()
         spec = specs.get(meta.source) if meta.source else None
         result = read_checked(self.archive.stored_path(meta), spec, name=meta.name, sha256=meta.sha256)
+        return self._store(meta, result, info, values)
+
+    def _store(self, meta: ArchivedFile, result: ReadResult, info: Path, values: Path) -> StagedFile:
         if any(f.rule == "personal_data" for f in result.errors):
             self.archive.restrict(meta)  # the bytes leave the ordinary archive; nothing of them is cached
         if not result.ok:
@@ -131,9 +172,46 @@ def source_of(meta: ArchivedFile) -> str | None:
 def build_staging_table(staged: list[StagedFile], source: str, out: Path) -> pl.DataFrame:
     """``stg_<source>``: the values of every file of the source that passed, with their provenance."""
     paths = [s.values_path for s in staged if s.ok and s.source == source and s.values_path]
+    # The same cached reads as last time (each named by its file's sha256 and the reader fingerprint) make
+    # the same table: a nightly run with nothing new reads it back instead of concatenating every file again.
+    memo = out.with_suffix(".inputs.json")
+    inputs = [str(p) for p in paths]
+    if out.exists() and memo.exists():
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+        if saved == {"inputs": inputs, "table": _file_state(out)}:
+            return pl.read_parquet(out)
     frame = pl.concat([pl.read_parquet(p) for p in paths]) if paths else pl.DataFrame(schema=STAGING_SCHEMA)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     frame.write_parquet(tmp)
     tmp.replace(out)
+    atomic_write_text(memo, json.dumps({"inputs": inputs, "table": _file_state(out)}))
     return frame
+
+
+def _file_state(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def check_staging_table(source: str, path: Path) -> dict:
+    """The source's suite on the whole ``stg_<source>`` table: rows, errors, warnings, the first error
+    messages. Cached beside the table, keyed by its bytes and the reader fingerprint (suites, specs, unit
+    lists): a nightly run with nothing new does not validate (nor import Great Expectations) again."""
+    from expectations.checks import check_values
+
+    memo = path.with_suffix(".check.json")
+    key = hashlib.sha256(path.read_bytes()).hexdigest() + reader_fingerprint() if path.exists() else None
+    if key and memo.exists():
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+        if saved.get("key") == key:
+            return saved["outcome"]
+    frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
+    known = sorted({u.code for us in registry().units.values() for u in us})
+    findings = check_values(source, frame, known) if frame.height else []
+    errors = errors_in(findings)
+    outcome = {"rows": frame.height, "errors": len(errors), "warnings": len(findings) - len(errors),
+               "first_errors": [f.message_en for f in errors[:10]]}
+    if key:
+        atomic_write_text(memo, json.dumps({"key": key, "outcome": outcome}, ensure_ascii=False))
+    return outcome

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 
@@ -32,7 +33,14 @@ def norm(value: object) -> str:
     """NFC, new tone placement, case-folded, whitespace collapsed. ``None`` → ``""``."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFD", str(value))
+    return _norm(str(value))
+
+
+# The reader compares every label of every row with every alias: the same few thousand strings, normalised
+# hundreds of thousands of times per run. These are pure functions of a string, so they are memoised.
+@lru_cache(maxsize=1 << 16)
+def _norm(value: str) -> str:
+    text = unicodedata.normalize("NFD", value)
     text = _new_tone_placement(text)
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
     return _SPACE.sub(" ", text).strip().casefold()
@@ -40,7 +48,12 @@ def norm(value: object) -> str:
 
 def fold(value: object) -> str:
     """``norm`` without diacritics: ``Đắk Lắk`` → ``dak lak``."""
-    text = unicodedata.normalize("NFD", norm(value))
+    return _fold(norm(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold(normed: str) -> str:
+    text = unicodedata.normalize("NFD", normed)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.replace("đ", "d")
 
@@ -50,4 +63,9 @@ _PUNCT = re.compile(r"[\s.,:;()\[\]/\\\-–—_*\"'’“”]+")
 
 def key(value: object) -> str:
     """``fold`` with punctuation removed: the loosest comparison used for headers and labels."""
-    return _PUNCT.sub(" ", fold(value)).strip()
+    return _key(fold(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _key(folded: str) -> str:
+    return _PUNCT.sub(" ", folded).strip()

@@ -37,8 +37,8 @@ def test_every_delivered_period_is_a_partition_and_can_be_rerun(tmp_path: Path) 
     sha_2022, sha_2023 = file_sha(tmp_path, "vt_2022.xlsx"), file_sha(tmp_path, "vt_2023.xlsx")
     assert after[sha_2023] != before[sha_2023]  # 2023 read again from the raw archive
     assert after[sha_2022] == before[sha_2022]  # 2022 untouched
-    # The warehouse was rebuilt and published again, with the same facts.
-    assert len(list((tmp_path / "warehouse" / "versions").glob("*.duckdb"))) == versions + 1
+    # Reading the same bytes with the same reader gives the same values: the publication stands as it was.
+    assert len(list((tmp_path / "warehouse" / "versions").glob("*.duckdb"))) == versions
     assert query(tmp_path, "SELECT * EXCLUDE (loaded_at) FROM fact_indicator ORDER BY ALL") == facts
     with dg.DagsterInstance.from_config(str(tmp_path / ".dagster")) as instance:
         [run] = instance.get_runs(limit=1)

@@ -67,9 +67,26 @@ class Area:
     level: str
 
 
+# Where the unit lists come from and which province totals replace the sample ones: changed only by
+# ``configure`` (the national-scale generator of ``bench/scale.py``).
+_UNITS_DIR: list[Path] = [UNITS_DIR]
+_ADDED_TOTALS: dict[tuple[str, str, str, str], Number] = {}
+
+
+def configure(units_dir: Path | None = None, totals: dict[tuple[str, str, str, str], Number] | None = None) -> None:
+    """Read units from ``units_dir`` (e.g. the national lists of ``XHS_REFERENCE``) and use ``totals``
+    ((province, source, period, field) → province total) instead of the sample ones; ``configure()`` undoes
+    it."""
+    _UNITS_DIR[0] = Path(units_dir) if units_dir else UNITS_DIR
+    _ADDED_TOTALS.clear()
+    _ADDED_TOTALS.update(totals or {})
+    for cached in (_unit_rows, areas, province_totals, _table, _periods_by_key):
+        cached.cache_clear()
+
+
 @cache
 def _unit_rows(vintage: str) -> tuple[dict[str, str], ...]:
-    with (UNITS_DIR / f"admin_units_{vintage}.csv").open(encoding="utf-8", newline="") as f:
+    with (_UNITS_DIR[0] / f"admin_units_{vintage}.csv").open(encoding="utf-8", newline="") as f:
         return tuple(csv.DictReader(f))
 
 
@@ -101,6 +118,8 @@ def is_urban(area: Area) -> bool:
 @cache
 def province_totals() -> dict[tuple[str, str, str, str], Number]:
     """(province code, source, period code, field) → province total, for every value a sample file holds."""
+    if _ADDED_TOTALS:
+        return dict(_ADDED_TOTALS)
     out: dict[tuple[str, str, str, str], Number] = {}
     for province, sources in ANNUAL.items():
         for source, fields in sources.items():
@@ -117,8 +136,16 @@ def province_totals() -> dict[tuple[str, str, str, str], Number]:
 
 def periods(province: str, source: str) -> list[str]:
     """The periods of a province and source, in time order (an as-of date before the end of its year)."""
-    codes = {p for (pr, s, p, _) in province_totals() if pr == province and s == source}
+    codes = _periods_by_key().get((province, source), set())
     return sorted(codes, key=lambda c: (parse_period_code(c).end, c))
+
+
+@cache
+def _periods_by_key() -> dict[tuple[str, str], set[str]]:
+    out: dict[tuple[str, str], set[str]] = {}
+    for (pr, s, p, _) in province_totals():
+        out.setdefault((pr, s), set()).add(p)
+    return out
 
 
 def fields_of(province: str, source: str, period: str) -> list[str]:

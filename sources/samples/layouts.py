@@ -98,6 +98,15 @@ def period_text(period: str, form: str) -> str | None:
         return f"(Số liệu tính đến ngày {p.end.day}/{p.end.month}/{p.end.year})"
     if p.period_type == "half":
         return f"{'6 tháng đầu' if p.start.month == 1 else '6 tháng cuối'} năm {p.year}"
+    if p.period_type == "quarter":
+        q = (p.start.month - 1) // 3
+        roman = ("I", "II", "III", "IV")[q]
+        return {"line": f"Quý {roman}/{p.year}", "sub": f"(Số liệu quý {q + 1} năm {p.year})",
+                "ky": f"Kỳ báo cáo: quý {roman} năm {p.year}", "title": f"QUÝ {roman}/{p.year}"}.get(form)
+    if p.period_type == "month":
+        m = p.start.month
+        return {"line": f"Tháng {m}/{p.year}", "sub": f"(Số liệu tháng {m:02d} năm {p.year})",
+                "ky": f"Kỳ báo cáo: tháng {m:02d} năm {p.year}", "title": f"THÁNG {m}/{p.year}"}.get(form)
     return {"line": f"Năm {p.year}", "sub": f"(Số liệu năm {p.year})", "ky": f"Kỳ báo cáo: năm {p.year}",
             "title": f"NĂM {p.year}"}.get(form)
 

@@ -1,0 +1,338 @@
+"""The benchmark harness (issue #8): for each size, on the same generated files, side by side in one run:
+
+- raw read floor: fastexcel alone reading every sheet of every file (in this process, median of 3 passes);
+- end-to-end: ``xhs run`` as a subprocess on a fresh data/warehouse/Dagster home (files landed → archived →
+  read → validated → facts in the published warehouse), wall time and peak RSS of the process tree;
+- no-op: a second ``xhs run`` with nothing new, minus bare ``xhs --help`` start-up;
+- one new file among the others: a next-period file added, ``xhs run`` again;
+- naive: ``bench/naive.py`` (pandas + openpyxl, the same GE suite per file, row-by-row INSERT) as a subprocess;
+- analyst queries: the README's three questions (adapted to communes), p50/p95 over repetitions, read-only.
+
+    python -m bench --size S --size M          # make bench
+    python -m bench --size L                   # manual
+
+Writes ``bench/results.json``: the figures of the largest size run at the top level, every size under
+``sizes``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from bench.scale import SIZES, files_for, is_post_reform, reference_folder, write_landing
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results.json"
+ORDER = ["XS", "S", "M", "L", "XL"]
+
+QUERIES = {
+    "series": "SELECT area_name, period_code, value FROM v_indicator "
+              "WHERE indicator_code = 'tel_mobile_subscribers' AND area_level = 'commune' "
+              "ORDER BY province_code, area_name, period_code",
+    "ranked": "SELECT area_name, round(value, 1) AS per_100, numerator_value, denominator_value FROM v_indicator "
+              "WHERE indicator_code = 'tel_phone_density' AND area_level = 'commune' AND province_code = ? "
+              "AND period_code = ? ORDER BY value DESC",
+    "targets": "SELECT province_name, indicator_name_en, latest_period, value, target_2025, gap_2025, met_2025 "
+               "FROM v_target_progress ORDER BY indicator_code, province_name",
+}
+TARGETS = {"ratio_vs_raw_read": "<= 3", "ratio_vs_naive": ">= 10", "noop_overhead_s": "<= 3",
+           "query_p95_ms": "< 100", "peak_rss_mb": "< 2048"}
+
+
+# ---- measuring ---------------------------------------------------------------------------------------
+
+
+def run_measured(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float = 7200) -> dict:
+    """Wall time, peak RSS of the whole process tree (psutil, polled every 20 ms), exit code, output."""
+    start = time.perf_counter()
+    with open(cwd / "stdout.txt", "w") as out, open(cwd / "stderr.txt", "w") as err:
+        proc = psutil.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                tree = [proc, *proc.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            if time.perf_counter() - start > timeout:
+                proc.kill()
+            time.sleep(0.02)
+    wall = time.perf_counter() - start
+    return {"seconds": wall, "peak_rss_mb": peak / 2**20, "exit": proc.returncode,
+            "stdout": (cwd / "stdout.txt").read_text()[-2000:], "stderr": (cwd / "stderr.txt").read_text()[-2000:]}
+
+
+def raw_read_floor(files: list[Path], passes: int = 3) -> float:
+    """Seconds fastexcel alone takes to read every sheet of ``files`` (no header, no inference: strings)."""
+    import fastexcel
+
+    times = []
+    for _ in range(passes):
+        t0 = time.perf_counter()
+        for path in files:
+            reader = fastexcel.read_excel(path)
+            for i in range(len(reader.sheet_names)):
+                reader.load_sheet(i, header_row=None, dtypes="string", eager=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def xhs_env(root: Path, landing: Path) -> dict[str, str]:
+    return {**os.environ, "XHS_LANDING": str(landing), "XHS_DATA": str(root / "data"),
+            "XHS_WAREHOUSE": str(root / "warehouse" / "xhs.duckdb"), "DAGSTER_HOME": str(root / ".dagster"),
+            "XHS_REFERENCE": str(reference_folder()), "GX_ANALYTICS_ENABLED": "false",
+            "DAGSTER_DISABLE_TELEMETRY": "true"}
+
+
+def xhs(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pipelines.cli", *args]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def query_latency(warehouse: Path, province: str, period: str, reps: int = 50) -> dict:
+    import duckdb
+
+    out = {}
+    con = duckdb.connect(str(warehouse), read_only=True)
+    everything: list[float] = []
+    for name, sql in QUERIES.items():
+        params = [province, period] if "?" in sql else []
+        con.execute(sql, params).fetchall()  # warm-up (first open of the file)
+        times = []
+        rows = 0
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            rows = len(con.execute(sql, params).fetchall())
+            times.append((time.perf_counter() - t0) * 1000)
+        everything += times
+        out[name] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95), "rows": rows}
+    con.close()
+    out["all"] = {"p50_ms": percentile(everything, 50), "p95_ms": percentile(everything, 95)}
+    return out
+
+
+# ---- one size ----------------------------------------------------------------------------------------
+
+
+def extra_file(size: str, target: Path) -> Path:
+    """One new file: the month after the last of telecom for the size's first province (July 2026)."""
+    from bench import scale
+    from sources.samples import figures
+    from sources.samples.layouts import build_sheets
+    from sources.samples.writers import to_bytes
+
+    folder = reference_folder()
+    keys = files_for(SIZES[size], folder)
+    province, last = latest_telecom(size)
+    y, m = int(last[:4]), int(last[5:])
+    key = (province, "telecom", f"{y + m // 12}-{m % 12 + 1:02d}")
+    # the whole series of the province, so cumulative counters carry on from the last month
+    scale._configure(folder, [k for k in keys if k[0] == province] + [key])
+    style = scale.style_of(key, figures.province_name(province))
+    path = target / "telecom" / style.filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(to_bytes(build_sheets(key, style), style))
+    figures.configure()
+    return path
+
+
+def latest_telecom(size: str) -> tuple[str, str]:
+    """(first province, its last telecom month): post-reform, for the ranked-communes query."""
+    keys = files_for(SIZES[size], reference_folder())
+    province = next(k[0] for k in keys if is_post_reform(k[2]))
+    return province, max(k[2] for k in keys if k[0] == province and k[1] == "telecom")
+
+
+def link_tree(src: Path, dst: Path) -> None:
+    shutil.rmtree(dst, ignore_errors=True)
+    for p in src.rglob("*"):
+        if p.is_file():
+            q = dst / p.relative_to(src)
+            q.parent.mkdir(parents=True, exist_ok=True)
+            os.link(p, q)
+
+
+def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, log=print) -> dict:
+    base = WORK / size
+    gen_landing = base / "landing"
+    t0 = time.perf_counter()
+    files = write_landing(size, gen_landing)
+    gen_s = time.perf_counter() - t0
+    log(f"[{size}] {len(files)} files generated/checked in {gen_s:.1f}s ({gen_landing})")
+
+    root = base / "run"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    landing = root / "landing"
+    link_tree(gen_landing, landing)
+    env = xhs_env(root, landing)
+
+    floor = raw_read_floor(files)
+    log(f"[{size}] raw read floor (fastexcel): {floor:.2f}s")
+    help_runs = [run_measured(xhs("--help"), env, root)["seconds"] for _ in range(3)]
+    startup = min(help_runs)
+
+    full = run_measured(xhs("run"), env, root)
+    if full["exit"] not in (0, 1):
+        raise RuntimeError(f"xhs run failed ({full['exit']}): {full['stderr']}")
+    log(f"[{size}] xhs run: {full['seconds']:.1f}s, peak {full['peak_rss_mb']:.0f} MB, exit {full['exit']}")
+    floor_after = raw_read_floor(files, passes=1)
+    noop = run_measured(xhs("run"), env, root)
+    log(f"[{size}] no-op xhs run: {noop['seconds']:.2f}s (xhs --help {startup:.2f}s)")
+
+    new = extra_file(size, landing)
+    one = run_measured(xhs("run"), env, root)
+    log(f"[{size}] one new file ({new.name}): {one['seconds']:.2f}s")
+
+    warehouse = root / "warehouse" / "xhs.duckdb"
+    queries = query_latency(warehouse, *latest_telecom(size))
+    log(f"[{size}] queries p95: {queries['all']['p95_ms']:.1f} ms")
+    facts = _count(warehouse, "SELECT count(*) FROM fact_indicator")
+    loaded = _count(warehouse, "SELECT count(*) FROM meta_file WHERE status = 'loaded'")
+
+    result = {
+        "size": size, "files": len(files), "files_loaded": loaded, "fact_rows": facts,
+        "generate_s": gen_s, "raw_read_s": floor, "raw_read_s_after": floor_after,
+        "xhs_help_s": startup, "end_to_end_s": full["seconds"], "peak_rss_mb": full["peak_rss_mb"],
+        "ratio_vs_raw_read": full["seconds"] / floor,
+        "ratio_vs_raw_read_excl_startup": (full["seconds"] - noop["seconds"]) / floor,
+        "noop_s": noop["seconds"], "noop_overhead_s": noop["seconds"] - startup,
+        "one_new_file_s": one["seconds"], "one_new_file_over_noop_s": one["seconds"] - noop["seconds"],
+        "per_file_s": (full["seconds"] - noop["seconds"]) / len(files),
+        "query_p50_ms": queries["all"]["p50_ms"], "query_p95_ms": queries["all"]["p95_ms"], "queries": queries,
+    }
+    if naive:
+        sample = files if naive_fraction >= 1 else files[:: max(1, round(1 / naive_fraction))]
+        result.update(run_naive(size, root, landing, sample, len(files), full["seconds"], log))
+    return result
+
+
+def run_naive(size: str, root: Path, landing: Path, sample: list[Path], total: int, e2e: float, log) -> dict:
+    wd = root / "naive"
+    wd.mkdir(exist_ok=True)
+    listing = wd / "files.txt"
+    listing.write_text("\n".join(str(landing / p.relative_to(WORK / size / "landing")) for p in sample))
+    code = ("import sys, json; from pathlib import Path; from bench.naive import run; "
+            "files=[Path(p) for p in Path(sys.argv[3]).read_text().splitlines()]; "
+            "print(json.dumps(run(Path(sys.argv[1]), Path(sys.argv[2]), files)))")
+    env = {**os.environ, "XHS_REFERENCE": str(reference_folder()), "GX_ANALYTICS_ENABLED": "false",
+           "PYTHONPATH": str(ROOT)}
+    m = run_measured([sys.executable, "-c", code, str(landing), str(wd / "naive.duckdb"), str(listing)], env, wd)
+    if m["exit"] != 0:
+        raise RuntimeError(f"naive pipeline failed: {m['stderr']}")
+    inner = json.loads(m["stdout"].strip().splitlines()[-1])
+    startup = m["seconds"] - inner["seconds"]
+    scaled = startup + inner["seconds"] * total / len(sample)  # the whole set at the measured per-file cost
+    log(f"[{size}] naive: {m['seconds']:.1f}s for {len(sample)} of {total} files "
+        f"({inner['rows']} rows inserted, {inner['loaded']} loaded) → {scaled:.1f}s for all")
+    return {"naive_s": scaled, "naive_measured_s": m["seconds"], "naive_files_measured": len(sample),
+            "naive_rows": inner["rows"], "naive_peak_rss_mb": m["peak_rss_mb"], "ratio_vs_naive": scaled / e2e}
+
+
+def _count(warehouse: Path, sql: str) -> int:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()[0][0]
+
+
+# ---- report ------------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu": cpu, "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "load_avg": [round(x, 2) for x in os.getloadavg()], "python": platform.python_version()}
+
+
+def table(results: dict[str, dict]) -> str:
+    rows = [
+        ("files", "files", "{:.0f}", None),
+        ("raw read floor (fastexcel) s", "raw_read_s", "{:.2f}", None),
+        ("xhs run end-to-end s", "end_to_end_s", "{:.1f}", None),
+        ("ratio vs raw read (target <= 3)", "ratio_vs_raw_read", "{:.1f}x", "ratio_vs_raw_read"),
+        ("  same, start-up excluded", "ratio_vs_raw_read_excl_startup", "{:.1f}x", None),
+        ("naive pipeline s", "naive_s", "{:.1f}", None),
+        ("ratio vs naive (target >= 10)", "ratio_vs_naive", "{:.1f}x", "ratio_vs_naive"),
+        ("no-op run s", "noop_s", "{:.2f}", None),
+        ("no-op over xhs --help s (target <= 3)", "noop_overhead_s", "{:.2f}", "noop_overhead_s"),
+        ("one new file run s", "one_new_file_s", "{:.2f}", None),
+        ("  over no-op s", "one_new_file_over_noop_s", "{:.2f}", None),
+        ("  per-file cost in full run s", "per_file_s", "{:.3f}", None),
+        ("query p50 ms", "query_p50_ms", "{:.1f}", None),
+        ("query p95 ms (target < 100)", "query_p95_ms", "{:.1f}", "query_p95_ms"),
+        ("peak RSS MB (target < 2048)", "peak_rss_mb", "{:.0f}", "peak_rss_mb"),
+    ]
+    sizes = [s for s in ORDER if s in results]
+    lines = ["| figure | " + " | ".join(sizes) + " |", "| --- |" + " --- |" * len(sizes)]
+    for label, key, fmt, target in rows:
+        cells = []
+        for s in sizes:
+            v = results[s].get(key)
+            cell = "–" if v is None else fmt.format(v)
+            if target and v is not None:
+                cell += " ✓" if met(target, v) else " ✗"
+            cells.append(cell)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def met(key: str, value: float) -> bool:
+    op, limit = TARGETS[key].split()
+    return {"<=": value <= float(limit), ">=": value >= float(limit), "<": value < float(limit)}[op]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description="xhs benchmarks (issue #8)")
+    ap.add_argument("--size", action="append", choices=list(SIZES), help="S, M, L, XL (repeatable)")
+    ap.add_argument("--no-naive", action="store_true", help="skip the naive pipeline")
+    ap.add_argument("--naive-fraction", type=float, default=None,
+                    help="run the naive pipeline on this share of the files and scale (default: all of S, half "
+                         "of M, a tenth of L and XL)")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    sizes = sorted(args.size or ["S", "M"], key=ORDER.index)
+    started = time.perf_counter()
+    results = {}
+    for size in sizes:
+        fraction = args.naive_fraction or {"XS": 1.0, "S": 1.0, "M": 0.5}.get(size, 0.1)
+        results[size] = bench_size(size, naive=not args.no_naive, naive_fraction=fraction)
+    largest = results[sizes[-1]]
+    out = {k: largest.get(k) for k in ("size", "files", *TARGETS, "ratio_vs_raw_read_excl_startup",
+                                       "end_to_end_s", "raw_read_s", "naive_s", "noop_s", "one_new_file_s",
+                                       "query_p50_ms")}
+    out["targets"] = TARGETS
+    out["met"] = {k: met(k, largest[k]) for k in TARGETS if largest.get(k) is not None}
+    out["machine"] = machine()
+    out["command"] = "python -m bench " + " ".join(f"--size {s}" for s in sizes)
+    out["total_s"] = time.perf_counter() - started
+    out["sizes"] = results
+    args.out.write_text(json.dumps(out, indent=1, ensure_ascii=False))
+    print()
+    print(table(results))
+    print(f"\nmachine: {out['machine']}; total {out['total_s']:.0f}s; written {args.out}")
+    return 0

@@ -1,0 +1,105 @@
+"""The benchmark harness of issue #8: the scale generator writes files the real reader accepts, validating
+files together gives exactly the per-file findings, and the harness writes every required figure.
+No timings are asserted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from bench import scale
+from expectations.runner import load_suite
+from sources.reader import read_file
+from sources.samples import figures
+from sources.spec import load_specs
+from sources.staging import check_together, read_checked
+
+ROW_LEVEL = {"expect_column_values_to_be_between", "expect_column_values_to_be_in_set",
+             "expect_column_values_to_not_be_null", "expect_column_pair_values_a_to_be_greater_than_b",
+             "expect_compound_columns_to_be_unique", "expect_column_to_exist"}
+
+
+@pytest.fixture(scope="module")
+def xs_landing(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    out = tmp_path_factory.mktemp("scale") / "landing"
+    return scale.write_landing("XS", out, workers=1, folder=scale.BUILTIN_UNITS)
+
+
+def test_sizes_and_periods() -> None:
+    folder = scale.BUILTIN_UNITS
+    s = scale.files_for(scale.SIZES["S"], folder)
+    m = scale.files_for(scale.SIZES["M"], folder)
+    assert len(s) == 3 * 12 + 2 * 4 and len(m) == len(s) + 2 * 4 * len(s)  # two old provinces before the reform
+    assert scale.periods_of("telecom", 1)[:2] == ["2025-07", "2025-08"]
+    assert scale.periods_of("health", 1) == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    assert scale.periods_of("telecom", 5)[0] == "2021-07" and scale.periods_of("health", 5)[0] == "2021-Q3"
+    assert all(figures.is_post_reform(p) for _, _, p in s)  # one year: the 2025-07-01 list, communes
+    assert {pr for pr, _, p in m if not figures.is_post_reform(p)} == {"06", "19"}  # today's Thái Nguyên
+
+
+def test_scale_files_read_through_the_real_reader(xs_landing: list[Path]) -> None:
+    specs = load_specs()
+    assert len(xs_landing) == 5
+    for path in xs_landing:
+        result = read_checked(path, specs[path.parent.name])
+        assert result.ok, [f.message_en for f in result.findings]
+        assert not result.findings
+        assert result.period and result.period.code in {"2026-06", "2026-Q2"}
+        assert result.province_code == scale.DEFAULT_PROVINCE
+        assert result.values["area_code"].n_unique() == len(figures.areas("19", "2026-06"))
+    assert figures.province_totals()[("06", "telecom", "2022", "mobile_subscribers")] == 279_568  # samples intact
+
+
+def test_suites_are_row_level() -> None:
+    """``check_together`` relies on it: a file none of whose rows fails in a batch would pass alone."""
+    for source in load_specs():
+        suite = load_suite(source)
+        for e in suite["expectations"]:
+            assert e["type"] in ROW_LEVEL, e["type"]
+            assert "mostly" not in e["kwargs"], e
+
+
+def test_checking_together_gives_the_per_file_findings(tmp_path: Path) -> None:
+    keys = [k for k in scale.files_for(scale.SIZES["S"], scale.BUILTIN_UNITS) if k[1] == "telecom"][:3]
+    scale._write_chunk((scale.BUILTIN_UNITS, keys, tmp_path))
+    figures.configure()
+    paths = sorted((tmp_path / "telecom").glob("*.xlsx"))
+    spec = load_specs()["telecom"]
+    reads = [read_file(p, spec) for p in paths]
+    # one file gets a negative subscriber count and a smartphone count above mobile: it must fail alone
+    bad = reads[1]
+    bad.values = bad.values.with_columns(
+        value=pl.when(pl.col("field") == "smartphone_subscribers").then(pl.col("value") * 10).otherwise(
+            pl.col("value")))
+    together = [(r, f"sha{i}") for i, r in enumerate(reads)]
+    check_together(together)
+    for i, (path, r) in enumerate(zip(paths, reads, strict=True)):
+        alone = read_file(path, spec)
+        if i == 1:
+            alone.values = bad.values
+        from expectations.checks import check_values
+        from sources.areas import registry
+
+        known = [u.code for u in registry().units[alone.vintage]]
+        expected = check_values("telecom", alone.values.with_columns(file_sha256=pl.lit(f"sha{i}")), known,
+                                file=alone.name, sheet=alone.sheet)
+        assert [f.as_dict() for f in r.findings] == [f.as_dict() for f in alone.findings + expected]
+    assert reads[1].errors and not reads[0].findings and not reads[2].findings
+
+
+def test_harness_writes_every_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import harness
+
+    monkeypatch.setattr(harness, "WORK", tmp_path / "work")
+    monkeypatch.setenv("XHS_REFERENCE", str(scale.BUILTIN_UNITS))
+    out = tmp_path / "results.json"
+    assert harness.main(["--size", "XS", "--out", str(out)]) == 0
+    results = json.loads(out.read_text())
+    for k in ("ratio_vs_raw_read", "ratio_vs_naive", "noop_overhead_s", "query_p95_ms", "peak_rss_mb", "size",
+              "files"):
+        assert results[k] is not None, k
+    assert results["size"] == "XS" and results["files"] == 5
+    assert results["sizes"]["XS"]["files_loaded"] == 6  # the 5 files and the one added for the incremental run
