@@ -46,6 +46,7 @@ def _staging_asset(spec: Spec) -> dg.AssetsDefinition:
         rerun = selected_periods(context)
         files = [m for m in archive.all() if source_of(m) == spec.source]
         again = frozenset(m.sha256 for m in files if rerun is not None and m.period in rerun)
+        new = {m.sha256 for m in files if not stager.is_cached(m)}
         read = stager.prefetch(files, refresh=again)  # new files read, then validated together: one suite run
         staged = [stager.stage(m, refresh=m.sha256 in again - read) for m in files]
         frame = build_staging_table(staged, spec.source, paths.staging_table(spec.source))
@@ -54,8 +55,8 @@ def _staging_asset(spec: Spec) -> dg.AssetsDefinition:
             first = s.errors[0] if s.errors else None
             context.log.warning(f"{s.name}: {s.status}: {first.message_en if first else ''}")
         periods = register_periods(context.instance, staged)
-        if rerun is None:  # a run of everything: record what each period holds now, partition by partition
-            for period in periods:
+        if rerun is None:  # a run of everything: record each period that new files changed, partition by partition
+            for period in sorted({s.period for s in staged if s.sha256 in new and s.period}):
                 context.log_event(dg.AssetMaterialization(
                     asset_key=context.asset_key, partition=period, metadata=period_metadata(staged, frame, period)))
         else:
@@ -83,7 +84,8 @@ def selected_periods(context: dg.AssetExecutionContext) -> set[str] | None:
 def register_periods(instance: dg.DagsterInstance, staged: list[StagedFile]) -> list[str]:
     """Add the periods of these files as partitions (so the UI lists them); return them sorted."""
     periods = sorted({s.period for s in staged if s.period})
-    new = [p for p in periods if not instance.has_dynamic_partition(PERIODS.name, p)]
+    known = set(instance.get_dynamic_partitions(PERIODS.name))
+    new = [p for p in periods if p not in known]
     if new:
         instance.add_dynamic_partitions(PERIODS.name, new)
     return periods

@@ -112,11 +112,15 @@ class Stager:
         self._record(meta, staged)
         return staged
 
+    def is_cached(self, meta: ArchivedFile) -> bool:
+        """Whether this reader version has read the file already."""
+        return (self.cache / f"{meta.sha256}.json").exists()
+
     def prefetch(self, metas: list[ArchivedFile], refresh: frozenset[str] = frozenset()) -> set[str]:
         """Read the files of ``metas`` not read yet (and those whose sha256 is in ``refresh``) and validate them
         together (``check_together``), so that ``stage`` then finds them in the cache: the suites run once per
         source, not once per file. Returns the sha256 of the files it read."""
-        todo = [m for m in metas if m.sha256 in refresh or not (self.cache / f"{m.sha256}.json").exists()]
+        todo = [m for m in metas if m.sha256 in refresh or not self.is_cached(m)]
         if len(todo) < 2:
             return set()
         specs = load_specs()
