@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from sources.masking import mask_personal_numbers
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -16,6 +18,11 @@ class Finding:
     file: str | None = None
     expected: str | None = None
     found: str | None = None
+
+    def __post_init__(self) -> None:
+        # A citizen ID or phone number quoted from a file is never repeated whole (DESIGN §8).
+        for name in ("message_vi", "message_en", "expected", "found"):
+            object.__setattr__(self, name, mask_personal_numbers(getattr(self, name)))
 
     def as_dict(self) -> dict[str, str | None]:
         return asdict(self)

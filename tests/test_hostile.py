@@ -23,6 +23,7 @@ from sources.intake.ole import _walk_biff
 from sources.intake.personal import person_list_findings
 from sources.intake.sandbox import read_in_sandbox
 from sources.intake.sniff import sniff_bytes
+from sources.masking import mask_personal_numbers
 from tests.corpus import rows
 from tests.hostile import CASES, PERSONAL_VALUES, Hostile, person_grid, workbook_parts, write_corpus, write_zip
 from tests.hostile import sheet_xml as xml_of
@@ -163,6 +164,24 @@ def test_aggregate_headers_and_a_contact_number_are_not_a_person_list() -> None:
             *rows(), ["Người lập biểu: Nguyễn Văn A, ĐT: 0912345678"], ["0912345678"]]
     assert person_list_findings([Sheet("Biểu 01", grid)], "x.xlsx") == []
     assert person_list_findings([Sheet("DS", person_grid())], "x.xlsx")[0].rule == "personal_data"
+
+
+def test_a_number_that_gets_past_intake_is_masked_in_every_finding(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A contact phone in a stray row and an ID typed into a value cell are not a person list, but the
+    findings that quote them (row not an area, not a number) show them masked."""
+    grid = [["Năm 2022"], ["STT", "Đơn vị hành chính", "Thuê bao di động"], *[r[:3] for r in rows()]]
+    grid.insert(4, [None, "Liên hệ: Nguyễn Văn A, ĐT 0912 345 678", None])
+    grid[6][2] = "CCCD 006012345234"
+    assert validate_command(write(tmp_path / "vt_2022.xlsx", grid), None, None, as_json=True) == 1
+    out = capsys.readouterr().out
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert "not_a_number" in rules
+    assert "0912•••678" in out and "0060•••••234" in out
+    for raw in ("0912 345 678", "0912345678", "006012345234"):
+        assert raw not in out
+    assert mask_personal_numbers("279.568 thuê bao, 1.234.567 hồ sơ, năm 2024, mã 06") == \
+        "279.568 thuê bao, 1.234.567 hồ sơ, năm 2024, mã 06"
 
 
 def test_ids_typed_as_numbers_under_an_id_header_are_personal() -> None:

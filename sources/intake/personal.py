@@ -17,11 +17,11 @@ Values are only ever shown masked: ``006012345234`` → ``0060•••••234
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from sources.findings import Finding, cell_address, error
 from sources.grid import Sheet, cell_text
+from sources.masking import mask, number_kind
 from sources.text import key
 
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -41,31 +41,15 @@ HEADERS: dict[str, tuple[str, ...]] = {
 _KIND_OF = {alias: kind for kind, aliases in HEADERS.items() for alias in aliases}
 _STRONG = {"name", "id"}
 _LABELS = {"id": "số CCCD / citizen ID number", "phone": "số điện thoại di động / mobile phone number"}
-CCCD = re.compile(r"^0\d{11}$")
-MOBILE = re.compile(r"^(?:\+?84|0)[35789]\d{8}$")
-_SEPARATORS = re.compile(r"[\s.\-()]")
 HEADER_ROWS = 40  # person-list headers are looked for in the first rows
 MIN_MATCHES, MIN_SHARE = 3, 0.3
-
-
-def mask(value: str) -> str:
-    """``006012345234`` → ``0060•••••234``: the first 4 and last 3 characters, never more."""
-    digits = _SEPARATORS.sub("", value)
-    if len(digits) < 9:
-        return "•" * len(digits)
-    return digits[:4] + "•" * (len(digits) - 7) + digits[-3:]
 
 
 def value_kind(value: object) -> str | None:
     """``id`` / ``phone`` when a text cell looks like a citizen ID / a mobile number."""
     if not isinstance(value, str) or len(value) > 24:
         return None
-    compact = _SEPARATORS.sub("", value.strip())
-    if CCCD.match(compact):
-        return "id"
-    if MOBILE.match(compact):
-        return "phone"
-    return None
+    return number_kind(value)
 
 
 def _id_like_number(value: object) -> bool:
