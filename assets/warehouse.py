@@ -13,7 +13,7 @@ from expectations.runner import run_suite
 from pipelines.settings import TRANSIENT_RETRY, XhsSettings
 from sources.archive import ArchivedFile, RawArchive
 from sources.areas import registry
-from sources.files import atomic_write_text
+from sources.files import atomic_write_text, file_state
 from sources.spec import load_specs
 from sources.staging import Stager, reader_fingerprint
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
@@ -138,15 +138,10 @@ def _stamp_path(work: Path) -> Path:
     return work.with_name("published.json")
 
 
-def _file_state(path: Path) -> list[int]:
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
-
-
 def remember_publication(published: Path, work: Path, key: str, counts: dict[str, int], warnings: int) -> None:
     atomic_write_text(_stamp_path(work), json.dumps({
         "key": key, "counts": counts, "warnings": warnings, "published": str(published),
-        "file": _file_state(published), "version": current_version(published)}))
+        "file": file_state(published), "version": current_version(published)}))
 
 
 def published_unchanged(published: Path, work: Path, key: str) -> dict | None:
@@ -157,5 +152,5 @@ def published_unchanged(published: Path, work: Path, key: str) -> dict | None:
         return None
     saved = json.loads(stamp.read_text(encoding="utf-8"))
     same = (saved.get("key") == key and saved.get("published") == str(published)
-            and saved.get("file") == _file_state(published) and saved.get("version") == current_version(published))
+            and saved.get("file") == file_state(published) and saved.get("version") == current_version(published))
     return saved if same else None

@@ -28,3 +28,9 @@ def atomic_copy(src: Path, dst: Path, *, overwrite: bool = False, read_only: boo
     if read_only:
         os.chmod(tmp, 0o444)
     os.replace(tmp, dst)
+
+
+def file_state(path: Path) -> list[int]:
+    """(size, mtime in ns, inode): changes whenever the file is rewritten or replaced, without reading it."""
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]

@@ -13,13 +13,14 @@ import polars as pl
 
 from sources.archive import ArchivedFile, RawArchive, now_iso
 from sources.areas import reference_folder, registry
-from sources.files import atomic_write_text
+from sources.files import atomic_write_text, file_state
 from sources.findings import Finding, errors_in
 from sources.intake import REFUSAL_RULES
 from sources.reader import VALUE_SCHEMA, ReadResult, read_file
 from sources.spec import SPEC_DIR, Spec, load_specs
 
 STAGING_SCHEMA = {"file_sha256": pl.String, **VALUE_SCHEMA}
+PREFETCH_BATCH = 200  # files read and validated together by Stager.prefetch
 UNREADABLE_RULES = {"unreadable", "empty_file"} | REFUSAL_RULES  # refused at intake: see sources/intake
 
 
@@ -124,11 +125,12 @@ class Stager:
         if len(todo) < 2:
             return set()
         specs = load_specs()
-        reads = [(m, read_file(self.archive.stored_path(m), specs.get(m.source) if m.source else None,
-                               name=m.name)) for m in todo]
-        check_together([(result, m.sha256) for m, result in reads])
-        for m, result in reads:
-            self._store(m, result, self.cache / f"{m.sha256}.json", self.cache / f"{m.sha256}.parquet")
+        for start in range(0, len(todo), PREFETCH_BATCH):  # bounded memory; each batch cached as it is done
+            reads = [(m, read_file(self.archive.stored_path(m), specs.get(m.source) if m.source else None,
+                                   name=m.name)) for m in todo[start:start + PREFETCH_BATCH]]
+            check_together([(result, m.sha256) for m, result in reads])
+            for m, result in reads:
+                self._store(m, result, self.cache / f"{m.sha256}.json", self.cache / f"{m.sha256}.parquet")
         return {m.sha256 for m in todo}
 
     def _read(self, meta: ArchivedFile, info: Path, values: Path) -> StagedFile:
@@ -179,23 +181,18 @@ def build_staging_table(staged: list[StagedFile], source: str, out: Path) -> pl.
     # The same cached reads as last time (each named by its file's sha256 and the reader fingerprint) make
     # the same table: a nightly run with nothing new reads it back instead of concatenating every file again.
     memo = out.with_suffix(".inputs.json")
-    inputs = [str(p) for p in paths]
+    inputs = [[str(p), *file_state(p)] for p in paths]  # a re-read rewrites a cached file: the table is redone
     if out.exists() and memo.exists():
         saved = json.loads(memo.read_text(encoding="utf-8"))
-        if saved == {"inputs": inputs, "table": _file_state(out)}:
+        if saved == {"inputs": inputs, "table": file_state(out)}:
             return pl.read_parquet(out)
     frame = pl.concat([pl.read_parquet(p) for p in paths]) if paths else pl.DataFrame(schema=STAGING_SCHEMA)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     frame.write_parquet(tmp)
     tmp.replace(out)
-    atomic_write_text(memo, json.dumps({"inputs": inputs, "table": _file_state(out)}))
+    atomic_write_text(memo, json.dumps({"inputs": inputs, "table": file_state(out)}))
     return frame
-
-
-def _file_state(path: Path) -> list[int]:
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def check_staging_table(source: str, path: Path) -> dict:

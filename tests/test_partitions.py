@@ -38,12 +38,15 @@ def test_every_delivered_period_is_a_partition_and_can_be_rerun(tmp_path: Path) 
     facts = query(tmp_path, "SELECT * EXCLUDE (loaded_at) FROM fact_indicator ORDER BY ALL")
     versions = len(list((tmp_path / "warehouse" / "versions").glob("*.duckdb")))
     before = cached_reads(tmp_path)
+    table = tmp_path / "data" / "staging" / "stg_telecom.parquet"
+    table_before = table.stat().st_ino
     result = run_xhs(tmp_path, "run", "--source", "telecom", "--period", "2023")
     assert result.returncode == 0, result.stderr
     after = cached_reads(tmp_path)
     sha_2022, sha_2023 = file_sha(tmp_path, "vt_2022.xlsx"), file_sha(tmp_path, "vt_2023.xlsx")
     assert after[sha_2023] != before[sha_2023]  # 2023 read again from the raw archive
     assert after[sha_2022] == before[sha_2022]  # 2022 untouched
+    assert table.stat().st_ino != table_before  # stg_telecom made again from the new read (a re-run repairs it)
     # Reading the same bytes with the same reader gives the same values: the publication stands as it was.
     assert len(list((tmp_path / "warehouse" / "versions").glob("*.duckdb"))) == versions
     assert query(tmp_path, "SELECT * EXCLUDE (loaded_at) FROM fact_indicator ORDER BY ALL") == facts
