@@ -125,7 +125,7 @@ def inputs_key(files: list[ArchivedFile], tables: dict[str, Path]) -> str:
         h.update(source.encode())
         h.update(path.read_bytes())
     here = Path(__file__).resolve().parent.parent
-    code = [*(here / "warehouse").rglob("*.py"), *(here / "warehouse").rglob("*.sql"),
+    code = [*(here / "warehouse").glob("*.py"), *(here / "warehouse" / "sql").glob("*.sql"),  # not release/
             *(here / "warehouse").glob("*.yaml"), here / "expectations" / "fact_indicator.json",
             here / "assets" / "warehouse.py"]
     for p in sorted(code):
