@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sources.periods import month, quarter
+from sources.samples.figures import is_post_reform
 from sources.text import fold
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,10 +83,6 @@ def periods_of(source: str, years: int) -> list[str]:
     n = max(4 * years, 1)
     index = [y * 4 + (m - 1) // 3 - i for i in range(n)][::-1]
     return [quarter(i // 4, i % 4 + 1).code for i in index]
-
-
-def is_post_reform(period: str) -> bool:
-    return period >= "2025-07" if period[5:6].isdigit() else period >= "2025-Q3"
 
 
 def old_provinces(folder: Path, province: str) -> list[str]:

@@ -5,12 +5,12 @@ Field descriptions are the schema's bilingual COMMENTs, indicator names, units, 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from sources.archive import sha256_of
 from warehouse.release import disclosure
 from warehouse.release.meta import release_meta
 from warehouse.release.tables import PRIMARY_KEY, Release
@@ -20,7 +20,7 @@ _TYPES = {pl.String: "string", pl.Float64: "number", pl.Int64: "integer", pl.Int
 
 
 def file_stats(path: Path) -> dict[str, Any]:
-    return {"bytes": path.stat().st_size, "hash": "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()}
+    return {"bytes": path.stat().st_size, "hash": "sha256:" + sha256_of(path)}
 
 
 def schema(frame: pl.DataFrame, descriptions: dict[str, str], primary_key: tuple[str, ...]) -> dict[str, Any]:

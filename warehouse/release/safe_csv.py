@@ -5,13 +5,14 @@ Only text (string) columns are touched: a number column holding -5 or 1e-7 is wr
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
 
 # A spreadsheet treats a cell starting with one of these as a formula (or splits it, for tab / CR / LF).
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
-_PATTERN = "^[=+\\-@\t\r\n]"
+_PATTERN = "^[" + re.escape("".join(TRIGGERS)) + "]"  # the same triggers, for Polars
 
 
 def escape_text(value: str | None) -> str | None:
