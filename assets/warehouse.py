@@ -15,7 +15,7 @@ from sources.archive import ArchivedFile, RawArchive
 from sources.areas import registry
 from sources.files import atomic_write_text, file_state
 from sources.spec import load_specs
-from sources.staging import Stager, reader_fingerprint
+from sources.staging import Stager, reader_fingerprint, staging_table_digest
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
 from warehouse.publish import current_version, publish
 
@@ -123,7 +123,7 @@ def inputs_key(files: list[ArchivedFile], tables: dict[str, Path]) -> str:
         h.update(json.dumps(record, sort_keys=True).encode())
     for source, path in sorted(tables.items()):
         h.update(source.encode())
-        h.update(path.read_bytes())
+        h.update(staging_table_digest(path).encode())
     here = Path(__file__).resolve().parent.parent
     code = [*(here / "warehouse").glob("*.py"), *(here / "warehouse" / "sql").glob("*.sql"),  # not release/
             *(here / "warehouse").glob("*.yaml"), here / "expectations" / "fact_indicator.json",

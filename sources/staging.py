@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.archive import ArchivedFile, RawArchive, now_iso
+from sources.archive import ArchivedFile, RawArchive, now_iso, sha256_of
 from sources.areas import reference_folder, registry
 from sources.files import atomic_write_text, file_state
 from sources.findings import Finding, errors_in
@@ -184,15 +184,26 @@ def build_staging_table(staged: list[StagedFile], source: str, out: Path) -> pl.
     inputs = [[str(p), *file_state(p)] for p in paths]  # a re-read rewrites a cached file: the table is redone
     if out.exists() and memo.exists():
         saved = json.loads(memo.read_text(encoding="utf-8"))
-        if saved == {"inputs": inputs, "table": file_state(out)}:
+        if {k: saved.get(k) for k in ("inputs", "table")} == {"inputs": inputs, "table": file_state(out)}:
             return pl.read_parquet(out)
     frame = pl.concat([pl.read_parquet(p) for p in paths]) if paths else pl.DataFrame(schema=STAGING_SCHEMA)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     frame.write_parquet(tmp)
     tmp.replace(out)
-    atomic_write_text(memo, json.dumps({"inputs": inputs, "table": file_state(out)}))
+    atomic_write_text(memo, json.dumps({"inputs": inputs, "table": file_state(out), "sha256": sha256_of(out)}))
     return frame
+
+
+def staging_table_digest(path: Path) -> str:
+    """sha256 of ``stg_<source>.parquet``, hashed once when it was written (kept in its ``.inputs.json``) and
+    hashed again only if the file has changed since: what the staging check and the warehouse key compare."""
+    memo = path.with_suffix(".inputs.json")
+    if memo.exists():
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+        if saved.get("sha256") and saved.get("table") == file_state(path):
+            return saved["sha256"]
+    return sha256_of(path)
 
 
 def check_staging_table(source: str, path: Path) -> dict:
@@ -202,7 +213,7 @@ def check_staging_table(source: str, path: Path) -> dict:
     from expectations.checks import check_values
 
     memo = path.with_suffix(".check.json")
-    key = hashlib.sha256(path.read_bytes()).hexdigest() + reader_fingerprint() if path.exists() else None
+    key = staging_table_digest(path) + reader_fingerprint() if path.exists() else None
     if key and memo.exists():
         saved = json.loads(memo.read_text(encoding="utf-8"))
         if saved.get("key") == key:
