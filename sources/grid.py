@@ -4,7 +4,9 @@ Workbooks are read with calamine (``python-calamine``): each cell comes with its
 a float, a text cell a str) and nothing is inferred per column, so ``279.568`` typed as text and the number
 279.568 stay distinguishable and the reader casts text with the Vietnamese rules. (fastexcel's string
 dtype erases that difference, and for ``.xls`` it starts the frame at the first used row, shifting every
-cell address.) CSV files are read as text (UTF-8 with or without BOM; ``,`` ``;`` or tab separated).
+cell address.) CSV files are read as text (``,`` ``;`` or tab separated): UTF-8 with or without BOM, UTF-16 with
+its BOM (Excel's "Unicode text"), else a Windows code page — 1258 (Vietnamese) or 1252, whichever reads as
+Vietnamese (``decode_text``); a few stray NUL bytes are dropped.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,10 +88,78 @@ def read_workbook(path: Path, fmt: str | None = None) -> list[Sheet]:
     return sheets
 
 
+MAX_STRAY_BYTES = 16  # NUL/control bytes tolerated in a text file (a NUL near the end, a DOS end-of-file mark)
+STRAY_SHARE = 64  # … and at most one per this many bytes
+CODE_PAGES = {"cp1258": "Windows-1258", "cp1252": "Windows-1252"}
+_TONES = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")  # none, huyền, sắc, ngã, hỏi, nặng
+_VOWELS = "aăâeêioôơuưy"
+VIETNAMESE_LETTERS = frozenset(
+    {unicodedata.normalize("NFC", v + t) for vowels in (_VOWELS, _VOWELS.upper()) for v in vowels for t in _TONES}
+    | {"đ", "Đ"})
+_VIETNAMESE_ONLY = frozenset(c for c in VIETNAMESE_LETTERS if ord(c) > 0xFF)  # not in Windows-1252
+_SYMBOLS = frozenset("\xa0«»°±²³¹·×÷–—‘’‚“”„…•‰€₫§©®¼½¾")
+SCORE_CHARS = 256 * 1024
+
+
+def stray_bytes_tolerated(strays: int, size: int) -> bool:
+    """A few stray NUL/control bytes in a file that is otherwise text; more is binary data."""
+    return strays <= MAX_STRAY_BYTES and strays * STRAY_SHARE <= size
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # utf-8 | utf-16 | cp1258 | cp1252
+    nuls: int  # stray NUL bytes dropped
+
+    @property
+    def code_page(self) -> str | None:
+        """``Windows-1258`` / ``Windows-1252`` when the text was not Unicode."""
+        return CODE_PAGES.get(self.encoding)
+
+
+def decode_text(raw: bytes) -> Decoded:
+    """The text of a CSV file. UTF-16 with a BOM; else, a few stray NUL bytes and a final DOS end-of-file mark
+    (``\\x1a``) dropped, UTF-8 (with or without BOM) or, when that fails, Windows-1258 or Windows-1252, whichever
+    reads as Vietnamese (NFC). ``ValueError`` for binary data (too many NULs), ``UnicodeDecodeError`` when no
+    encoding fits."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Decoded(raw.decode("utf-16"), "utf-16", 0)
+    nuls = raw.count(b"\x00")
+    if nuls:
+        if not stray_bytes_tolerated(nuls, len(raw)):
+            raise ValueError(f"{nuls} NUL bytes in {len(raw)} bytes: binary data, not text")
+        raw = raw.replace(b"\x00", b"")
+    raw = raw.removesuffix(b"\x1a")
+    try:
+        return Decoded(raw.decode("utf-8-sig"), "utf-8", nuls)
+    except UnicodeDecodeError as not_utf8:
+        candidates: dict[str, str] = {}
+        for encoding in CODE_PAGES:
+            try:
+                candidates[encoding] = unicodedata.normalize("NFC", raw.decode(encoding))
+            except UnicodeDecodeError:
+                continue
+        if not candidates:
+            raise not_utf8 from None
+    # Windows-1258 writes tones as combining marks and ă đ ơ ư where 1252 has ã ð õ ý; a tie (the bytes mean
+    # the same in both) is 1252.
+    best = max(candidates, key=lambda enc: (vietnamese_score(candidates[enc]), enc == "cp1252"))
+    return Decoded(candidates[best], best, nuls)
+
+
+def vietnamese_score(text: str) -> int:
+    """Letters only Vietnamese has (ă đ ơ ư, tones on them) minus 10 per character no Vietnamese text holds
+    (ð þ, a tone mark left on a consonant)."""
+    counts = Counter(ch for ch in text[:SCORE_CHARS] if ord(ch) > 0x7F)
+    good = sum(n for ch, n in counts.items() if ch in _VIETNAMESE_ONLY)
+    bad = sum(n for ch, n in counts.items() if ch not in VIETNAMESE_LETTERS and ch not in _SYMBOLS)
+    return good - 10 * bad
+
+
 def read_csv(path: Path) -> list[Sheet]:
-    """A CSV file as one sheet named after the file; every cell stays text."""
-    raw = path.read_bytes()
-    text = raw.decode("utf-8-sig")
+    """A CSV file as one sheet named after the file; every cell stays text (see ``decode_text``)."""
+    text = decode_text(path.read_bytes()).text
     sample = text[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import struct
 import sys
@@ -24,12 +25,13 @@ from typing import Any
 from python_calamine import CalamineError
 
 from sources.findings import Finding, cell_address, error, warning
-from sources.grid import Sheet, read_sheets
+from sources.grid import Sheet, decode_text, read_sheets
 from sources.intake import limits as L
 from sources.intake.ole import inspect_ole
 from sources.intake.refusals import sheet_too_large
 from sources.intake.sniff import EXPECTED, KIND_NAMES, describe, sniff
 from sources.intake.zipguard import inspect_zip
+from sources.legacy import _LEGACY_MARKS as LEGACY_MARKS
 
 FORMAT_OF = {"zip": "xlsx", "ole2": "xls", "text": "csv"}
 
@@ -50,7 +52,7 @@ def check_and_read(path: Path, name: str, guard: bool = True) -> tuple[list[Find
     kind, head = sniff(path)
     findings = _identify(kind, head, Path(name).suffix.lower(), name)
     container = (inspect_zip(path, name) if kind == "zip" else inspect_ole(path, name) if kind == "ole2"
-                 else _csv_fields(path, name) if kind == "text" else [])
+                 else _csv_checks(path, name) if kind == "text" else [])
     if refusals := [f for f in [*findings, *container] if f.severity == "error"]:
         return refusals, None  # the reason alone: an encrypted .xlsx is OLE2, no "extension mismatch" noise
     findings += container
@@ -94,14 +96,49 @@ def _identify(kind: str, head: bytes, suffix: str, name: str) -> list[Finding]:
     return []
 
 
-def _csv_fields(path: Path, name: str) -> list[Finding]:
-    """A CSV is bounded by its number of fields (every separator and line end), counted on the bytes."""
+def _csv_checks(path: Path, name: str) -> list[Finding]:
+    """A CSV is bounded by its number of fields (every separator and line end), counted on the bytes; text in a
+    Windows code page or with stray NUL bytes is read with a warning saying so, text typed in a legacy Vietnamese
+    font encoding (TCVN3, VNI) is refused: read as a code page it is gibberish."""
     raw = path.read_bytes()
     lines = raw.count(b"\n") + 1
     fields = max(raw.count(sep) for sep in (b",", b";", b"\t")) + lines
-    if fields <= L.MAX_CELLS:
+    if fields > L.MAX_CELLS:
+        return [sheet_too_large(name, "CSV", lines, fields // lines, f"{fields} fields > {L.MAX_CELLS}", "CSV fields")]
+    try:
+        decoded = decode_text(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return [unreadable(name, exc)]
+    if decoded.code_page and (legacy := _legacy_font(decoded.text)):
+        font, word = legacy[0], legacy[1][:40]
+        return [error("unreadable", f"Tệp {name} không phải văn bản Unicode (UTF-8): chữ được gõ bằng bảng mã {font} "
+                      f"(ví dụ \"{word}\"). Hãy chuyển mã sang Unicode (ví dụ Unikey: Công cụ chuyển mã) rồi gửi lại.",
+                      f"File {name} is not UTF-8 (Unicode) text: it is typed in the legacy {font} encoding (e.g. "
+                      f"\"{word}\"). Convert it to Unicode (e.g. Unikey's converter) and send it again.",
+                      file=name, expected="Unicode (UTF-8)", found=font)]
+    if not (decoded.code_page or decoded.nuls):
         return []
-    return [sheet_too_large(name, "CSV", lines, fields // lines, f"{fields} fields > {L.MAX_CELLS}", "CSV fields")]
+    read_vi = f"đọc theo bảng mã {decoded.code_page}" if decoded.code_page else "đọc theo UTF-8"
+    read_en = f"decoded as code page {decoded.code_page}" if decoded.code_page else "decoded as UTF-8"
+    nul_vi = f"; bỏ qua {decoded.nuls} byte NUL lạc" if decoded.nuls else ""
+    nul_en = f"; {decoded.nuls} stray NUL byte{'s' if decoded.nuls > 1 else ''} ignored" if decoded.nuls else ""
+    return [warning("text_encoding", f"Tệp {name} không phải UTF-8 chuẩn: {read_vi}{nul_vi}. Nên lưu lại thành CSV "
+                    "UTF-8.", f"File {name} is not plain UTF-8: {read_en}{nul_en}. Saving it as CSV UTF-8 is better.",
+                    file=name, expected="UTF-8", found=f"{decoded.code_page or 'UTF-8'}, {decoded.nuls} NUL")]
+
+
+_WORD = re.compile(r"[^\s,;\"'()\[\]0-9.:/-]+")
+
+
+def _legacy_font(text: str, scan_chars: int = 256 * 1024) -> tuple[str, str] | None:
+    """(font encoding, a word) when at least 2 words of ``text`` carry the marks that legacy font encodings leave
+    when read as a code page (``sources.legacy``) among other letters: ``§¬n``, ``®éng``, ``haønh``."""
+    for font, marks in LEGACY_MARKS.items():
+        words = [w for w in _WORD.findall(text[:scan_chars])
+                 if any(c in marks for c in w) and any(c.isalpha() and c not in marks for c in w)]
+        if len(words) >= 2:
+            return font, words[0]
+    return None
 
 
 def _long_cell(sheets: list[Sheet], name: str) -> Finding | None:
@@ -119,8 +156,9 @@ def _long_cell(sheets: list[Sheet], name: str) -> Finding | None:
 
 def unreadable(name: str, exc: Exception) -> Finding:
     if isinstance(exc, UnicodeDecodeError):
-        return error("unreadable", f"Tệp {name} không phải văn bản UTF-8 (có thể là mã TCVN3/VNI hoặc Windows-1258).",
-                     f"File {name} is not UTF-8 text (possibly TCVN3/VNI or Windows-1258 encoded).", file=name)
+        return error("unreadable", f"Tệp {name} không phải văn bản UTF-8, Windows-1258 hay Windows-1252 (có thể là "
+                     "mã TCVN3/VNI).", f"File {name} is not text in UTF-8, Windows-1258 or Windows-1252 (possibly "
+                     "TCVN3/VNI encoded).", file=name)
     return error("unreadable", f"Không đọc được tệp {name}: {exc}", f"Cannot read file {name}: {exc}", file=name)
 
 
