@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from sources.periods import Period
-from sources.text import fold, norm
+from sources.text import fold, key, norm
 
 BUILTIN_UNITS = Path(__file__).parent / "units"
 
@@ -89,10 +89,15 @@ class UnitRegistry:
             raise FileNotFoundError(f"no admin_units_<vintage>.csv in {folder}")
         self._by_code = {(u.vintage, u.code): u for us in self.units.values() for u in us}
         self._by_name: dict[tuple[str, str], list[Unit]] = {}
+        self._children: dict[tuple[str, str], list[Unit]] = {}
+        self._any_name: set[str] = set()
         for us in self.units.values():
             for u in us:
                 for k in {norm(u.name), fold(u.name)}:
                     self._by_name.setdefault((u.vintage, k), []).append(u)
+                self._any_name.add(key(u.name))
+                if u.parent_code:
+                    self._children.setdefault((u.vintage, u.parent_code), []).append(u)
 
     @property
     def vintages(self) -> list[str]:
@@ -102,6 +107,11 @@ class UnitRegistry:
         """The unit list in force at the end of the period (the earliest list for older periods)."""
         valid = [v for v in self.vintages if v <= period.end.isoformat()]
         return valid[-1] if valid else self.vintages[0]
+
+    def knows_name(self, written: str) -> bool:
+        """Whether any unit of any list has this name (with or without its type): an area column's content."""
+        k = key(split_type(written)[1])
+        return bool(k) and (k in self._any_name or key(written) in self._any_name)
 
     def get(self, vintage: str, code: str) -> Unit | None:
         return self._by_code.get((vintage, code))
@@ -168,6 +178,65 @@ class UnitRegistry:
         names = {fold(u.full_name): u.full_name for u in pool} | {fold(u.name): u.full_name for u in pool}
         close = difflib.get_close_matches(fold(written), list(names), n=3, cutoff=0.6)
         return tuple(dict.fromkeys(names[c] for c in close))
+
+
+class PathResolver:
+    """Resolves area paths (names carried down a hierarchy: province, district, commune) within their parents,
+    memoising each prefix: a ward list of 10,000 rows resolves each district once."""
+
+    def __init__(self, units: UnitRegistry, vintage: str, province_aliases: dict[str, str]):
+        self.units, self.vintage = units, vintage
+        self.aliases = {key(k): v for k, v in province_aliases.items()}
+        self._memo: dict[tuple[str, ...], AreaMatch] = {}
+
+    def province(self, written: str) -> Unit | None:
+        """A province by name: ``Tỉnh Bắc Kạn``, ``TP. Hồ Chí Minh``, ``Ha Noi``, ``Thừa Thiên Huế`` (an alias)."""
+        text = self.aliases.get(key(written), written)
+        unit_type, bare = split_type(text)
+        if unit_type not in (None, "tỉnh", "thành phố"):
+            return None
+        for k in (norm(bare), fold(bare)):
+            found = [u for u in self.units._by_name.get((self.vintage, k), []) if u.level == "province"]
+            if found:
+                return found[0]
+        k = key(bare)
+        return next((u for u in self.units.units[self.vintage] if u.level == "province" and key(u.name) == k), None)
+
+    def resolve(self, path: tuple[str, ...], province: str | None = None) -> AreaMatch:
+        if path in self._memo:
+            return self._memo[path]
+        parent = self.resolve(path[:-1], province).unit if len(path) > 1 else None
+        match = self._resolve_in(path[-1], parent, province, top=len(path) == 1)
+        self._memo[path] = match
+        return match
+
+    def _resolve_in(self, written: str, parent: Unit | None, province: str | None, *, top: bool) -> AreaMatch:
+        if top and parent is None and (p := self.province(written)):
+            return AreaMatch(p)
+        found = self.units.candidates(self.vintage, written)
+        if parent is not None:
+            inside = [u for u in found if u.parent_code == parent.code] or [
+                u for u in found if u.province_code == parent.province_code and parent.level == "province"]
+            if not inside and not found:
+                inside = self._type_only(written, parent)
+            found = inside
+        elif province:
+            found = [u for u in found if u.province_code == province]
+        if len(found) == 1:
+            return AreaMatch(found[0])
+        if len(found) > 1:
+            names = "; ".join(f"{u.code} {u.full_name}" for u in found[:6])
+            return AreaMatch(None, tuple(u.full_name for u in found[:6]), note=f"ambiguous: {names}")
+        return AreaMatch(None, self.units._suggest(self.vintage, parent.province_code if parent else province,
+                                                   written))
+
+    def _type_only(self, written: str, parent: Unit) -> list[Unit]:
+        """``Thị trấn`` alone inside a district that has exactly one thị trấn."""
+        unit_type, rest = split_type(written + " x")
+        if unit_type is None or rest != "x":
+            return []
+        kids = [u for u in self.units._children.get((self.vintage, parent.code), []) if u.unit_type == unit_type]
+        return kids if len(kids) == 1 else []
 
 
 def reference_folder() -> Path:

@@ -1,18 +1,30 @@
-"""Finding a department's table in a sheet: the header block (1–3 rows, merged cells), the column labels,
-and which column holds which spec field."""
+"""Finding a department's table in a sheet: the header block (1–4 rows, merged cells, a row of periods above the
+field headers), the column labels, the area column(s) and what every other column holds (``sources.columns``).
+
+Every row near the top that could start a header is tried, and the block that binds the most fields wins: a
+"Tên đơn vị" fill-in label above the title does not hide the real header four rows below. When no header names
+the area column (statistics-office exports leave it blank), the area columns are those whose values are unit
+names; an area hierarchy spread over several columns (province | district | commune) gives several.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sources.columns import Binding, ColumnPlan, column_period, plan_columns
 from sources.grid import Sheet
-from sources.spec import Field, Layout, Spec
+from sources.measure import Stated, title_unit
+from sources.spec import Layout, Spec
 from sources.text import norm
 
-MAX_HEADER_SCAN = 40  # rows searched for the area header
-MAX_HEADER_ROWS = 3
+MAX_HEADER_SCAN = 40  # rows searched for the header
+MAX_HEADER_ROWS = 4
+CONTENT_SAMPLE = 400  # data rows looked at to find area columns by their content
 _COLUMN_NUMBER = re.compile(r"^\(?([0-9]{1,2}|[a-z]{1,2})\)?(\s*=.*)?$", re.IGNORECASE)
+_NUMERIC_TEXT = re.compile(r"^[+-]?\d[\d.,\s\u00a0]*%?$")
+_NULLS = {"-", "..", "...", "x", "…", "–"}
 
 
 @dataclass
@@ -22,24 +34,48 @@ class Table:
     sheet: Sheet
     header_rows: list[int]
     data_start: int
-    area_col: int
+    area_cols: list[int]  # outermost level first; one column for a flat list of areas
     labels: dict[int, list[str]]  # column → header path, top to bottom
+    plan: ColumnPlan = field(default_factory=ColumnPlan)
     code_col: int | None = None
-    columns: dict[str, int] = field(default_factory=dict)  # field name → column
-    derived: dict[str, list[str]] = field(default_factory=dict)  # field → the parts it is the sum of
+    area_by_header: bool = True
     missing_required: list[str] = field(default_factory=list)
-    ignored: dict[int, str] = field(default_factory=dict)  # column → label of a header no field matched
     rates: dict[str, int] = field(default_factory=dict)  # reported-rate name → column (checked, not loaded)
+    unit: Stated | None = None  # the unit the title states for the whole table
+
+    @property
+    def area_col(self) -> int:
+        return self.area_cols[-1]
+
+    @property
+    def bindings(self) -> list[Binding]:
+        return self.plan.bindings
+
+    @property
+    def derived(self) -> dict[str, list[str]]:
+        return self.plan.derived
+
+    @property
+    def ignored(self) -> dict[int, str]:
+        return self.plan.ignored
 
     @property
     def matched(self) -> int:
-        return len(self.columns) + len(self.derived)
+        return len(self.plan.fields)
+
+    @property
+    def score(self) -> tuple[int, int, int, int]:
+        width = sum(1 for t in self.sheet.row_texts(self.header_rows[0]) if t)
+        return (self.matched, len(self.bindings), int(self.area_by_header), min(width, 3))
 
     def label(self, col: int) -> str:
         return " / ".join(self.labels.get(col, []))
 
     def headers_seen(self) -> list[str]:
         return [self.label(c) for c in sorted(self.labels) if self.labels[c]]
+
+    def title_lines(self) -> list[str]:
+        return [t for r in range(self.header_rows[0]) for t in self.sheet.row_texts(r) if t]
 
 
 def is_column_number_row(sheet: Sheet, row: int) -> bool:
@@ -48,27 +84,69 @@ def is_column_number_row(sheet: Sheet, row: int) -> bool:
     return len(texts) >= 2 and all(_COLUMN_NUMBER.match(t) for t in texts)
 
 
-def find_table(sheet: Sheet, spec: Spec, layout: Layout) -> Table | None:
-    """The first header block in the sheet that has an area column; ``None`` if there is none."""
+def _is_year(value: object) -> bool:
+    if isinstance(value, float):
+        return value.is_integer() and 1990 <= value <= 2035
+    return False
+
+
+def is_data_row(sheet: Sheet, row: int) -> bool:
+    """A row holding figures: a number cell that is not a year, or number text (``279.568``, ``21946``)."""
+    for v in sheet.rows[row] if row < len(sheet.rows) else []:
+        if isinstance(v, float) and not _is_year(v):
+            return True
+        if isinstance(v, str):
+            t = v.strip()
+            if (_NUMERIC_TEXT.match(t) and not (len(t) == 4 and _is_year(float(t)))) or t in _NULLS:
+                return True
+    return False
+
+
+def find_table(sheet: Sheet, spec: Spec, layout: Layout, is_area_name: Callable[[str], bool],
+               *, require_area: bool = True) -> Table | None:
+    """The best header block of the sheet for ``spec`` (most fields bound); ``None`` if none binds a field
+    and has an area column (``require_area=False``: a field is enough, for messages)."""
+    best: Table | None = None
+    for top in range(min(MAX_HEADER_SCAN, len(sheet.rows))):
+        texts = sheet.row_texts(top)
+        if not any(texts) or is_data_row(sheet, top) or is_column_number_row(sheet, top):
+            continue
+        table = _build_table(sheet, top, spec, layout, is_area_name)
+        if table is None or (require_area and not table.area_cols):
+            continue
+        if best is None or table.score > best.score:
+            best = table
+    return best
+
+
+def header_only_table(sheet: Sheet, spec: Spec, layout: Layout) -> Table | None:
+    """The first header block with an area header, whether or not it binds a field (for messages)."""
     for r in range(min(MAX_HEADER_SCAN, len(sheet.rows))):
         for c, text in enumerate(sheet.row_texts(r)):
             if text and layout.is_area_header(text):
-                return _build_table(sheet, r, c, spec, layout)
+                rows = _header_rows(sheet, r, c)
+                labels = _labels(sheet, rows)
+                table = Table(sheet, rows, rows[-1] + 1, [c], labels)
+                table.plan = plan_columns(spec, labels, {c}, table.title_lines(), title_unit(table.title_lines()))
+                return table
     return None
 
 
-def _header_rows(sheet: Sheet, top: int, area_col: int) -> list[int]:
-    """The header block: rows under ``top`` while the area column is merged down or blank and the row is
-    neither a column-number row nor a data row."""
+def _header_rows(sheet: Sheet, top: int, area_col: int | None) -> list[int]:
+    """The header block: rows under ``top`` while they are neither data, column numbers, blank, nor (when the
+    area header is known) rows with a name in the area column."""
+    merged_to = top
     for r0, c0, r1, c1 in sheet.merges:
-        if r0 == top and c0 <= area_col <= c1 and r1 > top:
-            return list(range(top, min(r1, top + MAX_HEADER_ROWS - 1) + 1))
+        if r0 == top and r1 > top and (area_col is None or c0 <= area_col <= c1):
+            merged_to = max(merged_to, r1)
+    if area_col is not None and merged_to > top:
+        return list(range(top, min(merged_to, top + MAX_HEADER_ROWS - 1) + 1))
     rows = [top]
     for r in range(top + 1, min(top + MAX_HEADER_ROWS, len(sheet.rows))):
         texts = sheet.row_texts(r)
-        if sheet.text(r, area_col) or is_column_number_row(sheet, r) or not any(texts):
+        if r > merged_to and (area_col is not None and sheet.text(r, area_col)):
             break
-        if any(isinstance(v, float) for v in sheet.rows[r]):
+        if is_column_number_row(sheet, r) or not any(texts) or is_data_row(sheet, r):
             break
         rows.append(r)
     return rows
@@ -107,56 +185,63 @@ def _labels(sheet: Sheet, rows: list[int]) -> dict[int, list[str]]:
     return labels
 
 
-def _score(f: Field, path: list[str]) -> int:
-    """How well a header path names a field: the leaf label, else the whole path read as one phrase
-    (``Thuê bao điện thoại`` over ``Di động``), else the last two levels. Higher is better; 0 is no match."""
-    if not path:
-        return 0
-    phrases = [path[-1], " ".join(path), " ".join(path[-2:])]
-    for rank, phrase in enumerate(phrases):
-        m = f.matches(phrase)
-        if m:
-            return 10 * (len(phrases) - rank) + m
-    return 0
-
-
-def _build_table(sheet: Sheet, top: int, area_col: int, spec: Spec, layout: Layout) -> Table:
-    rows = _header_rows(sheet, top, area_col)
+def _build_table(sheet: Sheet, top: int, spec: Spec, layout: Layout,
+                 is_area_name: Callable[[str], bool]) -> Table | None:
+    alias_cols = [c for c, t in enumerate(sheet.row_texts(top)) if t and layout.is_area_header(t)]
+    rows = _header_rows(sheet, top, alias_cols[-1] if alias_cols else None)
+    labels = _labels(sheet, rows)
+    alias_cols = sorted({c for c, p in labels.items() if len(p) == 1 and layout.is_area_header(p[0])} | set(
+        alias_cols))
     data_start = rows[-1] + 1
     while data_start < len(sheet.rows) and is_column_number_row(sheet, data_start):
         data_start += 1
-    labels = _labels(sheet, rows)
-    table = Table(sheet, rows, data_start, area_col, labels)
-    skip = {area_col}
+    table = Table(sheet, rows, data_start, alias_cols or [0], labels, area_by_header=bool(alias_cols))
+    skip = set(alias_cols)
     for c, path in labels.items():
-        if c != area_col and path and len(path) == 1 and layout.is_code_header(path[0]):
+        if c in skip or not path:
+            continue
+        if len(path) == 1 and layout.is_code_header(path[0]) and table.code_col is None:
             table.code_col = c
             skip.add(c)
-        elif path and len(path) == 1 and (_is_row_number(path[0], layout) or layout.is_ignored(path[0])):
+        elif len(path) == 1 and (_is_row_number(path[0], layout) or layout.is_ignored(path[0])
+                                 or layout.is_area_header(path[0])):
             skip.add(c)
-    scored = sorted(
-        ((s, -c, f.name, c) for f in spec.fields for c, path in labels.items()
-         if c not in skip and (s := _score(f, path))),
-        reverse=True,
-    )
-    used: set[int] = set()
-    for _, _, name, c in scored:
-        if name not in table.columns and c not in used:
-            table.columns[name] = c
-            used.add(c)
-    for f in spec.fields:
-        if f.name not in table.columns and f.sum_of and all(p in table.columns for p in f.sum_of):
-            table.derived[f.name] = list(f.sum_of)
-    table.missing_required = [
-        f.name for f in spec.fields if f.required and f.name not in table.columns and f.name not in table.derived
-    ]
-    for c, p in labels.items():
-        rate = next((r for r in spec.reported_rates if p and c not in used and r.matches(p[-1])), None)
+    table.unit = title_unit(table.title_lines())
+    plan = plan_columns(spec, labels, skip, table.title_lines(), table.unit)
+    if not plan.bindings:
+        return None
+    if not alias_cols:
+        first = min(b.col for b in plan.bindings)
+        found = _area_cols_by_content(sheet, data_start, [c for c in range(first) if c not in skip],
+                                      layout, is_area_name)
+        table.area_cols = found
+        for c in found:
+            plan.ignored.pop(c, None)
+            plan.breakdowns.pop(c, None)
+    table.plan = plan
+    bound = {b.field for b in plan.bindings} | set(plan.derived)
+    table.missing_required = [f.name for f in spec.fields if f.required and f.name not in bound]
+    for c in sorted(plan.ignored):
+        path = labels.get(c) or []
+        rate = next((r for r in spec.reported_rates if path and r.matches(path[-1])), None)
         if rate and rate.name not in table.rates:
             table.rates[rate.name] = c
-            used.add(c)
-    table.ignored = {c: table.label(c) for c, p in labels.items() if p and c not in skip and c not in used}
+            del plan.ignored[c]
     return table
+
+
+def _area_cols_by_content(sheet: Sheet, start: int, cols: list[int], layout: Layout,
+                          is_area_name: Callable[[str], bool]) -> list[int]:
+    """Columns (left of the figures) whose non-empty values are mostly unit, region or total names."""
+    found = []
+    rows = range(start, min(len(sheet.rows), start + CONTENT_SAMPLE))
+    for c in cols:
+        texts = [t for r in rows if (t := sheet.text(r, c))]
+        hits = sum(1 for t in texts if is_area_name(t) or layout.is_region(t) or layout.is_total(t))
+        if texts and hits >= min(2, len(texts)) and hits >= 0.3 * len(texts) and not all(
+                column_period(t) for t in texts[:5]):
+            found.append(c)
+    return found
 
 
 def _is_row_number(label: str, layout: Layout) -> bool:

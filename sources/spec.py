@@ -25,6 +25,7 @@ class Field:
     cumulative: bool = False
     sum_of: tuple[str, ...] = ()
     max_yearly_change: float = 0.5  # a larger relative move between consecutive years is a warning
+    age_band: tuple[int, int | None] | None = None  # ages the field counts (lo, hi; None = and over)
 
     def matches(self, label: str) -> int:
         """0 = no match, 2 = exact (normalised) match, 1 = diacritics/punctuation-insensitive match."""
@@ -59,6 +60,8 @@ class Layout:
     total_labels: tuple[str, ...]
     end_prefixes: tuple[str, ...]
     ignored_aliases: tuple[str, ...] = ()
+    region_rows: tuple[str, ...] = ()
+    province_aliases: tuple[tuple[str, str], ...] = ()  # (written name, unit name in the list)
 
     def is_area_header(self, label: str) -> bool:
         return _in(label, self.area_aliases)
@@ -71,6 +74,9 @@ class Layout:
 
     def is_total(self, label: str) -> bool:
         return _in(label, self.total_labels)
+
+    def is_region(self, label: str) -> bool:
+        return _in(label, self.region_rows)
 
     def is_table_end(self, label: str) -> bool:
         k = key(label)
@@ -122,6 +128,8 @@ def _load_spec(path: Path) -> Spec:
             cumulative=bool(f.get("cumulative", False)),
             sum_of=tuple(f.get("sum_of", ())),
             max_yearly_change=float(f.get("max_yearly_change", 0.5)),
+            age_band=(int(f["age_band"][0]), None if f["age_band"][1] is None else int(f["age_band"][1]))
+            if f.get("age_band") else None,
         )
         for f in data["fields"]
     )
@@ -162,4 +170,6 @@ def load_layout(spec_dir: Path = SPEC_DIR) -> Layout:
         total_labels=tuple(data["total_row"]["labels"]),
         end_prefixes=tuple(data["table_end"]["prefixes"]),
         ignored_aliases=tuple(data.get("ignored_columns", {}).get("aliases", ())),
+        region_rows=tuple(data.get("region_rows", ())),
+        province_aliases=tuple((k, v) for k, v in data.get("province_aliases", {}).items()),
     )

@@ -42,7 +42,8 @@ def norm(value: object) -> str:
 def _norm(value: str) -> str:
     text = unicodedata.normalize("NFD", value)
     text = _new_tone_placement(text)
-    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+    # Ð/ð (U+00D0/U+00F0, Icelandic eth) stand in for Đ/đ in some statistics-office exports.
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\u00d0", "Đ").replace("\u00f0", "đ")
     return _SPACE.sub(" ", text).strip().casefold()
 
 

@@ -38,7 +38,7 @@ def table_period(name: str, table: Table, explicit: str | None, findings: list[F
             f"The file name says {from_name.code} but the title says {chosen.code}; using the title.",
             file=name, sheet=sheet.name, expected=chosen.code, found=from_name.code))
     chosen = chosen or from_name
-    if chosen is not None and not _plausible(chosen):
+    if chosen is not None and not plausible(chosen):
         findings.append(error(
             "period_out_of_range",
             f"Kỳ báo cáo {chosen.code} nằm ngoài khoảng hợp lệ (từ năm {EARLIEST_YEAR} đến hôm nay).",
@@ -60,6 +60,6 @@ def table_period(name: str, table: Table, explicit: str | None, findings: list[F
 EARLIEST_YEAR = 2015
 
 
-def _plausible(period: Period) -> bool:
+def plausible(period: Period) -> bool:
     """Not before 2015 (no digital-society reporting earlier) and not ending in the future."""
     return period.start.year >= EARLIEST_YEAR and period.start <= date.today()

@@ -187,12 +187,24 @@ def test_text_in_a_numeric_field_names_the_cell(tmp_path: Path) -> None:
 
 
 def test_missing_required_field_lists_headers_seen(tmp_path: Path) -> None:
-    grid = [["Năm 2022"], ["Đơn vị", "Cố định", "Thuê bao vệ tinh"], ["Ba Bể", 1, 2]]
+    grid = [["Năm 2022"], ["Đơn vị", "Thuê bao vệ tinh"], ["Ba Bể", 2]]
     result = read_file(write(tmp_path / "m.xlsx", grid), TELECOM)
     [finding] = result.errors
     assert finding.rule == "missing_required_field"
     assert "mobile_subscribers" in finding.message_en
     assert "Thuê bao vệ tinh" in finding.message_en and "Thuê bao vệ tinh" in finding.message_vi
+
+
+def test_partial_file_loads_what_it_has_and_warns_of_the_usual_field(tmp_path: Path) -> None:
+    """A telecom half-year sheet with only internet subscribers and fibre households (issue #12, item 8)."""
+    grid = [["BÁO CÁO 6 tháng đầu năm 2024"], ["Đơn vị", "Thuê bao Internet", "Hộ gia đình có Internet cáp quang"],
+            ["Ba Bể", 2000, 900], ["Na Rì", "1.500", 700]]
+    result = read_file(write(tmp_path / "internet.xlsx", grid), TELECOM)
+    assert result.errors == []
+    assert values(result) == {("061", "internet_subscribers"): 2000, ("061", "ftth_households"): 900,
+                              ("066", "internet_subscribers"): 1500, ("066", "ftth_households"): 700}
+    [usual] = [f for f in result.findings if f.rule == "usual_field_missing"]
+    assert "mobile_subscribers" in usual.message_en and usual.severity == "warning"
 
 
 def test_unknown_area_suggests_close_names(tmp_path: Path) -> None:

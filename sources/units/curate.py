@@ -1,4 +1,5 @@
-"""Derive the small built-in unit lists (the sample provinces) from full national reference lists.
+"""Derive the small built-in unit lists (the sample provinces, and every province row) from the full national
+reference lists.
 
     python -m sources.units.curate /path/to/reference
 
@@ -31,10 +32,11 @@ def _filter(src: Path, dst: Path, keep) -> int:
 
 def main(reference: str) -> None:
     ref = Path(reference)
+    # Every province row is kept (97 rows in all), so national tables by province read without XHS_REFERENCE.
     n = _filter(ref / "admin_units_2025-03-01.csv", HERE / "admin_units_2025-03-01.csv",
-                lambda r: r["province_code"] in PRE_REFORM_PROVINCES)
+                lambda r: r["province_code"] in PRE_REFORM_PROVINCES or r["level"] == "province")
     m = _filter(ref / "admin_units_2025-07-01.csv", HERE / "admin_units_2025-07-01.csv",
-                lambda r: r["province_code"] in POST_REFORM_PROVINCES)
+                lambda r: r["province_code"] in POST_REFORM_PROVINCES or r["level"] == "province")
     k = _filter(ref / "admin_crosswalk_2025-07-01.csv", HERE / "admin_crosswalk_2025-07-01.csv",
                 lambda r: r["old_province_code"] in PRE_REFORM_PROVINCES)
     print(f"pre-reform units {n}, post-reform units {m}, crosswalk rows {k}")

@@ -1,0 +1,158 @@
+"""Which sheet, which header block and which department's spec a file is read with; and, when none fits, a
+message that points the right way (each department's closest match, not the first spec in the alphabet)."""
+
+from __future__ import annotations
+
+from sources.area_rows import split_subtotal
+from sources.areas import UnitRegistry
+from sources.findings import Finding, cell_address, error, warning
+from sources.grid import Sheet
+from sources.header import MAX_HEADER_SCAN, Table, find_table, header_only_table
+from sources.spec import Layout, Spec, load_specs
+from sources.text import key
+
+
+def area_name_test(units: UnitRegistry, layout: Layout):
+    aliases = {key(k) for k, _ in layout.province_aliases}
+
+    def is_area_name(text: str) -> bool:
+        name = split_subtotal(text)[0]
+        return units.knows_name(name) or key(name) in aliases or layout.is_region(name)
+
+    return is_area_name
+
+
+def _sheet_rank(sheet: Sheet, spec: Spec) -> tuple[int, int]:
+    named = any(key(p) and key(p) in key(sheet.name) for p in spec.sheet_patterns)
+    return (1 if sheet.visible else 0, 1 if named else 0)
+
+
+def choose_table(sheets: list[Sheet], spec: Spec | None, layout: Layout, units: UnitRegistry, name: str,
+                 findings: list[Finding]) -> tuple[Table | None, Spec | None]:
+    """The best table of the file: visible sheets first, then the most fields bound, over every spec when the
+    department is not known."""
+    specs = [spec] if spec else list(load_specs().values())
+    is_area = area_name_test(units, layout)
+    best: tuple[tuple, Table, Spec] | None = None
+    for s in specs:
+        for sheet in sheets:
+            table = find_table(sheet, s, layout, is_area)
+            if table is None:
+                continue
+            rank = (_sheet_rank(sheet, s)[0], table.score, _sheet_rank(sheet, s)[1])
+            if best is None or rank > best[0]:
+                best = (rank, table, s)
+    if best is None:
+        findings.extend(_no_table_findings(sheets, specs, layout, name, is_area, explicit=spec is not None))
+        return None, None
+    _, table, chosen = best
+    where = {"file": name, "sheet": table.sheet.name}
+    for c, label in sorted(table.ignored.items()):
+        findings.append(warning(
+            "unknown_header", f"Cột \"{label}\" không thuộc biểu mẫu {chosen.source}: bỏ qua.",
+            f"Column \"{label}\" is not a {chosen.source} field: ignored.",
+            cell=cell_address(table.header_rows[0], c), found=label, **where))
+    for c, (label, fname) in sorted(table.plan.unit_mismatch.items()):
+        unit = chosen.field(fname).unit
+        findings.append(warning(
+            "unit_mismatch",
+            f"Cột \"{label}\" ghi đơn vị không thể là của trường {fname} ({unit}): không nạp như {fname}.",
+            f"Column \"{label}\" states a unit that cannot be field {fname}'s ({unit}): not loaded as {fname}.",
+            cell=cell_address(table.header_rows[0], c), found=label, expected=unit, **where))
+    if table.plan.breakdowns:
+        labels = "; ".join(dict.fromkeys(table.plan.breakdowns.values()))
+        findings.append(warning(
+            "breakdown_not_loaded",
+            f"Các cột chi tiết (phân tổ) chỉ được nhận diện, không nạp; cột Tổng số được nạp: {labels[:600]}.",
+            f"Breakdown columns are recognised and not loaded; the total column is: {labels[:600]}.",
+            cell=cell_address(table.header_rows[0], min(table.plan.breakdowns)), **where))
+    for vi, en in table.plan.notes:
+        findings.append(warning("age_bands_do_not_fit", vi, en, **where))
+    for fname in table.missing_required:
+        f = chosen.field(fname)
+        seen = "; ".join(table.headers_seen())
+        findings.append(warning(
+            "usual_field_missing",
+            f"Tệp không có cột \"{fname}\" ({chosen.source}) mà đơn vị thường gửi (tiêu đề như: "
+            f"{'; '.join(f.aliases[:4])}); nạp các cột có. Các tiêu đề đã thấy: {seen}.",
+            f"The file has no \"{fname}\" column ({chosen.source}), which the department always sends (headers such "
+            f"as: {'; '.join(f.aliases[:4])}); the columns it has are loaded. Headers seen: {seen}.",
+            cell=cell_address(table.header_rows[0], table.area_col), expected="; ".join(f.aliases), found=seen,
+            **where))
+    return table, chosen
+
+
+def _no_table_findings(sheets: list[Sheet], specs: list[Spec], layout: Layout, name: str, is_area,
+                       *, explicit: bool) -> list[Finding]:
+    if not sheets or all(not any(any(v is not None for v in r) for r in s.rows) for s in sheets):
+        return [error("empty_file", f"Tệp {name} không có dữ liệu.", f"File {name} has no data.", file=name)]
+    arealess = [(t, s) for s in specs for sh in sheets
+                if (t := find_table(sh, s, layout, is_area, require_area=False)) is not None]
+    if arealess:
+        table, spec = max(arealess, key=lambda ts: ts[0].score)
+        aliases = ", ".join(layout.area_aliases[:6])
+        fields = ", ".join(sorted(table.plan.fields))
+        return [error(
+            "no_area_column",
+            f"Sheet \"{table.sheet.name}\" của {name} có cột số liệu {spec.source} ({fields}) nhưng không có cột đơn "
+            f"vị hành chính: không tiêu đề nào như {aliases}, và không cột nào chứa tên đơn vị trong danh mục.",
+            f"Sheet \"{table.sheet.name}\" of {name} has {spec.source} columns ({fields}) but no area column: no "
+            f"header such as {aliases}, and no column whose values are unit names.",
+            file=name, sheet=table.sheet.name, expected=aliases)]
+    headed = [(t, s) for s in specs for sh in sheets if (t := header_only_table(sh, s, layout))]
+    if explicit and headed:
+        table, spec = headed[0]
+        return [_no_field(table, spec, name)]
+    if not explicit:
+        return [_no_spec(sheets, specs, name)]
+    aliases = ", ".join(layout.area_aliases[:6])
+    return [error(
+        "no_area_column",
+        f"Không tìm thấy cột đơn vị hành chính trong sheet nào của {name} (tìm tiêu đề như: {aliases}).",
+        f"No sheet of {name} has an area column (looked for headers such as: {aliases}).",
+        file=name, expected=aliases)]
+
+
+def _no_field(table: Table, spec: Spec, name: str) -> Finding:
+    seen = "; ".join(table.headers_seen())
+    wanted = [f for f in spec.fields if f.required] or list(spec.fields)
+    aliases = "; ".join(a for f in wanted for a in f.aliases[:3])
+    names = ", ".join(f.name for f in wanted)
+    return error(
+        "missing_required_field",
+        f"Không cột nào khớp với trường nào của biểu mẫu {spec.source} (ví dụ \"{names}\": {aliases}). "
+        f"Các tiêu đề đã thấy: {seen}.",
+        f"No column matches any {spec.source} field (e.g. \"{names}\": {aliases}). Headers seen: {seen}.",
+        file=name, sheet=table.sheet.name, cell=cell_address(table.header_rows[0], table.area_col),
+        expected=aliases, found=seen)
+
+
+def _closest(sheets: list[Sheet], spec: Spec) -> str:
+    """The header text of the file nearest to one of the spec's aliases (shared words), with that alias."""
+    best: tuple[float, str, str] = (0.0, "", "")
+    for sheet in sheets:
+        for r in range(min(MAX_HEADER_SCAN, len(sheet.rows))):
+            for text in sheet.row_texts(r):
+                words = set(key(text).split())
+                if not words or len(text) > 80:
+                    continue
+                for f in spec.fields:
+                    for alias in f.aliases:
+                        aw = set(key(alias).split())
+                        share = len(words & aw) / len(words | aw)
+                        if share > best[0]:
+                            best = (share, text, alias)
+    return f"\"{best[1]}\" ~ \"{best[2]}\"" if best[0] >= 0.25 else "—"
+
+
+def _no_spec(sheets: list[Sheet], specs: list[Spec], name: str) -> Finding:
+    closest = [(s.source, _closest(sheets, s)) for s in specs]
+    vi = "; ".join(f"{src}: {c if c != '—' else 'không có tiêu đề nào gần'}" for src, c in closest)
+    en = "; ".join(f"{src}: {c if c != '—' else 'no header comes close'}" for src, c in closest)
+    return error(
+        "no_spec_matched",
+        f"Tệp {name} không khớp biểu mẫu của đơn vị nào (không cột nào là chỉ tiêu đã biết). Gần nhất theo từng "
+        f"đơn vị: {vi}. Nếu đây là một loại báo cáo mới, cần thêm biểu mẫu (sources/specs).",
+        f"File {name} matches no department's spec (no column is a known field). Closest per department: {en}. "
+        "If this is a new kind of report, it needs a spec (sources/specs).",
+        file=name, found="; ".join(f"{s}={c}" for s, c in closest)[:500])

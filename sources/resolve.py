@@ -1,0 +1,173 @@
+"""Resolving a table's area rows to units of the unit list in force, with the findings that go with it.
+
+- A flat list of districts or communes is resolved as before: the province most rows belong to, then each row
+  within it (``UnitRegistry.resolve_rows``).
+- A national table by province (most rows are province names) loads province values.
+- An area hierarchy across columns resolves each row within its parents (``PathResolver``).
+- Names that do not resolve are errors, except in a period before the earliest unit list, where units merged
+  since are expected: they get one warning that lists them, unless most rows fail.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+
+from sources.area_rows import AreaRow, ScannedRows
+from sources.areas import AreaMatch, PathResolver, UnitRegistry, split_type
+from sources.findings import Finding, cell_address, error, warning
+from sources.periods import Period
+from sources.spec import Layout
+from sources.text import fold
+
+MAX_LISTED = 40  # unresolved names listed in one historic-units warning
+MAX_ROW_ERRORS = 50  # per-row unknown-area errors before the rest are summarised
+
+
+@dataclass(frozen=True)
+class Kept:
+    row: int
+    code: str
+    province: str
+    written: str
+
+
+def resolve_areas(rows: ScannedRows, units: UnitRegistry, vintage: str, period: Period, layout: Layout,
+                  *, file: str, sheet: str, findings: list[Finding]) -> tuple[list[Kept], dict[int, AreaMatch]]:
+    """The leaf rows that resolve (one per unit), and every area/subtotal row's match by row number."""
+    resolver = PathResolver(units, vintage, dict(layout.province_aliases))
+    areas = rows.areas
+    matches: dict[int, AreaMatch] = {}
+    hierarchical = any(len(a.path) > 1 for a in areas)
+    leaves = [a for a in areas if a.kind == "area"]
+    national = not hierarchical and leaves and sum(
+        1 for a in leaves if resolver.province(a.written)) >= 0.5 * len(leaves)
+    if hierarchical or national:
+        tops = {a.path[0] for a in areas if a.path and a.path[0]}
+        province_top = bool(tops) and sum(1 for t in tops if resolver.province(t)) >= 0.5 * len(tops)
+        vote = None
+        if not province_top:
+            vote, _ = units.resolve_rows(vintage, sorted(tops), [None] * len(tops))
+        for a in areas:
+            if not a.written:
+                matches[a.row] = AreaMatch(None)
+                continue
+            m = resolver.resolve(a.path, vote) if province_top else _resolve_under(resolver, a.path, vote)
+            if m.unit is None and a.code:
+                coded = units._by_code_text(vintage, a.code)
+                m = AreaMatch(coded) if coded else m
+            matches[a.row] = m
+    else:
+        _, found = units.resolve_rows(vintage, [a.written for a in areas], [a.code for a in areas])
+        matches = {a.row: m for a, m in zip(areas, found, strict=True)}
+    return _keep(leaves, matches, units, vintage, period, file=file, sheet=sheet, findings=findings), matches
+
+
+def _resolve_under(resolver: PathResolver, path: tuple[str, ...], province: str | None) -> AreaMatch:
+    """A hierarchy whose top level is below the province (district | commune): the top names are resolved
+    within the province most of them belong to."""
+    m = resolver._resolve_in(path[0], None, province, top=False)
+    for name in path[1:]:
+        if m.unit is None:
+            return m
+        m = resolver._resolve_in(name, m.unit, province, top=False)
+    return m
+
+
+def _keep(leaves: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegistry, vintage: str, period: Period,
+          *, file: str, sheet: str, findings: list[Finding]) -> list[Kept]:
+    keep: list[Kept] = []
+    seen: dict[str, int] = {}
+    unresolved: list[AreaRow] = []
+    for a in leaves:
+        m = matches[a.row]
+        where = {"file": file, "sheet": sheet, "cell": cell_address(a.row, a.col)}
+        if m.unit is None and not a.has_values:
+            findings.append(warning(
+                "row_ignored", f"Dòng \"{a.written}\" không phải đơn vị hành chính và không có số liệu: bỏ qua.",
+                f"Row \"{a.written}\" is not an area and holds no values: ignored.", found=a.written, **where))
+            continue
+        if m.unit is None:
+            unresolved.append(a)
+            continue
+        if m.note:
+            findings.append(warning("area_code_name_mismatch", f"Mã và tên đơn vị không khớp: {m.note}.",
+                                    f"Area code and name disagree: {m.note}.", **where))
+        if m.unit.code in seen:
+            findings.append(error(
+                "duplicate_area",
+                f"Đơn vị \"{a.written}\" xuất hiện hai lần (dòng {seen[m.unit.code] + 1} và {a.row + 1}).",
+                f"Area \"{a.written}\" appears twice (rows {seen[m.unit.code] + 1} and {a.row + 1}).",
+                found=a.written, **where))
+            continue
+        seen[m.unit.code] = a.row
+        keep.append(Kept(a.row, m.unit.code, m.unit.province_code, a.written))
+    historic = period.end.isoformat() < units.vintages[0]
+    if unresolved and historic and len(unresolved) <= 0.5 * (len(unresolved) + len(keep)):
+        typos = [a for a in unresolved if _looks_like_typo(a.written, matches[a.row])]
+        merged = [a for a in unresolved if a not in typos]
+        if merged:
+            findings.append(_historic_warning(merged, vintage, file, sheet))
+        findings.extend(_unknown_errors(typos, matches, vintage, len(leaves), file, sheet))
+    else:
+        findings.extend(_unknown_errors(unresolved, matches, vintage, len(leaves), file, sheet))
+    return keep
+
+
+def _looks_like_typo(written: str, match: AreaMatch) -> bool:
+    """A name one or two letters away from a unit of its province (``Na Rỳ`` for ``Na Rì``) is a typo to fix,
+    not a unit merged since; so is a name that could be several units."""
+    if match.note and match.note.startswith("ambiguous"):
+        return True
+    bare = fold(split_type(written)[1])
+    return any(difflib.SequenceMatcher(None, bare, fold(split_type(s)[1])).ratio() >= 0.75
+               for s in match.suggestions)
+
+
+def _historic_warning(rows: list[AreaRow], vintage: str, file: str, sheet: str) -> Finding:
+    names = "; ".join(" › ".join(p for p in a.path if p) for a in rows[:MAX_LISTED])
+    more = f" (+{len(rows) - MAX_LISTED})" if len(rows) > MAX_LISTED else ""
+    return warning(
+        "units_not_in_list",
+        f"{len(rows)} đơn vị không có trong danh mục {vintage} (kỳ báo cáo trước danh mục sớm nhất; có thể đã sáp "
+        f"nhập): không nạp: {names}{more}. Các đơn vị khác được nạp.",
+        f"{len(rows)} units are not in unit list {vintage} (the period is before the earliest list; they may have "
+        f"been merged since): not loaded: {names}{more}. The other units are loaded.",
+        file=file, sheet=sheet, cell=cell_address(rows[0].row, rows[0].col), found=names[:500])
+
+
+def _unknown_errors(rows: list[AreaRow], matches: dict[int, AreaMatch], vintage: str, n_leaves: int, file: str,
+                    sheet: str) -> list[Finding]:
+    out = []
+    for a in rows[:MAX_ROW_ERRORS]:
+        m = matches[a.row]
+        hint = "; ".join(m.suggestions) or "—"
+        label = " › ".join(p for p in a.path if p) or "(trống / blank)"
+        where = {"file": file, "sheet": sheet, "cell": cell_address(a.row, a.col)}
+        if m.note and m.note.startswith("ambiguous"):
+            out.append(error(
+                "ambiguous_area",
+                f"Tên \"{label}\" có thể là nhiều đơn vị ({m.note.removeprefix('ambiguous: ')}): ghi rõ loại đơn vị "
+                "(TP., TX., H., Thành phố, Huyện) hoặc thêm cột Mã ĐVHC.",
+                f"Name \"{label}\" could be several units ({m.note.removeprefix('ambiguous: ')}): write the unit "
+                "type (TP., TX., H., Thành phố, Huyện) or add a Mã ĐVHC code column.",
+                found=label, expected=hint, **where))
+            continue
+        out.append(error(
+            "unknown_area",
+            f"Không nhận ra đơn vị hành chính \"{label}\" (danh mục {vintage}). Gần giống: {hint}.",
+            f"Unknown area \"{label}\" (unit list {vintage}). Closest known names: {hint}.",
+            found=label, expected=hint, **where))
+    if len(rows) > MAX_ROW_ERRORS:
+        out.append(error("unknown_area", f"… và {len(rows) - MAX_ROW_ERRORS} đơn vị khác không nhận ra.",
+                         f"… and {len(rows) - MAX_ROW_ERRORS} more unknown areas.", file=file, sheet=sheet))
+    if rows and len(rows) > 0.5 * n_leaves and not os.environ.get("XHS_REFERENCE"):
+        out.append(error(
+            "unit_list_too_small",
+            f"{len(rows)}/{n_leaves} dòng không có trong danh mục đơn vị tích hợp sẵn (chỉ gồm các tỉnh mẫu và danh "
+            "sách tỉnh). Đặt XHS_REFERENCE trỏ tới thư mục danh mục đơn vị hành chính toàn quốc.",
+            f"{len(rows)}/{n_leaves} rows are not in the built-in unit list (the sample provinces and the list of "
+            "provinces only). Set XHS_REFERENCE to a folder with the national unit lists.",
+            file=file, sheet=sheet))
+    return out
