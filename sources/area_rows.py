@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sources.columns import BREAKDOWN_WORDS
 from sources.header import Table
+from sources.numbers import NULL_TOKENS
 from sources.spec import Layout
 from sources.text import key
 
@@ -53,6 +54,11 @@ def split_subtotal(text: str) -> tuple[str, bool]:
     return text.strip(), False
 
 
+def _is_value(cell: object) -> bool:
+    """A cell that holds a figure (``..``, ``-`` and ``x`` are no data)."""
+    return cell is not None and not (isinstance(cell, str) and cell.strip() in NULL_TOKENS)
+
+
 def is_breakdown_row(text: str) -> bool:
     return key(text) in BREAKDOWN_WORDS
 
@@ -69,7 +75,7 @@ def scan_rows(table: Table, layout: Layout) -> ScannedRows:
             continue
         if layout.is_table_end(nonempty[0]) or any(_DATE_LINE.search(key(t)) for t in nonempty):
             break
-        has_values = any(sheet.cell(r, c) is not None for c in value_cols)
+        has_values = any(_is_value(sheet.cell(r, c)) for c in value_cols)
         names = [sheet.text(r, c) for c in cols]
         filled = [i for i, t in enumerate(names) if t]
         if not filled:

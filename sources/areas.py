@@ -37,6 +37,9 @@ _TYPE_PREFIXES: list[tuple[str, str]] = sorted(
 )
 
 
+DISTRICT_RANK = {"huyện": 0, "thị xã": 1, "thành phố": 2}  # a district is only ever upgraded
+
+
 def split_type(name: str) -> tuple[str | None, str]:
     """``"TP. Bắc Kạn"`` → (``"thành phố"``, ``"bắc kạn"``); a bare name has no type."""
     n = norm(name)
@@ -191,8 +194,10 @@ class PathResolver:
 
     def province(self, written: str) -> Unit | None:
         """A province by name: ``Tỉnh Bắc Kạn``, ``TP. Hồ Chí Minh``, ``Ha Noi``, ``Thừa Thiên Huế`` (an alias)."""
-        text = self.aliases.get(key(written), written)
-        unit_type, bare = split_type(text)
+        unit_type, bare = split_type(written)
+        text = self.aliases.get(key(written)) or self.aliases.get(key(bare))
+        if text:
+            unit_type, bare = None, norm(text)
         if unit_type not in (None, "tỉnh", "thành phố"):
             return None
         for k in (norm(bare), fold(bare)):
@@ -202,11 +207,26 @@ class PathResolver:
         k = key(bare)
         return next((u for u in self.units.units[self.vintage] if u.level == "province" and key(u.name) == k), None)
 
-    def resolve(self, path: tuple[str, ...], province: str | None = None) -> AreaMatch:
+    def resolve(self, path: tuple[str, ...], province: str | None = None, *, provinces_only: bool = False
+                ) -> AreaMatch:
+        """The unit a path names, within the nearest ancestor that resolves; ``provinces_only`` for the rows
+        of a national table (``Hà Tây`` is a former province, not a commune of that name)."""
         if path in self._memo:
             return self._memo[path]
-        parent = self.resolve(path[:-1], province).unit if len(path) > 1 else None
-        match = self._resolve_in(path[-1], parent, province, top=len(path) == 1)
+        if provinces_only and len(path) == 1:
+            p = self.province(path[0])
+            match = AreaMatch(p) if p else AreaMatch(None, self.units._suggest(self.vintage, None, path[0]))
+        elif len(path) > 1:
+            ancestors = [self.resolve(path[:k], province).unit for k in range(len(path) - 1, 0, -1)]
+            parent = next((u for u in ancestors if u is not None), None)
+            if parent is None:
+                match = AreaMatch(None, self.units._suggest(self.vintage, province, path[-1]))
+            elif parent is ancestors[0]:
+                match = self._resolve_in(path[-1], parent, province, top=False)
+            else:  # the parent is gone (merged since): look within the province above it
+                match = self._resolve_in(path[-1], None, parent.province_code, top=False)
+        else:
+            match = self._resolve_in(path[-1], None, province, top=True)
         self._memo[path] = match
         return match
 
@@ -214,6 +234,13 @@ class PathResolver:
         if top and parent is None and (p := self.province(written)):
             return AreaMatch(p)
         found = self.units.candidates(self.vintage, written)
+        unit_type = split_type(written)[0]
+        if unit_type:  # in a formal hierarchy "Thị trấn Phố Lu" is not "Xã Phố Lu", nor "Huyện X" "Phường X"
+            exact = [u for u in found if u.unit_type == unit_type]
+            # districts are upgraded in place (Thị xã Phổ Yên is now Thành phố Phổ Yên, the same unit and code)
+            upgraded = [u for u in found if unit_type in DISTRICT_RANK and DISTRICT_RANK.get(u.unit_type or "", -1)
+                        >= DISTRICT_RANK[unit_type]]
+            found = exact or upgraded
         if parent is not None:
             inside = [u for u in found if u.parent_code == parent.code] or [
                 u for u in found if u.province_code == parent.province_code and parent.level == "province"]

@@ -13,10 +13,16 @@ from dataclasses import dataclass
 
 from sources.text import fold
 
-SCALES = {"nghin": 1e3, "ngan": 1e3, "trieu": 1e6, "ty": 1e9, "ti": 1e9, "tram": 1e2}
+SCALES = {"nghin": 1e3, "ngan": 1e3, "trieu": 1e6, "ty": 1e9, "ti": 1e9, "tram": 1e2, "thous": 1e3,
+          "thousand": 1e3, "thousands": 1e3, "mill": 1e6, "million": 1e6, "millions": 1e6}
 # Folded unit words → the spec units they can be (sources/specs: ``unit``). Longest first when matching.
 BASES: dict[str, frozenset[str]] = {
     "nguoi": frozenset({"persons"}),
+    "pers": frozenset({"persons"}),
+    "persons": frozenset({"persons"}),
+    "people": frozenset({"persons"}),
+    "households": frozenset({"households"}),
+    "subscribers": frozenset({"subscribers"}),
     "nhan khau": frozenset({"persons"}),
     "ho": frozenset({"households"}),
     "ho gia dinh": frozenset({"households"}),
@@ -67,7 +73,7 @@ def parse_unit(text: str) -> Stated | None:
     for mark, ratio in RATIO_BASES.items():
         if mark in f:
             return Stated(raw, ratio=ratio)
-    words = f.split()
+    words = [w.strip(".") for w in f.split() if w.strip(".")]
     scale = 1.0
     if words and words[0] in SCALES:
         scale, words = SCALES[words[0]], words[1:]

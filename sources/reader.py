@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.area_rows import ScannedRows, scan_rows
+from sources.area_rows import AreaRow, ScannedRows, scan_rows
 from sources.areas import UnitRegistry, registry
 from sources.findings import Finding, cell_address, error, errors_in, warning
 from sources.header import Table
@@ -137,9 +137,38 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
     result.province_code = provinces.pop() if len(provinces) == 1 else None
     keep = [(k.row, k.code, k.province, k.written) for k in kept]
     result.values = read_values(table, keep, period, spec.source, vintage, name, result.findings)
-    result.totals = check_totals(table, spec, result.values, rows.total_row, period, name, result.findings)
+    _check_fractional_counts(result, table, spec)
+    resolved = {k.row for k in kept}
+    written = [(a.row, "", "", a.written) for a in rows.leaves
+               if a.row in resolved or (a.has_values and not _duplicate(a, result))]
+    result.totals = check_totals(table, spec, written, rows.total_row, period, name, result.findings)
     check_subtotals(table, spec, rows, period, name, result.findings)
     check_reported_rates(table, spec, result.values, keep, name, result.findings)
+
+
+def _duplicate(row: AreaRow, result: ReadResult) -> bool:
+    cell = cell_address(row.row, row.col)
+    return any(f.rule == "duplicate_area" and f.cell == cell for f in result.findings)
+
+
+def _check_fractional_counts(result: ReadResult, table: Table, spec: Spec) -> None:
+    """A count with decimals and no stated unit is a table in thousands (or millions) that does not say so:
+    loading it as persons would be off by a factor of a thousand."""
+    counts = {f.name for f in spec.fields if f.integer}
+    odd = result.values.filter(pl.col("field").is_in(counts) & (pl.col("scale") == 1.0)
+                               & (pl.col("value") != pl.col("value").round(0)))
+    for fname, cells in odd.group_by("field", maintain_order=True).agg(pl.col("cell")).iter_rows():
+        first = cells[0]
+        result.findings.append(error(
+            "fractional_count",
+            f"Trường {fname} là số đếm nhưng {len(cells)} ô có phần thập phân (ví dụ {first}) và bảng không ghi "
+            "đơn vị: có lẽ bảng tính bằng nghìn. Hãy ghi đơn vị (ví dụ \"Đơn vị tính: Nghìn người\") vào tiêu đề "
+            "hoặc cột.",
+            f"Field {fname} is a count but {len(cells)} cells have decimals (e.g. {first}) and the table states no "
+            "unit: it is probably in thousands. State the unit (e.g. \"Đơn vị tính: Nghìn người\") in the title "
+            "or header.",
+            file=result.name, sheet=table.sheet.name, cell=first, expected="số nguyên / whole number",
+            found=str(len(cells))))
 
 
 def _report_regions(result: ReadResult, table: Table, rows: ScannedRows) -> None:

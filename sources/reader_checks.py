@@ -34,13 +34,15 @@ def _row_values(table: Table, rows: list[tuple[int, str, str, str]], period: Per
     return parse_cells(table, cells_frame(table, rows, period), "", [])
 
 
-def check_totals(table: Table, spec: Spec, values: pl.DataFrame, total_row: int | None, period: Period | None,
-                 file: str, findings: list[Finding]) -> dict[str, float | None]:
-    """The total row is checked against the sum of the area rows, never loaded as an area. Returns the totals by
-    field (``field@period`` when the periods are in the columns)."""
+def check_totals(table: Table, spec: Spec, rows: list[tuple[int, str, str, str]], total_row: int | None,
+                 period: Period | None, file: str, findings: list[Finding]) -> dict[str, float | None]:
+    """The total row is checked against the sum of the area rows as written (those that resolve, and those of
+    units merged since), never loaded as an area. Returns the totals by field (``field@period`` when the
+    periods are in the columns)."""
     if total_row is None:
         return {}
     sheet = table.sheet
+    values = _row_values(table, rows, period)
     cells = parse_cells(table, cells_frame(table, [(total_row, "", "", "total")], period), file, findings)
     sums = {(f, p): v for f, p, v in values.group_by("field", "period_code").agg(pl.col("value").sum()).iter_rows()}
     counts = dict(values.group_by("field", "period_code").agg(pl.len()).select(

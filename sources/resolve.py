@@ -41,7 +41,7 @@ def resolve_areas(rows: ScannedRows, units: UnitRegistry, vintage: str, period: 
     matches: dict[int, AreaMatch] = {}
     hierarchical = any(len(a.path) > 1 for a in areas)
     leaves = [a for a in areas if a.kind == "area"]
-    national = not hierarchical and leaves and sum(
+    national = not hierarchical and bool(leaves) and sum(
         1 for a in leaves if resolver.province(a.written)) >= 0.5 * len(leaves)
     if hierarchical or national:
         tops = {a.path[0] for a in areas if a.path and a.path[0]}
@@ -53,7 +53,10 @@ def resolve_areas(rows: ScannedRows, units: UnitRegistry, vintage: str, period: 
             if not a.written:
                 matches[a.row] = AreaMatch(None)
                 continue
-            m = resolver.resolve(a.path, vote) if province_top else _resolve_under(resolver, a.path, vote)
+            if province_top:
+                m = resolver.resolve(a.path, vote, provinces_only=national)
+            else:
+                m = _resolve_under(resolver, a.path, vote)
             if m.unit is None and a.code:
                 coded = units._by_code_text(vintage, a.code)
                 m = AreaMatch(coded) if coded else m
@@ -105,7 +108,10 @@ def _keep(leaves: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegis
         keep.append(Kept(a.row, m.unit.code, m.unit.province_code, a.written))
     historic = period.end.isoformat() < units.vintages[0]
     if unresolved and historic and len(unresolved) <= 0.5 * (len(unresolved) + len(keep)):
-        typos = [a for a in unresolved if _looks_like_typo(a.written, matches[a.row])]
+        # A statistics table's hierarchy names many units merged since, some a letter away from a living one:
+        # there a near name is no sign of a typing slip. A department's flat list is checked for slips.
+        flat = all(len(a.path) == 1 for a in leaves)
+        typos = [a for a in unresolved if flat and _looks_like_typo(a.written, matches[a.row])]
         merged = [a for a in unresolved if a not in typos]
         if merged:
             findings.append(_historic_warning(merged, vintage, file, sheet))
@@ -120,9 +126,14 @@ def _looks_like_typo(written: str, match: AreaMatch) -> bool:
     not a unit merged since; so is a name that could be several units."""
     if match.note and match.note.startswith("ambiguous"):
         return True
-    bare = fold(split_type(written)[1])
-    return any(difflib.SequenceMatcher(None, bare, fold(split_type(s)[1])).ratio() >= 0.75
-               for s in match.suggestions)
+    written_type, bare = split_type(written)
+    for s in match.suggestions:
+        s_type, s_bare = split_type(s)
+        if written_type and s_type != written_type:
+            continue  # another kind of unit: a merger or a reclassification, not a typing slip
+        if 0.75 <= difflib.SequenceMatcher(None, fold(bare), fold(s_bare)).ratio() < 1.0:
+            return True
+    return False
 
 
 def _historic_warning(rows: list[AreaRow], vintage: str, file: str, sheet: str) -> Finding:
