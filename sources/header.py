@@ -64,9 +64,11 @@ class Table:
         return len(self.plan.fields)
 
     @property
-    def score(self) -> tuple[int, int, int, int]:
+    def score(self) -> tuple[int, int, int, int, int]:
+        """Fields bound, columns bound, periods read from the header, an area header, a wide first row."""
         width = sum(1 for t in self.sheet.row_texts(self.header_rows[0]) if t)
-        return (self.matched, len(self.bindings), int(self.area_by_header), min(width, 3))
+        periods = sum(1 for b in self.bindings if b.period)
+        return (self.matched, len(self.bindings), periods, int(self.area_by_header), min(width, 3))
 
     def label(self, col: int) -> str:
         return " / ".join(self.labels.get(col, []))

@@ -157,6 +157,10 @@ STAGING_COLUMN_COMMENTS = {
     "sheet": "Sheet đã đọc. / Sheet read.",
     "cell": "Ô chứa giá trị (D12; D12+E12 khi là tổng các cột con). / Cell of the value (D12+E12 when summed).",
     "area_written": "Tên đơn vị như trong tệp. / Area name as written in the file.",
+    "scale": "Hệ số đã nhân theo đơn vị ghi trong tệp (1000 = \"Nghìn người\"). / Factor applied from the unit the "
+             "file states (1000 = \"thousand persons\").",
+    "preliminary": "Số sơ bộ (\"Sơ bộ\", \"Prel.\", \"(*)\" ở tiêu đề cột). / Preliminary figure (marked in the "
+                   "column header).",
 }
 
 
@@ -182,13 +186,21 @@ def _load_history(con: duckdb.DuckDBPyConnection) -> None:
             SELECT r.file_sha256, r.indicator_code, r.vintage || '/' || r.province_code AS area_key, r.period_code,
                    sum(r.value) AS value, count(r.value) AS n_values, any_value(e.n_units) AS n_units
             FROM rows r JOIN expected e USING (vintage, province_code, level)
+            WHERE r.level <> 'province'
             GROUP BY ALL
+        ),
+        summed AS (
+            SELECT indicator_code, area_key, period_code, value, 'sum_of_areas' AS derivation, file_sha256
+            FROM province WHERE n_values = n_units
         )
         SELECT indicator_code, area_key, period_code, value, 'reported' AS derivation, file_sha256 FROM rows
         UNION ALL
-        SELECT indicator_code, area_key, period_code, value, 'sum_of_areas', file_sha256
-        FROM province WHERE n_values = n_units
+        -- a province value a file reports (a national table by province) wins over the sum of districts
+        SELECT * FROM summed s WHERE NOT EXISTS (
+            SELECT 1 FROM rows r WHERE r.indicator_code = s.indicator_code AND r.area_key = s.area_key
+              AND r.period_code = s.period_code AND r.value IS NOT NULL)
     """)
+    _record_province_disagreements(con)
     con.execute("""
         INSERT INTO fact_indicator_history
         WITH obs AS (
@@ -208,6 +220,44 @@ def _load_history(con: duckdb.DuckDBPyConnection) -> None:
                lead(valid_from) OVER (PARTITION BY indicator_code, area_key, period_code
                                       ORDER BY valid_from, received_at, file_sha256) AS valid_to
         FROM changes
+    """)
+
+
+def _record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
+    """Where a reported province value and the sum of its reported districts (same source, same period) disagree,
+    the reported value is kept and a warning names both, against the file that reported the province value."""
+    con.execute("""
+        INSERT INTO meta_finding
+        WITH reported AS (
+            SELECT s.file_sha256, s.sheet, s.cell, s.source, s.field, s.period_code, s.vintage, s.area_code,
+                   s.value, s.area_written
+            FROM stg_all s JOIN dim_area a ON a.vintage = s.vintage AND a.code = s.area_code
+            WHERE a.level = 'province' AND s.value IS NOT NULL
+        ),
+        parts AS (
+            SELECT s.source, s.field, s.period_code, s.vintage, s.province_code, a.level, s.file_sha256,
+                   sum(s.value) AS value, count(s.value) AS n
+            FROM stg_all s JOIN dim_area a ON a.vintage = s.vintage AND a.code = s.area_code
+            WHERE a.level <> 'province' GROUP BY ALL
+        ),
+        expected AS (SELECT vintage, province_code, level, count(*) AS n_units FROM dim_area GROUP BY ALL)
+        SELECT r.file_sha256, m.original_name, r.sheet, r.cell, 'province_sum_mismatch', 'warning',
+               format('Giá trị tỉnh {} ({}, {}) là {} nhưng tổng các đơn vị cấp dưới trong tệp {} là {}; giữ giá '
+                      || 'trị tỉnh đã báo cáo.', r.area_written, r.field, r.period_code, r.value, pm.original_name,
+                      p.value),
+               format('The province value {} ({}, {}) is {} but its areas in file {} sum to {}; the reported '
+                      || 'province value is kept.', r.area_written, r.field, r.period_code, r.value,
+                      pm.original_name, p.value),
+               CAST(p.value AS VARCHAR), CAST(r.value AS VARCHAR)
+        FROM reported r
+        JOIN parts p ON p.source = r.source AND p.field = r.field AND p.period_code = r.period_code
+             AND p.vintage = r.vintage AND p.province_code = r.area_code
+        JOIN expected e ON e.vintage = p.vintage AND e.province_code = p.province_code AND e.level = p.level
+        JOIN (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1) m
+             ON m.sha256 = r.file_sha256
+        JOIN (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1) pm
+             ON pm.sha256 = p.file_sha256
+        WHERE p.n = e.n_units AND abs(p.value - r.value) > 0.5
     """)
 
 

@@ -1,0 +1,112 @@
+"""Statistics-office layouts of the sample figures (DESIGN §3b, issue #12): the same population figures as the
+departmental samples, laid out as statistics offices publish them.
+
+- ``national_table``: average population by province with the years across the columns, in thousands
+  ("Nghìn người", three decimals so the figures stay exact), a blank area header, national and regional rows,
+  and the latest year marked "Sơ bộ" (preliminary).
+- ``census_cube``: a census-style cube by district: province | district in two columns filled only on a group's
+  first row, "X (Tổng số)" subtotal rows, a blank area header, the unit in the title "(ĐVT: Người)", a "Tổng
+  số" column beside urban/rural breakdowns, and age bands 0–14, 15–64 and 65+ (15–64 is the working-age field;
+  the bands cannot give 14+ or 18+).
+
+Province totals are the sums of the district figures, so these files agree with the departmental ones.
+"""
+
+from __future__ import annotations
+
+from sources.samples import figures
+from sources.samples.layouts import SheetGrid, Style
+from sources.samples.writers import to_bytes
+
+PROVINCES = ("06", "14", "83")
+REGIONS = {"Trung du và miền núi phía Bắc": ("06", "14"), "Đồng bằng sông Cửu Long": ("83",)}
+YEARS = ("2020", "2021", "2022", "2023", "2024")
+CENSUS_YEAR = "2023"
+NATIONAL_FILE = "population/NGTK_dan_so_trung_binh_phan_theo_dia_phuong_2020_2024.xlsx"
+CENSUS_FILE = "population/Dan_so_chia_theo_thanh_thi_nong_thon_nhom_tuoi_cap_huyen_2023.xlsx"
+
+
+def province_total(province: str, year: str) -> int:
+    return sum(int(v["total"]) for v in figures.area_values(province, "population", year).values())
+
+
+def national_grid() -> SheetGrid:
+    g = SheetGrid("Biểu 1", [])
+    g.put(0, 0, "Dân số trung bình phân theo địa phương (trích các tỉnh mẫu)", bold=True)
+    g.put(1, 0, "Đơn vị tính: Nghìn người")
+    labels = [*YEARS[:-1], f"Sơ bộ {YEARS[-1]}"]
+    for i, label in enumerate(labels):
+        g.put(3, 1 + i, int(label) if label.isdigit() else label, bold=True)
+    r = 4
+    listed = [("Cả nước", PROVINCES)] + [(name, provs) for name, provs in REGIONS.items()]
+    for name, provs in listed:
+        g.put(r, 0, name.upper() if name == "Cả nước" else name, bold=True)
+        for i, y in enumerate(YEARS):
+            g.put(r, 1 + i, sum(province_total(p, y) for p in provs) / 1000)
+        r += 1
+        if name == "Cả nước":
+            continue
+        for p in provs:
+            g.put(r, 0, figures.province_name(p))
+            for i, y in enumerate(YEARS):
+                g.put(r, 1 + i, province_total(p, y) / 1000)
+            r += 1
+    g.put(r + 1, 0, "Ghi chú: \"Cả nước\" và các vùng ở đây chỉ cộng các tỉnh mẫu được trích.")
+    return g
+
+
+def census_bands(v: dict[str, int]) -> tuple[int, int, int]:
+    """0–14, 15–64, 65+ for one district: 15–64 is the working-age figure; the under-15s are those under 14
+    plus a quarter of the 14–17 year-olds."""
+    under_15 = v["total"] - v["age_14_plus"] + round((v["age_14_plus"] - v["adult"]) / 4)
+    return under_15, v["working_age"], v["total"] - v["working_age"] - under_15
+
+
+def census_grid() -> SheetGrid:
+    g = SheetGrid("Cube1b_DansocapHuyen", [])
+    g.put(0, 0, f"Dân số chia theo thành thị nông thôn, nhóm tuổi, đơn vị hành chính năm {CENSUS_YEAR} (ĐVT: Người)")
+    head = ["Tổng số", "1. Thành thị", "2. Nông thôn", "Nhóm tuổi", None, None]
+    bands = [None, None, None, "0 - 14", "15 - 64", "65+"]
+    for c, text in enumerate(head):
+        if text:
+            g.put(2, 2 + c, text, bold=True)
+        if bands[c]:
+            g.put(3, 2 + c, bands[c], bold=True)
+    r = 4
+    grand = [0] * 6
+    blocks = []
+    for p in PROVINCES[:2]:
+        rows = []
+        for area in figures.areas(p, CENSUS_YEAR):
+            v = {k: int(x) for k, x in figures.area_values(p, "population", CENSUS_YEAR)[area.code].items()}
+            urban = round(v["total"] * (0.6 if figures.is_urban(area) else 0.12))
+            rows.append((area.full_name, [v["total"], urban, v["total"] - urban, *census_bands(v)]))
+        sub = [sum(vals[i] for _, vals in rows) for i in range(6)]
+        grand = [a + b for a, b in zip(grand, sub, strict=True)]
+        blocks.append((p, sub, rows))
+    g.put(r, 0, "Tổng số")
+    for i, x in enumerate(grand):
+        g.put(r, 2 + i, x)
+    r += 1
+    for p, sub, rows in blocks:
+        label = f"Tỉnh {figures.province_name(p)}"
+        g.put(r, 0, f" {label} (Tổng số)")
+        for i, x in enumerate(sub):
+            g.put(r, 2 + i, x)
+        r += 1
+        for k, (name, vals) in enumerate(rows):
+            if k == 0:
+                g.put(r, 0, f" {label}")
+            g.put(r, 1, f" {name}")
+            for i, x in enumerate(vals):
+                g.put(r, 2 + i, str(x))  # the census exports write figures as text
+            r += 1
+    return g
+
+
+def statistical_files() -> dict[str, bytes]:
+    """``<source>/<filename>`` → bytes of each statistics-office sample."""
+    return {
+        NATIONAL_FILE: to_bytes([national_grid()], Style(filename=NATIONAL_FILE.split("/")[1])),
+        CENSUS_FILE: to_bytes([census_grid()], Style(filename=CENSUS_FILE.split("/")[1])),
+    }
