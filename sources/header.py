@@ -86,6 +86,13 @@ def is_column_number_row(sheet: Sheet, row: int) -> bool:
     return len(texts) >= 2 and all(_COLUMN_NUMBER.match(t) for t in texts)
 
 
+def _is_title(texts: list[str]) -> bool:
+    """A title line: a single cell in the first column, or of three words or more (``BÁO CÁO 6 tháng cuối năm
+    2025``); a lone ``2023`` or ``Năm 2023`` over the field headers is a header."""
+    filled = [(c, t) for c, t in enumerate(texts) if t]
+    return len(filled) == 1 and (filled[0][0] == 0 or len(filled[0][1].split()) >= 3)
+
+
 def _is_year(value: object) -> bool:
     if isinstance(value, float):
         return value.is_integer() and 1990 <= value <= 2035
@@ -111,7 +118,7 @@ def find_table(sheet: Sheet, spec: Spec, layout: Layout, is_area_name: Callable[
     best: Table | None = None
     for top in range(min(MAX_HEADER_SCAN, len(sheet.rows))):
         texts = sheet.row_texts(top)
-        if not any(texts) or is_data_row(sheet, top) or is_column_number_row(sheet, top):
+        if not any(texts) or is_data_row(sheet, top) or is_column_number_row(sheet, top) or _is_title(texts):
             continue
         table = _build_table(sheet, top, spec, layout, is_area_name)
         if table is None or (require_area and not table.area_cols):
