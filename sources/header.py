@@ -65,10 +65,10 @@ class Table:
 
     @property
     def score(self) -> tuple[int, int, int, int, int]:
-        """Fields bound, columns bound, periods read from the header, an area header, a wide first row."""
+        """Fields bound, columns bound, an area header, periods read from the header, a wide first row."""
         width = sum(1 for t in self.sheet.row_texts(self.header_rows[0]) if t)
         periods = sum(1 for b in self.bindings if b.period)
-        return (self.matched, len(self.bindings), periods, int(self.area_by_header), min(width, 3))
+        return (self.matched, len(self.bindings), int(self.area_by_header), periods, min(width, 3))
 
     def label(self, col: int) -> str:
         return " / ".join(self.labels.get(col, []))
