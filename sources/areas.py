@@ -37,7 +37,7 @@ _TYPE_PREFIXES: list[tuple[str, str]] = sorted(
 )
 
 
-DISTRICT_RANK = {"huyện": 0, "thị xã": 1, "thành phố": 2}  # a district is only ever upgraded
+DISTRICT_RANK = {"huyện": 0, "thị xã": 1, "quận": 2, "thành phố": 2}  # a district is only ever upgraded
 
 
 def split_type(name: str) -> tuple[str | None, str]:
@@ -76,6 +76,13 @@ class AreaMatch:
     unit: Unit | None
     suggestions: tuple[str, ...] = ()
     note: str | None = None  # e.g. the code and the name disagree
+    scope: str | None = None  # unresolved in a hierarchy: the province to suggest names from ("" = anywhere)
+
+    def with_suggestions(self, units: UnitRegistry, vintage: str, written: str) -> AreaMatch:
+        """Suggestions are looked up only for the names a message shows (difflib over a national list is slow)."""
+        if self.unit is not None or self.scope is None:
+            return self
+        return AreaMatch(None, units._suggest(vintage, self.scope or None, written), self.note)
 
 
 class UnitRegistry:
@@ -215,12 +222,12 @@ class PathResolver:
             return self._memo[path]
         if provinces_only and len(path) == 1:
             p = self.province(path[0])
-            match = AreaMatch(p) if p else AreaMatch(None, self.units._suggest(self.vintage, None, path[0]))
+            match = AreaMatch(p) if p else AreaMatch(None, scope="")
         elif len(path) > 1:
             ancestors = [self.resolve(path[:k], province).unit for k in range(len(path) - 1, 0, -1)]
             parent = next((u for u in ancestors if u is not None), None)
             if parent is None:
-                match = AreaMatch(None, self.units._suggest(self.vintage, province, path[-1]))
+                match = AreaMatch(None, scope=province or "")
             elif parent is ancestors[0]:
                 match = self._resolve_in(path[-1], parent, province, top=False)
             else:  # the parent is gone (merged since): look within the province above it
@@ -254,8 +261,7 @@ class PathResolver:
         if len(found) > 1:
             names = "; ".join(f"{u.code} {u.full_name}" for u in found[:6])
             return AreaMatch(None, tuple(u.full_name for u in found[:6]), note=f"ambiguous: {names}")
-        return AreaMatch(None, self.units._suggest(self.vintage, parent.province_code if parent else province,
-                                                   written))
+        return AreaMatch(None, scope=(parent.province_code if parent else province) or "")
 
     def _type_only(self, written: str, parent: Unit) -> list[Unit]:
         """``Thị trấn`` alone inside a district that has exactly one thị trấn."""

@@ -15,11 +15,11 @@ import os
 from dataclasses import dataclass
 
 from sources.area_rows import AreaRow, ScannedRows
-from sources.areas import AreaMatch, PathResolver, UnitRegistry, split_type
+from sources.areas import AreaMatch, PathResolver, Unit, UnitRegistry, split_type
 from sources.findings import Finding, cell_address, error, warning
 from sources.periods import Period
 from sources.spec import Layout
-from sources.text import fold
+from sources.text import fold, norm
 
 MAX_LISTED = 40  # unresolved names listed in one historic-units warning
 MAX_ROW_ERRORS = 50  # per-row unknown-area errors before the rest are summarised
@@ -82,6 +82,8 @@ def _keep(leaves: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegis
           *, file: str, sheet: str, findings: list[Finding]) -> list[Kept]:
     keep: list[Kept] = []
     seen: dict[str, int] = {}
+    seen_row: dict[str, AreaRow] = {}
+    historic = period.end.isoformat() < units.vintages[0]
     unresolved: list[AreaRow] = []
     for a in leaves:
         m = matches[a.row]
@@ -97,7 +99,18 @@ def _keep(leaves: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegis
         if m.note:
             findings.append(warning("area_code_name_mismatch", f"Mã và tên đơn vị không khớp: {m.note}.",
                                     f"Area code and name disagree: {m.note}.", **where))
-        if m.unit.code in seen:
+        if m.unit.code in seen and historic and _exact(a.written, m.unit) != _exact(seen_row[m.unit.code].written,
+                                                                                 m.unit):
+            # "Xã Cam Thanh" and "Xã Cam Thành" were two communes: the one spelt as the list spells it is the unit,
+            # the other is gone since
+            other = seen_row[m.unit.code]
+            if _exact(a.written, m.unit):
+                keep = [k for k in keep if k.row != other.row]
+                unresolved.append(other)
+            else:
+                unresolved.append(a)
+                continue
+        elif m.unit.code in seen:
             findings.append(error(
                 "duplicate_area",
                 f"Đơn vị \"{a.written}\" xuất hiện hai lần (dòng {seen[m.unit.code] + 1} và {a.row + 1}).",
@@ -105,20 +118,25 @@ def _keep(leaves: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegis
                 found=a.written, **where))
             continue
         seen[m.unit.code] = a.row
+        seen_row[m.unit.code] = a
         keep.append(Kept(a.row, m.unit.code, m.unit.province_code, a.written))
-    historic = period.end.isoformat() < units.vintages[0]
     if unresolved and historic and len(unresolved) <= 0.5 * (len(unresolved) + len(keep)):
         # A statistics table's hierarchy names many units merged since, some a letter away from a living one:
         # there a near name is no sign of a typing slip. A department's flat list is checked for slips.
         flat = all(len(a.path) == 1 for a in leaves)
-        typos = [a for a in unresolved if flat and _looks_like_typo(a.written, matches[a.row])]
+        typos = [a for a in unresolved if flat and _looks_like_typo(
+            a.written, matches[a.row].with_suggestions(units, vintage, a.written))]
         merged = [a for a in unresolved if a not in typos]
         if merged:
             findings.append(_historic_warning(merged, vintage, file, sheet))
-        findings.extend(_unknown_errors(typos, matches, vintage, len(leaves), file, sheet))
+        findings.extend(_unknown_errors(typos, matches, units, vintage, len(leaves), file, sheet))
     else:
-        findings.extend(_unknown_errors(unresolved, matches, vintage, len(leaves), file, sheet))
+        findings.extend(_unknown_errors(unresolved, matches, units, vintage, len(leaves), file, sheet))
     return keep
+
+
+def _exact(written: str, unit: Unit) -> bool:
+    return norm(split_type(written)[1]) == norm(unit.name)
 
 
 def _looks_like_typo(written: str, match: AreaMatch) -> bool:
@@ -148,11 +166,11 @@ def _historic_warning(rows: list[AreaRow], vintage: str, file: str, sheet: str) 
         file=file, sheet=sheet, cell=cell_address(rows[0].row, rows[0].col), found=names[:500])
 
 
-def _unknown_errors(rows: list[AreaRow], matches: dict[int, AreaMatch], vintage: str, n_leaves: int, file: str,
-                    sheet: str) -> list[Finding]:
+def _unknown_errors(rows: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegistry, vintage: str,
+                    n_leaves: int, file: str, sheet: str) -> list[Finding]:
     out = []
     for a in rows[:MAX_ROW_ERRORS]:
-        m = matches[a.row]
+        m = matches[a.row].with_suggestions(units, vintage, a.written)
         hint = "; ".join(m.suggestions) or "—"
         label = " › ".join(p for p in a.path if p) or "(trống / blank)"
         where = {"file": file, "sheet": sheet, "cell": cell_address(a.row, a.col)}
