@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 from sources.measure import Stated, split_label
 from sources.periods import Period, find_periods, year
@@ -113,34 +114,55 @@ def breakdown_kind(label: str) -> str | None:
     return None
 
 
-def _is_total(label: str) -> bool:
+def is_total_label(label: str) -> bool:
+    """``Tổng số``, ``Cộng``, ``1. Tổng``, ``Total``: a breakdown's total."""
     return key(_NUMBERED.sub("", label)) in TOTAL_WORDS
+
 
 
 def title_field(spec: Spec, lines: list[str], unit: Stated | None) -> Field | None:
     """The field a title names (``Dân số trung bình phân theo địa phương``): the longest alias it contains, not
     preceded by a ratio word (``Mật độ dân số`` is not a population) and in a unit the field can have."""
+    return _title_field(spec, tuple(lines), unit)
+
+
+@cache
+def _title_field(spec: Spec, lines: tuple[str, ...], unit: Stated | None) -> Field | None:
+    pattern, by_alias = _alias_pattern(spec)
     best: tuple[int, Field] | None = None
     for line in lines:
         text = fold(line)
-        for f in spec.fields:
-            for alias in f.aliases:
-                a = fold(alias)
-                for m in re.finditer(r"(?<![a-z0-9])" + re.escape(a) + r"(?![a-z0-9])", text):
-                    before = text[: m.start()].strip()
-                    if any(before.endswith(w) for w in _RATIO_WORDS):
-                        continue
-                    if unit is not None and not unit.fits(f.unit):
-                        continue
-                    if best is None or len(a) > best[0]:
-                        best = (len(a), f)
+        for m in pattern.finditer(text):
+            f = by_alias[m.group(0)]
+            if any(text[: m.start()].strip().endswith(w) for w in _RATIO_WORDS):
+                continue
+            if unit is not None and not unit.fits(f.unit):
+                continue
+            if best is None or len(m.group(0)) > best[0]:
+                best = (len(m.group(0)), f)
     return best[1] if best else None
 
 
+@cache
+def _alias_pattern(spec: Spec) -> tuple[re.Pattern[str], dict[str, Field]]:
+    """One regex of every alias of the spec (folded, longest first), and the field each alias names."""
+    by_alias: dict[str, Field] = {}
+    for f in spec.fields:
+        for alias in f.aliases:
+            by_alias.setdefault(fold(alias), f)
+    words = sorted(by_alias, key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in words) + r")(?![a-z0-9])"), by_alias
+
+
 def _match(spec: Spec, path: list[str]) -> tuple[Field | None, int]:
+    return _match_path(spec, tuple(path))
+
+
+@lru_cache(maxsize=1 << 14)
+def _match_path(spec: Spec, path: tuple[str, ...]) -> tuple[Field | None, int]:
     best: tuple[int, Field | None] = (0, None)
     for f in spec.fields:
-        s = score(f, path)
+        s = score(f, list(path))
         if s > best[0]:
             best = (s, f)
     return best[1], best[0]
@@ -208,14 +230,14 @@ def plan_columns(spec: Spec, labels: dict[int, list[str]], skip: set[int], title
         f, s = _match(spec, col.full)
         if f is None:
             f, s = _match(spec, path)
-        if f is None and path and _is_total(path[-1]):
+        if f is None and path and is_total_label(path[-1]):
             f, s = _match(spec, path[:-1]) if len(path) > 1 else (None, 0)
-            if f is None and (len(path) == 1 or all(_is_total(p) for p in path)) and named:
+            if f is None and (len(path) == 1 or all(is_total_label(p) for p in path)) and named:
                 f, s = named, 1
         if f is None and not path and col.period and named:
             f, s = named, 1
         if f is None and path and (band := age_band(path[-1])):
-            bands.append((col, band, tuple(p for p in path[:-1] if not _is_total(p))))
+            bands.append((col, band, tuple(p for p in path[:-1] if not is_total_label(p))))
             continue
         if f is None:
             if path and any(breakdown_kind(p) for p in path):

@@ -13,9 +13,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sources.columns import Binding, ColumnPlan, column_period, plan_columns
+from sources.columns import (
+    Binding,
+    ColumnPlan,
+    age_band,
+    breakdown_kind,
+    column_period,
+    is_total_label,
+    plan_columns,
+)
 from sources.grid import Sheet
-from sources.measure import Stated, title_unit
+from sources.measure import Stated, split_label, title_unit
 from sources.spec import Layout, Spec
 from sources.text import norm
 
@@ -115,17 +123,30 @@ def find_table(sheet: Sheet, spec: Spec, layout: Layout, is_area_name: Callable[
                *, require_area: bool = True) -> Table | None:
     """The best header block of the sheet for ``spec`` (most fields bound); ``None`` if none binds a field
     and has an area column (``require_area=False``: a field is enough, for messages)."""
-    best: Table | None = None
-    for top in range(min(MAX_HEADER_SCAN, len(sheet.rows))):
-        texts = sheet.row_texts(top)
-        if not any(texts) or is_data_row(sheet, top) or is_column_number_row(sheet, top) or _is_title(texts):
-            continue
-        table = _build_table(sheet, top, spec, layout, is_area_name)
-        if table is None or (require_area and not table.area_cols):
-            continue
-        if best is None or table.score > best.score:
-            best = table
-    return best
+    tops = [top for top in range(min(MAX_HEADER_SCAN, len(sheet.rows)))
+            if (texts := sheet.row_texts(top)) and any(texts) and not is_data_row(sheet, top)
+            and not is_column_number_row(sheet, top) and not _is_title(texts)]
+    likely = [top for top in tops if any(_header_like(t, spec, layout) for t in sheet.row_texts(top) if t)]
+    for candidates in (likely, [t for t in tops if t not in likely]):  # the likely rows first: most files stop there
+        best: Table | None = None
+        for top in candidates:
+            table = _build_table(sheet, top, spec, layout, is_area_name)
+            if table is None or (require_area and not table.area_cols):
+                continue
+            if best is None or table.score > best.score:
+                best = table
+        if best is not None:
+            return best
+    return None
+
+
+def _header_like(text: str, spec: Spec, layout: Layout) -> bool:
+    """A cell that can only be a header: an area, code or row-number header, a field alias (with or without its
+    unit), a period, a total or breakdown label, an age band."""
+    return (layout.is_area_header(text) or layout.is_code_header(text) or _is_row_number(text, layout)
+            or any(f.matches(text) or f.matches(split_label(text)[0]) for f in spec.fields)
+            or column_period(text) is not None or is_total_label(text) or breakdown_kind(text) is not None
+            or age_band(text) is not None)
 
 
 def header_only_table(sheet: Sheet, spec: Spec, layout: Layout) -> Table | None:

@@ -125,13 +125,11 @@ def check_reported_rates(table: Table, spec: Spec, values: pl.DataFrame, rows: l
         c = table.rates.get(rate.name)
         if c is None:
             continue
-        for r, code, _, written in rows:
-            v = table.sheet.cell(r, c)
-            typed = parse_cells(table, pl.DataFrame(
-                [(r, c, code, "", written, rate.name, None, 1.0, False, *_num_text(v))], orient="row",
-                schema=cells_frame(table, [], None).schema), file, findings).row(0, named=True)
-            where = cell_address(r, c)
-            value = typed["value"]
+        frame = pl.DataFrame(
+            [(r, c, code, "", written, rate.name, None, 1.0, False, *_num_text(table.sheet.cell(r, c)))
+             for r, code, _, written in rows], orient="row", schema=cells_frame(table, [], None).schema)
+        for typed in parse_cells(table, frame, file, findings).iter_rows(named=True):
+            where, value, written = typed["cell"], typed["value"], typed["area_written"]
             if value is not None and not 0 <= value <= 100:
                 findings.append(error(
                     "percentage_out_of_range",
@@ -139,7 +137,8 @@ def check_reported_rates(table: Table, spec: Spec, values: pl.DataFrame, rows: l
                     f"Cell {where} ({written}): percentage {fmt(value)}% is outside 0–100.",
                     file=file, sheet=table.sheet.name, cell=where, expected="0–100", found=fmt(value)))
                 continue
-            num, den = counts.get((code, rate.numerator)), counts.get((code, rate.denominator))
+            num, den = counts.get((typed["area_code"], rate.numerator)), counts.get((typed["area_code"],
+                                                                                     rate.denominator))
             if value is None or num is None or not den:
                 continue
             computed = num / den * 100

@@ -29,11 +29,17 @@ class Field:
 
     def matches(self, label: str) -> int:
         """0 = no match, 2 = exact (normalised) match, 1 = diacritics/punctuation-insensitive match."""
-        n = norm(label)
-        if any(n == norm(a) for a in self.aliases):
+        normed, keyed = _alias_forms(self.aliases)
+        if norm(label) in normed:
             return 2
         k = key(label)
-        return 1 if k and any(k == key(a) for a in self.aliases) else 0
+        return 1 if k and k in keyed else 0
+
+
+@cache
+def _alias_forms(aliases: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The aliases normalised and keyed once (the reader compares every header with every alias)."""
+    return frozenset(norm(a) for a in aliases), frozenset(k for a in aliases if (k := key(a)))
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,23 @@ def test_a_file_missing_some_areas_is_loaded_with_a_warning_naming_them(tmp_path
     assert query(tmp_path, "SELECT count(*) FROM fact_indicator WHERE area_key = '2025-03-01/06'") == [(0,)]
     assert query(tmp_path, "SELECT count(*) FROM fact_indicator WHERE indicator_code = 'tel_mobile_subscribers'") \
         == [(7,)]
+
+
+def test_reported_province_value_wins_over_the_district_sum_with_a_warning(tmp_path: Path) -> None:
+    """A national table by province (thousands, years across) and a district file of the same source and year:
+    the province value the table reports is kept, and the disagreement names both figures (issue #12)."""
+    landing = tmp_path / "landing" / "population"
+    districts = [[i + 1, n, 10000] for i, n in enumerate(NAMES)]  # sum 80,000
+    write(landing / "dan_so_bac_kan_2022.xlsx", [["Năm 2022"], ["STT", "Đơn vị hành chính", "Dân số trung bình"],
+                                                  *districts])
+    write(landing / "NGTK_dan_so.xlsx", [["Dân số trung bình phân theo địa phương"], ["Đơn vị tính: Nghìn người"],
+                                         [None, "2022"], ["CẢ NƯỚC", 99.0], ["Bắc Kạn", 81.5], ["Sơn La", 1288.0]])
+    done = run_xhs(tmp_path, "run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = query(tmp_path, "SELECT area_key, value, derivation FROM fact_indicator WHERE indicator_code = 'pop_total' "
+                           "AND area_key IN ('2025-03-01/06', '2025-03-01/14') ORDER BY 1")
+    assert rows == [("2025-03-01/06", 81500.0, "reported"), ("2025-03-01/14", 1288000.0, "reported")]
+    [(file_name, found, expected, message)] = query(tmp_path, "SELECT file_name, found, expected, message_en "
+                                                              "FROM meta_finding WHERE rule = 'province_sum_mismatch'")
+    assert (file_name, found, expected) == ("NGTK_dan_so.xlsx", "81500.0", "80000.0")
+    assert "dan_so_bac_kan_2022.xlsx" in message and "81500" in message and "80000" in message
