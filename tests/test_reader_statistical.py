@@ -10,13 +10,16 @@ import pytest
 
 from sources.reader import read_file
 from sources.samples import figures
-from sources.samples.statistical import (
+from sources.samples.real_layouts import (
     CENSUS_FILE,
     CENSUS_YEAR,
     NATIONAL_FILE,
+    PARTIAL_FIELDS,
+    PARTIAL_FILE,
+    PARTIAL_YEAR,
     YEARS,
     province_total,
-    statistical_files,
+    real_layout_files,
 )
 from sources.spec import load_specs
 from tests.workbooks import write
@@ -27,7 +30,7 @@ TELECOM = load_specs()["telecom"]
 
 def _sample(tmp_path: Path, name: str) -> Path:
     path = tmp_path / name.split("/")[1]
-    path.write_bytes(statistical_files()[name])
+    path.write_bytes(real_layout_files()[name])
     return path
 
 
@@ -166,3 +169,13 @@ def test_period_row_above_field_headers(tmp_path: Path, suffix: str) -> None:
     assert got[("2023", "061", "mobile_subscribers")] == 30000
     assert got[("2024", "061", "internet_subscribers")] == 9500
     assert len(got) == 8
+
+
+def test_partial_operator_file_loads_its_two_fields(tmp_path: Path) -> None:
+    result = read_file(_sample(tmp_path, PARTIAL_FILE))
+    assert result.errors == [] and result.source == "telecom"
+    areas = figures.area_values("06", "telecom", PARTIAL_YEAR)
+    expected = {(PARTIAL_YEAR, code, f): v[f] for code, v in areas.items() for f in PARTIAL_FIELDS}
+    assert _values(result) == expected
+    [usual] = [f for f in result.findings if f.rule == "usual_field_missing"]
+    assert "mobile_subscribers" in usual.message_en

@@ -17,7 +17,7 @@ from sources.reader import read_file
 from sources.samples import figures, write_samples
 from sources.samples.headers import HEADERS
 from sources.samples.plan import plan
-from sources.samples.statistical import statistical_files
+from sources.samples.real_layouts import real_layout_files
 from sources.spec import load_specs
 
 ROOT = Path(__file__).parent.parent
@@ -54,9 +54,9 @@ def test_every_province_source_and_year_has_a_file(written: Path) -> None:
         assert (written / source / files[("19", source, "2025-H2")].filename).is_file()
     assert {k for k in files if k[2] in ("2024-06-13", "2024-10-08")} == {
         ("06", "civil_id", "2024-06-13"), ("06", "civil_id", "2024-10-08")}
-    statistical = statistical_files()  # the statistics-office layouts of the same figures (issue #12)
-    assert all((written / name).is_file() for name in statistical)
-    assert len(list(written.rglob("*.*"))) == 75 + 2 + 5 + len(statistical) == 84
+    real = real_layout_files()  # the same figures as real files lay them out (issue #12)
+    assert all((written / name).is_file() for name in real)
+    assert len(list(written.rglob("*.*"))) == 75 + 2 + 5 + len(real) == 85
 
 
 def test_area_rows_sum_to_the_province_totals() -> None:

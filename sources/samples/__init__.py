@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sources.samples.layouts import build_sheets
 from sources.samples.plan import plan
-from sources.samples.statistical import statistical_files
+from sources.samples.real_layouts import real_layout_files
 from sources.samples.writers import to_bytes
 
 __all__ = ["sample_files", "write_samples"]
@@ -29,7 +29,7 @@ def sample_files() -> dict[str, bytes]:
         if name in out:
             raise ValueError(f"two sample files would be written as {name}")
         out[name] = to_bytes(build_sheets(key, style), style)
-    for name, data in statistical_files().items():  # the same figures as statistics offices lay them out
+    for name, data in real_layout_files().items():  # the same figures as real files lay them out
         if name in out:
             raise ValueError(f"two sample files would be written as {name}")
         out[name] = data

@@ -1,5 +1,5 @@
-"""Statistics-office layouts of the sample figures (DESIGN §3b, issue #12): the same population figures as the
-departmental samples, laid out as statistics offices publish them.
+"""Layouts seen in real files (DESIGN §3b, issue #12), written with the sample figures: the same values as the
+departmental samples, laid out as statistics offices and telecom operators send them.
 
 - ``national_table``: average population by province with the years across the columns, in thousands
   ("Nghìn người", three decimals so the figures stay exact), a blank area header, national and regional rows,
@@ -8,6 +8,9 @@ departmental samples, laid out as statistics offices publish them.
   first row, "X (Tổng số)" subtotal rows, a blank area header, the unit in the title "(ĐVT: Người)", a "Tổng
   số" column beside urban/rural breakdowns, and age bands 0–14, 15–64 and 65+ (15–64 is the working-age field;
   the bands cannot give 14+ or 18+).
+- ``partial_file``: a telecom operator's sheet with only internet subscribers and fibre households (a subset of
+  the department's fields, without the mobile subscribers it always sends), headed "TB Internet" and "Số hộ có cáp
+  quang" in one row with the year in the title.
 
 Province totals are the sums of the district figures, so these files agree with the departmental ones.
 """
@@ -24,6 +27,9 @@ YEARS = ("2020", "2021", "2022", "2023", "2024")
 CENSUS_YEAR = "2023"
 NATIONAL_FILE = "population/NGTK_dan_so_trung_binh_phan_theo_dia_phuong_2020_2024.xlsx"
 CENSUS_FILE = "population/Dan_so_chia_theo_thanh_thi_nong_thon_nhom_tuoi_cap_huyen_2023.xlsx"
+PARTIAL_YEAR = "2023"
+PARTIAL_FILE = f"telecom/VNPT_BacKan_internet_cap_quang_{PARTIAL_YEAR}.xlsx"
+PARTIAL_FIELDS = ("internet_subscribers", "ftth_households")
 
 
 def province_total(province: str, year: str) -> int:
@@ -104,9 +110,21 @@ def census_grid() -> SheetGrid:
     return g
 
 
-def statistical_files() -> dict[str, bytes]:
-    """``<source>/<filename>`` → bytes of each statistics-office sample."""
-    return {
-        NATIONAL_FILE: to_bytes([national_grid()], Style(filename=NATIONAL_FILE.split("/")[1])),
-        CENSUS_FILE: to_bytes([census_grid()], Style(filename=CENSUS_FILE.split("/")[1])),
-    }
+def partial_grid() -> SheetGrid:
+    g = SheetGrid("Số liệu", [])
+    g.put(0, 0, f"SỐ LIỆU THUÊ BAO INTERNET VÀ CÁP QUANG NĂM {PARTIAL_YEAR} - TỈNH BẮC KẠN", bold=True)
+    for c, text in enumerate(["STT", "Huyện/Thành phố", "TB Internet", "Số hộ có cáp quang"]):
+        g.put(2, c, text, bold=True)
+    values = figures.area_values("06", "telecom", PARTIAL_YEAR)
+    for i, area in enumerate(figures.areas("06", PARTIAL_YEAR)):
+        g.put(3 + i, 0, i + 1)
+        g.put(3 + i, 1, area.full_name)
+        for c, fname in enumerate(PARTIAL_FIELDS):
+            g.put(3 + i, 2 + c, values[area.code][fname])
+    return g
+
+
+def real_layout_files() -> dict[str, bytes]:
+    """``<source>/<filename>`` → bytes of each sample laid out as real statistics and operator files are."""
+    grids = {NATIONAL_FILE: national_grid(), CENSUS_FILE: census_grid(), PARTIAL_FILE: partial_grid()}
+    return {name: to_bytes([grid], Style(filename=name.split("/")[1])) for name, grid in grids.items()}
