@@ -37,12 +37,14 @@ def validate_command(path: Path, source: str | None, period: str | None, as_json
         print(json.dumps({
             "file": str(path), "status": status, "source": result.source,
             "period": result.period.code if result.period else None,
+            "periods": [p.code for p in result.periods],  # several when the periods are in the columns
             "findings": [{k: f.as_dict()[k] for k in ("sheet", "cell", "rule", "severity", "message_vi",
                                                       "message_en")} for f in result.findings],
         }, ensure_ascii=False, indent=2))
     else:
-        print(f"{path}: {status} (source {result.source or '?'}, period "
-              f"{result.period.code if result.period else '?'})")
+        periods = ", ".join(p.code for p in result.periods) or "?"
+        print(f"{path}: {status} (source {result.source or '?'}, period{'s' if len(result.periods) > 1 else ''} "
+              f"{periods})")
         for f in result.findings:
             where = "!".join(x for x in (f.sheet, f.cell) if x)
             print(f"  [{f.severity}] {where} {f.rule}\n    vi: {f.message_vi}\n    en: {f.message_en}")

@@ -4,6 +4,7 @@ asserts exact values."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,11 @@ def test_partial_operator_file_loads_its_two_fields(tmp_path: Path) -> None:
     assert _values(result) == expected
     [usual] = [f for f in result.findings if f.rule == "usual_field_missing"]
     assert "mobile_subscribers" in usual.message_en
+
+
+def test_validate_json_lists_every_period_of_the_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pipelines.validate import validate_command
+
+    assert validate_command(_sample(tmp_path, NATIONAL_FILE), None, None, as_json=True) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["status"] == "valid" and out["period"] == YEARS[-1] and out["periods"] == list(YEARS)
