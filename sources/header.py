@@ -107,15 +107,19 @@ def _is_year(value: object) -> bool:
     return False
 
 
+def is_data_text(text: str) -> bool:
+    """Number text that is not a year (``279.568``, ``21946``), or a no-data mark (``-``, ``..``)."""
+    t = text.strip()
+    return bool(_NUMERIC_TEXT.match(t) and not (len(t) == 4 and t.isdigit() and _is_year(float(t)))) or t in _NULLS
+
+
 def is_data_row(sheet: Sheet, row: int) -> bool:
-    """A row holding figures: a number cell that is not a year, or number text (``279.568``, ``21946``)."""
+    """A row holding figures: a number cell that is not a year, or number text."""
     for v in sheet.rows[row] if row < len(sheet.rows) else []:
         if isinstance(v, float) and not _is_year(v):
             return True
-        if isinstance(v, str):
-            t = v.strip()
-            if (_NUMERIC_TEXT.match(t) and not (len(t) == 4 and _is_year(float(t)))) or t in _NULLS:
-                return True
+        if isinstance(v, str) and is_data_text(v):
+            return True
     return False
 
 

@@ -72,6 +72,8 @@ def read_file(
     result.findings.extend(findings)
     if sheets is None:
         return result
+    if len(sheets) == 1 and sheets[0].name == path.stem:  # a CSV's one sheet is named after the delivered file
+        sheets[0].name = Path(result.name).stem
     legacy = legacy_encoding(sheets, result.name)
     if legacy:
         result.findings.append(legacy)

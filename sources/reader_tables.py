@@ -3,13 +3,16 @@ message that points the right way (each department's closest match, not the firs
 
 from __future__ import annotations
 
+import re
+
 from sources.area_rows import split_subtotal
 from sources.areas import UnitRegistry
+from sources.columns import column_period
 from sources.findings import Finding, cell_address, error, warning
 from sources.grid import Sheet
-from sources.header import MAX_HEADER_SCAN, Table, find_table, header_only_table
+from sources.header import MAX_HEADER_SCAN, Table, find_table, header_only_table, is_data_text
 from sources.spec import Layout, Spec, load_specs
-from sources.text import key
+from sources.text import key, norm
 
 
 def area_name_test(units: UnitRegistry, layout: Layout):
@@ -104,7 +107,7 @@ def _no_table_findings(sheets: list[Sheet], specs: list[Spec], layout: Layout, n
         table, spec = headed[0]
         return [_no_field(table, spec, name)]
     if not explicit:
-        return [_no_spec(sheets, specs, name)]
+        return [_no_spec(sheets, specs, name, is_area)]
     aliases = ", ".join(layout.area_aliases[:6])
     return [error(
         "no_area_column",
@@ -127,26 +130,36 @@ def _no_field(table: Table, spec: Spec, name: str) -> Finding:
         expected=aliases, found=seen)
 
 
-def _closest(sheets: list[Sheet], spec: Spec) -> str:
-    """The header text of the file nearest to one of the spec's aliases (shared words), with that alias."""
+_COMMON_WORDS = {"số", "tổng", "của", "và", "theo", "phân", "chia", "trong", "đó", "các", "năm", "the", "of", "and",
+                 "by", "total", "đã", "có"}
+
+
+def _words(text: str) -> set[str]:
+    """The words of a text with their diacritics (``hộ`` is not ``hồ``), less the commonest."""
+    return set(re.sub(r"[^\w\s]", " ", norm(text)).split()) - _COMMON_WORDS
+
+
+def _closest(sheets: list[Sheet], spec: Spec, is_area) -> str:
+    """The header text of the file nearest to one of the spec's aliases (shared words beyond the commonest), with
+    that alias. Figures, periods and unit names are not headers."""
     best: tuple[float, str, str] = (0.0, "", "")
     for sheet in sheets:
         for r in range(min(MAX_HEADER_SCAN, len(sheet.rows))):
             for text in sheet.row_texts(r):
-                words = set(key(text).split())
-                if not words or len(text) > 80:
+                words = _words(text)
+                if not words or len(text) > 80 or is_area(text) or column_period(text) or is_data_text(text):
                     continue
                 for f in spec.fields:
                     for alias in f.aliases:
-                        aw = set(key(alias).split())
-                        share = len(words & aw) / len(words | aw)
+                        aw = _words(alias)
+                        share = len(words & aw) / len(words | aw) if aw else 0.0
                         if share > best[0]:
                             best = (share, text, alias)
     return f"\"{best[1]}\" ~ \"{best[2]}\"" if best[0] >= 0.25 else "—"
 
 
-def _no_spec(sheets: list[Sheet], specs: list[Spec], name: str) -> Finding:
-    closest = [(s.source, _closest(sheets, s)) for s in specs]
+def _no_spec(sheets: list[Sheet], specs: list[Spec], name: str, is_area) -> Finding:
+    closest = [(s.source, _closest(sheets, s, is_area)) for s in specs]
     vi = "; ".join(f"{src}: {c if c != '—' else 'không có tiêu đề nào gần'}" for src, c in closest)
     en = "; ".join(f"{src}: {c if c != '—' else 'no header comes close'}" for src, c in closest)
     return error(
