@@ -89,14 +89,15 @@ def read_file(
 
 
 def _periods(result: ReadResult, table: Table, explicit: str | None) -> bool:
-    """The file's period (title, sheet or file name, or given) unless every column states its own; columns of
-    a period before 2015 or in the future are dropped with one warning."""
+    """The period of every column: its own when its header states one (columns of a period before 2015 or in the
+    future are dropped with one warning), else the file's (title, sheet or file name). An explicit period keeps
+    the columns of that period only."""
     in_columns = [b for b in table.bindings if b.period]
-    if in_columns and len(in_columns) == len(table.bindings) and not explicit:
+    if explicit and in_columns:
+        return _explicit_column_period(result, table, explicit)
+    if in_columns and len(in_columns) == len(table.bindings):
         early = sorted({b.label for b in in_columns if not plausible(b.period)})
         table.plan.bindings = [b for b in table.bindings if plausible(b.period)]
-        table.plan.derived = {f: ps for f, ps in table.derived.items()
-                              if any(b.field in ps for b in table.plan.bindings)}
         if early:
             result.findings.append(warning(
                 "period_out_of_range",
@@ -114,9 +115,25 @@ def _periods(result: ReadResult, table: Table, explicit: str | None) -> bool:
     result.period = table_period(result.name, table, explicit, result.findings)
     if result.period is None:
         return False
-    if explicit:  # an explicit period is the period of every value
-        table.plan.bindings = [replace(b, period=None) for b in table.bindings]
     result.periods = sorted({result.period, *(b.period for b in table.bindings if b.period)})
+    return True
+
+
+def _explicit_column_period(result: ReadResult, table: Table, explicit: str) -> bool:
+    period = table_period(result.name, table, explicit, result.findings)
+    if period is None:
+        return False
+    kept = [b for b in table.bindings if b.period is None or b.period == period]
+    if not any(b.period == period for b in kept):
+        found = ", ".join(p.code for p in sorted({b.period for b in table.bindings if b.period}))
+        result.findings.append(error(
+            "period_not_in_columns",
+            f"Kỳ {period.code} được chỉ định nhưng các cột của bảng ghi kỳ: {found}.",
+            f"Period {period.code} was given but the table's columns state: {found}.",
+            file=result.name, sheet=table.sheet.name, expected=period.code, found=found))
+        return False
+    table.plan.bindings = [replace(b, period=None) for b in kept]
+    result.period, result.periods = period, [period]
     return True
 
 
@@ -126,6 +143,15 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
     assert period is not None
     vintage = units.vintage_for(period)
     result.vintage = vintage
+    if len({units.vintage_for(p) for p in result.periods}) > 1:
+        codes = ", ".join(p.code for p in result.periods)
+        result.findings.append(error(
+            "periods_span_unit_lists",
+            f"Các cột ghi các kỳ {codes}, trước và sau ngày đổi danh mục đơn vị ({vintage}): tên đơn vị không thể "
+            "đối chiếu với một danh mục. Hãy tách thành hai tệp.",
+            f"The columns state periods {codes}, before and after a change of unit list ({vintage}): the names cannot "
+            "be resolved against one list. Split the file in two.", file=name, sheet=sheet.name, found=codes))
+        return
     rows = scan_rows(table, layout)
     _report_regions(result, table, rows)
     if not rows.leaves:

@@ -188,3 +188,18 @@ def test_validate_json_lists_every_period_of_the_columns(tmp_path: Path, capsys:
     assert validate_command(_sample(tmp_path, NATIONAL_FILE), None, None, as_json=True) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["status"] == "valid" and out["period"] == YEARS[-1] and out["periods"] == list(YEARS)
+
+
+def test_an_explicit_period_keeps_the_columns_of_that_period(tmp_path: Path) -> None:
+    path = _sample(tmp_path, NATIONAL_FILE)
+    result = read_file(path, period="2022")
+    assert result.errors == [] and [p.code for p in result.periods] == ["2022"]
+    assert _values(result) == {("2022", p, "total"): province_total(p, "2022") for p in ("06", "14", "83")}
+    [finding] = read_file(path, period="2019").errors
+    assert finding.rule == "period_not_in_columns" and "2020" in finding.message_en
+
+
+def test_periods_either_side_of_the_reform_are_refused(tmp_path: Path) -> None:
+    grid = [["Dân số"], ["Đơn vị", "2024", "6 tháng cuối năm 2025"], ["Xã Định Hóa", 10, 11]]
+    [finding] = read_file(write(tmp_path / "ds.xlsx", grid), POPULATION).errors
+    assert finding.rule == "periods_span_unit_lists"
