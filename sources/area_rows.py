@@ -73,9 +73,9 @@ def scan_rows(table: Table, layout: Layout) -> ScannedRows:
         nonempty = [t for t in texts if t]
         if not nonempty:
             continue
-        if layout.is_table_end(nonempty[0]) or any(_DATE_LINE.search(key(t)) for t in nonempty):
-            break
         has_values = any(_is_value(sheet.cell(r, c)) for c in value_cols)
+        if layout.is_table_end(nonempty[0]) or (not has_values and any(_DATE_LINE.search(key(t)) for t in nonempty)):
+            break  # a footnote or signature block; a date in a notes cell beside figures is not the end
         names = [sheet.text(r, c) for c in cols]
         filled = [i for i, t in enumerate(names) if t]
         if not filled:

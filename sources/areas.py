@@ -171,6 +171,10 @@ class UnitRegistry:
                 matches.append(AreaMatch(None, self._suggest(vintage, province, name)))
         return province, matches
 
+    def by_code_text(self, vintage: str, code: str | None) -> Unit | None:
+        """The sub-province unit a code column names (``58``, ``"058"``, ``"00058"``), if any."""
+        return self._by_code_text(vintage, code)
+
     def _by_code_text(self, vintage: str, code: str | None) -> Unit | None:
         if code is None:
             return None
@@ -207,12 +211,17 @@ class PathResolver:
             unit_type, bare = None, norm(text)
         if unit_type not in (None, "tỉnh", "thành phố"):
             return None
+        found = None
         for k in (norm(bare), fold(bare)):
-            found = [u for u in self.units._by_name.get((self.vintage, k), []) if u.level == "province"]
-            if found:
-                return found[0]
+            found = found or next((u for u in self.units._by_name.get((self.vintage, k), [])
+                                   if u.level == "province"), None)
         k = key(bare)
-        return next((u for u in self.units.units[self.vintage] if u.level == "province" and key(u.name) == k), None)
+        found = found or next((u for u in self.units.units[self.vintage] if u.level == "province"
+                               and key(u.name) == k), None)
+        # "Thành phố Bắc Kạn" is a district: a written type must be the province's own (Tỉnh / Thành phố Hà Nội)
+        if found is not None and unit_type is not None and found.unit_type != unit_type:
+            return None
+        return found
 
     def resolve(self, path: tuple[str, ...], province: str | None = None, *, provinces_only: bool = False
                 ) -> AreaMatch:
@@ -236,6 +245,16 @@ class PathResolver:
             match = self._resolve_in(path[-1], None, province, top=True)
         self._memo[path] = match
         return match
+
+    def resolve_under(self, path: tuple[str, ...], province: str | None) -> AreaMatch:
+        """A hierarchy whose top level is below the province (district | commune): the top names are resolved
+        within the province most of them belong to, each lower name within the one above it."""
+        m = self._resolve_in(path[0], None, province, top=False)
+        for name in path[1:]:
+            if m.unit is None:
+                return m
+            m = self._resolve_in(name, m.unit, province, top=False)
+        return m
 
     def _resolve_in(self, written: str, parent: Unit | None, province: str | None, *, top: bool) -> AreaMatch:
         if top and parent is None and (p := self.province(written)):

@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from sources.measure import Stated, split_label
-from sources.periods import Period, find_periods, year
+from sources.periods import Period, find_period_spans, year
 from sources.spec import Field, Spec
 from sources.text import fold, key, norm
 
 TOTAL_WORDS = {"tong so", "tong", "cong", "chung", "total", "toan bo", "tong cong", "all"}
 PRELIM = re.compile(r"\(\s*\*+\s*\)|\bso\s*bo\b|\bprel\b\.?|\buoc\s*(tinh|thuc hien)?\b|\bpreliminary\b")
-_BARE_YEAR = re.compile(r"^(?:nam\s*|year\s*)?((?:19|20)\d{2})$")
+_ANY_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})(?![0-9])")
+# Words that join a period to a label: "Thuê bao đến 30/6/2024", "Dân số năm 2020", "as of 2021".
+_CONNECTORS = re.compile(r"(?<![a-z])(?:tinh den|den het|den ngay|den|tai|nam|ngay|thoi diem|as of|at|in|year)"
+                         r"(?![a-z])\s*[:]?\s*$|^\s*(?:nam|year)(?![a-z])")
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}|[ivx]{1,4}|[a-h])\s*[.)]\s+", re.IGNORECASE)
 BREAKDOWN_WORDS: dict[str, str] = {
     "thanh thi": "residence", "nong thon": "residence", "urban": "residence", "rural": "residence",
@@ -56,33 +59,28 @@ class ColumnPlan:
     breakdowns: dict[int, str] = field(default_factory=dict)  # column → label of a recognised breakdown
     unit_mismatch: dict[int, tuple[str, str]] = field(default_factory=dict)  # column → (label, field)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (vi, en) notes for the findings
-    early: list[str] = field(default_factory=list)  # period labels outside the plausible range
 
     @property
     def fields(self) -> set[str]:
         return {b.field for b in self.bindings if not b.field.startswith("_")} | set(self.derived)
 
-    @property
-    def periods(self) -> list[Period]:
-        return sorted({b.period for b in self.bindings if b.period})
-
 
 def column_period(text: str) -> tuple[Period, bool, str] | None:
-    """A header that is a period (and at most a preliminary mark): (period, preliminary, the rest of the text)."""
+    """A period written in a header: (period, preliminary, the rest of the label without the period and its
+    connecting words, diacritics folded). ``Sơ bộ 2021`` → (2021, True, ""); ``Thuê bao Internet đến 30/6/2024``
+    → (2024-06-30, False, "thue bao internet")."""
     f = fold(text)
     prelim = bool(PRELIM.search(f))
     rest = PRELIM.sub(" ", f)
-    bare = re.search(r"(?<![0-9])((?:19|20)\d{2})(?![0-9])", rest)
-    found = find_periods(rest)
-    if found:
-        rank, period = max(found)
-        if rank > 1 or _BARE_YEAR.match(rest.strip()):
-            return period, prelim, ""
-        return period, prelim, rest.replace(f"nam {period.code}", " ").strip()
-    if bare:
-        leftover = (rest[: bare.start()] + rest[bare.end():]).strip(" ,;:-")
-        return year(int(bare.group(1))), prelim, leftover
-    return None
+    spans = find_period_spans(rest)
+    if spans:
+        _, period, start, end = max(spans, key=lambda s: (s[0], -s[2]))
+    elif bare := _ANY_YEAR.search(rest):
+        period, start, end = year(int(bare.group(1))), bare.start(), bare.end()
+    else:
+        return None
+    leftover = re.sub(r"\(\s*\)", " ", _CONNECTORS.sub(" ", rest[:start] + " " + rest[end:]))
+    return period, prelim, re.sub(r"\s+", " ", leftover).strip(" ,;:-/")
 
 
 def _cell_period(label: str) -> tuple[Period, bool, str] | None:

@@ -24,6 +24,7 @@ from sources.columns import (
 )
 from sources.grid import Sheet
 from sources.measure import Stated, split_label, title_unit
+from sources.numbers import NULL_TOKENS
 from sources.spec import Layout, Spec
 from sources.text import norm
 
@@ -32,7 +33,6 @@ MAX_HEADER_ROWS = 4
 CONTENT_SAMPLE = 400  # data rows looked at to find area columns by their content
 _COLUMN_NUMBER = re.compile(r"^\(?([0-9]{1,2}|[a-z]{1,2})\)?(\s*=.*)?$", re.IGNORECASE)
 _NUMERIC_TEXT = re.compile(r"^[+-]?\d[\d.,\s\u00a0]*%?$")
-_NULLS = {"-", "..", "...", "x", "…", "–"}
 
 
 @dataclass
@@ -110,7 +110,8 @@ def _is_year(value: object) -> bool:
 def is_data_text(text: str) -> bool:
     """Number text that is not a year (``279.568``, ``21946``), or a no-data mark (``-``, ``..``)."""
     t = text.strip()
-    return bool(_NUMERIC_TEXT.match(t) and not (len(t) == 4 and t.isdigit() and _is_year(float(t)))) or t in _NULLS
+    return bool(_NUMERIC_TEXT.match(t) and not (len(t) == 4 and t.isdigit() and _is_year(float(t)))) or (
+        bool(t) and t in NULL_TOKENS)
 
 
 def is_data_row(sheet: Sheet, row: int) -> bool:
@@ -129,7 +130,8 @@ def find_table(sheet: Sheet, spec: Spec, layout: Layout, is_area_name: Callable[
     and has an area column (``require_area=False``: a field is enough, for messages)."""
     tops = [top for top in range(min(MAX_HEADER_SCAN, len(sheet.rows)))
             if (texts := sheet.row_texts(top)) and any(texts) and not is_data_row(sheet, top)
-            and not is_column_number_row(sheet, top) and not _is_title(texts)]
+            and not is_column_number_row(sheet, top) and not _is_title(texts)
+            and not any(t and is_area_name(t) for t in texts)]  # a row naming a unit is data ("Ba Bể | 2019")
     likely = [top for top in tops if any(_header_like(t, spec, layout) for t in sheet.row_texts(top) if t)]
     for candidates in (likely, [t for t in tops if t not in likely]):  # the likely rows first: most files stop there
         best: Table | None = None
@@ -166,9 +168,10 @@ def header_only_table(sheet: Sheet, spec: Spec, layout: Layout) -> Table | None:
     return None
 
 
-def _header_rows(sheet: Sheet, top: int, area_col: int | None) -> list[int]:
-    """The header block: rows under ``top`` while they are neither data, column numbers, blank, nor (when the
-    area header is known) rows with a name in the area column."""
+def _header_rows(sheet: Sheet, top: int, area_col: int | None,
+                 is_area_name: Callable[[str], bool] = lambda _: False) -> list[int]:
+    """The header block: rows under ``top`` while they are neither data, column numbers, blank, rows naming a
+    unit, nor (when the area header is known) rows with a name in the area column."""
     merged_to = top
     for r0, c0, r1, c1 in sheet.merges:
         if r0 == top and r1 > top and (area_col is None or c0 <= area_col <= c1):
@@ -180,7 +183,8 @@ def _header_rows(sheet: Sheet, top: int, area_col: int | None) -> list[int]:
         texts = sheet.row_texts(r)
         if r > merged_to and (area_col is not None and sheet.text(r, area_col)):
             break
-        if is_column_number_row(sheet, r) or not any(texts) or is_data_row(sheet, r):
+        if is_column_number_row(sheet, r) or not any(texts) or is_data_row(sheet, r) or any(
+                t and is_area_name(t) for t in texts):
             break
         rows.append(r)
     return rows
@@ -222,7 +226,7 @@ def _labels(sheet: Sheet, rows: list[int]) -> dict[int, list[str]]:
 def _build_table(sheet: Sheet, top: int, spec: Spec, layout: Layout,
                  is_area_name: Callable[[str], bool]) -> Table | None:
     alias_cols = [c for c, t in enumerate(sheet.row_texts(top)) if t and layout.is_area_header(t)]
-    rows = _header_rows(sheet, top, alias_cols[-1] if alias_cols else None)
+    rows = _header_rows(sheet, top, alias_cols[-1] if alias_cols else None, is_area_name)
     labels = _labels(sheet, rows)
     alias_cols = sorted({c for c, p in labels.items() if len(p) == 1 and layout.is_area_header(p[0])} | set(
         alias_cols))

@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sources.text import fold
+from sources.text import fold, norm
 
-SCALES = {"nghin": 1e3, "ngan": 1e3, "trieu": 1e6, "ty": 1e9, "ti": 1e9, "tram": 1e2, "thous": 1e3,
-          "thousand": 1e3, "thousands": 1e3, "mill": 1e6, "million": 1e6, "millions": 1e6}
+# Scale words, compared with their diacritics (``trăm`` is a hundred, ``trạm`` a station); the plain-letter forms
+# are those no unit word shares.
+SCALES = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9, "trăm": 1e2, "nghin": 1e3, "ngan": 1e3,
+          "trieu": 1e6, "thous": 1e3, "thousand": 1e3, "thousands": 1e3, "mill": 1e6, "million": 1e6,
+          "millions": 1e6}
 # Folded unit words → the spec units they can be (sources/specs: ``unit``). Longest first when matching.
 BASES: dict[str, frozenset[str]] = {
     "nguoi": frozenset({"persons"}),
@@ -54,12 +57,13 @@ class Stated:
 
     text: str
     scale: float = 1.0
-    bases: frozenset[str] = frozenset()  # spec units it can be; empty = unknown word (scale only)
+    bases: frozenset[str] = frozenset()  # spec units it can be; empty = a scale alone ("Nghìn")
     ratio: str | None = None  # percent | per mille | density: a share, never a count
+    other: bool = False  # a unit word no field has ("triệu đồng"): fits no field
 
     def fits(self, unit: str) -> bool:
         """Whether a field in ``unit`` can be stated in this unit."""
-        if self.ratio:
+        if self.ratio or self.other:
             return False
         return not self.bases or unit in self.bases
 
@@ -74,15 +78,16 @@ def parse_unit(text: str) -> Stated | None:
         if mark in f:
             return Stated(raw, ratio=ratio)
     words = [w.strip(".") for w in f.split() if w.strip(".")]
+    first = norm(raw).split()[0].strip(".") if raw.split() else ""
     scale = 1.0
-    if words and words[0] in SCALES:
-        scale, words = SCALES[words[0]], words[1:]
+    if words and first in SCALES:
+        scale, words = SCALES[first], words[1:]
     rest = " ".join(words).strip(" .")
     if not rest:
         return Stated(raw, scale) if scale != 1.0 else None
     base = next((w for w in _WORDS if rest == w), None)
-    if base is None:
-        return Stated(raw, scale) if scale != 1.0 else None
+    if base is None:  # "triệu đồng": a scale of something no field counts
+        return Stated(raw, scale, other=True) if scale != 1.0 else None
     return Stated(raw, scale, BASES[base])
 
 

@@ -78,18 +78,20 @@ _BARE_YEAR = re.compile(r"(?<![0-9])" + _Y + r"(?![0-9])")
 
 def find_periods(text: str) -> list[tuple[int, Period]]:
     """Every period the text states, with its specificity. Invalid dates (31/2/2024) are skipped."""
-    folded = fold(text)
-    found: list[tuple[int, Period]] = []
-    taken: list[tuple[int, int]] = []
+    return [(rank, period) for rank, period, _, _ in find_period_spans(fold(text))]
+
+
+def find_period_spans(folded: str) -> list[tuple[int, Period, int, int]]:
+    """``find_periods`` on diacritics-folded text, with where each period is written (start, end)."""
+    found: list[tuple[int, Period, int, int]] = []
     for pattern, build, rank in _PATTERNS:
         for m in pattern.finditer(folded):
-            if any(s <= m.start() < e for s, e in taken):
+            if any(s <= m.start() < e for _, _, s, e in found):
                 continue  # "6 tháng đầu năm 2024" must not also count as "năm 2024"
             try:
-                found.append((rank, build(m)))  # type: ignore[operator]
+                found.append((rank, build(m), m.start(), m.end()))  # type: ignore[operator]
             except ValueError:
                 continue
-            taken.append((m.start(), m.end()))
     return found
 
 

@@ -23,7 +23,7 @@ from sources.reader_checks import check_reported_rates, check_subtotals, check_t
 from sources.reader_tables import choose_table
 from sources.reader_values import VALUE_SCHEMA, read_values
 from sources.resolve import resolve_areas
-from sources.spec import Spec, load_layout
+from sources.spec import Layout, Spec, load_layout
 from sources.title import EARLIEST_YEAR, plausible, table_period
 
 __all__ = ["VALUE_SCHEMA", "ReadResult", "read_file"]
@@ -84,7 +84,7 @@ def read_file(
     result.source, result.sheet = spec.source, table.sheet.name
     if not _periods(result, table, period):
         return result
-    _read_rows(result, table, spec, units)
+    _read_rows(result, table, spec, units, layout)
     return result
 
 
@@ -137,8 +137,8 @@ def _explicit_column_period(result: ReadResult, table: Table, explicit: str) -> 
     return True
 
 
-def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry) -> None:
-    sheet, name, layout = table.sheet, result.name, load_layout()
+def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry, layout: Layout) -> None:
+    sheet, name = table.sheet, result.name
     period = result.period
     assert period is not None
     vintage = units.vintage_for(period)
@@ -159,8 +159,8 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
                                      "The table has no area rows.", file=name, sheet=sheet.name,
                                      cell=cell_address(table.data_start, table.area_col)))
         return
-    kept, _ = resolve_areas(rows, units, vintage, min(result.periods), layout, file=name, sheet=sheet.name,
-                            findings=result.findings)
+    kept = resolve_areas(rows, units, vintage, min(result.periods), layout, file=name, sheet=sheet.name,
+                         findings=result.findings)
     provinces = {k.province for k in kept}
     result.province_code = provinces.pop() if len(provinces) == 1 else None
     keep = [(k.row, k.code, k.province, k.written) for k in kept]

@@ -4,13 +4,13 @@
   within it (``UnitRegistry.resolve_rows``).
 - A national table by province (most rows are province names) loads province values.
 - An area hierarchy across columns resolves each row within its parents (``PathResolver``).
-- Names that do not resolve are errors, except in a period before the earliest unit list, where units merged
-  since are expected: they get one warning that lists them, unless most rows fail.
+- Names that do not resolve are errors, except in a statistics table (a hierarchy, a national table) of a period
+  before the earliest unit list, where units merged since are expected: they get one warning that lists them,
+  unless most rows fail.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 
@@ -19,7 +19,7 @@ from sources.areas import AreaMatch, PathResolver, Unit, UnitRegistry, split_typ
 from sources.findings import Finding, cell_address, error, warning
 from sources.periods import Period
 from sources.spec import Layout
-from sources.text import fold, norm
+from sources.text import norm
 
 MAX_LISTED = 40  # unresolved names listed in one historic-units warning
 MAX_ROW_ERRORS = 50  # per-row unknown-area errors before the rest are summarised
@@ -34,56 +34,48 @@ class Kept:
 
 
 def resolve_areas(rows: ScannedRows, units: UnitRegistry, vintage: str, period: Period, layout: Layout,
-                  *, file: str, sheet: str, findings: list[Finding]) -> tuple[list[Kept], dict[int, AreaMatch]]:
-    """The leaf rows that resolve (one per unit), and every area/subtotal row's match by row number."""
+                  *, file: str, sheet: str, findings: list[Finding]) -> list[Kept]:
+    """The leaf rows that resolve, one per unit (problems are appended to ``findings``)."""
     resolver = PathResolver(units, vintage, dict(layout.province_aliases))
     areas = rows.areas
     matches: dict[int, AreaMatch] = {}
     hierarchical = any(len(a.path) > 1 for a in areas)
     leaves = [a for a in areas if a.kind == "area"]
-    national = not hierarchical and bool(leaves) and sum(
-        1 for a in leaves if resolver.province(a.written)) >= 0.5 * len(leaves)
-    if hierarchical or national:
-        tops = {a.path[0] for a in areas if a.path and a.path[0]}
-        province_top = bool(tops) and sum(1 for t in tops if resolver.province(t)) >= 0.5 * len(tops)
-        vote = None
-        if not province_top:
-            vote, _ = units.resolve_rows(vintage, sorted(tops), [None] * len(tops))
-        for a in areas:
-            if not a.written:
-                matches[a.row] = AreaMatch(None)
-                continue
-            if province_top:
-                m = resolver.resolve(a.path, vote, provinces_only=national)
-            else:
-                m = _resolve_under(resolver, a.path, vote)
-            if m.unit is None and a.code:
-                coded = units._by_code_text(vintage, a.code)
-                m = AreaMatch(coded) if coded else m
-            matches[a.row] = m
-    else:
-        _, found = units.resolve_rows(vintage, [a.written for a in areas], [a.code for a in areas])
-        matches = {a.row: m for a, m in zip(areas, found, strict=True)}
-    return _keep(leaves, matches, units, vintage, period, file=file, sheet=sheet, findings=findings), matches
-
-
-def _resolve_under(resolver: PathResolver, path: tuple[str, ...], province: str | None) -> AreaMatch:
-    """A hierarchy whose top level is below the province (district | commune): the top names are resolved
-    within the province most of them belong to."""
-    m = resolver._resolve_in(path[0], None, province, top=False)
-    for name in path[1:]:
-        if m.unit is None:
-            return m
-        m = resolver._resolve_in(name, m.unit, province, top=False)
-    return m
+    if not hierarchical:
+        _, flat = units.resolve_rows(vintage, [a.written for a in areas], [a.code for a in areas])
+        # A national table by province, or a list of one province's units? The reading that resolves more rows:
+        # "Long An" and "Bình Phước" are provinces, but in a list of Vĩnh Long's communes they are communes.
+        as_provinces = sum(1 for a in leaves if resolver.province(a.written))
+        in_province = sum(1 for a, m in zip(areas, flat, strict=True) if a.kind == "area" and m.unit)
+        national = as_provinces > in_province or (as_provinces == in_province and bool(rows.regions))
+        if not national:  # on a tie, "Cả nước" or a region row above says the rows are provinces
+            return _keep(leaves, {a.row: m for a, m in zip(areas, flat, strict=True)}, units, vintage, period,
+                         lenient=False, file=file, sheet=sheet, findings=findings)
+    tops = {a.path[0] for a in areas if a.path and a.path[0]}
+    province_top = bool(tops) and sum(1 for t in tops if resolver.province(t)) >= 0.5 * len(tops)
+    vote = None if province_top else units.resolve_rows(vintage, sorted(tops), [None] * len(tops))[0]
+    for a in areas:
+        if not a.written:
+            m = AreaMatch(None)
+        elif province_top:
+            m = resolver.resolve(a.path, vote, provinces_only=not hierarchical)
+        else:
+            m = resolver.resolve_under(a.path, vote)
+        if m.unit is None and a.code and (coded := units.by_code_text(vintage, a.code)):
+            m = AreaMatch(coded)
+        matches[a.row] = m
+    return _keep(leaves, matches, units, vintage, period, lenient=True, file=file, sheet=sheet, findings=findings)
 
 
 def _keep(leaves: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegistry, vintage: str, period: Period,
-          *, file: str, sheet: str, findings: list[Finding]) -> list[Kept]:
+          *, lenient: bool, file: str, sheet: str, findings: list[Finding]) -> list[Kept]:
+    """``lenient``: a statistics table (a hierarchy, a national table) of a period before the earliest unit
+    list names units merged since; a department's list of its units does not, and an unknown name there is an
+    error whatever the period."""
     keep: list[Kept] = []
     seen: dict[str, int] = {}
     seen_row: dict[str, AreaRow] = {}
-    historic = period.end.isoformat() < units.vintages[0]
+    historic = lenient and period.end.isoformat() < units.vintages[0]
     unresolved: list[AreaRow] = []
     for a in leaves:
         m = matches[a.row]
@@ -121,15 +113,7 @@ def _keep(leaves: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegis
         seen_row[m.unit.code] = a
         keep.append(Kept(a.row, m.unit.code, m.unit.province_code, a.written))
     if unresolved and historic and len(unresolved) <= 0.5 * (len(unresolved) + len(keep)):
-        # A statistics table's hierarchy names many units merged since, some a letter away from a living one:
-        # there a near name is no sign of a typing slip. A department's flat list is checked for slips.
-        flat = all(len(a.path) == 1 for a in leaves)
-        typos = [a for a in unresolved if flat and _looks_like_typo(
-            a.written, matches[a.row].with_suggestions(units, vintage, a.written))]
-        merged = [a for a in unresolved if a not in typos]
-        if merged:
-            findings.append(_historic_warning(merged, vintage, file, sheet))
-        findings.extend(_unknown_errors(typos, matches, units, vintage, len(leaves), file, sheet))
+        findings.append(_historic_warning(unresolved, vintage, file, sheet))
     else:
         findings.extend(_unknown_errors(unresolved, matches, units, vintage, len(leaves), file, sheet))
     return keep
@@ -137,21 +121,6 @@ def _keep(leaves: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegis
 
 def _exact(written: str, unit: Unit) -> bool:
     return norm(split_type(written)[1]) == norm(unit.name)
-
-
-def _looks_like_typo(written: str, match: AreaMatch) -> bool:
-    """A name one or two letters away from a unit of its province (``Na Rỳ`` for ``Na Rì``) is a typo to fix,
-    not a unit merged since; so is a name that could be several units."""
-    if match.note and match.note.startswith("ambiguous"):
-        return True
-    written_type, bare = split_type(written)
-    for s in match.suggestions:
-        s_type, s_bare = split_type(s)
-        if written_type and s_type != written_type:
-            continue  # another kind of unit: a merger or a reclassification, not a typing slip
-        if 0.75 <= difflib.SequenceMatcher(None, fold(bare), fold(s_bare)).ratio() < 1.0:
-            return True
-    return False
 
 
 def _historic_warning(rows: list[AreaRow], vintage: str, file: str, sheet: str) -> Finding:

@@ -153,3 +153,19 @@ def test_reported_province_value_wins_over_the_district_sum_with_a_warning(tmp_p
                                                               "FROM meta_finding WHERE rule = 'province_sum_mismatch'")
     assert (file_name, found, expected) == ("NGTK_dan_so.xlsx", "81500.0", "80000.0")
     assert "dan_so_bac_kan_2022.xlsx" in message and "81500" in message and "80000" in message
+
+
+def test_a_province_marked_no_data_keeps_its_district_sum_and_rounding_is_no_disagreement(tmp_path: Path) -> None:
+    landing = tmp_path / "landing" / "population"
+    for year, value in (("2022", 10001), ("2023", 10000)):
+        write(landing / f"dan_so_bac_kan_{year}.xlsx", [[f"Năm {year}"], ["STT", "Đơn vị hành chính", "Dân số"],
+                                                          *[[i + 1, n, value] for i, n in enumerate(NAMES)]])
+    # 80,008 persons published as 80.0 thousand is rounding, not a disagreement; ".." is no figure for 2023
+    write(landing / "NGTK_dan_so.xlsx", [["Dân số trung bình phân theo địa phương"], ["Đơn vị tính: Nghìn người"],
+                                         [None, "2022", "2023"], ["Bắc Kạn", 80.0, ".."], ["Sơn La", 1288.0, 1301.0]])
+    done = run_xhs(tmp_path, "run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = query(tmp_path, "SELECT period_code, value, derivation FROM fact_indicator WHERE indicator_code = "
+                           "'pop_total' AND area_key = '2025-03-01/06' ORDER BY 1")
+    assert rows == [("2022", 80000.0, "reported"), ("2023", 80000.0, "sum_of_areas")]
+    assert query(tmp_path, "SELECT count(*) FROM meta_finding WHERE rule = 'province_sum_mismatch'") == [(0,)]

@@ -203,3 +203,67 @@ def test_periods_either_side_of_the_reform_are_refused(tmp_path: Path) -> None:
     grid = [["Dân số"], ["Đơn vị", "2024", "6 tháng cuối năm 2025"], ["Xã Định Hóa", 10, 11]]
     [finding] = read_file(write(tmp_path / "ds.xlsx", grid), POPULATION).errors
     assert finding.rule == "periods_span_unit_lists"
+
+
+# Regressions found in review of the statistics-layout reader: departmental files must read as before.
+DISTRICT_NAMES = ["Thành phố Bắc Kạn", "Huyện Pác Nặm", "Huyện Ba Bể", "Huyện Ngân Sơn", "Huyện Bạch Thông",
+                  "Huyện Chợ Đồn", "Huyện Chợ Mới", "Huyện Na Rì"]
+DISTRICT_CODES = ["058", "060", "061", "062", "063", "064", "065", "066"]
+
+
+@pytest.mark.parametrize("area_header", [None, "Tên huyện"])
+def test_a_first_data_row_that_looks_like_years_is_data(tmp_path: Path, area_header: str | None) -> None:
+    grid = [["BÁO CÁO SỐ LIỆU THUÊ BAO NĂM 2022"], [area_header, "Cố định", "Di động"],
+            *[[n, 2000 if i == 0 else 300, 2019 if i == 0 else 15000] for i, n in enumerate(DISTRICT_NAMES)]]
+    result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
+    assert result.errors == [] and [p.code for p in result.periods] == ["2022"]
+    got = _values(result)
+    assert got[("2022", "058", "fixed_subscribers")] == 2000 and got[("2022", "058", "mobile_subscribers")] == 2019
+    assert len(got) == 16
+
+
+def test_a_date_in_a_field_header_keeps_the_field(tmp_path: Path) -> None:
+    grid = [["BÁO CÁO SỐ THUÊ BAO DI ĐỘNG VÀ INTERNET"],
+            ["STT", "Đơn vị hành chính", "Thuê bao Internet đến 30/6/2024", "Thuê bao di động đến 30/6/2024"],
+            *[[i + 1, n, 100 + i, 60000 + i] for i, n in enumerate(DISTRICT_NAMES)]]
+    result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
+    assert result.errors == [] and result.period.code == "2024-06-30"
+    got = _values(result)
+    assert got[("2024-06-30", "061", "internet_subscribers")] == 102
+    assert got[("2024-06-30", "061", "mobile_subscribers")] == 60002
+
+
+def test_stations_are_not_hundreds_and_money_does_not_scale_counts(tmp_path: Path) -> None:
+    grid = [["BÁO CÁO NĂM 2022"], ["Đơn vị tính: triệu đồng"],
+            ["Đơn vị", "Số trạm BTS (trạm)", "Thuê bao di động"], ["Ba Bể", 10, 60000]]
+    result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
+    assert _values(result) == {("2022", "061", "bts_stations"): 10, ("2022", "061", "mobile_subscribers"): 60000}
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    (["Thành phố Bắc Kạn"], {"058"}),  # a city district, not the province of the same name
+    (["Thành phố Bắc Kạn", "Huyện Ba Bể"], {"058", "061"}),
+])
+def test_a_short_district_list_is_not_a_national_table(tmp_path: Path, names: list[str], expected: set[str]) -> None:
+    grid = [["BÁO CÁO NĂM 2022"], ["STT", "Đơn vị hành chính", "Cố định", "Di động"],
+            *[[i + 1, n, 100, 200] for i, n in enumerate(names)]]
+    result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
+    assert result.errors == [] and result.province_code == "06"
+    assert {r["area_code"] for r in result.values.iter_rows(named=True)} == expected
+
+
+def test_an_unknown_name_in_a_department_list_is_an_error_whatever_the_period(tmp_path: Path) -> None:
+    grid = [["BÁO CÁO NĂM 2023"], ["Đơn vị", "Di động"], ["Ba Bể", 1], ["Xyz abc", 2], ["Na Rì", 3]]
+    result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
+    [finding] = result.errors
+    assert finding.rule == "unknown_area" and finding.cell == "A4"
+
+
+def test_a_date_in_a_notes_cell_does_not_end_the_table(tmp_path: Path) -> None:
+    grid = [["BÁO CÁO NĂM 2022"], ["Đơn vị", "Di động", "Ghi chú"],
+            *[[n, 1000 + i, "Số liệu đến ngày 30 tháng 6 năm 2024" if i == 2 else None]
+              for i, n in enumerate(DISTRICT_NAMES)],
+            [None], [None, None, "Bắc Kạn, ngày 05 tháng 01 năm 2023"], ["Tổng cộng", 99]]
+    result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
+    assert result.errors == []
+    assert {r["area_code"] for r in result.values.iter_rows(named=True)} == set(DISTRICT_CODES)

@@ -14,7 +14,7 @@ from sources.archive import ArchivedFile
 from sources.areas import UnitRegistry
 from sources.periods import parse_period_code
 from sources.spec import load_specs
-from sources.staging import StagedFile
+from sources.staging import STAGING_SCHEMA, StagedFile
 from warehouse.catalogue import Indicator, load_catalogue
 from warehouse.consistency import record_consistency_findings
 from warehouse.rates import insert_rates
@@ -58,6 +58,7 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
         SELECT indicator_code, area_key, period_code, value, NULL, NULL, NULL, derivation, file_sha256, valid_from
         FROM fact_indicator_history WHERE valid_to IS NULL
     """)
+    record_province_disagreements(con)
     insert_rates(con, [i for i in load_catalogue() if i.is_rate])
     record_consistency_findings(con)
     tables = [r[0] for r in con.execute(
@@ -140,9 +141,13 @@ def _load_staging(con: duckdb.DuckDBPyConnection, tables: dict[str, Path]) -> No
             f"{spec.name_en} values read from the files that passed, with provenance (file, sheet, cell).")}'""")
         for column, text in STAGING_COLUMN_COMMENTS.items():
             con.execute(f"COMMENT ON COLUMN stg_{source}.{column} IS '{_sql(text)}'")
-    con.execute("CREATE TEMP TABLE stg_all AS " + " UNION ALL ".join(
-        f"SELECT * FROM stg_{s}" for s in sorted(tables)) if tables else
-        "CREATE TEMP TABLE stg_all AS SELECT NULL::VARCHAR AS file_sha256 WHERE false")
+    if tables:
+        con.execute("CREATE TEMP TABLE stg_all AS " + " UNION ALL BY NAME ".join(
+            f"SELECT * FROM stg_{s}" for s in sorted(tables)))
+    else:  # nothing staged yet: the same columns, no rows
+        con.register("_empty_stg", pl.DataFrame(schema=STAGING_SCHEMA))
+        con.execute("CREATE TEMP TABLE stg_all AS SELECT * FROM _empty_stg")
+        con.unregister("_empty_stg")
 
 
 STAGING_COLUMN_COMMENTS = {
@@ -193,21 +198,33 @@ def _load_history(con: duckdb.DuckDBPyConnection) -> None:
             SELECT indicator_code, area_key, period_code, value, 'sum_of_areas' AS derivation, file_sha256
             FROM province WHERE n_values = n_units
         )
+        -- a province row a national table marks ".." (no data) is no figure, not a null that hides the sum
         SELECT indicator_code, area_key, period_code, value, 'reported' AS derivation, file_sha256 FROM rows
+        WHERE level <> 'province' OR value IS NOT NULL
         UNION ALL
-        -- a province value a file reports (a national table by province) wins over the sum of districts
-        SELECT * FROM summed s WHERE NOT EXISTS (
-            SELECT 1 FROM rows r WHERE r.indicator_code = s.indicator_code AND r.area_key = s.area_key
-              AND r.period_code = s.period_code AND r.value IS NOT NULL)
+        SELECT * FROM summed
     """)
-    _record_province_disagreements(con)
     con.execute("""
         INSERT INTO fact_indicator_history
-        WITH obs AS (
+        WITH loaded AS (
             SELECT o.*, m.loaded_at AS valid_from, m.received_at
             FROM observation o
             JOIN (SELECT sha256, min(loaded_at) AS loaded_at, min(received_at) AS received_at
                   FROM meta_file WHERE status = 'loaded' GROUP BY sha256) m ON m.sha256 = o.file_sha256
+        ),
+        -- a province value a file reports (a national table by province) wins over the sum of districts from
+        -- then on; the sums before it stay in the history
+        first_reported AS (
+            SELECT indicator_code, area_key, period_code, min(valid_from) AS reported_from
+            FROM loaded l WHERE derivation = 'reported' AND EXISTS (
+                SELECT 1 FROM dim_area a WHERE a.area_key = l.area_key AND a.level = 'province')
+            GROUP BY ALL
+        ),
+        obs AS (
+            SELECT l.* EXCLUDE (reported_from) FROM (
+                SELECT l.*, f.reported_from FROM loaded l LEFT JOIN first_reported f
+                USING (indicator_code, area_key, period_code)) l
+            WHERE l.derivation <> 'sum_of_areas' OR l.reported_from IS NULL OR l.valid_from < l.reported_from
         ),
         ordered AS (
             SELECT *, lag(value) OVER w AS previous, row_number() OVER w AS n
@@ -223,41 +240,46 @@ def _load_history(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
-    """Where a reported province value and the sum of its reported districts (same source, same period) disagree,
-    the reported value is kept and a warning names both, against the file that reported the province value."""
+def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
+    """Where a province's current reported value and the sum of its current district (or commune) values
+    disagree beyond the rounding of the unit the province value was published in (half a unit: 500 persons for a
+    table in thousands), the reported value stays and a warning names both figures and the files, recorded
+    against the file that reported the province value."""
     con.execute("""
         INSERT INTO meta_finding
-        WITH reported AS (
-            SELECT s.file_sha256, s.sheet, s.cell, s.source, s.field, s.period_code, s.vintage, s.area_code,
-                   s.value, s.area_written
-            FROM stg_all s JOIN dim_area a ON a.vintage = s.vintage AND a.code = s.area_code
-            WHERE a.level = 'province' AND s.value IS NOT NULL
+        WITH current AS (
+            SELECT f.*, a.level, a.province_code, a.vintage, a.code, s.sheet, s.cell, s.area_written,
+                   coalesce(s.scale, 1) AS scale
+            FROM fact_indicator f JOIN dim_area a USING (area_key)
+            LEFT JOIN stg_all s ON s.file_sha256 = f.file_sha256 AND s.vintage = a.vintage AND s.area_code = a.code
+                 AND s.period_code = f.period_code
+                 AND split_part(f.indicator_code, '_', 1) || '_' || s.field = f.indicator_code
+            WHERE f.derivation = 'reported' AND f.value IS NOT NULL
         ),
+        expected AS (SELECT vintage, province_code, level, count(*) AS n_units FROM dim_area GROUP BY ALL),
         parts AS (
-            SELECT s.source, s.field, s.period_code, s.vintage, s.province_code, a.level, s.file_sha256,
-                   sum(s.value) AS value, count(s.value) AS n
-            FROM stg_all s JOIN dim_area a ON a.vintage = s.vintage AND a.code = s.area_code
-            WHERE a.level <> 'province' GROUP BY ALL
-        ),
-        expected AS (SELECT vintage, province_code, level, count(*) AS n_units FROM dim_area GROUP BY ALL)
+            SELECT c.indicator_code, c.period_code, c.vintage, c.province_code, sum(c.value) AS value,
+                   count(*) AS n, any_value(e.n_units) AS n_units,
+                   string_agg(DISTINCT m.original_name, ', ' ORDER BY m.original_name) AS files
+            FROM current c JOIN expected e USING (vintage, province_code, level)
+            JOIN (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1) m
+                 ON m.sha256 = c.file_sha256
+            WHERE c.level <> 'province' GROUP BY ALL
+        )
         SELECT r.file_sha256, m.original_name, r.sheet, r.cell, 'province_sum_mismatch', 'warning',
-               format('Giá trị tỉnh {} ({}, {}) là {} nhưng tổng các đơn vị cấp dưới trong tệp {} là {}; giữ giá '
-                      || 'trị tỉnh đã báo cáo.', r.area_written, r.field, r.period_code, r.value, pm.original_name,
+               format('Giá trị tỉnh {} ({}, {}) là {} nhưng các đơn vị cấp dưới (tệp {}) cộng lại {}; giữ giá '
+                      || 'trị tỉnh đã báo cáo.', r.area_written, r.indicator_code, r.period_code, r.value, p.files,
                       p.value),
-               format('The province value {} ({}, {}) is {} but its areas in file {} sum to {}; the reported '
-                      || 'province value is kept.', r.area_written, r.field, r.period_code, r.value,
-                      pm.original_name, p.value),
+               format('The province value {} ({}, {}) is {} but its areas (file {}) sum to {}; the reported '
+                      || 'province value is kept.', r.area_written, r.indicator_code, r.period_code, r.value,
+                      p.files, p.value),
                CAST(p.value AS VARCHAR), CAST(r.value AS VARCHAR)
-        FROM reported r
-        JOIN parts p ON p.source = r.source AND p.field = r.field AND p.period_code = r.period_code
-             AND p.vintage = r.vintage AND p.province_code = r.area_code
-        JOIN expected e ON e.vintage = p.vintage AND e.province_code = p.province_code AND e.level = p.level
+        FROM current r
+        JOIN parts p ON p.indicator_code = r.indicator_code AND p.period_code = r.period_code
+             AND p.vintage = r.vintage AND p.province_code = r.code
         JOIN (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1) m
              ON m.sha256 = r.file_sha256
-        JOIN (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1) pm
-             ON pm.sha256 = p.file_sha256
-        WHERE p.n = e.n_units AND abs(p.value - r.value) > 0.5
+        WHERE r.level = 'province' AND p.n = p.n_units AND abs(p.value - r.value) > 0.5 * r.scale
     """)
 
 
