@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from sources.columns import BREAKDOWN_WORDS
-from sources.header import Table
+from sources.header import Table, is_data_text
 from sources.numbers import NULL_TOKENS
 from sources.spec import Layout
 from sources.text import key
@@ -59,6 +59,10 @@ def _is_value(cell: object) -> bool:
     return cell is not None and not (isinstance(cell, str) and cell.strip() in NULL_TOKENS)
 
 
+def _is_figure(cell: object) -> bool:
+    return isinstance(cell, float) or (isinstance(cell, str) and is_data_text(cell))
+
+
 def is_breakdown_row(text: str) -> bool:
     return key(text) in BREAKDOWN_WORDS
 
@@ -74,7 +78,8 @@ def scan_rows(table: Table, layout: Layout) -> ScannedRows:
         if not nonempty:
             continue
         has_values = any(_is_value(sheet.cell(r, c)) for c in value_cols)
-        if layout.is_table_end(nonempty[0]) or (not has_values and any(_DATE_LINE.search(key(t)) for t in nonempty)):
+        figures = any(_is_figure(sheet.cell(r, c)) for c in value_cols)
+        if layout.is_table_end(nonempty[0]) or (not figures and any(_DATE_LINE.search(key(t)) for t in nonempty)):
             break  # a footnote or signature block; a date in a notes cell beside figures is not the end
         names = [sheet.text(r, c) for c in cols]
         filled = [i for i, t in enumerate(names) if t]

@@ -12,8 +12,11 @@ import pytest
 from sources.reader import read_file
 from sources.samples import figures
 from sources.samples.real_layouts import (
+    BA_BE_2019,
     CENSUS_FILE,
     CENSUS_YEAR,
+    HISTORIC_FILE,
+    HISTORIC_MERGED,
     NATIONAL_FILE,
     PARTIAL_FIELDS,
     PARTIAL_FILE,
@@ -267,3 +270,14 @@ def test_a_date_in_a_notes_cell_does_not_end_the_table(tmp_path: Path) -> None:
     result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
     assert result.errors == []
     assert {r["area_code"] for r in result.values.iter_rows(named=True)} == set(DISTRICT_CODES)
+
+
+def test_census_by_commune_of_2019_warns_of_the_commune_merged_since(tmp_path: Path) -> None:
+    result = read_file(_sample(tmp_path, HISTORIC_FILE))
+    assert result.errors == [] and result.period.code == "2019"
+    got = {r["area_written"]: r["value"] for r in result.values.iter_rows(named=True)}
+    assert got == {name: total for name, total, _, _ in BA_BE_2019 if name != HISTORIC_MERGED}
+    assert _values(result)[("2019", "01888", "total")] == 4499  # Thị trấn Chợ Rã
+    [merged] = [f for f in result.findings if f.rule == "units_not_in_list"]
+    assert "Cao Trĩ" in merged.message_en and "Cao Trĩ" in merged.message_vi
+    assert "subtotal_mismatch" not in _rules(result)  # 48,325 is the sum of the 16 communes as written

@@ -56,7 +56,7 @@ def test_every_province_source_and_year_has_a_file(written: Path) -> None:
         ("06", "civil_id", "2024-06-13"), ("06", "civil_id", "2024-10-08")}
     real = real_layout_files()  # the same figures as real files lay them out (issue #12)
     assert all((written / name).is_file() for name in real)
-    assert len(list(written.rglob("*.*"))) == 75 + 2 + 5 + len(real) == 85
+    assert len(list(written.rglob("*.*"))) == 75 + 2 + 5 + len(real) == 86
 
 
 def test_area_rows_sum_to_the_province_totals() -> None:

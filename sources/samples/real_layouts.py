@@ -8,6 +8,9 @@ departmental samples, laid out as statistics offices and telecom operators send 
   first row, "X (Tổng số)" subtotal rows, a blank area header, the unit in the title "(ĐVT: Người)", a "Tổng
   số" column beside urban/rural breakdowns, and age bands 0–14, 15–64 and 65+ (15–64 is the working-age field;
   the bands cannot give 14+ or 18+).
+- ``historic_cube``: the 2019 census by commune for Huyện Ba Bể (the real published figures), in the census
+  layout (province | district | commune across three columns). Xã Cao Trĩ has since merged into Xã Cao Thượng and
+  is in no unit list the project has: it is warned about and the other 16 communes load.
 - ``partial_file``: a telecom operator's sheet with only internet subscribers and fibre households (a subset of
   the department's fields, without the mobile subscribers it always sends), headed "TB Internet" and "Số hộ có cáp
   quang" in one row with the year in the title.
@@ -27,6 +30,18 @@ YEARS = ("2020", "2021", "2022", "2023", "2024")
 CENSUS_YEAR = "2023"
 NATIONAL_FILE = "population/NGTK_dan_so_trung_binh_phan_theo_dia_phuong_2020_2024.xlsx"
 CENSUS_FILE = "population/Dan_so_chia_theo_thanh_thi_nong_thon_nhom_tuoi_cap_huyen_2023.xlsx"
+# Tổng điều tra dân số và nhà ở 2019 (General Statistics Office): population by commune, Huyện Ba Bể, Bắc Kạn.
+# (commune, total, urban, rural); facts as published.
+BA_BE_2019 = (
+    ("Thị trấn Chợ Rã", 4499, 4499, None), ("Xã Bành Trạch", 2876, None, 2876), ("Xã Phúc Lộc", 3158, None, 3158),
+    ("Xã Hà Hiệu", 2739, None, 2739), ("Xã Cao Thượng", 3653, None, 3653), ("Xã Cao Trĩ", 1923, None, 1923),
+    ("Xã Khang Ninh", 4078, None, 4078), ("Xã Nam Mẫu", 2335, None, 2335), ("Xã Thượng Giáo", 3292, None, 3292),
+    ("Xã Địa Linh", 3418, None, 3418), ("Xã Yến Dương", 2401, None, 2401), ("Xã Chu Hương", 3027, None, 3027),
+    ("Xã Quảng Khê", 3416, None, 3416), ("Xã Mỹ Phương", 3446, None, 3446), ("Xã Hoàng Trĩ", 1277, None, 1277),
+    ("Xã Đồng Phúc", 2787, None, 2787),
+)
+HISTORIC_FILE = "population/TDT_2019_dan_so_theo_xa_huyen_Ba_Be.xlsx"
+HISTORIC_MERGED = "Xã Cao Trĩ"
 PARTIAL_YEAR = "2023"
 PARTIAL_FILE = f"telecom/VNPT_BacKan_internet_cap_quang_{PARTIAL_YEAR}.xlsx"
 PARTIAL_FIELDS = ("internet_subscribers", "ftth_households")
@@ -110,6 +125,26 @@ def census_grid() -> SheetGrid:
     return g
 
 
+def historic_grid() -> SheetGrid:
+    g = SheetGrid("Cube1a_DansoChung", [])
+    g.put(0, 0, "Tổng điều tra dân số và nhà ở năm 2019: dân số chia theo thành thị nông thôn, đơn vị hành chính "
+                "(ĐVT: Người)")
+    for c, text in enumerate(["Tổng số", "1. Thành thị", "2. Nông thôn"]):
+        g.put(2, 3 + c, text, bold=True)
+    total = [sum(v or 0 for v in col) for col in list(zip(*BA_BE_2019, strict=True))[1:]]
+    rows = [(" Tỉnh Bắc Kạn (Tổng số)", None, None, total), (" Tỉnh Bắc Kạn", "Huyện Ba Bể (Tổng số)", None, total)]
+    for i, (name, *values) in enumerate(BA_BE_2019):
+        rows.append((None, "Huyện Ba Bể" if i == 0 else None, f" {name}", values))
+    for r, (province, district, commune, values) in enumerate(rows, start=3):
+        for c, text in enumerate((province, district, commune)):
+            if text:
+                g.put(r, c, text)
+        for c, v in enumerate(values):
+            if v is not None:
+                g.put(r, 3 + c, str(v))  # the census exports write figures as text
+    return g
+
+
 def partial_grid() -> SheetGrid:
     g = SheetGrid("Số liệu", [])
     g.put(0, 0, f"SỐ LIỆU THUÊ BAO INTERNET VÀ CÁP QUANG NĂM {PARTIAL_YEAR} - TỈNH BẮC KẠN", bold=True)
@@ -126,5 +161,6 @@ def partial_grid() -> SheetGrid:
 
 def real_layout_files() -> dict[str, bytes]:
     """``<source>/<filename>`` → bytes of each sample laid out as real statistics and operator files are."""
-    grids = {NATIONAL_FILE: national_grid(), CENSUS_FILE: census_grid(), PARTIAL_FILE: partial_grid()}
+    grids = {NATIONAL_FILE: national_grid(), CENSUS_FILE: census_grid(), HISTORIC_FILE: historic_grid(),
+             PARTIAL_FILE: partial_grid()}
     return {name: to_bytes([grid], Style(filename=name.split("/")[1])) for name, grid in grids.items()}
