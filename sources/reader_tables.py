@@ -66,8 +66,8 @@ def choose_table(sheets: list[Sheet], spec: Spec | None, layout: Layout, units: 
         labels = "; ".join(dict.fromkeys(table.plan.breakdowns.values()))
         findings.append(warning(
             "breakdown_not_loaded",
-            f"Các cột chi tiết (phân tổ) chỉ được nhận diện, không nạp; cột Tổng số được nạp: {labels[:600]}.",
-            f"Breakdown columns are recognised and not loaded; the total column is: {labels[:600]}.",
+            f"Các cột phân tổ được nhận diện và không nạp (cột Tổng số được nạp): {labels[:600]}.",
+            f"Breakdown columns are recognised and not loaded (the total column is): {labels[:600]}.",
             cell=cell_address(table.header_rows[0], min(table.plan.breakdowns)), **where))
     for vi, en in table.plan.notes:
         findings.append(warning("age_bands_do_not_fit", vi, en, **where))
