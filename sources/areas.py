@@ -101,11 +101,14 @@ class UnitRegistry:
         self._by_name: dict[tuple[str, str], list[Unit]] = {}
         self._children: dict[tuple[str, str], list[Unit]] = {}
         self._any_name: set[str] = set()
+        self._provinces: dict[tuple[str, str], Unit] = {}
         for us in self.units.values():
             for u in us:
                 for k in {norm(u.name), fold(u.name)}:
                     self._by_name.setdefault((u.vintage, k), []).append(u)
                 self._any_name.add(key(u.name))
+                if u.level == "province":
+                    self._provinces[(u.vintage, key(u.name))] = u
                 if u.parent_code:
                     self._children.setdefault((u.vintage, u.parent_code), []).append(u)
 
@@ -117,6 +120,10 @@ class UnitRegistry:
         """The unit list in force at the end of the period (the earliest list for older periods)."""
         valid = [v for v in self.vintages if v <= period.end.isoformat()]
         return valid[-1] if valid else self.vintages[0]
+
+    def province_by_key(self, vintage: str, keyed: str) -> Unit | None:
+        """A province by its name compared loosely (``key``): ``ha noi``, ``ba ria vung tau``."""
+        return self._provinces.get((vintage, keyed))
 
     def knows_name(self, written: str) -> bool:
         """Whether any unit of any list has this name (with or without its type): an area column's content."""
@@ -211,13 +218,7 @@ class PathResolver:
             unit_type, bare = None, norm(text)
         if unit_type not in (None, "tỉnh", "thành phố"):
             return None
-        found = None
-        for k in (norm(bare), fold(bare)):
-            found = found or next((u for u in self.units._by_name.get((self.vintage, k), [])
-                                   if u.level == "province"), None)
-        k = key(bare)
-        found = found or next((u for u in self.units.units[self.vintage] if u.level == "province"
-                               and key(u.name) == k), None)
+        found = self.units.province_by_key(self.vintage, key(bare))
         # "Thành phố Bắc Kạn" is a district: a written type must be the province's own (Tỉnh / Thành phố Hà Nội)
         if found is not None and unit_type is not None and found.unit_type != unit_type:
             return None

@@ -191,6 +191,15 @@ class _Column:
 
 
 def _read_column(col: int, raw: list[str]) -> _Column:
+    path, full, period, prelim, unit, label = _read_labels(tuple(raw))
+    return _Column(col, list(path), list(full), period, prelim, unit, label)
+
+
+@lru_cache(maxsize=1 << 14)
+def _read_labels(raw: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], Period | None, bool, Stated | None,
+                                                str]:
+    """A header path read once: (path without periods and units, path with units, period, preliminary, unit,
+    label). The same headers recur in every candidate block and for every spec."""
     path: list[str] = []
     full: list[str] = []
     period, prelim, unit = None, False, None
@@ -211,7 +220,7 @@ def _read_column(col: int, raw: list[str]) -> _Column:
             text = rest
         if text and (not path or norm(path[-1]) != norm(text)):
             path.append(text)
-    return _Column(col, path, full, period, prelim, unit, " / ".join(raw))
+    return tuple(path), tuple(full), period, prelim, unit, " / ".join(raw)
 
 
 def plan_columns(spec: Spec, labels: dict[int, list[str]], skip: set[int], title_lines: list[str],

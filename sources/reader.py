@@ -21,7 +21,7 @@ from sources.legacy import legacy_encoding
 from sources.periods import Period
 from sources.reader_checks import check_reported_rates, check_subtotals, check_totals
 from sources.reader_tables import choose_table
-from sources.reader_values import VALUE_SCHEMA, read_values
+from sources.reader_values import VALUE_SCHEMA, cells_frame, parse_cells, read_values
 from sources.resolve import resolve_areas
 from sources.spec import Layout, Spec, load_layout
 from sources.title import EARLIEST_YEAR, plausible, table_period
@@ -164,12 +164,14 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
     provinces = {k.province for k in kept}
     result.province_code = provinces.pop() if len(provinces) == 1 else None
     keep = [(k.row, k.code, k.province, k.written) for k in kept]
-    result.values = read_values(table, keep, period, spec.source, vintage, name, result.findings)
-    _check_fractional_counts(result, table, spec)
     resolved = {k.row for k in kept}
-    written = [(a.row, "", "", a.written) for a in rows.leaves
-               if a.row in resolved or (a.has_values and not _duplicate(a, result))]
-    result.totals = check_totals(table, spec, written, rows.total_row, period, name, result.findings)
+    merged = [(a.row, "", "", a.written, "merged") for a in rows.leaves
+              if a.row not in resolved and a.has_values and not _duplicate(a, result)]  # units merged since
+    total = [(rows.total_row, "", "", "total", "total")] if rows.total_row is not None else []
+    cells = parse_cells(table, cells_frame(table, [*keep, *merged, *total], period), name, result.findings)
+    result.values = read_values(table, cells, spec.source, vintage)
+    _check_fractional_counts(result, table, spec)
+    result.totals = check_totals(table, spec, cells, name, result.findings)
     check_subtotals(table, spec, rows, period, name, result.findings)
     check_reported_rates(table, spec, result.values, keep, name, result.findings)
 

@@ -11,7 +11,7 @@ from sources.area_rows import AreaRow, ScannedRows
 from sources.findings import Finding, cell_address, error, warning
 from sources.header import Table
 from sources.periods import Period
-from sources.reader_values import cells_frame, parse_cells
+from sources.reader_values import CELLS_SCHEMA, cells_frame, parse_cells
 from sources.spec import Spec
 
 MAX_SUBTOTAL_FINDINGS = 30
@@ -30,26 +30,27 @@ def _allowance(spec: Spec, scale: float, raws: list[float], n: int) -> float:
     return spec.total_tolerance + 0.5 * 10 ** (-decimals) * scale * max(n, 1) + 1e-6
 
 
-def _row_values(table: Table, rows: list[tuple[int, str, str, str]], period: Period | None) -> pl.DataFrame:
+def row_values(table: Table, rows: list[tuple[int, str, str, str]], period: Period | None) -> pl.DataFrame:
+    """The parsed cells of ``rows``, their findings left out (rows checked, not loaded)."""
     return parse_cells(table, cells_frame(table, rows, period), "", [])
 
 
-def check_totals(table: Table, spec: Spec, rows: list[tuple[int, str, str, str]], total_row: int | None,
-                 period: Period | None, file: str, findings: list[Finding]) -> dict[str, float | None]:
-    """The total row is checked against the sum of the area rows as written (those that resolve, and those of
-    units merged since), never loaded as an area. Returns the totals by field (``field@period`` when the
-    periods are in the columns)."""
-    if total_row is None:
+def check_totals(table: Table, spec: Spec, cells: pl.DataFrame, file: str, findings: list[Finding]
+                 ) -> dict[str, float | None]:
+    """The total row (cells of kind ``total``) is checked against the sum of the area rows as written (those
+    that resolve, and those of units merged since), never loaded as an area. Returns the totals by field
+    (``field@period`` when the periods are in the columns)."""
+    total = cells.filter(pl.col("kind") == "total")
+    if total.is_empty():
         return {}
     sheet = table.sheet
-    values = _row_values(table, rows, period)
-    cells = parse_cells(table, cells_frame(table, [(total_row, "", "", "total")], period), file, findings)
-    sums = {(f, p): v for f, p, v in values.group_by("field", "period_code").agg(pl.col("value").sum()).iter_rows()}
-    counts = dict(values.group_by("field", "period_code").agg(pl.len()).select(
-        pl.concat_str("field", "period_code", separator="@"), "len").iter_rows())
+    grouped = cells.filter(pl.col("kind") != "total").group_by("field", "period_code").agg(
+        pl.col("value").sum(), n=pl.len())
+    sums = {(f, p): v for f, p, v, _ in grouped.iter_rows()}
+    counts = {f"{f}@{p}": n for f, p, _, n in grouped.iter_rows()}
     totals: dict[str, float | None] = {}
     multi = any(b.period for b in table.bindings)
-    for row in cells.iter_rows(named=True):
+    for row in total.iter_rows(named=True):
         if row["field"].startswith("_"):
             continue
         label = f"{row['field']}@{row['period_code']}" if multi else row["field"]
@@ -59,7 +60,7 @@ def check_totals(table: Table, spec: Spec, rows: list[tuple[int, str, str, str]]
             continue
         n = counts.get(f"{row['field']}@{row['period_code']}", 1)
         if abs(total - summed) > _allowance(spec, row["scale"], [row["raw"]], n):
-            where = cell_address(total_row, row["col"])
+            where = row["cell"]
             tol = fmt(spec.total_tolerance)
             findings.append(error(
                 "total_mismatch",
@@ -79,7 +80,7 @@ def check_subtotals(table: Table, spec: Spec, rows: ScannedRows, period: Period 
     if not subtotals:
         return
     leaves = [a for a in rows.areas if a.kind == "area" and a.has_values]
-    leaf_cells = _row_values(table, [(a.row, "", "", a.written) for a in leaves], period)
+    leaf_cells = row_values(table, [(a.row, "", "", a.written) for a in leaves], period)
     by_row: dict[int, AreaRow] = {a.row: a for a in leaves}
     sums: dict[tuple[tuple[str, ...], int], list[float]] = defaultdict(list)
     for r, col, value in leaf_cells.select("row", "col", "value").iter_rows():
@@ -88,7 +89,7 @@ def check_subtotals(table: Table, spec: Spec, rows: ScannedRows, period: Period 
         path = by_row[r].path
         for k in range(1, len(path)):
             sums[(path[:k], col)].append(value)
-    sub_cells = _row_values(table, [(a.row, "", "", a.written) for a in subtotals], period)
+    sub_cells = row_values(table, [(a.row, "", "", a.written) for a in subtotals], period)
     path_of = {a.row: a.path for a in subtotals}
     n_found = 0
     for row in sub_cells.iter_rows(named=True):
@@ -126,8 +127,8 @@ def check_reported_rates(table: Table, spec: Spec, values: pl.DataFrame, rows: l
         if c is None:
             continue
         frame = pl.DataFrame(
-            [(r, c, code, "", written, rate.name, None, 1.0, False, *_num_text(table.sheet.cell(r, c)))
-             for r, code, _, written in rows], orient="row", schema=cells_frame(table, [], None).schema)
+            [(r, c, code, "", written, rate.name, None, 1.0, False, *_num_text(table.sheet.cell(r, c)), "area")
+             for r, code, _, written in rows], orient="row", schema=CELLS_SCHEMA)
         for typed in parse_cells(table, frame, file, findings).iter_rows(named=True):
             where, value, written = typed["cell"], typed["value"], typed["area_written"]
             if value is not None and not 0 <= value <= 100:

@@ -18,59 +18,66 @@ VALUE_SCHEMA = {
 CELLS_SCHEMA = {
     "row": pl.Int64, "col": pl.Int64, "area_code": pl.String, "province_code": pl.String,
     "area_written": pl.String, "field": pl.String, "period_code": pl.String, "scale": pl.Float64,
-    "preliminary": pl.Boolean, "num": pl.Float64, "text": pl.String,
+    "preliminary": pl.Boolean, "num": pl.Float64, "text": pl.String, "kind": pl.String,
 }
+Row = tuple  # (row, area code, province code, name as written[, kind: area | merged | total])
 
 
-def cells_frame(table: Table, rows: list[tuple[int, str, str, str]], period: Period | None) -> pl.DataFrame:
-    """One record per (row, bound column): rows are (row, area code, province code, name as written)."""
+def cells_frame(table: Table, rows: list[Row], period: Period | None) -> pl.DataFrame:
+    """One record per (row, bound column). A row is (row, area code, province code, name as written) and
+    optionally its kind: ``area`` (loaded), ``merged`` (a unit merged since: summed for the checks, not loaded,
+    its cells not reported) or ``total``."""
     sheet = table.sheet
     records = []
-    for r, code, province, written in rows:
+    for r, code, province, written, *kind in rows:
         for b in table.bindings:
             v = sheet.cell(r, b.col)
             p = b.period or period
             records.append((r, b.col, code, province, written, b.field, p.code if p else None, b.scale,
-                            b.preliminary, v if isinstance(v, float) else None, v if isinstance(v, str) else None))
+                            b.preliminary, v if isinstance(v, float) else None, v if isinstance(v, str) else None,
+                            kind[0] if kind else "area"))
     return pl.DataFrame(records, orient="row", schema=CELLS_SCHEMA)
 
 
 def parse_cells(table: Table, cells: pl.DataFrame, file: str, findings: list[Finding]) -> pl.DataFrame:
     """Cast cells explicitly: number cells as they are, text with the Vietnamese rules, then scaled; report the
     rest (a text that is not a number is an error naming its cell, never coerced)."""
-    cells = cells.with_columns(
-        raw=pl.coalesce(pl.col("num"), parse_vietnamese_number(pl.col("text"))),
+    raw = pl.coalesce(pl.col("num"), parse_vietnamese_number(pl.col("text")))
+    letters = {b.col: cell_address(0, b.col)[:-1] for b in table.bindings} | {
+        c: cell_address(0, c)[:-1] for c in table.rates.values()}
+    cells = cells.lazy().with_columns(
+        raw=raw,
         is_null_token=pl.col("num").is_null() & is_null_token(pl.col("text")),
-    ).with_columns(value=(pl.col("raw") * pl.col("scale")).round(6))
-    bad = cells.filter(pl.col("raw").is_null() & ~pl.col("is_null_token"))
-    for row in bad.head(200).iter_rows(named=True):
-        where = cell_address(row["row"], row["col"])
+        cell=pl.col("col").replace_strict(letters, return_dtype=pl.String) + (pl.col("row") + 1).cast(pl.String),
+    ).with_columns(value=(pl.col("raw") * pl.col("scale")).round(6)).collect()
+    bad = pl.col("raw").is_null() & ~pl.col("is_null_token") & (pl.col("kind") != "merged")
+    for row in cells.filter(bad).head(200).iter_rows(named=True):
+        where = row["cell"]
         label = table.label(row["col"])
         findings.append(error(
             "not_a_number",
             f"Ô {where} (\"{label}\", {row['area_written']}) phải là số nhưng có \"{row['text']}\".",
             f"Cell {where} (\"{label}\", {row['area_written']}) must be a number but holds \"{row['text']}\".",
             file=file, sheet=table.sheet.name, cell=where, expected="số / number", found=row["text"]))
-    return cells.with_columns(cell=pl.struct("row", "col").map_elements(
-        lambda s: cell_address(s["row"], s["col"]), return_dtype=pl.String))
+    return cells
 
 
-def read_values(table: Table, rows: list[tuple[int, str, str, str]], period: Period | None, source: str,
-                vintage: str, file: str, findings: list[Finding]) -> pl.DataFrame:
-    cells = parse_cells(table, cells_frame(table, rows, period), file, findings)
+def read_values(table: Table, cells: pl.DataFrame, source: str, vintage: str) -> pl.DataFrame:
+    """The values (``VALUE_SCHEMA``) of the parsed cells of the area rows (kind ``area``)."""
     keys = ["row", "area_code", "province_code", "area_written", "period_code"]
-    long = cells.select(*keys, "field", "value", "cell", "scale", "preliminary")
-    for fname, parts in table.derived.items():
-        summed = (long.filter(pl.col("field").is_in(parts))
-                  .group_by(keys, maintain_order=True)
-                  .agg(value=pl.when(pl.col("value").is_not_null().any()).then(pl.col("value").sum()),
-                       cell=pl.col("cell").str.join("+"), scale=pl.col("scale").first(),
-                       preliminary=pl.col("preliminary").any())
-                  .with_columns(field=pl.lit(fname)))
-        long = pl.concat([long, summed.select(long.columns)])
-    long = long.filter(~pl.col("field").str.starts_with("_"))  # age bands are parts, not fields
-    return long.select(
+    long = cells.lazy().filter(pl.col("kind") == "area").select(*keys, "field", "value", "cell", "scale",
+                                                                 "preliminary")
+    parts = [long]
+    for fname, fields in table.derived.items():
+        parts.append(long.filter(pl.col("field").is_in(fields))
+                     .group_by(keys, maintain_order=True)
+                     .agg(field=pl.lit(fname),
+                          value=pl.when(pl.col("value").is_not_null().any()).then(pl.col("value").sum()),
+                          cell=pl.col("cell").str.join("+"), scale=pl.col("scale").first(),
+                          preliminary=pl.col("preliminary").any())
+                     .select(*keys, "field", "value", "cell", "scale", "preliminary"))
+    return pl.concat(parts).filter(~pl.col("field").str.starts_with("_")).select(  # age bands are parts
         source=pl.lit(source), period_code="period_code", vintage=pl.lit(vintage), area_code="area_code",
         province_code="province_code", field="field", value="value", sheet=pl.lit(table.sheet.name), cell="cell",
         area_written="area_written", scale="scale", preliminary="preliminary",
-    ).sort("period_code", "area_code", "field")
+    ).sort("period_code", "area_code", "field").collect()

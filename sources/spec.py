@@ -92,7 +92,12 @@ class Layout:
 
 def _in(label: str, options: tuple[str, ...]) -> bool:
     k = key(label)
-    return bool(k) and any(k == key(o) for o in options)
+    return bool(k) and k in _keyed(options)
+
+
+@cache
+def _keyed(options: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(key(o) for o in options)
 
 
 @dataclass(frozen=True)
