@@ -129,6 +129,19 @@ def query_latency(warehouse: Path, province: str, period: str, reps: int = 50) -
 # ---- one size ----------------------------------------------------------------------------------------
 
 
+def rejected_files(warehouse: Path) -> dict[str, int]:
+    """Files the run did not load (quarantined or unreadable), counted by the rule of their first error."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("""
+            SELECT coalesce(f.rule, '?') AS rule, count(*) FROM meta_file m
+            LEFT JOIN (SELECT file_sha256, min(rule) AS rule FROM meta_finding WHERE severity = 'error' GROUP BY 1) f
+                   ON f.file_sha256 = m.sha256
+            WHERE m.status NOT IN ('loaded', 'duplicate') GROUP BY 1 ORDER BY 2 DESC""").fetchall()
+    return dict(rows)
+
+
 def extra_file(size: str, target: Path) -> Path:
     """One new file: the month after the last of telecom for the size's first province (July 2026)."""
     from bench import scale
@@ -191,6 +204,11 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     if full["exit"] not in (0, 1):
         raise RuntimeError(f"xhs run failed ({full['exit']}): {full['stderr']}")
     log(f"[{size}] xhs run: {full['seconds']:.1f}s, peak {full['peak_rss_mb']:.0f} MB, exit {full['exit']}")
+    rejected = rejected_files(root / "warehouse" / "xhs.duckdb")
+    log(f"[{size}] files quarantined or unreadable: {sum(rejected.values())}")
+    if rejected:  # generated files are valid: a benchmark of a pipeline that rejects them measures nothing
+        raise RuntimeError(f"[{size}] the pipeline rejected {sum(rejected.values())} generated files, which are "
+                           f"all valid (first error rules: {rejected}); fix the generator or the reader first")
     floor_after = raw_read_floor(files, passes=1)
     noop = run_measured(xhs("run"), env, root)
     log(f"[{size}] no-op xhs run: {noop['seconds']:.2f}s (xhs --help {startup:.2f}s)")
@@ -206,7 +224,8 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     loaded = _count(warehouse, "SELECT count(*) FROM meta_file WHERE status = 'loaded'")
 
     result = {
-        "size": size, "files": len(files), "files_loaded": loaded, "fact_rows": facts,
+        "size": size, "files": len(files), "files_loaded": loaded, "files_rejected": sum(rejected.values()),
+        "fact_rows": facts,
         "generate_s": gen_s, "raw_read_s": floor, "raw_read_s_after": floor_after,
         "xhs_help_s": startup, "end_to_end_s": full["seconds"], "peak_rss_mb": full["peak_rss_mb"],
         "ratio_vs_raw_read": full["seconds"] / floor,
@@ -270,6 +289,7 @@ def machine() -> dict:
 def table(results: dict[str, dict]) -> str:
     rows = [
         ("files", "files", "{:.0f}", None),
+        ("files rejected (must be 0)", "files_rejected", "{:.0f}", None),
         ("raw read floor (fastexcel) s", "raw_read_s", "{:.2f}", None),
         ("xhs run end-to-end s", "end_to_end_s", "{:.1f}", None),
         ("ratio vs raw read (target <= 3)", "ratio_vs_raw_read", "{:.1f}x", "ratio_vs_raw_read"),

@@ -77,6 +77,7 @@ class AreaMatch:
     suggestions: tuple[str, ...] = ()
     note: str | None = None  # e.g. the code and the name disagree
     scope: str | None = None  # unresolved in a hierarchy: the province to suggest names from ("" = anywhere)
+    candidates: tuple[Unit, ...] = ()  # an ambiguous name: every unit it could be, in code order
 
     def with_suggestions(self, units: UnitRegistry, vintage: str, written: str) -> AreaMatch:
         """Suggestions are looked up only for the names a message shows (difflib over a national list is slow)."""
@@ -164,16 +165,20 @@ class UnitRegistry:
         matches = []
         for name, cs, code_unit in zip(names, cands, coded, strict=True):
             in_prov = [u for u in cs if u.province_code == province]
-            if len(in_prov) > 1:
-                in_prov = sorted(in_prov, key=lambda u: -levels[u.level])[:1]
-            by_name = in_prov[0] if in_prov else None
-            if code_unit and code_unit.province_code == province:
+            if len(in_prov) > 1:  # the level most rows are at (a district list names districts)
+                top = max(levels[u.level] for u in in_prov)
+                in_prov = sorted((u for u in in_prov if levels[u.level] == top), key=lambda u: u.code)
+            if code_unit and code_unit.province_code == province:  # a code column decides
                 note = None
-                if by_name and by_name != code_unit:
-                    note = f"code {code_unit.code} is {code_unit.full_name}, name says {by_name.full_name}"
+                if in_prov and code_unit not in in_prov:
+                    names_say = " / ".join(u.full_name for u in in_prov)
+                    note = f"code {code_unit.code} is {code_unit.full_name}, name says {names_say}"
                 matches.append(AreaMatch(code_unit, note=note))
-            elif by_name:
-                matches.append(AreaMatch(by_name))
+            elif len(in_prov) > 1:  # Thị xã and Huyện Duyên Hải are both "Duyên Hải"
+                matches.append(AreaMatch(None, tuple(u.full_name for u in in_prov), note="ambiguous: " + "; ".join(
+                    f"{u.code} {u.full_name}" for u in in_prov), candidates=tuple(in_prov)))
+            elif in_prov:
+                matches.append(AreaMatch(in_prov[0]))
             else:
                 matches.append(AreaMatch(None, self._suggest(vintage, province, name)))
         return province, matches
@@ -279,8 +284,10 @@ class PathResolver:
         if len(found) == 1:
             return AreaMatch(found[0])
         if len(found) > 1:
+            found = sorted(found, key=lambda u: u.code)
             names = "; ".join(f"{u.code} {u.full_name}" for u in found[:6])
-            return AreaMatch(None, tuple(u.full_name for u in found[:6]), note=f"ambiguous: {names}")
+            return AreaMatch(None, tuple(u.full_name for u in found[:6]), note=f"ambiguous: {names}",
+                             candidates=tuple(found))
         return AreaMatch(None, scope=(parent.province_code if parent else province) or "")
 
     def _type_only(self, written: str, parent: Unit) -> list[Unit]:

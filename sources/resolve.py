@@ -115,7 +115,8 @@ def _keep(leaves: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegis
     if unresolved and historic and len(unresolved) <= 0.5 * (len(unresolved) + len(keep)):
         findings.append(_historic_warning(unresolved, vintage, file, sheet))
     else:
-        findings.extend(_unknown_errors(unresolved, matches, units, vintage, len(leaves), file, sheet))
+        order = _order_hints(leaves, matches)
+        findings.extend(_unknown_errors(unresolved, matches, units, vintage, len(leaves), file, sheet, order))
     return keep
 
 
@@ -135,8 +136,32 @@ def _historic_warning(rows: list[AreaRow], vintage: str, file: str, sheet: str) 
         file=file, sheet=sheet, cell=cell_address(rows[0].row, rows[0].col), found=names[:500])
 
 
+def _order_hints(leaves: list[AreaRow], matches: dict[int, AreaMatch]) -> dict[int, Unit]:
+    """For ambiguous rows in a table that follows the official order (codes ascending): the unit each would be
+    by its position. Only said in the message, never used to load: a row's position is no proof."""
+    codes = [m.unit.code for a in leaves if (m := matches[a.row]).unit is not None]
+    if codes != sorted(codes):
+        return {}
+    hints: dict[int, Unit] = {}
+    i = 0
+    while i < len(leaves):
+        m = matches[leaves[i].row]
+        if not m.candidates:
+            i += 1
+            continue
+        run = [leaves[i]]  # consecutive rows with the same candidates ("Duyên Hải", "Duyên Hải")
+        while i + len(run) < len(leaves) and matches[leaves[i + len(run)].row].candidates == m.candidates:
+            run.append(leaves[i + len(run)])
+        before = next((matches[a.row].unit.code for a in reversed(leaves[:i]) if matches[a.row].unit), "")
+        after = next((matches[a.row].unit.code for a in leaves[i + len(run):] if matches[a.row].unit), "\uffff")
+        if len(run) == len(m.candidates) and all(before < u.code < after for u in m.candidates):
+            hints.update({a.row: u for a, u in zip(run, m.candidates, strict=True)})
+        i += len(run)
+    return hints
+
+
 def _unknown_errors(rows: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegistry, vintage: str,
-                    n_leaves: int, file: str, sheet: str) -> list[Finding]:
+                    n_leaves: int, file: str, sheet: str, order: dict[int, Unit] | None = None) -> list[Finding]:
     out = []
     for a in rows[:MAX_ROW_ERRORS]:
         m = matches[a.row].with_suggestions(units, vintage, a.written)
@@ -144,12 +169,20 @@ def _unknown_errors(rows: list[AreaRow], matches: dict[int, AreaMatch], units: U
         label = " › ".join(p for p in a.path if p) or "(trống / blank)"
         where = {"file": file, "sheet": sheet, "cell": cell_address(a.row, a.col)}
         if m.note and m.note.startswith("ambiguous"):
+            units_vi = units_en = m.note.removeprefix("ambiguous: ")
+            by_order = (order or {}).get(a.row)
+            vi_order = en_order = ""
+            if by_order:
+                vi_order = (f" Các dòng theo đúng thứ tự danh mục, theo đó dòng này là {by_order.code} "
+                            f"{by_order.full_name}, nhưng hệ thống không đoán theo vị trí.")
+                en_order = (f" The rows follow the official order, which would make this row {by_order.code} "
+                            f"{by_order.full_name}, but position is not used to decide.")
             out.append(error(
                 "ambiguous_area",
-                f"Tên \"{label}\" có thể là nhiều đơn vị ({m.note.removeprefix('ambiguous: ')}): ghi rõ loại đơn vị "
-                "(TP., TX., H., Thành phố, Huyện) hoặc thêm cột Mã ĐVHC.",
-                f"Name \"{label}\" could be several units ({m.note.removeprefix('ambiguous: ')}): write the unit "
-                "type (TP., TX., H., Thành phố, Huyện) or add a Mã ĐVHC code column.",
+                f"Tên \"{label}\" có thể là nhiều đơn vị ({units_vi}): ghi rõ loại đơn vị (TP., TX., H., Thành phố, "
+                f"Huyện) hoặc thêm cột Mã ĐVHC.{vi_order}",
+                f"Name \"{label}\" could be several units ({units_en}): write the unit type (TP., TX., H., Thành phố, "
+                f"Huyện) or add a Mã ĐVHC code column.{en_order}",
                 found=label, expected=hint, **where))
             continue
         out.append(error(

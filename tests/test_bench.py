@@ -103,3 +103,4 @@ def test_harness_writes_every_figure(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert results[k] is not None, k
     assert results["size"] == "XS" and results["files"] == 5
     assert results["sizes"]["XS"]["files_loaded"] == 6  # the 5 files and the one added for the incremental run
+    assert results["sizes"]["XS"]["files_rejected"] == 0

@@ -297,3 +297,35 @@ def test_reported_rate_is_checked_against_the_counts(tmp_path: Path) -> None:
     assert (finding.rule, finding.severity, finding.cell, finding.expected) == (
         "reported_rate_mismatch", "warning", "D4", "70.0")
     assert {r["field"] for r in result.values.iter_rows(named=True)} == {"mobile_subscribers", "smartphone_subscribers"}
+
+
+TRA_VINH = ["Trà Vinh", "Càng Long", "Cầu Kè", "Tiểu Cần", "Châu Thành", "Cầu Ngang", "Trà Cú", "Duyên Hải",
+            "Duyên Hải"]  # Huyện (850) and Thị xã (851) Duyên Hải share a bare name (issue #18)
+
+
+def test_an_ambiguous_bare_name_names_every_unit_it_could_be(tmp_path: Path) -> None:
+    grid = [["Năm 2022"], ["STT", "Đơn vị", "Di động"], *[[i + 1, n, 100 + i] for i, n in enumerate(TRA_VINH)]]
+    result = read_file(write(tmp_path / "tv.xlsx", grid), TELECOM)
+    first, second = result.errors
+    assert (first.rule, first.cell, second.cell) == ("ambiguous_area", "B10", "B11")
+    for finding in (first, second):
+        assert "850 Huyện Duyên Hải" in finding.message_en and "851 Thị xã Duyên Hải" in finding.message_en
+        assert "Mã ĐVHC" in finding.message_vi and "TX." in finding.message_en
+    # the rows follow the official order: the message says what that would give, and nothing is loaded by it
+    assert "would make this row 850 Huyện Duyên Hải" in first.message_en
+    assert "would make this row 851 Thị xã Duyên Hải" in second.message_en
+    assert "851" not in set(result.values["area_code"].to_list())
+
+
+def test_a_code_column_decides_and_a_type_resolves(tmp_path: Path) -> None:
+    codes = ["842", "844", "845", "846", "847", "848", "849", "851", "850"]  # Thị xã first: out of order
+    grid = [["Năm 2022"], ["Mã ĐVHC", "Đơn vị", "Di động"], *[[c, n, 100 + i] for i, (c, n) in
+                                                                enumerate(zip(codes, TRA_VINH, strict=True))]]
+    result = read_file(write(tmp_path / "tv.xlsx", grid), TELECOM)
+    assert result.errors == []
+    assert values(result)[("851", "mobile_subscribers")] == 107 and values(result)[("850", "mobile_subscribers")] == 108
+    typed = [*TRA_VINH[:7], "TX. Duyên Hải", "H. Duyên Hải"]
+    grid = [["Năm 2022"], ["Đơn vị", "Di động"], *[[n, 100 + i] for i, n in enumerate(typed)]]
+    result = read_file(write(tmp_path / "tv2.xlsx", grid), TELECOM)
+    assert result.errors == []
+    assert values(result)[("851", "mobile_subscribers")] == 107 and values(result)[("850", "mobile_subscribers")] == 108

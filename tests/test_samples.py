@@ -248,3 +248,15 @@ def test_mapped_values_are_the_published_values() -> None:
         if e.get("indicator") and not e.get("inconsistent"):
             seed = (e["seed"]["province"], e["seed"]["measure"], str(e["seed"]["period"]))
             assert float(published[seed]) == pytest.approx(e["value"]), seed
+
+
+def test_units_sharing_a_bare_name_are_written_with_their_type() -> None:
+    """The generator never writes an ambiguous file (issue #18): Thị xã and Huyện Duyên Hải keep their type."""
+    from sources.samples.figures import Area
+    from sources.samples.layouts import Style, _area_name
+
+    town = Area(code="851", name="Duyên Hải", full_name="Thị xã Duyên Hải", level="district")
+    other = Area(code="849", name="Trà Cú", full_name="Huyện Trà Cú", level="district")
+    style = Style(filename="x.xlsx", names="bare")
+    assert _area_name(town, style, 1, {"Duyên Hải"}) == "TX. Duyên Hải"
+    assert _area_name(other, style, 1, {"Duyên Hải"}) == "Trà Cú"

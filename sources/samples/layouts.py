@@ -8,6 +8,7 @@ in ``writers.py`` turn them into .xlsx, .xls or .csv bytes. Every layout choice 
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sources.periods import parse_period_code
@@ -190,6 +191,9 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
         r += 1
 
     units = figures.areas(province, period)
+    # Two units of the province that share a bare name (Thị xã and Huyện Duyên Hải) are written with their type,
+    # as departments do: a bare name would be ambiguous (issue #18).
+    shared = {name for name, n in Counter(a.name for a in units).items() if n > 1}
     total_row = {f: sum(values[a.code][f] for a in units) for f in present}
     body: list[tuple[str, object]] = [("area", a) for a in units]
     if style.blank_rows:
@@ -214,7 +218,8 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
                 code = item.code  # type: ignore[union-attr]
                 g.put(r, c, int(code) if style.code == "number" and style.fmt != "csv" else code)
             elif ckind == "area":
-                g.put(r, c, style.total_label if is_total else _area_name(item, style, number), bold=is_total)
+                g.put(r, c, style.total_label if is_total else _area_name(item, style, number, shared),
+                      bold=is_total)
         if is_total and style.total_merged and style.stt:
             g.put(r, 0, style.total_label, bold=True)
             g.put(r, first_value - 1, None)
@@ -255,10 +260,12 @@ def _place(g: SheetGrid, node: Node, row: int, col: int, depth: int) -> int:
     return col
 
 
-def _area_name(area: object, style: Style, number: int) -> str:
+def _area_name(area: object, style: Style, number: int, shared: set[str] | frozenset[str] = frozenset()) -> str:
     mode = style.names
     if mode == "mixed":
         mode = ("full", "bare", "abbr")[number % 3]
+    if mode == "bare" and area.name in shared:  # type: ignore[attr-defined]
+        mode = "abbr"
     return area_label(area, mode, new_tone_marks=style.new_tone)  # type: ignore[arg-type]
 
 
