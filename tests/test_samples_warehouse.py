@@ -81,3 +81,20 @@ def test_post_reform_communes_resolve_to_the_new_list(warehouse: Path) -> None:
     assert rows and {r[0] for r in rows} == {"2025-07-01"}
     assert {r[2] for r in rows} == {"19"}
     assert {r[1] for r in rows} == {"commune", "province"}
+
+
+def test_analyst_views_read_their_stored_tables(warehouse: Path) -> None:
+    """v_indicator and v_target_progress read tables stored at build time (issue #18), with the same rows as the
+    joins they replace, sorted so that DuckDB's zone maps prune, and with their comments."""
+    [(definition,)] = query(warehouse, "SELECT sql FROM duckdb_views() WHERE view_name = 'v_indicator'")
+    assert "fact_indicator_wide" in definition
+    joined = query(warehouse, """
+        SELECT count(*) FROM fact_indicator f JOIN dim_area a USING (area_key)
+        JOIN dim_indicator USING (indicator_code) JOIN dim_period USING (period_code)""")
+    assert query(warehouse, "SELECT count(*) FROM v_indicator") == joined
+    keys = query(warehouse, "SELECT indicator_code, area_level, province_code, period_code FROM fact_indicator_wide")
+    assert keys == sorted(keys, key=lambda k: tuple("" if x is None else x for x in k))
+    uncommented = query(warehouse, """
+        SELECT table_name, column_name FROM duckdb_columns()
+        WHERE table_name IN ('v_indicator', 'fact_indicator_wide', 'fact_target_progress') AND comment IS NULL""")
+    assert uncommented == []

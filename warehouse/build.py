@@ -17,6 +17,7 @@ from sources.spec import load_specs
 from sources.staging import STAGING_SCHEMA, StagedFile
 from warehouse.catalogue import Indicator, load_catalogue
 from warehouse.consistency import record_consistency_findings
+from warehouse.materialise import materialise_views
 from warehouse.rates import insert_rates
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -61,6 +62,7 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     record_province_disagreements(con)
     insert_rates(con, [i for i in load_catalogue() if i.is_rate])
     record_consistency_findings(con)
+    materialise_views(con)
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1").fetchall()]
     return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in tables}

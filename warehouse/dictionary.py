@@ -14,6 +14,7 @@ import duckdb
 from sources.spec import load_specs
 from warehouse.build import SQL_DIR, STAGING_COLUMN_COMMENTS
 from warehouse.catalogue import load_catalogue
+from warehouse.materialise import materialise_views
 
 OUT = Path(__file__).parent.parent / "docs" / "data_dictionary.md"
 
@@ -26,6 +27,7 @@ def _schema_sections() -> list[str]:
     con = duckdb.connect()
     for sql in sorted(SQL_DIR.glob("*.sql")):
         con.execute(sql.read_text(encoding="utf-8"))
+    materialise_views(con)  # the stored copies of the analysts' views, as every build makes them
     objects = con.execute("""
         SELECT table_name, 'table', comment FROM duckdb_tables()
         UNION ALL SELECT view_name, 'view', comment FROM duckdb_views() WHERE NOT internal

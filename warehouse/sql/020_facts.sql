@@ -13,7 +13,7 @@ CREATE TABLE fact_indicator (
     loaded_at               TIMESTAMP,
     PRIMARY KEY (indicator_code, area_key, period_code)
 );
-COMMENT ON TABLE fact_indicator IS 'Giá trị hiện hành của mỗi chỉ tiêu theo đơn vị và kỳ. Giá trị tỉnh được cộng từ các đơn vị, tỷ lệ được tính từ tử số và mẫu số. / Current value of every indicator by area and period. Province values are summed from area rows; rates are computed from numerator and denominator.';
+COMMENT ON TABLE fact_indicator IS 'Giá trị hiện hành của mỗi chỉ tiêu theo đơn vị và kỳ. Giá trị tỉnh được cộng từ các đơn vị, trừ khi một tệp (bảng toàn quốc theo tỉnh) báo cáo trực tiếp; tỷ lệ được tính từ tử số và mẫu số. / Current value of every indicator by area and period. Province values are summed from area rows unless a file (a national table by province) reports them; rates are computed from numerator and denominator.';
 COMMENT ON COLUMN fact_indicator.indicator_code IS 'Mã chỉ tiêu (dim_indicator). / Indicator code (dim_indicator).';
 COMMENT ON COLUMN fact_indicator.area_key IS 'Khóa đơn vị (dim_area). / Area key (dim_area).';
 COMMENT ON COLUMN fact_indicator.period_code IS 'Mã kỳ (dim_period). / Period code (dim_period).';
