@@ -161,13 +161,19 @@ class UnitRegistry:
         if not votes:
             return None, [AreaMatch(None, self._suggest(vintage, None, n)) for n in names]
         province = votes.most_common(1)[0][0]
-        levels = Counter(u.level for cs in cands for u in cs if u.province_code == province)
+        # each row votes once for each level its name could be at: a district list's "1" (Quận 1) is not outvoted
+        # by the many "Phường 1" of the province
+        levels = Counter(level for cs in cands for level in {u.level for u in cs if u.province_code == province})
         matches = []
         for name, cs, code_unit in zip(names, cands, coded, strict=True):
             in_prov = [u for u in cs if u.province_code == province]
             if len(in_prov) > 1:  # the level most rows are at (a district list names districts)
                 top = max(levels[u.level] for u in in_prov)
                 in_prov = sorted((u for u in in_prov if levels[u.level] == top), key=lambda u: u.code)
+                by_level = Counter(u.level for u in in_prov)
+                unique = [u for u in in_prov if by_level[u.level] == 1]
+                if len(by_level) > 1 and len(unique) == 1:  # levels tied: the one where the name is one unit
+                    in_prov = unique
             if code_unit and code_unit.province_code == province:  # a code column decides
                 note = None
                 if in_prov and code_unit not in in_prov:

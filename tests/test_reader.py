@@ -329,3 +329,23 @@ def test_a_code_column_decides_and_a_type_resolves(tmp_path: Path) -> None:
     result = read_file(write(tmp_path / "tv2.xlsx", grid), TELECOM)
     assert result.errors == []
     assert values(result)[("851", "mobile_subscribers")] == 107 and values(result)[("850", "mobile_subscribers")] == 108
+
+
+def test_numbered_districts_are_not_outvoted_by_wards_of_the_same_number(tmp_path: Path) -> None:
+    """"1" in a list of Hồ Chí Minh City's districts is Quận 1, though the city also has many "Phường 1": each row
+    votes once for the levels its name could be at (issue #18, found at XL)."""
+    from sources.areas import UnitRegistry
+
+    units = tmp_path / "units"
+    units.mkdir()
+    rows = ["code,level,name,full_name,name_en,parent_code,province_code", "79,province,Hồ Chí Minh,"
+            "Thành phố Hồ Chí Minh,Ho Chi Minh,,79"]
+    for d in (1, 2, 3):
+        rows.append(f"76{d},district,{d},Quận {d},{d},79,79")
+        rows += [f"2{d}{w:03d},commune,{w},Phường {w},{w},76{d},79" for w in (1, 2, 3)]
+    (units / "admin_units_2025-03-01.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    grid = [["Năm 2022"], ["Đơn vị", "Di động"], ["1", 1000], ["2", 2000], ["3", 3000]]
+    result = read_file(write(tmp_path / "hcm.xlsx", grid), TELECOM, units=UnitRegistry(units))
+    assert result.errors == []
+    assert values(result) == {("761", "mobile_subscribers"): 1000, ("762", "mobile_subscribers"): 2000,
+                              ("763", "mobile_subscribers"): 3000}

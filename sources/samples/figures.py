@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import math
 import random
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -101,6 +102,15 @@ def areas(province: str, period: str) -> tuple[Area, ...]:
     rows = [r for r in _unit_rows(vintage) if r["province_code"] == province and r["level"] == level]
     rows.sort(key=lambda r: r["code"])
     return tuple(Area(r["code"], r["name"], r["full_name"], r["level"]) for r in rows)
+
+
+@cache
+def shared_names(province: str, period: str) -> frozenset[str]:
+    """Bare names two rows of the province's tables share (Thị xã and Huyện Duyên Hải, Thành phố and Huyện Hồng
+    Ngự): written bare they would be ambiguous. A name shared with a unit of another level ("Sông Mã", district
+    and thị trấn) is not: the reader takes the level the rows are at."""
+    counts = Counter(a.name for a in areas(province, period))
+    return frozenset(name for name, n in counts.items() if n > 1)
 
 
 def province_name(province: str) -> str:

@@ -8,7 +8,6 @@ in ``writers.py`` turn them into .xlsx, .xls or .csv bytes. Every layout choice 
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field
 
 from sources.periods import parse_period_code
@@ -191,9 +190,9 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
         r += 1
 
     units = figures.areas(province, period)
-    # Two units of the province that share a bare name (Thị xã and Huyện Duyên Hải) are written with their type,
-    # as departments do: a bare name would be ambiguous (issue #18).
-    shared = {name for name, n in Counter(a.name for a in units).items() if n > 1}
+    # A unit that shares its bare name with another of the province (Thị xã and Huyện Duyên Hải, Quận 1 and the
+    # Phường 1) is written with its type, as departments do: a bare name would be ambiguous (issue #18).
+    shared = figures.shared_names(province, period)
     total_row = {f: sum(values[a.code][f] for a in units) for f in present}
     body: list[tuple[str, object]] = [("area", a) for a in units]
     if style.blank_rows:
