@@ -99,14 +99,18 @@ class UnitRegistry:
         if not self.units:
             raise FileNotFoundError(f"no admin_units_<vintage>.csv in {folder}")
         self._by_code = {(u.vintage, u.code): u for us in self.units.values() for u in us}
-        self._by_name: dict[tuple[str, str], list[Unit]] = {}
+        # names as written (NFC, tone placement, case) and, apart, without diacritics: "Thanh An" finds Xã Thanh
+        # An, not also Xã Thạnh An (two communes of Hồ Chí Minh City); "Thanh An" without the list's accents
+        # falls back to the folded form
+        self._by_norm: dict[tuple[str, str], list[Unit]] = {}
+        self._by_fold: dict[tuple[str, str], list[Unit]] = {}
         self._children: dict[tuple[str, str], list[Unit]] = {}
         self._any_name: set[str] = set()
         self._provinces: dict[tuple[str, str], Unit] = {}
         for us in self.units.values():
             for u in us:
-                for k in {norm(u.name), fold(u.name)}:
-                    self._by_name.setdefault((u.vintage, k), []).append(u)
+                self._by_norm.setdefault((u.vintage, norm(u.name)), []).append(u)
+                self._by_fold.setdefault((u.vintage, fold(u.name)), []).append(u)
                 self._any_name.add(key(u.name))
                 if u.level == "province":
                     self._provinces[(u.vintage, key(u.name))] = u
@@ -143,7 +147,7 @@ class UnitRegistry:
     def candidates(self, vintage: str, written: str) -> list[Unit]:
         """Sub-province units whose name matches the written name, narrowed by a written type prefix."""
         unit_type, bare = split_type(written)
-        found = self._by_name.get((vintage, bare)) or self._by_name.get((vintage, fold(bare))) or []
+        found = self._by_norm.get((vintage, bare)) or self._by_fold.get((vintage, fold(bare))) or []
         found = [u for u in found if u.level != "province"]
         if unit_type:
             typed = [u for u in found if u.unit_type == unit_type]

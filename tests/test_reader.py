@@ -349,3 +349,23 @@ def test_numbered_districts_are_not_outvoted_by_wards_of_the_same_number(tmp_pat
     assert result.errors == []
     assert values(result) == {("761", "mobile_subscribers"): 1000, ("762", "mobile_subscribers"): 2000,
                               ("763", "mobile_subscribers"): 3000}
+
+
+def test_names_one_tone_mark_apart_are_two_units(tmp_path: Path) -> None:
+    """Xã Thanh An and Xã Thạnh An are two communes of Hồ Chí Minh City: a name spelt as the list spells it is that
+    unit; only a name without any of the list's accents falls back to the diacritics-free form (found at XL)."""
+    from sources.areas import UnitRegistry
+
+    units = tmp_path / "units"
+    units.mkdir()
+    (units / "admin_units_2025-07-01.csv").write_text("\n".join([
+        "code,level,name,full_name,name_en,parent_code,province_code",
+        "79,province,Hồ Chí Minh,Thành phố Hồ Chí Minh,Ho Chi Minh,,79",
+        "25807,commune,Thanh An,Xã Thanh An,Thanh An,79,79", "27676,commune,Thạnh An,Xã Thạnh An,Thanh An,79,79",
+        "27001,commune,Bình Khánh,Xã Bình Khánh,Binh Khanh,79,79"]) + "\n", encoding="utf-8")
+    grid = [["6 tháng cuối năm 2025"], ["Xã/Phường", "Di động"], ["Xã Thanh An", 1000], ["XÃ THẠNH AN", 2000],
+            ["Binh Khanh", 3000]]
+    result = read_file(write(tmp_path / "hcm.xlsx", grid), TELECOM, units=UnitRegistry(units))
+    assert result.errors == []
+    assert values(result) == {("25807", "mobile_subscribers"): 1000, ("27676", "mobile_subscribers"): 2000,
+                              ("27001", "mobile_subscribers"): 3000}
