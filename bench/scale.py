@@ -11,8 +11,8 @@ commune rows); 5 years = 2021-07 … 2026-06, whose first four years are pre-ref
 2025-03-01 list: those files come from the old provinces that merged into the chosen ones (the crosswalk),
 with district rows — the history a province really has.
 
-Units come from ``XHS_REFERENCE`` (the national lists; default ``/work/shared/reference`` or
-``../shared/reference`` beside the clone when present); without them S and M fall back to the built-in list
+Units come from ``XHS_REFERENCE`` (the national lists; default ``../shared/reference`` beside the clone when
+present); without them S and M fall back to the built-in list
 (one post-reform province, Thái Nguyên). The numbers are plausible, smooth and deterministic: province
 totals from the commune count with a per-province factor, stocks growing slowly, cumulative counters never
 decreasing, parts never above their whole; ``sources.samples.figures`` splits them over the communes and
@@ -61,7 +61,7 @@ def reference_folder() -> Path:
     """``XHS_REFERENCE``, else the shared national lists when present, else the built-in list."""
     env = os.environ.get("XHS_REFERENCE")
     candidates = [Path(env)] if env else []
-    candidates += [Path("/work/shared/reference"), ROOT.parent / "shared" / "reference"]
+    candidates.append(ROOT.parent / "shared" / "reference")
     for c in candidates:
         if (c / f"admin_units_{VINTAGE}.csv").exists():
             return c
