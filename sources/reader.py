@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.area_rows import AreaRow, ScannedRows, scan_rows
+from sources.area_rows import ScannedRows, scan_rows
 from sources.areas import UnitRegistry, registry
 from sources.findings import Finding, cell_address, error, errors_in, warning
 from sources.header import Table
@@ -159,26 +159,24 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
                                      "The table has no area rows.", file=name, sheet=sheet.name,
                                      cell=cell_address(table.data_start, table.area_col)))
         return
-    kept = resolve_areas(rows, units, vintage, min(result.periods), layout, file=name, sheet=sheet.name,
-                         findings=result.findings)
+    kept, unresolved = resolve_areas(rows, units, vintage, min(result.periods), layout, file=name,
+                                     sheet=sheet.name, findings=result.findings)
     provinces = {k.province for k in kept}
     result.province_code = provinces.pop() if len(provinces) == 1 else None
     keep = [(k.row, k.code, k.province, k.written) for k in kept]
-    resolved = {k.row for k in kept}
-    merged = [(a.row, "", "", a.written, "merged") for a in rows.leaves
-              if a.row not in resolved and a.has_values and not _duplicate(a, result)]  # units merged since
+    # Every row's cells are parsed once, each with its kind: loaded (area), summed for the checks only (merged:
+    # a unit merged since or unknown; duplicate; subtotal), or the table's total.
+    placed = {k.row for k in kept} | {a.row for a in unresolved}
+    checked = [(a.row, "", "", a.written, "merged") for a in unresolved]
+    checked += [(a.row, "", "", a.written, "duplicate") for a in rows.leaves if a.has_values and a.row not in placed]
+    checked += [(a.row, "", "", a.written, "subtotal") for a in rows.areas if a.kind == "subtotal" and a.has_values]
     total = [(rows.total_row, "", "", "total", "total")] if rows.total_row is not None else []
-    cells = parse_cells(table, cells_frame(table, [*keep, *merged, *total], period), name, result.findings)
+    cells = parse_cells(table, cells_frame(table, [*keep, *checked, *total], period), name, result.findings)
     result.values = read_values(table, cells, spec.source, vintage)
     _check_fractional_counts(result, table, spec)
     result.totals = check_totals(table, spec, cells, name, result.findings)
-    check_subtotals(table, spec, rows, period, name, result.findings)
+    check_subtotals(table, spec, rows, cells, name, result.findings)
     check_reported_rates(table, spec, result.values, keep, name, result.findings)
-
-
-def _duplicate(row: AreaRow, result: ReadResult) -> bool:
-    cell = cell_address(row.row, row.col)
-    return any(f.rule == "duplicate_area" and f.cell == cell for f in result.findings)
 
 
 def _check_fractional_counts(result: ReadResult, table: Table, spec: Spec) -> None:

@@ -7,11 +7,10 @@ from collections import defaultdict
 
 import polars as pl
 
-from sources.area_rows import AreaRow, ScannedRows
-from sources.findings import Finding, cell_address, error, warning
+from sources.area_rows import ScannedRows
+from sources.findings import Finding, error, warning
 from sources.header import Table
-from sources.periods import Period
-from sources.reader_values import CELLS_SCHEMA, cells_frame, parse_cells
+from sources.reader_values import CELLS_SCHEMA, parse_cells
 from sources.spec import Spec
 
 MAX_SUBTOTAL_FINDINGS = 30
@@ -30,11 +29,6 @@ def _allowance(spec: Spec, scale: float, raws: list[float], n: int) -> float:
     return spec.total_tolerance + 0.5 * 10 ** (-decimals) * scale * max(n, 1) + 1e-6
 
 
-def row_values(table: Table, rows: list[tuple[int, str, str, str]], period: Period | None) -> pl.DataFrame:
-    """The parsed cells of ``rows``, their findings left out (rows checked, not loaded)."""
-    return parse_cells(table, cells_frame(table, rows, period), "", [])
-
-
 def check_totals(table: Table, spec: Spec, cells: pl.DataFrame, file: str, findings: list[Finding]
                  ) -> dict[str, float | None]:
     """The total row (cells of kind ``total``) is checked against the sum of the area rows as written (those
@@ -44,7 +38,7 @@ def check_totals(table: Table, spec: Spec, cells: pl.DataFrame, file: str, findi
     if total.is_empty():
         return {}
     sheet = table.sheet
-    grouped = cells.filter(pl.col("kind") != "total").group_by("field", "period_code").agg(
+    grouped = cells.filter(pl.col("kind").is_in(("area", "merged"))).group_by("field", "period_code").agg(
         pl.col("value").sum(), n=pl.len())
     sums = {(f, p): v for f, p, v, _ in grouped.iter_rows()}
     counts = {f"{f}@{p}": n for f, p, _, n in grouped.iter_rows()}
@@ -72,25 +66,22 @@ def check_totals(table: Table, spec: Spec, cells: pl.DataFrame, file: str, findi
     return totals
 
 
-def check_subtotals(table: Table, spec: Spec, rows: ScannedRows, period: Period | None, file: str,
+def check_subtotals(table: Table, spec: Spec, rows: ScannedRows, cells: pl.DataFrame, file: str,
                     findings: list[Finding]) -> None:
     """Each subtotal (``X (Tổng số)``, a parent row, a ``Cộng`` row in a group) against the sum of the area rows
     under it, as written (resolved or not): a difference is a warning naming both figures."""
-    subtotals = [a for a in rows.areas if a.kind == "subtotal" and a.has_values]
-    if not subtotals:
+    sub_cells = cells.filter(pl.col("kind") == "subtotal")
+    if sub_cells.is_empty():
         return
-    leaves = [a for a in rows.areas if a.kind == "area" and a.has_values]
-    leaf_cells = row_values(table, [(a.row, "", "", a.written) for a in leaves], period)
-    by_row: dict[int, AreaRow] = {a.row: a for a in leaves}
+    path_of: dict[int, tuple[str, ...]] = {a.row: a.path for a in rows.areas}
     sums: dict[tuple[tuple[str, ...], int], list[float]] = defaultdict(list)
-    for r, col, value in leaf_cells.select("row", "col", "value").iter_rows():
+    leaves = cells.filter(pl.col("kind").is_in(("area", "merged", "duplicate")))
+    for r, col, value in leaves.select("row", "col", "value").iter_rows():
         if value is None:
             continue
-        path = by_row[r].path
+        path = path_of[r]
         for k in range(1, len(path)):
             sums[(path[:k], col)].append(value)
-    sub_cells = row_values(table, [(a.row, "", "", a.written) for a in subtotals], period)
-    path_of = {a.row: a.path for a in subtotals}
     n_found = 0
     for row in sub_cells.iter_rows(named=True):
         parts = sums.get((path_of[row["row"]], row["col"]))
@@ -102,7 +93,7 @@ def check_subtotals(table: Table, spec: Spec, rows: ScannedRows, period: Period 
         n_found += 1
         if n_found > MAX_SUBTOTAL_FINDINGS:
             continue
-        where = cell_address(row["row"], row["col"])
+        where = row["cell"]
         name = " › ".join(p for p in path_of[row["row"]] if p)
         findings.append(warning(
             "subtotal_mismatch",

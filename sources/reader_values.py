@@ -20,13 +20,15 @@ CELLS_SCHEMA = {
     "area_written": pl.String, "field": pl.String, "period_code": pl.String, "scale": pl.Float64,
     "preliminary": pl.Boolean, "num": pl.Float64, "text": pl.String, "kind": pl.String,
 }
-Row = tuple  # (row, area code, province code, name as written[, kind: area | merged | total])
+Row = tuple  # (row, area code, province code, name as written[, kind])
+REPORTED_KINDS = ("area", "total")  # rows whose unreadable cells are errors; the others are only checked
 
 
 def cells_frame(table: Table, rows: list[Row], period: Period | None) -> pl.DataFrame:
     """One record per (row, bound column). A row is (row, area code, province code, name as written) and
-    optionally its kind: ``area`` (loaded), ``merged`` (a unit merged since: summed for the checks, not loaded,
-    its cells not reported) or ``total``."""
+    optionally its kind: ``area`` (loaded, the default), ``total``, or a row summed for the checks only, not
+    loaded and its cells not reported: ``merged`` (a unit merged since, or unknown), ``duplicate``,
+    ``subtotal``."""
     sheet = table.sheet
     records = []
     for r, code, province, written, *kind in rows:
@@ -50,7 +52,7 @@ def parse_cells(table: Table, cells: pl.DataFrame, file: str, findings: list[Fin
         is_null_token=pl.col("num").is_null() & is_null_token(pl.col("text")),
         cell=pl.col("col").replace_strict(letters, return_dtype=pl.String) + (pl.col("row") + 1).cast(pl.String),
     ).with_columns(value=(pl.col("raw") * pl.col("scale")).round(6)).collect()
-    bad = pl.col("raw").is_null() & ~pl.col("is_null_token") & (pl.col("kind") != "merged")
+    bad = pl.col("raw").is_null() & ~pl.col("is_null_token") & pl.col("kind").is_in(REPORTED_KINDS)
     for row in cells.filter(bad).head(200).iter_rows(named=True):
         where = row["cell"]
         label = table.label(row["col"])

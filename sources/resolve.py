@@ -34,8 +34,9 @@ class Kept:
 
 
 def resolve_areas(rows: ScannedRows, units: UnitRegistry, vintage: str, period: Period, layout: Layout,
-                  *, file: str, sheet: str, findings: list[Finding]) -> list[Kept]:
-    """The leaf rows that resolve, one per unit (problems are appended to ``findings``)."""
+                  *, file: str, sheet: str, findings: list[Finding]) -> tuple[list[Kept], list[AreaRow]]:
+    """The leaf rows that resolve, one per unit, and the rows with values that resolve to no unit (problems are
+    appended to ``findings``; the leaves in neither list are duplicates or rows without values)."""
     resolver = PathResolver(units, vintage, dict(layout.province_aliases))
     areas = rows.areas
     matches: dict[int, AreaMatch] = {}
@@ -68,7 +69,7 @@ def resolve_areas(rows: ScannedRows, units: UnitRegistry, vintage: str, period: 
 
 
 def _keep(leaves: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegistry, vintage: str, period: Period,
-          *, lenient: bool, file: str, sheet: str, findings: list[Finding]) -> list[Kept]:
+          *, lenient: bool, file: str, sheet: str, findings: list[Finding]) -> tuple[list[Kept], list[AreaRow]]:
     """``lenient``: a statistics table (a hierarchy, a national table) of a period before the earliest unit
     list names units merged since; a department's list of its units does not, and an unknown name there is an
     error whatever the period."""
@@ -117,7 +118,7 @@ def _keep(leaves: list[AreaRow], matches: dict[int, AreaMatch], units: UnitRegis
     else:
         order = _order_hints(leaves, matches)
         findings.extend(_unknown_errors(unresolved, matches, units, vintage, len(leaves), file, sheet, order))
-    return keep
+    return keep, unresolved
 
 
 def _exact(written: str, unit: Unit) -> bool:
