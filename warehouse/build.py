@@ -53,6 +53,9 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     for sql in sorted(SQL_DIR.glob("*.sql")):
         con.execute(sql.read_text(encoding="utf-8"))
     _load_areas(con, inputs.units)
+    # how many units each province has at each level: a province value is summed only from all of them
+    con.execute("CREATE TEMP TABLE unit_count AS "
+                "SELECT vintage, province_code, level, count(*) AS n_units FROM dim_area GROUP BY ALL")
     _load_indicators(con, load_catalogue())
     _load_meta(con, inputs)
     _load_staging(con, inputs.staging_tables)
@@ -190,13 +193,10 @@ def _load_history(con: duckdb.DuckDBPyConnection) -> None:
                    s.vintage || '/' || s.area_code AS area_key, a.level
             FROM stg_all s JOIN dim_area a ON a.vintage = s.vintage AND a.code = s.area_code
         ),
-        expected AS (
-            SELECT vintage, province_code, level, count(*) AS n_units FROM dim_area GROUP BY ALL
-        ),
         province AS (
             SELECT r.file_sha256, r.indicator_code, r.vintage || '/' || r.province_code AS area_key, r.period_code,
                    sum(r.value) AS value, count(r.value) AS n_values, any_value(e.n_units) AS n_units
-            FROM rows r JOIN expected e USING (vintage, province_code, level)
+            FROM rows r JOIN unit_count e USING (vintage, province_code, level)
             WHERE r.level <> 'province'
             GROUP BY ALL
         ),
@@ -262,14 +262,13 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
                  AND split_part(f.indicator_code, '_', 1) || '_' || s.field = f.indicator_code
             WHERE f.derivation = 'reported' AND f.value IS NOT NULL
         ),
-        expected AS (SELECT vintage, province_code, level, count(*) AS n_units FROM dim_area GROUP BY ALL),
+        file_name AS (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1),
         parts AS (
             SELECT c.indicator_code, c.period_code, c.vintage, c.province_code, sum(c.value) AS value,
                    count(*) AS n, any_value(e.n_units) AS n_units,
                    string_agg(DISTINCT m.original_name, ', ' ORDER BY m.original_name) AS files
-            FROM current c JOIN expected e USING (vintage, province_code, level)
-            JOIN (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1) m
-                 ON m.sha256 = c.file_sha256
+            FROM current c JOIN unit_count e USING (vintage, province_code, level)
+            JOIN file_name m ON m.sha256 = c.file_sha256
             WHERE c.level <> 'province' GROUP BY ALL
         )
         SELECT r.file_sha256, m.original_name, r.sheet, r.cell, 'province_sum_mismatch', 'warning',
@@ -283,8 +282,7 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
         FROM current r
         JOIN parts p ON p.indicator_code = r.indicator_code AND p.period_code = r.period_code
              AND p.vintage = r.vintage AND p.province_code = r.code
-        JOIN (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1) m
-             ON m.sha256 = r.file_sha256
+        JOIN file_name m ON m.sha256 = r.file_sha256
         WHERE r.level = 'province' AND p.n = p.n_units AND abs(p.value - r.value) > 0.5 * r.scale
     """)
 
