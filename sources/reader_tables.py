@@ -42,7 +42,8 @@ def choose_table(sheets: list[Sheet], spec: Spec | None, layout: Layout, units: 
             table = find_table(sheet, s, layout, is_area)
             if table is None:
                 continue
-            rank = (_sheet_rank(sheet, s)[0], table.score, _sheet_rank(sheet, s)[1])
+            visible, named = _sheet_rank(sheet, s)
+            rank = (visible, table.score, named)
             if best is None or rank > best[0]:
                 best = (rank, table, s)
     if best is None:
