@@ -3,9 +3,11 @@
 
 import dagster as dg
 
-from pipelines.settings import TRANSIENT_RETRY, XhsSettings
+from assets.settings import TRANSIENT_RETRY, XhsSettings
 from sources.archive import RawArchive
+from sources.migrate import import_sidecars
 from sources.staging import Stager
+from sources.state import StateStore
 
 
 @dg.asset(
@@ -19,17 +21,20 @@ from sources.staging import Stager
 def raw_files(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
     paths = settings.paths()
     paths.landing.mkdir(parents=True, exist_ok=True)
-    archive = RawArchive(paths.raw)
+    archive, state = RawArchive(paths.raw), StateStore(paths.state)
+    if imported := import_sidecars(archive, state):
+        context.log.info(f"{imported} archived files of the earlier layout imported into the manifest and state")
     new, redelivered = archive.ingest(paths.landing)
-    stager = Stager(archive, paths.staging)
-    for meta in archive.all():
-        if meta.source is None and meta.detected_source is None:
-            staged = stager.stage(meta)
-            context.log.info(f"{meta.name}: source detected from headers: {staged.source}")
-    for meta in redelivered:
-        context.log.info(f"{meta.deliveries[-1].name}: same bytes as {meta.name} (sha256 {meta.sha256[:12]}), "
+    stager = Stager(archive, state, paths.staging)
+    objects = archive.all()
+    for obj in objects:  # a file dropped at the top of the landing folder: its department comes from its headers
+        if obj.source is None and not stager.is_cached(obj):
+            staged = stager.stage(obj)
+            context.log.info(f"{obj.name}: source detected from headers: {staged.source}")
+    for obj in redelivered:
+        context.log.info(f"{obj.deliveries[-1].name}: same bytes as {obj.name} (sha256 {obj.sha256[:12]}), "
                          "recorded, not loaded twice")
-    total = len(archive.all())
+    total = len(objects)
     return dg.MaterializeResult(metadata={
         "new_files": len(new),
         "redelivered_files": len(redelivered),

@@ -8,11 +8,12 @@ import dagster as dg
 import polars as pl
 
 from assets.raw import raw_files
-from pipelines.settings import TRANSIENT_RETRY, XhsSettings
-from sources.archive import RawArchive
+from assets.settings import TRANSIENT_RETRY, XhsSettings
+from sources.archive import ArchivedObject, RawArchive
 from sources.periods import next_due, parse_period_code
 from sources.spec import Spec, load_specs
-from sources.staging import StagedFile, Stager, build_staging_table, check_staging_table, source_of
+from sources.staging import Stager, build_staging_table, check_staging_table, source_of
+from sources.state import StagedFile, StateStore
 
 # One partition per reporting period (``2024``, ``2024-Q2``, ``2025-H2``, ``2024-06-13``), added as files with
 # new periods arrive. Re-running ``stg_<source>`` for a period re-reads that source's files of the period from the
@@ -35,21 +36,26 @@ def _staging_asset(spec: Spec) -> dg.AssetsDefinition:
         deps=[raw_files],
         partitions_def=PERIODS,
         backfill_policy=dg.BackfillPolicy.single_run(),
+        check_specs=[dg.AssetCheckSpec(
+            "files_accepted", asset=f"stg_{spec.source}",
+            description=f"Warns when {spec.source} files received since the last report were quarantined or "
+            "refused: they did not reach the table. Their findings are in the run report and meta_finding.")],
         description=f"{spec.name_en} ({spec.name_vi}): every value of every {spec.source} file that passed the "
         f"reader's checks, long format, with file, sheet and cell. Spec: sources/specs/{spec.path.name}. "
         "Partitioned by period: materialising a partition re-reads that period's files from the raw archive.",
     )
     def _stage(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
         paths = settings.paths()
-        archive = RawArchive(paths.raw)
-        stager = Stager(archive, paths.staging)
+        archive, state = RawArchive(paths.raw), StateStore(paths.state)
+        stager = Stager(archive, state, paths.staging)
         rerun = selected_periods(context)
-        files = [m for m in archive.all() if source_of(m) == spec.source]
-        again = frozenset(m.sha256 for m in files if rerun is not None and m.period in rerun)
-        new = {m.sha256 for m in files if not stager.is_cached(m)}
+        files = [o for o in archive.all() if source_of(o, stager.outcomes.get(o.sha256)) == spec.source]
+        again = frozenset(o.sha256 for o in files if rerun is not None
+                          and (known := stager.outcomes.get(o.sha256)) and known.period in rerun)
+        new = {o.sha256 for o in files if not stager.is_cached(o)}
         read = stager.prefetch(files, refresh=again)  # new files read, then validated together: one suite run
-        staged = [stager.stage(m, refresh=m.sha256 in again - read) for m in files]
-        frame = build_staging_table(staged, spec.source, paths.staging_table(spec.source))
+        staged = [stager.stage(o, refresh=o.sha256 in again - read) for o in files]
+        frame = build_staging_table(staged, spec.source, paths.staging_table(spec.source), state)
         rejected = [s for s in staged if not s.ok]
         for s in rejected:
             first = s.errors[0] if s.errors else None
@@ -62,9 +68,10 @@ def _staging_asset(spec: Spec) -> dg.AssetsDefinition:
         else:
             for period in sorted(rerun - set(periods)):
                 context.log.warning(f"no {spec.source} file for period {period} / không có tệp kỳ {period}")
-        return dg.MaterializeResult(metadata={
+        return dg.MaterializeResult(check_results=[accepted_check(files, staged, state)], metadata={
             "files_loaded": sum(s.ok for s in staged),
             "files_rejected": len(rejected),
+            "files_read": stager.reads,
             "files_reread": len(again),
             "rows": frame.height,
             "periods": dg.MetadataValue.text(", ".join(periods)),
@@ -72,6 +79,25 @@ def _staging_asset(spec: Spec) -> dg.AssetsDefinition:
         })
 
     return _stage
+
+
+def accepted_check(files: list[ArchivedObject], staged: list[StagedFile], state: StateStore) -> dg.AssetCheckResult:
+    """Failed (warning) when a file with a delivery no run has reported yet was not loaded: a quarantined file
+    shows in the UI as a check that did not pass, not as a silent success."""
+    reported = state.reported()
+    fresh = {o.sha256 for o in files if any((o.sha256, d.landing_path) not in reported for d in o.deliveries)}
+    rejected_now = [s for s in staged if not s.ok and s.sha256 in fresh]
+
+    def line(s: StagedFile) -> str:
+        first = s.errors[0] if s.errors else None
+        where = f" {first.sheet or ''}!{first.cell}" if first and first.cell else ""
+        return f"- {s.name}: {s.status}{where} {first.message_en if first else ''}"
+
+    return dg.AssetCheckResult(
+        check_name="files_accepted", passed=not rejected_now, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"rejected_this_run": len(rejected_now),
+                  "rejected_in_archive": sum(not s.ok for s in staged),
+                  "files": dg.MetadataValue.md("\n".join(line(s) for s in rejected_now) or "none")})
 
 
 def selected_periods(context: dg.AssetExecutionContext) -> set[str] | None:
@@ -106,7 +132,8 @@ def staging_check(spec: Spec) -> dg.AssetChecksDefinition:
         "that fail are quarantined before they reach it, so a failure here stops the warehouse load.",
     )
     def _check(settings: XhsSettings) -> dg.AssetCheckResult:
-        outcome = check_staging_table(spec.source, settings.paths().staging_table(spec.source))
+        paths = settings.paths()
+        outcome = check_staging_table(spec.source, paths.staging_table(spec.source), StateStore(paths.state))
         listing = "\n".join(f"- {m}" for m in outcome["first_errors"]) or "none"
         return dg.AssetCheckResult(
             passed=not outcome["errors"],

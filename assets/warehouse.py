@@ -1,5 +1,5 @@
-"""Warehouse layer: DuckDB tables built in a private work file, then published by an atomic rename."""
-
+"""Warehouse layer, in three steps: build the DuckDB tables in a private work file, check them (a blocking
+asset check: a failure stops the run before anything is published), then publish by an atomic rename."""
 
 import hashlib
 import json
@@ -8,16 +8,16 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.settings import TRANSIENT_RETRY, XhsSettings
 from assets.staging import staging_assets
-from expectations.runner import run_suite
-from pipelines.settings import TRANSIENT_RETRY, XhsSettings
-from sources.archive import ArchivedFile, RawArchive
+from sources.archive import ArchivedObject, RawArchive
 from sources.areas import registry
-from sources.files import atomic_write_text, file_state
+from sources.files import file_state
 from sources.spec import load_specs
-from sources.staging import Stager, reader_fingerprint, staging_table_digest
+from sources.staging import Stager, department_digest, reader_code_digest, staging_table_digest
+from sources.state import StagedFile, StateStore
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
-from warehouse.publish import current_version, publish
+from warehouse.publish import close_work, current_version, publish
 
 FACT_COLUMNS = ("SELECT indicator_code, area_key, period_code, value, numerator_value, denominator_value, "
                 "derivation FROM fact_indicator")
@@ -31,60 +31,100 @@ WAREHOUSE_TABLES = {
     "meta_file": "One row per delivered file with its status.",
     "meta_finding": "Every validation finding, bilingual, with sheet and cell.",
 }
+BUILD_MEMO = "warehouse.build"  # the state-store record of the last build: its inputs key, counts, check
+PUBLISHED_MEMO = "warehouse.published"  # ... and of the last publication
+FAILING_ROWS_SHOWN = 20
+
+
+@dg.asset(
+    group_name="warehouse",
+    kinds={"duckdb"},
+    deps=[a.key for a in staging_assets],
+    pool="duckdb_writer",
+    retry_policy=TRANSIENT_RETRY,
+    check_specs=[dg.AssetCheckSpec(
+        "fact_expectations", asset="warehouse_work", blocking=True,
+        description="expectations/fact_indicator.json on the work database's fact_indicator, before it is "
+        "published: a failure stops the run and leaves the published warehouse as it was.")],
+    description="The warehouse built in a private work file (data/work/xhs-work.duckdb) from the staging tables, "
+    "the archive and the state store. Not rebuilt when its inputs have not changed since the publication in place.",
+)
+def warehouse_work(context: dg.AssetExecutionContext, settings: XhsSettings):
+    paths = settings.paths()
+    archive, state = RawArchive(paths.raw), StateStore(paths.state)
+    stager = Stager(archive, state, paths.staging)
+    files = archive.all()
+    staged = {o.sha256: stager.stage(o) for o in files}
+    tables = {s: paths.staging_table(s) for s in load_specs() if paths.staging_table(s).exists()}
+    key = inputs_key(files, staged, tables, state)
+    last = state.memo(BUILD_MEMO)
+    if last and last["key"] == key and published_unchanged(paths.warehouse, state, key):
+        context.log.info(f"inputs unchanged since {paths.warehouse} was published: not rebuilt")
+        yield dg.MaterializeResult(metadata={"rebuilt": False, **last["counts_shown"]})
+        yield _check_result(last["check"])
+        return
+    con = open_work_database(paths.work_database)
+    counts = build(con, BuildInputs(files, staged, tables, registry()))
+    check = validate_facts(con)
+    close_work(con, WORK_ALIAS)
+    shown = {"rebuilt": True, **{f"rows_{t}": counts.get(t, 0) for t in WAREHOUSE_TABLES}}
+    state.remember(BUILD_MEMO, {"key": key, "counts": counts, "counts_shown": shown, "check": check})
+    yield dg.MaterializeResult(metadata={**shown, "work_database": dg.MetadataValue.path(str(paths.work_database))})
+    yield _check_result(check)
+
+
+def _check_result(check: dict) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        asset_key="warehouse_work", check_name="fact_expectations", passed=not check["errors"],
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"rows": check["rows"], "errors": len(check["errors"]), "warnings": check["warnings"],
+                  "failures": dg.MetadataValue.md("\n".join(f"- {m}" for m in check["errors"]) or "none"),
+                  "failing_rows": dg.MetadataValue.md(check["failing_rows"] or "none")})
 
 
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec(name, group_name="warehouse", kinds={"duckdb"}, description=text,
-                     deps=[a.key for a in staging_assets])
-        for name, text in WAREHOUSE_TABLES.items()
-    ],
-    check_specs=[dg.AssetCheckSpec("expectations", asset="fact_indicator", blocking=True,
-                                   description="expectations/fact_indicator.json on the work database, before "
-                                   "it is published: a failure leaves the published warehouse as it was.")],
+    specs=[dg.AssetSpec(name, group_name="warehouse", kinds={"duckdb"}, description=text, deps=["warehouse_work"])
+           for name, text in WAREHOUSE_TABLES.items()],
     pool="duckdb_writer",
     retry_policy=TRANSIENT_RETRY,
     can_subset=False,
 )
 def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
+    """The checked work database published onto the file analysts open (one atomic rename)."""
     paths = settings.paths()
-    archive = RawArchive(paths.raw)
-    stager = Stager(archive, paths.staging)
-    files = archive.all()
-    staged = {m.sha256: stager.stage(m) for m in files}
-    tables = {s: paths.staging_table(s) for s in load_specs() if paths.staging_table(s).exists()}
-    key = inputs_key(files, tables)
-    unchanged = published_unchanged(paths.warehouse, paths.work_database, key)
-    if unchanged is not None:  # same inputs, same code, the publication in place: nothing to rebuild
-        context.log.info(f"inputs unchanged since {paths.warehouse} was published: not rebuilt")
-        yield from _results(paths.warehouse, unchanged["counts"], unchanged["warnings"])
-        return
-    con = open_work_database(paths.work_database)
-    counts = build(con, BuildInputs(files, staged, tables, registry()))
-    failures = validate_facts(con)
-    errors = [f for f in failures if f.severity == "error"]
-    if errors:
-        con.close()
-        raise dg.Failure(
-            description="fact_indicator failed its expectations; the published warehouse was left as it was.",
-            metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f.message_en}" for f in errors[:20]))},
-            allow_retries=False,  # a data error: retrying cannot fix it
-        )
-    version = publish(con, WORK_ALIAS, paths.work_database, paths.warehouse)
-    remember_publication(paths.warehouse, paths.work_database, key, counts, len(failures))
-    context.log.info(f"published {paths.warehouse} (kept as {version.name})")
-    yield from _results(paths.warehouse, counts, len(failures))
+    state = StateStore(paths.state)
+    built = state.memo(BUILD_MEMO)
+    if built is None:
+        raise dg.Failure("no warehouse has been built yet / chưa xây dựng kho dữ liệu")
+    if published_unchanged(paths.warehouse, state, built["key"]):
+        context.log.info(f"{paths.warehouse} is already this build: not published again")
+    elif not paths.work_database.exists():
+        raise dg.Failure(f"the work database {paths.work_database} is missing: run the whole job again / "
+                         "thiếu cơ sở dữ liệu tạm: hãy chạy lại toàn bộ")
+    else:
+        version = publish(paths.work_database, paths.warehouse)
+        state.remember(PUBLISHED_MEMO, {
+            "key": built["key"], "published": str(paths.warehouse), "file": file_state(paths.warehouse),
+            "version": current_version(paths.warehouse)})
+        context.log.info(f"published {paths.warehouse} (kept as {version.name})")
+    for name in WAREHOUSE_TABLES:
+        yield dg.MaterializeResult(asset_key=name, metadata={
+            "rows": built["counts"].get(name, 0), "warehouse": dg.MetadataValue.path(str(paths.warehouse))})
 
 
 FACT_CHUNK_ROWS = 250_000
 
 
-def validate_facts(con) -> list:
+def validate_facts(con) -> dict:
     """``expectations/fact_indicator.json`` on the fact table, a group of indicators at a time, so a national
     table is never one pandas frame (1.25M rows took ~1 GB at size L). The suite's only multi-row expectation
     is uniqueness over (indicator_code, area_key, period_code), so groups split on indicator_code give the same
-    outcome; when a group has any failure the whole table is validated again, for the exact messages."""
+    outcome; when a group has any failure the whole table is validated again, for the exact messages and rows.
+    Returns the rows checked, the error messages, the number of warnings and the first failing rows (Markdown)."""
+    from expectations.runner import run_suite
+
     counts = con.execute("SELECT indicator_code, count(*) FROM fact_indicator GROUP BY 1 ORDER BY 1").fetchall()
+    total = sum(n for _, n in counts)
     groups: list[list[str]] = []
     size = 0
     for code, n in counts:
@@ -99,31 +139,36 @@ def validate_facts(con) -> list:
             if run_suite("fact_indicator", frame):
                 break
         else:
-            return []
-    return run_suite("fact_indicator", con.sql(FACT_COLUMNS).df())
+            return {"rows": total, "errors": [], "warnings": 0, "failing_rows": ""}
+    frame = con.sql(FACT_COLUMNS).df()
+    failures = run_suite("fact_indicator", frame)
+    errors = [f for f in failures if f.severity == "error"]
+    rows = sorted({i for f in errors for i in f.row_indices})[:FAILING_ROWS_SHOWN]
+    table = ""
+    if rows:
+        shown = frame.iloc[rows]
+        table = "| " + " | ".join(shown.columns) + " |\n|" + " --- |" * len(shown.columns) + "\n" + "\n".join(
+            "| " + " | ".join(str(v) for v in row) + " |" for row in shown.itertuples(index=False))
+    return {"rows": total, "errors": [f.message_en for f in errors[:FAILING_ROWS_SHOWN]],
+            "warnings": len(failures) - len(errors), "failing_rows": table}
 
 
-def _results(warehouse: Path, counts: dict[str, int], warnings: int):
-    for name in WAREHOUSE_TABLES:
-        yield dg.MaterializeResult(asset_key=name, metadata={
-            "rows": counts.get(name, 0), "warehouse": dg.MetadataValue.path(str(warehouse))})
-    yield dg.AssetCheckResult(asset_key="fact_indicator", check_name="expectations", passed=True,
-                              metadata={"rows": counts.get("fact_indicator", 0), "warnings": warnings})
-
-
-def inputs_key(files: list[ArchivedFile], tables: dict[str, Path]) -> str:
-    """Everything the build reads: the archive metadata (without when a run reported it), the staging tables,
-    the reader fingerprint (specs, suites, unit lists) and the warehouse code, SQL and catalogue."""
-    h = hashlib.sha256(reader_fingerprint().encode())
-    for meta in files:
-        record = asdict(meta)
-        record.pop("reader_fingerprint", None)
-        for d in record["deliveries"]:
-            d.pop("reported_at", None)
-        h.update(json.dumps(record, sort_keys=True).encode())
+def inputs_key(files: list[ArchivedObject], staged: dict[str, StagedFile], tables: dict[str, Path],
+               state: StateStore) -> str:
+    """Everything the build reads: the archive (objects and deliveries), each file's recorded outcome, the
+    staging tables, the reader code and specs, and the warehouse code, SQL and catalogue."""
+    h = hashlib.sha256(reader_code_digest().encode())
+    for source in sorted(load_specs()):
+        h.update(department_digest(source).encode())
+    for obj in files:
+        h.update(json.dumps(asdict(obj), sort_keys=True).encode())
+        outcome = staged.get(obj.sha256)
+        if outcome:
+            record = {k: v for k, v in asdict(outcome).items() if k != "values_path"}
+            h.update(json.dumps(record, sort_keys=True, default=str).encode())
     for source, path in sorted(tables.items()):
         h.update(source.encode())
-        h.update(staging_table_digest(path).encode())
+        h.update(staging_table_digest(path, state).encode())
     here = Path(__file__).resolve().parent.parent
     code = [*(here / "warehouse").glob("*.py"), *(here / "warehouse" / "sql").glob("*.sql"),  # not release/
             *(here / "warehouse").glob("*.yaml"), here / "expectations" / "fact_indicator.json",
@@ -134,23 +179,9 @@ def inputs_key(files: list[ArchivedFile], tables: dict[str, Path]) -> str:
     return h.hexdigest()
 
 
-def _stamp_path(work: Path) -> Path:
-    return work.with_name("published.json")
-
-
-def remember_publication(published: Path, work: Path, key: str, counts: dict[str, int], warnings: int) -> None:
-    atomic_write_text(_stamp_path(work), json.dumps({
-        "key": key, "counts": counts, "warnings": warnings, "published": str(published),
-        "file": file_state(published), "version": current_version(published)}))
-
-
-def published_unchanged(published: Path, work: Path, key: str) -> dict | None:
-    """The stamp of the last publication when it was built from ``key`` and is still the published file
-    (not rolled back, moved or replaced); None when the warehouse must be built."""
-    stamp = _stamp_path(work)
-    if not stamp.exists() or not published.exists():
-        return None
-    saved = json.loads(stamp.read_text(encoding="utf-8"))
-    same = (saved.get("key") == key and saved.get("published") == str(published)
-            and saved.get("file") == file_state(published) and saved.get("version") == current_version(published))
-    return saved if same else None
+def published_unchanged(published: Path, state: StateStore, key: str) -> bool:
+    """Whether the published file is the publication of ``key`` (not rolled back, moved or replaced since)."""
+    saved = state.memo(PUBLISHED_MEMO)
+    return bool(saved and published.exists() and saved.get("key") == key
+                and saved.get("published") == str(published) and saved.get("file") == file_state(published)
+                and saved.get("version") == current_version(published))

@@ -1,17 +1,20 @@
-"""Unattended runs: a nightly schedule and a sensor on the landing folder (DESIGN §2, §8)."""
+"""Unattended runs: a nightly schedule and a sensor on the landing folder (DESIGN §2, §8), and the release
+schedule (monthly by default; ``XHS_RELEASE_CRON`` sets another cron expression)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
 
-from pipelines.settings import XhsSettings
+from assets.settings import XhsSettings
 from sources.archive import ACCEPTED_SUFFIXES
 
 NIGHTLY_CRON = "0 2 * * *"
+RELEASE_CRON = "0 4 1 * *"  # the first of every month, 04:00
 TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
@@ -24,7 +27,8 @@ def landing_state(landing: Path) -> dict[str, list[float]]:
             if p.is_file() and p.suffix.lower() in ACCEPTED_SUFFIXES and not p.name.startswith((".", "~$"))}
 
 
-def build_automation(job: dg.UnresolvedAssetJobDefinition) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
+def build_automation(job: dg.UnresolvedAssetJobDefinition, release_job: dg.UnresolvedAssetJobDefinition,
+                     ) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition, dg.ScheduleDefinition]:
     nightly = dg.ScheduleDefinition(
         name="nightly", job=job, cron_schedule=NIGHTLY_CRON, execution_timezone=TIMEZONE,
         default_status=dg.DefaultScheduleStatus.RUNNING,
@@ -34,8 +38,7 @@ def build_automation(job: dg.UnresolvedAssetJobDefinition) -> tuple[dg.ScheduleD
     @dg.sensor(job=job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
                description="Requests a run when files in the landing folder are new or changed. The cursor holds "
                            "the folder's state; the run key is derived from it, so a state is processed once.")
-    def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-        settings = XhsSettings.from_env()
+    def landing_sensor(context: dg.SensorEvaluationContext, settings: XhsSettings) -> dg.SensorResult | dg.SkipReason:
         state = landing_state(Path(settings.landing))
         previous = json.loads(context.cursor) if context.cursor else {}
         changed = sorted(k for k, v in state.items() if previous.get(k) != v)
@@ -48,4 +51,11 @@ def build_automation(job: dg.UnresolvedAssetJobDefinition) -> tuple[dg.ScheduleD
             cursor=cursor,
         )
 
-    return nightly, landing_sensor
+    cron = os.environ.get("XHS_RELEASE_CRON") or RELEASE_CRON
+    release = dg.ScheduleDefinition(
+        name="release", job=release_job, cron_schedule=cron, execution_timezone=TIMEZONE,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"Cuts an open-data release from the published warehouse ({cron}, Asia/Ho_Chi_Minh; "
+                    "XHS_RELEASE_CRON changes it). `xhs publish` cuts one on demand.",
+    )
+    return nightly, landing_sensor, release

@@ -13,22 +13,20 @@ EXIT_UNREADABLE = 2
 
 
 def _settings(args: argparse.Namespace):
-    from pipelines.settings import XhsSettings
+    """The settings resource: the environment, with this command's flags on top (nothing is written back)."""
+    from assets.settings import XhsSettings
 
-    if getattr(args, "landing", None):
-        os.environ["XHS_LANDING"] = args.landing
-    if getattr(args, "warehouse", None):
-        os.environ["XHS_WAREHOUSE"] = args.warehouse
-    return XhsSettings.from_env()
+    return XhsSettings.from_env(landing=getattr(args, "landing", None), warehouse=getattr(args, "warehouse", None),
+                                releases=getattr(args, "out", None) if args.command == "publish" else None)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.run import FAILED, RerunError, print_outcome, run_pipeline
 
-    ensure_dagster_home()
+    home = ensure_dagster_home()
     settings = _settings(args)
     try:
-        outcome = run_pipeline(settings, args.source, args.period)
+        outcome = run_pipeline(settings, home, args.source, args.period)
     except RerunError as exc:
         print(f"xhs run: {exc}", file=sys.stderr)
         return FAILED
@@ -82,13 +80,13 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from warehouse.release import ReleaseError, build_release
+    from pipelines.run import ReleaseFailed, publish_release
 
+    home = ensure_dagster_home()
     settings = _settings(args)
-    out = Path(args.out or os.environ.get("XHS_PUBLISH_DIR") or "releases")
     try:
-        release = build_release(Path(settings.warehouse), out)
-    except ReleaseError as exc:
+        release = publish_release(settings, home)
+    except ReleaseFailed as exc:
         print(f"xhs publish refused / từ chối phát hành: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
@@ -102,12 +100,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     home = ensure_dagster_home()
-    _settings(args)
+    settings = _settings(args)
     print(f"Dagster UI with the daemon (schedules, sensors); DAGSTER_HOME={home}")
     # The dagster executable of this environment: the venv need not be activated (make ui, .venv/bin/xhs ui).
     dagster = str(Path(sys.executable).with_name("dagster"))
     argv = [dagster, "dev", "-m", "pipelines.definitions", "--host", args.host, "--port", str(args.port)]
-    os.execv(dagster, argv)
+    env = {**os.environ, **settings.as_env(), "DAGSTER_HOME": str(home), "DAGSTER_DISABLE_TELEMETRY": "true",
+           "GX_ANALYTICS_ENABLED": "false"}
+    os.execve(dagster, argv, env)
     return 0  # not reached
 
 

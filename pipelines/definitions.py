@@ -1,29 +1,42 @@
-"""The Dagster code location: ``dagster definitions validate -m pipelines.definitions`` and ``xhs ui``."""
+"""The Dagster code location: ``dagster definitions validate -m pipelines.definitions`` and ``xhs ui``.
+
+Two jobs, both run the same way whoever launches them (``xhs run``/``xhs publish``, a schedule, the sensor):
+``materialize_all`` (archive, read, check, build, publish the warehouse, write the run report) and
+``publish_release`` (cut an open-data release from the published warehouse)."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from assets.raw import raw_files
+from assets.release import open_data_release
+from assets.report import run_report
+from assets.settings import XhsSettings
 from assets.staging import staging_assets, staging_checks
-from assets.warehouse import warehouse_tables
+from assets.warehouse import warehouse_tables, warehouse_work
 from pipelines.automation import build_automation
-from pipelines.settings import XhsSettings
 
 materialize_all = dg.define_asset_job(
     "materialize_all",
-    selection=dg.AssetSelection.all(),
-    description="Archive new files, read and stage every source, build and publish the warehouse.",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(open_data_release),
+    description="Archive new files, read and stage every source, build, check and publish the warehouse, and "
+    "write the run report.",
+    executor_def=dg.in_process_executor,
+)
+publish_release = dg.define_asset_job(
+    "publish_release",
+    selection=dg.AssetSelection.assets(open_data_release),
+    description="Cut a versioned open-data release from the published warehouse.",
     executor_def=dg.in_process_executor,
 )
 
-nightly, landing_sensor = build_automation(materialize_all)
+nightly, landing_sensor, release_schedule = build_automation(materialize_all, publish_release)
 
 defs = dg.Definitions(
-    assets=[raw_files, *staging_assets, warehouse_tables],
+    assets=[raw_files, *staging_assets, warehouse_work, warehouse_tables, run_report, open_data_release],
     asset_checks=staging_checks,
-    jobs=[materialize_all],
-    schedules=[nightly],
+    jobs=[materialize_all, publish_release],
+    schedules=[nightly, release_schedule],
     sensors=[landing_sensor],
     resources={"settings": XhsSettings.from_env()},
 )

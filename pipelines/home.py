@@ -16,14 +16,20 @@ concurrency:
 """
 
 
-def ensure_dagster_home() -> Path:
-    """Set ``DAGSTER_HOME`` (default ``.dagster/`` in the current directory) and write its dagster.yaml."""
-    home = Path(os.environ.get("DAGSTER_HOME") or ".dagster").expanduser().resolve()
+def ensure_dagster_home(home: Path | None = None) -> Path:
+    """The Dagster home (``DAGSTER_HOME``, default ``.dagster/`` in the current directory), with its dagster.yaml
+    written on first use. The environment is left as it is: commands open the instance from this folder
+    (``open_instance``) and hand it to the processes they start."""
+    home = Path(home or os.environ.get("DAGSTER_HOME") or ".dagster").expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML, encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
-    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     return home
+
+
+def open_instance(home: Path):
+    """The Dagster instance kept in ``home``."""
+    import dagster as dg
+
+    return dg.DagsterInstance.from_config(str(home))

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from pipelines.report import write_report
-from pipelines.settings import XhsSettings
-from sources.archive import RawArchive, now_iso
+from assets.settings import XhsSettings
+from sources.state import ReportedDelivery, StateStore
 
 OK, SOME_REJECTED, FAILED = 0, 1, 2
 
@@ -22,8 +21,8 @@ OK, SOME_REJECTED, FAILED = 0, 1, 2
 @dataclass
 class RunOutcome:
     exit_code: int
-    received: list[tuple[str, str, str]]  # name, status, first error (English)
-    summary: dict[str, int]
+    received: list[ReportedDelivery] = field(default_factory=list)
+    summary: dict[str, int] = field(default_factory=dict)
     report: Path | None = None
 
 
@@ -31,16 +30,19 @@ class RerunError(ValueError):
     """A re-run asked for a source or period the deployment does not have."""
 
 
-def run_pipeline(settings: XhsSettings, source: str | None = None, period: str | None = None) -> RunOutcome:
-    """Everything (the nightly run), or, with ``period``, a re-run of that period's files (of one ``source``,
-    else of every source) followed by the warehouse: Dagster's partitioned run of ``stg_<source>``."""
+def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, period: str | None = None
+                 ) -> RunOutcome:
+    """Launch the ``materialize_all`` job in this process (the nightly run), or, with ``period``, a re-run of
+    that period's files (of one ``source``, else of every source) followed by the warehouse: Dagster's
+    partitioned run of ``stg_<source>``. Everything a run produces (warehouse, report, state) is made by the
+    job's assets, exactly as when the schedule or the sensor launches it; this only launches and summarises."""
     import dagster as dg
 
     from pipelines.definitions import defs
+    from pipelines.home import open_instance
 
     paths = settings.paths()
-    archive = RawArchive(paths.raw)
-    with dg.DagsterInstance.get() as instance:
+    with open_instance(home) as instance:
         release_dead_runs(instance)
         run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "CRITICAL")}}}}
         if source or period:
@@ -52,23 +54,36 @@ def run_pipeline(settings: XhsSettings, source: str | None = None, period: str |
                 instance=instance, resources={"settings": settings}, raise_on_error=False, run_config=run_config)
     if not result.success:
         print("Run failed / Chạy thất bại:", *_failure_messages(result), sep="\n  ", file=sys.stderr)
-        return RunOutcome(FAILED, [], {})
-    # Deliveries whose outcome no completed run has reported yet: those received by this run, and those a
-    # run that died after archiving them never got to report.
-    received = []
-    for meta in archive.all():
-        pending = [d for d in meta.deliveries if d.reported_at is None]
-        for d in pending:
-            status = meta.status if d is meta.deliveries[0] else "duplicate"
-            first = _first_error(paths.warehouse, meta.sha256) if status in {"quarantined", "unreadable"} else ""
-            received.append((d.landing_path, status, first))
-            d.reported_at = now_iso()
-        if pending:
-            archive.save(meta)
-    summary = _warehouse_summary(paths.warehouse)
-    report = write_report(paths.warehouse, paths.data / "reports", received) if received else None
-    rejected = any(s in {"quarantined", "unreadable"} for _, s, _ in received)
-    return RunOutcome(SOME_REJECTED if rejected else OK, received, summary, report)
+        return RunOutcome(FAILED)
+    received = StateStore(paths.state).reported_by(result.run_id)
+    reports = [m.metadata.get("report") for m in result.asset_materializations_for_node("run_report")]
+    report = next((Path(r.value) for r in reports if isinstance(r, dg.PathMetadataValue)), None)
+    rejected = any(d.rejected for d in received)
+    return RunOutcome(SOME_REJECTED if rejected else OK, received, _warehouse_summary(paths.warehouse), report)
+
+
+def publish_release(settings: XhsSettings, home: Path) -> Path:
+    """Launch the ``publish_release`` job in this process (what the release schedule launches); return the new
+    release folder. Raises ``ReleaseFailed`` with the job's own message."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.home import open_instance
+
+    with open_instance(home) as instance:
+        result = defs.resolve_job_def("publish_release").execute_in_process(
+            instance=instance, resources={"settings": settings}, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+    if not result.success:
+        raise ReleaseFailed(" ".join(_failure_messages(result)))
+    [materialization] = result.asset_materializations_for_node("open_data_release")
+    release = materialization.metadata["release"]
+    assert isinstance(release, dg.PathMetadataValue)
+    return Path(release.value)
+
+
+class ReleaseFailed(RuntimeError):
+    """The release job failed (the warehouse is missing or empty, or disclosure control refused it)."""
 
 
 def rerun_arguments(instance, source: str | None, period: str | None) -> dict:
@@ -136,13 +151,6 @@ def _failure_messages(result) -> list[str]:
     return messages or ["see the run in the Dagster UI (xhs ui)"]
 
 
-def _first_error(warehouse: Path, sha: str) -> str:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute("SELECT coalesce(cell, '') || ' ' || message_en FROM meta_finding "
-                           "WHERE file_sha256 = ? AND severity = 'error' LIMIT 1", [sha]).fetchall()
-    return rows[0][0].strip() if rows else ""
-
-
 def _warehouse_summary(warehouse: Path) -> dict[str, int]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         q = {
@@ -161,9 +169,9 @@ def print_outcome(outcome: RunOutcome, settings: XhsSettings) -> None:
     paths = settings.paths()
     s = outcome.summary
     print(f"Files received this run / Tệp nhận lần này: {len(outcome.received)}")
-    for name, status, first in outcome.received:
-        if status != "loaded":
-            print(f"  {status:<12} {name}  {first}")
+    for d in outcome.received:
+        if d.status != "loaded":
+            print(f"  {d.status:<12} {d.landing_path}  {d.first_error}")
     print(f"Files in the warehouse / Tệp trong kho: {s.get('files_loaded', 0)} loaded, "
           f"{s.get('files_quarantined', 0)} quarantined, {s.get('files_duplicate', 0)} duplicate deliveries")
     print(f"Indicator values / Giá trị chỉ tiêu: {s.get('fact_rows', 0)} rows, {s.get('indicators', 0)} indicators, "

@@ -1,55 +1,80 @@
 """The raw archive: an immutable, content-addressed copy of every delivered file (OWID-style snapshots).
 
     data/raw/objects/ab/ab12…ef.xlsx       the bytes, read-only, named by their sha256
-    data/raw/objects/ab/ab12…ef.json       metadata beside it: size, source, every delivery, status
+    data/raw/manifest.sqlite               every object (size, suffix, landing folder) and every delivery
+                                           (name, path in the landing folder, when): rows are only ever added
     data/raw/restricted/ab12…ef.xlsx       a file refused for person-level data, moved out of objects/
                                            (folder 0700, file 0400: readable by the pipeline's user only)
 
+The archive holds bytes and deliveries only. What happened to a file (its department, period, status,
+findings) is not archive but state: ``sources/state.py``.
+
 A file is identified by its bytes: the same bytes delivered again under another name are recorded as
-another delivery of the same object and never loaded twice. Nothing here is ever deleted or overwritten;
-the landing folder is only read.
+another delivery of the same object and never loaded twice. Nothing here is ever deleted or overwritten
+(the manifest's triggers refuse an UPDATE or DELETE); the landing folder is only read.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from dataclasses import asdict, dataclass, field
+import sqlite3
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sources.files import atomic_copy, atomic_write_text
+from sources.files import atomic_copy
 
 ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+
+MANIFEST_SCHEMA = """
+CREATE TABLE IF NOT EXISTS object (
+    sha256 TEXT PRIMARY KEY, size_bytes INTEGER NOT NULL, suffix TEXT NOT NULL,
+    source TEXT,                       -- the landing sub-folder; NULL = detect the department from the headers
+    first_received_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS delivery (
+    sha256 TEXT NOT NULL REFERENCES object (sha256), landing_path TEXT NOT NULL, name TEXT NOT NULL,
+    received_at TEXT NOT NULL, PRIMARY KEY (sha256, landing_path));
+CREATE TRIGGER IF NOT EXISTS object_no_update BEFORE UPDATE ON object
+    BEGIN SELECT RAISE(ABORT, 'the raw archive is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS object_no_delete BEFORE DELETE ON object
+    BEGIN SELECT RAISE(ABORT, 'the raw archive is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS delivery_no_update BEFORE UPDATE ON delivery
+    BEGIN SELECT RAISE(ABORT, 'the raw archive is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS delivery_no_delete BEFORE DELETE ON delivery
+    BEGIN SELECT RAISE(ABORT, 'the raw archive is append-only'); END;
+"""
 
 
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-@dataclass
+def connect_sqlite(path: Path) -> sqlite3.Connection:
+    """A connection that waits for another process's write (two runs at once, parallel steps) instead of
+    failing, in WAL mode so readers never block the writer."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=60, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA busy_timeout=60000")
+    return con
+
+
+@dataclass(frozen=True)
 class Delivery:
     name: str  # original file name
     landing_path: str  # path relative to the landing folder
     received_at: str
-    reported_at: str | None = None  # when a completed ``xhs run`` first reported this delivery's outcome
 
 
-@dataclass
-class ArchivedFile:
+@dataclass(frozen=True)
+class ArchivedObject:
     sha256: str
     size_bytes: int
     suffix: str
     source: str | None  # from the landing sub-folder; None = detect from the headers
     first_received_at: str
-    deliveries: list[Delivery] = field(default_factory=list)
-    status: str = "received"  # received | loaded | quarantined | unreadable
-    period: str | None = None
-    detected_source: str | None = None
-    loaded_at: str | None = None  # the first time its values entered the warehouse
-    reader_fingerprint: str | None = None
-    restricted: bool = False  # moved to the restricted quarantine (person-level data)
+    deliveries: tuple[Delivery, ...] = field(default=())
 
     @property
     def name(self) -> str:
@@ -68,6 +93,12 @@ class RawArchive:
     def __init__(self, root: Path):
         self.root = root
         self.objects = root / "objects"
+        self.manifest = root / "manifest.sqlite"
+
+    def _connect(self) -> sqlite3.Connection:
+        con = connect_sqlite(self.manifest)
+        con.executescript(MANIFEST_SCHEMA)
+        return con
 
     def object_path(self, sha: str, suffix: str) -> Path:
         return self.objects / sha[:2] / f"{sha}{suffix}"
@@ -75,66 +106,67 @@ class RawArchive:
     def restricted_path(self, sha: str, suffix: str) -> Path:
         return self.root / "restricted" / f"{sha}{suffix}"
 
-    def stored_path(self, meta: ArchivedFile) -> Path:
-        """Where the bytes of ``meta`` are now: the archive, or the restricted quarantine."""
-        if meta.restricted:
-            return self.restricted_path(meta.sha256, meta.suffix)
-        return self.object_path(meta.sha256, meta.suffix)
+    def stored_path(self, obj: ArchivedObject) -> Path:
+        """Where the bytes of ``obj`` are now: the archive, or the restricted quarantine."""
+        restricted = self.restricted_path(obj.sha256, obj.suffix)
+        return restricted if restricted.exists() else self.object_path(obj.sha256, obj.suffix)
 
-    def restrict(self, meta: ArchivedFile) -> Path:
-        """Move a file holding person-level data into ``raw/restricted/`` (folder 0700, file 0400). Its metadata
-        (names, dates, status; never a value) stays beside the other objects. Nothing is deleted."""
-        target = self.restricted_path(meta.sha256, meta.suffix)
+    def restrict(self, obj: ArchivedObject) -> Path:
+        """Move a file holding person-level data into ``raw/restricted/`` (folder 0700, file 0400). Its
+        deliveries (names, dates; never a value) stay in the manifest. Nothing is deleted."""
+        target = self.restricted_path(obj.sha256, obj.suffix)
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(target.parent, 0o700)
-        source = self.object_path(meta.sha256, meta.suffix)
+        source = self.object_path(obj.sha256, obj.suffix)
         if source.exists():
             os.replace(source, target)
         if target.exists():
             os.chmod(target, 0o400)
-        meta.restricted = True
-        self.save(meta)
         return target
 
-    def meta_path(self, sha: str) -> Path:
-        return self.objects / sha[:2] / f"{sha}.json"
+    def all(self) -> list[ArchivedObject]:
+        """Every archived object with its deliveries, oldest first: one query."""
+        if not self.manifest.exists():
+            return []
+        with self._connect() as con:
+            objects = con.execute("SELECT sha256, size_bytes, suffix, source, first_received_at FROM object "
+                                  "ORDER BY first_received_at, sha256").fetchall()
+            deliveries: dict[str, list[Delivery]] = {}
+            for sha, name, landing_path, received_at in con.execute(
+                    "SELECT sha256, name, landing_path, received_at FROM delivery "
+                    "ORDER BY received_at, rowid"):
+                deliveries.setdefault(sha, []).append(Delivery(name, landing_path, received_at))
+        return [ArchivedObject(*row, deliveries=tuple(deliveries.get(row[0], ()))) for row in objects]
 
-    def get(self, sha: str) -> ArchivedFile | None:
-        p = self.meta_path(sha)
-        if not p.exists():
-            return None
-        data = json.loads(p.read_text(encoding="utf-8"))
-        data["deliveries"] = [Delivery(**d) for d in data["deliveries"]]
-        return ArchivedFile(**data)
-
-    def save(self, meta: ArchivedFile) -> None:
-        atomic_write_text(self.meta_path(meta.sha256), json.dumps(asdict(meta), ensure_ascii=False, indent=1))
-
-    def all(self) -> list[ArchivedFile]:
-        files = [self.get(p.stem) for p in sorted(self.objects.glob("*/*.json"))]
-        return sorted((f for f in files if f), key=lambda f: (f.first_received_at, f.sha256))
-
-    def ingest(self, landing: Path) -> tuple[list[ArchivedFile], list[ArchivedFile]]:
-        """Archive every file under ``landing``. Returns (new objects, objects that got a new delivery)."""
+    def ingest(self, landing: Path) -> tuple[list[ArchivedObject], list[ArchivedObject]]:
+        """Archive every file under ``landing``. Returns (new objects, objects that got a new delivery).
+        The bytes are copied (atomically) before their manifest row is written, so a manifest row always
+        names complete bytes; bytes without a row (a run killed in between) are copied again next time."""
         new, redelivered = [], []
-        for path in sorted(p for p in landing.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))):
-            if path.suffix.lower() not in ACCEPTED_SUFFIXES:
-                continue
-            rel = path.relative_to(landing).as_posix()
-            sha = sha256_of(path)
-            meta = self.get(sha)
-            if meta and any(d.landing_path == rel for d in meta.deliveries):
-                continue
-            delivery = Delivery(name=path.name, landing_path=rel, received_at=now_iso())
-            if meta:
-                meta.deliveries.append(delivery)
-                self.save(meta)
-                redelivered.append(meta)
-                continue
-            target = self.object_path(sha, path.suffix.lower())
-            atomic_copy(path, target, read_only=True)
-            source = rel.split("/", 1)[0] if "/" in rel else None
-            meta = ArchivedFile(sha, path.stat().st_size, path.suffix.lower(), source, delivery.received_at, [delivery])
-            self.save(meta)
-            new.append(meta)
-        return new, redelivered
+        candidates = sorted(p for p in landing.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
+                            and p.suffix.lower() in ACCEPTED_SUFFIXES)
+        if not candidates:
+            return [], []
+        with self._connect() as con:
+            known = {(sha, lp) for sha, lp in con.execute("SELECT sha256, landing_path FROM delivery")}
+            stored = {sha for (sha,) in con.execute("SELECT sha256 FROM object")}
+            for path in candidates:
+                rel = path.relative_to(landing).as_posix()
+                sha = sha256_of(path)
+                if (sha, rel) in known:
+                    continue
+                received = now_iso()
+                if sha not in stored:
+                    atomic_copy(path, self.object_path(sha, path.suffix.lower()), read_only=True)
+                    source = rel.split("/", 1)[0] if "/" in rel else None
+                    con.execute("INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)",
+                                [sha, path.stat().st_size, path.suffix.lower(), source, received])
+                    stored.add(sha)
+                    is_new = True
+                else:
+                    is_new = False
+                con.execute("INSERT OR IGNORE INTO delivery VALUES (?, ?, ?, ?)", [sha, rel, path.name, received])
+                known.add((sha, rel))
+                (new if is_new else redelivered).append(sha)
+        by_sha = {o.sha256: o for o in self.all()}
+        return [by_sha[s] for s in new], [by_sha[s] for s in dict.fromkeys(redelivered)]

@@ -1,27 +1,28 @@
-"""Staging: each archived file read once per reader version into a cached long table, then one table per
-source (``stg_<source>``) of the values of every file that passed."""
+"""Staging: each archived file read once per (bytes, department spec and suite, reader code) into a cached long
+table, its outcome recorded in the state store, then one table per source (``stg_<source>``) of the values of
+every file that passed."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 
-from sources.archive import ArchivedFile, RawArchive, now_iso, sha256_of
+from sources.archive import ArchivedObject, RawArchive, sha256_of
 from sources.areas import reference_folder, registry
-from sources.files import atomic_write_text, file_state
-from sources.findings import Finding, errors_in
+from sources.files import file_state
+from sources.findings import errors_in
 from sources.intake import REFUSAL_RULES
 from sources.reader import VALUE_SCHEMA, ReadResult, read_file
 from sources.spec import SPEC_DIR, Spec, load_specs
+from sources.state import StagedFile, StateStore
 
 STAGING_SCHEMA = {"file_sha256": pl.String, **VALUE_SCHEMA}
 PREFETCH_BATCH = 200  # files read and validated together by Stager.prefetch
 UNREADABLE_RULES = {"unreadable", "empty_file"} | REFUSAL_RULES  # refused at intake: see sources/intake
+SUITE_DIR = Path(__file__).parent.parent / "expectations"  # hand-written suites, beside their runner
 
 
 def read_checked(path: Path, spec: Spec | None = None, period: str | None = None, *, name: str | None = None,
@@ -62,162 +63,159 @@ def check_together(results: list[tuple[ReadResult, str]]) -> None:
 
 
 @cache
-def reader_fingerprint() -> str:
-    """Changes whenever the reader, a spec, a suite or the unit lists change: cached reads are then redone."""
+def reader_code_digest() -> str:
+    """The reader's code, the shared vocabulary (``specs/_common.yaml``), the suite code and the unit lists:
+    when any of them changes, every file is read again."""
     h = hashlib.sha256()
     here = Path(__file__).parent
-    suites = (here.parent / "expectations").glob("*.*")
-    code = [*here.glob("*.py"), *here.glob("intake/*.py")]
-    for p in sorted([*code, *SPEC_DIR.glob("*.yaml"), *reference_folder().glob("*.csv"), *suites]):
+    code = [*here.glob("*.py"), *here.glob("intake/*.py"), *SUITE_DIR.glob("*.py")]
+    for p in sorted([*code, SPEC_DIR / "_common.yaml", *reference_folder().glob("*.csv")]):
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
 
-@dataclass
-class StagedFile:
-    sha256: str
-    name: str
-    source: str | None
-    status: str  # loaded | quarantined | unreadable
-    period: str | None
-    province_code: str | None
-    sheet: str | None
-    findings: list[Finding] = field(default_factory=list)
-    values_path: Path | None = None
+@cache
+def department_digest(source: str | None) -> str:
+    """A department's spec and its hand-written expectations; for a file whose department is detected from
+    its headers (``source`` None or not a spec), every spec: editing one spec re-reads only its files."""
+    specs = load_specs()
+    chosen = [source] if source in specs else sorted(specs)
+    h = hashlib.sha256()
+    for name in chosen:
+        for p in (specs[name].path, SUITE_DIR / f"{name}.json"):
+            if p.exists():
+                h.update(p.name.encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()[:16]
 
-    @property
-    def ok(self) -> bool:
-        return self.status == "loaded"
 
-    @property
-    def errors(self) -> list[Finding]:
-        return errors_in(self.findings)
+def read_key(obj: ArchivedObject) -> str:
+    """What a cached read of ``obj`` depends on besides its bytes: its department's spec and suite, and the
+    reader code."""
+    return f"{reader_code_digest()}-{department_digest(obj.source)}"
 
 
 class Stager:
-    def __init__(self, archive: RawArchive, staging_root: Path):
-        self.archive = archive
-        self.cache = staging_root / "files" / reader_fingerprint()
+    """Reads archived files (or takes their cached reads) and records each outcome in the state store, which
+    it reads once."""
 
-    def stage(self, meta: ArchivedFile, *, refresh: bool = False) -> StagedFile:
-        """Read an archived file (or take the cached read, unless ``refresh``) and record the outcome in its
-        metadata. ``refresh`` is what re-running a period does: the file is read again from the archive."""
-        info, values = self.cache / f"{meta.sha256}.json", self.cache / f"{meta.sha256}.parquet"
-        if info.exists() and not refresh:
-            data = json.loads(info.read_text(encoding="utf-8"))
-            staged = StagedFile(**{**data, "findings": [Finding(**f) for f in data["findings"]],
-                                   "values_path": values if values.exists() else None})
-        else:
-            staged = self._read(meta, info, values)
-        self._record(meta, staged)
+    def __init__(self, archive: RawArchive, state: StateStore, staging_root: Path):
+        self.archive = archive
+        self.state = state
+        self.cache = staging_root / "files"
+        self.outcomes = state.outcomes()
+        self.reads = 0  # files actually read by this stager (the rest came from the cache)
+
+    def _values_path(self, sha: str, key: str) -> Path:
+        return self.cache / f"{sha}.{key}.parquet"
+
+    def is_cached(self, obj: ArchivedObject) -> bool:
+        """Whether the current reader, spec and suite have read the file already."""
+        known = self.outcomes.get(obj.sha256)
+        key = read_key(obj)
+        return bool(known and known.read_key == key
+                    and (not known.ok or self._values_path(obj.sha256, key).exists()))
+
+    def stage(self, obj: ArchivedObject, *, refresh: bool = False) -> StagedFile:
+        """Read an archived file (or take the cached read, unless ``refresh``) and record the outcome.
+        ``refresh`` is what re-running a period does: the file is read again from the archive."""
+        if refresh or not self.is_cached(obj):
+            spec = load_specs().get(obj.source) if obj.source else None
+            result = read_checked(self.archive.stored_path(obj), spec, name=obj.name, sha256=obj.sha256)
+            return self._store(obj, result)
+        staged = self.outcomes[obj.sha256]
+        staged.values_path = self._values_path(obj.sha256, staged.read_key) if staged.ok else None
         return staged
 
-    def is_cached(self, meta: ArchivedFile) -> bool:
-        """Whether this reader version has read the file already."""
-        return (self.cache / f"{meta.sha256}.json").exists()
-
-    def prefetch(self, metas: list[ArchivedFile], refresh: frozenset[str] = frozenset()) -> set[str]:
-        """Read the files of ``metas`` not read yet (and those whose sha256 is in ``refresh``) and validate them
+    def prefetch(self, objs: list[ArchivedObject], refresh: frozenset[str] = frozenset()) -> set[str]:
+        """Read the files of ``objs`` not read yet (and those whose sha256 is in ``refresh``) and validate them
         together (``check_together``), so that ``stage`` then finds them in the cache: the suites run once per
         source, not once per file. Returns the sha256 of the files it read."""
-        todo = [m for m in metas if m.sha256 in refresh or not self.is_cached(m)]
+        todo = [o for o in objs if o.sha256 in refresh or not self.is_cached(o)]
         if len(todo) < 2:
             return set()
         specs = load_specs()
         for start in range(0, len(todo), PREFETCH_BATCH):  # bounded memory; each batch cached as it is done
-            reads = [(m, read_file(self.archive.stored_path(m), specs.get(m.source) if m.source else None,
-                                   name=m.name)) for m in todo[start:start + PREFETCH_BATCH]]
-            check_together([(result, m.sha256) for m, result in reads])
-            for m, result in reads:
-                self._store(m, result, self.cache / f"{m.sha256}.json", self.cache / f"{m.sha256}.parquet")
-        return {m.sha256 for m in todo}
+            reads = [(o, read_file(self.archive.stored_path(o), specs.get(o.source) if o.source else None,
+                                   name=o.name)) for o in todo[start:start + PREFETCH_BATCH]]
+            check_together([(result, o.sha256) for o, result in reads])
+            for o, result in reads:
+                self._store(o, result)
+        return {o.sha256 for o in todo}
 
-    def _read(self, meta: ArchivedFile, info: Path, values: Path) -> StagedFile:
-        specs = load_specs()
-        spec = specs.get(meta.source) if meta.source else None
-        result = read_checked(self.archive.stored_path(meta), spec, name=meta.name, sha256=meta.sha256)
-        return self._store(meta, result, info, values)
-
-    def _store(self, meta: ArchivedFile, result: ReadResult, info: Path, values: Path) -> StagedFile:
+    def _store(self, obj: ArchivedObject, result: ReadResult) -> StagedFile:
+        self.reads += 1
         if any(f.rule == "personal_data" for f in result.errors):
-            self.archive.restrict(meta)  # the bytes leave the ordinary archive; nothing of them is cached
+            self.archive.restrict(obj)  # the bytes leave the ordinary archive; nothing of them is cached
         if not result.ok:
             status = "unreadable" if any(f.rule in UNREADABLE_RULES for f in result.errors) else "quarantined"
         else:
             status = "loaded"
-        self.cache.mkdir(parents=True, exist_ok=True)
+        key = read_key(obj)
         values_path = None
         if result.ok:
-            tmp = values.with_suffix(".tmp")
-            result.values.with_columns(file_sha256=pl.lit(meta.sha256)).select(list(STAGING_SCHEMA)).write_parquet(tmp)
-            tmp.replace(values)
-            values_path = values
-        staged = StagedFile(meta.sha256, meta.name, result.source, status,
+            values_path = self._values_path(obj.sha256, key)
+            values_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = values_path.with_suffix(".tmp")
+            values = result.values.with_columns(file_sha256=pl.lit(obj.sha256))
+            values.select(list(STAGING_SCHEMA)).write_parquet(tmp)
+            tmp.replace(values_path)
+        previous = self.outcomes.get(obj.sha256)
+        staged = StagedFile(obj.sha256, obj.name, result.source, status,
                             result.period.code if result.period else None, result.province_code, result.sheet,
-                            result.findings, values_path)
-        payload = {k: v for k, v in staged.__dict__.items() if k not in {"findings", "values_path"}}
-        payload["findings"] = [f.as_dict() for f in staged.findings]
-        atomic_write_text(info, json.dumps(payload, ensure_ascii=False, indent=1))
+                            result.findings, values_path, key)
+        self.outcomes[obj.sha256] = self.state.record(staged)
+        if previous and previous.read_key != key:  # the read it replaces is no longer current
+            self._values_path(obj.sha256, previous.read_key).unlink(missing_ok=True)
         return staged
 
-    def _record(self, meta: ArchivedFile, staged: StagedFile) -> None:
-        changed = (meta.status, meta.period, meta.detected_source) != (staged.status, staged.period, staged.source)
-        meta.status, meta.period, meta.detected_source = staged.status, staged.period, staged.source
-        if staged.ok and meta.loaded_at is None:
-            meta.loaded_at, changed = now_iso(), True
-        if changed or meta.reader_fingerprint != reader_fingerprint():
-            meta.reader_fingerprint = reader_fingerprint()
-            self.archive.save(meta)
+
+def source_of(obj: ArchivedObject, staged: StagedFile | None) -> str | None:
+    """The department of a file: its landing folder's, else the one the reader detected from its headers."""
+    if obj.source in load_specs():
+        return obj.source
+    return staged.source if staged else None
 
 
-def source_of(meta: ArchivedFile) -> str | None:
-    return meta.source if meta.source in load_specs() else meta.detected_source
-
-
-def build_staging_table(staged: list[StagedFile], source: str, out: Path) -> pl.DataFrame:
+def build_staging_table(staged: list[StagedFile], source: str, out: Path, state: StateStore) -> pl.DataFrame:
     """``stg_<source>``: the values of every file of the source that passed, with their provenance."""
     paths = [s.values_path for s in staged if s.ok and s.source == source and s.values_path]
-    # The same cached reads as last time (each named by its file's sha256 and the reader fingerprint) make
-    # the same table: a nightly run with nothing new reads it back instead of concatenating every file again.
-    memo = out.with_suffix(".inputs.json")
-    inputs = [[str(p), *file_state(p)] for p in paths]  # a re-read rewrites a cached file: the table is redone
-    if out.exists() and memo.exists():
-        saved = json.loads(memo.read_text(encoding="utf-8"))
-        if {k: saved.get(k) for k in ("inputs", "table")} == {"inputs": inputs, "table": file_state(out)}:
-            return pl.read_parquet(out)
+    # The same cached reads as last time (each named by its file's sha256 and read key) make the same table: a
+    # nightly run with nothing new reads it back instead of concatenating every file again.
+    inputs = [[str(p), *file_state(p)] for p in paths]
+    saved = state.memo(f"stg_{source}.inputs")
+    if out.exists() and saved and saved.get("inputs") == inputs and saved.get("table") == file_state(out):
+        return pl.read_parquet(out)
     frame = pl.concat([pl.read_parquet(p) for p in paths]) if paths else pl.DataFrame(schema=STAGING_SCHEMA)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     frame.write_parquet(tmp)
     tmp.replace(out)
-    atomic_write_text(memo, json.dumps({"inputs": inputs, "table": file_state(out), "sha256": sha256_of(out)}))
+    state.remember(f"stg_{source}.inputs", {"inputs": inputs, "table": file_state(out), "sha256": sha256_of(out)})
     return frame
 
 
-def staging_table_digest(path: Path) -> str:
-    """sha256 of ``stg_<source>.parquet``, hashed once when it was written (kept in its ``.inputs.json``) and
-    hashed again only if the file has changed since: what the staging check and the warehouse key compare."""
-    memo = path.with_suffix(".inputs.json")
-    if memo.exists():
-        saved = json.loads(memo.read_text(encoding="utf-8"))
-        if saved.get("sha256") and saved.get("table") == file_state(path):
-            return saved["sha256"]
+def staging_table_digest(path: Path, state: StateStore) -> str:
+    """sha256 of ``stg_<source>.parquet``, hashed once when it was written (kept in the state store) and hashed
+    again only if the file has changed since: what the staging check and the warehouse key compare."""
+    saved = state.memo(f"{path.stem}.inputs")
+    if saved and saved.get("sha256") and saved.get("table") == file_state(path):
+        return saved["sha256"]
     return sha256_of(path)
 
 
-def check_staging_table(source: str, path: Path) -> dict:
+def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
     """The source's suite on the whole ``stg_<source>`` table: rows, errors, warnings, the first error
-    messages. Cached beside the table, keyed by its bytes and the reader fingerprint (suites, specs, unit
-    lists): a nightly run with nothing new does not validate (nor import Great Expectations) again."""
+    messages. Kept in the state store, keyed by the table's bytes, the department's spec and suite and the
+    reader code: a nightly run with nothing new does not validate (nor import Great Expectations) again."""
     from expectations.checks import check_values
 
-    memo = path.with_suffix(".check.json")
-    key = staging_table_digest(path) + reader_fingerprint() if path.exists() else None
-    if key and memo.exists():
-        saved = json.loads(memo.read_text(encoding="utf-8"))
-        if saved.get("key") == key:
-            return saved["outcome"]
+    key = (staging_table_digest(path, state) + reader_code_digest() + department_digest(source)
+           if path.exists() else None)
+    saved = state.memo(f"stg_{source}.check")
+    if key and saved and saved.get("key") == key:
+        return saved["outcome"]
     frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
     known = sorted({u.code for us in registry().units.values() for u in us})
     findings = check_values(source, frame, known) if frame.height else []
@@ -225,5 +223,5 @@ def check_staging_table(source: str, path: Path) -> dict:
     outcome = {"rows": frame.height, "errors": len(errors), "warnings": len(findings) - len(errors),
                "first_errors": [f.message_en for f in errors[:10]]}
     if key:
-        atomic_write_text(memo, json.dumps({"key": key, "outcome": outcome}, ensure_ascii=False))
+        state.remember(f"stg_{source}.check", {"key": key, "outcome": outcome})
     return outcome

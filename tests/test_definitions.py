@@ -31,21 +31,24 @@ def test_nightly_schedule() -> None:
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Asia/Ho_Chi_Minh")
 
 
-def test_landing_sensor_requests_one_run_per_new_state(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("XHS_LANDING", str(tmp_path))
+def test_landing_sensor_requests_one_run_per_new_state(tmp_path) -> None:
+    from assets.settings import XhsSettings
+
     sensor = defs.resolve_sensor_def("landing_sensor")
+    # The sensor takes its folders from the settings resource, not from the environment.
+    resources = {"settings": XhsSettings.from_env(landing=str(tmp_path))}
     with dg.instance_for_test() as instance:
-        first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources))
         assert first.run_requests == [] and first.skip_message
         (tmp_path / "telecom").mkdir()
         (tmp_path / "telecom" / "vt_2024.xlsx").write_bytes(b"x")
         (tmp_path / "notes.txt").write_text("not a delivery")
-        second = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        second = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources))
         [request] = second.run_requests
-        third = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=second.cursor))
+        third = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=second.cursor, resources=resources))
         assert third.run_requests == []  # nothing changed since the cursor
         (tmp_path / "telecom" / "vt_2024.xlsx").write_bytes(b"corrected")
-        fourth = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=second.cursor))
+        fourth = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=second.cursor, resources=resources))
         [again] = fourth.run_requests
         assert again.run_key != request.run_key
 

@@ -11,8 +11,9 @@ from tests.test_operations import deliver
 
 
 def cached_reads(root: Path) -> dict[str, int]:
-    """The staging cache's record of each file read: its inode changes when the file is read again."""
-    return {p.stem: p.stat().st_ino for p in (root / "data" / "staging" / "files").glob("*/*.json")}
+    """The staging cache's values of each file read (``<sha256>.<read key>.parquet``): its inode changes when the
+    file is read again."""
+    return {p.name.split(".")[0]: p.stat().st_ino for p in (root / "data" / "staging" / "files").glob("*.parquet")}
 
 
 def file_sha(root: Path, name: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sources.archive import ArchivedFile
+from sources.archive import ArchivedObject
 from sources.areas import UnitRegistry
 from sources.periods import parse_period_code
 from sources.spec import load_specs
@@ -28,7 +28,7 @@ BUILD_MEMORY_LIMIT = "1GB"
 
 @dataclass
 class BuildInputs:
-    files: list[ArchivedFile]
+    files: list[ArchivedObject]
     staged: dict[str, StagedFile]  # by sha256
     staging_tables: dict[str, Path]  # source → stg_<source>.parquet
     units: UnitRegistry
@@ -113,20 +113,21 @@ def _load_indicators(con: duckdb.DuckDBPyConnection, catalogue: list[Indicator])
 
 def _load_meta(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> None:
     files, findings = [], []
-    for meta in inputs.files:
-        staged = inputs.staged.get(meta.sha256)
+    for obj in inputs.files:
+        staged = inputs.staged.get(obj.sha256)
         n_err = len(staged.errors) if staged else None
-        n_warn = len(staged.findings) - n_err if staged else None
+        n_warn = len(staged.findings) - n_err if staged and n_err is not None else None
         n_values = None
         if staged and staged.values_path:
             n_values = pl.scan_parquet(staged.values_path).select(pl.len()).collect().item()
-        for k, d in enumerate(meta.deliveries):
-            status = meta.status if k == 0 else "duplicate"
-            files.append((meta.sha256, d.name, d.landing_path, staged.source if staged else meta.source,
-                          meta.period, staged.province_code if staged else None, status, meta.size_bytes,
-                          d.received_at, meta.loaded_at if k == 0 else None, n_values, n_err, n_warn))
+        for k, d in enumerate(obj.deliveries):
+            status = (staged.status if staged else "received") if k == 0 else "duplicate"
+            files.append((obj.sha256, d.name, d.landing_path, staged.source if staged else obj.source,
+                          staged.period if staged else None, staged.province_code if staged else None, status,
+                          obj.size_bytes, d.received_at, staged.loaded_at if staged and k == 0 else None,
+                          n_values, n_err, n_warn))
         for f in staged.findings if staged else []:
-            findings.append((meta.sha256, meta.name, f.sheet, f.cell, f.rule, f.severity, f.message_vi,
+            findings.append((obj.sha256, obj.name, f.sheet, f.cell, f.rule, f.severity, f.message_vi,
                              f.message_en, f.expected, f.found))
     _insert(con, "meta_file", pl.DataFrame(files, orient="row", schema={
         "sha256": pl.String, "original_name": pl.String, "landing_path": pl.String, "source": pl.String,

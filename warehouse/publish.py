@@ -32,13 +32,16 @@ def current_version(published: Path) -> str | None:
     return pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
 
 
-def publish(con: duckdb.DuckDBPyConnection, alias: str, work: Path, published: Path,
-            keep: int = KEEP_VERSIONS) -> Path:
-    """Checkpoint and close the work database, keep a version, atomically replace the published file."""
+def close_work(con: duckdb.DuckDBPyConnection, alias: str) -> None:
+    """Checkpoint and close the work database: it is then one complete file, ready to be checked and published."""
     con.execute("CHECKPOINT")
     con.execute("USE memory")
     con.execute(f"DETACH {alias}")
     con.close()
+
+
+def publish(work: Path, published: Path, keep: int = KEEP_VERSIONS) -> Path:
+    """Keep a version of the (closed) work database, then atomically replace the published file with it."""
     versions = versions_dir(published)
     versions.mkdir(parents=True, exist_ok=True)
     version = versions / f"xhs-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}.duckdb"

@@ -8,18 +8,21 @@ from pathlib import Path
 
 import duckdb
 
+from sources.files import atomic_write_text
+from sources.state import ReportedDelivery
+
 
 def _cell(text: object) -> str:
     return "" if text is None else str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def write_report(warehouse: Path, reports: Path, received: list[tuple[str, str, str]]) -> Path:
+def write_report(warehouse: Path, reports: Path, received: list[ReportedDelivery]) -> Path:
     """Write ``reports/run-<UTC time>.md`` for the deliveries of this run; return its path."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [f"# Báo cáo kiểm tra dữ liệu / Validation report — {stamp}", "",
              "| tệp / file | trạng thái / status |", "| --- | --- |"]
-    lines += [f"| {_cell(name)} | {status} |" for name, status, _ in received]
-    rejected = [name for name, status, _ in received if status in {"quarantined", "unreadable"}]
+    lines += [f"| {_cell(d.landing_path)} | {d.status} |" for d in received]
+    rejected = [d.landing_path for d in received if d.rejected]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for landing_path in rejected:
             rows = con.execute("""
@@ -34,5 +37,5 @@ def write_report(warehouse: Path, reports: Path, received: list[tuple[str, str, 
             lines += [f"| {' | '.join(_cell(v) for v in row)} |" for row in rows]
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"run-{stamp}.md"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    atomic_write_text(path, "\n".join(lines) + "\n")
     return path

@@ -1,0 +1,55 @@
+"""The run report: every delivery received since the last report, its outcome and, for a rejected file, its
+findings, in Vietnamese and English (``data/reports/run-<time>.md``). Every run writes it, whoever launched it:
+``xhs run``, the nightly schedule or the landing sensor."""
+
+import dagster as dg
+
+from assets.settings import XhsSettings
+from assets.warehouse import WAREHOUSE_TABLES
+from sources.archive import RawArchive
+from sources.state import ReportedDelivery, StagedFile, StateStore
+from warehouse.report import write_report
+
+
+@dg.asset(
+    group_name="report",
+    kinds={"markdown"},
+    deps=list(WAREHOUSE_TABLES),
+    description="The bilingual validation report of the deliveries received since the last report "
+    "(data/reports/run-<UTC time>.md), and which deliveries have been reported.",
+)
+def run_report(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
+    paths = settings.paths()
+    state = StateStore(paths.state)
+    pending = unreported_deliveries(RawArchive(paths.raw), state)
+    report = write_report(paths.warehouse, paths.reports, pending) if pending else None
+    state.mark_reported(pending, context.run.run_id)
+    rejected = [d for d in pending if d.rejected]
+    for d in rejected:
+        context.log.warning(f"{d.landing_path}: {d.status} {d.first_error}")
+    return dg.MaterializeResult(metadata={
+        "deliveries": len(pending),
+        "rejected": len(rejected),
+        "report": dg.MetadataValue.path(str(report)) if report else dg.MetadataValue.text("nothing new"),
+    })
+
+
+def unreported_deliveries(archive: RawArchive, state: StateStore) -> list[ReportedDelivery]:
+    """Deliveries no completed run has reported yet: those this run received, and those a run that died after
+    archiving them never got to report. A later delivery of the same bytes is a duplicate."""
+    reported, outcomes = state.reported(), state.outcomes()
+    pending = []
+    for obj in archive.all():
+        for k, d in enumerate(obj.deliveries):
+            if (obj.sha256, d.landing_path) in reported:
+                continue
+            outcome = outcomes.get(obj.sha256)
+            status = (outcome.status if outcome else "received") if k == 0 else "duplicate"
+            first = _first_error(outcome) if status in {"quarantined", "unreadable"} else ""
+            pending.append(ReportedDelivery(obj.sha256, d.landing_path, status, first))
+    return pending
+
+
+def _first_error(outcome: StagedFile | None) -> str:
+    errors = outcome.errors if outcome else []
+    return f"{errors[0].cell or ''} {errors[0].message_en}".strip() if errors else ""

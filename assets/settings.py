@@ -1,0 +1,81 @@
+"""Where things are: flags override environment variables, which override the defaults (DESIGN §10)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+
+@dataclass(frozen=True)
+class Paths:
+    landing: Path
+    data: Path
+    warehouse: Path
+    releases: Path
+
+    @property
+    def raw(self) -> Path:
+        return self.data / "raw"
+
+    @property
+    def staging(self) -> Path:
+        return self.data / "staging"
+
+    @property
+    def state(self) -> Path:
+        """The state store: what happened to each delivered file (sources/state.py)."""
+        return self.data / "state.sqlite"
+
+    @property
+    def reports(self) -> Path:
+        return self.data / "reports"
+
+    @property
+    def work_database(self) -> Path:
+        return self.data / "work" / "xhs-work.duckdb"
+
+    def staging_table(self, source: str) -> Path:
+        return self.staging / f"stg_{source}.parquet"
+
+
+# Transient failures (a network share that drops, a file still being copied) are retried with backoff; a
+# bad file never raises (it is quarantined), so a retry never repeats a data error.
+TRANSIENT_RETRY = dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL)
+
+
+def _env_path(name: str, default: str) -> str:
+    return str(Path(os.environ.get(name) or default).expanduser().resolve())
+
+
+class XhsSettings(dg.ConfigurableResource):
+    """Folders and files of one deployment, the one place every step, sensor and command takes them from.
+    Defaults: ``landing/``, ``data/``, ``warehouse/xhs.duckdb`` and ``releases/`` under the current directory, or
+    ``XHS_LANDING``, ``XHS_DATA``, ``XHS_WAREHOUSE``, ``XHS_PUBLISH_DIR``; a command's flags override them."""
+
+    landing: str
+    data: str
+    warehouse: str
+    releases: str
+
+    @classmethod
+    def from_env(cls, **overrides: str | None) -> XhsSettings:
+        """The settings from the environment, with the non-empty ``overrides`` (a command's flags) on top."""
+        chosen = {k: str(Path(v).expanduser().resolve()) for k, v in overrides.items() if v}
+        return cls(**{
+            "landing": _env_path("XHS_LANDING", "landing"),
+            "data": _env_path("XHS_DATA", "data"),
+            "warehouse": _env_path("XHS_WAREHOUSE", "warehouse/xhs.duckdb"),
+            "releases": _env_path("XHS_PUBLISH_DIR", "releases"),
+            **chosen,
+        })
+
+    def paths(self) -> Paths:
+        return Paths(Path(self.landing), Path(self.data), Path(self.warehouse), Path(self.releases))
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as the environment variables a child process (``xhs ui``'s Dagster) reads."""
+        return {"XHS_LANDING": self.landing, "XHS_DATA": self.data, "XHS_WAREHOUSE": self.warehouse,
+                "XHS_PUBLISH_DIR": self.releases}
