@@ -4,6 +4,7 @@
 import dagster as dg
 
 from assets.settings import TRANSIENT_RETRY, XhsSettings
+from expectations.files import check_together
 from sources.archive import RawArchive
 from sources.migrate import import_sidecars
 from sources.staging import Stager
@@ -25,7 +26,7 @@ def raw_files(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.Ma
     if imported := import_sidecars(archive, state):
         context.log.info(f"{imported} archived files of the earlier layout imported into the manifest and state")
     new, redelivered = archive.ingest(paths.landing)
-    stager = Stager(archive, state, paths.staging)
+    stager = Stager(archive, state, paths.staging, check_together)
     objects = archive.all()
     for obj in objects:  # a file dropped at the top of the landing folder: its department comes from its headers
         if obj.source is None and not stager.is_cached(obj):

@@ -9,10 +9,11 @@ import polars as pl
 
 from assets.raw import raw_files
 from assets.settings import TRANSIENT_RETRY, XhsSettings
+from expectations.files import check_staging_table, check_together
 from sources.archive import ArchivedObject, RawArchive
 from sources.periods import next_due, parse_period_code
 from sources.spec import Spec, load_specs
-from sources.staging import Stager, build_staging_table, check_staging_table, source_of
+from sources.staging import Stager, build_staging_table, source_of
 from sources.state import StagedFile, StateStore
 
 # One partition per reporting period (``2024``, ``2024-Q2``, ``2025-H2``, ``2024-06-13``), added as files with
@@ -47,7 +48,7 @@ def _staging_asset(spec: Spec) -> dg.AssetsDefinition:
     def _stage(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
         paths = settings.paths()
         archive, state = RawArchive(paths.raw), StateStore(paths.state)
-        stager = Stager(archive, state, paths.staging)
+        stager = Stager(archive, state, paths.staging, check_together)
         rerun = selected_periods(context)
         files = [o for o in archive.all() if source_of(o, stager.outcomes.get(o.sha256)) == spec.source]
         again = frozenset(o.sha256 for o in files if rerun is not None

@@ -10,6 +10,7 @@ import dagster as dg
 
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from assets.staging import staging_assets
+from expectations.files import check_together
 from sources.archive import ArchivedObject, RawArchive
 from sources.areas import registry
 from sources.files import file_state
@@ -52,7 +53,7 @@ FAILING_ROWS_SHOWN = 20
 def warehouse_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     paths = settings.paths()
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
-    stager = Stager(archive, state, paths.staging)
+    stager = Stager(archive, state, paths.staging, check_together)
     files = archive.all()
     staged = {o.sha256: stager.stage(o) for o in files}
     tables = {s: paths.staging_table(s) for s in load_specs() if paths.staging_table(s).exists()}

@@ -45,9 +45,9 @@ def pandas_sheets(path: Path):
 
 
 def run(landing: Path, warehouse: Path, files: list[Path] | None = None) -> dict[str, float]:
+    from expectations.files import read_checked
     from sources import reader
     from sources.spec import load_specs
-    from sources.staging import read_checked
 
     reader.read_sheets = pandas_sheets  # the naive I/O: pandas + openpyxl instead of calamine
     specs = load_specs()

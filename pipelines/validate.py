@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from expectations.files import read_checked
 from sources.findings import error
 from sources.reader import ReadResult
 from sources.spec import load_specs
-from sources.staging import UNREADABLE_RULES, read_checked
+from sources.staging import UNREADABLE_RULES
 
 
 def validate(path: Path, source: str | None = None, period: str | None = None) -> tuple[str, ReadResult]:

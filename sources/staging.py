@@ -5,61 +5,28 @@ every file that passed."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 import polars as pl
 
 from sources.archive import ArchivedObject, RawArchive, sha256_of
-from sources.areas import reference_folder, registry
+from sources.areas import reference_folder
 from sources.files import file_state
-from sources.findings import errors_in
 from sources.intake import REFUSAL_RULES
 from sources.reader import VALUE_SCHEMA, ReadResult, read_file
-from sources.spec import SPEC_DIR, Spec, load_specs
+from sources.spec import SPEC_DIR, load_specs
 from sources.state import StagedFile, StateStore
 
 STAGING_SCHEMA = {"file_sha256": pl.String, **VALUE_SCHEMA}
 PREFETCH_BATCH = 200  # files read and validated together by Stager.prefetch
 UNREADABLE_RULES = {"unreadable", "empty_file"} | REFUSAL_RULES  # refused at intake: see sources/intake
 SUITE_DIR = Path(__file__).parent.parent / "expectations"  # hand-written suites, beside their runner
-
-
-def read_checked(path: Path, spec: Spec | None = None, period: str | None = None, *, name: str | None = None,
-                 sha256: str = "") -> ReadResult:
-    """Read a file and, when the reader accepts it, run its source's expectation suite on the values:
-    exactly what the pipeline does to a delivered file, and what ``xhs validate`` reports."""
-    from expectations.checks import check_values
-
-    result = read_file(path, spec, period, name=name)
-    if result.ok and result.source and result.vintage:
-        known = [u.code for u in registry().units[result.vintage]]
-        values = result.values.with_columns(file_sha256=pl.lit(sha256))
-        result.findings.extend(check_values(result.source, values, known, file=result.name, sheet=result.sheet))
-    return result
-
-
-def check_together(results: list[tuple[ReadResult, str]]) -> None:
-    """``read_checked``'s expectation step for many files at once (results paired with their sha256): one
-    suite run per source, unit list and set of fields instead of one per file. Every expectation of the
-    suites is row-level (``tests/test_bench.py`` checks it) and the pivot has the same columns for files
-    with the same fields, so a file none of whose rows fails would pass alone; a file with a failing row, or
-    every file after a table-level failure, is checked again on its own, so its findings are exactly
-    ``read_checked``'s."""
-    from expectations.checks import check_values, failing_files
-
-    groups: dict[tuple[str, str, tuple[str, ...]], list[tuple[ReadResult, str]]] = {}
-    for result, sha in results:
-        if result.ok and result.source and result.vintage and not result.values.is_empty():
-            fields = tuple(sorted(set(result.values["field"].to_list())))
-            groups.setdefault((result.source, result.vintage, fields), []).append((result, sha))
-    for (source, vintage, _), members in groups.items():
-        known = [u.code for u in registry().units[vintage]]
-        frames = {sha: r.values.with_columns(file_sha256=pl.lit(sha)) for r, sha in members}
-        flagged = failing_files(source, pl.concat(list(frames.values())), known) if len(members) > 1 else None
-        for result, sha in members:
-            if flagged is None or sha in flagged:
-                result.findings.extend(check_values(source, frames[sha], known, file=result.name, sheet=result.sheet))
+# Runs the expectation suites on fresh reads (results paired with their file's sha256), adding the findings to
+# each result: ``expectations.files.check_together``, handed in by the caller so the reader does not depend on
+# the suites.
+Checker = Callable[[list[tuple[ReadResult, str]]], None]
 
 
 @cache
@@ -100,9 +67,10 @@ class Stager:
     """Reads archived files (or takes their cached reads) and records each outcome in the state store, which
     it reads once."""
 
-    def __init__(self, archive: RawArchive, state: StateStore, staging_root: Path):
+    def __init__(self, archive: RawArchive, state: StateStore, staging_root: Path, check: Checker):
         self.archive = archive
         self.state = state
+        self.check = check  # the expectation suites on fresh reads (expectations.files.check_together)
         self.cache = staging_root / "files"
         self.outcomes = state.outcomes()
         self.reads = 0  # files actually read by this stager (the rest came from the cache)
@@ -122,7 +90,8 @@ class Stager:
         ``refresh`` is what re-running a period does: the file is read again from the archive."""
         if refresh or not self.is_cached(obj):
             spec = load_specs().get(obj.source) if obj.source else None
-            result = read_checked(self.archive.stored_path(obj), spec, name=obj.name, sha256=obj.sha256)
+            result = read_file(self.archive.stored_path(obj), spec, name=obj.name)
+            self.check([(result, obj.sha256)])
             return self._store(obj, result)
         staged = self.outcomes[obj.sha256]
         staged.values_path = self._values_path(obj.sha256, staged.read_key) if staged.ok else None
@@ -139,7 +108,7 @@ class Stager:
         for start in range(0, len(todo), PREFETCH_BATCH):  # bounded memory; each batch cached as it is done
             reads = [(o, read_file(self.archive.stored_path(o), specs.get(o.source) if o.source else None,
                                    name=o.name)) for o in todo[start:start + PREFETCH_BATCH]]
-            check_together([(result, o.sha256) for o, result in reads])
+            self.check([(result, o.sha256) for o, result in reads])
             for o, result in reads:
                 self._store(o, result)
         return {o.sha256 for o in todo}
@@ -203,25 +172,3 @@ def staging_table_digest(path: Path, state: StateStore) -> str:
     if saved and saved.get("sha256") and saved.get("table") == file_state(path):
         return saved["sha256"]
     return sha256_of(path)
-
-
-def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
-    """The source's suite on the whole ``stg_<source>`` table: rows, errors, warnings, the first error
-    messages. Kept in the state store, keyed by the table's bytes, the department's spec and suite and the
-    reader code: a nightly run with nothing new does not validate (nor import Great Expectations) again."""
-    from expectations.checks import check_values
-
-    key = (staging_table_digest(path, state) + reader_code_digest() + department_digest(source)
-           if path.exists() else None)
-    saved = state.memo(f"stg_{source}.check")
-    if key and saved and saved.get("key") == key:
-        return saved["outcome"]
-    frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
-    known = sorted({u.code for us in registry().units.values() for u in us})
-    findings = check_values(source, frame, known) if frame.height else []
-    errors = errors_in(findings)
-    outcome = {"rows": frame.height, "errors": len(errors), "warnings": len(findings) - len(errors),
-               "first_errors": [f.message_en for f in errors[:10]]}
-    if key:
-        state.remember(f"stg_{source}.check", {"key": key, "outcome": outcome})
-    return outcome

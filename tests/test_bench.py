@@ -11,11 +11,11 @@ import polars as pl
 import pytest
 
 from bench import scale
+from expectations.files import check_together, read_checked
 from expectations.runner import load_suite
 from sources.reader import read_file
 from sources.samples import figures
 from sources.spec import load_specs
-from sources.staging import check_together, read_checked
 
 ROW_LEVEL = {"expect_column_values_to_be_between", "expect_column_values_to_be_in_set",
              "expect_column_values_to_not_be_null", "expect_column_pair_values_a_to_be_greater_than_b",

@@ -45,10 +45,12 @@ def test_landing_sensor_requests_one_run_per_new_state(tmp_path) -> None:
         (tmp_path / "notes.txt").write_text("not a delivery")
         second = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources))
         [request] = second.run_requests
-        third = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=second.cursor, resources=resources))
+        third = sensor.evaluate_tick(dg.build_sensor_context(
+            instance=instance, cursor=second.cursor, resources=resources))
         assert third.run_requests == []  # nothing changed since the cursor
         (tmp_path / "telecom" / "vt_2024.xlsx").write_bytes(b"corrected")
-        fourth = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=second.cursor, resources=resources))
+        fourth = sensor.evaluate_tick(dg.build_sensor_context(
+            instance=instance, cursor=second.cursor, resources=resources))
         [again] = fourth.run_requests
         assert again.run_key != request.run_key
 
