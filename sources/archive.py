@@ -136,13 +136,15 @@ class RawArchive:
                     "SELECT sha256, name, landing_path, received_at FROM delivery "
                     "ORDER BY received_at, rowid"):
                 deliveries.setdefault(sha, []).append(Delivery(name, landing_path, received_at))
-        return [ArchivedObject(*row, deliveries=tuple(deliveries.get(row[0], ()))) for row in objects]
+        return [ArchivedObject(sha, size, suffix, source, first, tuple(deliveries.get(sha, ())))
+                for sha, size, suffix, source, first in objects]
 
     def ingest(self, landing: Path) -> tuple[list[ArchivedObject], list[ArchivedObject]]:
         """Archive every file under ``landing``. Returns (new objects, objects that got a new delivery).
         The bytes are copied (atomically) before their manifest row is written, so a manifest row always
         names complete bytes; bytes without a row (a run killed in between) are copied again next time."""
-        new, redelivered = [], []
+        new: list[str] = []
+        redelivered: list[str] = []
         candidates = sorted(p for p in landing.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
                             and p.suffix.lower() in ACCEPTED_SUFFIXES)
         if not candidates:
