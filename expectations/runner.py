@@ -1,5 +1,6 @@
-"""Run a Great Expectations suite kept as JSON (``expectations/<name>.json``) on a pandas frame and return its
-failures as plain, bilingual records.
+"""Run a Great Expectations suite on a pandas frame and return its failures as plain, bilingual records. A
+department's suite is derived from its spec (``expectations/derived.py``) plus optional hand-written expectations
+in ``expectations/<source>.json``; other suites (``fact_indicator``) are kept as JSON.
 
 Great Expectations is imported lazily (the import costs seconds) and one ephemeral context is kept per process.
 
@@ -30,6 +31,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from expectations.derived import spec_suite
+from sources.spec import load_specs
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -54,15 +58,20 @@ class Failure:
 
 
 def suite_names() -> list[str]:
-    return sorted(p.stem for p in SUITE_DIR.glob("*.json"))
+    """Every suite: one per department (derived from its spec) and those kept only as JSON (``fact_indicator``)."""
+    return sorted({*(p.stem for p in SUITE_DIR.glob("*.json")), *load_specs()})
 
 
 @cache
 def load_suite(name: str) -> dict[str, Any]:
-    """The suite's JSON document (cached; callers must not mutate it)."""
+    """The suite's GE JSON document (cached; callers must not mutate it). A department's suite is derived from
+    its spec, plus the expectations written by hand in ``expectations/<name>.json`` when that file exists."""
     if name not in suite_names():
         raise ValueError(f"unknown expectation suite {name!r}; known suites: {', '.join(suite_names())}")
-    return json.loads((SUITE_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    path = SUITE_DIR / f"{name}.json"
+    by_hand = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    spec = load_specs().get(name)
+    return spec_suite(spec, by_hand) if spec is not None else by_hand
 
 
 def expectation_columns(expectation: dict[str, Any]) -> tuple[str, ...]:

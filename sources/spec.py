@@ -1,31 +1,72 @@
-"""Departmental specs: YAML files in ``sources/specs/`` are the single source of truth for what a
-department's spreadsheet holds. The reader, the checks and the data dictionary are driven from them."""
+"""Departmental specs: YAML files in ``sources/specs/`` are the one definition of what a department's
+spreadsheet holds. The reader, the expectation suites, the count indicators of the catalogue, the data dictionary
+and the sample workbooks are all derived from them.
+
+Each file is validated on load by the pydantic models below (``extra="forbid"``, as PUDL's metadata classes): an
+unknown or misspelt key (``requried: true``, ``cadense: year``) or a missing one is a ``SpecError`` naming the file
+and the key path, in Vietnamese and English. README.md ("Adding a department") lists every key.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
 from functools import cache
 from pathlib import Path
+from typing import Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator, model_validator
 
 from sources.text import key, norm
 
 SPEC_DIR = Path(__file__).parent / "specs"
+KINDS = ("stock", "flow", "cumulative")
 
 
-@dataclass(frozen=True)
-class Field:
+class SpecError(ValueError):
+    """A spec file (or ``_common.yaml``) that does not validate: the message names the file and each key path."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Field(_Strict):
+    """One figure a department reports per area and period."""
+
     name: str
+    name_vi: str
+    name_en: str
+    definition_vi: str
+    definition_en: str
     unit: str
+    # stock: as of the end of the period; flow: total over the period; cumulative: a stock counted since a
+    # programme began, which never decreases (the warehouse warns when it does).
+    kind: Literal["stock", "flow", "cumulative"] = "stock"
     aliases: tuple[str, ...]
-    kind: str = "stock"  # stock (as of the end of the period) or flow (total over it)
-    required: bool = False
-    integer: bool = True
-    cumulative: bool = False
-    sum_of: tuple[str, ...] = ()
+    required: bool = False  # the department always sends it: its absence is a warning
+    integer: bool = True  # a count: decimals with no stated unit are an error (a table in thousands)
+    part_of: tuple[str, ...] = ()  # wholes this field is a part of (checked: part <= whole, in every row)
+    sum_of: tuple[str, ...] = ()  # parts that add up to it when it is delivered split (e.g. levels 1 + 2)
     max_yearly_change: float = 0.5  # a larger relative move between consecutive years is a warning
     age_band: tuple[int, int | None] | None = None  # ages the field counts (lo, hi; None = and over)
+
+    @field_validator("part_of", "sum_of", "aliases", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("name")
+    @classmethod
+    def _snake_case(cls, value: str) -> str:
+        if not value.isidentifier() or value != value.lower():
+            raise ValueError(f"tên trường {value!r} phải viết thường, kiểu snake_case / field name {value!r} must be "
+                             "lower-case snake_case (letters, digits, _)")
+        return value
+
+    @property
+    def cumulative(self) -> bool:
+        return self.kind == "cumulative"
 
     def matches(self, label: str) -> int:
         """0 = no match, 2 = exact (normalised) match, 1 = diacritics/punctuation-insensitive match."""
@@ -42,8 +83,7 @@ def _alias_forms(aliases: tuple[str, ...]) -> tuple[frozenset[str], frozenset[st
     return frozenset(norm(a) for a in aliases), frozenset(k for a in aliases if (k := key(a)))
 
 
-@dataclass(frozen=True)
-class ReportedRate:
+class ReportedRate(_Strict):
     """A percentage some departments type beside the counts; checked against the counts, never loaded."""
 
     name: str
@@ -56,9 +96,119 @@ class ReportedRate:
         return _in(label, self.aliases)
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Vocabulary shared by every spec (``specs/_common.yaml``)."""
+class Spec(_Strict):
+    """A department: what it reports (``fields``), who it is, and how often it reports."""
+
+    source: str
+    name_vi: str
+    name_en: str
+    department_vi: str
+    department_en: str
+    indicator_prefix: str
+    pillar: str = "digital_society"  # the catalogue pillar of its count indicators
+    fields: tuple[Field, ...]
+    sheet_patterns: tuple[str, ...] = ()
+    total_tolerance: float = 0.0
+    reported_rates: tuple[ReportedRate, ...] = ()
+    cadence: Literal["year", "half", "quarter", "month"] = "year"  # how often the department reports
+    grace_days: int = 45  # a period's file is due this many days after the period ends
+    _path: Path = PrivateAttr(default=Path())
+
+    @property
+    def path(self) -> Path:
+        """The spec file it was loaded from."""
+        return self._path
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Spec:
+        names = [f.name for f in self.fields]
+        if dupes := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"fields: trùng tên trường / duplicate field name(s) {dupes}")
+        if not self.indicator_prefix.isidentifier() or self.indicator_prefix != self.indicator_prefix.lower():
+            raise ValueError(f"indicator_prefix {self.indicator_prefix!r}: chỉ chữ thường, số, _ / only lower-case "
+                             "letters, digits, _")
+        units = {f.name: f.unit for f in self.fields}
+        for f in self.fields:
+            for ref in (*f.part_of, *f.sum_of):
+                if ref not in units:
+                    raise ValueError(f"fields ({f.name}): {ref!r} (part_of/sum_of) không phải trường của đặc tả "
+                                     "này / is not a field of this spec")
+            for whole in f.part_of:
+                if units[whole] != f.unit:
+                    raise ValueError(f"fields ({f.name}): part_of {whole!r} có đơn vị khác / has another unit "
+                                     f"({units[whole]!r}, not {f.unit!r})")
+        for r in self.reported_rates:
+            for ref in (r.numerator, r.denominator):
+                if ref not in units:
+                    raise ValueError(f"reported_rates ({r.name}): {ref!r} không phải trường của đặc tả này / is not a "
+                                 "field of this spec")
+        for f in self.fields:
+            self.wholes_of(f.name)  # raises on a part_of cycle
+        return self
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def indicator_code(self, field_name: str) -> str:
+        return f"{self.indicator_prefix}_{field_name}"
+
+    def wholes_of(self, name: str) -> list[str]:
+        """Every field ``name`` is a part of, directly or through other parts (``adult`` → ``age_14_plus``,
+        ``total``), and the fields whose ``sum_of`` lists it."""
+        direct = {f.name: [*f.part_of] for f in self.fields}
+        for f in self.fields:
+            for part in f.sum_of:
+                if f.name not in direct.get(part, []):
+                    direct.setdefault(part, []).append(f.name)
+        out: list[str] = []
+        todo, seen = list(direct.get(name, [])), {name}
+        while todo:
+            whole = todo.pop(0)
+            if whole in seen:
+                raise ValueError(f"fields ({name}): part_of tạo vòng lặp qua / forms a cycle through {whole!r}")
+            seen.add(whole)
+            out.append(whole)
+            todo.extend(w for w in direct.get(whole, []) if w not in out)
+        return out
+
+    def part_pairs(self) -> list[tuple[str, str]]:
+        """(whole, part) for every part-of relation, transitive ones included, in field order."""
+        return [(whole, f.name) for f in self.fields for whole in self.wholes_of(f.name)]
+
+
+# --- the shared layout vocabulary (_common.yaml) ----------------------------------------------------------------
+
+
+class _Aliases(_Strict):
+    aliases: tuple[str, ...]
+
+
+class _Labels(_Strict):
+    labels: tuple[str, ...]
+
+
+class _Prefixes(_Strict):
+    prefixes: tuple[str, ...]
+
+
+class CommonFile(_Strict):
+    """``specs/_common.yaml``: how the area and code columns, total rows and table ends are recognised."""
+
+    area_column: _Aliases
+    code_column: _Aliases
+    row_number_column: _Aliases
+    total_row: _Labels
+    table_end: _Prefixes
+    ignored_columns: _Aliases = _Aliases(aliases=())
+    region_rows: tuple[str, ...] = ()
+    province_aliases: dict[str, str] = {}
+
+
+class Layout(_Strict):
+    """Vocabulary shared by every spec (``specs/_common.yaml``), as the reader uses it."""
 
     area_aliases: tuple[str, ...]
     code_aliases: tuple[str, ...]
@@ -100,87 +250,97 @@ def _keyed(options: tuple[str, ...]) -> frozenset[str]:
     return frozenset(key(o) for o in options)
 
 
-@dataclass(frozen=True)
-class Spec:
-    source: str
-    name_vi: str
-    name_en: str
-    department_vi: str
-    department_en: str
-    indicator_prefix: str
-    fields: tuple[Field, ...]
-    sheet_patterns: tuple[str, ...] = ()
-    total_tolerance: float = 0.0
-    reported_rates: tuple[ReportedRate, ...] = ()
-    cadence: str = "year"  # year | half | quarter | month: how often the department reports
-    grace_days: int = 45  # a period's file is due this many days after the period ends
-    path: Path = field(default=Path(), compare=False)
+# --- loading ----------------------------------------------------------------------------------------------------
 
-    def field(self, name: str) -> Field:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        raise KeyError(name)
-
-    def indicator_code(self, field_name: str) -> str:
-        return f"{self.indicator_prefix}_{field_name}"
+_KNOWN_KEYS = sorted({k for m in (Field, ReportedRate, Spec, CommonFile, _Aliases, _Labels, _Prefixes)
+                      for k in m.model_fields})
+_RENAMED = {"cumulative": "kind: cumulative"}  # keys of older specs
 
 
-def _load_spec(path: Path) -> Spec:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    fields = tuple(
-        Field(
-            name=f["name"],
-            unit=f["unit"],
-            aliases=tuple(f["aliases"]),
-            kind=f.get("kind", "stock"),
-            required=bool(f.get("required", False)),
-            integer=bool(f.get("integer", True)),
-            cumulative=bool(f.get("cumulative", False)),
-            sum_of=tuple(f.get("sum_of", ())),
-            max_yearly_change=float(f.get("max_yearly_change", 0.5)),
-            age_band=(int(f["age_band"][0]), None if f["age_band"][1] is None else int(f["age_band"][1]))
-            if f.get("age_band") else None,
-        )
-        for f in data["fields"]
-    )
-    return Spec(
-        source=data["source"],
-        name_vi=data["name_vi"],
-        name_en=data["name_en"],
-        department_vi=data["department_vi"],
-        department_en=data["department_en"],
-        indicator_prefix=data["indicator_prefix"],
-        fields=fields,
-        sheet_patterns=tuple(data.get("sheet_patterns", ())),
-        total_tolerance=float(data.get("total_tolerance", 0)),
-        reported_rates=tuple(
-            ReportedRate(r["name"], r["numerator"], r["denominator"], tuple(r["aliases"]),
-                         float(r.get("tolerance", 0.5)))
-            for r in data.get("reported_rates", ())),
-        cadence=data.get("cadence", "year"),
-        grace_days=int(data.get("grace_days", 45)),
-        path=path,
-    )
+def read_yaml(path: Path) -> Any:
+    """A YAML file's content; a syntax error is a ``SpecError`` naming the file and the line."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise SpecError(f"{path}: YAML không đọc được / is not valid YAML: {e}") from e
+
+
+def validated(model: type[_Strict], data: Any, path: Path) -> Any:
+    """``model`` validated from ``data`` (read from ``path``), or a bilingual ``SpecError`` listing every problem."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        problems = [_problem(err, data) for err in e.errors()]
+        raise SpecError(f"{path}: {len(problems)} lỗi / error(s):\n" + "\n".join(problems)) from None
+
+
+def _problem(err: Any, data: Any) -> str:
+    where = _where(err["loc"], data)
+    last = str(err["loc"][-1]) if err["loc"] else ""
+    if err["type"] == "extra_forbidden":
+        near = [_RENAMED[last]] if last in _RENAMED else difflib.get_close_matches(last, _KNOWN_KEYS, n=1)
+        hint_vi = f" (có phải là {near[0]!r}?)" if near else ""
+        hint_en = f" (did you mean {near[0]!r}?)" if near else ""
+        return (f"  - {where}: khóa không có trong đặc tả{hint_vi}; sửa hoặc xóa khóa này. / "
+                f"unknown key{hint_en}; correct or remove it.")
+    if err["type"] == "missing":
+        return f"  - {where}: thiếu khóa bắt buộc; hãy thêm khóa này. / required key missing; add it."
+    if err["type"] == "value_error":
+        return f"  - {where}: {err['msg'].removeprefix('Value error, ')}"
+    return f"  - {where}: giá trị không hợp lệ ({err.get('input')!r}) / invalid value: {err['msg']}."
+
+
+def _where(loc: tuple[Any, ...], data: Any) -> str:
+    """``fields[1] (mobile_subscribers).requried``: the key path, a list item named by its ``name``."""
+    out, node = "", data
+    for part in loc:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            named = f" ({item['name']})" if isinstance(item, dict) and "name" in item else ""
+            out += f"[{part}]{named}"
+            node = item
+        else:
+            out += ("." if out else "") + str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out or "(toàn tệp / whole file)"
+
+
+def load_spec(path: Path) -> Spec:
+    """One spec file, validated; its ``source`` must be the file's name."""
+    data = read_yaml(path)
+    spec: Spec = validated(Spec, data, path)
+    if spec.source != path.stem:
+        raise SpecError(f"{path}: source: {spec.source!r} phải trùng tên tệp / must be the file's name "
+                        f"({path.stem!r}).")
+    spec._path = path
+    return spec
 
 
 @cache
 def load_specs(spec_dir: Path = SPEC_DIR) -> dict[str, Spec]:
-    """Every spec in ``spec_dir``, by source name (files starting with ``_`` are shared vocabulary)."""
-    specs = [_load_spec(p) for p in sorted(spec_dir.glob("*.yaml")) if not p.name.startswith("_")]
+    """Every spec in ``spec_dir``, by source name (files starting with ``_`` are shared vocabulary; folders such
+    as ``samples/`` hold data derived for other uses and are not specs)."""
+    specs = [load_spec(p) for p in sorted(spec_dir.glob("*.yaml")) if not p.name.startswith("_")]
+    prefixes: dict[str, str] = {}
+    for s in specs:
+        if s.indicator_prefix in prefixes:
+            raise SpecError(f"{s.path}: indicator_prefix {s.indicator_prefix!r} đã dùng cho / is already used by "
+                            f"{prefixes[s.indicator_prefix]}.")
+        prefixes[s.indicator_prefix] = s.source
     return {s.source: s for s in specs}
 
 
 @cache
 def load_layout(spec_dir: Path = SPEC_DIR) -> Layout:
-    data = yaml.safe_load((spec_dir / "_common.yaml").read_text(encoding="utf-8"))
+    path = spec_dir / "_common.yaml"
+    common: CommonFile = validated(CommonFile, read_yaml(path), path)
     return Layout(
-        area_aliases=tuple(data["area_column"]["aliases"]),
-        code_aliases=tuple(data["code_column"]["aliases"]),
-        row_number_aliases=tuple(data["row_number_column"]["aliases"]),
-        total_labels=tuple(data["total_row"]["labels"]),
-        end_prefixes=tuple(data["table_end"]["prefixes"]),
-        ignored_aliases=tuple(data.get("ignored_columns", {}).get("aliases", ())),
-        region_rows=tuple(data.get("region_rows", ())),
-        province_aliases=tuple((k, v) for k, v in data.get("province_aliases", {}).items()),
+        area_aliases=common.area_column.aliases,
+        code_aliases=common.code_column.aliases,
+        row_number_aliases=common.row_number_column.aliases,
+        total_labels=common.total_row.labels,
+        end_prefixes=common.table_end.prefixes,
+        ignored_aliases=common.ignored_columns.aliases,
+        region_rows=common.region_rows,
+        province_aliases=tuple(common.province_aliases.items()),
     )

@@ -1,7 +1,12 @@
-"""The indicator catalogue (DESIGN.md §6) as data: ``warehouse/catalogue.yaml``, loaded into typed, validated
-``Indicator`` records. It is the content of ``dim_indicator`` and tells the loader how to compute each rate:
+"""The indicator catalogue (DESIGN.md §6), loaded into typed, validated ``Indicator`` records. It is the content of
+``dim_indicator`` and tells the loader how to compute each rate:
 ``min(sum(numerator), denominator) if cap_at_denominator else sum(numerator)``, divided by ``denominator``,
-times ``scale``."""
+times ``scale``.
+
+The counts are derived from the departmental specs (one per field, coded ``<indicator_prefix>_<field>``, with the
+field's names, definitions and unit and the spec's pillar): they are never written twice. ``catalogue.yaml`` holds
+the rates with their targets, and optional overrides of a count (an entry with the count's ``code`` and only the
+keys it changes: names, definitions, targets)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from sources.spec import load_specs
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 KINDS = frozenset({"count", "rate"})
@@ -41,6 +48,7 @@ class Indicator:
 
 
 _KEYS = tuple(f.name for f in fields(Indicator))
+OVERRIDE_KEYS = ("name_vi", "name_en", "definition_vi", "definition_en", "target_2025", "target_2030", "target_source")
 _TEXT_KEYS = ("code", "name_vi", "name_en", "unit", "pillar", "source", "definition_vi", "definition_en")
 
 
@@ -128,15 +136,57 @@ def _validate(indicators: list[Indicator]) -> None:
                 raise ValueError(f"catalogue entry {ind.code!r}: {ref!r} in its formula is not a count")
 
 
+def spec_counts() -> dict[str, dict[str, Any]]:
+    """The count entries the specs imply, by code, as catalogue entries (in spec order, fields in file order)."""
+    out: dict[str, dict[str, Any]] = {}
+    for spec in load_specs().values():
+        for f in spec.fields:
+            code = spec.indicator_code(f.name)
+            out[code] = {
+                "code": code, "name_vi": f.name_vi, "name_en": f.name_en, "unit": f.unit, "pillar": spec.pillar,
+                "source": spec.source, "kind": "count", "numerator": None, "denominator": None, "scale": None,
+                "cap_at_denominator": False, "definition_vi": " ".join(f.definition_vi.split()),
+                "definition_en": " ".join(f.definition_en.split()), "target_2025": None, "target_2030": None,
+                "target_source": None,
+            }
+    return out
+
+
+def _merged(data: list[Any], path: Path) -> list[dict[str, Any]]:
+    """The spec counts with their overrides applied, and the rates of the file: each source's counts, then its
+    rates, source by source in spec order (rates of other sources last)."""
+    counts_by_code = spec_counts()
+    own: list[Any] = []
+    for i, raw in enumerate(data, start=1):
+        if not isinstance(raw, dict):
+            raise ValueError(f"catalogue entry #{i}: expected a mapping, got {type(raw).__name__}")
+        code = raw.get("code")
+        if code in counts_by_code:
+            if unknown := sorted(set(raw) - {"code", *OVERRIDE_KEYS}):
+                raise ValueError(f"{path}: catalogue entry {code!r} overrides a count derived from its spec; it may "
+                                 f"only set {list(OVERRIDE_KEYS)}, not {unknown}")
+            counts_by_code[code] = {**counts_by_code[code], **raw}
+        elif isinstance(raw, dict) and raw.get("kind") == "count":
+            raise ValueError(f"{path}: catalogue entry {code!r} is a count that no spec field defines: a count is "
+                             f"derived from its spec (sources/specs/<source>.yaml), not written here")
+        else:
+            own.append(raw)
+    order = list(dict.fromkeys(c["source"] for c in counts_by_code.values()))
+    rank = {source: n for n, source in enumerate(order)}
+    entries = [*counts_by_code.values(), *own]
+    return sorted(entries, key=lambda e: (rank.get(e.get("source"), len(order)), e.get("kind") != "count"))
+
+
 @cache
 def load_catalogue(path: Path = CATALOGUE_PATH) -> list[Indicator]:
-    """Every indicator of the catalogue, in file order, validated (``ValueError`` names the bad entry).
+    """Every indicator: the counts of the specs, then (source by source) the rates of ``path``, validated
+    (``ValueError`` names the bad entry).
 
     Cached per path: treat the returned list as read-only."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     if not isinstance(data, list):
         raise ValueError(f"{path}: the catalogue must be a list of indicator entries")
-    indicators = [_indicator(raw, i) for i, raw in enumerate(data, start=1)]
+    indicators = [_indicator(raw, i) for i, raw in enumerate(_merged(data, Path(path)), start=1)]
     _validate(indicators)
     return indicators
 
