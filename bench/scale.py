@@ -1,11 +1,13 @@
-"""The sample generator driven to national scale: every commune of N provinces × 5 sources × monthly or
+"""The sample generator driven to national scale: every commune of N provinces × every department × monthly or
 quarterly periods, written as departmental workbooks into a landing folder.
 
     python -m bench.scale --size S --out /tmp/landing      # or: write_landing("S", Path(...))
 
 Sizes (DESIGN §2, issue #8): S one province × 1 year, M one province × 5 years, L 34 provinces × 1 year,
-XL 34 provinces × 5 years (run manually). Telecom, civil_id and einvoice report monthly, health and population
-quarterly: 44 files per province-year. The window ends with June 2026 (periods after today are refused):
+XL 34 provinces × 5 years (run manually). Every department with a sample file (``sources/specs/samples/``) takes
+part; each reports monthly or quarterly (``scale_cadence`` of its sample file: telecom, civil_id and einvoice
+monthly, health and population quarterly: 44 files per province-year for those five). The window ends with
+June 2026 (periods after today are refused):
 1 year = 2025-07 … 2026-06, after the 1 July 2025 reform, resolved against the 2025-07-01 list (34 provinces,
 commune rows); 5 years = 2021-07 … 2026-06, whose first four years are pre-reform, resolved against the
 2025-03-01 list: those files come from the old provinces that merged into the chosen ones (the crosswalk),
@@ -13,11 +15,12 @@ with district rows — the history a province really has.
 
 Units come from ``XHS_REFERENCE`` (the national lists; default ``../shared/reference`` beside the clone when
 present); without them S and M fall back to the built-in list
-(one post-reform province, Thái Nguyên). The numbers are plausible, smooth and deterministic: province
-totals from the commune count with a per-province factor, stocks growing slowly, cumulative counters never
-decreasing, parts never above their whole; ``sources.samples.figures`` splits them over the communes and
-``layouts``/``writers`` lay them out exactly as the sample files (the look rotates over the same ``Style``
-options).
+(one post-reform province, Thái Nguyên). The numbers are plausible, smooth and deterministic: each department's
+province totals are the latest sample figures of its first sample province, scaled by the province's size (its
+commune count with a per-province factor) and growing slowly, so that cumulative counters never decrease and parts
+never exceed their whole (the parts of a ``sum_of`` add up to it); ``sources.samples.figures`` splits them over
+the communes and ``layouts``/``writers`` lay them out exactly as the sample files (the look rotates over the same
+``Style`` options).
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sources.periods import month, quarter
-from sources.samples.figures import is_post_reform
+from sources.samples.departments import samples_of, sources
+from sources.samples.figures import is_post_reform, split_rules
+from sources.spec import load_specs
 from sources.text import fold
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +45,7 @@ BUILTIN_UNITS = ROOT / "sources" / "units"
 VINTAGE = "2025-07-01"
 PRE_VINTAGE = "2025-03-01"
 LAST_MONTH = (2026, 6)  # the window ends here: a period after today is refused by the reader
-MONTHLY = ("telecom", "civil_id", "einvoice")
-QUARTERLY = ("health", "population")
-SOURCES = ("telecom", "health", "civil_id", "einvoice", "population")
+REFERENCE_POPULATION = 325_000  # about the first sample province's (Bắc Kạn, 2024): its figures are scaled from it
 DEFAULT_PROVINCE = "19"  # Thái Nguyên: in the built-in list too, so S/M look the same with or without it
 
 
@@ -76,7 +79,7 @@ def provinces(folder: Path, vintage: str = VINTAGE) -> list[str]:
 def periods_of(source: str, years: int) -> list[str]:
     """The monthly or quarterly period codes of the ``years`` years ending with June 2026 (XS: the last)."""
     y, m = LAST_MONTH
-    if source in MONTHLY:
+    if samples_of(source).scale_cadence == "month":
         n = max(12 * years, 1)
         index = [y * 12 + m - 1 - i for i in range(n)][::-1]
         return [month(i // 12, i % 12 + 1).code for i in index]
@@ -99,7 +102,7 @@ def files_for(size: Size, folder: Path) -> list[tuple[str, str, str]]:
     keys = []
     for p in chosen:
         olds = old_provinces(folder, p)
-        for s in SOURCES:
+        for s in sources():
             for per in periods_of(s, size.years):
                 keys += [(p, s, per)] if is_post_reform(per) else [(o, s, per) for o in olds]
     return sorted(set(keys), key=keys.index)
@@ -139,57 +142,50 @@ def _months_since_start(period: str) -> int:
 
 
 def _fields(source: str, pop0: float, t: int, rng: random.Random) -> list[tuple[str, int | float]]:
-    pop = pop0 * (1 + 0.0008 * t)
-    if source == "population":
-        total = int(pop)
-        return [("total", total), ("age_14_plus", int(total * 0.78)), ("adult", int(total * 0.72)),
-                ("working_age", int(total * 0.61)), ("households", int(total * 0.29))]
-    if source == "telecom":
-        mobile = int(pop * (1.05 + 0.002 * t) * rng.uniform(0.995, 1.005))
-        return [("fixed_subscribers", int(pop * 0.012 * (1 - 0.003 * t))), ("mobile_subscribers", mobile),
-                ("smartphone_subscribers", int(mobile * min(0.72 + 0.003 * t, 0.95))),
-                ("internet_subscribers", int(pop * (0.78 + 0.003 * t))),
-                ("ftth_households", int(pop * 0.29 * min(0.62 + 0.003 * t, 0.98))),
-                ("bts_stations", int(pop / 420 * (1 + 0.002 * t))),
-                ("fibre_km", round(pop / 55 * (1 + 0.002 * t), 1))]
-    if source == "health":  # cumulative counters grow with t
-        records = int(pop0 * (0.80 + 0.002 * t))
-        facilities = int(pop0 / 4000) + 5
-        return [("ehr_records", records), ("ehr_standardised", int(records * min(0.78 + 0.004 * t, 0.99))),
-                ("facilities", facilities), ("facilities_his", int(facilities * 0.95)),
-                ("facilities_chip_id", int(facilities * 0.9)), ("facilities_cashless", int(facilities * 0.42))]
-    if source == "civil_id":
-        apps = int(pop0 * (0.82 + 0.0008 * t))
-        eid_apps = int(pop0 * (0.66 + 0.003 * t))
-        activated = int(eid_apps * 0.9)
-        level2 = int(activated * 0.8)
-        return [("cccd_applications", apps), ("cccd_issued", int(apps * 0.97)), ("eid_applications", eid_apps),
-                ("eid_activated", activated), ("eid_activated_level1", activated - level2),
-                ("eid_activated_level2", level2)]
-    if source == "einvoice":
-        active = int(pop / 130)
-        return [("active_enterprises", active), ("einvoice_enterprises", int(active * 0.98)),
-                ("einvoices_issued", int(pop * 2.4 * rng.uniform(0.9, 1.1))),
-                ("cash_register_businesses", int(pop / 320 * (1 + 0.01 * t))),
-                ("etax_enterprises", int(active * 0.99))]
-    raise ValueError(source)
+    """The department's reference figures scaled to the province at month ``t``: one factor for every field, so
+    a part stays within its whole and a cumulative counter grows; the first part of a ``sum_of`` is the rest."""
+    del rng  # one factor for every field: noise on one field could push a part above its whole
+    factor = pop0 * (1 + 0.002 * t) / REFERENCE_POPULATION
+    spec = load_specs()[source]
+    values: dict[str, int | float] = {}
+    for name, value in _reference_figures(source).items():
+        values[name] = round(value * factor, 1) if not spec.field(name).integer else int(value * factor)
+    for name, (rule, whole) in split_rules(source).items():
+        if rule == "rest" and name in values and whole in values:
+            others = [p for p in spec.field(whole).sum_of if p != name]
+            values[name] = values[whole] - sum(values.get(p, 0) for p in others)
+    return list(values.items())
+
+
+def _reference_figures(source: str) -> dict[str, int | float]:
+    """The latest figure of every field of the department's first sample province."""
+    samples = samples_of(source)
+    province = next(iter(samples.figures))
+    out: dict[str, int | float] = {}
+    for name, values in samples.figures[province].items():
+        latest = [v for v in values if v is not None]
+        if latest:
+            out[name] = latest[-1]
+    return out
 
 
 # ---- the look of a file ------------------------------------------------------------------------------
 
-FILE_STEMS = {"telecom": "vien_thong", "health": "y_te_so", "civil_id": "CCCD_DDDT", "einvoice": "HDDT",
-              "population": "dan_so"}
+def file_stem(source: str) -> str:
+    """The department's first sample file name up to its placeholders (``vien_thong_{s}_{y}`` → vien_thong)."""
+    return samples_of(source).file_names[0].split("_{")[0]
 
 
 def style_of(key: tuple[str, str, str], province_name: str):
     """A ``Style`` rotating over the sample generator's options (all .xlsx: what fastexcel and openpyxl both
     read, so the raw floor and the naive pipeline read the same bytes)."""
-    from sources.samples.headers import HEADERS
+    from sources.samples.headers import header_variants
     from sources.samples.layouts import Style
-    from sources.samples.plan import SHEET_NAMES, TOTAL_LABELS
+    from sources.samples.plan import TOTAL_LABELS
 
     province, source, period = key
-    n = int(province) * 7 + _months_since_start(period) + SOURCES.index(source) * 3
+    samples = samples_of(source)
+    n = int(province) * 7 + _months_since_start(period) + (samples.form_number - 1) * 3
     slug = "_".join(fold(province_name).split())
     p = period.replace("-Q", "_quy_").replace("-", "_thang_")
     if "_thang_" in p:
@@ -199,9 +195,9 @@ def style_of(key: tuple[str, str, str], province_name: str):
         y, q = p.split("_quy_")
         p = f"quy_{q}_{y}"
     return Style(
-        filename=f"{FILE_STEMS[source]}_{slug}_{p}.xlsx",
-        sheet=SHEET_NAMES[source][n % 4],
-        header=n % len(HEADERS[source]),
+        filename=f"{file_stem(source)}_{slug}_{p}.xlsx",
+        sheet=samples.sheet_names[n % len(samples.sheet_names)],
+        header=n % len(header_variants(source)),
         area_header=n % 8,
         col_numbers=(None, "paren", None, "letters")[n % 4],
         stt=n % 5 != 3,

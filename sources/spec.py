@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator, model_validator
@@ -252,8 +252,13 @@ def _keyed(options: tuple[str, ...]) -> frozenset[str]:
 
 # --- loading ----------------------------------------------------------------------------------------------------
 
-_KNOWN_KEYS = sorted({k for m in (Field, ReportedRate, Spec, CommonFile, _Aliases, _Labels, _Prefixes)
-                      for k in m.model_fields})
+def _keys_of(model: Any) -> set[str]:
+    """Every key ``model`` and the models nested in it accept (what a misspelt key is compared with)."""
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return {k for name, f in model.model_fields.items() for k in ({name} | _keys_of(f.annotation))}
+    return {k for arg in get_args(model) for k in _keys_of(arg)}
+
+
 _RENAMED = {"cumulative": "kind: cumulative"}  # keys of older specs
 
 
@@ -270,15 +275,16 @@ def validated(model: type[_Strict], data: Any, path: Path) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        problems = [_problem(err, data) for err in e.errors()]
+        known = _keys_of(model)
+        problems = [_problem(err, data, known) for err in e.errors()]
         raise SpecError(f"{path}: {len(problems)} lỗi / error(s):\n" + "\n".join(problems)) from None
 
 
-def _problem(err: Any, data: Any) -> str:
+def _problem(err: Any, data: Any, known: set[str]) -> str:
     where = _where(err["loc"], data)
     last = str(err["loc"][-1]) if err["loc"] else ""
     if err["type"] == "extra_forbidden":
-        near = [_RENAMED[last]] if last in _RENAMED else difflib.get_close_matches(last, _KNOWN_KEYS, n=1)
+        near = [_RENAMED[last]] if last in _RENAMED else difflib.get_close_matches(last, sorted(known), n=1)
         hint_vi = f" (có phải là {near[0]!r}?)" if near else ""
         hint_en = f" (did you mean {near[0]!r}?)" if near else ""
         return (f"  - {where}: khóa không có trong đặc tả{hint_vi}; sửa hoặc xóa khóa này. / "

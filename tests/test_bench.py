@@ -15,6 +15,7 @@ from expectations.files import check_together, read_checked
 from expectations.runner import load_suite
 from sources.reader import read_file
 from sources.samples import figures
+from sources.samples.departments import samples_of, sources
 from sources.spec import load_specs
 
 ROW_LEVEL = {"expect_column_values_to_be_between", "expect_column_values_to_be_in_set",
@@ -28,21 +29,28 @@ def xs_landing(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return scale.write_landing("XS", out, workers=1, folder=scale.BUILTIN_UNITS)
 
 
+def _by_cadence(cadence: str) -> list[str]:
+    return [s for s in sources() if samples_of(s).scale_cadence == cadence]
+
+
 def test_sizes_and_periods() -> None:
     folder = scale.BUILTIN_UNITS
     s = scale.files_for(scale.SIZES["S"], folder)
     m = scale.files_for(scale.SIZES["M"], folder)
-    assert len(s) == 3 * 12 + 2 * 4 and len(m) == len(s) + 2 * 4 * len(s)  # two old provinces before the reform
-    assert scale.periods_of("telecom", 1)[:2] == ["2025-07", "2025-08"]
-    assert scale.periods_of("health", 1) == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
-    assert scale.periods_of("telecom", 5)[0] == "2021-07" and scale.periods_of("health", 5)[0] == "2021-Q3"
+    monthly, quarterly = _by_cadence("month"), _by_cadence("quarter")
+    assert monthly and quarterly and len(monthly) + len(quarterly) == len(sources())
+    assert len(s) == len(monthly) * 12 + len(quarterly) * 4
+    assert len(m) == len(s) + 2 * 4 * len(s)  # two old provinces before the reform
+    assert scale.periods_of(monthly[0], 1)[:2] == ["2025-07", "2025-08"]
+    assert scale.periods_of(quarterly[0], 1) == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
+    assert scale.periods_of(monthly[0], 5)[0] == "2021-07" and scale.periods_of(quarterly[0], 5)[0] == "2021-Q3"
     assert all(figures.is_post_reform(p) for _, _, p in s)  # one year: the 2025-07-01 list, communes
     assert {pr for pr, _, p in m if not figures.is_post_reform(p)} == {"06", "19"}  # today's Thái Nguyên
 
 
 def test_scale_files_read_through_the_real_reader(xs_landing: list[Path]) -> None:
     specs = load_specs()
-    assert len(xs_landing) == 5
+    assert sorted(p.parent.name for p in xs_landing) == sorted(sources())  # one file per department
     for path in xs_landing:
         result = read_checked(path, specs[path.parent.name])
         assert result.ok, [f.message_en for f in result.findings]
@@ -101,6 +109,7 @@ def test_harness_writes_every_figure(tmp_path: Path, monkeypatch: pytest.MonkeyP
     for k in ("ratio_vs_raw_read", "ratio_vs_naive", "noop_overhead_s", "query_p95_ms", "peak_rss_mb", "size",
               "files"):
         assert results[k] is not None, k
-    assert results["size"] == "XS" and results["files"] == 5
-    assert results["sizes"]["XS"]["files_loaded"] == 6  # the 5 files and the one added for the incremental run
+    assert results["size"] == "XS" and results["files"] == len(sources())
+    # one file per department and the one added for the incremental run
+    assert results["sizes"]["XS"]["files_loaded"] == len(sources()) + 1
     assert results["sizes"]["XS"]["files_rejected"] == 0

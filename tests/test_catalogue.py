@@ -9,7 +9,15 @@ import pytest
 import yaml
 
 from sources.spec import load_specs
-from warehouse.catalogue import CATALOGUE_PATH, Indicator, counts, load_catalogue, rates
+from warehouse.catalogue import (
+    CATALOGUE_PATH,
+    OVERRIDE_KEYS,
+    Indicator,
+    counts,
+    load_catalogue,
+    rates,
+    spec_counts,
+)
 
 T411 = (
     "Quyết định 411/QĐ-TTg ngày 31/3/2022 (Chiến lược quốc gia phát triển kinh tế số và xã hội số đến năm 2025, "
@@ -45,7 +53,7 @@ TARGETS = {
     "inv_einvoice_enterprise_pct": (100, None, TINV),
 }
 
-SOURCE_ORDER = ["telecom", "health", "civil_id", "einvoice", "population"]
+SOURCE_ORDER = list(load_specs())  # the specs' order (by file name)
 
 
 @pytest.fixture(scope="module")
@@ -169,8 +177,45 @@ def test_yaml_entries_have_exactly_the_documented_keys():
         "target_2030",
         "target_source",
     ]
+    derived = set(spec_counts())
     for entry in raw:
-        assert list(entry) == keys, entry.get("code")
+        if entry["code"] in derived:  # an override of a count: only the keys it changes
+            assert set(entry) - {"code"} <= set(OVERRIDE_KEYS), entry["code"]
+        else:
+            assert list(entry) == keys, entry.get("code")
+            assert entry["kind"] == "rate", entry["code"]  # counts come from the specs, never written twice
+
+
+def test_counts_are_the_spec_fields_names_and_definitions(catalogue):
+    for spec in load_specs().values():
+        for f in spec.fields:
+            ind = catalogue[spec.indicator_code(f.name)]
+            assert (ind.name_vi, ind.name_en, ind.unit, ind.pillar) == (f.name_vi, f.name_en, f.unit, spec.pillar)
+            assert ind.definition_vi == " ".join(f.definition_vi.split())
+            assert ind.definition_en == " ".join(f.definition_en.split())
+
+
+def test_an_override_changes_a_derived_count(tmp_path):
+    entries = [*_entries(), {"code": "tel_mobile_subscribers", "name_en": "Mobile subscriptions",
+                             "target_2025": 1000, "target_source": "a plan"}]
+    got = {i.code: i for i in load_catalogue(_write(tmp_path, entries))}
+    mobile = got["tel_mobile_subscribers"]
+    assert (mobile.name_en, mobile.target_2025, mobile.target_source) == ("Mobile subscriptions", 1000, "a plan")
+    assert mobile.name_vi == load_specs()["telecom"].field("mobile_subscribers").name_vi  # the rest is the spec's
+    assert mobile.kind == "count" and mobile.unit == "subscribers"
+
+
+def test_an_override_may_not_change_what_a_count_is(tmp_path):
+    entries = [*_entries(), {"code": "tel_mobile_subscribers", "unit": "persons"}]
+    with pytest.raises(ValueError, match=r"tel_mobile_subscribers.*\['unit'\]"):
+        load_catalogue(_write(tmp_path, entries))
+
+
+def test_a_count_no_spec_defines_is_refused(tmp_path):
+    entry = {**_entries()[0], "code": "tel_payphones", "kind": "count", "numerator": None, "denominator": None,
+             "scale": None}
+    with pytest.raises(ValueError, match=r"tel_payphones.*no spec field"):
+        load_catalogue(_write(tmp_path, [*_entries(), entry]))
 
 
 def test_load_is_cached():

@@ -7,9 +7,12 @@ so they are the same on every machine. Rules that keep each area row plausible:
 
 - a part never exceeds its whole in any area (smartphones ≤ mobile, HIS facilities ≤ facilities, cards
   issued ≤ applications, ages 14+ ≤ population, ...): parts are split in proportion to the whole;
-- cumulative counters (the spec's ``cumulative: true`` fields) never decrease in any area from one period
+- cumulative counters (the spec's ``kind: cumulative`` fields) never decrease in any area from one period
   to the next: the *increment* is split, never the level;
-- e-ID accounts: level 1 + level 2 = activated in every area.
+- the parts of a ``sum_of`` add up to their whole in every area (e-ID level 1 + level 2 = activated).
+
+How each field is split follows from its spec (``part_of``, ``sum_of``, ``kind``) and the ``splits`` of its
+sample file (``sources/specs/samples/<source>.yaml``, which also holds the province totals).
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from functools import cache
 from pathlib import Path
 
 from sources.periods import parse_period_code
-from sources.samples.series import ANNUAL, DISTRICT_WEIGHTS, EXTRA, FIELD_FACTOR, URBAN_FACTOR, YEARS, Value
+from sources.samples.departments import samples_of, sources
+from sources.samples.series import DISTRICT_WEIGHTS, Value
+from sources.spec import load_specs
 
 Number = int | float
 UNITS_DIR = Path(__file__).parent.parent / "units"
@@ -32,32 +37,35 @@ POST_REFORM = "2025-07-01"
 PRE_REFORM_PROVINCES = ("06", "14", "83")
 POST_REFORM_PROVINCE = "19"
 POST_REFORM_PERIOD = "2025-H2"
-SOURCES = ("telecom", "health", "civil_id", "einvoice", "population")
-FLOAT_FIELDS = {"fibre_km"}  # one decimal; every other field is an integer count
 
-# field → (rule, whole): how a field is split over the areas.
+# How a field is split over the areas: (rule, whole).
 #   free: weights; part: in proportion to ``whole`` in the same period; headroom: a cumulative part whose
 #   increment is split in proportion to what the whole leaves room for; increment: a cumulative part whose
-#   increment follows the whole's increment; rest: whole minus the other part.
-RULES: dict[str, tuple[str, str | None]] = {
-    "smartphone_subscribers": ("part", "mobile_subscribers"),
-    "ehr_standardised": ("headroom", "ehr_records"),
-    "facilities_his": ("part", "facilities"),
-    "facilities_chip_id": ("part", "facilities"),
-    "facilities_cashless": ("part", "facilities"),
-    "cccd_issued": ("headroom", "cccd_applications"),
-    "eid_activated": ("headroom", "eid_applications"),
-    "eid_activated_level2": ("increment", "eid_activated"),
-    "eid_activated_level1": ("rest", "eid_activated"),
-    "einvoice_enterprises": ("part", "active_enterprises"),
-    "etax_enterprises": ("part", "active_enterprises"),
-    "age_14_plus": ("part", "total"),
-    "adult": ("part", "age_14_plus"),
-    "working_age": ("part", "total"),
-    "households": ("part", "total"),
-}
-CUMULATIVE = {"ehr_records", "ehr_standardised", "cccd_applications", "cccd_issued", "eid_applications",
-              "eid_activated", "eid_activated_level1", "eid_activated_level2"}
+#   increment follows the whole's increment; rest: whole minus the other parts of its sum.
+
+
+@cache
+def split_rules(source: str) -> dict[str, tuple[str, str]]:
+    """field → (rule, whole) for the fields that are not split freely, from the spec and the sample file: the
+    first part of a ``sum_of`` is the rest, the others follow the whole (increment when cumulative); a
+    ``part_of`` field is split in proportion to its whole (headroom when both are cumulative)."""
+    spec = load_specs()[source]
+    rules: dict[str, tuple[str, str]] = {}
+    for f in spec.fields:
+        for i, part in enumerate(f.sum_of):
+            rules[part] = ("rest", f.name) if i == 0 else (
+                "increment" if spec.field(part).cumulative else "part", f.name)
+    for f in spec.fields:
+        if f.name not in rules and f.part_of:
+            whole = f.part_of[0]
+            rules[f.name] = ("headroom" if f.cumulative and spec.field(whole).cumulative else "part", whole)
+    rules.update(samples_of(source).splits)
+    return rules
+
+
+def _float_fields(source: str) -> set[str]:
+    """Fields with one decimal (``integer: false`` in the spec); every other field is a whole count."""
+    return {f.name for f in load_specs()[source].fields if not f.integer}
 
 
 @dataclass(frozen=True)
@@ -131,16 +139,18 @@ def province_totals() -> dict[tuple[str, str, str, str], Number]:
     if _ADDED_TOTALS:
         return dict(_ADDED_TOTALS)
     out: dict[tuple[str, str, str, str], Number] = {}
-    for province, sources in ANNUAL.items():
-        for source, fields in sources.items():
+    for source in sources():
+        samples = samples_of(source)
+        for province, fields in samples.figures.items():
             for fname, values in fields.items():
-                for y, v in zip(YEARS, values, strict=True):
+                for y, v in zip(samples.years, values, strict=True):
                     if v is not None:
                         out[(province, source, str(y), fname)] = v
-    for (province, source, period), fields in EXTRA.items():
-        for fname, v in fields.items():
-            if v is not None:
-                out[(province, source, period, fname)] = v
+        for province, by_period in samples.periods.items():
+            for period, fields in by_period.items():
+                for fname, v in fields.items():
+                    if v is not None:
+                        out[(province, source, period, fname)] = v
     return out
 
 
@@ -165,13 +175,14 @@ def fields_of(province: str, source: str, period: str) -> list[str]:
 
 
 def _field_order(source: str) -> list[str]:
-    seen: list[str] = []
-    for province, sources in ANNUAL.items():
-        del province
-        for fname in sources.get(source, {}):
-            if fname not in seen:
-                seen.append(fname)
-    return seen
+    """The spec's fields, each after the whole it is split from (a rest after the other parts of its sum)."""
+    rules = split_rules(source)
+
+    def depth(name: str) -> int:
+        return 1 + depth(rules[name][1]) if name in rules else 0
+
+    names = [f.name for f in load_specs()[source].fields]
+    return sorted(names, key=lambda n: (depth(n), rules.get(n, ("free",))[0] == "rest"))
 
 
 def split(total: int, weights: list[float]) -> list[int]:
@@ -196,7 +207,8 @@ def _jitter(rng: random.Random, n: int, spread: float) -> list[float]:
 def _base_weights(province: str, source: str, fname: str, area_list: tuple[Area, ...]) -> list[float]:
     """Stable shares of a field over the areas: population share × urban factor × a fixed per-area tilt."""
     rng = random.Random(f"{province}-{source}-{fname}-base")
-    factor = FIELD_FACTOR.get(fname, URBAN_FACTOR[source])
+    samples = samples_of(source)
+    factor = samples.field_factors.get(fname, samples.urban_factor)
     out = []
     for a in area_list:
         pop = DISTRICT_WEIGHTS.get(a.code) or _commune_weight(a)
@@ -209,12 +221,12 @@ def _commune_weight(area: Area) -> float:
     return (2.2 if is_urban(area) else 1.0) * rng.uniform(0.7, 1.5) * 20
 
 
-def _scaled(total: Number, fname: str) -> int:
-    return round(total * 10) if fname in FLOAT_FIELDS else int(total)
+def _scaled(total: Number, fname: str, floats: set[str]) -> int:
+    return round(total * 10) if fname in floats else int(total)
 
 
-def _unscaled(part: int, fname: str) -> Number:
-    return part / 10 if fname in FLOAT_FIELDS else part
+def _unscaled(part: int, fname: str, floats: set[str]) -> Number:
+    return part / 10 if fname in floats else part
 
 
 def _part_weights(whole: list[int], ratio: float, rng: random.Random) -> list[float]:
@@ -234,27 +246,27 @@ def _table(province: str, source: str) -> dict[str, dict[str, list[int]]]:
         if previous and len(next(iter(previous.values()))) != len(area_list):
             previous = {}  # a new unit list: nothing to carry over
         current: dict[str, list[int]] = {}
-        for fname in sorted(_field_order(source), key=lambda f: RULES.get(f, ("free",))[0] == "rest"):
+        for fname in _field_order(source):
             if (province, source, period, fname) not in totals:
                 continue
-            total = _scaled(totals[(province, source, period, fname)], fname)
+            total = _scaled(totals[(province, source, period, fname)], fname, _float_fields(source))
             rng = random.Random(f"{province}-{source}-{period}-{fname}")
-            current[fname] = _split_field(fname, total, current, previous, rng,
+            current[fname] = _split_field(source, fname, total, current, previous, rng,
                                           _base_weights(province, source, fname, area_list))
         out[period] = current
         previous = current
     return out
 
 
-def _split_field(fname: str, total: int, current: dict[str, list[int]], previous: dict[str, list[int]],
-                 rng: random.Random, base: list[float]) -> list[int]:
-    rule, whole_name = RULES.get(fname, ("free", None))
+def _split_field(source: str, fname: str, total: int, current: dict[str, list[int]],
+                 previous: dict[str, list[int]], rng: random.Random, base: list[float]) -> list[int]:
+    rule, whole_name = split_rules(source).get(fname, ("free", None))
     whole = current.get(whole_name) if whole_name else None
     before = previous.get(fname)
     whole_before = previous.get(whole_name) if whole_name else None
     if rule == "rest" and whole is not None:
-        other = current["eid_activated_level2"]
-        return [w - o for w, o in zip(whole, other, strict=True)]
+        others = [current[p] for p in load_specs()[source].field(str(whole_name)).sum_of if p != fname and p in current]
+        return [w - sum(o) for w, *o in zip(whole, *others, strict=True)]
     if rule == "increment" and whole is not None and before is not None and whole_before is not None:
         grown = [a - b for a, b in zip(whole, whole_before, strict=True)]
         return _add(before, split(total - sum(before), [float(g) for g in grown]))
@@ -263,7 +275,7 @@ def _split_field(fname: str, total: int, current: dict[str, list[int]], previous
         return _add(before, split(total - sum(before), [float(r) for r in room]))
     if whole is not None:
         return split(total, _part_weights(whole, total / max(sum(whole), 1), rng))
-    if fname in CUMULATIVE and before is not None:
+    if load_specs()[source].field(fname).cumulative and before is not None:
         noisy = [b * j for b, j in zip(base, _jitter(rng, len(base), 0.3), strict=True)]
         return _add(before, split(total - sum(before), noisy))
     return split(total, [b * j for b, j in zip(base, _jitter(rng, len(base), 0.04), strict=True)])
@@ -279,7 +291,8 @@ def area_values(province: str, source: str, period: str) -> dict[str, dict[str, 
     """area code → field → value for one province, source and period; the areas sum to ``province_totals``."""
     table = _table(province, source)[period]
     area_list = areas(province, period)
-    return {a.code: {f: _unscaled(v[i], f) for f, v in table.items()} for i, a in enumerate(area_list)}
+    floats = _float_fields(source)
+    return {a.code: {f: _unscaled(v[i], f, floats) for f, v in table.items()} for i, a in enumerate(area_list)}
 
 
 def total_of(province: str, source: str, period: str, fname: str) -> Value:

@@ -12,18 +12,19 @@ from dataclasses import dataclass, field
 
 from sources.periods import parse_period_code
 from sources.samples import figures
+from sources.samples.departments import samples_of
 from sources.samples.headers import (
     AREA_HEADERS_POST,
     AREA_HEADERS_PRE,
     CODE_HEADERS,
-    EXTRA_COLUMNS,
-    HEADERS,
     Node,
     covered,
+    extra_column,
+    header_variants,
     leaf,
     prune,
 )
-from sources.samples.texts import AGENCIES, FOOTNOTES, INSTRUCTIONS, REPORT_TITLES, UNIT_LINES, area_label
+from sources.samples.texts import agency, area_label, footnote, instructions, report_title, unit_line
 from sources.spec import load_specs
 
 Cell = str | int | float | None
@@ -41,7 +42,7 @@ class Style:
     titles: bool = True  # agency, national motto, report title (False: the table starts on row 1)
     form_code: bool = True
     period_in: str = "line"  # line | title | sub | ky | none (period only in the file name)
-    header: int = 0  # variant index into headers.HEADERS[source]
+    header: int = 0  # variant index into the headers of the department's sample file
     area_header: int = 0
     col_numbers: str | None = None  # paren: (1) (2) …; letters: A B 1 2 …
     stt: bool = True
@@ -114,7 +115,8 @@ def period_text(period: str, form: str) -> str | None:
 def _header(source: str, style: Style, present: set[str]) -> tuple[tuple[Node, ...], set[str]]:
     """The header tree of the file and the fields shown without data (as ``style.missing``)."""
     spec = load_specs()[source]
-    variant = HEADERS[source][style.header % len(HEADERS[source])]
+    variants = header_variants(source)
+    variant = variants[style.header % len(variants)]
     shown = set(present) if style.missing == "omit" else {f.name for f in spec.fields}
     nodes = prune(variant, shown)
     for f in spec.fields:  # a required field stays, even when nothing was reported
@@ -139,7 +141,7 @@ def build_sheets(key: tuple[str, str, str], style: Style) -> list[SheetGrid]:
     data = _data_sheet(key, style)
     sheets = []
     if style.instructions:
-        sheets.append(SheetGrid("Hướng dẫn", [[line] for line in INSTRUCTIONS[source]], widths={0: 110}))
+        sheets.append(SheetGrid("Hướng dẫn", [[line] for line in instructions(source)], widths={0: 110}))
     sheets.append(data)
     if style.hidden_list:
         units = figures.areas(province, period)
@@ -178,7 +180,7 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
     for n in nodes:
         c = _place(g, n, top, c, depth)
     if style.extra_column:
-        g.put(top, width - 1, EXTRA_COLUMNS[source][0], bold=True)
+        g.put(top, width - 1, extra_column(source)[0], bold=True)
         g.merge(top, width - 1, top + depth - 1, width - 1)
     r = top + depth
     if style.col_numbers:
@@ -269,7 +271,7 @@ def _area_name(area: object, style: Style, number: int, shared: set[str] | froze
 
 
 def _extra(source: str, row: dict[str, int | float]) -> Cell:
-    what = EXTRA_COLUMNS[source][1]
+    what = extra_column(source)[1]
     if what == "blank":
         return None
     num, den = what.removeprefix("ratio:").split("/")
@@ -280,7 +282,7 @@ def _extra(source: str, row: dict[str, int | float]) -> Cell:
 
 def _titles(g: SheetGrid, key: tuple[str, str, str], style: Style, width: int) -> int:
     province, source, period = key
-    upper, lower, unit = AGENCIES[source](province, period)
+    upper, lower, unit = agency(source, province, period)
     right = max(width - 4, 2)
     g.put(0, 0, upper, bold=True)
     g.merge(0, 0, 0, right - 1)
@@ -292,8 +294,9 @@ def _titles(g: SheetGrid, key: tuple[str, str, str], style: Style, width: int) -
     g.merge(1, right, 1, width - 1)
     r = 3
     if style.form_code:
-        g.put(2, 0, f"Biểu số 0{figures.SOURCES.index(source) + 1}/{_FORM[source]}")
-    title = REPORT_TITLES[source](province, period)
+        samples = samples_of(source)
+        g.put(2, 0, f"Biểu số 0{samples.form_number}/{samples.form_code}")
+    title = report_title(source, period)
     when = period_text(period, style.period_in)
     if style.period_in == "title" and when:
         title = f"{title} {when.upper()}"
@@ -305,18 +308,14 @@ def _titles(g: SheetGrid, key: tuple[str, str, str], style: Style, width: int) -
         g.merge(r, 0, r, width - 1)
         r += 1
     g.put(r, 0, f"Đơn vị báo cáo: {unit}")
-    g.put(r, width - 1 if width > 3 else 2, UNIT_LINES[source])
+    g.put(r, width - 1 if width > 3 else 2, unit_line(source))
     return r + 2
-
-
-_FORM = {"telecom": "VT-TTTT", "health": "YT-CĐS", "civil_id": "ĐA06-CA", "einvoice": "TH-HĐĐT",
-         "population": "DS-TK"}
 
 
 def _footer(g: SheetGrid, r: int, key: tuple[str, str, str], style: Style, width: int) -> None:
     province, source, period = key
     if style.footnote:
-        g.put(r, 0, FOOTNOTES[source])
+        g.put(r, 0, footnote(source))
         r += 2
     if not style.signature:
         return
