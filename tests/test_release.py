@@ -21,6 +21,7 @@ from frictionless import validate
 
 from tests.pipeline_helpers import run_xhs
 from warehouse.release import ReleaseError, build_release, disclosure
+from warehouse.release.site import NO_VALUES_EN, NO_VALUES_VI, indicator_page
 from warehouse.release.tables import read_release
 
 
@@ -154,6 +155,7 @@ def test_publish_without_a_warehouse_exits_2(tmp_path: Path) -> None:
 def test_site_links_resolve_inside_the_release_and_nothing_loads_from_the_network(sample_release: Path) -> None:
     pages = sorted((sample_release / "site").glob("*.html"))
     assert len(pages) == 1 + pl.read_csv(sample_release / "data" / "indicators.csv").height
+    with_values = set(pl.read_parquet(sample_release / "data" / "all-indicators.parquet")["indicator_code"])
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert html.startswith('<!DOCTYPE html>\n<html lang="vi">') and 'lang="en"' in html
@@ -161,8 +163,10 @@ def test_site_links_resolve_inside_the_release_and_nothing_loads_from_the_networ
         assert "https://" not in html
         for link in re.findall(r'(?:href|src)="([^"]+)"', html):
             assert (page.parent / link).resolve().is_file(), f"{page.name}: broken link {link}"
-        if page.name != "index.html":
+        if page.stem in with_values:
             assert "<svg" in html and ("<polyline" in html or "<circle" in html)
+        elif page.name != "index.html":  # an indicator no file has brought a value of yet
+            assert "<svg" not in html and NO_VALUES_EN in html and NO_VALUES_VI in html
 
 
 def test_csv_and_parquet_hold_the_same_table(sample_release: Path) -> None:
@@ -209,3 +213,15 @@ def test_an_empty_warehouse_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no indicator values" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "releases").exists()
+
+
+def test_an_indicator_without_values_gets_a_page_that_says_so(sample_warehouse: Path) -> None:
+    """A department just added (or a field nobody has reported yet) has indicators with no value: their page says
+    so in both languages instead of drawing an empty chart."""
+    release = read_release(sample_warehouse / "warehouse" / "xhs.duckdb")
+    ind = next(r for r in release.indicators.iter_rows(named=True) if r["indicator_code"] == "tel_mobile_subscribers")
+    empty = indicator_page(ind, release.facts.clear(), "test")
+    assert NO_VALUES_VI in empty and NO_VALUES_EN in empty and "<svg" not in empty
+    facts = release.facts.filter(pl.col("indicator_code") == "tel_mobile_subscribers")
+    full = indicator_page(ind, facts, "test")
+    assert "<svg" in full and NO_VALUES_EN not in full

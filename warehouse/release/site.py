@@ -14,6 +14,8 @@ from warehouse.release.charts import MAX_LINES, Series, fmt, line_chart
 from warehouse.release.datapackage import source_title
 from warehouse.release.tables import Release
 
+NO_VALUES_VI = "Chưa có số liệu: chưa tệp nào của đơn vị báo cáo mang giá trị của chỉ tiêu này."
+NO_VALUES_EN = "No values yet: no file from the reporting department has brought a value of this indicator."
 STYLE = """body{font-family:system-ui,"Segoe UI",Roboto,Arial,sans-serif;max-width:980px;margin:0 auto;padding:1em;
 color:#222}h1{margin-bottom:.1em}.en{color:#555;font-style:italic;margin-top:0}table{border-collapse:collapse;
 margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}td.n{text-align:right}
@@ -60,6 +62,14 @@ def _charts(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
     return "".join(html)
 
 
+def _over_time(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
+    """The charts, or a note when no file has brought a value yet (a department just added, a field no department
+    has reported)."""
+    if facts.is_empty():
+        return f'<div class="note">{_bi(NO_VALUES_VI, NO_VALUES_EN)}</div>'
+    return _charts(facts, ind, decimals)
+
+
 def _targets(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
     latest = (facts.filter((pl.col("area_level") == "province") & pl.col("value").is_not_null())
               .sort("period_end").group_by("area_key", maintain_order=True).last().sort("area_key"))
@@ -95,7 +105,7 @@ def indicator_page(ind: dict[str, Any], facts: pl.DataFrame, release_name: str) 
         f"<p>Mã / Code: <code>{escape(code)}</code> · Đơn vị tính / Unit: {escape(ind['unit'])} · "
         f"Nguồn / Source: {escape(source_title(ind['source']))} · Bản phát hành / Release: {escape(release_name)}</p>"
         f"<h2>Định nghĩa / Definition</h2>{_bi(ind['definition_vi'], ind['definition_en'])}{formula}"
-        f"{_targets(facts, ind, decimals)}<h2>Biểu đồ theo thời gian / Over time</h2>{_charts(facts, ind, decimals)}"
+        f"{_targets(facts, ind, decimals)}<h2>Biểu đồ theo thời gian / Over time</h2>{_over_time(facts, ind, decimals)}"
         f'<h2>Tải về / Download</h2><ul><li><a href="../data/{code}.csv">{code}.csv</a> (CSV, UTF-8)</li>'
         f'<li><a href="../data/{code}.parquet">{code}.parquet</a> (Parquet)</li></ul>{_rule()}'
     )
