@@ -46,7 +46,7 @@ def test_everything_under_data_is_private_to_the_pipeline_and_its_group(deployme
     data = deployment / "data"
     found = _modes(data)
     assert (data / "raw" / "restricted").is_dir() and any((data / "reports").iterdir())
-    assert any(p.startswith("data/staging/") for p in found) and any(p.startswith("data/work/") for p in found)
+    assert any(p.startswith("data/staging/") for p in found) and "data/state.sqlite" in found
     wrong = {p: oct(m) for p, m in found.items() if m != _expected_in_data(p, (deployment / p).is_dir())}
     assert wrong == {}
 
