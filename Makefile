@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: run test lint samples ui bench clean install browser
+.PHONY: run test lint samples ui bench clean install browser nginx
 
 install: $(STAMP)
 
@@ -32,8 +32,18 @@ browser:
 	    echo "!!! chromium is missing and cannot be installed here (needs root and apt-get): the release-site browser tests will skip (fail under CI=true) !!!"; \
 	  fi; }
 
+## make nginx: Debian's nginx (and openssl) for the reverse-proxy tests of the operator UI (apt-get, as root);
+## says so loudly when it can't. The tests run it on loopback ports as the current user; no service is started.
+nginx:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq nginx openssl >/dev/null || echo "!!! apt-get could not install nginx: the reverse-proxy tests will skip (fail under CI=true) !!!"; \
+	  else \
+	    echo "!!! nginx is missing and cannot be installed here (needs root and apt-get): the reverse-proxy tests will skip (fail under CI=true) !!!"; \
+	  fi; }
+
 ## make test: install, lint, run the whole test suite
-test: $(STAMP) browser
+test: $(STAMP) browser nginx
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
+
+if TYPE_CHECKING:
+    from warehouse.publish import WarehouseAccess
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,16 @@ def _env_path(name: str, default: str) -> str:
 class XhsSettings(dg.ConfigurableResource):
     """Folders and files of one deployment, the one place every step, sensor and command takes them from.
     Defaults: ``landing/``, ``data/``, ``warehouse/xhs.duckdb`` and ``releases/`` under the current directory, or
-    ``XHS_LANDING``, ``XHS_DATA``, ``XHS_WAREHOUSE``, ``XHS_PUBLISH_DIR``; a command's flags override them."""
+    ``XHS_LANDING``, ``XHS_DATA``, ``XHS_WAREHOUSE``, ``XHS_PUBLISH_DIR``; a command's flags override them.
+    The published warehouse's mode and group: ``XHS_WAREHOUSE_MODE`` (octal, default 0640) and
+    ``XHS_WAREHOUSE_GROUP`` (default: the group of the account running xhs)."""
 
     landing: str
     data: str
     warehouse: str
     releases: str
+    warehouse_mode: str = "0640"
+    warehouse_group: str = ""
 
     @classmethod
     def from_env(cls, **overrides: str | None) -> XhsSettings:
@@ -70,6 +78,8 @@ class XhsSettings(dg.ConfigurableResource):
             "warehouse": _env_path("XHS_WAREHOUSE", "warehouse/xhs.duckdb"),
             "releases": _env_path("XHS_PUBLISH_DIR", "releases"),
             **chosen,
+            "warehouse_mode": os.environ.get("XHS_WAREHOUSE_MODE") or "0640",
+            "warehouse_group": os.environ.get("XHS_WAREHOUSE_GROUP") or "",
         })
 
     def paths(self) -> Paths:
@@ -78,4 +88,11 @@ class XhsSettings(dg.ConfigurableResource):
     def as_env(self) -> dict[str, str]:
         """These settings as the environment variables a child process (``xhs ui``'s Dagster) reads."""
         return {"XHS_LANDING": self.landing, "XHS_DATA": self.data, "XHS_WAREHOUSE": self.warehouse,
-                "XHS_PUBLISH_DIR": self.releases}
+                "XHS_PUBLISH_DIR": self.releases, "XHS_WAREHOUSE_MODE": self.warehouse_mode,
+                "XHS_WAREHOUSE_GROUP": self.warehouse_group}
+
+    def warehouse_access(self) -> WarehouseAccess:
+        """Mode and group of the published warehouse; a ``ValueError`` (bilingual) for an invalid mode."""
+        from warehouse.publish import WarehouseAccess
+
+        return WarehouseAccess.parse(self.warehouse_mode, self.warehouse_group)

@@ -93,6 +93,7 @@ def _check_result(check: dict) -> dg.AssetCheckResult:
 def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
     """The checked work database published onto the file analysts open (one atomic rename)."""
     paths = settings.paths()
+    access = settings.warehouse_access()  # an invalid XHS_WAREHOUSE_MODE: nothing is published
     state = StateStore(paths.state)
     built = state.memo(BUILD_MEMO)
     if built is None:
@@ -103,7 +104,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
         raise dg.Failure(f"the work database {paths.work_database} is missing: run the whole job again / "
                          "thiếu cơ sở dữ liệu tạm: hãy chạy lại toàn bộ")
     else:
-        version = publish(paths.work_database, paths.warehouse)
+        version = publish(paths.work_database, paths.warehouse, access=access)
         state.remember(PUBLISHED_MEMO, {
             "key": built["key"], "published": str(paths.warehouse), "file": file_state(paths.warehouse),
             "version": current_version(paths.warehouse)})

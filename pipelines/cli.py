@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from pipelines.home import ensure_dagster_home
+from sources.files import restrict_umask
 
 EXIT_UNREADABLE = 2
 
@@ -71,7 +72,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
             print(v.name)
         return 0
     try:
-        restored = rollback(published, args.to)
+        restored = rollback(published, args.to, settings.warehouse_access())
     except ValueError as exc:
         print(f"xhs rollback: {exc}", file=sys.stderr)
         return 2
@@ -98,16 +99,55 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+NO_LOGIN_WARNING = """\
+!!! ==============================================================================================
+!!! CẢNH BÁO: giao diện Dagster KHÔNG CÓ ĐĂNG NHẬP. Mở nó ra {host} thì bất kỳ ai kết nối được tới
+!!! máy này đều có thể chạy, hủy lượt chạy, xóa lịch sử tài sản và đọc mọi nhật ký, phát hiện.
+!!! Hãy để `xhs ui` trên 127.0.0.1 và đặt một reverse proxy có xác thực phía trước
+!!! (docs/reverse_proxy.md), hoặc dùng `xhs ui --read-only` cho người chỉ cần xem.
+!!! WARNING: the Dagster UI has NO LOGIN. Bound to {host}, anyone who can reach this machine can
+!!! launch and cancel runs, wipe asset history and read every run's logs and findings. Keep
+!!! `xhs ui` on 127.0.0.1 behind an authenticating reverse proxy (docs/reverse_proxy.md), or use
+!!! `xhs ui --read-only` for viewers.
+!!! =============================================================================================="""
+
+
+def is_loopback(host: str) -> bool:
+    """``127.0.0.1``, ``::1``, ``localhost``: only this machine can connect."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
+def ui_command(args: argparse.Namespace) -> list[str]:
+    """The operator UI is ``dagster dev`` (webserver + daemon: schedules, sensors, runs); the viewers' UI is the
+    webserver alone in its read-only mode (no launch, cancel, wipe or schedule toggle; no second daemon)."""
+    # The executables of this environment: the venv need not be activated (make ui, .venv/bin/xhs ui).
+    bin_dir = Path(sys.executable).parent
+    where = ["-m", "pipelines.definitions", "--host", args.host, "--port", str(args.port)]
+    if args.read_only:
+        return [str(bin_dir / "dagster-webserver"), *where, "--read-only"]
+    return [str(bin_dir / "dagster"), "dev", *where]
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     home = ensure_dagster_home()
     settings = _settings(args)
-    print(f"Dagster UI with the daemon (schedules, sensors); DAGSTER_HOME={home}")
-    # The dagster executable of this environment: the venv need not be activated (make ui, .venv/bin/xhs ui).
-    dagster = str(Path(sys.executable).with_name("dagster"))
-    argv = [dagster, "dev", "-m", "pipelines.definitions", "--host", args.host, "--port", str(args.port)]
+    if not args.read_only and not is_loopback(args.host):
+        print(NO_LOGIN_WARNING.format(host=args.host), file=sys.stderr, flush=True)
+    if args.read_only:
+        print(f"Dagster UI, read-only (xem, không chạy / view only); DAGSTER_HOME={home}", flush=True)
+    else:
+        print(f"Dagster UI with the daemon (schedules, sensors); DAGSTER_HOME={home}", flush=True)
+    argv = ui_command(args)
     env = {**os.environ, **settings.as_env(), "DAGSTER_HOME": str(home), "DAGSTER_DISABLE_TELEMETRY": "true",
            "GX_ANALYTICS_ENABLED": "false"}
-    os.execve(dagster, argv, env)
+    os.execve(argv[0], argv, env)
     return 0  # not reached
 
 
@@ -147,7 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     pub.set_defaults(func=cmd_publish)
 
     ui = sub.add_parser("ui", help="the Dagster UI and daemon on this code location")
-    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only: the "
+                                                        "operator UI has no login, see docs/reverse_proxy.md)")
+    ui.add_argument("--read-only", action="store_true",
+                    help="the viewers' UI: assets, checks, runs, schedules and lineage, without launching, "
+                         "cancelling or wiping anything (no daemon)")
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--landing")
     ui.add_argument("--warehouse")
@@ -156,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    restrict_umask()  # everything written from here on, by xhs and its children (Dagster too): 0750 / 0640
     args = build_parser().parse_args(argv)
     return args.func(args)
 

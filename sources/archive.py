@@ -1,6 +1,6 @@
 """The raw archive: an immutable, content-addressed copy of every delivered file (OWID-style snapshots).
 
-    data/raw/objects/ab/ab12…ef.xlsx       the bytes, read-only, named by their sha256
+    data/raw/objects/ab/ab12…ef.xlsx       the bytes, read-only (0440), named by their sha256
     data/raw/manifest.sqlite               every object (size, suffix, landing folder) and every delivery
                                            (name, path in the landing folder, when): rows are only ever added
     data/raw/restricted/ab12…ef.xlsx       a file refused for person-level data, moved out of objects/
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sources.files import atomic_copy
+from sources.files import READ_ONLY_FILE, atomic_copy
 
 ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 
@@ -159,7 +159,7 @@ class RawArchive:
                     continue
                 received = now_iso()
                 if sha not in stored:
-                    atomic_copy(path, self.object_path(sha, path.suffix.lower()), read_only=True)
+                    atomic_copy(path, self.object_path(sha, path.suffix.lower()), mode=READ_ONLY_FILE)
                     source = rel.split("/", 1)[0] if "/" in rel else None
                     con.execute("INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)",
                                 [sha, path.stat().st_size, path.suffix.lower(), source, received])

@@ -1,33 +1,70 @@
 """Writing files so that a reader (or a killed run) only ever sees the old file or the complete new one:
-write beside the target, then rename over it."""
+write beside the target, then rename over it.
+
+File modes (issue #19). Everything xhs writes is private to its account and group: the process umask is
+``PRIVATE_UMASK`` (set once, at every entry point: the ``xhs`` command and the Dagster code location), so
+folders are 0750 and files 0640. ``tempfile`` ignores the umask (0600 files, 0700 folders) and a copy does not
+inherit the umask either, so the writers here set the mode explicitly before the rename. Exceptions: archived
+objects are read-only (0440), the restricted quarantine is 0700/0400 (``sources.archive``), the published
+warehouse has its own documented mode (``XHS_WAREHOUSE_MODE``), and open-data releases are public
+(0755/0644, ``warehouse.release``)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+PRIVATE_UMASK = 0o027  # group may read, others nothing
+PRIVATE_DIR, PRIVATE_FILE, READ_ONLY_FILE = 0o750, 0o640, 0o440
+PUBLIC_DIR, PUBLIC_FILE = 0o755, 0o644
 
-def atomic_write_text(path: Path, text: str) -> None:
+
+def restrict_umask() -> None:
+    """Files and folders created from now on, by this process and its children, are not world-readable."""
+    os.umask(PRIVATE_UMASK)
+
+
+def atomic_write_text(path: Path, text: str, mode: int = PRIVATE_FILE) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+    os.chmod(tmp, mode)
     os.replace(tmp, path)
 
 
-def atomic_copy(src: Path, dst: Path, *, overwrite: bool = False, read_only: bool = False) -> None:
-    """Copy ``src`` to ``dst``; an existing ``dst`` is kept unless ``overwrite``."""
+def atomic_copy(src: Path, dst: Path, *, overwrite: bool = False, mode: int = PRIVATE_FILE,
+                prepare: Callable[[Path], None] | None = None) -> None:
+    """Copy ``src`` to ``dst`` with ``mode`` (or what ``prepare`` does to the copy before it is renamed into
+    place: a mode and group); an existing ``dst`` is kept unless ``overwrite``."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     if dst.exists() and not overwrite:
         return
     fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".tmp-")
     os.close(fd)
-    shutil.copyfile(src, tmp)
-    if read_only:
-        os.chmod(tmp, 0o444)
-    os.replace(tmp, dst)
+    try:
+        shutil.copyfile(src, tmp)
+        if prepare:
+            prepare(Path(tmp))
+        else:
+            os.chmod(tmp, mode)
+        os.replace(tmp, dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def set_tree_mode(root: Path, dir_mode: int, file_mode: int) -> None:
+    """``root`` and everything under it: folders ``dir_mode``, files ``file_mode``."""
+    root.chmod(dir_mode)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), dir_mode)
+        for name in files:
+            os.chmod(os.path.join(folder, name), file_mode)
 
 
 def file_state(path: Path) -> list[int]:

@@ -36,3 +36,30 @@ def sample_release(sample_warehouse, tmp_path_factory: pytest.TempPathFactory):
     assert result.returncode == 0, result.stdout + result.stderr
     [release] = [p for p in out.iterdir() if p.is_dir()]
     return release
+
+
+QUARANTINED_NAME = "vt_bac_kan_2021_ban_nhap_sai.xlsx"  # a delivery that fails: its name must stay internal
+PERSON_LIST_NAME = "danh_sach_thue_bao_ca_nhan.csv"  # a list of people: restricted quarantine
+
+
+@pytest.fixture(scope="session")
+def guarded_deployment(tmp_path_factory: pytest.TempPathFactory):
+    """A deployment as a data centre has one: the samples, a file quarantined for a bad cell and a list of people,
+    through ``xhs run`` and ``xhs publish`` (into ``releases/``) started with umask 022. Returns its root."""
+    from sources.samples import write_samples
+    from tests.hostile import person_csv
+    from tests.pipeline_helpers import run_xhs
+    from tests.workbooks import write
+
+    root = tmp_path_factory.mktemp("guarded")
+    write_samples(root / "landing")
+    names = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
+    write(root / "landing" / "telecom" / QUARANTINED_NAME,
+          [["Năm 2021"], ["STT", "Đơn vị hành chính", "Thuê bao di động", "Thuê bao cố định"],
+           *[[i + 1, n, "mười" if i == 3 else 1000 + i, 100] for i, n in enumerate(names)]])
+    (root / "landing" / "telecom" / PERSON_LIST_NAME).write_bytes(person_csv())
+    done = run_xhs(root, "run", umask=0o022)
+    assert done.returncode == 1, done.stdout + done.stderr  # two files quarantined, the rest loaded
+    published = run_xhs(root, "publish", "--out", str(root / "releases"), umask=0o022)
+    assert published.returncode == 0, published.stderr
+    return root

@@ -66,7 +66,7 @@ def test_good_and_bad_files_duplicates_and_corrections(tmp_path: Path) -> None:
     # Nothing delivered is lost: every file is in the archive, read-only.
     objects = sorted(p for p in (tmp_path / "data" / "raw" / "objects").rglob("*.xlsx"))
     assert len(objects) == 3
-    assert all(oct(p.stat().st_mode)[-3:] == "444" for p in objects)
+    assert all(oct(p.stat().st_mode)[-3:] == "440" for p in objects)  # and not world-readable (issue #19)
 
 
 def test_run_is_idempotent(tmp_path: Path) -> None:

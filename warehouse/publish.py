@@ -3,19 +3,61 @@
 The pipeline builds a private work file; publishing checkpoints and closes it, keeps a copy under
 ``<warehouse dir>/versions/``, then renames it onto the published path in one atomic step. An analyst who
 holds the old file open (read-only or read-write) keeps reading the old inode; the next open sees the new
-file; nobody ever sees a half-built state, and the run never waits on an analyst's lock."""
+file; nobody ever sees a half-built state, and the run never waits on an analyst's lock.
+
+The published file and its kept versions have a documented mode, group-readable for the analysts' group:
+0640 by default (``XHS_WAREHOUSE_MODE``), in the group ``XHS_WAREHOUSE_GROUP`` when it is set (else the group of
+the pipeline's account). Both are set on the work file before the rename, so the new file never appears with
+another mode."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from sources.files import atomic_copy, atomic_write_text
+from sources.files import PRIVATE_FILE, atomic_copy, atomic_write_text
 
 KEEP_VERSIONS = 5
 CURRENT = "CURRENT"
+
+
+@dataclass(frozen=True)
+class WarehouseAccess:
+    """Who may read the published warehouse: its file mode and (optionally) its group."""
+
+    mode: int = PRIVATE_FILE
+    group: str | None = None
+
+    @classmethod
+    def parse(cls, mode: str, group: str) -> WarehouseAccess:
+        """``mode`` in octal (``0640``, ``0644``, ``0660``); no write, execute or special bit for others."""
+        try:
+            value = int(mode, 8)
+        except ValueError:
+            value = -1
+        if not 0 <= value <= 0o777 or value & 0o111 or value & 0o002 or not value & 0o400:
+            raise ValueError(
+                f"XHS_WAREHOUSE_MODE={mode!r} không hợp lệ: cần số bát phân như 0640, chủ sở hữu đọc được, không "
+                f"ai khác được ghi / is not a valid mode: give an octal mode such as 0640 (the default, readable "
+                f"by the group) or 0644, readable by its owner, with no execute bit and no write for others")
+        return cls(value, group or None)
+
+    def apply(self, path: Path) -> None:
+        if self.group:
+            try:
+                shutil.chown(path, group=self.group)
+            except (LookupError, PermissionError) as exc:
+                raise ValueError(
+                    f"không đặt được nhóm {self.group!r} cho {path} (XHS_WAREHOUSE_GROUP): nhóm phải tồn tại và tài "
+                    f"khoản chạy xhs phải thuộc nhóm đó / cannot give {path} to group {self.group!r} "
+                    f"(XHS_WAREHOUSE_GROUP): the group must exist and the account running xhs must belong to it "
+                    f"({type(exc).__name__}: {exc})") from exc
+        os.chmod(path, self.mode)
 
 
 def versions_dir(published: Path) -> Path:
@@ -40,12 +82,14 @@ def close_work(con: duckdb.DuckDBPyConnection, alias: str) -> None:
     con.close()
 
 
-def publish(work: Path, published: Path, keep: int = KEEP_VERSIONS) -> Path:
+def publish(work: Path, published: Path, keep: int = KEEP_VERSIONS,
+            access: WarehouseAccess = WarehouseAccess()) -> Path:
     """Keep a version of the (closed) work database, then atomically replace the published file with it."""
     versions = versions_dir(published)
     versions.mkdir(parents=True, exist_ok=True)
     version = versions / f"xhs-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}.duckdb"
-    atomic_copy(work, version)
+    access.apply(work)  # first: a group that cannot be set stops here, before anything is copied
+    atomic_copy(work, version, prepare=access.apply)
     work.replace(published)
     _set_current(published, version.name)
     for old in list_versions(published)[:-keep]:
@@ -53,7 +97,7 @@ def publish(work: Path, published: Path, keep: int = KEEP_VERSIONS) -> Path:
     return version
 
 
-def rollback(published: Path, to: str | None = None) -> Path:
+def rollback(published: Path, to: str | None = None, access: WarehouseAccess = WarehouseAccess()) -> Path:
     """Put a kept version back as the published file (default: the one before the current publication)."""
     versions = list_versions(published)
     names = [v.name for v in versions]
@@ -65,7 +109,7 @@ def rollback(published: Path, to: str | None = None) -> Path:
         to = names[index - 1]
     if to not in names:
         raise ValueError(f"no kept version {to!r}; kept: {', '.join(names) or 'none'}")
-    atomic_copy(versions_dir(published) / to, published, overwrite=True)
+    atomic_copy(versions_dir(published) / to, published, overwrite=True, prepare=access.apply)
     _set_current(published, to)
     return versions_dir(published) / to
 

@@ -13,6 +13,7 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sources.files import PUBLIC_DIR, PUBLIC_FILE, set_tree_mode
 from warehouse.release import changelog, datapackage, disclosure, formats, site
 from warehouse.release.meta import release_meta
 from warehouse.release.tables import PRIMARY_KEY, Release, public, read_release
@@ -124,7 +125,9 @@ def build_release(warehouse: Path, out: Path, now: datetime | None = None) -> Pa
         disclosure.assert_safe(release.facts, release.person_codes)
     except disclosure.DisclosureError as exc:
         raise ReleaseError(str(exc)) from exc
-    out.mkdir(parents=True, exist_ok=True)
+    if not out.exists():  # the releases folder is public; an existing one keeps the mode its operator gave it
+        out.mkdir(parents=True)
+        out.chmod(PUBLIC_DIR)
     previous = (releases_in(out) or [None])[-1]
     name = next_name(out, now.date())
     tmp = Path(tempfile.mkdtemp(dir=out, prefix=f".tmp-{name}-"))
@@ -133,7 +136,7 @@ def build_release(warehouse: Path, out: Path, now: datetime | None = None) -> Pa
         problems = validate_package(tmp)
         if problems:
             raise ReleaseError("gói dữ liệu không hợp lệ / the data package is not valid: " + "; ".join(problems))
-        tmp.chmod(0o755)
+        set_tree_mode(tmp, PUBLIC_DIR, PUBLIC_FILE)  # public: the umask of xhs (027) would hide it from the web server
         target = out / name
         if target.exists():  # another publish took the name meanwhile: never replace a release
             raise ReleaseError(f"bản phát hành đã tồn tại / release already exists: {target}")
