@@ -1,15 +1,16 @@
-"""Replies to departments: a reply workbook for every delivered file with findings (``pipelines.replies``)."""
+"""Replies to departments: a reply workbook for every delivered file with findings (``warehouse.replies``)."""
 
 import dagster as dg
 
-from pipelines.replies import write_replies
-from pipelines.settings import XhsSettings
+from assets.settings import XhsSettings
+from assets.warehouse import WAREHOUSE_TABLES
 from sources.archive import RawArchive
+from warehouse.replies import write_replies
 
 
 @dg.asset(
-    group_name="reports",
-    deps=[dg.AssetKey("meta_file"), dg.AssetKey("meta_finding")],
+    group_name="report",
+    deps=list(WAREHOUSE_TABLES),
     kinds={"excel"},
     description="One reply workbook per delivered file with findings, data/feedback/<landing path> - kiem tra.xlsx: "
     "a copy of the delivered sheets with every cell named in a finding filled (red error, amber warning) and "

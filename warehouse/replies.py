@@ -33,8 +33,11 @@ def reply_path(folder: Path, landing_path: str) -> Path:
 def latest_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
     """(landing path, original name, sha256, status) of the latest delivery of every landing path."""
     return con.execute("""
-        SELECT DISTINCT ON (landing_path) landing_path, original_name, sha256, status
-        FROM meta_file ORDER BY landing_path, received_at DESC, sha256""").fetchall()
+        WITH first AS (SELECT sha256, any_value(status) AS status FROM meta_file WHERE status <> 'duplicate'
+                       GROUP BY 1)  -- a duplicate delivery gets the verdict of the same bytes' first delivery
+        SELECT DISTINCT ON (m.landing_path) m.landing_path, m.original_name, m.sha256, coalesce(f.status, m.status)
+        FROM meta_file m LEFT JOIN first f USING (sha256)
+        ORDER BY m.landing_path, m.received_at DESC, m.sha256""").fetchall()
 
 
 def findings_by_file(con: duckdb.DuckDBPyConnection) -> dict[str, list[Finding]]:
@@ -55,6 +58,7 @@ def write_replies(warehouse: Path, archive: RawArchive, folder: Path) -> dict[st
     new_index = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         deliveries, findings_of = latest_deliveries(con), findings_by_file(con)
+    objects = {o.sha256: o for o in archive.all()}
     for landing_path, name, sha, status in deliveries:
         findings = findings_of.get(sha, [])
         out = reply_path(folder, landing_path)
@@ -69,10 +73,8 @@ def write_replies(warehouse: Path, archive: RawArchive, folder: Path) -> dict[st
         if index.get(landing_path) == key and out.exists():
             done["kept"].append(out)
             continue
-        meta = archive.get(sha)
-        stored = archive.stored_path(meta) if meta else None
-        status = status if status != "duplicate" or meta is None else meta.status
-        write_reply(out, name, findings, status, stored)
+        obj = objects.get(sha)
+        write_reply(out, name, findings, status, archive.stored_path(obj) if obj else None)
         done["written"].append(out)
     for gone in set(index) - set(new_index):
         stale = reply_path(folder, gone)
