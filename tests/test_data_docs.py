@@ -45,8 +45,9 @@ def test_the_asset_checks_link_the_data_docs(sample_warehouse: Path) -> None:
     os.environ["DAGSTER_HOME"], saved = str(sample_warehouse / ".dagster"), os.environ.get("DAGSTER_HOME")
     try:
         with dg.DagsterInstance.get() as instance:
-            for asset in [*(f"stg_{s}" for s in load_specs()), "fact_indicator"]:
-                key = dg.AssetCheckKey(dg.AssetKey(asset), "expectations")
+            checks = [*((f"stg_{s}", "expectations") for s in load_specs()), ("warehouse_work", "fact_expectations")]
+            for asset, check in checks:
+                key = dg.AssetCheckKey(dg.AssetKey(asset), check)
                 [record] = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)
                 link = record.event.dagster_event.event_specific_data.metadata["data_docs"]
                 assert Path(link.path) == (sample_warehouse / "data" / "docs" / "index.html").resolve()
