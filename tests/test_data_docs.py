@@ -38,7 +38,7 @@ def test_the_run_renders_every_suite_into_data_docs(sample_warehouse: Path) -> N
     kept = {p.name for p in (sample_warehouse / "data" / "validations").iterdir()}
     assert kept == {p.name for p in (sample_warehouse / "warehouse" / "versions").glob("xhs-*.duckdb")}
     [report] = (sample_warehouse / "data" / "reports").glob("run-*.md")
-    assert (docs / "index.html").resolve().as_uri() in report.read_text(encoding="utf-8")
+    assert "(../docs/index.html)" in report.read_text(encoding="utf-8")  # relative to data/reports/
 
 
 def test_the_asset_checks_link_the_data_docs(sample_warehouse: Path) -> None:

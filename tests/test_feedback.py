@@ -142,6 +142,8 @@ def test_a_run_writes_one_reply_per_file_with_findings(tmp_path: Path) -> None:
     replies = {str(p.relative_to(feedback)) for p in feedback.rglob("*.xlsx")}
     assert replies == {f"{p} - kiem tra.xlsx" for p in with_findings}
     assert "reply" in first.stdout.lower() or "phản hồi" in first.stdout
+    [report] = (tmp_path / "data" / "reports").glob("run-*.md")
+    assert "(../feedback/telecom/vt_2022_loi.xlsx%20-%20kiem%20tra.xlsx)" in report.read_text(encoding="utf-8")
     loi = openpyxl.load_workbook(feedback / "telecom" / "vt_2022_loi.xlsx - kiem tra.xlsx")
     assert "must be a number" in loi["Biểu 01"]["C10"].comment.text
     people = feedback / "danh_sach.xlsx - kiem tra.xlsx"

@@ -3,8 +3,10 @@ to a department as it is."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 
@@ -14,6 +16,13 @@ from sources.state import ReportedDelivery
 
 def _cell(text: object) -> str:
     return "" if text is None else str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _link(target: Path, reports: Path) -> str:
+    """A Markdown link relative to the report's folder (the data folder can move; two deployments write the
+    same report)."""
+    rel = Path(os.path.relpath(target.resolve(), reports.resolve())).as_posix()
+    return f"[{rel}]({quote(rel)})"
 
 
 def write_report(warehouse: Path, reports: Path, received: list[ReportedDelivery], feedback: Path | None = None,
@@ -26,8 +35,11 @@ def write_report(warehouse: Path, reports: Path, received: list[ReportedDelivery
     lines = [f"# Báo cáo kiểm tra dữ liệu / Validation report — {stamp}", ""]
     if docs is not None and docs.exists():
         lines += [f"Kết quả kiểm tra Great Expectations (Data Docs) / Great Expectations validation results: "
-                  f"[{docs}]({docs.resolve().as_uri()})", ""]
+                  f"{_link(docs, reports)}", ""]
     lines += ["| tệp / file | trạng thái / status |", "| --- | --- |"]
+    # by landing path: deliveries archived within the same second are otherwise in sha256 order, which made two
+    # deployments given the same files write their reports in different orders
+    received = sorted(received, key=lambda d: d.landing_path)
     lines += [f"| {_cell(d.landing_path)} | {d.status} |" for d in received]
     rejected = [d.landing_path for d in received if d.rejected]
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -41,8 +53,7 @@ def write_report(warehouse: Path, reports: Path, received: list[ReportedDelivery
                       "correct the errors below and send it again.", ""]
             reply = reply_path(feedback, landing_path) if feedback is not None else None
             if reply is not None and reply.exists():
-                lines += [f"Tệp phản hồi gửi đơn vị / Reply workbook for the department: "
-                          f"[{reply}]({reply.resolve().as_uri()})", ""]
+                lines += [f"Tệp phản hồi gửi đơn vị / Reply workbook for the department: {_link(reply, reports)}", ""]
             lines += ["| sheet | ô / cell | quy tắc / rule | mức / severity | nội dung | message |",
                       "| --- | --- | --- | --- | --- | --- |"]
             lines += [f"| {' | '.join(_cell(v) for v in row)} |" for row in rows]
