@@ -14,7 +14,7 @@ from warehouse.report import write_report
 @dg.asset(
     group_name="report",
     kinds={"markdown"},
-    deps=list(WAREHOUSE_TABLES),
+    deps=[*WAREHOUSE_TABLES, "reply_workbooks", "data_docs"],  # it links them
     description="The bilingual validation report of the deliveries received since the last report "
     "(data/reports/run-<UTC time>.md), and which deliveries have been reported.",
 )
@@ -22,7 +22,8 @@ def run_report(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.M
     paths = settings.paths()
     state = StateStore(paths.state)
     pending = unreported_deliveries(RawArchive(paths.raw), state)
-    report = write_report(paths.warehouse, paths.reports, pending) if pending else None
+    report = (write_report(paths.warehouse, paths.reports, pending, paths.feedback, paths.docs_index)
+              if pending else None)
     state.mark_reported(pending, context.run.run_id)
     rejected = [d for d in pending if d.rejected]
     for d in rejected:

@@ -44,6 +44,25 @@ class Paths:
     def staging_table(self, source: str) -> Path:
         return self.staging / f"stg_{source}.parquet"
 
+    @property
+    def feedback(self) -> Path:
+        """Reply workbooks to departments (``warehouse.replies``)."""
+        return self.data / "feedback"
+
+    @property
+    def docs(self) -> Path:
+        """Great Expectations Data Docs, a static site (``expectations.docs``)."""
+        return self.data / "docs"
+
+    @property
+    def docs_index(self) -> Path:
+        return self.docs / "index.html"
+
+    @property
+    def validations(self) -> Path:
+        """The validation results Data Docs are built from, one folder per kept publication."""
+        return self.data / "validations"
+
 
 # Transient failures (a network share that drops, a file still being copied) are retried with backoff; a
 # bad file never raises (it is quarantined), so a retry never repeats a data error.

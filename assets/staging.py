@@ -139,7 +139,9 @@ def staging_check(spec: Spec) -> dg.AssetChecksDefinition:
         return dg.AssetCheckResult(
             passed=not outcome["errors"],
             metadata={"rows": outcome["rows"], "errors": outcome["errors"], "warnings": outcome["warnings"],
-                      "first_errors": dg.MetadataValue.md(listing)},
+                      "first_errors": dg.MetadataValue.md(listing),
+                      # the run's data_docs asset renders this result there once the warehouse is published
+                      "data_docs": dg.MetadataValue.path(str(paths.docs_index.resolve()))},
         )
 
     return _check

@@ -34,6 +34,7 @@ WAREHOUSE_TABLES = {
 }
 BUILD_MEMO = "warehouse.build"  # the state-store record of the last build: its inputs key, counts, check
 PUBLISHED_MEMO = "warehouse.published"  # ... and of the last publication
+FACT_RESULTS_MEMO = "warehouse.fact_results"  # GE's results of the fact suite on the last build (Data Docs)
 FAILING_ROWS_SHOWN = 20
 
 
@@ -62,25 +63,29 @@ def warehouse_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     if last and last["key"] == key and published_unchanged(paths.warehouse, state, key):
         context.log.info(f"inputs unchanged since {paths.warehouse} was published: not rebuilt")
         yield dg.MaterializeResult(metadata={"rebuilt": False, **last["counts_shown"]})
-        yield _check_result(last["check"])
+        yield _check_result(last["check"], paths.docs_index)
         return
     con = open_work_database(paths.work_database)
     counts = build(con, BuildInputs(files, staged, tables, registry()))
-    check = validate_facts(con)
+    fact_results: list[dict] = []
+    check = validate_facts(con, fact_results)
     close_work(con, WORK_ALIAS)
+    state.remember(FACT_RESULTS_MEMO, {"key": key, "results": fact_results})
     shown = {"rebuilt": True, **{f"rows_{t}": counts.get(t, 0) for t in WAREHOUSE_TABLES}}
     state.remember(BUILD_MEMO, {"key": key, "counts": counts, "counts_shown": shown, "check": check})
     yield dg.MaterializeResult(metadata={**shown, "work_database": dg.MetadataValue.path(str(paths.work_database))})
-    yield _check_result(check)
+    yield _check_result(check, paths.docs_index)
 
 
-def _check_result(check: dict) -> dg.AssetCheckResult:
+def _check_result(check: dict, docs_index: Path) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         asset_key="warehouse_work", check_name="fact_expectations", passed=not check["errors"],
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={"rows": check["rows"], "errors": len(check["errors"]), "warnings": check["warnings"],
                   "failures": dg.MetadataValue.md("\n".join(f"- {m}" for m in check["errors"]) or "none"),
-                  "failing_rows": dg.MetadataValue.md(check["failing_rows"] or "none")})
+                  "failing_rows": dg.MetadataValue.md(check["failing_rows"] or "none"),
+                  # the data_docs asset renders this result there once the warehouse is published
+                  "data_docs": dg.MetadataValue.path(str(docs_index.resolve()))})
 
 
 @dg.multi_asset(
@@ -117,12 +122,13 @@ def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
 FACT_CHUNK_ROWS = 250_000
 
 
-def validate_facts(con) -> dict:
+def validate_facts(con, results: list[dict] | None = None) -> dict:
     """``expectations/fact_indicator.json`` on the fact table, a group of indicators at a time, so a national
     table is never one pandas frame (1.25M rows took ~1 GB at size L). The suite's only multi-row expectation
     is uniqueness over (indicator_code, area_key, period_code), so groups split on indicator_code give the same
     outcome; when a group has any failure the whole table is validated again, for the exact messages and rows.
-    Returns the rows checked, the error messages, the number of warnings and the first failing rows (Markdown)."""
+    Returns the rows checked, the error messages, the number of warnings and the first failing rows (Markdown);
+    ``results`` collects GE's validation results (one per group, or the whole table's) for Data Docs."""
     from expectations.runner import run_suite
 
     counts = con.execute("SELECT indicator_code, count(*) FROM fact_indicator GROUP BY 1 ORDER BY 1").fetchall()
@@ -136,14 +142,17 @@ def validate_facts(con) -> dict:
         groups[-1].append(code)
         size += n
     if len(groups) > 1:
+        parts: list[dict] = []
         for group in groups:
             frame = con.execute(FACT_COLUMNS + " WHERE list_contains(?, indicator_code)", [group]).df()
-            if run_suite("fact_indicator", frame):
+            if run_suite("fact_indicator", frame, results=parts):
                 break
         else:
+            if results is not None:
+                results.extend(parts)
             return {"rows": total, "errors": [], "warnings": 0, "failing_rows": ""}
     frame = con.sql(FACT_COLUMNS).df()
-    failures = run_suite("fact_indicator", frame)
+    failures = run_suite("fact_indicator", frame, results=results)
     errors = [f for f in failures if f.severity == "error"]
     rows = sorted({i for f in errors for i in f.row_indices})[:FAILING_ROWS_SHOWN]
     table = ""

@@ -21,12 +21,13 @@ def wide(values: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def check_values(source: str, values: pl.DataFrame, known_area_codes: list[str], *, file: str | None = None,
-                 sheet: str | None = None) -> list[Finding]:
-    """Run the ``source`` suite on staged values (with a ``file_sha256`` column); findings name the cells."""
+                 sheet: str | None = None, results: list[dict] | None = None) -> list[Finding]:
+    """Run the ``source`` suite on staged values (with a ``file_sha256`` column); findings name the cells.
+    ``results`` collects GE's validation result (see ``run_suite``)."""
     if values.is_empty():
         return []
     frame, cells = wide(values)
-    failures = run_suite(source, frame.to_pandas(), {"known_area_codes": known_area_codes})
+    failures = run_suite(source, frame.to_pandas(), {"known_area_codes": known_area_codes}, results=results)
     return [f for failure in failures for f in _findings(failure, frame, cells, file, sheet)]
 
 

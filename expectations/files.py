@@ -60,10 +60,21 @@ def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
         return saved["outcome"]
     frame = pl.read_parquet(path) if path.exists() else pl.DataFrame()
     known = sorted({u.code for us in registry().units.values() for u in us})
-    findings = check_values(source, frame, known) if frame.height else []
+    results: list[dict] = []
+    findings = check_values(source, frame, known, results=results) if frame.height else []
     errors = errors_in(findings)
     outcome = {"rows": frame.height, "errors": len(errors), "warnings": len(findings) - len(errors),
                "first_errors": [f.message_en for f in errors[:10]]}
     if key:
         state.remember(f"stg_{source}.check", {"key": key, "outcome": outcome})
+        state.remember(f"stg_{source}.check.results", {"key": key, "results": results})
     return outcome
+
+
+def staging_validation_results(source: str, state: StateStore) -> list[dict]:
+    """Great Expectations' validation result of the last check of ``stg_<source>`` (``check_staging_table``), as
+    JSON; empty when the table has not been checked yet (or had no rows)."""
+    check, saved = state.memo(f"stg_{source}.check"), state.memo(f"stg_{source}.check.results")
+    if not check or not saved or saved.get("key") != check.get("key"):
+        return []
+    return saved.get("results") or []

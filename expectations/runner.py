@@ -42,6 +42,7 @@ RESULT_FORMAT = {"result_format": "COMPLETE"}
 MAX_VALUES_IN_MESSAGE = 5
 COLUMN_KWARGS = ("column", "column_A", "column_B")
 POSITION_KEY = "_position"
+RESULT_VALUES_KEPT = 200  # per list in a result kept for Data Docs (unexpected values, indices, value sets)
 _LOCK = threading.Lock()
 
 
@@ -112,8 +113,11 @@ def applicable_expectations(suite: dict[str, Any], columns: set[str]) -> list[di
     return kept
 
 
-def run_suite(name: str, frame: pd.DataFrame, parameters: dict[str, Any] | None = None) -> list[Failure]:
-    """Validate ``frame`` against suite ``name``; an empty list means it passed."""
+def run_suite(name: str, frame: pd.DataFrame, parameters: dict[str, Any] | None = None, *,
+              results: list[dict[str, Any]] | None = None) -> list[Failure]:
+    """Validate ``frame`` against suite ``name``; an empty list means it passed. With ``results``, GE's own
+    validation result (``to_json_dict``, long value lists cut to ``RESULT_VALUES_KEPT``) is appended to it: what
+    ``expectations.docs`` renders as Data Docs."""
     suite = load_suite(name)
     expectations = applicable_expectations(suite, set(frame.columns))
     parameters = {k: _jsonable(v) for k, v in (parameters or {}).items()}
@@ -131,6 +135,8 @@ def run_suite(name: str, frame: pd.DataFrame, parameters: dict[str, Any] | None 
     with _LOCK:
         batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(gx_suite, expectation_parameters=parameters or None, result_format=RESULT_FORMAT)
+    if results is not None:
+        results.append(_trimmed(result.to_json_dict()))
     failed = sorted((r for r in result.results if not r.success), key=lambda r: r.expectation_config.meta[POSITION_KEY])
     return [_failure(r, expectations[r.expectation_config.meta[POSITION_KEY]]) for r in failed]
 
@@ -188,6 +194,16 @@ def _positional(frame: pd.DataFrame) -> pd.DataFrame:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, set | frozenset | tuple):
         return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    return value
+
+
+def _trimmed(value: Any) -> Any:
+    """A validation result's JSON with every list cut to ``RESULT_VALUES_KEPT`` items (a national table's unexpected
+    indices or value sets would make the Data Docs pages megabytes long)."""
+    if isinstance(value, dict):
+        return {k: _trimmed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_trimmed(v) for v in value[:RESULT_VALUES_KEPT]]
     return value
 
 

@@ -55,7 +55,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from pipelines.validate import validate_command
 
     try:
-        return validate_command(Path(args.file), args.source, args.period, args.json)
+        return validate_command(Path(args.file), args.source, args.period, args.json,
+                                Path(args.feedback) if args.feedback else None)
     except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
         print(f"xhs validate could not check the file / không kiểm tra được tệp: {type(exc).__name__}: {exc}",
               file=sys.stderr)
@@ -168,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--source", help="department spec (detected from the headers when omitted)")
     val.add_argument("--period", help="period code overriding the one in the file (2024, 2024-Q2, 2024-06-13)")
     val.add_argument("--json", action="store_true", help="machine-readable output")
+    val.add_argument("--feedback", metavar="OUT.xlsx", help="also write the reply workbook: a copy of the file with "
+                     "the cells of every finding marked and commented, and a first sheet listing them")
     val.set_defaults(func=cmd_validate)
 
     samples = sub.add_parser("samples", help="write the sample workbooks")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.docs import data_docs
+from assets.feedback import reply_workbooks
 from assets.raw import raw_files
 from assets.release import open_data_release
 from assets.report import run_report
@@ -38,7 +40,8 @@ publish_release = dg.define_asset_job(
 nightly, landing_sensor, release_schedule = build_automation(materialize_all, publish_release)
 
 defs = dg.Definitions(
-    assets=[raw_files, *staging_assets, warehouse_work, warehouse_tables, run_report, open_data_release],
+    assets=[raw_files, *staging_assets, warehouse_work, warehouse_tables, reply_workbooks, data_docs, run_report,
+            open_data_release],
     asset_checks=staging_checks,
     jobs=[materialize_all, publish_release],
     schedules=[nightly, release_schedule],

@@ -105,7 +105,8 @@ def rerun_arguments(instance, source: str | None, period: str | None) -> dict:
     if not known:
         raise RerunError("no period has been delivered yet: run `xhs run` first")
     sources = [source] if source else sorted(load_specs())
-    selection = [AssetKey("raw_files"), *(AssetKey(f"stg_{s}") for s in sources), *map(AssetKey, WAREHOUSE_TABLES)]
+    selection = [AssetKey("raw_files"), *(AssetKey(f"stg_{s}") for s in sources), *map(AssetKey, WAREHOUSE_TABLES),
+                 AssetKey("reply_workbooks"), AssetKey("data_docs")]
     if period == "all":
         return {"selection": selection, "tags": {"dagster/asset_partition_range_start": known[0],
                                                         "dagster/asset_partition_range_end": known[-1]}}
@@ -178,5 +179,10 @@ def print_outcome(outcome: RunOutcome, settings: XhsSettings) -> None:
           f"{s.get('periods', 0)} periods")
     if outcome.report:
         print(f"Validation report / Báo cáo kiểm tra: {outcome.report}")
+    replies = sorted(paths.feedback.rglob("* - kiem tra.xlsx"))
+    if replies:
+        print(f"Reply workbooks for departments / Tệp phản hồi gửi đơn vị: {len(replies)} in {paths.feedback}")
+    if paths.docs_index.exists():
+        print(f"Data Docs (Great Expectations): {paths.docs_index}")
     print(f"Warehouse / Kho dữ liệu: {paths.warehouse}")
     print(f"  open it: .venv/bin/duckdb {paths.warehouse}")

@@ -32,8 +32,13 @@ def validate(path: Path, source: str | None = None, period: str | None = None) -
     return ("valid" if result.ok else "invalid"), result
 
 
-def validate_command(path: Path, source: str | None, period: str | None, as_json: bool) -> int:
+def validate_command(path: Path, source: str | None, period: str | None, as_json: bool,
+                     feedback: Path | None = None) -> int:
     status, result = validate(path, source, period)
+    if feedback is not None:
+        from sources.feedback import write_reply
+
+        write_reply(feedback, path.name, result.findings, status, path, default_sheet=result.sheet)
     if as_json:
         print(json.dumps({
             "file": str(path), "status": status, "source": result.source,
@@ -49,4 +54,6 @@ def validate_command(path: Path, source: str | None, period: str | None, as_json
         for f in result.findings:
             where = "!".join(x for x in (f.sheet, f.cell) if x)
             print(f"  [{f.severity}] {where} {f.rule}\n    vi: {f.message_vi}\n    en: {f.message_en}")
+        if feedback is not None:
+            print(f"reply workbook / tệp phản hồi: {feedback}")
     return {"valid": 0, "invalid": 1}.get(status, 2)

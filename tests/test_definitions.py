@@ -12,7 +12,7 @@ def test_definitions_load_every_asset() -> None:
     assert "raw_files" in keys
     assert {f"stg_{s}" for s in load_specs()} <= keys
     assert {"dim_area", "dim_period", "dim_indicator", "fact_indicator", "fact_indicator_history", "meta_file",
-            "meta_finding"} <= keys
+            "meta_finding", "reply_workbooks", "data_docs"} <= keys
     assert defs.resolve_job_def("materialize_all") is not None
 
 

@@ -5,14 +5,19 @@ screenshot has coloured chart pixels). Without a browser these tests skip loudly
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
 import zlib
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
+from sources.periods import parse_period_code
+
+NS = "{http://www.w3.org/2000/svg}"
 PAGES = ("index.html", "hlt_ehr_pct.html", "tel_mobile_subscribers.html", "cid_eid_activated.html")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -123,3 +128,79 @@ def test_without_a_browser_the_tests_skip_loudly_but_fail_under_ci(monkeypatch: 
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="CHROMIUM IS NOT INSTALLED"):
         chromium()
+
+
+# --- charts that tell the truth (issue #16) --------------------------------------------------------------------
+
+SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+
+
+def series_problems(html: str) -> list[str]:
+    """Every chart series (``<g class="series">``) that joins periods of different frequencies, whose line does
+    not pass through its markers in time order, or that draws a line through values as of a date."""
+    problems = []
+    for svg in SVG.findall(html):
+        for g in ElementTree.fromstring(svg).iter(f"{NS}g"):
+            if g.get("class") != "series":
+                continue
+            marks = [e for e in g if e.get("data-period")]
+            kinds = {parse_period_code(m.get("data-period")).period_type for m in marks}
+            where = f"{g.get('data-area')} {g.get('data-frequency')}: {[m.get('data-period') for m in marks]}"
+            if len(kinds) != 1 or kinds != {g.get("data-frequency")}:
+                problems.append(f"mixes frequencies {sorted(kinds)}: {where}")
+            lines = [e for e in g if e.tag == f"{NS}polyline"]
+            if lines and "date" in kinds:
+                problems.append(f"a line through as-of values: {where}")
+            for line in lines:
+                xs = [float(p.split(",")[0]) for p in line.get("points").split()]
+                if len(xs) != len(marks) or xs != sorted(xs) or len(set(xs)) != len(xs):
+                    problems.append(f"line not through its points in time order: {where}")
+    return problems
+
+
+def test_the_frequency_check_catches_a_line_joining_a_year_and_a_quarter() -> None:
+    mixed = (f'<svg xmlns="{NS[1:-1]}"><g class="series" data-area="06" data-frequency="year">'
+             '<polyline points="10,5 20,9 20,30"/><circle data-period="2022" cx="10" cy="5" r="3"/>'
+             '<circle data-period="2023" cx="20" cy="9" r="3"/><circle data-period="2023-Q4" cx="20" cy="30" r="3"/>'
+             "</g></svg>")
+    problems = series_problems(mixed)
+    assert any("mixes frequencies" in p for p in problems) and any("time order" in p for p in problems)
+
+
+def test_no_chart_joins_different_frequencies(quarter_release: Path) -> None:
+    site = quarter_release / "site"
+    pages = sorted(site.glob("*.html"))
+    assert len(pages) > 40
+    for page in pages:
+        assert series_problems(page.read_text(encoding="utf-8")) == [], page.name
+    html = (site / "tel_smartphone_adult_pct.html").read_text(encoding="utf-8")
+    groups = re.findall(r'<g class="series" data-area="2025-03-01/06" data-frequency="(\w+)"', html)
+    assert groups.count("year") == 1 and groups.count("quarter") == 1, groups  # Bắc Kạn: two lines, not one
+
+
+def test_restated_and_preliminary_values_are_hollow_with_a_tooltip(quarter_release: Path) -> None:
+    site = quarter_release / "site"
+    smart = (site / "tel_smartphone_subscribers.html").read_text(encoding="utf-8")
+    restated = re.findall(r'class="point hollow" data-period="2023"[^>]*><title>([^<]*)</title>', smart)
+    assert any("Ba Bể" in t and "restated, was" in t and "đã đính chính" in t for t in restated), restated
+    population = (site / "pop_total.html").read_text(encoding="utf-8")
+    assert re.search(r'class="point hollow" data-period="2024"[^>]*><title>[^<]*preliminary', population)
+
+
+def test_the_index_groups_indicators_by_department_with_a_small_chart(quarter_release: Path) -> None:
+    html = (quarter_release / "site" / "index.html").read_text(encoding="utf-8")
+    headings = re.findall(r"<h2>([^<]*)</h2>", html)
+    assert len(headings) == 5, headings
+    assert html.count('class="spark"') >= 40
+    row = html[html.index('href="tel_smartphone_adult_pct.html"'):]
+    row = row[:row.index("</tr>")]
+    assert "Mục tiêu / Target 2025: 80,0" in row and ("✓" in row or "✗" in row), row
+    assert series_problems(html) == []
+
+
+def test_indicator_page_with_a_quarter_renders_offline(quarter_release: Path, tmp_path: Path) -> None:
+    png = tmp_path / "quarter.png"
+    log = screenshot((quarter_release / "site" / "tel_smartphone_adult_pct.html").as_uri(), png, tmp_path / "p")
+    assert console_lines(log) == []
+    ink, colour = counts(png)
+    assert ink > 5000 and colour > 500

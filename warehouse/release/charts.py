@@ -1,4 +1,12 @@
-"""Line charts as inline SVG, generated here: no JavaScript, no library, no network (the site opens from disk)."""
+"""Line charts as inline SVG, generated here: no JavaScript, no library, no network (the site opens from disk).
+
+The x axis is time: every value sits at the end date of its period. A line joins the values of one area *and one
+frequency* only (yearly, half-yearly, quarterly, monthly), so a year and a quarter that end on the same day are
+never joined; values "as of" a date are points, never a line. Preliminary and restated values are hollow markers,
+and each marker's ``<title>`` (the browser's tooltip) gives the period, the value and what was restated.
+
+Each series is one ``<g class="series" data-area=… data-frequency=…>`` holding its line and its markers
+(``data-period`` on each): the browser tests parse the SVG and fail on a group whose periods mix frequencies."""
 
 from __future__ import annotations
 
@@ -8,15 +16,35 @@ from html import escape
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
            "#bcbd22")
-MAX_LINES = len(PALETTE)
+MAX_LINES = len(PALETTE)  # areas per chart (each may have one line per frequency)
 W, H = 680, 320
-LEFT, RIGHT, TOP, BOTTOM = 78, 180, 20, 40
+LEFT, RIGHT, TOP, BOTTOM = 78, 200, 20, 40
+# frequency → (stroke-dasharray, None: points only; legend label)
+FREQUENCIES = {
+    "year": ("", "năm / yearly"),
+    "half": ("9 4", "6 tháng / half-yearly"),
+    "quarter": ("4 3", "quý / quarterly"),
+    "month": ("1 3", "tháng / monthly"),
+    "date": (None, "đến ngày / as of a date"),
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    end: date  # the period's end date: where the point sits on the time axis
+    code: str  # period code (2024, 2024-Q2, 2024-06-13)
+    value: float
+    preliminary: bool = False
+    restated: bool = False
+    restated_from: float | None = None  # the figure it replaced, when that may be published
 
 
 @dataclass(frozen=True)
 class Series:
-    label: str
-    points: tuple[tuple[date, str, float], ...]  # (period end, period code, value), in time order
+    label: str  # area name
+    key: str  # area key: one colour per area
+    frequency: str  # a key of FREQUENCIES
+    points: tuple[Point, ...]  # in time order
 
 
 def fmt(value: float | None, decimals: int = 0) -> str:
@@ -37,54 +65,143 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+def tooltip(s: Series, p: Point, decimals: int) -> str:
+    text = f"{s.label} {p.code} ({FREQUENCIES.get(s.frequency, ('', s.frequency))[1]}): {fmt(p.value, decimals)}"
+    if p.preliminary:
+        text += " — số sơ bộ / preliminary"
+    if p.restated and p.restated_from is not None:
+        was = fmt(p.restated_from, decimals)
+        text += f" — đã đính chính, trước là {was} / restated, was {was}"
+    elif p.restated:
+        text += " — tính từ số liệu đã đính chính / computed from restated figures"
+    return text
+
+
+class _Axes:
+    """Scales of one chart: time (by period end, from 1 January of the first year to 31 December of the last)
+    and value (0 to a round maximum)."""
+
+    def __init__(self, series: list[Series], targets: list[tuple[str, float]], box: tuple[float, float, float, float]):
+        points = [p for s in series for p in s.points]
+        self.first = date(min(p.end for p in points).year, 1, 1)
+        self.last = date(max(p.end for p in points).year, 12, 31)
+        self.y_max = _nice_max(max([p.value for p in points] + [t[1] for t in targets]))
+        self.x0, self.x1, self.y0, self.y1 = box
+
+    def x(self, d: date) -> float:
+        return self.x0 + (d - self.first).days / ((self.last - self.first).days or 1) * (self.x1 - self.x0)
+
+    def y(self, v: float) -> float:
+        return self.y0 - v / self.y_max * (self.y0 - self.y1)
+
+
+def _colours(series: list[Series]) -> dict[str, str]:
+    keys = list(dict.fromkeys(s.key for s in series))
+    return {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
+
+
+def _series_svg(s: Series, ax: _Axes, colour: str, decimals: int, size: float = 3.0) -> str:
+    dash, _ = FREQUENCIES.get(s.frequency, ("", s.frequency))
+    out = [f'<g class="series" data-area="{escape(s.key)}" data-frequency="{escape(s.frequency)}">']
+    if dash is not None and len(s.points) > 1:
+        coords = " ".join(f"{ax.x(p.end):.1f},{ax.y(p.value):.1f}" for p in s.points)
+        pattern = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{size * 2 / 3:.1f}"{pattern} '
+                   f'points="{coords}"/>')
+    for p in s.points:
+        hollow = p.preliminary or p.restated
+        fill = "#ffffff" if hollow else colour
+        cls = "point hollow" if hollow else "point"
+        cx, cy, title = ax.x(p.end), ax.y(p.value), f"<title>{escape(tooltip(s, p, decimals))}</title>"
+        if dash is None:  # as of a date: a square, never joined
+            out.append(f'<rect class="{cls}" data-period="{escape(p.code)}" x="{cx - size:.1f}" y="{cy - size:.1f}" '
+                       f'width="{2 * size:.1f}" height="{2 * size:.1f}" fill="{fill}" stroke="{colour}" '
+                       f'stroke-width="1.5">{title}</rect>')
+        else:
+            out.append(f'<circle class="{cls}" data-period="{escape(p.code)}" cx="{cx:.1f}" cy="{cy:.1f}" '
+                       f'r="{size + (0.5 if hollow else 0):.1f}" fill="{fill}" stroke="{colour}" '
+                       f'stroke-width="1.5">{title}</circle>')
+    out.append("</g>")
+    return "".join(out)
+
+
 def line_chart(series: list[Series], title: str, decimals: int, targets: list[tuple[str, float]] = ()) -> str:
-    """An SVG line chart: one line (with point markers) per series over time; dashed lines for targets."""
-    points = [p for s in series for p in s.points]
-    if not points:
+    """An SVG chart on a time axis: one line per area and frequency, as-of values as points, hollow markers for
+    preliminary or restated values, dashed black lines for the targets (drawn across the whole axis)."""
+    series = [s for s in series if s.points]
+    if not series:
         return ""
-    dates = sorted({p[0] for p in points})
-    labels = {p[0]: p[1] for p in points}
-    y_max = _nice_max(max([p[2] for p in points] + [t[1] for t in targets]))
-    x0, x1, y0, y1 = LEFT, W - RIGHT, H - BOTTOM, TOP
-    span = (dates[-1] - dates[0]).days or 1
-
-    def x(d: date) -> float:
-        return (x0 + x1) / 2 if len(dates) == 1 else x0 + (d - dates[0]).days / span * (x1 - x0)
-
-    def y(v: float) -> float:
-        return y0 - v / y_max * (y0 - y1)
-
+    ax = _Axes(series, list(targets), (LEFT, W - RIGHT, H - BOTTOM, TOP))
+    colours = _colours(series)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
              f'role="img" aria-label="{escape(title)}" class="chart">',
              f'<rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/>']
     for i in range(6):
-        v = y_max * i / 5
-        parts.append(f'<line x1="{x0}" y1="{y(v):.1f}" x2="{x1}" y2="{y(v):.1f}" stroke="#e0e0e0"/>')
-        parts.append(f'<text x="{x0 - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="11">'
-                     f'{fmt(v, 0 if y_max >= 10 else 1)}</text>')
-    last = -1e9
-    for d in dates:  # a period label only where it does not run into the previous one
-        if x(d) - last < 60:
-            continue
-        last = x(d)
-        parts.append(f'<text x="{x(d):.1f}" y="{y0 + 16}" text-anchor="middle" font-size="11">'
-                     f'{escape(labels[d])}</text>')
-    parts.append(f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#333"/>')
+        v = ax.y_max * i / 5
+        parts.append(f'<line x1="{ax.x0}" y1="{ax.y(v):.1f}" x2="{ax.x1}" y2="{ax.y(v):.1f}" stroke="#e0e0e0"/>'
+                     f'<text x="{ax.x0 - 6}" y="{ax.y(v) + 4:.1f}" text-anchor="end" font-size="11">'
+                     f'{fmt(v, 0 if ax.y_max >= 10 else 1)}</text>')
+    years = range(ax.first.year, ax.last.year + 1)
+    step = max(1, len(years) // 8)
+    for year in years:  # a tick at each 31 December, where the yearly values sit
+        tx = ax.x(date(year, 12, 31))
+        parts.append(f'<line x1="{tx:.1f}" y1="{ax.y0}" x2="{tx:.1f}" y2="{ax.y0 + 4}" stroke="#333"/>')
+        if (year - ax.first.year) % step == 0:
+            parts.append(f'<text x="{tx:.1f}" y="{ax.y0 + 16}" text-anchor="middle" font-size="11">{year}</text>')
+    parts.append(f'<line x1="{ax.x0}" y1="{ax.y0}" x2="{ax.x1}" y2="{ax.y0}" stroke="#333"/>'
+                 f'<text x="{ax.x1}" y="{ax.y0 + 32}" text-anchor="end" font-size="10" fill="#555">'
+                 "vạch = 31/12; mỗi giá trị đặt tại ngày cuối kỳ / tick = 31 Dec; values at period end</text>")
     for i, (name, value) in enumerate(targets):  # labels alternate left / right so two close targets stay legible
-        lx, anchor = (x0 + 4, "start") if i % 2 == 0 else (x1 - 4, "end")
-        parts.append(f'<line x1="{x0}" y1="{y(value):.1f}" x2="{x1}" y2="{y(value):.1f}" stroke="#000" '
-                     f'stroke-dasharray="6 4"/><text x="{lx}" y="{y(value) - 4:.1f}" text-anchor="{anchor}" '
-                     f'font-size="11">{escape(name)} {fmt(value, decimals)}</text>')
-    for i, s in enumerate(series[:MAX_LINES]):
-        color = PALETTE[i]
-        coords = " ".join(f"{x(d):.1f},{y(v):.1f}" for d, _, v in s.points)
-        if len(s.points) > 1:
-            parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{coords}"/>')
-        for d, code, v in s.points:
-            parts.append(f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="3" fill="{color}">'
-                         f'<title>{escape(s.label)} {escape(code)}: {fmt(v, decimals)}</title></circle>')
-        ly = TOP + 14 + i * 16
-        parts.append(f'<rect x="{x1 + 12}" y="{ly - 9}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{x1 + 26}" y="{ly}" font-size="11">{escape(s.label[:26])}</text>')
+        lx, anchor = (ax.x0 + 4, "start") if i % 2 == 0 else (ax.x1 - 4, "end")
+        parts.append(f'<line class="target" x1="{ax.x0}" y1="{ax.y(value):.1f}" x2="{ax.x1}" y2="{ax.y(value):.1f}" '
+                     f'stroke="#000" stroke-dasharray="6 4"/><text x="{lx}" y="{ax.y(value) - 4:.1f}" '
+                     f'text-anchor="{anchor}" font-size="11">{escape(name)} {fmt(value, decimals)}</text>')
+    for s in series:
+        parts.append(_series_svg(s, ax, colours[s.key], decimals))
+    parts.append(_legend(series, colours, ax.x1 + 12))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _legend(series: list[Series], colours: dict[str, str], lx: float) -> str:
+    labels = {s.key: s.label for s in series}
+    out, ly = [], TOP + 4
+    for key, colour in colours.items():
+        out.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{colour}"/>'
+                   f'<text x="{lx + 14}" y="{ly + 9}" font-size="11">{escape(labels[key][:28])}</text>')
+        ly += 16
+    ly += 6
+    for freq in [f for f in FREQUENCIES if any(s.frequency == f for s in series)]:
+        dash, label = FREQUENCIES[freq]
+        if dash is None:
+            out.append(f'<rect x="{lx + 6}" y="{ly + 1}" width="7" height="7" fill="#555"/>')
+        else:
+            pattern = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(f'<line x1="{lx}" y1="{ly + 5}" x2="{lx + 20}" y2="{ly + 5}" stroke="#555" stroke-width="2"'
+                       f"{pattern}/>")
+        out.append(f'<text x="{lx + 24}" y="{ly + 9}" font-size="11">{escape(label)}</text>')
+        ly += 16
+    if any(p.preliminary or p.restated for s in series for p in s.points):
+        out.append(f'<circle cx="{lx + 10}" cy="{ly + 5}" r="3.5" fill="#fff" stroke="#555" stroke-width="1.5"/>'
+                   f'<text x="{lx + 24}" y="{ly + 9}" font-size="11">sơ bộ, đính chính /</text>'
+                   f'<text x="{lx + 24}" y="{ly + 23}" font-size="11">preliminary, restated</text>')
+    return "".join(out)
+
+
+def sparkline(series: list[Series], title: str, decimals: int, target: float | None = None,
+              width: int = 160, height: int = 44) -> str:
+    """A small chart for the index: the same rules (one line per area and frequency, as-of values as points,
+    hollow markers), no axes; the 2025 target as a dashed line."""
+    series = [s for s in series if s.points]
+    if not series:
+        return ""
+    ax = _Axes(series, [("", target)] if target is not None else [], (3, width - 3, height - 3, 3))
+    colours = _colours(series)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+             f'height="{height}" role="img" aria-label="{escape(title)}" class="spark"><title>{escape(title)}</title>']
+    if target is not None:
+        parts.append(f'<line class="target" x1="0" y1="{ax.y(target):.1f}" x2="{width}" y2="{ax.y(target):.1f}" '
+                     'stroke="#000" stroke-dasharray="4 3"/>')
+    parts += [_series_svg(s, ax, colours[s.key], decimals, size=2.0) for s in series]
     parts.append("</svg>")
     return "".join(parts)

@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from warehouse.release import disclosure
+from warehouse.release.marks import value_marks
 
 # Columns of the released indicator tables, in order (all from v_indicator, plus the disclosure flag).
 COLUMNS = (
@@ -31,7 +32,7 @@ FLAG_DESCRIPTION = ("Kiểm soát công bố: suppressed = đã ẩn (số nhỏ
 class Release:
     """Everything a release is made of, before it is written."""
 
-    facts: pl.DataFrame  # COLUMNS + kind + denominator_is_person (helpers, not written)
+    facts: pl.DataFrame  # COLUMNS + kind, denominator_is_person, preliminary, restated_from (helpers, not written)
     indicators: pl.DataFrame  # INDICATOR_COLUMNS
     descriptions: dict[str, str]  # column -> bilingual description
     indicator_descriptions: dict[str, str]
@@ -62,12 +63,18 @@ def read_release(warehouse: Path) -> Release:
         indicator_descriptions = _comments(con, "dim_indicator")
         areas = _frame(con, "SELECT DISTINCT province_code, province_name, vintage FROM v_indicator "
                             "ORDER BY vintage, province_code")
+        marks = value_marks(con)
     descriptions["flag"] = FLAG_DESCRIPTION
     person = disclosure.person_record_codes(indicators.iter_rows(named=True))
     person_counts = set(indicators.filter(pl.col("kind") == "count")["indicator_code"]) & person
     den_person = {r["indicator_code"] for r in indicators.iter_rows(named=True) if r["denominator"] in person_counts}
     facts = facts.with_columns(denominator_is_person=pl.col("indicator_code").is_in(list(den_person)))
-    released = disclosure.apply(facts, person).select(*COLUMNS, "kind", "denominator_is_person")
+    released = disclosure.apply(facts, person).join(marks, on=list(PRIMARY_KEY), how="left").with_columns(
+        preliminary=pl.col("preliminary").fill_null(False),
+        # the figure a restatement replaced is shown only where the value itself is exact (not rounded/withheld)
+        restated=pl.col("restated").fill_null(False),
+        restated_from=pl.when(pl.col("flag") == "").then(pl.col("restated_from")),
+    ).select(*COLUMNS, "kind", "denominator_is_person", "preliminary", "restated", "restated_from")
     return Release(released, indicators, descriptions, indicator_descriptions, person, areas)
 
 

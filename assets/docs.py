@@ -1,0 +1,42 @@
+"""Great Expectations Data Docs of each publication: the staging suites and the fact suite (``expectations.docs``)."""
+
+import dagster as dg
+
+from assets.settings import XhsSettings
+from assets.warehouse import FACT_RESULTS_MEMO, PUBLISHED_MEMO, WAREHOUSE_TABLES
+from expectations.docs import build_site, prune_results, record_results
+from expectations.files import staging_validation_results
+from sources.spec import load_specs
+from sources.state import StateStore
+from warehouse.publish import current_version, list_versions
+
+
+@dg.asset(
+    group_name="report",
+    deps=list(WAREHOUSE_TABLES),
+    kinds={"html"},
+    description="Great Expectations Data Docs (data/docs/index.html, a static site that opens offline): the "
+    "validation results of every staging suite and of the fact suite, for each publication of the warehouse "
+    "that is kept (warehouse/versions/).",
+)
+def data_docs(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
+    paths = settings.paths()
+    state = StateStore(paths.state)
+    version = current_version(paths.warehouse)
+    recorded = False
+    if version and not (paths.validations / version).exists():
+        results = [(s, f"stg_{s}", r) for s in sorted(load_specs()) for r in staging_validation_results(s, state)]
+        published, facts = state.memo(PUBLISHED_MEMO), state.memo(FACT_RESULTS_MEMO)
+        if published and facts and published.get("version") == version and facts.get("key") == published.get("key"):
+            results += [("fact_indicator", "fact_indicator", r) for r in facts["results"]]
+        record_results(paths.validations, version, results, context.run.run_id)
+        recorded = True
+    removed = prune_results(paths.validations, {v.name for v in list_versions(paths.warehouse)})
+    if recorded or removed or not paths.docs_index.exists():
+        build_site(paths.validations, paths.docs)
+    kept = sorted(p.name for p in paths.validations.glob("*") if p.is_dir()) if paths.validations.exists() else []
+    return dg.MaterializeResult(metadata={
+        "index": dg.MetadataValue.path(str(paths.docs_index.resolve())),
+        "publications": dg.MetadataValue.text(", ".join(kept) or "none"),
+        "rebuilt": recorded or bool(removed),
+    })

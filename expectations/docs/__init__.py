@@ -1,0 +1,118 @@
+"""Great Expectations Data Docs of the runs (issue #16): GE's own site builder renders the validation results of
+every staging suite and of the fact suite into ``data/docs/`` (``index.html``, one page per validation, one per
+suite).
+
+The results are kept as GE's JSON, one folder per publication of the warehouse (``data/validations/<version>/``),
+and the folders follow the publications that are kept (``warehouse.publish.KEEP_VERSIONS``): a publication
+rolled off takes its Data Docs with it. The site is rebuilt from the kept results in a fresh ephemeral context
+into a temporary folder, then put in place.
+
+Offline: GE's page templates link Bootstrap, jQuery, bootstrap-table and Font Awesome from CDNs. The validation
+and suite pages are plain HTML tables (they render without them, unstyled except GE's own inline CSS), but GE's
+index lists the results with bootstrap-table, from a script: offline it is empty. ``OfflineIndexPageRenderer`` (a
+GE renderer plug-in, named in the site's ``site_index_builder``) renders the same links as plain tables instead.
+
+(A sub-package: ``sources.staging.reader_fingerprint`` hashes ``expectations/*.*``, and rendering is no reason to
+read every delivered file again.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from expectations.runner import load_suite
+
+SITE_NAME = "xhs"
+RESULTS_FILE = "results.json"
+
+
+def record_results(validations: Path, version: str, results: list[tuple[str, str, dict[str, Any]]],
+                   run_id: str | None = None) -> Path:
+    """Keep the results of one publication: ``(suite, batch name, GE result JSON)`` triples."""
+    folder = validations / version
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = {"version": version, "run_id": run_id, "recorded_at": datetime.now(UTC).isoformat(),
+               "results": [{"suite": s, "batch": b, "result": r} for s, b, r in results]}
+    tmp = folder / (RESULTS_FILE + ".tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(folder / RESULTS_FILE)
+    return folder
+
+
+def prune_results(validations: Path, keep: set[str]) -> list[str]:
+    """Remove the results of publications no longer kept; returns the versions removed."""
+    removed = []
+    for folder in sorted(validations.glob("*")) if validations.exists() else []:
+        if folder.is_dir() and folder.name not in keep:
+            shutil.rmtree(folder)
+            removed.append(folder.name)
+    return removed
+
+
+def build_site(validations: Path, site: Path) -> Path:
+    """Render every kept result with GE's site builder into ``site``; returns ``site/index.html``."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    tmp = site.with_name(site.name + ".building")
+    shutil.rmtree(tmp, ignore_errors=True)
+    context = gx.get_context(mode="ephemeral")
+    context.add_data_docs_site(SITE_NAME, {
+        "class_name": "SiteBuilder",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(tmp.resolve())},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_cta_footer": False,
+                               "renderer": {"module_name": "expectations.docs.index_page",
+                                            "class_name": "OfflineIndexPageRenderer"}},
+    })
+    suites: set[str] = set()
+    for path in sorted(validations.glob(f"*/{RESULTS_FILE}")):
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        run_time, run_name = _version_time(kept["version"]), kept["version"].removesuffix(".duckdb")
+        for entry in kept["results"]:
+            result = ExpectationSuiteValidationResult(**entry["result"])
+            result.meta = {**(result.meta or {}), "run_id": {"run_name": run_name,
+                                                             "run_time": run_time.isoformat()},
+                           "dagster_run_id": kept.get("run_id"), "batch": entry["batch"]}
+            key = ValidationResultIdentifier(ExpectationSuiteIdentifier(entry["suite"]),
+                                             RunIdentifier(run_name, run_time), entry["batch"])
+            context.validation_results_store.set(key, result)
+            suites.add(entry["suite"])
+    for name in sorted(suites):
+        document = load_suite(name)
+        context.suites.add(gx.ExpectationSuite(name=name, expectations=document["expectations"],
+                                               meta=document.get("meta", {})))
+    context.build_data_docs(site_names=[SITE_NAME])
+    if not (tmp / "index.html").exists():  # no result kept yet: GE writes no index; say so
+        tmp.mkdir(parents=True, exist_ok=True)
+        (tmp / "index.html").write_text(EMPTY_INDEX, encoding="utf-8")
+    old = site.with_name(site.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if site.exists():
+        site.replace(old)
+    tmp.replace(site)
+    shutil.rmtree(old, ignore_errors=True)
+    return site / "index.html"
+
+
+def _version_time(version: str) -> datetime:
+    """``xhs-20261130T141015123456Z.duckdb`` (a publication) → its UTC time; now for another name."""
+    stem = version.removeprefix("xhs-").removesuffix(".duckdb")
+    try:
+        return datetime.strptime(stem, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.now(UTC)
+
+
+EMPTY_INDEX = ("<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Data Docs</title></head><body>"
+               "<h1>Data Docs</h1><p>Chưa có kết quả kiểm tra nào của một bản công bố. / No validation results of a "
+               "publication yet.</p></body></html>\n")

@@ -1,0 +1,94 @@
+"""Great Expectations Data Docs of a run (issue #16): ``data/docs/index.html`` lists every staging suite and the
+fact suite as plain links (no script needed), opens offline in headless Chromium, is linked from the run report
+and the asset checks, and keeps the results of the publications that are kept, no more."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import dagster as dg
+
+from expectations.docs import RESULTS_FILE, build_site, prune_results
+from sources.spec import load_specs
+from tests.test_release_browser import FLAGS, chromium
+
+SUITES = sorted([*load_specs(), "fact_indicator"])
+LINK = re.compile(r'<a class="" href="(validations/[^"]+\.html)"\s*>\s*([\w]+)\s*</a>')
+
+
+def _links(html: str) -> dict[str, str]:
+    """Batch name → validation page, read from the static HTML with every script removed."""
+    static = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
+    return {name: href for href, name in LINK.findall(static)}
+
+
+def test_the_run_renders_every_suite_into_data_docs(sample_warehouse: Path) -> None:
+    docs = sample_warehouse / "data" / "docs"
+    links = _links((docs / "index.html").read_text(encoding="utf-8"))
+    assert set(links) == {f"stg_{s}" for s in load_specs()} | {"fact_indicator"}
+    for href in links.values():
+        page = (docs / href).read_text(encoding="utf-8")
+        assert "Expectation Validation Result" in page and "Succeeded" in page
+    assert {p.stem for p in (docs / "expectations").glob("*.html")} == set(SUITES)
+    kept = {p.name for p in (sample_warehouse / "data" / "validations").iterdir()}
+    assert kept == {p.name for p in (sample_warehouse / "warehouse" / "versions").glob("xhs-*.duckdb")}
+    [report] = (sample_warehouse / "data" / "reports").glob("run-*.md")
+    assert "(../docs/index.html)" in report.read_text(encoding="utf-8")  # relative to data/reports/
+
+
+def test_the_asset_checks_link_the_data_docs(sample_warehouse: Path) -> None:
+    os.environ["DAGSTER_HOME"], saved = str(sample_warehouse / ".dagster"), os.environ.get("DAGSTER_HOME")
+    try:
+        with dg.DagsterInstance.get() as instance:
+            checks = [*((f"stg_{s}", "expectations") for s in load_specs()), ("warehouse_work", "fact_expectations")]
+            for asset, check in checks:
+                key = dg.AssetCheckKey(dg.AssetKey(asset), check)
+                [record] = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)
+                link = record.event.dagster_event.event_specific_data.metadata["data_docs"]
+                assert Path(link.path) == (sample_warehouse / "data" / "docs" / "index.html").resolve()
+    finally:
+        if saved is None:
+            del os.environ["DAGSTER_HOME"]
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+
+
+def test_data_docs_open_offline_in_chromium(sample_warehouse: Path, tmp_path: Path) -> None:
+    """Every request off the machine goes to a closed port (GE's templates name CDNs); the DOM still has the
+    links to every suite's results."""
+    index = sample_warehouse / "data" / "docs" / "index.html"
+    result = subprocess.run([chromium(), *FLAGS, "--proxy-server=127.0.0.1:9", f"--user-data-dir={tmp_path}",
+                             "--dump-dom", index.as_uri()], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert set(_links(result.stdout)) == {f"stg_{s}" for s in load_specs()} | {"fact_indicator"}
+
+
+def test_data_docs_keep_the_kept_publications_only(sample_warehouse: Path, tmp_path: Path) -> None:
+    [kept] = (sample_warehouse / "data" / "validations").glob(f"*/{RESULTS_FILE}")
+    results = json.loads(kept.read_text(encoding="utf-8"))
+    validations = tmp_path / "validations"
+    versions = [f"xhs-2026010{i}T020000000000Z.duckdb" for i in range(1, 8)]
+    for version in versions:
+        (validations / version).mkdir(parents=True)
+        (validations / version / RESULTS_FILE).write_text(json.dumps({**results, "version": version}))
+    assert prune_results(validations, set(versions[-5:])) == versions[:2]
+    index = build_site(validations, tmp_path / "docs")
+    html = index.read_text(encoding="utf-8")
+    assert [v.removesuffix(".duckdb") for v in versions if v.removesuffix(".duckdb") in html] == \
+        [v.removesuffix(".duckdb") for v in versions[-5:]]
+    assert len(_links_all(html)) == 5 * len(SUITES)
+    # rebuilt in place: the pages of a publication rolled off go with it
+    shutil.rmtree(validations / versions[2])
+    html = build_site(validations, tmp_path / "docs").read_text(encoding="utf-8")
+    assert versions[2].removesuffix(".duckdb") not in html
+    assert not list((tmp_path / "docs" / "validations").glob(f"*/{versions[2].removesuffix('.duckdb')}"))
+
+
+def _links_all(html: str) -> list[str]:
+    static = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
+    return [href for href, _ in LINK.findall(static)]

@@ -1,0 +1,86 @@
+"""The reply workbooks of a run: one ``data/feedback/<landing path> - kiem tra.xlsx`` per delivered file with
+findings (``sources.feedback``), read from the published ``meta_file`` / ``meta_finding`` so that the checks
+across files (restatements, missing areas) are in it too.
+
+Each landing path keeps one reply, for its latest delivery: a corrected file sent under the same name replaces
+the reply, and a clean one removes it (the department has nothing left to fix). A reply is rewritten only when
+its file or its findings changed (``.replies.json`` records what each was written from)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import duckdb
+
+from sources.archive import RawArchive
+from sources.feedback import SUFFIX, write_reply
+from sources.files import atomic_write_text
+from sources.findings import Finding
+
+INDEX = ".replies.json"
+FINDING_COLUMNS = ("sheet", "cell", "rule", "severity", "message_vi", "message_en", "expected", "found")
+
+
+def reply_path(folder: Path, landing_path: str) -> Path:
+    """``telecom/bao_cao_2024.xls`` → ``<folder>/telecom/bao_cao_2024.xls - kiem tra.xlsx``."""
+    rel = Path(landing_path)
+    safe = [p for p in rel.parts if p not in {"", ".", ".."} and not Path(p).is_absolute()]
+    return folder.joinpath(*safe[:-1], safe[-1] + SUFFIX) if safe else folder / ("file" + SUFFIX)
+
+
+def latest_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
+    """(landing path, original name, sha256, status) of the latest delivery of every landing path."""
+    return con.execute("""
+        WITH first AS (SELECT sha256, any_value(status) AS status FROM meta_file WHERE status <> 'duplicate'
+                       GROUP BY 1)  -- a duplicate delivery gets the verdict of the same bytes' first delivery
+        SELECT DISTINCT ON (m.landing_path) m.landing_path, m.original_name, m.sha256, coalesce(f.status, m.status)
+        FROM meta_file m LEFT JOIN first f USING (sha256)
+        ORDER BY m.landing_path, m.received_at DESC, m.sha256""").fetchall()
+
+
+def findings_by_file(con: duckdb.DuckDBPyConnection) -> dict[str, list[Finding]]:
+    """Every finding of ``meta_finding``, by file (sha256), errors first, then by sheet and cell."""
+    rows = con.execute(f"SELECT file_sha256, {', '.join(FINDING_COLUMNS)}, file_name FROM meta_finding "
+                       "ORDER BY file_sha256, severity, sheet, cell, rule").fetchall()
+    out: dict[str, list[Finding]] = {}
+    for sha, *values in rows:
+        out.setdefault(sha, []).append(Finding(**dict(zip((*FINDING_COLUMNS, "file"), values, strict=True))))
+    return out
+
+
+def write_replies(warehouse: Path, archive: RawArchive, folder: Path) -> dict[str, list[Path]]:
+    """Bring ``folder`` in step with the warehouse: {"written": [...], "kept": [...], "removed": [...]}."""
+    index_path = folder / INDEX
+    index = json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else {}
+    done: dict[str, list[Path]] = {"written": [], "kept": [], "removed": []}
+    new_index = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        deliveries, findings_of = latest_deliveries(con), findings_by_file(con)
+    objects = {o.sha256: o for o in archive.all()}
+    for landing_path, name, sha, status in deliveries:
+        findings = findings_of.get(sha, [])
+        out = reply_path(folder, landing_path)
+        if not findings:
+            if landing_path in index and out.exists():
+                out.unlink()
+                done["removed"].append(out)
+            continue
+        key = hashlib.sha256(json.dumps([sha, status, [f.as_dict() for f in findings]], ensure_ascii=False,
+                                        sort_keys=True).encode()).hexdigest()
+        new_index[landing_path] = key
+        if index.get(landing_path) == key and out.exists():
+            done["kept"].append(out)
+            continue
+        obj = objects.get(sha)
+        write_reply(out, name, findings, status, archive.stored_path(obj) if obj else None)
+        done["written"].append(out)
+    for gone in set(index) - set(new_index):
+        stale = reply_path(folder, gone)
+        if stale.exists() and stale not in done["removed"]:
+            stale.unlink()
+            done["removed"].append(stale)
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(index_path, json.dumps(new_index, ensure_ascii=False, indent=1))
+    return done
