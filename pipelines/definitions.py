@@ -15,13 +15,14 @@ from assets.settings import XhsSettings
 from assets.staging import staging_assets, staging_checks
 from assets.warehouse import warehouse_tables, warehouse_work
 from pipelines.automation import build_automation
+from pipelines.executor import job_executor
 
 materialize_all = dg.define_asset_job(
     "materialize_all",
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(open_data_release),
     description="Archive new files, read and stage every source, build, check and publish the warehouse, and "
     "write the run report.",
-    executor_def=dg.in_process_executor,
+    executor_def=job_executor(),  # multiprocess unless XHS_EXECUTOR=in_process (pipelines/executor.py)
 )
 publish_release = dg.define_asset_job(
     "publish_release",
