@@ -84,7 +84,7 @@ def report_instance(env: dict[str, str], password: str) -> bool:
 def report_lake(warehouse: Path, lake: Path, env: dict[str, str]) -> bool:
     import polars as pl
 
-    from warehouse.lake import LAKE_TABLES, NAMESPACE, open_catalog
+    from warehouse.lake import LAKE_TABLES, NAMESPACE, PUBLICATION_PROPERTY, open_catalog
 
     os.environ.update({"XHS_LAKE_CATALOG": env["XHS_LAKE_CATALOG"], "POLARS_ICEBERG_PLANNER": "pyiceberg"})
     catalog = open_catalog(lake)
@@ -97,9 +97,11 @@ def report_lake(warehouse: Path, lake: Path, env: dict[str, str]) -> bool:
             in_duckdb = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
             same = frame.height == in_duckdb
             ok &= same
-            snapshots = len(table.snapshots())
+            snapshots = table.snapshots()
+            publications = len({s.summary.get(PUBLICATION_PROPERTY) for s in snapshots})
             print(f"   {NAMESPACE}.{name}: {frame.height} rows (DuckDB {in_duckdb}: "
-                  f"{'equal' if same else 'DIFFERENT'}), {snapshots} snapshot(s), partitioned by "
+                  f"{'equal' if same else 'DIFFERENT'}), {len(snapshots)} snapshot(s) from {publications} "
+                  f"publication(s), partitioned by "
                   f"{[f.name for f in table.spec().fields] or 'nothing'}")
         facts = pl.scan_iceberg(catalog.load_table((NAMESPACE, "fact_indicator")))
         codes = facts.select(pl.col("province_code").unique().sort()).collect()["province_code"]
