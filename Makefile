@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: run test lint samples ui bench clean install browser nginx
+.PHONY: run test lint samples ui bench clean install browser nginx postgres scale
 
 install: $(STAMP)
 
@@ -42,8 +42,22 @@ nginx:
 	    echo "!!! nginx is missing and cannot be installed here (needs root and apt-get): the reverse-proxy tests will skip (fail under CI=true) !!!"; \
 	  fi; }
 
+## make postgres: Debian's PostgreSQL server for the instance tests and make scale (apt-get, as root); loud when it can't
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && apt-get install -y -qq postgresql >/dev/null || echo "!!! apt-get could not install postgresql: the PostgreSQL instance tests will skip (fail under CI=true) and make scale cannot run !!!"; \
+	  else \
+	    echo "!!! PostgreSQL is missing and cannot be installed here (needs root and apt-get): the PostgreSQL instance tests will skip (fail under CI=true) !!!"; \
+	  fi; }
+
+## make scale: a throwaway local PostgreSQL, the samples through the Postgres-backed instance with the
+## multiprocess executor, DuckDB + Iceberg lake published, the lake read back with Polars, the server stopped
+scale: $(STAMP) postgres
+	$(BIN)/python -m deploy.scale
+
 ## make test: install, lint, run the whole test suite
-test: $(STAMP) browser nginx
+test: $(STAMP) browser nginx postgres
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -64,4 +78,4 @@ ui: $(STAMP)
 	$(BIN)/xhs ui
 
 clean:
-	rm -rf data .dagster warehouse/*.duckdb
+	rm -rf data .dagster warehouse/*.duckdb warehouse/scale lake

@@ -18,6 +18,7 @@ from sources.spec import load_specs
 from sources.staging import Stager, department_digest, reader_code_digest, staging_table_digest
 from sources.state import StagedFile, StateStore
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
+from warehouse.lake import NAMESPACE, lake_dir, write_lake
 from warehouse.publish import close_work, current_version, publish
 
 FACT_COLUMNS = ("SELECT indicator_code, area_key, period_code, value, numerator_value, denominator_value, "
@@ -114,9 +115,19 @@ def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
             "key": built["key"], "published": str(paths.warehouse), "file": file_state(paths.warehouse),
             "version": current_version(paths.warehouse)})
         context.log.info(f"published {paths.warehouse} (kept as {version.name})")
+    publish_lake(context, paths.warehouse)
     for name in WAREHOUSE_TABLES:
         yield dg.MaterializeResult(asset_key=name, metadata={
             "rows": built["counts"].get(name, 0), "warehouse": dg.MetadataValue.path(str(paths.warehouse))})
+
+
+def publish_lake(context: dg.AssetExecutionContext, published: Path) -> None:
+    """The publication in place, also as Iceberg tables in the lake (warehouse/lake.py): a new commit per
+    publication; nothing when the lake already holds it."""
+    lake = lake_dir()
+    for w in write_lake(published, current_version(published) or published.name, lake):
+        context.log.info(f"lake {lake}: {NAMESPACE}.{w.table} {w.rows} rows"
+                         f"{', new snapshot' if w.written else ', already this publication'}")
 
 
 FACT_CHUNK_ROWS = 250_000

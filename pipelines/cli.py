@@ -22,9 +22,14 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.instance import InstanceSettingError, instance_choice, instance_summary
     from pipelines.run import FAILED, RerunError, print_outcome, run_pipeline
 
-    home = ensure_dagster_home()
+    try:
+        home = ensure_dagster_home()
+    except InstanceSettingError as exc:
+        print(f"xhs run: {exc}", file=sys.stderr)
+        return FAILED
     settings = _settings(args)
     try:
         outcome = run_pipeline(settings, home, args.source, args.period)
@@ -36,6 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return FAILED
     if outcome.exit_code != FAILED:
         print_outcome(outcome, settings)
+        print(instance_summary(instance_choice(), home))
     return outcome.exit_code
 
 

@@ -17,6 +17,7 @@ from assets.settings import XhsSettings
 from assets.staging import staging_assets, staging_checks
 from assets.warehouse import warehouse_tables, warehouse_work
 from pipelines.automation import build_automation
+from pipelines.executor import job_executor
 from sources.files import restrict_umask
 
 # The code location is the entry point of every Dagster process that runs this code (code server, run
@@ -28,7 +29,7 @@ materialize_all = dg.define_asset_job(
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(open_data_release),
     description="Archive new files, read and stage every source, build, check and publish the warehouse, and "
     "write the run report.",
-    executor_def=dg.in_process_executor,
+    executor_def=job_executor(),  # multiprocess unless XHS_EXECUTOR=in_process (pipelines/executor.py)
 )
 publish_release = dg.define_asset_job(
     "publish_release",

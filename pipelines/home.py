@@ -1,30 +1,28 @@
-"""A persistent ``DAGSTER_HOME`` inside the project so ``xhs ui`` shows the history of ``xhs run``."""
+"""A persistent ``DAGSTER_HOME`` inside the project so ``xhs ui`` shows the history of ``xhs run``; its
+dagster.yaml is the embedded SQLite instance or, with ``XHS_INSTANCE=postgres``, PostgreSQL
+(``pipelines/instance.py``, ``deploy/dagster-postgres.yaml``)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-DAGSTER_YAML = """\
-# Written by xhs on first use. Runs, event logs and schedules are kept in this folder (git-ignored).
-telemetry:
-  enabled: false
-concurrency:
-  pools:
-    # Every asset that writes DuckDB is in the pool "duckdb_writer": one writer at a time.
-    default_limit: 1
-"""
+from pipelines.instance import check_home_matches, default_home, export_password, instance_choice, instance_yaml
 
 
 def ensure_dagster_home(home: Path | None = None) -> Path:
-    """The Dagster home (``DAGSTER_HOME``, default ``.dagster/`` in the current directory), with its dagster.yaml
-    written on first use. The environment is left as it is: commands open the instance from this folder
-    (``open_instance``) and hand it to the processes they start."""
-    home = Path(home or os.environ.get("DAGSTER_HOME") or ".dagster").expanduser().resolve()
+    """The Dagster home (``DAGSTER_HOME``, default ``.dagster/``, or ``.dagster/postgres/`` for PostgreSQL, in the
+    current directory), with its dagster.yaml written on first use. The environment is left as it is, but for
+    the PostgreSQL password of ``XHS_POSTGRES_PASSWORD_FILE``, which libpq only takes from the environment:
+    commands open the instance from this folder (``open_instance``) and hand it to the processes they start."""
+    choice = instance_choice()
+    home = Path(home or os.environ.get("DAGSTER_HOME") or default_home(choice)).expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+        config.write_text(instance_yaml(choice), encoding="utf-8")
+    check_home_matches(home, choice)
+    export_password()
     return home
 
 

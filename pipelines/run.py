@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 
 from assets.settings import XhsSettings
+from pipelines.executor import execute_materialize_all
+from pipelines.instance import instance_choice
 from sources.state import ReportedDelivery, StateStore
 
 OK, SOME_REJECTED, FAILED = 0, 1, 2
@@ -43,15 +45,15 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
 
     paths = settings.paths()
     with open_instance(home) as instance:
-        release_dead_runs(instance)
+        if not instance_choice().shared:  # on a shared instance the daemon's run monitoring does it
+            release_dead_runs(instance)
         run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "CRITICAL")}}}}
         if source or period:
             result = dg.materialize([*defs.assets, *defs.asset_checks], instance=instance, raise_on_error=False,
                                     resources={"settings": settings}, run_config=run_config,
                                     **rerun_arguments(instance, source, period))
         else:
-            result = defs.resolve_job_def("materialize_all").execute_in_process(
-                instance=instance, resources={"settings": settings}, raise_on_error=False, run_config=run_config)
+            result = execute_materialize_all(instance, settings, run_config)
     if not result.success:
         print("Run failed / Chạy thất bại:", *_failure_messages(result), sep="\n  ", file=sys.stderr)
         return RunOutcome(FAILED)
@@ -135,10 +137,34 @@ def release_dead_runs(instance) -> list[str]:
         except psutil.Error:
             alive = False
         if not alive:
+            stop_orphaned_workers(instance, run.run_id)
             instance.report_run_failed(run, message=f"process {pid} of this run is gone (killed): slots released")
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
             released.append(run.run_id)
     return released
+
+
+def stop_orphaned_workers(instance, run_id: str) -> list[int]:
+    """The multiprocess executor's step workers outlive a killed run process: one still building or publishing
+    the warehouse would race the next run for the work file. Each worker this run started that is still the same
+    process (same pid, started at its event) is terminated, and killed if it does not stop within 10 s."""
+    import psutil
+    from dagster import DagsterEventType
+
+    workers = []
+    for event in instance.all_logs(run_id, of_type=DagsterEventType.STEP_WORKER_STARTED):
+        pid = event.dagster_event.pid if event.dagster_event else None
+        try:
+            proc = psutil.Process(pid) if pid else None
+            if proc and abs(proc.create_time() - event.timestamp) < 30 and proc.pid != os.getpid():
+                proc.terminate()
+                workers.append(proc)
+        except psutil.Error:
+            continue
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    for proc in alive:
+        proc.kill()
+    return [p.pid for p in workers]
 
 
 def _failure_messages(result) -> list[str]:

@@ -1,0 +1,86 @@
+"""The Iceberg lake written at every publication (issue #15): same rows as DuckDB, a snapshot per publication,
+codes that stay text in every reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow.dataset as ds
+import pytest
+
+from tests.pipeline_helpers import query, run_xhs
+from tests.workbooks import write
+from warehouse.lake import LAKE_TABLES, NAMESPACE, PUBLICATION_PROPERTY, lake_row_counts, open_catalog
+from warehouse.publish import list_versions
+
+NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
+
+
+@pytest.fixture(autouse=True)
+def _lake_settings(monkeypatch) -> None:
+    for key in ("XHS_INSTANCE", "XHS_LAKE_CATALOG", "XHS_LAKE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("POLARS_ICEBERG_PLANNER", "pyiceberg")
+
+
+def duckdb_counts(warehouse: Path) -> dict[str, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] for name in LAKE_TABLES}
+
+
+def test_the_lake_holds_the_published_warehouse_with_codes_as_text(sample_warehouse: Path) -> None:
+    lake = sample_warehouse / "lake"  # xhs run's default: lake/ under the working directory
+    assert (lake / "catalog.db").is_file()
+    counts = duckdb_counts(sample_warehouse / "warehouse" / "xhs.duckdb")
+    assert counts["fact_indicator"] > 10_000
+    assert lake_row_counts(lake) == counts
+
+    facts = open_catalog(lake).load_table((NAMESPACE, "fact_indicator"))
+    assert [f.name for f in facts.spec().fields] == ["province_code", "period_year"]
+    bac_kan = pl.scan_iceberg(facts).filter(pl.col("province_code") == "06").collect()
+    assert bac_kan.height > 0 and bac_kan.schema["province_code"] == pl.String
+    assert set(bac_kan["province_code"]) == {"06"}
+    arrow = facts.scan(row_filter="province_code == '06'").to_arrow()
+    assert arrow.schema.field("province_code").type == "string" and set(arrow["province_code"].to_pylist()) == {"06"}
+    # The data files read directly, as an engine that guesses partitions from folder names would: no
+    # key=value folder exists to turn "06" into 6.
+    files = [str(p) for p in (lake / NAMESPACE / "fact_indicator" / "data").rglob("*.parquet")]
+    assert files and not any("province_code=" in f for f in files)
+    direct = ds.dataset(files, format="parquet", partitioning="hive").to_table()
+    assert direct.schema.field("province_code").type == "string"
+    assert "06" in set(direct["province_code"].to_pylist())
+    hive = pl.scan_parquet(files, hive_partitioning=True).select("province_code").unique().collect()
+    assert hive.schema["province_code"] == pl.String and "06" in hive["province_code"].to_list()
+
+
+def deliver(root: Path, year: int) -> None:
+    grid = [[f"Năm {year}"], ["STT", "Đơn vị hành chính", "Thuê bao di động"],
+            *[[i + 1, n, 1000 + year] for i, n in enumerate(NAMES)]]
+    write(root / "landing" / "telecom" / f"vt_{year}.xlsx", grid)
+
+
+def test_every_publication_is_one_new_snapshot_with_as_many_rows_as_duckdb(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    facts_after = []
+    for year in (2022, 2023):
+        deliver(tmp_path, year)
+        assert run_xhs(tmp_path, "run").returncode == 0
+        assert lake_row_counts(lake) == duckdb_counts(tmp_path / "warehouse" / "xhs.duckdb")
+        facts_after.append(query(tmp_path, "SELECT count(*) FROM fact_indicator")[0][0])
+    assert facts_after[0] < facts_after[1]
+    assert run_xhs(tmp_path, "run").returncode == 0  # nothing new: no new publication, no new snapshot
+
+    table = open_catalog(lake).load_table((NAMESPACE, "fact_indicator"))
+    # One commit per publication (an overwrite commits a delete and an append snapshot together, both tagged);
+    # the publication's state is the last snapshot tagged with it.
+    as_published = {}
+    for snapshot in table.snapshots():
+        as_published[snapshot.summary[PUBLICATION_PROPERTY]] = snapshot
+    published = [v.name for v in list_versions(tmp_path / "warehouse" / "xhs.duckdb")]
+    assert list(as_published) == published
+    first, second = as_published.values()
+    # Time travel: the lake as published the first time.
+    assert table.scan(snapshot_id=first.snapshot_id).to_arrow().num_rows == facts_after[0]
+    assert table.scan(snapshot_id=second.snapshot_id).to_arrow().num_rows == facts_after[1]
