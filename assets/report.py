@@ -48,7 +48,7 @@ def unreported_deliveries(archive: RawArchive, state: StateStore) -> list[Report
             status = (outcome.status if outcome else "received") if k == 0 else "duplicate"
             first = _first_error(outcome) if status in {"quarantined", "unreadable"} else ""
             pending.append(ReportedDelivery(obj.sha256, d.landing_path, status, first))
-    return pending
+    return sorted(pending, key=lambda d: d.landing_path)  # the report lists them by path, run after run
 
 
 def _first_error(outcome: StagedFile | None) -> str:
