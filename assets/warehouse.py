@@ -124,8 +124,11 @@ def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
 def publish_lake(context: dg.AssetExecutionContext, published: Path) -> None:
     """The publication in place, also as Iceberg tables in the lake (warehouse/lake.py): a new commit per
     publication; nothing when the lake already holds it."""
-    lake = lake_dir()
-    for w in write_lake(published, current_version(published) or published.name, lake):
+    from assets.instance import POSTGRES, instance_choice
+
+    lake, choice = lake_dir(), instance_choice()
+    url = str(choice.url) if choice.kind == POSTGRES and choice.url else None  # its catalog in the same database
+    for w in write_lake(published, current_version(published) or published.name, lake, url):
         context.log.info(f"lake {lake}: {NAMESPACE}.{w.table} {w.rows} rows"
                          f"{', new snapshot' if w.written else ', already this publication'}")
 

@@ -1,4 +1,4 @@
-"""Hostile-input benchmark: every case of tests/hostile.py through ``xhs validate``, in a fresh process each,
+"""Hostile-input benchmark: every case of bench/hostile_corpus.py through ``xhs validate``, in a fresh process each,
 with its verdict, wall time and peak memory (the validating process and its parsing worker); then the same
 file parsed by calamine *without* the intake guard (in the sandbox, so an abort kills only the worker); then
 the cost of the worker on the 82 sample workbooks (in-process read vs read through the worker).
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.hostile import CASES, write_corpus  # noqa: E402
+from bench.hostile_corpus import CASES, write_corpus  # noqa: E402
 
 # One case in a fresh interpreter: validate (the CLI's code path), close the worker so it is reaped, then report
 # the peak RSS of this process and of its children (the worker) from getrusage (ru_maxrss is in KiB on Linux).

@@ -22,7 +22,7 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipelines.instance import InstanceSettingError, instance_choice, instance_summary
+    from assets.instance import InstanceSettingError, instance_choice, instance_summary
     from pipelines.run import FAILED, RerunError, print_outcome, run_pipeline
 
     try:

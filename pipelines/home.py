@@ -1,13 +1,13 @@
 """A persistent ``DAGSTER_HOME`` inside the project so ``xhs ui`` shows the history of ``xhs run``; its
 dagster.yaml is the embedded SQLite instance or, with ``XHS_INSTANCE=postgres``, PostgreSQL
-(``pipelines/instance.py``, ``deploy/dagster-postgres.yaml``)."""
+(``assets/instance.py``, ``deploy/dagster-postgres.yaml``)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from pipelines.instance import check_home_matches, default_home, export_password, instance_choice, instance_yaml
+from assets.instance import check_home_matches, default_home, export_password, instance_choice, instance_yaml
 
 
 def ensure_dagster_home(home: Path | None = None) -> Path:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import duckdb
 
+from assets.instance import instance_choice
 from assets.settings import XhsSettings
 from pipelines.executor import execute_materialize_all
-from pipelines.instance import instance_choice
 from sources.state import ReportedDelivery, StateStore
 
 OK, SOME_REJECTED, FAILED = 0, 1, 2

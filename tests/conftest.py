@@ -46,10 +46,10 @@ PERSON_LIST_NAME = "danh_sach_thue_bao_ca_nhan.csv"  # a list of people: restric
 def guarded_deployment(tmp_path_factory: pytest.TempPathFactory):
     """A deployment as a data centre has one: the samples, a file quarantined for a bad cell and a list of people,
     through ``xhs run`` and ``xhs publish`` (into ``releases/``) started with umask 022. Returns its root."""
+    from bench.hostile_corpus import person_csv
+    from bench.workbooks import write
     from sources.samples import write_samples
-    from tests.hostile import person_csv
     from tests.pipeline_helpers import run_xhs
-    from tests.workbooks import write
 
     root = tmp_path_factory.mktemp("guarded")
     write_samples(root / "landing")
@@ -69,9 +69,9 @@ def guarded_deployment(tmp_path_factory: pytest.TempPathFactory):
 def quarter_release(tmp_path_factory: pytest.TempPathFactory):
     """The samples plus what a new user tried (issue #16): a 2023-Q4 telecom delivery for Bắc Kạn beside the
     yearly files, and a corrected 2023 file (Ba Bể's smartphones restated); returns the release folder."""
+    from bench.workbooks import write
     from sources.samples import write_samples
     from tests.pipeline_helpers import query, run_xhs
-    from tests.workbooks import write
 
     root = tmp_path_factory.mktemp("quarter-release")
     write_samples(root / "landing")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.corpus import CASES, Case
 from pipelines.validate import validate
-from tests.corpus import CASES, Case
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

@@ -1,4 +1,4 @@
-"""Hostile and personal files (tests/hostile.py): each gets its verdict and rule from ``xhs validate``; the
+"""Hostile and personal files (bench/hostile_corpus.py): each gets its verdict and rule from ``xhs validate``; the
 sandbox survives a reader that aborts; ``xhs run`` quarantines every one, loads the good file, and no personal
 value is written anywhere but the restricted quarantine."""
 
@@ -16,6 +16,10 @@ import duckdb
 import polars as pl
 import pytest
 
+from bench.corpus import rows
+from bench.hostile_corpus import CASES, PERSONAL_VALUES, Hostile, person_grid, workbook_parts, write_corpus, write_zip
+from bench.hostile_corpus import sheet_xml as xml_of
+from bench.workbooks import write
 from pipelines.validate import validate, validate_command
 from sources.grid import read_sheets
 from sources.intake import Sandbox, mask, read_untrusted
@@ -24,11 +28,7 @@ from sources.intake.personal import person_list_findings
 from sources.intake.sandbox import read_in_sandbox
 from sources.intake.sniff import sniff_bytes
 from sources.masking import mask_personal_numbers
-from tests.corpus import rows
-from tests.hostile import CASES, PERSONAL_VALUES, Hostile, person_grid, workbook_parts, write_corpus, write_zip
-from tests.hostile import sheet_xml as xml_of
 from tests.pipeline_helpers import query, run_xhs
-from tests.workbooks import write
 
 
 @pytest.fixture(scope="module")

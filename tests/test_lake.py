@@ -10,8 +10,8 @@ import polars as pl
 import pyarrow.dataset as ds
 import pytest
 
+from bench.workbooks import write
 from tests.pipeline_helpers import query, run_xhs
-from tests.workbooks import write
 from warehouse.lake import LAKE_TABLES, NAMESPACE, PUBLICATION_PROPERTY, lake_row_counts, open_catalog
 from warehouse.publish import list_versions
 

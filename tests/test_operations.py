@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from bench.workbooks import write
 from tests.pipeline_helpers import query, run_xhs
-from tests.workbooks import write
 
 NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
 

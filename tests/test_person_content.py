@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.workbooks import write
 from sources.grid import Sheet
 from sources.intake import mask, read_untrusted
 from sources.intake.personal import content_finding, looks_like_full_name, person_list_findings
-from tests.workbooks import write
 
 NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Vũ Đức Giang",
          "Đặng Thị Hạnh", "Bùi Văn Hùng", "Đỗ Minh Khoa", "Ngô Thị Lan"]

@@ -18,8 +18,8 @@ import duckdb
 import psycopg2
 import pytest
 
+from bench.workbooks import write
 from tests.postgres_server import PASSWORD, postgres, postgres_env  # noqa: F401 -- the fixture
-from tests.workbooks import write
 
 NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
 
@@ -108,7 +108,7 @@ def test_a_run_is_recorded_on_postgres_and_its_password_is_nowhere(postgres, pg_
     with duckdb.connect(str(tmp_path / "warehouse" / "xhs.duckdb"), read_only=True) as con:
         fact_rows = con.execute("SELECT count(*) FROM fact_indicator").fetchall()[0][0]
     assert fact_rows > 0
-    assert lake_row_counts(tmp_path / "lake")["fact_indicator"] == fact_rows
+    assert lake_row_counts(tmp_path / "lake", env["XHS_POSTGRES_URL"])["fact_indicator"] == fact_rows
     assert not (tmp_path / "lake" / "catalog.db").exists()
 
     # The password: masked in the summary, and in no output, file, run tag, run config, event or table.
@@ -218,7 +218,7 @@ def test_the_sensor_and_the_schedule_tick_on_postgres(pg_env, tmp_path, monkeypa
 
 
 def test_instance_settings_refuse_a_password_in_the_url_and_mask_it(monkeypatch, tmp_path):
-    from pipelines.instance import InstanceSettingError, instance_choice, instance_summary
+    from assets.instance import InstanceSettingError, instance_choice, instance_summary
 
     monkeypatch.setenv("XHS_INSTANCE", "postgres")
     monkeypatch.setenv("XHS_POSTGRES_URL", f"postgresql+psycopg2://xhs:{PASSWORD}@127.0.0.1:5432/xhs")

@@ -1,4 +1,4 @@
-"""The reader on real workbooks written by ``tests/workbooks.py``: every DESIGN §3 feature."""
+"""The reader on real workbooks written by ``bench/workbooks.py``: every DESIGN §3 feature."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.workbooks import write
 from sources.reader import read_file
 from sources.spec import load_specs
-from tests.workbooks import write
 
 TELECOM = load_specs()["telecom"]
 # Bắc Kạn's eight districts as departments write them, with the unit codes they must resolve to.

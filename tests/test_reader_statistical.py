@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.workbooks import write
 from sources.reader import read_file
 from sources.samples import figures
 from sources.samples.real_layouts import (
@@ -26,7 +27,6 @@ from sources.samples.real_layouts import (
     real_layout_files,
 )
 from sources.spec import load_specs
-from tests.workbooks import write
 
 POPULATION = load_specs()["population"]
 TELECOM = load_specs()["telecom"]

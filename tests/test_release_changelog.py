@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.workbooks import write
 from tests.pipeline_helpers import run_xhs
-from tests.workbooks import write
 
 NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
 

@@ -15,8 +15,8 @@ import duckdb
 import polars as pl
 import pytest
 
+from bench.hostile_corpus import PERSONAL_VALUES
 from tests.conftest import PERSON_LIST_NAME, QUARANTINED_NAME
-from tests.hostile import PERSONAL_VALUES
 
 
 def readable_text(path: Path) -> str:

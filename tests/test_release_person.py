@@ -9,8 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
+from bench.workbooks import write
 from tests.pipeline_helpers import query, run_xhs
-from tests.workbooks import write
 
 NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
 PERSON = ["Nguyễn Thị Hoà", "Trần Văn Bình", "001203004567", "0912345678", "Lê Thị Mai", "Phạm Quốc Khánh"]

@@ -15,9 +15,9 @@ import duckdb
 import pytest
 
 from assets.settings import XhsSettings
+from bench.corpus import CASES
 from pipelines.definitions import defs
 from pipelines.home import ensure_dagster_home, open_instance
-from tests.corpus import CASES
 from tests.pipeline_helpers import run_xhs
 
 # A small delivery: one province's telecom and population files of two years, and a file with a text in a

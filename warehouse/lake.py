@@ -52,30 +52,28 @@ def lake_dir() -> Path:
     return Path(os.environ.get("XHS_LAKE") or "lake").expanduser().resolve()
 
 
-def catalog_uri(lake: Path) -> str:
-    """The Postgres instance's database when the instance is on PostgreSQL, else ``lake/catalog.db``."""
-    from pipelines.instance import POSTGRES, instance_choice
-
+def catalog_uri(lake: Path, instance_url: str | None = None) -> str:
+    """The Postgres instance's database (``instance_url``, given when the Dagster instance is on PostgreSQL),
+    else ``lake/catalog.db``."""
     kind = (os.environ.get(CATALOG_ENV) or "").strip().lower()
-    if kind not in {"", "sqlite", POSTGRES}:
+    if kind not in {"", "sqlite", "postgres"}:
         raise ValueError(f"{CATALOG_ENV}={kind!r}: use 'sqlite' or 'postgres' / {CATALOG_ENV} chỉ nhận 'sqlite' "
                          "hoặc 'postgres'")
-    choice = instance_choice()
-    if kind == POSTGRES and choice.kind != POSTGRES:
+    if kind == "postgres" and not instance_url:
         raise ValueError(f"{CATALOG_ENV}=postgres needs XHS_INSTANCE=postgres and XHS_POSTGRES_URL / "
                          f"{CATALOG_ENV}=postgres cần XHS_INSTANCE=postgres và XHS_POSTGRES_URL")
-    if choice.kind == POSTGRES and kind != "sqlite":
-        return str(choice.url)
+    if instance_url and kind != "sqlite":
+        return instance_url
     return f"sqlite:///{lake / 'catalog.db'}"
 
 
-def open_catalog(lake: Path | None = None):
+def open_catalog(lake: Path | None = None, instance_url: str | None = None):
     """The lake's pyiceberg SQL catalog (created on first use)."""
     from pyiceberg.catalog.sql import SqlCatalog
 
     lake = lake or lake_dir()
     lake.mkdir(parents=True, exist_ok=True)
-    catalog = SqlCatalog(NAMESPACE, uri=catalog_uri(lake), warehouse=lake.as_uri())
+    catalog = SqlCatalog(NAMESPACE, uri=catalog_uri(lake, instance_url), warehouse=lake.as_uri())
     catalog.create_namespace_if_not_exists(NAMESPACE)
     return catalog
 
@@ -88,10 +86,11 @@ class LakeWrite:
     written: bool  # False when the lake already held this publication
 
 
-def write_lake(published: Path, publication: str, lake: Path | None = None) -> list[LakeWrite]:
+def write_lake(published: Path, publication: str, lake: Path | None = None,
+               instance_url: str | None = None) -> list[LakeWrite]:
     """Write the four tables of the published DuckDB file as a new snapshot each, unless their current
     snapshot is already of ``publication`` (a run that published nothing new)."""
-    catalog = open_catalog(lake)
+    catalog = open_catalog(lake, instance_url)
     done = []
     with duckdb.connect(str(published), read_only=True) as con:
         con.execute("SET enable_progress_bar = false")
@@ -134,9 +133,9 @@ def _evolve(table, schema: pa.Schema):
     return table
 
 
-def lake_row_counts(lake: Path | None = None) -> dict[str, int]:
+def lake_row_counts(lake: Path | None = None, instance_url: str | None = None) -> dict[str, int]:
     """Rows of each lake table in its current snapshot (from the snapshot summary Iceberg keeps)."""
-    catalog = open_catalog(lake)
+    catalog = open_catalog(lake, instance_url)
     counts = {}
     for name in LAKE_TABLES:
         snapshot = catalog.load_table((NAMESPACE, name)).current_snapshot()

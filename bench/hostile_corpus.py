@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from bench.corpus import HEADER, TITLE, TOTAL, rows
 from sources.findings import cell_address
-from tests.corpus import HEADER, TITLE, TOTAL, rows
 
 MiB = 1 << 20
 MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -24,7 +24,7 @@ MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-GOOD = [TITLE, HEADER, *rows(), TOTAL]  # a valid telecom report (tests.corpus)
+GOOD = [TITLE, HEADER, *rows(), TOTAL]  # a valid telecom report (bench.corpus)
 
 # Fake person-level values: shaped like real ones (12-digit citizen IDs, mobile numbers), belonging to no one.
 PEOPLE = [(f"Nguyễn Văn {chr(65 + i)}", f"00609{i:04d}234", f"0912{i:03d}678", f"0{i % 9 + 1}/0{i % 9 + 1}/19{70 + i}")

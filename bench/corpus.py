@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.workbooks import write
+from bench.workbooks import write
 
 NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
 TITLE = ["BÁO CÁO SỐ LIỆU THUÊ BAO VIỄN THÔNG NĂM 2022"]
