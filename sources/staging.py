@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.archive import ArchivedObject, RawArchive, sha256_of
+from sources.archive import ArchivedObject, RawArchive, now_iso, sha256_of
 from sources.areas import reference_folder
 from sources.files import file_state
 from sources.intake import REFUSAL_RULES
@@ -74,6 +74,10 @@ class Stager:
         self.cache = staging_root / "files"
         self.outcomes = state.outcomes()
         self.reads = 0  # files actually read by this stager (the rest came from the cache)
+        # One load time for every file this stager loads first: the files of one department loaded by one run are
+        # loaded at the same moment (which of them wins over another, such as a reported province value over a
+        # sum of districts, must not depend on how many seconds reading took).
+        self.loaded_at = now_iso()
 
     def _values_path(self, sha: str, key: str) -> Path:
         return self.cache / f"{sha}.{key}.parquet"
@@ -134,7 +138,7 @@ class Stager:
         staged = StagedFile(obj.sha256, obj.name, result.source, status,
                             result.period.code if result.period else None, result.province_code, result.sheet,
                             result.findings, values_path, key)
-        self.outcomes[obj.sha256] = self.state.record(staged)
+        self.outcomes[obj.sha256] = self.state.record(staged, self.loaded_at)
         if previous and previous.read_key != key:  # the read it replaces is no longer current
             self._values_path(obj.sha256, previous.read_key).unlink(missing_ok=True)
         return staged

@@ -91,11 +91,11 @@ class StateStore:
         return {r[0]: StagedFile(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
                                  [Finding(**f) for f in json.loads(r[7])], None, r[8], r[9]) for r in rows}
 
-    def record(self, staged: StagedFile) -> StagedFile:
+    def record(self, staged: StagedFile, loaded_at: str | None = None) -> StagedFile:
         """Write (or replace) a file's outcome. ``loaded_at`` keeps the first time the file loaded."""
         with self._connect() as con:
             row = con.execute("SELECT loaded_at FROM file_outcome WHERE sha256 = ?", [staged.sha256]).fetchone()
-            staged.loaded_at = (row[0] if row and row[0] else None) or (now_iso() if staged.ok else None)
+            staged.loaded_at = (row[0] if row and row[0] else None) or ((loaded_at or now_iso()) if staged.ok else None)
             con.execute("INSERT OR REPLACE INTO file_outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 staged.sha256, staged.name, staged.source, staged.status, staged.period, staged.province_code,
                 staged.sheet, json.dumps([f.as_dict() for f in staged.findings], ensure_ascii=False),
