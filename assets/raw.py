@@ -3,12 +3,14 @@
 
 import dagster as dg
 
+from assets.faults import step_faults
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from expectations.files import check_together
 from sources.archive import RawArchive
 from sources.migrate import import_sidecars
 from sources.staging import Stager
 from sources.state import StateStore
+from sources.stopping import check_stop
 
 
 @dg.asset(
@@ -20,6 +22,11 @@ from sources.state import StateStore
     "their headers.",
 )
 def raw_files(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
+    with step_faults("raw_files", settings.paths().data):
+        return _archive_landing(context, settings)
+
+
+def _archive_landing(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
     paths = settings.paths()
     paths.landing.mkdir(parents=True, exist_ok=True)
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
@@ -30,6 +37,7 @@ def raw_files(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.Ma
     objects = archive.all()
     for obj in objects:  # a file dropped at the top of the landing folder: its department comes from its headers
         if obj.source is None and not stager.is_cached(obj):
+            check_stop("reading the next file")
             staged = stager.stage(obj)
             context.log.info(f"{obj.name}: source detected from headers: {staged.source}")
     for obj in redelivered:

@@ -21,18 +21,32 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipelines.run import FAILED, RerunError, print_outcome, run_pipeline
+    from pipelines.processes import run_stoppable
+    from pipelines.run import FAILED, RerunError, print_outcome, print_stopped, run_pipeline, say_failure
+    from sources.files import file_state
 
     home = ensure_dagster_home()
     settings = _settings(args)
-    try:
-        outcome = run_pipeline(settings, home, args.source, args.period)
-    except RerunError as exc:
-        print(f"xhs run: {exc}", file=sys.stderr)
+    published = settings.paths().warehouse
+    before = file_state(published) if published.exists() else None
+    finished = run_stoppable(lambda: run_pipeline(settings, home, args.source, args.period))
+    if finished.signal:
+        print_stopped(finished, published, before)
+        if finished.forced:  # the worker thread is still inside a step: end the process now
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(finished.exit_code)
+        return finished.exit_code
+    if isinstance(finished.error, RerunError):
+        print(f"xhs run: {finished.error}", file=sys.stderr)
         return FAILED
-    except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
-        print(f"xhs run could not complete / không chạy được: {type(exc).__name__}: {exc}", file=sys.stderr)
+    if finished.error is not None:  # the CLI's last line of defence: say what failed, exit 2, no traceback
+        if not isinstance(finished.error, Exception):
+            raise finished.error
+        say_failure(finished.error, home)
         return FAILED
+    outcome = finished.value
+    assert outcome is not None
     if outcome.exit_code != FAILED:
         print_outcome(outcome, settings)
     return outcome.exit_code
@@ -107,8 +121,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
     argv = [dagster, "dev", "-m", "pipelines.definitions", "--host", args.host, "--port", str(args.port)]
     env = {**os.environ, **settings.as_env(), "DAGSTER_HOME": str(home), "DAGSTER_DISABLE_TELEMETRY": "true",
            "GX_ANALYTICS_ENABLED": "false"}
-    os.execve(dagster, argv, env)
-    return 0  # not reached
+    from pipelines.processes import supervise
+
+    return supervise(argv, env)  # stops with all of dagster dev's processes on SIGTERM or Ctrl-C
 
 
 def build_parser() -> argparse.ArgumentParser:

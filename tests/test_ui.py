@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import psutil
 
 
 def _free_port() -> int:
@@ -36,11 +39,13 @@ def test_xhs_ui_serves_the_code_location(tmp_path: Path) -> None:
                 time.sleep(1)
         assert "dagster_webserver_version" in body, proc.stdout.read().decode() if proc.poll() is not None else ""
     finally:
-        # Serving is what this test checks. Stopping within a service manager's time is issue #17's: `xhs ui`
-        # does not always stop on SIGTERM yet, and a stuck teardown must not hide the result above.
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=30)
+        tree = psutil.Process(proc.pid).children(recursive=True)  # dagster dev, webserver, daemon, code servers
+        os.killpg(proc.pid, signal.SIGTERM)  # what a service manager sends
+        stopped_at = time.monotonic()
+        rc = proc.wait(timeout=20)
+        gone, alive = psutil.wait_procs(tree, timeout=max(0.1, 10 - (time.monotonic() - stopped_at)))
+        for p in alive:  # never leave a process behind, even when the assertion below fails
+            p.kill()
+    assert rc == 128 + signal.SIGTERM, rc
+    assert len(tree) >= 3, [p.name() for p in tree]
+    assert not alive, f"still running 10 s after SIGTERM: {[p.pid for p in alive]}"
