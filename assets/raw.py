@@ -8,6 +8,7 @@ from assets.settings import TRANSIENT_RETRY, XhsSettings
 from expectations.files import check_together
 from sources.archive import RawArchive
 from sources.migrate import import_sidecars
+from sources.repair import mend_stores
 from sources.staging import Stager
 from sources.state import StateStore
 from sources.stopping import check_stop
@@ -30,6 +31,8 @@ def _archive_landing(context: dg.AssetExecutionContext, settings: XhsSettings) -
     paths = settings.paths()
     paths.landing.mkdir(parents=True, exist_ok=True)
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
+    for mended in mend_stores(archive, state, paths.warehouse):  # a damaged manifest or state store
+        context.log.warning(mended.line())
     if imported := import_sidecars(archive, state):
         context.log.info(f"{imported} archived files of the earlier layout imported into the manifest and state")
     new, redelivered = archive.ingest(paths.landing)

@@ -75,11 +75,14 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     check_stop("building the warehouse")
     with writing(paths.work_database):
         con = open_work_database(paths.work_database)
-        with interrupted_by_stop(con.interrupt):  # a stop interrupts the build's query at once
-            counts = build(con, BuildInputs(files, staged, tables, registry()))
-        check_stop("checking the warehouse")
-        check = validate_facts(con)
-        close_work(con, WORK_ALIAS)
+        try:
+            with interrupted_by_stop(con.interrupt):  # a stop interrupts the build's query at once
+                counts = build(con, BuildInputs(files, staged, tables, registry()))
+            check_stop("checking the warehouse")
+            check = validate_facts(con)
+            close_work(con, WORK_ALIAS)
+        finally:
+            con.close()  # after a failure too: a process that runs again (the daemon) must attach the file anew
     shown = {"rebuilt": True, **{f"rows_{t}": counts.get(t, 0) for t in WAREHOUSE_TABLES}}
     state.remember(BUILD_MEMO, {"key": key, "counts": counts, "counts_shown": shown, "check": check})
     yield dg.MaterializeResult(metadata={**shown, "work_database": dg.MetadataValue.path(str(paths.work_database))})

@@ -126,6 +126,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return supervise(argv, env)  # stops with all of dagster dev's processes on SIGTERM or Ctrl-C
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from pipelines.doctor import doctor_command
+
+    return doctor_command(_settings(args), args.repair)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xhs", description="Provincial digital-society (xã hội số) warehouse.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--out", help="releases folder (XHS_PUBLISH_DIR, default releases/)")
     pub.add_argument("--warehouse")
     pub.set_defaults(func=cmd_publish)
+
+    doc = sub.add_parser("doctor", help="check every archived object and state record; --repair mends them")
+    doc.add_argument("--repair", action="store_true", help="set aside and rebuild what is damaged")
+    doc.add_argument("--landing")
+    doc.add_argument("--warehouse")
+    doc.set_defaults(func=cmd_doctor)
 
     ui = sub.add_parser("ui", help="the Dagster UI and daemon on this code location")
     ui.add_argument("--host", default="127.0.0.1")

@@ -182,13 +182,13 @@ class RawArchive:
             for path in candidates:
                 rel = path.relative_to(landing).as_posix()
                 sha = sha256_of(path)
-                if (sha, rel) in known:
-                    continue
-                received = now_iso()
                 target = self.object_path(sha, path.suffix.lower())
                 if not target.exists() and not self.restricted_path(sha, path.suffix.lower()).exists():
                     # bytes never copied, or set aside as damaged (``xhs doctor --repair``): copied again
                     atomic_copy(path, target, read_only=True)
+                if (sha, rel) in known:
+                    continue
+                received = now_iso()
                 if sha not in stored:
                     source = rel.split("/", 1)[0] if "/" in rel else None
                     con.execute("INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)",

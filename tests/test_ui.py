@@ -43,7 +43,7 @@ def test_xhs_ui_serves_the_code_location(tmp_path: Path) -> None:
         os.killpg(proc.pid, signal.SIGTERM)  # what a service manager sends
         stopped_at = time.monotonic()
         rc = proc.wait(timeout=20)
-        gone, alive = psutil.wait_procs(tree, timeout=max(0.1, 10 - (time.monotonic() - stopped_at)))
+        _, alive = psutil.wait_procs(tree, timeout=max(0.1, 10 - (time.monotonic() - stopped_at)))
         for p in alive:  # never leave a process behind, even when the assertion below fails
             p.kill()
     assert rc == 128 + signal.SIGTERM, rc
