@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.fault_helpers import fact_values, file_statuses, misnamed_objects
+from tests.fault_helpers import fact_values, file_statuses, misnamed_objects, xhs_env
 from tests.pipeline_helpers import run_xhs
 
 FILES = ("population/dan_so_bac_kan_2023.xlsx", "telecom/BC_vien_thong_BacKan_2022.xlsx",
@@ -84,3 +86,19 @@ def test_doctor_repair_puts_back_an_object_damaged_on_disk(published: Path, tmp_
     assert "copied again from the landing folder / đã sao chép lại từ thư mục tiếp nhận" in mended.stdout
     assert not misnamed_objects(root / "data")
     assert len(list((root / "data" / "raw" / "damaged").iterdir())) == 1  # the damaged bytes are kept
+
+
+def test_two_runs_started_at_once_give_the_tables_of_one(published: Path, tmp_path: Path) -> None:
+    """Two ``xhs run`` on the same deployment at the same moment (a cron run and an operator's): both complete,
+    and the warehouse holds what one run gives."""
+    root = tmp_path / "deployment"
+    shutil.copytree(published / "landing", root / "landing")
+    env = xhs_env(root)
+    runs = [subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], env=env, cwd=root,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for proc in runs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, out + err
+    assert fact_values(root / "warehouse" / "xhs.duckdb") == fact_values(published / "warehouse" / "xhs.duckdb")
+    assert file_statuses(root / "warehouse" / "xhs.duckdb") == file_statuses(published / "warehouse" / "xhs.duckdb")
+    assert not misnamed_objects(root / "data")
