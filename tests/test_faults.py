@@ -1,14 +1,18 @@
-"""Damaged records (issue #17): a truncated state store, a manifest that is not a database, a truncated cached
-read and an object whose bytes changed on disk are named by ``xhs doctor`` in both languages (exit 1); ``xhs run``
-sets a damaged store aside (kept) and rebuilds it, reads a truncated cached read again, and loads the same values;
-``xhs doctor --repair`` mends a damaged object from the landing folder (exit 0)."""
+"""Faults on a small deployment (issue #17). Damaged records: a truncated state store, a manifest that is not a
+database, a truncated cached read and an object whose bytes changed on disk are named by ``xhs doctor`` in both
+languages (exit 1); ``xhs run`` sets a damaged store aside (kept) and rebuilds it, reads a truncated cached read
+again, and loads the same values; ``xhs doctor --repair`` mends a damaged object from the landing folder (exit 0).
+Two runs at once give the tables of one; runs killed or stopped at seeded random moments converge."""
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -102,3 +106,33 @@ def test_two_runs_started_at_once_give_the_tables_of_one(published: Path, tmp_pa
     assert fact_values(root / "warehouse" / "xhs.duckdb") == fact_values(published / "warehouse" / "xhs.duckdb")
     assert file_statuses(root / "warehouse" / "xhs.duckdb") == file_statuses(published / "warehouse" / "xhs.duckdb")
     assert not misnamed_objects(root / "data")
+
+
+def test_runs_killed_or_stopped_at_random_points_converge(published: Path, tmp_path: Path) -> None:
+    """SIGKILL and SIGTERM at seeded random moments over several runs on a fresh deployment; after each: the
+    published file opens and is absent, or what a complete run publishes; every archived object hashes to its
+    name. Then one run goes on to the tables of a run that was never stopped."""
+    rng = random.Random(17)
+    root = tmp_path / "deployment"
+    shutil.copytree(published / "landing", root / "landing")
+    expected = fact_values(published / "warehouse" / "xhs.duckdb")
+    warehouse = root / "warehouse" / "xhs.duckdb"
+    for _ in range(4):
+        signum = rng.choice([signal.SIGKILL, signal.SIGTERM])
+        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], env=xhs_env(root), cwd=root,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(4, 20))
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+        # 143: stopped at a safe point; -15: the signal came before xhs took it over; 0: it had finished
+        allowed = {-signal.SIGKILL, 0} if signum == signal.SIGKILL else {143, -signal.SIGTERM, 0}
+        assert proc.returncode in allowed, (signum, proc.returncode, out + err)
+        if warehouse.exists():
+            assert fact_values(warehouse) == expected
+        assert not [p for p in misnamed_objects(root / "data") if not p.name.startswith(".tmp-")]
+    final = run_xhs(root, "run")
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert fact_values(warehouse) == expected
+    assert file_statuses(warehouse) == file_statuses(published / "warehouse" / "xhs.duckdb")
+    mended = run_xhs(root, "doctor", "--repair")  # a temporary file a SIGKILL left is removed
+    assert mended.returncode == 0, mended.stdout + mended.stderr
