@@ -30,7 +30,7 @@ import psutil
 from sources.stopping import STOP, request_stop, wait_outside_critical_section
 
 STOP_GRACE_S = 4.0  # a stop asked for: how long the run may take to reach a safe point
-UI_GRACE_S = 6.0  # a stop asked for: how long dagster dev may take to stop its children
+UI_GRACE_S = 5.0  # a stop asked for: how long dagster dev may take to stop its children
 T = TypeVar("T")
 
 
