@@ -3,12 +3,15 @@
 
 import dagster as dg
 
+from assets.faults import step_faults
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from expectations.files import check_together
 from sources.archive import RawArchive
 from sources.migrate import import_sidecars
+from sources.repair import mend_stores
 from sources.staging import Stager
 from sources.state import StateStore
+from sources.stopping import check_stop
 
 
 @dg.asset(
@@ -20,9 +23,16 @@ from sources.state import StateStore
     "their headers.",
 )
 def raw_files(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
+    with step_faults("raw_files", settings.paths().data):
+        return _archive_landing(context, settings)
+
+
+def _archive_landing(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
     paths = settings.paths()
     paths.landing.mkdir(parents=True, exist_ok=True)
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
+    for mended in mend_stores(archive, state, paths.warehouse):  # a damaged manifest or state store
+        context.log.warning(mended.line())
     if imported := import_sidecars(archive, state):
         context.log.info(f"{imported} archived files of the earlier layout imported into the manifest and state")
     new, redelivered = archive.ingest(paths.landing)
@@ -30,6 +40,7 @@ def raw_files(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.Ma
     objects = archive.all()
     for obj in objects:  # a file dropped at the top of the landing folder: its department comes from its headers
         if obj.source is None and not stager.is_cached(obj):
+            check_stop("reading the next file")
             staged = stager.stage(obj)
             context.log.info(f"{obj.name}: source detected from headers: {staged.source}")
     for obj in redelivered:

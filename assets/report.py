@@ -4,6 +4,7 @@ findings, in Vietnamese and English (``data/reports/run-<time>.md``). Every run 
 
 import dagster as dg
 
+from assets.faults import step_faults
 from assets.settings import XhsSettings
 from assets.warehouse import WAREHOUSE_TABLES
 from sources.archive import RawArchive
@@ -19,6 +20,11 @@ from warehouse.report import write_report
     "(data/reports/run-<UTC time>.md), and which deliveries have been reported.",
 )
 def run_report(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
+    with step_faults("run_report", settings.paths().data):
+        return _report(context, settings)
+
+
+def _report(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
     paths = settings.paths()
     state = StateStore(paths.state)
     pending = unreported_deliveries(RawArchive(paths.raw), state)

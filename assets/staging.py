@@ -7,6 +7,7 @@ from datetime import date
 import dagster as dg
 import polars as pl
 
+from assets.faults import step_faults
 from assets.raw import raw_files
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from expectations.files import check_staging_table, check_together
@@ -46,40 +47,46 @@ def _staging_asset(spec: Spec) -> dg.AssetsDefinition:
         "Partitioned by period: materialising a partition re-reads that period's files from the raw archive.",
     )
     def _stage(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
-        paths = settings.paths()
-        archive, state = RawArchive(paths.raw), StateStore(paths.state)
-        stager = Stager(archive, state, paths.staging, check_together)
-        rerun = selected_periods(context)
-        files = [o for o in archive.all() if source_of(o, stager.outcomes.get(o.sha256)) == spec.source]
-        again = frozenset(o.sha256 for o in files if rerun is not None
-                          and (known := stager.outcomes.get(o.sha256)) and known.period in rerun)
-        new = {o.sha256 for o in files if not stager.is_cached(o)}
-        read = stager.prefetch(files, refresh=again)  # new files read, then validated together: one suite run
-        staged = [stager.stage(o, refresh=o.sha256 in again - read) for o in files]
-        frame = build_staging_table(staged, spec.source, paths.staging_table(spec.source), state)
-        rejected = [s for s in staged if not s.ok]
-        for s in rejected:
-            first = s.errors[0] if s.errors else None
-            context.log.warning(f"{s.name}: {s.status}: {first.message_en if first else ''}")
-        periods = register_periods(context.instance, staged)
-        if rerun is None:  # a run of everything: record each period that new files changed, partition by partition
-            for period in sorted({s.period for s in staged if s.sha256 in new and s.period}):
-                context.log_event(dg.AssetMaterialization(
-                    asset_key=context.asset_key, partition=period, metadata=period_metadata(staged, frame, period)))
-        else:
-            for period in sorted(rerun - set(periods)):
-                context.log.warning(f"no {spec.source} file for period {period} / không có tệp kỳ {period}")
-        return dg.MaterializeResult(check_results=[accepted_check(files, staged, state)], metadata={
-            "files_loaded": sum(s.ok for s in staged),
-            "files_rejected": len(rejected),
-            "files_read": stager.reads,
-            "files_reread": len(again),
-            "rows": frame.height,
-            "periods": dg.MetadataValue.text(", ".join(periods)),
-            "rejected": dg.MetadataValue.md("\n".join(f"- {s.name}: {s.status}" for s in rejected) or "none"),
-        })
+        with step_faults(f"stg_{spec.source}", settings.paths().data):
+            return stage_source(context, settings, spec)
 
     return _stage
+
+
+def stage_source(context: dg.AssetExecutionContext, settings: XhsSettings, spec: Spec) -> dg.MaterializeResult:
+    """``stg_<source>``: read the source's files (or take their cached reads), then build its table."""
+    paths = settings.paths()
+    archive, state = RawArchive(paths.raw), StateStore(paths.state)
+    stager = Stager(archive, state, paths.staging, check_together)
+    rerun = selected_periods(context)
+    files = [o for o in archive.all() if source_of(o, stager.outcomes.get(o.sha256)) == spec.source]
+    again = frozenset(o.sha256 for o in files if rerun is not None
+                      and (known := stager.outcomes.get(o.sha256)) and known.period in rerun)
+    new = {o.sha256 for o in files if not stager.is_cached(o)}
+    read = stager.prefetch(files, refresh=again)  # new files read, then validated together: one suite run
+    staged = [stager.stage(o, refresh=o.sha256 in again - read) for o in files]
+    frame = build_staging_table(staged, spec.source, paths.staging_table(spec.source), state)
+    rejected = [s for s in staged if not s.ok]
+    for s in rejected:
+        first = s.errors[0] if s.errors else None
+        context.log.warning(f"{s.name}: {s.status}: {first.message_en if first else ''}")
+    periods = register_periods(context.instance, staged)
+    if rerun is None:  # a run of everything: record each period that new files changed, partition by partition
+        for period in sorted({s.period for s in staged if s.sha256 in new and s.period}):
+            context.log_event(dg.AssetMaterialization(
+                asset_key=context.asset_key, partition=period, metadata=period_metadata(staged, frame, period)))
+    else:
+        for period in sorted(rerun - set(periods)):
+            context.log.warning(f"no {spec.source} file for period {period} / không có tệp kỳ {period}")
+    return dg.MaterializeResult(check_results=[accepted_check(files, staged, state)], metadata={
+        "files_loaded": sum(s.ok for s in staged),
+        "files_rejected": len(rejected),
+        "files_read": stager.reads,
+        "files_reread": len(again),
+        "rows": frame.height,
+        "periods": dg.MetadataValue.text(", ".join(periods)),
+        "rejected": dg.MetadataValue.md("\n".join(f"- {s.name}: {s.status}" for s in rejected) or "none"),
+    })
 
 
 def accepted_check(files: list[ArchivedObject], staged: list[StagedFile], state: StateStore) -> dg.AssetCheckResult:

@@ -8,15 +8,18 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.faults import step_faults
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from assets.staging import staging_assets
 from expectations.files import check_together
 from sources.archive import ArchivedObject, RawArchive
 from sources.areas import registry
+from sources.disk import writing
 from sources.files import file_state
 from sources.spec import load_specs
 from sources.staging import Stager, department_digest, reader_code_digest, staging_table_digest
 from sources.state import StagedFile, StateStore
+from sources.stopping import check_stop, critical_section, interrupted_by_stop
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
 from warehouse.lake import NAMESPACE, lake_dir, write_lake
 from warehouse.publish import close_work, current_version, publish
@@ -53,6 +56,11 @@ FAILING_ROWS_SHOWN = 20
     "the archive and the state store. Not rebuilt when its inputs have not changed since the publication in place.",
 )
 def warehouse_work(context: dg.AssetExecutionContext, settings: XhsSettings):
+    with step_faults("warehouse_work", settings.paths().data):
+        yield from _build_work(context, settings)
+
+
+def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     paths = settings.paths()
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
     stager = Stager(archive, state, paths.staging, check_together)
@@ -66,11 +74,18 @@ def warehouse_work(context: dg.AssetExecutionContext, settings: XhsSettings):
         yield dg.MaterializeResult(metadata={"rebuilt": False, **last["counts_shown"]})
         yield _check_result(last["check"], paths.docs_index)
         return
-    con = open_work_database(paths.work_database)
-    counts = build(con, BuildInputs(files, staged, tables, registry()))
+    check_stop("building the warehouse")
     fact_results: list[dict] = []
-    check = validate_facts(con, fact_results)
-    close_work(con, WORK_ALIAS)
+    with writing(paths.work_database):
+        con = open_work_database(paths.work_database)
+        try:
+            with interrupted_by_stop(con.interrupt):  # a stop interrupts the build's query at once
+                counts = build(con, BuildInputs(files, staged, tables, registry()))
+            check_stop("checking the warehouse")
+            check = validate_facts(con, fact_results)
+            close_work(con, WORK_ALIAS)
+        finally:
+            con.close()  # after a failure too: a process that runs again (the daemon) must attach the file anew
     state.remember(FACT_RESULTS_MEMO, {"key": key, "results": fact_results})
     shown = {"rebuilt": True, **{f"rows_{t}": counts.get(t, 0) for t in WAREHOUSE_TABLES}}
     state.remember(BUILD_MEMO, {"key": key, "counts": counts, "counts_shown": shown, "check": check})
@@ -98,6 +113,11 @@ def _check_result(check: dict, docs_index: Path) -> dg.AssetCheckResult:
 )
 def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
     """The checked work database published onto the file analysts open (one atomic rename)."""
+    with step_faults("warehouse_tables", settings.paths().data):
+        yield from _publish_work(context, settings)
+
+
+def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     paths = settings.paths()
     access = settings.warehouse_access()  # an invalid XHS_WAREHOUSE_MODE: nothing is published
     state = StateStore(paths.state)
@@ -110,10 +130,11 @@ def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
         raise dg.Failure(f"the work database {paths.work_database} is missing: run the whole job again / "
                          "thiếu cơ sở dữ liệu tạm: hãy chạy lại toàn bộ")
     else:
-        version = publish(paths.work_database, paths.warehouse, access=access)
-        state.remember(PUBLISHED_MEMO, {
-            "key": built["key"], "published": str(paths.warehouse), "file": file_state(paths.warehouse),
-            "version": current_version(paths.warehouse)})
+        with critical_section("publishing the warehouse"):  # a stop waits for the rename and its record
+            version = publish(paths.work_database, paths.warehouse, access=access)
+            state.remember(PUBLISHED_MEMO, {
+                "key": built["key"], "published": str(paths.warehouse), "file": file_state(paths.warehouse),
+                "version": current_version(paths.warehouse)})
         context.log.info(f"published {paths.warehouse} (kept as {version.name})")
     publish_lake(context, paths.warehouse)
     for name in WAREHOUSE_TABLES:

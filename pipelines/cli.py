@@ -23,7 +23,9 @@ def _settings(args: argparse.Namespace):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from assets.instance import InstanceSettingError, instance_choice, instance_summary
-    from pipelines.run import FAILED, RerunError, print_outcome, run_pipeline
+    from pipelines.processes import run_stoppable
+    from pipelines.run import FAILED, RerunError, print_outcome, print_stopped, run_pipeline, say_failure
+    from sources.files import file_state
 
     try:
         home = ensure_dagster_home()
@@ -31,14 +33,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"xhs run: {exc}", file=sys.stderr)
         return FAILED
     settings = _settings(args)
-    try:
-        outcome = run_pipeline(settings, home, args.source, args.period)
-    except RerunError as exc:
-        print(f"xhs run: {exc}", file=sys.stderr)
+    published = settings.paths().warehouse
+    before = file_state(published) if published.exists() else None
+    finished = run_stoppable(lambda: run_pipeline(settings, home, args.source, args.period))
+    if finished.signal:
+        print_stopped(finished, published, before)
+        if finished.forced:  # the worker thread is still inside a step: end the process now
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(finished.exit_code)
+        return finished.exit_code
+    if isinstance(finished.error, RerunError):
+        print(f"xhs run: {finished.error}", file=sys.stderr)
         return FAILED
-    except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
-        print(f"xhs run could not complete / không chạy được: {type(exc).__name__}: {exc}", file=sys.stderr)
+    if finished.error is not None:  # the CLI's last line of defence: say what failed, exit 2, no traceback
+        if not isinstance(finished.error, Exception):
+            raise finished.error
+        say_failure(finished.error, home)
         return FAILED
+    outcome = finished.value
+    assert outcome is not None
     if outcome.exit_code != FAILED:
         print_outcome(outcome, settings)
         print(instance_summary(instance_choice(), home))
@@ -154,8 +168,15 @@ def cmd_ui(args: argparse.Namespace) -> int:
     argv = ui_command(args)
     env = {**os.environ, **settings.as_env(), "DAGSTER_HOME": str(home), "DAGSTER_DISABLE_TELEMETRY": "true",
            "GX_ANALYTICS_ENABLED": "false"}
-    os.execve(argv[0], argv, env)
-    return 0  # not reached
+    from pipelines.processes import supervise
+
+    return supervise(argv, env)  # stops with all of dagster dev's processes on SIGTERM or Ctrl-C
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from pipelines.doctor import doctor_command
+
+    return doctor_command(_settings(args), args.repair)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -194,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--out", help="releases folder (XHS_PUBLISH_DIR, default releases/)")
     pub.add_argument("--warehouse")
     pub.set_defaults(func=cmd_publish)
+
+    doc = sub.add_parser("doctor", help="check every archived object and state record; --repair mends them")
+    doc.add_argument("--repair", action="store_true", help="set aside and rebuild what is damaged")
+    doc.add_argument("--landing")
+    doc.add_argument("--warehouse")
+    doc.set_defaults(func=cmd_doctor)
 
     ui = sub.add_parser("ui", help="the Dagster UI and daemon on this code location")
     ui.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only: the "

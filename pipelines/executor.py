@@ -1,9 +1,11 @@
 """How the steps of a run execute: the one place that chooses (issue #15).
 
-``multiprocess`` (the default): every step in its own process, at most ``XHS_MAX_PROCESSES`` at once (default:
-the number of CPUs), so the per-department ``stg_<source>`` steps run side by side; the DuckDB writer stays one
-at a time through its ``duckdb_writer`` pool. ``XHS_EXECUTOR=in_process`` runs every step in the calling
-process, one after the other (what ``xhs run`` did before)."""
+``multiprocess`` (the job's default, for runs the daemon and the UI launch): every step in its own process, at
+most ``XHS_MAX_PROCESSES`` at once (default: the number of CPUs), so the per-department ``stg_<source>`` steps run
+side by side; the DuckDB writer stays one at a time through its ``duckdb_writer`` pool.
+``in_process``: every step in the calling process, one after the other: ``xhs run``'s default (a delivery of a
+few files pays more for forked steps than it wins, and a stop signal reaches the steps at their next safe point).
+``XHS_EXECUTOR`` sets either for both."""
 
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ MULTIPROCESS, IN_PROCESS = "multiprocess", "in_process"
 PRELOAD = ["pipelines.definitions", "great_expectations"]
 
 
-def executor_kind() -> str:
-    kind = (os.environ.get(EXECUTOR_ENV) or MULTIPROCESS).strip().lower().replace("-", "_")
+def executor_kind(default: str = MULTIPROCESS) -> str:
+    """``XHS_EXECUTOR``, else ``default``: multiprocess for the job (runs the daemon and the UI launch), in-process
+    for ``xhs run`` (``execute_materialize_all``)."""
+    kind = (os.environ.get(EXECUTOR_ENV) or default).strip().lower().replace("-", "_")
     if kind not in {MULTIPROCESS, IN_PROCESS}:
         raise ValueError(f"{EXECUTOR_ENV}={kind!r}: use 'multiprocess' (default) or 'in_process' / "
                          f"{EXECUTOR_ENV} chỉ nhận 'multiprocess' (mặc định) hoặc 'in_process'")
@@ -48,8 +52,10 @@ def materialize_all_job() -> dg.JobDefinition:
 
 def execute_materialize_all(instance: dg.DagsterInstance, settings: dg.ConfigurableResource, run_config: dict,
                             tags: dict[str, str] | None = None):
-    """Run ``materialize_all`` on ``instance`` with the chosen executor; returns Dagster's result."""
-    if executor_kind() == IN_PROCESS:
+    """Run ``materialize_all`` on ``instance`` for ``xhs run``: in this process unless ``XHS_EXECUTOR=multiprocess``
+    (a delivery of a few files pays more for forking the steps than it wins, and a stop signal reaches an
+    in-process run's steps at their next safe point); returns Dagster's result."""
+    if executor_kind(default=IN_PROCESS) == IN_PROCESS:
         return materialize_all_job().execute_in_process(
             instance=instance, resources={"settings": settings}, raise_on_error=False, run_config=run_config,
             tags=tags)

@@ -6,16 +6,22 @@ of them were quarantined or unreadable (the rest loaded); 2 the run could not co
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from assets.faults import DISK
 from assets.instance import instance_choice
 from assets.settings import XhsSettings
 from pipelines.executor import execute_materialize_all
+from sources.disk import DiskError, classify, classify_text, writing
+from sources.files import file_state
+from sources.integrity import CorruptStore
 from sources.state import ReportedDelivery, StateStore
+from sources.stopping import STOP
 
 OK, SOME_REJECTED, FAILED = 0, 1, 2
 
@@ -44,7 +50,7 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
     from pipelines.home import open_instance
 
     paths = settings.paths()
-    with open_instance(home) as instance:
+    with writing(home), open_instance(home) as instance:  # Dagster's storage: a full disk is named too
         if not instance_choice().shared:  # on a shared instance the daemon's run monitoring does it
             release_dead_runs(instance)
         run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "CRITICAL")}}}}
@@ -55,7 +61,12 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
         else:
             result = execute_materialize_all(instance, settings, run_config)
     if not result.success:
-        print("Run failed / Chạy thất bại:", *_failure_messages(result), sep="\n  ", file=sys.stderr)
+        if not STOP.is_set():  # a stopped run is reported by ``print_stopped``
+            fault = disk_fault(result, paths.data)
+            if fault:
+                print(f"xhs run: {fault}", file=sys.stderr)
+            else:
+                print("Run failed / Chạy thất bại:", *_failure_messages(result), sep="\n  ", file=sys.stderr)
         return RunOutcome(FAILED)
     received = StateStore(paths.state).reported_by(result.run_id)
     reports = [m.metadata.get("report") for m in result.asset_materializations_for_node("run_report")]
@@ -165,6 +176,52 @@ def stop_orphaned_workers(instance, run_id: str) -> list[int]:
     for proc in alive:
         proc.kill()
     return [p.pid for p in workers]
+
+
+def disk_fault(result, data: Path) -> str | None:
+    """The one line to print when a step failed on a full or failing disk: the step's own ``DiskError``
+    message (``assets/faults.py``), or, for an error that came back as text only, one naming ``data``."""
+    for event in result.all_events:
+        if not event.is_step_failure:
+            continue
+        failure = event.step_failure_data
+        user = failure.user_failure_data
+        fault = user.metadata.get("fault") if user else None
+        if fault is not None and getattr(fault, "value", None) == DISK and user.description:
+            return user.description
+        error = failure.error
+        text = " ".join(e.message for e in (error, error.cause if error else None) if e)
+        kind = classify_text(text)
+        if kind is not None:
+            return DiskError(kind, data, " ".join(text.split())[:300]).message()
+    return None
+
+
+def say_failure(exc: Exception, home: Path) -> None:
+    """One line for an error raised outside the steps (Dagster's own storage, a damaged record)."""
+    if isinstance(exc, CorruptStore):
+        print(f"xhs run: {exc}", file=sys.stderr)
+        return
+    disk = classify(exc, home)
+    if disk is not None:
+        print(f"xhs run: {disk}", file=sys.stderr)
+        return
+    print(f"xhs run could not complete / không chạy được: {type(exc).__name__}: {' '.join(str(exc).split())}",
+          file=sys.stderr)
+
+
+def print_stopped(finished, published: Path, before: list[int] | None) -> None:
+    """The line ``xhs run`` prints when a signal stopped it."""
+    after = file_state(published) if published.exists() else None
+    name = signal.Signals(finished.signal).name
+    if after == before:
+        state = (f"the published warehouse {published} is unchanged / kho dữ liệu đã công bố không thay đổi"
+                 if before else "nothing was published / chưa công bố gì")
+    else:
+        state = (f"the warehouse had been published before the stop: {published} / kho dữ liệu đã được công bố "
+                 "trước khi dừng")
+    print(f"xhs run stopped by {name} / đã dừng theo tín hiệu {name}: {state}. Run `xhs run` again to go on / "
+          "Chạy lại `xhs run` để tiếp tục.", file=sys.stderr)
 
 
 def _failure_messages(result) -> list[str]:

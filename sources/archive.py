@@ -19,11 +19,15 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sources.disk import kind_of, writing
 from sources.files import READ_ONLY_FILE, atomic_copy
+from sources.integrity import CorruptStore, check_store_once
 
 ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 
@@ -52,12 +56,37 @@ def now_iso() -> str:
 
 def connect_sqlite(path: Path) -> sqlite3.Connection:
     """A connection that waits for another process's write (two runs at once, parallel steps) instead of
-    failing, in WAL mode so readers never block the writer."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=60, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA busy_timeout=60000")
+    failing, in WAL mode so readers never block the writer. The file is checked (``PRAGMA quick_check``) the
+    first time this process opens it: a damaged one raises ``CorruptStore`` naming it."""
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(path, timeout=60, isolation_level=None)
+        try:
+            con.execute("PRAGMA busy_timeout=60000")
+            con.execute("PRAGMA journal_mode=WAL")
+            check_store_once(con, path)
+        except sqlite3.DatabaseError as exc:
+            con.close()
+            if kind_of(exc) is not None:
+                raise
+            raise CorruptStore(path, str(exc)) from exc
+        except BaseException:
+            con.close()
+            raise
     return con
+
+
+@contextmanager
+def open_store(path: Path, schema: str) -> Iterator[sqlite3.Connection]:
+    """A checked connection to the SQLite file ``path`` with its tables, closed after use; a full or failing
+    disk raises ``DiskError`` naming the file."""
+    con = connect_sqlite(path)
+    try:
+        with writing(path):
+            con.executescript(schema)
+            yield con
+    finally:
+        con.close()
 
 
 @dataclass(frozen=True)
@@ -95,10 +124,8 @@ class RawArchive:
         self.objects = root / "objects"
         self.manifest = root / "manifest.sqlite"
 
-    def _connect(self) -> sqlite3.Connection:
-        con = connect_sqlite(self.manifest)
-        con.executescript(MANIFEST_SCHEMA)
-        return con
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return open_store(self.manifest, MANIFEST_SCHEMA)
 
     def object_path(self, sha: str, suffix: str) -> Path:
         return self.objects / sha[:2] / f"{sha}{suffix}"
@@ -155,11 +182,14 @@ class RawArchive:
             for path in candidates:
                 rel = path.relative_to(landing).as_posix()
                 sha = sha256_of(path)
+                target = self.object_path(sha, path.suffix.lower())
+                if not target.exists() and not self.restricted_path(sha, path.suffix.lower()).exists():
+                    # bytes never copied, or set aside as damaged (``xhs doctor --repair``): copied again
+                    atomic_copy(path, target, mode=READ_ONLY_FILE)
                 if (sha, rel) in known:
                     continue
                 received = now_iso()
                 if sha not in stored:
-                    atomic_copy(path, self.object_path(sha, path.suffix.lower()), mode=READ_ONLY_FILE)
                     source = rel.split("/", 1)[0] if "/" in rel else None
                     con.execute("INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)",
                                 [sha, path.stat().st_size, path.suffix.lower(), source, received])

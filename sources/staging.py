@@ -13,11 +13,13 @@ import polars as pl
 
 from sources.archive import ArchivedObject, RawArchive, now_iso, sha256_of
 from sources.areas import reference_folder
-from sources.files import file_state
+from sources.files import atomic_write, file_state
 from sources.intake import REFUSAL_RULES
+from sources.integrity import parquet_footer_ok
 from sources.reader import VALUE_SCHEMA, ReadResult, read_file
 from sources.spec import SPEC_DIR, load_specs
 from sources.state import StagedFile, StateStore
+from sources.stopping import check_stop
 
 STAGING_SCHEMA = {"file_sha256": pl.String, **VALUE_SCHEMA}
 PREFETCH_BATCH = 200  # files read and validated together by Stager.prefetch
@@ -86,13 +88,15 @@ class Stager:
         """Whether the current reader, spec and suite have read the file already."""
         known = self.outcomes.get(obj.sha256)
         key = read_key(obj)
+        # a cached read that is missing or truncated (no footer) is read again from the archive
         return bool(known and known.read_key == key
-                    and (not known.ok or self._values_path(obj.sha256, key).exists()))
+                    and (not known.ok or parquet_footer_ok(self._values_path(obj.sha256, key))))
 
     def stage(self, obj: ArchivedObject, *, refresh: bool = False) -> StagedFile:
         """Read an archived file (or take the cached read, unless ``refresh``) and record the outcome.
         ``refresh`` is what re-running a period does: the file is read again from the archive."""
         if refresh or not self.is_cached(obj):
+            check_stop(f"reading {obj.name}")
             spec = load_specs().get(obj.source) if obj.source else None
             result = read_file(self.archive.stored_path(obj), spec, name=obj.name)
             self.check([(result, obj.sha256)])
@@ -110,8 +114,11 @@ class Stager:
             return set()
         specs = load_specs()
         for start in range(0, len(todo), PREFETCH_BATCH):  # bounded memory; each batch cached as it is done
-            reads = [(o, read_file(self.archive.stored_path(o), specs.get(o.source) if o.source else None,
-                                   name=o.name)) for o in todo[start:start + PREFETCH_BATCH]]
+            reads = []
+            for o in todo[start:start + PREFETCH_BATCH]:
+                check_stop(f"reading {o.name}")
+                reads.append((o, read_file(self.archive.stored_path(o), specs.get(o.source) if o.source else None,
+                                           name=o.name)))
             self.check([(result, o.sha256) for o, result in reads])
             for o, result in reads:
                 self._store(o, result)
@@ -129,11 +136,8 @@ class Stager:
         values_path = None
         if result.ok:
             values_path = self._values_path(obj.sha256, key)
-            values_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = values_path.with_suffix(".tmp")
-            values = result.values.with_columns(file_sha256=pl.lit(obj.sha256))
-            values.select(list(STAGING_SCHEMA)).write_parquet(tmp)
-            tmp.replace(values_path)
+            values = result.values.with_columns(file_sha256=pl.lit(obj.sha256)).select(list(STAGING_SCHEMA))
+            atomic_write(values_path, values.write_parquet)
         previous = self.outcomes.get(obj.sha256)
         staged = StagedFile(obj.sha256, obj.name, result.source, status,
                             result.period.code if result.period else None, result.province_code, result.sheet,
@@ -161,10 +165,7 @@ def build_staging_table(staged: list[StagedFile], source: str, out: Path, state:
     if out.exists() and saved and saved.get("inputs") == inputs and saved.get("table") == file_state(out):
         return pl.read_parquet(out)
     frame = pl.concat([pl.read_parquet(p) for p in paths]) if paths else pl.DataFrame(schema=STAGING_SCHEMA)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    frame.write_parquet(tmp)
-    tmp.replace(out)
+    atomic_write(out, frame.write_parquet)
     state.remember(f"stg_{source}.inputs", {"inputs": inputs, "table": file_state(out), "sha256": sha256_of(out)})
     return frame
 

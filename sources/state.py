@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sources.archive import connect_sqlite, now_iso
+from sources.archive import now_iso, open_store
 from sources.findings import Finding, errors_in
 
 STATE_SCHEMA = """
@@ -76,10 +77,8 @@ class StateStore:
     def __init__(self, path: Path):
         self.path = path
 
-    def _connect(self) -> sqlite3.Connection:
-        con = connect_sqlite(self.path)
-        con.executescript(STATE_SCHEMA)
-        return con
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return open_store(self.path, STATE_SCHEMA)
 
     def outcomes(self) -> dict[str, StagedFile]:
         """Every file's recorded outcome, by sha256 (values_path is left for the caller, who knows the cache)."""

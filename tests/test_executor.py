@@ -26,6 +26,13 @@ def test_the_job_runs_its_steps_in_processes_unless_told_otherwise(monkeypatch) 
         executor_kind()
 
 
+def test_xhs_run_executes_in_its_own_process_unless_told_otherwise(monkeypatch) -> None:
+    monkeypatch.delenv("XHS_EXECUTOR", raising=False)
+    assert executor_kind(default=IN_PROCESS) == IN_PROCESS  # what execute_materialize_all asks
+    monkeypatch.setenv("XHS_EXECUTOR", "multiprocess")
+    assert executor_kind(default=IN_PROCESS) == MULTIPROCESS
+
+
 def test_a_killed_runs_step_worker_is_stopped(tmp_path) -> None:
     """A worker of a run whose orchestrating process died (its pid in the run's STEP_WORKER_STARTED event) is
     stopped before the run's pool slot is freed; a process that only reuses a recorded pid is left alone."""

@@ -48,3 +48,37 @@ def test_binding_beyond_loopback_warns_that_the_ui_has_no_login(tmp_path: Path) 
     for quiet in (["--host", "127.0.0.1"], ["--host", "::1"], ["--host", "localhost"],
                   ["--host", "192.0.2.1", "--read-only"]):
         assert "NO LOGIN" not in _first_lines(tmp_path, *quiet), quiet
+
+
+def test_xhs_ui_stops_with_all_its_processes_within_10_s_of_sigterm(tmp_path: Path) -> None:
+    """What a service manager does (issue #17): SIGTERM to the process group; dagster dev, the webserver, the
+    daemon and the code servers are all gone within 10 s, and `xhs ui` exits 143."""
+    import signal
+    import time
+
+    import psutil
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port)], env=ui_env(tmp_path),
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline, body = time.monotonic() + 120, ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as r:
+                    body = r.read().decode()
+                    break
+            except OSError:
+                time.sleep(1)
+        assert "dagster_webserver_version" in body
+    finally:
+        tree = psutil.Process(proc.pid).children(recursive=True)  # dagster dev, webserver, daemon, code servers
+        os.killpg(proc.pid, signal.SIGTERM)
+        stopped_at = time.monotonic()
+        rc = proc.wait(timeout=20)
+        _, alive = psutil.wait_procs(tree, timeout=max(0.1, 10 - (time.monotonic() - stopped_at)))
+        for p in alive:  # never leave a process behind, even when the assertion below fails
+            p.kill()
+    assert rc == 128 + signal.SIGTERM, rc
+    assert len(tree) >= 3, [p.name() for p in tree]
+    assert not alive, f"still running 10 s after SIGTERM: {[p.pid for p in alive]}"
