@@ -56,9 +56,10 @@ postgres:
 scale: $(STAMP) postgres
 	$(BIN)/python -m deploy.scale
 
-## make test: install, lint, run the whole test suite
+## make test: install, lint, type-check (mypy), run the whole test suite
 test: $(STAMP) browser nginx postgres
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

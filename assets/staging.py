@@ -20,7 +20,8 @@ from sources.state import StagedFile, StateStore
 # One partition per reporting period (``2024``, ``2024-Q2``, ``2025-H2``, ``2024-06-13``), added as files with
 # new periods arrive. Re-running ``stg_<source>`` for a period re-reads that source's files of the period from the
 # raw archive; a backfill of many periods is a single run (one warehouse publication, not one per period).
-PERIODS = dg.DynamicPartitionsDefinition(name="period")
+PERIODS_NAME = "period"
+PERIODS = dg.DynamicPartitionsDefinition(name=PERIODS_NAME)
 
 
 def staging_asset(spec: Spec) -> dg.AssetsDefinition:
@@ -118,10 +119,10 @@ def selected_periods(context: dg.AssetExecutionContext) -> set[str] | None:
 def register_periods(instance: dg.DagsterInstance, staged: list[StagedFile]) -> list[str]:
     """Add the periods of these files as partitions (so the UI lists them); return them sorted."""
     periods = sorted({s.period for s in staged if s.period})
-    known = set(instance.get_dynamic_partitions(PERIODS.name))
+    known = set(instance.get_dynamic_partitions(PERIODS_NAME))
     new = [p for p in periods if p not in known]
     if new:
-        instance.add_dynamic_partitions(PERIODS.name, new)
+        instance.add_dynamic_partitions(PERIODS_NAME, new)
     return periods
 
 

@@ -75,7 +75,7 @@ def report_instance(env: dict[str, str], password: str) -> bool:
         workers = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_WORKER_STARTED)
         steps = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)
         print(f"3. recorded in PostgreSQL ({type(instance.run_storage).__name__}): run {run.run_id[:8]} "
-              f"{run.status.value}, {len(steps)} steps in {len({e.dagster_event.pid for e in workers})} worker "
+              f"{run.status.value}, {len(steps)} steps in {len({e.get_dagster_event().pid for e in workers})} worker "
               f"processes, pool duckdb_writer limit "
               f"{instance.event_log_storage.get_concurrency_info('duckdb_writer').slot_count}")
         return run.status == dg.DagsterRunStatus.SUCCESS

@@ -3,6 +3,8 @@ period), validated with the source's suite, and the failures turned into finding
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
 from expectations.runner import Failure, run_suite
@@ -49,23 +51,23 @@ def failing_files(source: str, values: pl.DataFrame, known_area_codes: list[str]
 
 def _findings(failure: Failure, frame: pl.DataFrame, cells: pl.DataFrame, file: str | None,
               sheet: str | None) -> list[Finding]:
-    base = {"rule": failure.rule, "severity": failure.severity, "file": file, "sheet": sheet}
+    finding = partial(Finding, rule=failure.rule, severity=failure.severity, file=file, sheet=sheet)
     if not failure.row_indices:
-        return [Finding(message_vi=failure.message_vi, message_en=failure.message_en, **base)]
+        return [finding(message_vi=failure.message_vi, message_en=failure.message_en)]
     out = []
     columns = [c for c in failure.columns if c in cells.columns and c not in KEYS]
     for i in failure.row_indices[:MAX_ROWS_PER_FAILURE]:
         row = frame.row(i, named=True)
         where = ", ".join(c for c in (cells[col][i] for col in columns) if c) or None
         found = ", ".join(f"{col}={_fmt(row.get(col))}" for col in columns) or row["area_code"]
-        out.append(Finding(
+        out.append(finding(
             message_vi=f"{where or row['area_code']}: {failure.message_vi} (mã đơn vị {row['area_code']}: {found})",
             message_en=f"{where or row['area_code']}: {failure.message_en} (area {row['area_code']}: {found})",
-            cell=where, found=found, **base))
+            cell=where, found=found))
     if len(failure.row_indices) > MAX_ROWS_PER_FAILURE:
         more = len(failure.row_indices) - MAX_ROWS_PER_FAILURE
-        out.append(Finding(message_vi=f"… và {more} dòng khác vi phạm cùng quy tắc {failure.rule}.",
-                           message_en=f"… and {more} more rows break rule {failure.rule}.", **base))
+        out.append(finding(message_vi=f"… và {more} dòng khác vi phạm cùng quy tắc {failure.rule}.",
+                           message_en=f"… and {more} more rows break rule {failure.rule}."))
     return out
 
 

@@ -72,7 +72,11 @@ def load_suite(name: str) -> dict[str, Any]:
     path = SUITE_DIR / f"{name}.json"
     by_hand = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     spec = load_specs().get(name)
-    return spec_suite(spec, by_hand) if spec is not None else by_hand
+    if spec is not None:
+        return spec_suite(spec, by_hand)
+    if by_hand is None:  # suite_names() lists only suites with a spec or a JSON file
+        raise ValueError(f"expectation suite {name!r} has neither a spec nor {path}")
+    return by_hand
 
 
 def expectation_columns(expectation: dict[str, Any]) -> tuple[str, ...]:

@@ -312,7 +312,7 @@ def _plan_bands(spec: Spec, bands: list[tuple[_Column, tuple[int, int | None], t
             straddle = [b for _, b in ranges if b[0] < lo <= (b[1] if b[1] is not None else 999)
                         or (hi is not None and b[0] <= hi < (b[1] if b[1] is not None else 999))]
             covered = sorted({b for _, b in inside})
-            edge = lo
+            edge: int | None = lo
             for b in covered:
                 if b[0] != edge:
                     fits = False
@@ -328,7 +328,8 @@ def _plan_bands(spec: Spec, bands: list[tuple[_Column, tuple[int, int | None], t
             for c, b in inside:
                 name = f"_band:{b[0]}-{b[1] if b[1] is not None else ''}:{gi}"
                 if c.col not in used_cols:
-                    scale = (c.unit or table_unit).scale if (c.unit or table_unit) else 1.0
+                    unit = c.unit or table_unit
+                    scale = unit.scale if unit else 1.0
                     plan.bindings.append(Binding(c.col, name, c.period, c.preliminary, scale, c.label))
                     used_cols.add(c.col)
                 parts.append(name)

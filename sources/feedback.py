@@ -11,7 +11,6 @@ nothing of its contents is copied. Text that a spreadsheet could run as a formul
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,7 +178,7 @@ def _mark(finding: Finding, titles: dict[str, str], default_sheet: str | None, w
 def _annotate(ws: Worksheet, mark: Mark, finding: Finding) -> None:
     text = ILLEGAL_CHARACTERS_RE.sub(
         "\ufffd", f"[{finding.severity}] {finding.rule}\nVI: {finding.message_vi}\nEN: {finding.message_en}")
-    comment_cells = {mark.cells[0]} | {_first_cell(ref, ws) for ref in cell_refs(finding.cell)} - {None}
+    comment_cells = {mark.cells[0]} | {first for ref in cell_refs(finding.cell) if (first := _first_cell(ref, ws))}
     for r, c in mark.cells:
         cell = ws.cell(row=r, column=c)
         if finding.severity == "error" or not str(cell.fill.fgColor.rgb).endswith(ERROR_RGB):
@@ -223,10 +222,10 @@ def _summary(ws: Worksheet, name: str, findings: list[Finding], marks: list[Mark
         ws.cell(row=head, column=c).font = Font(bold=True)
     for i, (f, mark) in enumerate(zip(findings, marks, strict=True), start=1):
         row = head + i
-        values: Iterable[object] = (i, f.severity, mark.sheet if mark else (f.sheet or ""), f.cell or "", f.rule,
+        values: tuple[int | str, ...] = (i, f.severity, mark.sheet if mark else (f.sheet or ""), f.cell or "", f.rule,
                                     f.message_vi, f.message_en, f.expected or "", f.found or "")
-        for c, value in enumerate(values, start=1):
-            set_text_safe(ws, row, c, value)  # type: ignore[arg-type]
+        for c, cell_value in enumerate(values, start=1):
+            set_text_safe(ws, row, c, cell_value)
         ws.cell(row=row, column=2).fill = FILL.get(f.severity, FILL["error"])
         if mark is not None:
             link = ws.cell(row=row, column=4)

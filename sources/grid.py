@@ -166,7 +166,8 @@ def read_csv(path: Path) -> list[Sheet]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    rows = [[c if c.strip() else None for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    rows: list[list[Cell]] = [[c if c.strip() else None for c in row]
+                              for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     return [Sheet(path.stem, rows)]
 
 

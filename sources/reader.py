@@ -96,8 +96,9 @@ def _periods(result: ReadResult, table: Table, explicit: str | None) -> bool:
     if explicit and in_columns:
         return _explicit_column_period(result, table, explicit)
     if in_columns and len(in_columns) == len(table.bindings):
-        early = sorted({b.label for b in in_columns if not plausible(b.period)})
-        table.plan.bindings = [b for b in table.bindings if plausible(b.period)]
+        # every binding states its period here (in_columns holds them all)
+        early = sorted({b.label for b in in_columns if b.period and not plausible(b.period)})
+        table.plan.bindings = [b for b in table.bindings if b.period and plausible(b.period)]
         if early:
             result.findings.append(warning(
                 "period_out_of_range",

@@ -153,8 +153,8 @@ def _order_hints(leaves: list[AreaRow], matches: dict[int, AreaMatch]) -> dict[i
         run = [leaves[i]]  # consecutive rows with the same candidates ("Duyên Hải", "Duyên Hải")
         while i + len(run) < len(leaves) and matches[leaves[i + len(run)].row].candidates == m.candidates:
             run.append(leaves[i + len(run)])
-        before = next((matches[a.row].unit.code for a in reversed(leaves[:i]) if matches[a.row].unit), "")
-        after = next((matches[a.row].unit.code for a in leaves[i + len(run):] if matches[a.row].unit), "\uffff")
+        before = next((u.code for a in reversed(leaves[:i]) if (u := matches[a.row].unit)), "")
+        after = next((u.code for a in leaves[i + len(run):] if (u := matches[a.row].unit)), "\uffff")
         if len(run) == len(m.candidates) and all(before < u.code < after for u in m.candidates):
             hints.update({a.row: u for a, u in zip(run, m.candidates, strict=True)})
         i += len(run)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator, model_validator
@@ -270,7 +270,10 @@ def read_yaml(path: Path) -> Any:
         raise SpecError(f"{path}: YAML không đọc được / is not valid YAML: {e}") from e
 
 
-def validated(model: type[_Strict], data: Any, path: Path) -> Any:
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def validated(model: type[_Model], data: Any, path: Path) -> _Model:
     """``model`` validated from ``data`` (read from ``path``), or a bilingual ``SpecError`` listing every problem."""
     try:
         return model.model_validate(data)

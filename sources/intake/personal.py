@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import lru_cache
 
 from sources.findings import Finding, cell_address, error
@@ -94,7 +95,7 @@ def _sheet_finding(sheet: Sheet, name: str) -> Finding | None:
                 headers[r].setdefault(kind, (c, str(v)))
                 if kind in _LABELS:
                     col_kind.setdefault(c, (kind, r))
-            elif vk := value_kind(v):
+            elif isinstance(v, str) and (vk := value_kind(v)):
                 matches[c].append((r, vk, v))
             elif c in col_kind and r > col_kind[c][1] and _id_like_number(v):
                 matches[c].append((r, col_kind[c][0], cell_text(v)))  # an ID typed as a number lost its 0
@@ -105,8 +106,8 @@ def _sheet_finding(sheet: Sheet, name: str) -> Finding | None:
         headed = col_kind.get(c)
         if (headed and any(r > headed[1] for r, _, _ in found)) or (
                 len(found) >= MIN_MATCHES and len(found) >= MIN_SHARE * filled[c]):
-            row = headed[1] if headed else found[0][0]
-            return _refuse(sheet, name, row, headers.get(row, {}), matches)
+            first_row = headed[1] if headed else found[0][0]
+            return _refuse(sheet, name, first_row, headers.get(first_row, {}), matches)
     return content_finding(sheet, name)
 
 
@@ -194,7 +195,7 @@ def _is_birth_date(value: Cell, headed: bool) -> bool:
     if headed and text.isdigit():
         return int(text) in BIRTH_YEARS
     m = _DATE.match(text)
-    return bool(m) and int(m.group(1) or m.group(2)) in BIRTH_YEARS
+    return m is not None and int(m.group(1) or m.group(2)) in BIRTH_YEARS
 
 
 def _is_phone(value: Cell, headed: bool) -> bool:
@@ -246,7 +247,7 @@ def _header_above(cells: list[tuple[int, Cell]], row: int) -> str:
     return next((str(v).strip() for r, v in reversed(cells) if r < row and isinstance(v, str)), "")
 
 
-def _refuse_content(sheet: Sheet, name: str, names: tuple[int, list[tuple[int, Cell]]],
+def _refuse_content(sheet: Sheet, name: str, names: tuple[int, Sequence[tuple[int, Cell]]],
                     beside: tuple[int, str, list[tuple[int, Cell]]],
                     columns: dict[int, list[tuple[int, Cell]]]) -> Finding:
     (c, found), (other, kind, values) = names, beside

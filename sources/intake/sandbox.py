@@ -32,6 +32,7 @@ from sources.intake import limits as L
 from sources.intake.worker import crashed
 
 _FINDING_FIELDS = {f.name for f in fields(Finding)}
+_REQUIRED_FINDING_FIELDS = ("rule", "severity", "message_vi", "message_en")
 _ALLOC = re.compile(rb"memory allocation of \d+ bytes failed|MemoryError|out of memory", re.IGNORECASE)
 
 
@@ -191,7 +192,10 @@ def read_in_sandbox(path: Path, name: str, sandbox: Sandbox | None = None, *, gu
 
 def _finding(d: dict[str, Any]) -> Finding:
     clean = {k: (None if v is None else str(v)) for k, v in d.items() if k in _FINDING_FIELDS}
-    return Finding(**clean)
+    rule, severity, message_vi, message_en = (clean.pop(k, None) for k in _REQUIRED_FINDING_FIELDS)
+    if rule is None or severity is None or message_vi is None or message_en is None:
+        raise TypeError(f"a finding lacks one of {', '.join(_REQUIRED_FINDING_FIELDS)}")
+    return Finding(rule, severity, message_vi, message_en, **clean)
 
 
 def _failure(failed: WorkerFailed, name: str) -> Finding:

@@ -147,10 +147,10 @@ def province_totals() -> dict[tuple[str, str, str, str], Number]:
                     if v is not None:
                         out[(province, source, str(y), fname)] = v
         for province, by_period in samples.periods.items():
-            for period, fields in by_period.items():
-                for fname, v in fields.items():
-                    if v is not None:
-                        out[(province, source, period, fname)] = v
+            for period, period_fields in by_period.items():
+                for fname, value in period_fields.items():
+                    if value is not None:
+                        out[(province, source, period, fname)] = value
     return out
 
 

@@ -196,7 +196,7 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
     # Phường 1) is written with its type, as departments do: a bare name would be ambiguous (issue #18).
     shared = figures.shared_names(province, period)
     total_row = {f: sum(values[a.code][f] for a in units) for f in present}
-    body: list[tuple[str, object]] = [("area", a) for a in units]
+    body: list[tuple[str, figures.Area | None]] = [("area", a) for a in units]  # None for total and blank rows
     if style.blank_rows:
         body.insert(len(body) // 2, ("blank", None))
     if style.total == "first":
@@ -211,12 +211,12 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
         is_total = kind == "total"
         if not is_total:
             number += 1
-        row_values = total_row if is_total else values[item.code]  # type: ignore[union-attr]
+        row_values = total_row if item is None else values[item.code]  # only area rows carry an area
         for c, (ckind, _) in enumerate(cols):
             if ckind == "stt" and not is_total:
                 g.put(r, c, number if style.fmt != "csv" else str(number))
-            elif ckind == "code" and not is_total:
-                code = item.code  # type: ignore[union-attr]
+            elif ckind == "code" and item is not None:
+                code = item.code
                 g.put(r, c, int(code) if style.code == "number" and style.fmt != "csv" else code)
             elif ckind == "area":
                 g.put(r, c, style.total_label if is_total else _area_name(item, style, number, shared),
@@ -227,6 +227,9 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
             g.merge(r, 0, r, first_value - 1)
         for i, lf in enumerate(leaves):
             col = first_value + i
+            if lf.field is None:
+                raise ValueError(f"tiêu đề \"{lf.label}\" của mẫu {source} không có trường / header \"{lf.label}\" "
+                                 f"of the {source} samples names no field: give it a field or children")
             if lf.field in empty:
                 g.put(r, col, "-" if style.missing == "omit" else style.missing)
             else:

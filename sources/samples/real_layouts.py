@@ -20,6 +20,8 @@ Province totals are the sums of the district figures, so these files agree with 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sources.samples import figures
 from sources.samples.layouts import SheetGrid, Style
 from sources.samples.writers import to_bytes
@@ -132,14 +134,16 @@ def historic_grid() -> SheetGrid:
     for c, text in enumerate(["Tổng số", "1. Thành thị", "2. Nông thôn"]):
         g.put(2, 3 + c, text, bold=True)
     total = [sum(v or 0 for v in col) for col in list(zip(*BA_BE_2019, strict=True))[1:]]
-    rows = [(" Tỉnh Bắc Kạn (Tổng số)", None, None, total), (" Tỉnh Bắc Kạn", "Huyện Ba Bể (Tổng số)", None, total)]
-    for i, (name, *values) in enumerate(BA_BE_2019):
-        rows.append((None, "Huyện Ba Bể" if i == 0 else None, f" {name}", values))
-    for r, (province, district, commune, values) in enumerate(rows, start=3):
-        for c, text in enumerate((province, district, commune)):
-            if text:
-                g.put(r, c, text)
-        for c, v in enumerate(values):
+    # (province, district, commune, figures): the label cells of a row, then its figures
+    rows: list[tuple[str | None, str | None, str | None, Sequence[int | None]]] = [
+        (" Tỉnh Bắc Kạn (Tổng số)", None, None, total), (" Tỉnh Bắc Kạn", "Huyện Ba Bể (Tổng số)", None, total)]
+    for i, (name, *commune_figures) in enumerate(BA_BE_2019):
+        rows.append((None, "Huyện Ba Bể" if i == 0 else None, f" {name}", commune_figures))
+    for r, (province, district, commune, row_figures) in enumerate(rows, start=3):
+        for c, label in enumerate((province, district, commune)):
+            if label:
+                g.put(r, c, label)
+        for c, v in enumerate(row_figures):
             if v is not None:
                 g.put(r, 3 + c, str(v))  # the census exports write figures as text
     return g

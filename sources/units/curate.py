@@ -23,6 +23,8 @@ HERE = Path(__file__).parent
 def _filter(src: Path, dst: Path, keep) -> int:
     with src.open(encoding="utf-8", newline="") as fin, dst.open("w", encoding="utf-8", newline="") as fout:
         reader = csv.DictReader(fin)
+        if reader.fieldnames is None:
+            raise ValueError(f"tệp {src} trống, không có dòng tiêu đề / {src} is empty: it has no header row")
         writer = csv.DictWriter(fout, fieldnames=reader.fieldnames, lineterminator="\n")
         writer.writeheader()
         rows = [row for row in reader if keep(row)]

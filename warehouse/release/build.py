@@ -128,7 +128,8 @@ def build_release(warehouse: Path, out: Path, now: datetime | None = None) -> Pa
     if not out.exists():  # the releases folder is public; an existing one keeps the mode its operator gave it
         out.mkdir(parents=True)
         out.chmod(PUBLIC_DIR)
-    previous = (releases_in(out) or [None])[-1]
+    earlier = releases_in(out)
+    previous = earlier[-1] if earlier else None
     name = next_name(out, now.date())
     tmp = Path(tempfile.mkdtemp(dir=out, prefix=f".tmp-{name}-"))
     try:

@@ -10,6 +10,7 @@ Each series is one ``<g class="series" data-area=… data-frequency=…>`` holdi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -125,7 +126,7 @@ def _series_svg(s: Series, ax: _Axes, colour: str, decimals: int, size: float = 
     return "".join(out)
 
 
-def line_chart(series: list[Series], title: str, decimals: int, targets: list[tuple[str, float]] = ()) -> str:
+def line_chart(series: list[Series], title: str, decimals: int, targets: Sequence[tuple[str, float]] = ()) -> str:
     """An SVG chart on a time axis: one line per area and frequency, as-of values as points, hollow markers for
     preliminary or restated values, dashed black lines for the targets (drawn across the whole axis)."""
     series = [s for s in series if s.points]

@@ -6,17 +6,20 @@ Field descriptions are the schema's bilingual COMMENTs, indicator names, units, 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 from sources.archive import sha256_of
 from warehouse.release import disclosure
 from warehouse.release.meta import release_meta
 from warehouse.release.tables import PRIMARY_KEY, Release
 
-_TYPES = {pl.String: "string", pl.Float64: "number", pl.Int64: "integer", pl.Int32: "integer", pl.Date: "date",
-          pl.Boolean: "boolean"}
+_TYPES: dict[PolarsDataType, str] = {pl.String: "string", pl.Float64: "number", pl.Int64: "integer",
+                                     pl.Int32: "integer", pl.Date: "date", pl.Boolean: "boolean"}
 
 
 def file_stats(path: Path) -> dict[str, Any]:
