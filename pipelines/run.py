@@ -55,7 +55,8 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
             release_dead_runs(instance)
         run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "CRITICAL")}}}}
         if source or period:
-            result = dg.materialize([*defs.assets, *defs.asset_checks], instance=instance, raise_on_error=False,
+            result = dg.materialize([*(defs.assets or []), *(defs.asset_checks or [])], instance=instance,
+                                    raise_on_error=False,
                                     resources={"settings": settings}, run_config=run_config,
                                     **rerun_arguments(instance, source, period))
         else:
@@ -141,7 +142,7 @@ def release_dead_runs(instance) -> list[str]:
         starts = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_START)
         event = starts[0] if starts else None
         pid = event.dagster_event.pid if event and event.dagster_event else None
-        if pid is None:
+        if event is None or pid is None:
             continue
         try:
             alive = psutil.Process(pid).create_time() <= event.timestamp + 1
