@@ -55,8 +55,9 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
             release_dead_runs(instance)
         run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "CRITICAL")}}}}
         if source or period:
-            result = dg.materialize([*(defs.assets or []), *(defs.asset_checks or [])], instance=instance,
-                                    raise_on_error=False,
+            definitions = [a for a in [*(defs.assets or []), *(defs.asset_checks or [])]
+                           if isinstance(a, dg.AssetsDefinition)]  # every asset and check here is one
+            result = dg.materialize(definitions, instance=instance, raise_on_error=False,
                                     resources={"settings": settings}, run_config=run_config,
                                     **rerun_arguments(instance, source, period))
         else:
