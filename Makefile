@@ -59,6 +59,7 @@ scale: $(STAMP) postgres
 ## make test: install, lint, type-check (mypy), run the whole test suite
 test: $(STAMP) browser nginx postgres
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 

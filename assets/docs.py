@@ -35,8 +35,10 @@ def data_docs(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.Ma
     if recorded or removed or not paths.docs_index.exists():
         build_site(paths.validations, paths.docs)
     kept = sorted(p.name for p in paths.validations.glob("*") if p.is_dir()) if paths.validations.exists() else []
-    return dg.MaterializeResult(metadata={
-        "index": dg.MetadataValue.path(str(paths.docs_index.resolve())),
-        "publications": dg.MetadataValue.text(", ".join(kept) or "none"),
-        "rebuilt": recorded or bool(removed),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "index": dg.MetadataValue.path(str(paths.docs_index.resolve())),
+            "publications": dg.MetadataValue.text(", ".join(kept) or "none"),
+            "rebuilt": recorded or bool(removed),
+        }
+    )

@@ -28,11 +28,15 @@ def step_faults(step: str, data: Path) -> Iterator[None]:
     except StopRequested as exc:
         raise dg.Failure(description=str(exc), allow_retries=False, metadata={"fault": STOPPED}) from exc
     except CorruptStore as exc:
-        raise dg.Failure(description=str(exc), allow_retries=False,
-                         metadata={"fault": CORRUPT, "path": str(exc.path)}) from exc
+        raise dg.Failure(
+            description=str(exc), allow_retries=False, metadata={"fault": CORRUPT, "path": str(exc.path)}
+        ) from exc
     except Exception as exc:
         error = classify(exc, data)
         if error is None:
             raise
-        raise dg.Failure(description=error.message(), allow_retries=False,
-                         metadata={"fault": DISK, "path": str(error.path), "device": str(error.device)}) from exc
+        raise dg.Failure(
+            description=error.message(),
+            allow_retries=False,
+            metadata={"fault": DISK, "path": str(error.path), "device": str(error.device)},
+        ) from exc

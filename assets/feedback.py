@@ -22,8 +22,12 @@ def reply_workbooks(context: dg.AssetExecutionContext, settings: XhsSettings) ->
     done = write_replies(paths.warehouse, RawArchive(paths.raw), folder)
     for path in done["written"]:
         context.log.info(f"reply written / đã ghi tệp phản hồi: {path}")
-    return dg.MaterializeResult(metadata={
-        "written": len(done["written"]), "unchanged": len(done["kept"]), "removed": len(done["removed"]),
-        "folder": dg.MetadataValue.path(str(folder.resolve())),
-        "replies": dg.MetadataValue.md("\n".join(f"- {p.name}" for p in done["written"]) or "none new"),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "written": len(done["written"]),
+            "unchanged": len(done["kept"]),
+            "removed": len(done["removed"]),
+            "folder": dg.MetadataValue.path(str(folder.resolve())),
+            "replies": dg.MetadataValue.md("\n".join(f"- {p.name}" for p in done["written"]) or "none new"),
+        }
+    )

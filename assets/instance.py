@@ -55,8 +55,10 @@ def instance_choice() -> InstanceChoice:
     if kind in {"", EMBEDDED, "embedded"}:
         return InstanceChoice(EMBEDDED)
     if kind != POSTGRES:
-        raise InstanceSettingError(f"{INSTANCE_ENV}={kind!r} is not an instance kind: use 'sqlite' (default) or "
-                                   f"'postgres' / {INSTANCE_ENV} chỉ nhận 'sqlite' (mặc định) hoặc 'postgres'")
+        raise InstanceSettingError(
+            f"{INSTANCE_ENV}={kind!r} is not an instance kind: use 'sqlite' (default) or "
+            f"'postgres' / {INSTANCE_ENV} chỉ nhận 'sqlite' (mặc định) hoặc 'postgres'"
+        )
     return InstanceChoice(POSTGRES, _checked_url(os.environ.get(URL_ENV, "")), _password_source())
 
 
@@ -67,21 +69,26 @@ def _checked_url(url: str) -> str:
     if not url:
         raise InstanceSettingError(
             f"{INSTANCE_ENV}=postgres needs {URL_ENV}, e.g. postgresql+psycopg2://xhs@127.0.0.1:5432/xhs / "
-            f"{INSTANCE_ENV}=postgres cần {URL_ENV}, ví dụ postgresql+psycopg2://xhs@127.0.0.1:5432/xhs")
+            f"{INSTANCE_ENV}=postgres cần {URL_ENV}, ví dụ postgresql+psycopg2://xhs@127.0.0.1:5432/xhs"
+        )
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise InstanceSettingError(f"{URL_ENV} is not a database URL: write postgresql+psycopg2://USER@HOST:PORT/DB "
-                                   f"/ {URL_ENV} không phải URL cơ sở dữ liệu") from None
+        raise InstanceSettingError(
+            f"{URL_ENV} is not a database URL: write postgresql+psycopg2://USER@HOST:PORT/DB "
+            f"/ {URL_ENV} không phải URL cơ sở dữ liệu"
+        ) from None
     if parsed.password is not None:
         raise InstanceSettingError(
             f"{URL_ENV} contains a password: remove it from the URL and put it in {PASSWORD_ENV} or in a file named "
             f"by {PASSWORD_FILE_ENV} / {URL_ENV} chứa mật khẩu: bỏ mật khẩu khỏi URL, đặt vào {PASSWORD_ENV} hoặc tệp "
-            f"do {PASSWORD_FILE_ENV} chỉ ra")
+            f"do {PASSWORD_FILE_ENV} chỉ ra"
+        )
     if parsed.drivername != "postgresql+psycopg2":
         raise InstanceSettingError(
             f"{URL_ENV} must start with postgresql+psycopg2:// (found {parsed.drivername}://): the installed driver is "
-            f"psycopg2 / {URL_ENV} phải bắt đầu bằng postgresql+psycopg2:// (đang là {parsed.drivername}://)")
+            f"psycopg2 / {URL_ENV} phải bắt đầu bằng postgresql+psycopg2:// (đang là {parsed.drivername}://)"
+        )
     return url
 
 
@@ -90,8 +97,10 @@ def _password_source() -> str | None:
     if path:
         file = Path(path).expanduser()
         if not file.is_file():
-            raise InstanceSettingError(f"{PASSWORD_FILE_ENV}={path}: no such file; write the PostgreSQL password into "
-                                       f"it (mode 0600) / không có tệp {path}: ghi mật khẩu PostgreSQL vào tệp này")
+            raise InstanceSettingError(
+                f"{PASSWORD_FILE_ENV}={path}: no such file; write the PostgreSQL password into "
+                f"it (mode 0600) / không có tệp {path}: ghi mật khẩu PostgreSQL vào tệp này"
+            )
         return f"file {PASSWORD_FILE_ENV}"
     if os.environ.get(PASSWORD_ENV):
         return f"environment {PASSWORD_ENV}"
@@ -127,7 +136,8 @@ def check_home_matches(home: Path, choice: InstanceChoice) -> None:
             f"{home / 'dagster.yaml'} is a {'PostgreSQL' if on_postgres else 'SQLite'} instance but {INSTANCE_ENV} "
             f"chooses {choice.kind}: set DAGSTER_HOME to another folder or change {INSTANCE_ENV} / "
             f"DAGSTER_HOME đang là instance {'PostgreSQL' if on_postgres else 'SQLite'} nhưng {INSTANCE_ENV} chọn "
-            f"{choice.kind}: đổi DAGSTER_HOME hoặc {INSTANCE_ENV}")
+            f"{choice.kind}: đổi DAGSTER_HOME hoặc {INSTANCE_ENV}"
+        )
 
 
 def instance_summary(choice: InstanceChoice, home: Path) -> str:

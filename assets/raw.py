@@ -1,6 +1,5 @@
 """Raw layer: every file in the landing folder archived by content (sha256), nothing ever overwritten."""
 
-
 import dagster as dg
 
 from assets.faults import step_faults
@@ -44,12 +43,16 @@ def _archive_landing(context: dg.AssetExecutionContext, settings: XhsSettings) -
             staged = stager.stage(obj)
             context.log.info(f"{obj.name}: source detected from headers: {staged.source}")
     for obj in redelivered:
-        context.log.info(f"{obj.deliveries[-1].name}: same bytes as {obj.name} (sha256 {obj.sha256[:12]}), "
-                         "recorded, not loaded twice")
+        context.log.info(
+            f"{obj.deliveries[-1].name}: same bytes as {obj.name} (sha256 {obj.sha256[:12]}), "
+            "recorded, not loaded twice"
+        )
     total = len(objects)
-    return dg.MaterializeResult(metadata={
-        "new_files": len(new),
-        "redelivered_files": len(redelivered),
-        "archived_files": total,
-        "archive": dg.MetadataValue.path(str(paths.raw)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "new_files": len(new),
+            "redelivered_files": len(redelivered),
+            "archived_files": total,
+            "archive": dg.MetadataValue.path(str(paths.raw)),
+        }
+    )

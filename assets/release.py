@@ -25,5 +25,10 @@ def open_data_release(context: dg.AssetExecutionContext, settings: XhsSettings) 
         raise dg.Failure(description=" ".join(str(exc).split()), allow_retries=False) from exc
     files = sum(1 for p in release.rglob("*") if p.is_file())
     context.log.info(f"release {release} ({files} files)")
-    return dg.MaterializeResult(metadata={"release": dg.MetadataValue.path(str(release)), "files": files,
-                                          "site": dg.MetadataValue.path(str(release / "site" / "index.html"))})
+    return dg.MaterializeResult(
+        metadata={
+            "release": dg.MetadataValue.path(str(release)),
+            "files": files,
+            "site": dg.MetadataValue.path(str(release / "site" / "index.html")),
+        }
+    )

@@ -28,17 +28,20 @@ def _report(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.Mate
     paths = settings.paths()
     state = StateStore(paths.state)
     pending = unreported_deliveries(RawArchive(paths.raw), state)
-    report = (write_report(paths.warehouse, paths.reports, pending, paths.feedback, paths.docs_index)
-              if pending else None)
+    report = (
+        write_report(paths.warehouse, paths.reports, pending, paths.feedback, paths.docs_index) if pending else None
+    )
     state.mark_reported(pending, context.run.run_id)
     rejected = [d for d in pending if d.rejected]
     for d in rejected:
         context.log.warning(f"{d.landing_path}: {d.status} {d.first_error}")
-    return dg.MaterializeResult(metadata={
-        "deliveries": len(pending),
-        "rejected": len(rejected),
-        "report": dg.MetadataValue.path(str(report)) if report else dg.MetadataValue.text("nothing new"),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "deliveries": len(pending),
+            "rejected": len(rejected),
+            "report": dg.MetadataValue.path(str(report)) if report else dg.MetadataValue.text("nothing new"),
+        }
+    )
 
 
 def unreported_deliveries(archive: RawArchive, state: StateStore) -> list[ReportedDelivery]:

@@ -91,24 +91,31 @@ class XhsSettings(dg.ConfigurableResource):
     def from_env(cls, **overrides: str | None) -> XhsSettings:
         """The settings from the environment, with the non-empty ``overrides`` (a command's flags) on top."""
         chosen = {k: str(Path(v).expanduser().resolve()) for k, v in overrides.items() if v}
-        return cls(**{
-            "landing": _env_path("XHS_LANDING", "landing"),
-            "data": _env_path("XHS_DATA", "data"),
-            "warehouse": _env_path("XHS_WAREHOUSE", "warehouse/xhs.duckdb"),
-            "releases": _env_path("XHS_PUBLISH_DIR", "releases"),
-            **chosen,
-            "warehouse_mode": os.environ.get("XHS_WAREHOUSE_MODE") or "0640",
-            "warehouse_group": os.environ.get("XHS_WAREHOUSE_GROUP") or "",
-        })
+        return cls(
+            **{
+                "landing": _env_path("XHS_LANDING", "landing"),
+                "data": _env_path("XHS_DATA", "data"),
+                "warehouse": _env_path("XHS_WAREHOUSE", "warehouse/xhs.duckdb"),
+                "releases": _env_path("XHS_PUBLISH_DIR", "releases"),
+                **chosen,
+                "warehouse_mode": os.environ.get("XHS_WAREHOUSE_MODE") or "0640",
+                "warehouse_group": os.environ.get("XHS_WAREHOUSE_GROUP") or "",
+            }
+        )
 
     def paths(self) -> Paths:
         return Paths(Path(self.landing), Path(self.data), Path(self.warehouse), Path(self.releases))
 
     def as_env(self) -> dict[str, str]:
         """These settings as the environment variables a child process (``xhs ui``'s Dagster) reads."""
-        return {"XHS_LANDING": self.landing, "XHS_DATA": self.data, "XHS_WAREHOUSE": self.warehouse,
-                "XHS_PUBLISH_DIR": self.releases, "XHS_WAREHOUSE_MODE": self.warehouse_mode,
-                "XHS_WAREHOUSE_GROUP": self.warehouse_group}
+        return {
+            "XHS_LANDING": self.landing,
+            "XHS_DATA": self.data,
+            "XHS_WAREHOUSE": self.warehouse,
+            "XHS_PUBLISH_DIR": self.releases,
+            "XHS_WAREHOUSE_MODE": self.warehouse_mode,
+            "XHS_WAREHOUSE_GROUP": self.warehouse_group,
+        }
 
     def warehouse_access(self) -> WarehouseAccess:
         """Mode and group of the published warehouse; a ``ValueError`` (bilingual) for an invalid mode."""

@@ -1,6 +1,5 @@
 """Staging layer: one asset per departmental spec, ``stg_<source>``, built from the spec by a factory."""
 
-
 import warnings
 from datetime import date
 
@@ -39,10 +38,14 @@ def _staging_asset(spec: Spec) -> dg.AssetsDefinition:
         deps=[raw_files],
         partitions_def=PERIODS,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        check_specs=[dg.AssetCheckSpec(
-            "files_accepted", asset=f"stg_{spec.source}",
-            description=f"Warns when {spec.source} files received since the last report were quarantined or "
-            "refused: they did not reach the table. Their findings are in the run report and meta_finding.")],
+        check_specs=[
+            dg.AssetCheckSpec(
+                "files_accepted",
+                asset=f"stg_{spec.source}",
+                description=f"Warns when {spec.source} files received since the last report were quarantined or "
+                "refused: they did not reach the table. Their findings are in the run report and meta_finding.",
+            )
+        ],
         description=f"{spec.name_en} ({spec.name_vi}): every value of every {spec.source} file that passed the "
         f"reader's checks, long format, with file, sheet and cell. Spec: sources/specs/{spec.path.name}. "
         "Partitioned by period: materialising a partition re-reads that period's files from the raw archive.",
@@ -61,8 +64,11 @@ def stage_source(context: dg.AssetExecutionContext, settings: XhsSettings, spec:
     stager = Stager(archive, state, paths.staging, check_together)
     rerun = selected_periods(context)
     files = [o for o in archive.all() if source_of(o, stager.outcomes.get(o.sha256)) == spec.source]
-    again = frozenset(o.sha256 for o in files if rerun is not None
-                      and (known := stager.outcomes.get(o.sha256)) and known.period in rerun)
+    again = frozenset(
+        o.sha256
+        for o in files
+        if rerun is not None and (known := stager.outcomes.get(o.sha256)) and known.period in rerun
+    )
     new = {o.sha256 for o in files if not stager.is_cached(o)}
     read = stager.prefetch(files, refresh=again)  # new files read, then validated together: one suite run
     staged = [stager.stage(o, refresh=o.sha256 in again - read) for o in files]
@@ -74,20 +80,26 @@ def stage_source(context: dg.AssetExecutionContext, settings: XhsSettings, spec:
     periods = register_periods(context.instance, staged)
     if rerun is None:  # a run of everything: record each period that new files changed, partition by partition
         for period in sorted({s.period for s in staged if s.sha256 in new and s.period}):
-            context.log_event(dg.AssetMaterialization(
-                asset_key=context.asset_key, partition=period, metadata=period_metadata(staged, frame, period)))
+            context.log_event(
+                dg.AssetMaterialization(
+                    asset_key=context.asset_key, partition=period, metadata=period_metadata(staged, frame, period)
+                )
+            )
     else:
         for period in sorted(rerun - set(periods)):
             context.log.warning(f"no {spec.source} file for period {period} / không có tệp kỳ {period}")
-    return dg.MaterializeResult(check_results=[accepted_check(files, staged, state)], metadata={
-        "files_loaded": sum(s.ok for s in staged),
-        "files_rejected": len(rejected),
-        "files_read": stager.reads,
-        "files_reread": len(again),
-        "rows": frame.height,
-        "periods": dg.MetadataValue.text(", ".join(periods)),
-        "rejected": dg.MetadataValue.md("\n".join(f"- {s.name}: {s.status}" for s in rejected) or "none"),
-    })
+    return dg.MaterializeResult(
+        check_results=[accepted_check(files, staged, state)],
+        metadata={
+            "files_loaded": sum(s.ok for s in staged),
+            "files_rejected": len(rejected),
+            "files_read": stager.reads,
+            "files_reread": len(again),
+            "rows": frame.height,
+            "periods": dg.MetadataValue.text(", ".join(periods)),
+            "rejected": dg.MetadataValue.md("\n".join(f"- {s.name}: {s.status}" for s in rejected) or "none"),
+        },
+    )
 
 
 def accepted_check(files: list[ArchivedObject], staged: list[StagedFile], state: StateStore) -> dg.AssetCheckResult:
@@ -103,10 +115,15 @@ def accepted_check(files: list[ArchivedObject], staged: list[StagedFile], state:
         return f"- {s.name}: {s.status}{where} {first.message_en if first else ''}"
 
     return dg.AssetCheckResult(
-        check_name="files_accepted", passed=not rejected_now, severity=dg.AssetCheckSeverity.WARN,
-        metadata={"rejected_this_run": len(rejected_now),
-                  "rejected_in_archive": sum(not s.ok for s in staged),
-                  "files": dg.MetadataValue.md("\n".join(line(s) for s in rejected_now) or "none")})
+        check_name="files_accepted",
+        passed=not rejected_now,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "rejected_this_run": len(rejected_now),
+            "rejected_in_archive": sum(not s.ok for s in staged),
+            "files": dg.MetadataValue.md("\n".join(line(s) for s in rejected_now) or "none"),
+        },
+    )
 
 
 def selected_periods(context: dg.AssetExecutionContext) -> set[str] | None:
@@ -128,8 +145,11 @@ def register_periods(instance: dg.DagsterInstance, staged: list[StagedFile]) -> 
 
 def period_metadata(staged: list[StagedFile], frame: pl.DataFrame, period: str) -> dict[str, int]:
     files = [s for s in staged if s.period == period]
-    return {"files_loaded": sum(s.ok for s in files), "files_rejected": sum(not s.ok for s in files),
-            "rows": frame.filter(pl.col("period_code") == period).height}
+    return {
+        "files_loaded": sum(s.ok for s in files),
+        "files_rejected": sum(not s.ok for s in files),
+        "rows": frame.filter(pl.col("period_code") == period).height,
+    }
 
 
 def staging_check(spec: Spec) -> dg.AssetChecksDefinition:
@@ -146,10 +166,14 @@ def staging_check(spec: Spec) -> dg.AssetChecksDefinition:
         listing = "\n".join(f"- {m}" for m in outcome["first_errors"]) or "none"
         return dg.AssetCheckResult(
             passed=not outcome["errors"],
-            metadata={"rows": outcome["rows"], "errors": outcome["errors"], "warnings": outcome["warnings"],
-                      "first_errors": dg.MetadataValue.md(listing),
-                      # the run's data_docs asset renders this result there once the warehouse is published
-                      "data_docs": dg.MetadataValue.path(str(paths.docs_index.resolve()))},
+            metadata={
+                "rows": outcome["rows"],
+                "errors": outcome["errors"],
+                "warnings": outcome["warnings"],
+                "first_errors": dg.MetadataValue.md(listing),
+                # the run's data_docs asset renders this result there once the warehouse is published
+                "data_docs": dg.MetadataValue.path(str(paths.docs_index.resolve())),
+            },
         )
 
     return _check
@@ -167,9 +191,13 @@ def timely_check(spec: Spec) -> dg.AssetChecksDefinition:
         frame = pl.read_parquet(path) if path.exists() else pl.DataFrame({"province_code": [], "period_code": []})
         late = overdue(frame, spec.cadence, spec.grace_days, date.today())
         return dg.AssetCheckResult(
-            passed=not late, severity=dg.AssetCheckSeverity.WARN,
-            metadata={"late": dg.MetadataValue.md(
-                "\n".join(f"- province {p}: latest {latest}, next due {due}" for p, latest, due in late) or "none")},
+            passed=not late,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "late": dg.MetadataValue.md(
+                    "\n".join(f"- province {p}: latest {latest}, next due {due}" for p, latest, due in late) or "none"
+                )
+            },
         )
 
     return _check

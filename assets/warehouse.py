@@ -24,8 +24,10 @@ from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
 from warehouse.lake import NAMESPACE, lake_dir, write_lake
 from warehouse.publish import close_work, current_version, publish
 
-FACT_COLUMNS = ("SELECT indicator_code, area_key, period_code, value, numerator_value, denominator_value, "
-                "derivation FROM fact_indicator")
+FACT_COLUMNS = (
+    "SELECT indicator_code, area_key, period_code, value, numerator_value, denominator_value, "
+    "derivation FROM fact_indicator"
+)
 WAREHOUSE_TABLES = {
     "dim_area": "Administrative units by unit list (vintage, code), before and after the 2025 reform.",
     "area_crosswalk": "Pre-reform communes and the post-reform communes they went into.",
@@ -48,10 +50,15 @@ FAILING_ROWS_SHOWN = 20
     deps=[a.key for a in staging_assets],
     pool="duckdb_writer",
     retry_policy=TRANSIENT_RETRY,
-    check_specs=[dg.AssetCheckSpec(
-        "fact_expectations", asset="warehouse_work", blocking=True,
-        description="expectations/fact_indicator.json on the work database's fact_indicator, before it is "
-        "published: a failure stops the run and leaves the published warehouse as it was.")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "fact_expectations",
+            asset="warehouse_work",
+            blocking=True,
+            description="expectations/fact_indicator.json on the work database's fact_indicator, before it is "
+            "published: a failure stops the run and leaves the published warehouse as it was.",
+        )
+    ],
     description="The warehouse built in a private work file (data/work/xhs-work.duckdb) from the staging tables, "
     "the archive and the state store. Not rebuilt when its inputs have not changed since the publication in place.",
 )
@@ -95,18 +102,27 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
 
 def _check_result(check: dict, docs_index: Path) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
-        asset_key="warehouse_work", check_name="fact_expectations", passed=not check["errors"],
+        asset_key="warehouse_work",
+        check_name="fact_expectations",
+        passed=not check["errors"],
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"rows": check["rows"], "errors": len(check["errors"]), "warnings": check["warnings"],
-                  "failures": dg.MetadataValue.md("\n".join(f"- {m}" for m in check["errors"]) or "none"),
-                  "failing_rows": dg.MetadataValue.md(check["failing_rows"] or "none"),
-                  # the data_docs asset renders this result there once the warehouse is published
-                  "data_docs": dg.MetadataValue.path(str(docs_index.resolve()))})
+        metadata={
+            "rows": check["rows"],
+            "errors": len(check["errors"]),
+            "warnings": check["warnings"],
+            "failures": dg.MetadataValue.md("\n".join(f"- {m}" for m in check["errors"]) or "none"),
+            "failing_rows": dg.MetadataValue.md(check["failing_rows"] or "none"),
+            # the data_docs asset renders this result there once the warehouse is published
+            "data_docs": dg.MetadataValue.path(str(docs_index.resolve())),
+        },
+    )
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(name, group_name="warehouse", kinds={"duckdb"}, description=text, deps=["warehouse_work"])
-           for name, text in WAREHOUSE_TABLES.items()],
+    specs=[
+        dg.AssetSpec(name, group_name="warehouse", kinds={"duckdb"}, description=text, deps=["warehouse_work"])
+        for name, text in WAREHOUSE_TABLES.items()
+    ],
     pool="duckdb_writer",
     retry_policy=TRANSIENT_RETRY,
     can_subset=False,
@@ -127,19 +143,29 @@ def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     if published_unchanged(paths.warehouse, state, built["key"]):
         context.log.info(f"{paths.warehouse} is already this build: not published again")
     elif not paths.work_database.exists():
-        raise dg.Failure(f"the work database {paths.work_database} is missing: run the whole job again / "
-                         "thiếu cơ sở dữ liệu tạm: hãy chạy lại toàn bộ")
+        raise dg.Failure(
+            f"the work database {paths.work_database} is missing: run the whole job again / "
+            "thiếu cơ sở dữ liệu tạm: hãy chạy lại toàn bộ"
+        )
     else:
         with critical_section("publishing the warehouse"):  # a stop waits for the rename and its record
             version = publish(paths.work_database, paths.warehouse, access=access)
-            state.remember(PUBLISHED_MEMO, {
-                "key": built["key"], "published": str(paths.warehouse), "file": file_state(paths.warehouse),
-                "version": current_version(paths.warehouse)})
+            state.remember(
+                PUBLISHED_MEMO,
+                {
+                    "key": built["key"],
+                    "published": str(paths.warehouse),
+                    "file": file_state(paths.warehouse),
+                    "version": current_version(paths.warehouse),
+                },
+            )
         context.log.info(f"published {paths.warehouse} (kept as {version.name})")
     publish_lake(context, paths.warehouse)
     for name in WAREHOUSE_TABLES:
-        yield dg.MaterializeResult(asset_key=name, metadata={
-            "rows": built["counts"].get(name, 0), "warehouse": dg.MetadataValue.path(str(paths.warehouse))})
+        yield dg.MaterializeResult(
+            asset_key=name,
+            metadata={"rows": built["counts"].get(name, 0), "warehouse": dg.MetadataValue.path(str(paths.warehouse))},
+        )
 
 
 def publish_lake(context: dg.AssetExecutionContext, published: Path) -> None:
@@ -150,8 +176,10 @@ def publish_lake(context: dg.AssetExecutionContext, published: Path) -> None:
     lake, choice = lake_dir(), instance_choice()
     url = str(choice.url) if choice.kind == POSTGRES and choice.url else None  # its catalog in the same database
     for w in write_lake(published, current_version(published) or published.name, lake, url):
-        context.log.info(f"lake {lake}: {NAMESPACE}.{w.table} {w.rows} rows"
-                         f"{', new snapshot' if w.written else ', already this publication'}")
+        context.log.info(
+            f"lake {lake}: {NAMESPACE}.{w.table} {w.rows} rows"
+            f"{', new snapshot' if w.written else ', already this publication'}"
+        )
 
 
 FACT_CHUNK_ROWS = 250_000
@@ -193,14 +221,25 @@ def validate_facts(con, results: list[dict] | None = None) -> dict:
     table = ""
     if rows:
         shown = frame.iloc[rows]
-        table = "| " + " | ".join(shown.columns) + " |\n|" + " --- |" * len(shown.columns) + "\n" + "\n".join(
-            "| " + " | ".join(str(v) for v in row) + " |" for row in shown.itertuples(index=False))
-    return {"rows": total, "errors": [f.message_en for f in errors[:FAILING_ROWS_SHOWN]],
-            "warnings": len(failures) - len(errors), "failing_rows": table}
+        table = (
+            "| "
+            + " | ".join(shown.columns)
+            + " |\n|"
+            + " --- |" * len(shown.columns)
+            + "\n"
+            + "\n".join("| " + " | ".join(str(v) for v in row) + " |" for row in shown.itertuples(index=False))
+        )
+    return {
+        "rows": total,
+        "errors": [f.message_en for f in errors[:FAILING_ROWS_SHOWN]],
+        "warnings": len(failures) - len(errors),
+        "failing_rows": table,
+    }
 
 
-def inputs_key(files: list[ArchivedObject], staged: dict[str, StagedFile], tables: dict[str, Path],
-               state: StateStore) -> str:
+def inputs_key(
+    files: list[ArchivedObject], staged: dict[str, StagedFile], tables: dict[str, Path], state: StateStore
+) -> str:
     """Everything the build reads: the archive (objects and deliveries), each file's recorded outcome, the
     staging tables, the reader code and specs, and the warehouse code, SQL and catalogue."""
     h = hashlib.sha256(reader_code_digest().encode())
@@ -216,9 +255,13 @@ def inputs_key(files: list[ArchivedObject], staged: dict[str, StagedFile], table
         h.update(source.encode())
         h.update(staging_table_digest(path, state).encode())
     here = Path(__file__).resolve().parent.parent
-    code = [*(here / "warehouse").glob("*.py"), *(here / "warehouse" / "sql").glob("*.sql"),  # not release/
-            *(here / "warehouse").glob("*.yaml"), here / "expectations" / "fact_indicator.json",
-            here / "assets" / "warehouse.py"]
+    code = [
+        *(here / "warehouse").glob("*.py"),
+        *(here / "warehouse" / "sql").glob("*.sql"),  # not release/
+        *(here / "warehouse").glob("*.yaml"),
+        here / "expectations" / "fact_indicator.json",
+        here / "assets" / "warehouse.py",
+    ]
     for p in sorted(code):
         h.update(p.name.encode())
         h.update(p.read_bytes())
@@ -228,6 +271,11 @@ def inputs_key(files: list[ArchivedObject], staged: dict[str, StagedFile], table
 def published_unchanged(published: Path, state: StateStore, key: str) -> bool:
     """Whether the published file is the publication of ``key`` (not rolled back, moved or replaced since)."""
     saved = state.memo(PUBLISHED_MEMO)
-    return bool(saved and published.exists() and saved.get("key") == key
-                and saved.get("published") == str(published) and saved.get("file") == file_state(published)
-                and saved.get("version") == current_version(published))
+    return bool(
+        saved
+        and published.exists()
+        and saved.get("key") == key
+        and saved.get("published") == str(published)
+        and saved.get("file") == file_state(published)
+        and saved.get("version") == current_version(published)
+    )

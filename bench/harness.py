@@ -37,16 +37,21 @@ ORDER = ["XS", "S", "M", "L", "XL"]
 
 QUERIES = {
     "series": "SELECT area_name, period_code, value FROM v_indicator "
-              "WHERE indicator_code = 'tel_mobile_subscribers' AND area_level = 'commune' "
-              "ORDER BY province_code, area_name, period_code",
+    "WHERE indicator_code = 'tel_mobile_subscribers' AND area_level = 'commune' "
+    "ORDER BY province_code, area_name, period_code",
     "ranked": "SELECT area_name, round(value, 1) AS per_100, numerator_value, denominator_value FROM v_indicator "
-              "WHERE indicator_code = 'tel_phone_density' AND area_level = 'commune' AND province_code = ? "
-              "AND period_code = ? ORDER BY value DESC",
+    "WHERE indicator_code = 'tel_phone_density' AND area_level = 'commune' AND province_code = ? "
+    "AND period_code = ? ORDER BY value DESC",
     "targets": "SELECT province_name, indicator_name_en, latest_period, value, target_2025, gap_2025, met_2025 "
-               "FROM v_target_progress ORDER BY indicator_code, province_name",
+    "FROM v_target_progress ORDER BY indicator_code, province_name",
 }
-TARGETS = {"ratio_vs_raw_read": "<= 3", "ratio_vs_naive": ">= 10", "noop_overhead_s": "<= 3",
-           "query_p95_ms": "< 100", "peak_rss_mb": "< 2048"}
+TARGETS = {
+    "ratio_vs_raw_read": "<= 3",
+    "ratio_vs_naive": ">= 10",
+    "noop_overhead_s": "<= 3",
+    "query_p95_ms": "< 100",
+    "peak_rss_mb": "< 2048",
+}
 
 
 # ---- measuring ---------------------------------------------------------------------------------------
@@ -68,8 +73,13 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float 
                 proc.kill()
             time.sleep(0.02)
     wall = time.perf_counter() - start
-    return {"seconds": wall, "peak_rss_mb": peak / 2**20, "exit": proc.returncode,
-            "stdout": (cwd / "stdout.txt").read_text()[-2000:], "stderr": (cwd / "stderr.txt").read_text()[-2000:]}
+    return {
+        "seconds": wall,
+        "peak_rss_mb": peak / 2**20,
+        "exit": proc.returncode,
+        "stdout": (cwd / "stdout.txt").read_text()[-2000:],
+        "stderr": (cwd / "stderr.txt").read_text()[-2000:],
+    }
 
 
 def raw_read_floor(files: list[Path], passes: int = 3) -> float:
@@ -88,10 +98,16 @@ def raw_read_floor(files: list[Path], passes: int = 3) -> float:
 
 
 def xhs_env(root: Path, landing: Path) -> dict[str, str]:
-    return {**os.environ, "XHS_LANDING": str(landing), "XHS_DATA": str(root / "data"),
-            "XHS_WAREHOUSE": str(root / "warehouse" / "xhs.duckdb"), "DAGSTER_HOME": str(root / ".dagster"),
-            "XHS_REFERENCE": str(reference_folder()), "GX_ANALYTICS_ENABLED": "false",
-            "DAGSTER_DISABLE_TELEMETRY": "true"}
+    return {
+        **os.environ,
+        "XHS_LANDING": str(landing),
+        "XHS_DATA": str(root / "data"),
+        "XHS_WAREHOUSE": str(root / "warehouse" / "xhs.duckdb"),
+        "DAGSTER_HOME": str(root / ".dagster"),
+        "XHS_REFERENCE": str(reference_folder()),
+        "GX_ANALYTICS_ENABLED": "false",
+        "DAGSTER_DISABLE_TELEMETRY": "true",
+    }
 
 
 def xhs(*args: str) -> list[str]:
@@ -207,8 +223,10 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     rejected = rejected_files(root / "warehouse" / "xhs.duckdb")
     log(f"[{size}] files quarantined or unreadable: {sum(rejected.values())}")
     if rejected:  # generated files are valid: a benchmark of a pipeline that rejects them measures nothing
-        raise RuntimeError(f"[{size}] the pipeline rejected {sum(rejected.values())} generated files, which are "
-                           f"all valid (first error rules: {rejected}); fix the generator or the reader first")
+        raise RuntimeError(
+            f"[{size}] the pipeline rejected {sum(rejected.values())} generated files, which are "
+            f"all valid (first error rules: {rejected}); fix the generator or the reader first"
+        )
     floor_after = raw_read_floor(files, passes=1)
     noop = run_measured(xhs("run"), env, root)
     log(f"[{size}] no-op xhs run: {noop['seconds']:.2f}s (xhs --help {startup:.2f}s)")
@@ -224,16 +242,27 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     loaded = _count(warehouse, "SELECT count(*) FROM meta_file WHERE status = 'loaded'")
 
     result = {
-        "size": size, "files": len(files), "files_loaded": loaded, "files_rejected": sum(rejected.values()),
+        "size": size,
+        "files": len(files),
+        "files_loaded": loaded,
+        "files_rejected": sum(rejected.values()),
         "fact_rows": facts,
-        "generate_s": gen_s, "raw_read_s": floor, "raw_read_s_after": floor_after,
-        "xhs_help_s": startup, "end_to_end_s": full["seconds"], "peak_rss_mb": full["peak_rss_mb"],
+        "generate_s": gen_s,
+        "raw_read_s": floor,
+        "raw_read_s_after": floor_after,
+        "xhs_help_s": startup,
+        "end_to_end_s": full["seconds"],
+        "peak_rss_mb": full["peak_rss_mb"],
         "ratio_vs_raw_read": full["seconds"] / floor,
         "ratio_vs_raw_read_excl_startup": (full["seconds"] - noop["seconds"]) / floor,
-        "noop_s": noop["seconds"], "noop_overhead_s": noop["seconds"] - startup,
-        "one_new_file_s": one["seconds"], "one_new_file_over_noop_s": one["seconds"] - noop["seconds"],
+        "noop_s": noop["seconds"],
+        "noop_overhead_s": noop["seconds"] - startup,
+        "one_new_file_s": one["seconds"],
+        "one_new_file_over_noop_s": one["seconds"] - noop["seconds"],
         "per_file_s": (full["seconds"] - noop["seconds"]) / len(files),
-        "query_p50_ms": queries["all"]["p50_ms"], "query_p95_ms": queries["all"]["p95_ms"], "queries": queries,
+        "query_p50_ms": queries["all"]["p50_ms"],
+        "query_p95_ms": queries["all"]["p95_ms"],
+        "queries": queries,
     }
     if naive:
         sample = files if naive_fraction >= 1 else files[:: max(1, round(1 / naive_fraction))]
@@ -246,21 +275,35 @@ def run_naive(size: str, root: Path, landing: Path, sample: list[Path], total: i
     wd.mkdir(exist_ok=True)
     listing = wd / "files.txt"
     listing.write_text("\n".join(str(landing / p.relative_to(WORK / size / "landing")) for p in sample))
-    code = ("import sys, json; from pathlib import Path; from bench.naive import run; "
-            "files=[Path(p) for p in Path(sys.argv[3]).read_text().splitlines()]; "
-            "print(json.dumps(run(Path(sys.argv[1]), Path(sys.argv[2]), files)))")
-    env = {**os.environ, "XHS_REFERENCE": str(reference_folder()), "GX_ANALYTICS_ENABLED": "false",
-           "PYTHONPATH": str(ROOT)}
+    code = (
+        "import sys, json; from pathlib import Path; from bench.naive import run; "
+        "files=[Path(p) for p in Path(sys.argv[3]).read_text().splitlines()]; "
+        "print(json.dumps(run(Path(sys.argv[1]), Path(sys.argv[2]), files)))"
+    )
+    env = {
+        **os.environ,
+        "XHS_REFERENCE": str(reference_folder()),
+        "GX_ANALYTICS_ENABLED": "false",
+        "PYTHONPATH": str(ROOT),
+    }
     m = run_measured([sys.executable, "-c", code, str(landing), str(wd / "naive.duckdb"), str(listing)], env, wd)
     if m["exit"] != 0:
         raise RuntimeError(f"naive pipeline failed: {m['stderr']}")
     inner = json.loads(m["stdout"].strip().splitlines()[-1])
     startup = m["seconds"] - inner["seconds"]
     scaled = startup + inner["seconds"] * total / len(sample)  # the whole set at the measured per-file cost
-    log(f"[{size}] naive: {m['seconds']:.1f}s for {len(sample)} of {total} files "
-        f"({inner['rows']} rows inserted, {inner['loaded']} loaded) → {scaled:.1f}s for all")
-    return {"naive_s": scaled, "naive_measured_s": m["seconds"], "naive_files_measured": len(sample),
-            "naive_rows": inner["rows"], "naive_peak_rss_mb": m["peak_rss_mb"], "ratio_vs_naive": scaled / e2e}
+    log(
+        f"[{size}] naive: {m['seconds']:.1f}s for {len(sample)} of {total} files "
+        f"({inner['rows']} rows inserted, {inner['loaded']} loaded) → {scaled:.1f}s for all"
+    )
+    return {
+        "naive_s": scaled,
+        "naive_measured_s": m["seconds"],
+        "naive_files_measured": len(sample),
+        "naive_rows": inner["rows"],
+        "naive_peak_rss_mb": m["peak_rss_mb"],
+        "ratio_vs_naive": scaled / e2e,
+    }
 
 
 def _count(warehouse: Path, sql: str) -> int:
@@ -282,8 +325,13 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "cpu": cpu, "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "load_avg": [round(x, 2) for x in os.getloadavg()], "python": platform.python_version()}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+    }
 
 
 def table(results: dict[str, dict]) -> str:
@@ -330,9 +378,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="xhs benchmarks (issue #8)")
     ap.add_argument("--size", action="append", choices=list(SIZES), help="S, M, L, XL (repeatable)")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive pipeline")
-    ap.add_argument("--naive-fraction", type=float, default=None,
-                    help="run the naive pipeline on this share of the files and scale (default: all of S, half "
-                         "of M, a tenth of L and XL)")
+    ap.add_argument(
+        "--naive-fraction",
+        type=float,
+        default=None,
+        help="run the naive pipeline on this share of the files and scale (default: all of S, half "
+        "of M, a tenth of L and XL)",
+    )
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     sizes = sorted(args.size or ["S", "M"], key=ORDER.index)
@@ -342,9 +394,21 @@ def main(argv: list[str] | None = None) -> int:
         fraction = args.naive_fraction or {"XS": 1.0, "S": 1.0, "M": 0.5}.get(size, 0.1)
         results[size] = bench_size(size, naive=not args.no_naive, naive_fraction=fraction)
     largest = results[sizes[-1]]
-    out = {k: largest.get(k) for k in ("size", "files", *TARGETS, "ratio_vs_raw_read_excl_startup",
-                                       "end_to_end_s", "raw_read_s", "naive_s", "noop_s", "one_new_file_s",
-                                       "query_p50_ms")}
+    out = {
+        k: largest.get(k)
+        for k in (
+            "size",
+            "files",
+            *TARGETS,
+            "ratio_vs_raw_read_excl_startup",
+            "end_to_end_s",
+            "raw_read_s",
+            "naive_s",
+            "noop_s",
+            "one_new_file_s",
+            "query_p50_ms",
+        )
+    }
     out["targets"] = TARGETS
     out["met"] = {k: met(k, largest[k]) for k in TARGETS if largest.get(k) is not None}
     out["machine"] = machine()

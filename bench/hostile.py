@@ -55,12 +55,24 @@ print(json.dumps({"status": status, "rule": rule, "seconds": seconds,
 
 def probe(path: Path, guard: bool) -> dict:
     t = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", PROBE, str(path), "guard" if guard else "raw"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(path), "guard" if guard else "raw"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     wall = time.perf_counter() - t
     if done.returncode != 0:
-        return {"status": f"probe died ({done.returncode})", "rule": None, "seconds": wall, "process_alive": False,
-                "parent_mib": None, "worker_mib": None, "wall_with_startup": wall}
+        return {
+            "status": f"probe died ({done.returncode})",
+            "rule": None,
+            "seconds": wall,
+            "process_alive": False,
+            "parent_mib": None,
+            "worker_mib": None,
+            "wall_with_startup": wall,
+        }
     out = json.loads(done.stdout.strip().splitlines()[-1])
     return {**out, "process_alive": True, "wall_with_startup": wall}
 
@@ -91,11 +103,15 @@ def overhead(folder: Path) -> dict:
             timings["worker_guarded"].append(time.perf_counter() - t)
     sandbox.close()
     ms = {k: round(statistics.mean(v) * 1000, 2) for k, v in timings.items()}
-    return {"files": len(paths), "rounds": 3, "worker_startup_ms": round(startup * 1000, 1),
-            "mean_ms_per_file": ms,
-            "overhead_ms_per_file": round(ms["worker_guarded"] - ms["in_process"], 2),
-            "transport_ms_per_file": round(ms["worker_unguarded"] - ms["in_process"], 2),
-            "total_s": {k: round(sum(v) / 3, 3) for k, v in timings.items()}}
+    return {
+        "files": len(paths),
+        "rounds": 3,
+        "worker_startup_ms": round(startup * 1000, 1),
+        "mean_ms_per_file": ms,
+        "overhead_ms_per_file": round(ms["worker_guarded"] - ms["in_process"], 2),
+        "transport_ms_per_file": round(ms["worker_unguarded"] - ms["in_process"], 2),
+        "total_s": {k: round(sum(v) / 3, 3) for k, v in timings.items()},
+    }
 
 
 def main() -> int:
@@ -112,32 +128,57 @@ def main() -> int:
             raw = None if args.quick else probe(path, guard=False)
             peak = (guarded["parent_mib"] or 0) + (guarded["worker_mib"] or 0)
             ok = guarded["status"] == case.status and (case.status == "valid" or guarded["rule"] == case.rule)
-            results.append({"case": case.name, "file": path.name, "bytes": path.stat().st_size,
-                            "expected": [case.status, case.rule], "verdict": guarded["status"],
-                            "rule": guarded["rule"], "as_expected": ok, "seconds": round(guarded["seconds"], 3),
-                            "seconds_with_interpreter_start": round(guarded["wall_with_startup"], 3),
-                            "parent_peak_mib": round(guarded["parent_mib"] or 0, 1),
-                            "worker_peak_mib": round(guarded["worker_mib"] or 0, 1),
-                            "peak_mib": round(peak, 1), "process_alive": guarded["process_alive"],
-                            "unguarded": None if raw is None else {
-                                "status": raw["status"], "seconds": round(raw["seconds"], 3),
-                                "worker_peak_mib": round(raw["worker_mib"] or 0, 1)}})
+            results.append(
+                {
+                    "case": case.name,
+                    "file": path.name,
+                    "bytes": path.stat().st_size,
+                    "expected": [case.status, case.rule],
+                    "verdict": guarded["status"],
+                    "rule": guarded["rule"],
+                    "as_expected": ok,
+                    "seconds": round(guarded["seconds"], 3),
+                    "seconds_with_interpreter_start": round(guarded["wall_with_startup"], 3),
+                    "parent_peak_mib": round(guarded["parent_mib"] or 0, 1),
+                    "worker_peak_mib": round(guarded["worker_mib"] or 0, 1),
+                    "peak_mib": round(peak, 1),
+                    "process_alive": guarded["process_alive"],
+                    "unguarded": None
+                    if raw is None
+                    else {
+                        "status": raw["status"],
+                        "seconds": round(raw["seconds"], 3),
+                        "worker_peak_mib": round(raw["worker_mib"] or 0, 1),
+                    },
+                }
+            )
             r = results[-1]
-            un = "" if raw is None else (
-                f"{raw['status'][:70]} ({raw['seconds']:.2f} s, {raw['worker_mib'] or 0:.0f} MiB)")
-            print(f"{case.name:30} {r['bytes']:>9} {r['verdict']:11} {r['rule'] or '-':20} {r['seconds']:>7.2f} "
-                  f"{r['peak_mib']:>9.0f}   {un}{'' if ok else '   <-- NOT AS EXPECTED'}")
+            un = (
+                ""
+                if raw is None
+                else (f"{raw['status'][:70]} ({raw['seconds']:.2f} s, {raw['worker_mib'] or 0:.0f} MiB)")
+            )
+            print(
+                f"{case.name:30} {r['bytes']:>9} {r['verdict']:11} {r['rule'] or '-':20} {r['seconds']:>7.2f} "
+                f"{r['peak_mib']:>9.0f}   {un}{'' if ok else '   <-- NOT AS EXPECTED'}"
+            )
         print("\nworker overhead on the sample workbooks …")
         over = overhead(Path(tmp) / "samples")
     print(json.dumps(over, indent=1))
     worst_mib = max(r["peak_mib"] for r in results)
     worst_s = max(r["seconds_with_interpreter_start"] for r in results)
-    summary = {"all_as_expected": all(r["as_expected"] for r in results), "max_peak_mib": worst_mib,
-               "max_seconds_with_interpreter_start": worst_s, "targets": {"peak_mib": 1024, "seconds": 30}}
+    summary = {
+        "all_as_expected": all(r["as_expected"] for r in results),
+        "max_peak_mib": worst_mib,
+        "max_seconds_with_interpreter_start": worst_s,
+        "targets": {"peak_mib": 1024, "seconds": 30},
+    }
     print(json.dumps(summary))
     out = Path(__file__).with_name("hostile_results.json")
-    out.write_text(json.dumps({"cases": results, "overhead": over, "summary": summary}, indent=1,
-                              ensure_ascii=False) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps({"cases": results, "overhead": over, "summary": summary}, indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
     print(f"wrote {out}")
     return 0 if summary["all_as_expected"] and worst_mib < 1024 and worst_s < 30 else 1
 

@@ -27,13 +27,19 @@ REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 GOOD = [TITLE, HEADER, *rows(), TOTAL]  # a valid telecom report (bench.corpus)
 
 # Fake person-level values: shaped like real ones (12-digit citizen IDs, mobile numbers), belonging to no one.
-PEOPLE = [(f"Nguyễn Văn {chr(65 + i)}", f"00609{i:04d}234", f"0912{i:03d}678", f"0{i % 9 + 1}/0{i % 9 + 1}/19{70 + i}")
-          for i in range(20)]
+PEOPLE = [
+    (f"Nguyễn Văn {chr(65 + i)}", f"00609{i:04d}234", f"0912{i:03d}678", f"0{i % 9 + 1}/0{i % 9 + 1}/19{70 + i}")
+    for i in range(20)
+]
 PERSONAL_VALUES = [v for _, cid, phone, _ in PEOPLE for v in (cid, phone)]
 
 
-def sheet_xml(grid: Sequence[Sequence[object]], formulas: dict[str, str] | None = None, dimension: str | None = None,
-              doctype: str = "") -> bytes:
+def sheet_xml(
+    grid: Sequence[Sequence[object]],
+    formulas: dict[str, str] | None = None,
+    dimension: str | None = None,
+    doctype: str = "",
+) -> bytes:
     """A worksheet part: text as inline strings, numbers as values; ``formulas`` maps a cell to a formula whose
     cached value is the grid's value."""
     formulas = formulas or {}
@@ -51,12 +57,20 @@ def sheet_xml(grid: Sequence[Sequence[object]], formulas: dict[str, str] | None 
                 cells.append(f'<c r="{ref}">{f}<v>{v}</v></c>')
         out.append(f'<row r="{r + 1}">{"".join(cells)}</row>')
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{doctype}<worksheet {NS}>{dim}'
-            f'<sheetData>{"".join(out)}</sheetData></worksheet>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n{doctype}<worksheet {NS}>{dim}'
+        f"<sheetData>{''.join(out)}</sheetData></worksheet>"
+    ).encode()
 
 
-def workbook_parts(sheet: bytes, *, main: str = MAIN, extra: dict[str, bytes] | None = None,
-                   workbook_prefix: str = "", overrides: Sequence[tuple[str, str]] = ()) -> dict[str, bytes]:
+def workbook_parts(
+    sheet: bytes,
+    *,
+    main: str = MAIN,
+    extra: dict[str, bytes] | None = None,
+    workbook_prefix: str = "",
+    overrides: Sequence[tuple[str, str]] = (),
+) -> dict[str, bytes]:
     """The parts of a one-sheet workbook ("Biểu 01") around ``sheet``."""
     over = "".join(f'<Override PartName="{p}" ContentType="{t}"/>' for p, t in overrides)
     parts = {
@@ -65,18 +79,22 @@ def workbook_parts(sheet: bytes, *, main: str = MAIN, extra: dict[str, bytes] | 
             'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
             'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
             f'<Override PartName="/xl/workbook.xml" ContentType="{main}"/>'
-            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{SHEET}"/>{over}</Types>').encode(),
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{SHEET}"/>{over}</Types>'
+        ).encode(),
         "_rels/.rels": (
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
             f'2006/relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/>'
-            '</Relationships>').encode(),
+            "</Relationships>"
+        ).encode(),
         "xl/workbook.xml": (
             f'<?xml version="1.0" encoding="UTF-8"?>{workbook_prefix}<workbook {NS} xmlns:r="{REL}"><sheets>'
-            '<sheet name="Biểu 01" sheetId="1" r:id="rId1"/></sheets></workbook>').encode(),
+            '<sheet name="Biểu 01" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ).encode(),
         "xl/_rels/workbook.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
             f'2006/relationships"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-            '</Relationships>').encode(),
+            "</Relationships>"
+        ).encode(),
         "xl/worksheets/sheet1.xml": sheet,
     }
     return {**parts, **(extra or {})}
@@ -98,6 +116,7 @@ def _bytes(filename: str, data: Callable[[], bytes]) -> Callable[[Path], Path]:
     def make(folder: Path) -> Path:
         (folder / filename).write_bytes(data())
         return folder / filename
+
     return make
 
 
@@ -129,7 +148,7 @@ def lying_sizes(folder: Path) -> Path:
     central = data.find(b"PK\x01\x02")
     while central >= 0:
         (name_len,) = struct.unpack_from("<H", data, central + 28)
-        if data[central + 46:central + 46 + name_len] == b"xl/worksheets/sheet1.xml":
+        if data[central + 46 : central + 46 + name_len] == b"xl/worksheets/sheet1.xml":
             struct.pack_into("<I", data, central + 24, 1000)  # central directory: uncompressed size
         central = data.find(b"PK\x01\x02", central + 4)
     path.write_bytes(bytes(data))
@@ -146,31 +165,44 @@ def ole2(streams: dict[str, bytes]) -> bytes:
         first = 2 + len(sectors)
         n = len(data) // 512
         starts.append((first, len(data)))
-        sectors += [data[i * 512:(i + 1) * 512] for i in range(n)]
+        sectors += [data[i * 512 : (i + 1) * 512] for i in range(n)]
         fat += [first + i + 1 for i in range(n - 1)] + [end]
     assert len(fat) <= 128
     fat += [free] * (128 - len(fat))
 
     def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
         raw = (name + "\0").encode("utf-16-le") if name else b""
-        return (raw.ljust(64, b"\0") + struct.pack("<HBBIII", len(raw), kind, 1, nostream, right, child)
-                + b"\0" * 36 + struct.pack("<IQ", start, size))
+        return (
+            raw.ljust(64, b"\0")
+            + struct.pack("<HBBIII", len(raw), kind, 1, nostream, right, child)
+            + b"\0" * 36
+            + struct.pack("<IQ", start, size)
+        )
 
     names = list(streams)
     directory = entry("Root Entry", 5, 1, nostream, end, 0) + b"".join(
         entry(n, 2, nostream, i + 2 if i + 1 < len(names) else nostream, s, size)
-        for i, (n, (s, size)) in enumerate(zip(names, starts, strict=True)))
+        for i, (n, (s, size)) in enumerate(zip(names, starts, strict=True))
+    )
     directory = directory.ljust(512, b"\0")
-    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
-              + b"\0" * 6 + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
-              + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
+    header = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", free) * 108
+    )
     return header + struct.pack("<128I", *fat) + directory + b"".join(sectors)
 
 
 def person_grid() -> list[list[object]]:
-    return [["DANH SÁCH NGƯỜI DÂN ĐÃ KÍCH HOẠT TÀI KHOẢN ĐỊNH DANH ĐIỆN TỬ NĂM 2024"],
-            ["STT", "Họ và tên", "Số CCCD", "Số điện thoại", "Ngày sinh", "Đơn vị hành chính"],
-            *[[i + 1, n, cid, phone, born, "Ba Bể"] for i, (n, cid, phone, born) in enumerate(PEOPLE)]]
+    return [
+        ["DANH SÁCH NGƯỜI DÂN ĐÃ KÍCH HOẠT TÀI KHOẢN ĐỊNH DANH ĐIỆN TỬ NĂM 2024"],
+        ["STT", "Họ và tên", "Số CCCD", "Số điện thoại", "Ngày sinh", "Đơn vị hành chính"],
+        *[[i + 1, n, cid, phone, born, "Ba Bể"] for i, (n, cid, phone, born) in enumerate(PEOPLE)],
+    ]
 
 
 def person_csv() -> bytes:
@@ -180,13 +212,17 @@ def person_csv() -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8-sig")
 
 
-BILLION_LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">' + "".join(
-    f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
-    + "]>\n")
+BILLION_LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
+    + "]>\n"
+)
 XXE = '<!DOCTYPE workbook [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-EXTERNAL_LINK = (f'<?xml version="1.0" encoding="UTF-8"?><externalLink {NS}><externalBook xmlns:r="{REL}" '
-                 'r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames></externalBook>'
-                 '</externalLink>').encode()
+EXTERNAL_LINK = (
+    f'<?xml version="1.0" encoding="UTF-8"?><externalLink {NS}><externalBook xmlns:r="{REL}" '
+    'r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames></externalBook>'
+    "</externalLink>"
+).encode()
 
 
 def _random_letters(n: int, seed: int = 3) -> str:
@@ -205,62 +241,200 @@ class Hostile:
 CASES = [
     Hostile("zip_bomb", zip_bomb, "unreadable", "zip_bomb"),
     Hostile("lying_zip_header", lying_sizes, "unreadable", "zip_size_mismatch"),
-    Hostile("sparse_corner_cell", _xlsx("o_goc.xlsx", lambda: workbook_parts(sheet_xml(
-        [["Năm 2022"]], dimension="A1:XFD1048576")[:-len("</sheetData></worksheet>")]
-        + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>')),
-        "unreadable", "sheet_too_large"),
-    Hostile("corner_cell_lying_dimension", _xlsx("o_goc_an.xlsx", lambda: workbook_parts(sheet_xml(
-        [["Năm 2022"]], dimension="A1")[:-len("</sheetData></worksheet>")]
-        + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>')),
-        "unreadable", "sheet_too_large"),
-    Hostile("huge_single_cell", _xlsx("o_khong_lo.xlsx", lambda: workbook_parts(sheet_xml(
-        [TITLE, ["Ghi chú", _random_letters(8 * MiB)]]))), "unreadable", "cell_too_long"),
-    Hostile("cell_over_excel_limit", _xlsx("o_dai.xlsx", lambda: workbook_parts(sheet_xml(
-        [TITLE, HEADER, ["Ghi chú", "x" * 40_000]]))), "unreadable", "cell_too_long"),
-    Hostile("billion_laughs", _xlsx("tieng_cuoi.xlsx", lambda: workbook_parts(sheet_xml(
-        [["&lol9;"]], doctype=BILLION_LAUGHS))), "unreadable", "xml_entities"),
-    Hostile("xxe", _xlsx("xxe.xlsx", lambda: workbook_parts(sheet_xml(GOOD), workbook_prefix=XXE)),
-            "unreadable", "xml_entities"),
-    Hostile("encrypted_xlsx", _bytes("mat_khau.xlsx", lambda: ole2({
-        "EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"\0" * 4088,
-        "EncryptedPackage": random.Random(1).randbytes(8192)})), "unreadable", "password_protected"),
-    Hostile("encrypted_xls", _bytes("mat_khau.xls", lambda: ole2({"Workbook": (
-        struct.pack("<HH", 0x0809, 16) + struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x0406)
-        + struct.pack("<HH", 0x002F, 54) + b"\x01\x00\x01\x00\x01\x00" + random.Random(2).randbytes(48)
-        + struct.pack("<HH", 0x000A, 0))})), "unreadable", "password_protected"),
-    Hostile("too_many_entries", _xlsx("nhieu_phan.xlsx", lambda: workbook_parts(sheet_xml(GOOD), extra={
-        f"xl/media/image{i}.png": b"" for i in range(2_500)})), "unreadable", "zip_too_many_entries"),
-    Hostile("excel_2003_xml", _bytes("excel2003.xls", lambda: (
-        '<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?><Workbook xmlns="urn:schemas-microsoft-com:'
-        'office:spreadsheet"><Worksheet ss:Name="Biểu 01"><Table/></Worksheet></Workbook>').encode()),
-        "unreadable", "unsupported_format"),
-    Hostile("opendocument", _xlsx("bang_tinh.xlsx", lambda: {"mimetype": b"application/vnd.oasis.opendocument."
-                                                             b"spreadsheet", "content.xml": b"<office/>"}),
-            "unreadable", "unsupported_format"),
-    Hostile("csv_too_many_fields", _bytes("nhieu_cot.csv", lambda: "Năm 2022\n".encode() + b"," * 3_000_000 + b"\n"),
-            "unreadable", "sheet_too_large"),
-    Hostile("macro_xlsm", _xlsx("macro.xlsm", lambda: workbook_parts(
-        sheet_xml(GOOD), main=MACRO_MAIN, extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 1000},
-        overrides=[("/xl/vbaProject.bin", "application/vnd.ms-office.vbaProject")])), "unreadable", "macro_enabled"),
-    Hostile("html_as_xls", _bytes("trang_web.xls", lambda: (
-        "<html><head><meta charset='utf-8'></head><body><table><tr><td>Đơn vị hành chính</td><td>Di động</td></tr>"
-        "<tr><td>Ba Bể</td><td>1000</td></tr></table></body></html>").encode()), "unreadable", "html_not_workbook"),
-    Hostile("truncated", lambda folder: _truncate(write_zip(folder / "cut.xlsx", workbook_parts(sheet_xml(GOOD)))),
-            "unreadable", "unreadable"),
-    Hostile("random_bytes", _bytes("ngau_nhien.xlsx", lambda: random.Random(11).randbytes(64 * 1024)),
-            "unreadable", "unreadable"),
+    Hostile(
+        "sparse_corner_cell",
+        _xlsx(
+            "o_goc.xlsx",
+            lambda: workbook_parts(
+                sheet_xml([["Năm 2022"]], dimension="A1:XFD1048576")[: -len("</sheetData></worksheet>")]
+                + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>'
+            ),
+        ),
+        "unreadable",
+        "sheet_too_large",
+    ),
+    Hostile(
+        "corner_cell_lying_dimension",
+        _xlsx(
+            "o_goc_an.xlsx",
+            lambda: workbook_parts(
+                sheet_xml([["Năm 2022"]], dimension="A1")[: -len("</sheetData></worksheet>")]
+                + b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>'
+            ),
+        ),
+        "unreadable",
+        "sheet_too_large",
+    ),
+    Hostile(
+        "huge_single_cell",
+        _xlsx("o_khong_lo.xlsx", lambda: workbook_parts(sheet_xml([TITLE, ["Ghi chú", _random_letters(8 * MiB)]]))),
+        "unreadable",
+        "cell_too_long",
+    ),
+    Hostile(
+        "cell_over_excel_limit",
+        _xlsx("o_dai.xlsx", lambda: workbook_parts(sheet_xml([TITLE, HEADER, ["Ghi chú", "x" * 40_000]]))),
+        "unreadable",
+        "cell_too_long",
+    ),
+    Hostile(
+        "billion_laughs",
+        _xlsx("tieng_cuoi.xlsx", lambda: workbook_parts(sheet_xml([["&lol9;"]], doctype=BILLION_LAUGHS))),
+        "unreadable",
+        "xml_entities",
+    ),
+    Hostile(
+        "xxe",
+        _xlsx("xxe.xlsx", lambda: workbook_parts(sheet_xml(GOOD), workbook_prefix=XXE)),
+        "unreadable",
+        "xml_entities",
+    ),
+    Hostile(
+        "encrypted_xlsx",
+        _bytes(
+            "mat_khau.xlsx",
+            lambda: ole2(
+                {
+                    "EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"\0" * 4088,
+                    "EncryptedPackage": random.Random(1).randbytes(8192),
+                }
+            ),
+        ),
+        "unreadable",
+        "password_protected",
+    ),
+    Hostile(
+        "encrypted_xls",
+        _bytes(
+            "mat_khau.xls",
+            lambda: ole2(
+                {
+                    "Workbook": (
+                        struct.pack("<HH", 0x0809, 16)
+                        + struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0x0406)
+                        + struct.pack("<HH", 0x002F, 54)
+                        + b"\x01\x00\x01\x00\x01\x00"
+                        + random.Random(2).randbytes(48)
+                        + struct.pack("<HH", 0x000A, 0)
+                    )
+                }
+            ),
+        ),
+        "unreadable",
+        "password_protected",
+    ),
+    Hostile(
+        "too_many_entries",
+        _xlsx(
+            "nhieu_phan.xlsx",
+            lambda: workbook_parts(sheet_xml(GOOD), extra={f"xl/media/image{i}.png": b"" for i in range(2_500)}),
+        ),
+        "unreadable",
+        "zip_too_many_entries",
+    ),
+    Hostile(
+        "excel_2003_xml",
+        _bytes(
+            "excel2003.xls",
+            lambda: (
+                '<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?>'
+                '<Workbook xmlns="urn:schemas-microsoft-com:'
+                'office:spreadsheet"><Worksheet ss:Name="Biểu 01"><Table/></Worksheet></Workbook>'
+            ).encode(),
+        ),
+        "unreadable",
+        "unsupported_format",
+    ),
+    Hostile(
+        "opendocument",
+        _xlsx(
+            "bang_tinh.xlsx",
+            lambda: {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<office/>"},
+        ),
+        "unreadable",
+        "unsupported_format",
+    ),
+    Hostile(
+        "csv_too_many_fields",
+        _bytes("nhieu_cot.csv", lambda: "Năm 2022\n".encode() + b"," * 3_000_000 + b"\n"),
+        "unreadable",
+        "sheet_too_large",
+    ),
+    Hostile(
+        "macro_xlsm",
+        _xlsx(
+            "macro.xlsm",
+            lambda: workbook_parts(
+                sheet_xml(GOOD),
+                main=MACRO_MAIN,
+                extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\0" * 1000},
+                overrides=[("/xl/vbaProject.bin", "application/vnd.ms-office.vbaProject")],
+            ),
+        ),
+        "unreadable",
+        "macro_enabled",
+    ),
+    Hostile(
+        "html_as_xls",
+        _bytes(
+            "trang_web.xls",
+            lambda: (
+                "<html><head><meta charset='utf-8'></head><body><table>"
+                "<tr><td>Đơn vị hành chính</td><td>Di động</td></tr>"
+                "<tr><td>Ba Bể</td><td>1000</td></tr></table></body></html>"
+            ).encode(),
+        ),
+        "unreadable",
+        "html_not_workbook",
+    ),
+    Hostile(
+        "truncated",
+        lambda folder: _truncate(write_zip(folder / "cut.xlsx", workbook_parts(sheet_xml(GOOD)))),
+        "unreadable",
+        "unreadable",
+    ),
+    Hostile(
+        "random_bytes",
+        _bytes("ngau_nhien.xlsx", lambda: random.Random(11).randbytes(64 * 1024)),
+        "unreadable",
+        "unreadable",
+    ),
     Hostile("empty_file", _bytes("rong.xlsx", bytes), "unreadable", "empty_file"),
-    Hostile("person_list", _xlsx("danh_sach.xlsx", lambda: workbook_parts(sheet_xml(person_grid()))),
-            "unreadable", "personal_data"),
+    Hostile(
+        "person_list",
+        _xlsx("danh_sach.xlsx", lambda: workbook_parts(sheet_xml(person_grid()))),
+        "unreadable",
+        "personal_data",
+    ),
     Hostile("person_list_values_only", _bytes("lien_he_2024.csv", person_csv), "unreadable", "personal_data"),
     # Not hostile, but must be read right: values only, by the real format.
-    Hostile("formula_cached_value", _xlsx("cong_thuc.xlsx", lambda: workbook_parts(sheet_xml(
-        GOOD, formulas={"C11": "SUM(C3:C10)", "D11": "SUM(D3:D10)"}))), "valid", None),
-    Hostile("external_link_cached_value", _xlsx("lien_ket.xlsx", lambda: workbook_parts(
-        sheet_xml(GOOD, formulas={"C3": "[1]Sheet1!A1"}),
-        extra={"xl/externalLinks/externalLink1.xml": EXTERNAL_LINK})), "valid", "external_links"),
-    Hostile("xlsx_named_xls", _xlsx("that_ra_xlsx_nam_2022.xls", lambda: workbook_parts(sheet_xml(GOOD))),
-            "valid", "extension_mismatch"),
+    Hostile(
+        "formula_cached_value",
+        _xlsx(
+            "cong_thuc.xlsx",
+            lambda: workbook_parts(sheet_xml(GOOD, formulas={"C11": "SUM(C3:C10)", "D11": "SUM(D3:D10)"})),
+        ),
+        "valid",
+        None,
+    ),
+    Hostile(
+        "external_link_cached_value",
+        _xlsx(
+            "lien_ket.xlsx",
+            lambda: workbook_parts(
+                sheet_xml(GOOD, formulas={"C3": "[1]Sheet1!A1"}),
+                extra={"xl/externalLinks/externalLink1.xml": EXTERNAL_LINK},
+            ),
+        ),
+        "valid",
+        "external_links",
+    ),
+    Hostile(
+        "xlsx_named_xls",
+        _xlsx("that_ra_xlsx_nam_2022.xls", lambda: workbook_parts(sheet_xml(GOOD))),
+        "valid",
+        "extension_mismatch",
+    ),
 ]
 
 

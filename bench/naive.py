@@ -53,8 +53,10 @@ def run(landing: Path, warehouse: Path, files: list[Path] | None = None) -> dict
     specs = load_specs()
     warehouse.unlink(missing_ok=True)
     con = duckdb.connect(str(warehouse))
-    con.execute("CREATE TABLE fact (source VARCHAR, period_code VARCHAR, area_code VARCHAR, field VARCHAR, "
-                "value DOUBLE, file VARCHAR, cell VARCHAR)")
+    con.execute(
+        "CREATE TABLE fact (source VARCHAR, period_code VARCHAR, area_code VARCHAR, field VARCHAR, "
+        "value DOUBLE, file VARCHAR, cell VARCHAR)"
+    )
     files = files if files is not None else sorted(p for p in landing.rglob("*") if p.suffix == ".xlsx")
     t0 = time.perf_counter()
     rows = loaded = 0
@@ -65,8 +67,10 @@ def run(landing: Path, warehouse: Path, files: list[Path] | None = None) -> dict
             continue
         loaded += 1
         for r in result.values.iter_rows(named=True):  # row by row, as a first version does
-            con.execute("INSERT INTO fact VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [r["source"], r["period_code"], r["area_code"], r["field"], r["value"], path.name, r["cell"]])
+            con.execute(
+                "INSERT INTO fact VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [r["source"], r["period_code"], r["area_code"], r["field"], r["value"], path.name, r["cell"]],
+            )
             rows += 1
     con.close()
     return {"files": len(files), "loaded": loaded, "rows": rows, "seconds": time.perf_counter() - t0}

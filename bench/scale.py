@@ -56,8 +56,13 @@ class Size:
     years: int
 
 
-SIZES = {"S": Size("S", 1, 1), "M": Size("M", 1, 5), "L": Size("L", 34, 1), "XL": Size("XL", 34, 5),
-         "XS": Size("XS", 1, 0)}  # XS: one month of each source (tests)
+SIZES = {
+    "S": Size("S", 1, 1),
+    "M": Size("M", 1, 5),
+    "L": Size("L", 34, 1),
+    "XL": Size("XL", 34, 5),
+    "XS": Size("XS", 1, 0),
+}  # XS: one month of each source (tests)
 
 
 def reference_folder() -> Path:
@@ -170,6 +175,7 @@ def _reference_figures(source: str) -> dict[str, int | float]:
 
 
 # ---- the look of a file ------------------------------------------------------------------------------
+
 
 def file_stem(source: str) -> str:
     """The department's first sample file name up to its placeholders (``vien_thong_{s}_{y}`` → vien_thong)."""

@@ -15,8 +15,13 @@ from openpyxl.utils import range_boundaries
 Grid = Sequence[Sequence[object]]
 
 
-def write(path: Path, grid: Grid, merges: Sequence[str] = (), sheet: str = "Biểu 01",
-          extra_sheets: Sequence[tuple[str, Grid, bool]] = ()) -> Path:
+def write(
+    path: Path,
+    grid: Grid,
+    merges: Sequence[str] = (),
+    sheet: str = "Biểu 01",
+    extra_sheets: Sequence[tuple[str, Grid, bool]] = (),
+) -> Path:
     """Write ``grid`` to ``path`` in the format its suffix names. ``extra_sheets`` are (name, grid, hidden)
     placed before the data sheet (an instructions sheet, a hidden lookup sheet)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,8 +38,7 @@ def write(path: Path, grid: Grid, merges: Sequence[str] = (), sheet: str = "Bi�
     return path
 
 
-def _xlsx(path: Path, grid: Grid, merges: Sequence[str], sheet: str,
-          extra: Sequence[tuple[str, Grid, bool]]) -> None:
+def _xlsx(path: Path, grid: Grid, merges: Sequence[str], sheet: str, extra: Sequence[tuple[str, Grid, bool]]) -> None:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name, g, hidden in extra:
@@ -57,8 +61,7 @@ def _fill_openpyxl(ws, grid: Grid) -> None:
                 ws.cell(r, c, value)
 
 
-def _xls(path: Path, grid: Grid, merges: Sequence[str], sheet: str,
-         extra: Sequence[tuple[str, Grid, bool]]) -> None:
+def _xls(path: Path, grid: Grid, merges: Sequence[str], sheet: str, extra: Sequence[tuple[str, Grid, bool]]) -> None:
     wb = xlwt.Workbook(encoding="utf-8")
     for name, g, hidden in extra:
         ws = wb.add_sheet(name)
@@ -74,8 +77,9 @@ def _fill_xlwt(ws, grid: Grid, merges: Sequence[str]) -> None:
     for m in merges:
         c0, r0, c1, r1 = range_boundaries(m)
         merged_cells[(r0 - 1, c0 - 1)] = (r1 - 1, c1 - 1)
-    covered = {(r, c) for (r0, c0), (r1, c1) in merged_cells.items()
-               for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+    covered = {
+        (r, c) for (r0, c0), (r1, c1) in merged_cells.items() for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
+    }
     for r, row in enumerate(grid):
         for c, value in enumerate(row):
             if (r, c) in merged_cells:

@@ -15,8 +15,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-INSTALL_HINT = ("install Debian's PostgreSQL: apt-get install postgresql (make test does it as root) / "
-                "cài PostgreSQL của Debian: apt-get install postgresql")
+INSTALL_HINT = (
+    "install Debian's PostgreSQL: apt-get install postgresql (make test does it as root) / "
+    "cài PostgreSQL của Debian: apt-get install postgresql"
+)
 
 
 class PostgresUnavailable(RuntimeError):
@@ -25,15 +27,18 @@ class PostgresUnavailable(RuntimeError):
 
 def server_bin_dir() -> Path:
     """The newest ``/usr/lib/postgresql/<version>/bin`` with ``initdb`` and ``pg_ctl`` (Debian's layout)."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name)
-                   if p.parent.parent.name.isdigit() else 0)
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
     if found:
         return found[-1].parent
     on_path = shutil.which("pg_ctl")
     if on_path and shutil.which("initdb"):
         return Path(on_path).parent
-    raise PostgresUnavailable(f"no PostgreSQL server (initdb, pg_ctl) found in /usr/lib/postgresql or on PATH: "
-                              f"{INSTALL_HINT}")
+    raise PostgresUnavailable(
+        f"no PostgreSQL server (initdb, pg_ctl) found in /usr/lib/postgresql or on PATH: {INSTALL_HINT}"
+    )
 
 
 def _free_port() -> int:
@@ -52,8 +57,10 @@ def _server_user() -> str | None:
             return name
         except KeyError:
             continue
-    raise PostgresUnavailable("running as root and neither the 'postgres' nor the 'nobody' user exists to run "
-                              "the server / chạy bằng root mà không có người dùng 'postgres' hay 'nobody'")
+    raise PostgresUnavailable(
+        "running as root and neither the 'postgres' nor the 'nobody' user exists to run "
+        "the server / chạy bằng root mà không có người dùng 'postgres' hay 'nobody'"
+    )
 
 
 @dataclass
@@ -78,8 +85,9 @@ class LocalPostgres:
         """A new empty database on this server (one per test keeps tests apart); returns its URL."""
         import psycopg2
 
-        con = psycopg2.connect(host="127.0.0.1", port=self.port, user=self.user, password=self.password,
-                               dbname="postgres")
+        con = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user=self.user, password=self.password, dbname="postgres"
+        )
         try:
             con.autocommit = True
             with con.cursor() as cur:
@@ -98,8 +106,12 @@ class LocalPostgres:
     def stop(self) -> None:
         """Stop the server (fast shutdown) and remove its folder."""
         if (self.data_dir / "postmaster.pid").exists():
-            subprocess.run(self._cmd(str(server_bin_dir() / "pg_ctl"), "stop", "-D", str(self.data_dir),
-                                     "-m", "fast", "-w"), capture_output=True, text=True, timeout=60)
+            subprocess.run(
+                self._cmd(str(server_bin_dir() / "pg_ctl"), "stop", "-D", str(self.data_dir), "-m", "fast", "-w"),
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> LocalPostgres:
@@ -123,13 +135,41 @@ def start_local_postgres(user: str = "xhs", database: str = "xhs", password: str
             entry = pwd.getpwnam(run_as)
             for path in (folder, pwfile):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
-        _check(server._cmd(str(bin_dir / "initdb"), "-D", str(server.data_dir), "-U", user, "--pwfile", str(pwfile),
-                           "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8",
-                           "--locale=C.UTF-8"), "initdb")
+        _check(
+            server._cmd(
+                str(bin_dir / "initdb"),
+                "-D",
+                str(server.data_dir),
+                "-U",
+                user,
+                "--pwfile",
+                str(pwfile),
+                "--auth-local=scram-sha-256",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ),
+            "initdb",
+        )
         pwfile.unlink()
         options = f"-c listen_addresses=127.0.0.1 -c port={server.port} -c unix_socket_directories={folder}"
-        _check(server._cmd(str(bin_dir / "pg_ctl"), "start", "-D", str(server.data_dir), "-w", "-t", "60",
-                           "-l", str(folder / "server.log"), "-o", options), "pg_ctl start")
+        _check(
+            server._cmd(
+                str(bin_dir / "pg_ctl"),
+                "start",
+                "-D",
+                str(server.data_dir),
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(folder / "server.log"),
+                "-o",
+                options,
+            ),
+            "pg_ctl start",
+        )
         server.create_database(database)
     except BaseException:
         server.stop()
@@ -140,5 +180,6 @@ def start_local_postgres(user: str = "xhs", database: str = "xhs", password: str
 def _check(argv: list[str], what: str) -> None:
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
-        raise PostgresUnavailable(f"{what} failed / {what} thất bại (exit {done.returncode}): "
-                                  f"{(done.stderr or done.stdout).strip()[-800:]}")
+        raise PostgresUnavailable(
+            f"{what} failed / {what} thất bại (exit {done.returncode}): {(done.stderr or done.stdout).strip()[-800:]}"
+        )

@@ -27,8 +27,10 @@ def main() -> int:
     root = Path.cwd()
     landing = Path(os.environ.get("XHS_LANDING") or root / "landing")
     if not any(landing.rglob("*.xls*")):
-        print(f"no sample files in {landing}: run `make run` first / chưa có tệp mẫu: chạy `make run` trước",
-              file=sys.stderr)
+        print(
+            f"no sample files in {landing}: run `make run` first / chưa có tệp mẫu: chạy `make run` trước",
+            file=sys.stderr,
+        )
         return 2
     warehouse = root / "warehouse" / "scale" / "xhs.duckdb"
     lake = Path(os.environ.get("XHS_LAKE") or root / "lake")
@@ -39,28 +41,41 @@ def main() -> int:
         print(f"make scale: {exc}", file=sys.stderr)
         return 2
     with server, tempfile.TemporaryDirectory(prefix="xhs-secret-") as secret_dir:
-        print(f"1. PostgreSQL started on 127.0.0.1:{server.port} in {time.monotonic() - t0:.1f} s "
-              f"(throwaway cluster {server.data_dir}{', run as ' + server.run_as if server.run_as else ''})")
+        print(
+            f"1. PostgreSQL started on 127.0.0.1:{server.port} in {time.monotonic() - t0:.1f} s "
+            f"(throwaway cluster {server.data_dir}{', run as ' + server.run_as if server.run_as else ''})"
+        )
         secret = Path(secret_dir) / "pgpassword"
         secret.write_text(server.password, encoding="utf-8")
         secret.chmod(0o600)
-        env = {**{k: v for k, v in os.environ.items() if k != "PGPASSWORD"},
-               "XHS_INSTANCE": "postgres", "XHS_POSTGRES_URL": server.url, "XHS_POSTGRES_PASSWORD_FILE": str(secret),
-               "XHS_EXECUTOR": "multiprocess", "XHS_LAKE_CATALOG": "sqlite", "XHS_LAKE": str(lake),
-               "XHS_LANDING": str(landing), "XHS_DATA": str(root / "data" / "scale"),
-               "XHS_WAREHOUSE": str(warehouse), "DAGSTER_HOME": str(root / ".dagster" / "scale")}
+        env = {
+            **{k: v for k, v in os.environ.items() if k != "PGPASSWORD"},
+            "XHS_INSTANCE": "postgres",
+            "XHS_POSTGRES_URL": server.url,
+            "XHS_POSTGRES_PASSWORD_FILE": str(secret),
+            "XHS_EXECUTOR": "multiprocess",
+            "XHS_LAKE_CATALOG": "sqlite",
+            "XHS_LAKE": str(lake),
+            "XHS_LANDING": str(landing),
+            "XHS_DATA": str(root / "data" / "scale"),
+            "XHS_WAREHOUSE": str(warehouse),
+            "DAGSTER_HOME": str(root / ".dagster" / "scale"),
+        }
         print(f"2. xhs run: instance PostgreSQL {server.url}, multiprocess executor, landing {landing}")
         t1 = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "pipelines.cli", "run"], env=env, cwd=root, text=True,
-                              capture_output=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "run"], env=env, cwd=root, text=True, capture_output=True
+        )
         print("   " + done.stdout.strip().replace("\n", "\n   "))
         if done.returncode not in (0, 1):
             print(done.stderr, file=sys.stderr)
             return 2
         print(f"   finished in {time.monotonic() - t1:.1f} s, exit {done.returncode}")
         ok = report_instance(env, server.password) & report_lake(warehouse, lake, env)
-    print(f"5. PostgreSQL stopped and its cluster removed; DuckDB {warehouse}, lake {lake} (catalog "
-          f"{lake / 'catalog.db'})")
+    print(
+        f"5. PostgreSQL stopped and its cluster removed; DuckDB {warehouse}, lake {lake} (catalog "
+        f"{lake / 'catalog.db'})"
+    )
     return 0 if ok else 1
 
 
@@ -74,10 +89,12 @@ def report_instance(env: dict[str, str], password: str) -> bool:
         run = runs[0]
         workers = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_WORKER_STARTED)
         steps = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)
-        print(f"3. recorded in PostgreSQL ({type(instance.run_storage).__name__}): run {run.run_id[:8]} "
-              f"{run.status.value}, {len(steps)} steps in {len({e.get_dagster_event().pid for e in workers})} worker "
-              f"processes, pool duckdb_writer limit "
-              f"{instance.event_log_storage.get_concurrency_info('duckdb_writer').slot_count}")
+        print(
+            f"3. recorded in PostgreSQL ({type(instance.run_storage).__name__}): run {run.run_id[:8]} "
+            f"{run.status.value}, {len(steps)} steps in {len({e.get_dagster_event().pid for e in workers})} worker "
+            f"processes, pool duckdb_writer limit "
+            f"{instance.event_log_storage.get_concurrency_info('duckdb_writer').slot_count}"
+        )
         return run.status == dg.DagsterRunStatus.SUCCESS
 
 
@@ -99,10 +116,12 @@ def report_lake(warehouse: Path, lake: Path, env: dict[str, str]) -> bool:
             ok &= same
             snapshots = table.snapshots()
             publications = len({s.summary.get(PUBLICATION_PROPERTY) for s in snapshots})
-            print(f"   {NAMESPACE}.{name}: {frame.height} rows (DuckDB {in_duckdb}: "
-                  f"{'equal' if same else 'DIFFERENT'}), {len(snapshots)} snapshot(s) from {publications} "
-                  f"publication(s), partitioned by "
-                  f"{[f.name for f in table.spec().fields] or 'nothing'}")
+            print(
+                f"   {NAMESPACE}.{name}: {frame.height} rows (DuckDB {in_duckdb}: "
+                f"{'equal' if same else 'DIFFERENT'}), {len(snapshots)} snapshot(s) from {publications} "
+                f"publication(s), partitioned by "
+                f"{[f.name for f in table.spec().fields] or 'nothing'}"
+            )
         facts = pl.scan_iceberg(catalog.load_table((NAMESPACE, "fact_indicator")))
         codes = facts.select(pl.col("province_code").unique().sort()).collect()["province_code"]
         text = codes.dtype == pl.String

@@ -22,8 +22,15 @@ def wide(values: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return frame, cells
 
 
-def check_values(source: str, values: pl.DataFrame, known_area_codes: list[str], *, file: str | None = None,
-                 sheet: str | None = None, results: list[dict] | None = None) -> list[Finding]:
+def check_values(
+    source: str,
+    values: pl.DataFrame,
+    known_area_codes: list[str],
+    *,
+    file: str | None = None,
+    sheet: str | None = None,
+    results: list[dict] | None = None,
+) -> list[Finding]:
     """Run the ``source`` suite on staged values (with a ``file_sha256`` column); findings name the cells.
     ``results`` collects GE's validation result (see ``run_suite``)."""
     if values.is_empty():
@@ -49,8 +56,9 @@ def failing_files(source: str, values: pl.DataFrame, known_area_codes: list[str]
     return flagged
 
 
-def _findings(failure: Failure, frame: pl.DataFrame, cells: pl.DataFrame, file: str | None,
-              sheet: str | None) -> list[Finding]:
+def _findings(
+    failure: Failure, frame: pl.DataFrame, cells: pl.DataFrame, file: str | None, sheet: str | None
+) -> list[Finding]:
     finding = partial(Finding, rule=failure.rule, severity=failure.severity, file=file, sheet=sheet)
     if not failure.row_indices:
         return [finding(message_vi=failure.message_vi, message_en=failure.message_en)]
@@ -60,14 +68,22 @@ def _findings(failure: Failure, frame: pl.DataFrame, cells: pl.DataFrame, file: 
         row = frame.row(i, named=True)
         where = ", ".join(c for c in (cells[col][i] for col in columns) if c) or None
         found = ", ".join(f"{col}={_fmt(row.get(col))}" for col in columns) or row["area_code"]
-        out.append(finding(
-            message_vi=f"{where or row['area_code']}: {failure.message_vi} (mã đơn vị {row['area_code']}: {found})",
-            message_en=f"{where or row['area_code']}: {failure.message_en} (area {row['area_code']}: {found})",
-            cell=where, found=found))
+        out.append(
+            finding(
+                message_vi=f"{where or row['area_code']}: {failure.message_vi} (mã đơn vị {row['area_code']}: {found})",
+                message_en=f"{where or row['area_code']}: {failure.message_en} (area {row['area_code']}: {found})",
+                cell=where,
+                found=found,
+            )
+        )
     if len(failure.row_indices) > MAX_ROWS_PER_FAILURE:
         more = len(failure.row_indices) - MAX_ROWS_PER_FAILURE
-        out.append(finding(message_vi=f"… và {more} dòng khác vi phạm cùng quy tắc {failure.rule}.",
-                           message_en=f"… and {more} more rows break rule {failure.rule}."))
+        out.append(
+            finding(
+                message_vi=f"… và {more} dòng khác vi phạm cùng quy tắc {failure.rule}.",
+                message_en=f"… and {more} more rows break rule {failure.rule}.",
+            )
+        )
     return out
 
 

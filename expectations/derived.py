@@ -32,31 +32,65 @@ def _expectation(kind: str, kwargs: dict[str, Any], rule: str, vi: str, en: str)
 
 def derived_expectations(spec: Spec) -> list[dict[str, Any]]:
     """The expectations a spec implies, in a fixed order (identifiers, areas, fields, parts)."""
-    out = [_expectation("expect_column_to_exist", {"column": c}, "missing_column",
-                        "Thiếu cột bắt buộc {column}.", "Required column {column} is missing.") for c in ID_COLUMNS]
-    out += [_expectation("expect_column_values_to_not_be_null", {"column": c}, "missing_identifier",
-                         "Cột {column} bị để trống ở {count} dòng.", "Column {column} is empty in {count} row(s).")
-            for c in FILLED_COLUMNS]
-    out.append(_expectation(
-        "expect_compound_columns_to_be_unique", {"column_list": ["file_sha256", "area_code", "period_code"]},
-        "duplicate_area_period",
-        "Một đơn vị hành chính có nhiều dòng trong cùng tệp và kỳ báo cáo ({columns}), {count} dòng: {values}.",
-        "An area has more than one row for the same file and period ({columns}), {count} row(s): {values}."))
-    out.append(_expectation(
-        "expect_column_values_to_be_in_set", {"column": "area_code", "value_set": {"$PARAMETER": "known_area_codes"}},
-        "unknown_area_code",
-        "Cột {column} có {count} mã đơn vị hành chính không có trong danh mục: {values}.",
-        "Column {column} has {count} code(s) not in the list of administrative units: {values}."))
-    out += [_expectation("expect_column_values_to_be_between", {"column": f.name, "min_value": 0}, "negative_count",
-                         "Cột {column} có {count} giá trị âm: {values}.",
-                         "Column {column} has {count} negative value(s): {values}.") for f in spec.fields]
-    out += [_expectation(
-        "expect_column_pair_values_a_to_be_greater_than_b",
-        {"column_A": whole, "column_B": part, "or_equal": True, "ignore_row_if": "either_value_is_missing"},
-        "subset_exceeds_total",
-        "{column_B} lớn hơn {column_A} (phần lớn hơn tổng) ở {count} dòng; ({column_A}, {column_B}) = {values}.",
-        "{column_B} exceeds {column_A} (a part above its total) in {count} row(s); ({column_A}, {column_B}) = "
-        "{values}.") for whole, part in spec.part_pairs()]
+    out = [
+        _expectation(
+            "expect_column_to_exist",
+            {"column": c},
+            "missing_column",
+            "Thiếu cột bắt buộc {column}.",
+            "Required column {column} is missing.",
+        )
+        for c in ID_COLUMNS
+    ]
+    out += [
+        _expectation(
+            "expect_column_values_to_not_be_null",
+            {"column": c},
+            "missing_identifier",
+            "Cột {column} bị để trống ở {count} dòng.",
+            "Column {column} is empty in {count} row(s).",
+        )
+        for c in FILLED_COLUMNS
+    ]
+    out.append(
+        _expectation(
+            "expect_compound_columns_to_be_unique",
+            {"column_list": ["file_sha256", "area_code", "period_code"]},
+            "duplicate_area_period",
+            "Một đơn vị hành chính có nhiều dòng trong cùng tệp và kỳ báo cáo ({columns}), {count} dòng: {values}.",
+            "An area has more than one row for the same file and period ({columns}), {count} row(s): {values}.",
+        )
+    )
+    out.append(
+        _expectation(
+            "expect_column_values_to_be_in_set",
+            {"column": "area_code", "value_set": {"$PARAMETER": "known_area_codes"}},
+            "unknown_area_code",
+            "Cột {column} có {count} mã đơn vị hành chính không có trong danh mục: {values}.",
+            "Column {column} has {count} code(s) not in the list of administrative units: {values}.",
+        )
+    )
+    out += [
+        _expectation(
+            "expect_column_values_to_be_between",
+            {"column": f.name, "min_value": 0},
+            "negative_count",
+            "Cột {column} có {count} giá trị âm: {values}.",
+            "Column {column} has {count} negative value(s): {values}.",
+        )
+        for f in spec.fields
+    ]
+    out += [
+        _expectation(
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            {"column_A": whole, "column_B": part, "or_equal": True, "ignore_row_if": "either_value_is_missing"},
+            "subset_exceeds_total",
+            "{column_B} lớn hơn {column_A} (phần lớn hơn tổng) ở {count} dòng; ({column_A}, {column_B}) = {values}.",
+            "{column_B} exceeds {column_A} (a part above its total) in {count} row(s); ({column_A}, {column_B}) = "
+            "{values}.",
+        )
+        for whole, part in spec.part_pairs()
+    ]
     return out
 
 
@@ -67,13 +101,23 @@ def spec_suite(spec: Spec, by_hand: dict[str, Any] | None) -> dict[str, Any]:
     hand_meta = by_hand.get("meta", {})
     optional = [f.name for f in spec.fields]
     optional += [c for c in hand_meta.get("optional_columns", ()) if c not in optional]
-    parameters = sorted({v["$PARAMETER"] for e in expectations for v in e["kwargs"].values()
-                         if isinstance(v, dict) and "$PARAMETER" in v})
+    parameters = sorted(
+        {
+            v["$PARAMETER"]
+            for e in expectations
+            for v in e["kwargs"].values()
+            if isinstance(v, dict) and "$PARAMETER" in v
+        }
+    )
     meta = {
         "description": f"Staged values of {spec.source} ({spec.name_en}), one wide row per file, area and period. "
-                       f"Derived from sources/specs/{spec.source}.yaml"
-                       + (f", with {len(by_hand.get('expectations', ()))} expectation(s) written by hand in "
-                          f"expectations/{spec.source}.json." if by_hand else "."),
+        f"Derived from sources/specs/{spec.source}.yaml"
+        + (
+            f", with {len(by_hand.get('expectations', ()))} expectation(s) written by hand in "
+            f"expectations/{spec.source}.json."
+            if by_hand
+            else "."
+        ),
         **{k: v for k, v in hand_meta.items() if k not in {"description", "optional_columns", "parameters"}},
         "optional_columns": optional,
         "parameters": parameters,

@@ -16,8 +16,9 @@ from sources.staging import department_digest, reader_code_digest, staging_table
 from sources.state import StateStore
 
 
-def read_checked(path: Path, spec: Spec | None = None, period: str | None = None, *, name: str | None = None,
-                 sha256: str = "") -> ReadResult:
+def read_checked(
+    path: Path, spec: Spec | None = None, period: str | None = None, *, name: str | None = None, sha256: str = ""
+) -> ReadResult:
     """Read a file and, when the reader accepts it, run its source's expectation suite on the values:
     exactly what the pipeline does to a delivered file, and what ``xhs validate`` reports."""
     result = read_file(path, spec, period, name=name)
@@ -53,8 +54,9 @@ def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
     """The source's suite on the whole ``stg_<source>`` table: rows, errors, warnings, the first error
     messages. Kept in the state store, keyed by the table's bytes, the department's spec and suite and the
     reader code: a nightly run with nothing new does not validate (nor import Great Expectations) again."""
-    key = (staging_table_digest(path, state) + reader_code_digest() + department_digest(source)
-           if path.exists() else None)
+    key = (
+        staging_table_digest(path, state) + reader_code_digest() + department_digest(source) if path.exists() else None
+    )
     saved = state.memo(f"stg_{source}.check")
     if key and saved and saved.get("key") == key:
         return saved["outcome"]
@@ -63,8 +65,12 @@ def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
     results: list[dict] = []
     findings = check_values(source, frame, known, results=results) if frame.height else []
     errors = errors_in(findings)
-    outcome = {"rows": frame.height, "errors": len(errors), "warnings": len(findings) - len(errors),
-               "first_errors": [f.message_en for f in errors[:10]]}
+    outcome = {
+        "rows": frame.height,
+        "errors": len(errors),
+        "warnings": len(findings) - len(errors),
+        "first_errors": [f.message_en for f in errors[:10]],
+    }
     if key:
         state.remember(f"stg_{source}.check", {"key": key, "outcome": outcome})
         state.remember(f"stg_{source}.check.results", {"key": key, "results": results})

@@ -117,8 +117,13 @@ def applicable_expectations(suite: dict[str, Any], columns: set[str]) -> list[di
     return kept
 
 
-def run_suite(name: str, frame: pd.DataFrame, parameters: dict[str, Any] | None = None, *,
-              results: list[dict[str, Any]] | None = None) -> list[Failure]:
+def run_suite(
+    name: str,
+    frame: pd.DataFrame,
+    parameters: dict[str, Any] | None = None,
+    *,
+    results: list[dict[str, Any]] | None = None,
+) -> list[Failure]:
     """Validate ``frame`` against suite ``name``; an empty list means it passed. With ``results``, GE's own
     validation result (``to_json_dict``, long value lists cut to ``RESULT_VALUES_KEPT``) is appended to it: what
     ``expectations.docs`` renders as Data Docs."""
@@ -154,8 +159,9 @@ def _narrow_value_sets(
     narrowed = dict(parameters)
     for name in set().union(*(suite_parameters(e) for e in expectations)):
         users = [e for e in expectations if name in suite_parameters(e)]
-        if not all(e["type"] == "expect_column_values_to_be_in_set" and isinstance(parameters[name], list)
-                   for e in users):
+        if not all(
+            e["type"] == "expect_column_values_to_be_in_set" and isinstance(parameters[name], list) for e in users
+        ):
             continue
         columns = [e["kwargs"]["column"] for e in users if e["kwargs"]["column"] in frame.columns]
         present: set[Any] = set().union(*(set(frame[c].dropna().unique()) for c in columns))

@@ -22,22 +22,33 @@ def landing_state(landing: Path) -> dict[str, list[float]]:
     """Every acceptable file in the landing folder with its (size, mtime): what the sensor compares."""
     if not landing.exists():
         return {}
-    return {p.relative_to(landing).as_posix(): [p.stat().st_size, p.stat().st_mtime]
-            for p in sorted(landing.rglob("*"))
-            if p.is_file() and p.suffix.lower() in ACCEPTED_SUFFIXES and not p.name.startswith((".", "~$"))}
+    return {
+        p.relative_to(landing).as_posix(): [p.stat().st_size, p.stat().st_mtime]
+        for p in sorted(landing.rglob("*"))
+        if p.is_file() and p.suffix.lower() in ACCEPTED_SUFFIXES and not p.name.startswith((".", "~$"))
+    }
 
 
-def build_automation(job: dg.UnresolvedAssetJobDefinition, release_job: dg.UnresolvedAssetJobDefinition,
-                     ) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition, dg.ScheduleDefinition]:
+def build_automation(
+    job: dg.UnresolvedAssetJobDefinition,
+    release_job: dg.UnresolvedAssetJobDefinition,
+) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition, dg.ScheduleDefinition]:
     nightly = dg.ScheduleDefinition(
-        name="nightly", job=job, cron_schedule=NIGHTLY_CRON, execution_timezone=TIMEZONE,
+        name="nightly",
+        job=job,
+        cron_schedule=NIGHTLY_CRON,
+        execution_timezone=TIMEZONE,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Every night at 02:00 (Asia/Ho_Chi_Minh): archive, validate and load whatever has landed.",
     )
 
-    @dg.sensor(job=job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
-               description="Requests a run when files in the landing folder are new or changed. The cursor holds "
-                           "the folder's state; the run key is derived from it, so a state is processed once.")
+    @dg.sensor(
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Requests a run when files in the landing folder are new or changed. The cursor holds "
+        "the folder's state; the run key is derived from it, so a state is processed once.",
+    )
     def landing_sensor(context: dg.SensorEvaluationContext, settings: XhsSettings) -> dg.SensorResult | dg.SkipReason:
         state = landing_state(Path(settings.landing))
         previous = json.loads(context.cursor) if context.cursor else {}
@@ -53,9 +64,12 @@ def build_automation(job: dg.UnresolvedAssetJobDefinition, release_job: dg.Unres
 
     cron = os.environ.get("XHS_RELEASE_CRON") or RELEASE_CRON
     release = dg.ScheduleDefinition(
-        name="release", job=release_job, cron_schedule=cron, execution_timezone=TIMEZONE,
+        name="release",
+        job=release_job,
+        cron_schedule=cron,
+        execution_timezone=TIMEZONE,
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description=f"Cuts an open-data release from the published warehouse ({cron}, Asia/Ho_Chi_Minh; "
-                    "XHS_RELEASE_CRON changes it). `xhs publish` cuts one on demand.",
+        "XHS_RELEASE_CRON changes it). `xhs publish` cuts one on demand.",
     )
     return nightly, landing_sensor, release

@@ -17,8 +17,11 @@ def _settings(args: argparse.Namespace):
     """The settings resource: the environment, with this command's flags on top (nothing is written back)."""
     from assets.settings import XhsSettings
 
-    return XhsSettings.from_env(landing=getattr(args, "landing", None), warehouse=getattr(args, "warehouse", None),
-                                releases=getattr(args, "out", None) if args.command == "publish" else None)
+    return XhsSettings.from_env(
+        landing=getattr(args, "landing", None),
+        warehouse=getattr(args, "warehouse", None),
+        releases=getattr(args, "out", None) if args.command == "publish" else None,
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -75,11 +78,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from pipelines.validate import validate_command
 
     try:
-        return validate_command(Path(args.file), args.source, args.period, args.json,
-                                Path(args.feedback) if args.feedback else None)
+        return validate_command(
+            Path(args.file), args.source, args.period, args.json, Path(args.feedback) if args.feedback else None
+        )
     except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
-        print(f"xhs validate could not check the file / không kiểm tra được tệp: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(
+            f"xhs validate could not check the file / không kiểm tra được tệp: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return EXIT_UNREADABLE
 
 
@@ -112,8 +118,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
         print(f"xhs publish refused / từ chối phát hành: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
-        print(f"xhs publish failed / không phát hành được: {type(exc).__name__}: {' '.join(str(exc).split())}",
-              file=sys.stderr)
+        print(
+            f"xhs publish failed / không phát hành được: {type(exc).__name__}: {' '.join(str(exc).split())}",
+            file=sys.stderr,
+        )
         return 2
     n_files = sum(1 for p in release.rglob("*") if p.is_file())
     print(f"release / bản phát hành: {release} ({n_files} files / tệp)")
@@ -166,8 +174,13 @@ def cmd_ui(args: argparse.Namespace) -> int:
     else:
         print(f"Dagster UI with the daemon (schedules, sensors); DAGSTER_HOME={home}", flush=True)
     argv = ui_command(args)
-    env = {**os.environ, **settings.as_env(), "DAGSTER_HOME": str(home), "DAGSTER_DISABLE_TELEMETRY": "true",
-           "GX_ANALYTICS_ENABLED": "false"}
+    env = {
+        **os.environ,
+        **settings.as_env(),
+        "DAGSTER_HOME": str(home),
+        "DAGSTER_DISABLE_TELEMETRY": "true",
+        "GX_ANALYTICS_ENABLED": "false",
+    }
     from pipelines.processes import supervise
 
     return supervise(argv, env)  # stops with all of dagster dev's processes on SIGTERM or Ctrl-C
@@ -186,8 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="materialise every asset through Dagster, in-process")
     run.add_argument("--landing", help="landing folder (XHS_LANDING, default landing/)")
     run.add_argument("--warehouse", help="published DuckDB file (XHS_WAREHOUSE, default warehouse/xhs.duckdb)")
-    run.add_argument("--period", help="re-run one delivered period (2024, 2024-Q2, ...) or 'all': its files are "
-                                      "read again from the raw archive, then the warehouse is rebuilt")
+    run.add_argument(
+        "--period",
+        help="re-run one delivered period (2024, 2024-Q2, ...) or 'all': its files are "
+        "read again from the raw archive, then the warehouse is rebuilt",
+    )
     run.add_argument("--source", help="with --period: only this department's files (telecom, health, ...)")
     run.set_defaults(func=cmd_run)
 
@@ -196,8 +212,12 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--source", help="department spec (detected from the headers when omitted)")
     val.add_argument("--period", help="period code overriding the one in the file (2024, 2024-Q2, 2024-06-13)")
     val.add_argument("--json", action="store_true", help="machine-readable output")
-    val.add_argument("--feedback", metavar="OUT.xlsx", help="also write the reply workbook: a copy of the file with "
-                     "the cells of every finding marked and commented, and a first sheet listing them")
+    val.add_argument(
+        "--feedback",
+        metavar="OUT.xlsx",
+        help="also write the reply workbook: a copy of the file with "
+        "the cells of every finding marked and commented, and a first sheet listing them",
+    )
     val.set_defaults(func=cmd_validate)
 
     samples = sub.add_parser("samples", help="write the sample workbooks")
@@ -223,11 +243,18 @@ def build_parser() -> argparse.ArgumentParser:
     doc.set_defaults(func=cmd_doctor)
 
     ui = sub.add_parser("ui", help="the Dagster UI and daemon on this code location")
-    ui.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only: the "
-                                                        "operator UI has no login, see docs/reverse_proxy.md)")
-    ui.add_argument("--read-only", action="store_true",
-                    help="the viewers' UI: assets, checks, runs, schedules and lineage, without launching, "
-                         "cancelling or wiping anything (no daemon)")
+    ui.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1, loopback only: the "
+        "operator UI has no login, see docs/reverse_proxy.md)",
+    )
+    ui.add_argument(
+        "--read-only",
+        action="store_true",
+        help="the viewers' UI: assets, checks, runs, schedules and lineage, without launching, "
+        "cancelling or wiping anything (no daemon)",
+    )
     ui.add_argument("--port", type=int, default=3000)
     ui.add_argument("--landing")
     ui.add_argument("--warehouse")

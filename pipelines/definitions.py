@@ -41,8 +41,16 @@ publish_release = dg.define_asset_job(
 nightly, landing_sensor, release_schedule = build_automation(materialize_all, publish_release)
 
 defs = dg.Definitions(
-    assets=[raw_files, *staging_assets, warehouse_work, warehouse_tables, reply_workbooks, data_docs, run_report,
-            open_data_release],
+    assets=[
+        raw_files,
+        *staging_assets,
+        warehouse_work,
+        warehouse_tables,
+        reply_workbooks,
+        data_docs,
+        run_report,
+        open_data_release,
+    ],
     asset_checks=staging_checks,
     jobs=[materialize_all, publish_release],
     schedules=[nightly, release_schedule],

@@ -29,20 +29,34 @@ def find_problems(settings: XhsSettings) -> list[Mended]:
             found.append(Mended(path, f"damaged database: {problem}", f"cơ sở dữ liệu bị hỏng: {problem}"))
     for sha, path in sorted(archived_objects(archive).items()):
         if sha256_of(path) != sha:
-            found.append(Mended(path, "bytes do not hash to their name (damaged on disk)",
-                                "nội dung không khớp mã băm trong tên (hỏng trên đĩa)"))
+            found.append(
+                Mended(
+                    path,
+                    "bytes do not hash to their name (damaged on disk)",
+                    "nội dung không khớp mã băm trong tên (hỏng trên đĩa)",
+                )
+            )
     if not store_problem(archive.manifest):
         stored = archived_objects(archive)
         for obj in archive.all():
             if obj.sha256 not in stored:
-                found.append(Mended(archive.object_path(obj.sha256, obj.suffix),
-                                    f"archived bytes missing ({obj.name}): deliver the file again",
-                                    f"thiếu tệp lưu trữ ({obj.name}): hãy nộp lại tệp"))
+                found.append(
+                    Mended(
+                        archive.object_path(obj.sha256, obj.suffix),
+                        f"archived bytes missing ({obj.name}): deliver the file again",
+                        f"thiếu tệp lưu trữ ({obj.name}): hãy nộp lại tệp",
+                    )
+                )
     for path in sorted([*(paths.staging / "files").glob("*.parquet"), *paths.staging.glob("stg_*.parquet")]):
         problem = parquet_problem(path)
         if problem:
-            found.append(Mended(path, f"cached read damaged ({problem}): it is read again from the archive",
-                                f"bản đọc lưu tạm bị hỏng ({problem}): sẽ đọc lại từ kho lưu trữ"))
+            found.append(
+                Mended(
+                    path,
+                    f"cached read damaged ({problem}): it is read again from the archive",
+                    f"bản đọc lưu tạm bị hỏng ({problem}): sẽ đọc lại từ kho lưu trữ",
+                )
+            )
     for path in sorted(p for folder in (paths.data, paths.warehouse.parent) for p in folder.rglob(".tmp-*")):
         found.append(Mended(path, "left by a write that did not complete", "còn sót lại từ một lần ghi không xong"))
     if paths.warehouse.exists():
@@ -50,8 +64,13 @@ def find_problems(settings: XhsSettings) -> list[Mended]:
             with duckdb.connect(str(paths.warehouse), read_only=True) as con:
                 con.execute("SELECT count(*) FROM meta_file").fetchall()
         except duckdb.Error as exc:
-            found.append(Mended(paths.warehouse, f"the published warehouse does not open: {exc}; `xhs rollback`",
-                                f"không mở được kho dữ liệu đã công bố: {exc}; hãy chạy `xhs rollback`"))
+            found.append(
+                Mended(
+                    paths.warehouse,
+                    f"the published warehouse does not open: {exc}; `xhs rollback`",
+                    f"không mở được kho dữ liệu đã công bố: {exc}; hãy chạy `xhs rollback`",
+                )
+            )
     return found
 
 
@@ -69,12 +88,18 @@ def repair(settings: XhsSettings, found: list[Mended]) -> list[Mended]:
             aside = set_aside_object(archive, m.path)
             done.append(Mended(m.path, f"moved to {aside}", f"đã chuyển sang {aside}"))
             if copy_again_from_landing(archive, paths.landing, m.path):
-                done.append(Mended(m.path, "copied again from the landing folder",
-                                   "đã sao chép lại từ thư mục tiếp nhận"))
+                done.append(
+                    Mended(m.path, "copied again from the landing folder", "đã sao chép lại từ thư mục tiếp nhận")
+                )
         elif m.path.suffix == ".parquet" or m.path.name.startswith(".tmp-"):
             m.path.unlink()
-            done.append(Mended(m.path, "removed (derived: made again by the next run)",
-                               "đã xoá (dữ liệu dẫn xuất: lần chạy sau tạo lại)"))
+            done.append(
+                Mended(
+                    m.path,
+                    "removed (derived: made again by the next run)",
+                    "đã xoá (dữ liệu dẫn xuất: lần chạy sau tạo lại)",
+                )
+            )
     return done
 
 
@@ -102,8 +127,11 @@ def doctor_command(settings: XhsSettings, mend: bool) -> int:
         print("xhs doctor: all is well / mọi thứ đều ổn")
         return 0
     if not mend:
-        print(f"xhs doctor: {len(found)} problem(s) found / phát hiện {len(found)} vấn đề; "
-              "`xhs doctor --repair` mends them / sửa bằng `xhs doctor --repair`", file=sys.stderr)
+        print(
+            f"xhs doctor: {len(found)} problem(s) found / phát hiện {len(found)} vấn đề; "
+            "`xhs doctor --repair` mends them / sửa bằng `xhs doctor --repair`",
+            file=sys.stderr,
+        )
         return 1
     for m in repair(settings, found):
         print(f"mended / đã sửa: {m.line()}")

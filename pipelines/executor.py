@@ -25,8 +25,10 @@ def executor_kind(default: str = MULTIPROCESS) -> str:
     for ``xhs run`` (``execute_materialize_all``)."""
     kind = (os.environ.get(EXECUTOR_ENV) or default).strip().lower().replace("-", "_")
     if kind not in {MULTIPROCESS, IN_PROCESS}:
-        raise ValueError(f"{EXECUTOR_ENV}={kind!r}: use 'multiprocess' (default) or 'in_process' / "
-                         f"{EXECUTOR_ENV} chỉ nhận 'multiprocess' (mặc định) hoặc 'in_process'")
+        raise ValueError(
+            f"{EXECUTOR_ENV}={kind!r}: use 'multiprocess' (default) or 'in_process' / "
+            f"{EXECUTOR_ENV} chỉ nhận 'multiprocess' (mặc định) hoặc 'in_process'"
+        )
     return kind
 
 
@@ -38,9 +40,9 @@ def job_executor() -> dg.ExecutorDefinition:
     # forkserver: each step forks from a server that has imported the code location once, instead of a fresh
     # interpreter importing Dagster, Polars and the specs per step.
     return dg.multiprocess_executor.configured(
-        {"max_concurrent": max_processes,
-         "start_method": {"forkserver": {"preload_modules": PRELOAD}}},
-        name="xhs_multiprocess")
+        {"max_concurrent": max_processes, "start_method": {"forkserver": {"preload_modules": PRELOAD}}},
+        name="xhs_multiprocess",
+    )
 
 
 def materialize_all_job() -> dg.JobDefinition:
@@ -50,19 +52,24 @@ def materialize_all_job() -> dg.JobDefinition:
     return defs.resolve_job_def("materialize_all")
 
 
-def execute_materialize_all(instance: dg.DagsterInstance, settings: dg.ConfigurableResource, run_config: dict,
-                            tags: dict[str, str] | None = None):
+def execute_materialize_all(
+    instance: dg.DagsterInstance,
+    settings: dg.ConfigurableResource,
+    run_config: dict,
+    tags: dict[str, str] | None = None,
+):
     """Run ``materialize_all`` on ``instance`` for ``xhs run``: in this process unless ``XHS_EXECUTOR=multiprocess``
     (a delivery of a few files pays more for forking the steps than it wins, and a stop signal reaches an
     in-process run's steps at their next safe point); returns Dagster's result."""
     if executor_kind(default=IN_PROCESS) == IN_PROCESS:
         return materialize_all_job().execute_in_process(
-            instance=instance, resources={"settings": settings}, raise_on_error=False, run_config=run_config,
-            tags=tags)
+            instance=instance, resources={"settings": settings}, raise_on_error=False, run_config=run_config, tags=tags
+        )
     config = {**run_config, "resources": {"settings": {"config": settings_config(settings)}}}
     # Not entered as a context manager: only the events are read, and they are in the result already.
-    return dg.execute_job(dg.reconstructable(materialize_all_job), instance=instance, run_config=config,
-                          raise_on_error=False, tags=tags)
+    return dg.execute_job(
+        dg.reconstructable(materialize_all_job), instance=instance, run_config=config, raise_on_error=False, tags=tags
+    )
 
 
 def settings_config(settings: dg.ConfigurableResource) -> dict:

@@ -122,8 +122,9 @@ def stop_tree(pid: int, grace: float) -> None:
     _, alive = psutil.wait_procs(alive, timeout=grace / 2)
     if alive:
         names = ", ".join(f"{p.pid}" for p in alive)
-        print(f"xhs ui: killing what did not stop in {grace:.0f} s / buộc dừng các tiến trình: {names}",
-              file=sys.stderr)
+        print(
+            f"xhs ui: killing what did not stop in {grace:.0f} s / buộc dừng các tiến trình: {names}", file=sys.stderr
+        )
         _send(alive, signal.SIGKILL)
         psutil.wait_procs(alive, timeout=3)
 

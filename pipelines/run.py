@@ -38,8 +38,7 @@ class RerunError(ValueError):
     """A re-run asked for a source or period the deployment does not have."""
 
 
-def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, period: str | None = None
-                 ) -> RunOutcome:
+def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, period: str | None = None) -> RunOutcome:
     """Launch the ``materialize_all`` job in this process (the nightly run), or, with ``period``, a re-run of
     that period's files (of one ``source``, else of every source) followed by the warehouse: Dagster's
     partitioned run of ``stg_<source>``. Everything a run produces (warehouse, report, state) is made by the
@@ -55,11 +54,17 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
             release_dead_runs(instance)
         run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "CRITICAL")}}}}
         if source or period:
-            definitions = [a for a in [*(defs.assets or []), *(defs.asset_checks or [])]
-                           if isinstance(a, dg.AssetsDefinition)]  # every asset and check here is one
-            result = dg.materialize(definitions, instance=instance, raise_on_error=False,
-                                    resources={"settings": settings}, run_config=run_config,
-                                    **rerun_arguments(instance, source, period))
+            definitions = [
+                a for a in [*(defs.assets or []), *(defs.asset_checks or [])] if isinstance(a, dg.AssetsDefinition)
+            ]  # every asset and check here is one
+            result = dg.materialize(
+                definitions,
+                instance=instance,
+                raise_on_error=False,
+                resources={"settings": settings},
+                run_config=run_config,
+                **rerun_arguments(instance, source, period),
+            )
         else:
             result = execute_materialize_all(instance, settings, run_config)
     if not result.success:
@@ -87,8 +92,11 @@ def publish_release(settings: XhsSettings, home: Path) -> Path:
 
     with open_instance(home) as instance:
         result = defs.resolve_job_def("publish_release").execute_in_process(
-            instance=instance, resources={"settings": settings}, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+            instance=instance,
+            resources={"settings": settings},
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        )
     if not result.success:
         raise ReleaseFailed(" ".join(_failure_messages(result)))
     [materialization] = result.asset_materializations_for_node("open_data_release")
@@ -120,11 +128,18 @@ def rerun_arguments(instance, source: str | None, period: str | None) -> dict:
     if not known:
         raise RerunError("no period has been delivered yet: run `xhs run` first")
     sources = [source] if source else sorted(load_specs())
-    selection = [AssetKey("raw_files"), *(AssetKey(f"stg_{s}") for s in sources), *map(AssetKey, WAREHOUSE_TABLES),
-                 AssetKey("reply_workbooks"), AssetKey("data_docs")]
+    selection = [
+        AssetKey("raw_files"),
+        *(AssetKey(f"stg_{s}") for s in sources),
+        *map(AssetKey, WAREHOUSE_TABLES),
+        AssetKey("reply_workbooks"),
+        AssetKey("data_docs"),
+    ]
     if period == "all":
-        return {"selection": selection, "tags": {"dagster/asset_partition_range_start": known[0],
-                                                        "dagster/asset_partition_range_end": known[-1]}}
+        return {
+            "selection": selection,
+            "tags": {"dagster/asset_partition_range_start": known[0], "dagster/asset_partition_range_end": known[-1]},
+        }
     return {"selection": selection, "partition_key": period}
 
 
@@ -208,8 +223,10 @@ def say_failure(exc: Exception, home: Path) -> None:
     if disk is not None:
         print(f"xhs run: {disk}", file=sys.stderr)
         return
-    print(f"xhs run could not complete / không chạy được: {type(exc).__name__}: {' '.join(str(exc).split())}",
-          file=sys.stderr)
+    print(
+        f"xhs run could not complete / không chạy được: {type(exc).__name__}: {' '.join(str(exc).split())}",
+        file=sys.stderr,
+    )
 
 
 def print_stopped(finished, published: Path, before: list[int] | None) -> None:
@@ -217,13 +234,21 @@ def print_stopped(finished, published: Path, before: list[int] | None) -> None:
     after = file_state(published) if published.exists() else None
     name = signal.Signals(finished.signal).name
     if after == before:
-        state = (f"the published warehouse {published} is unchanged / kho dữ liệu đã công bố không thay đổi"
-                 if before else "nothing was published / chưa công bố gì")
+        state = (
+            f"the published warehouse {published} is unchanged / kho dữ liệu đã công bố không thay đổi"
+            if before
+            else "nothing was published / chưa công bố gì"
+        )
     else:
-        state = (f"the warehouse had been published before the stop: {published} / kho dữ liệu đã được công bố "
-                 "trước khi dừng")
-    print(f"xhs run stopped by {name} / đã dừng theo tín hiệu {name}: {state}. Run `xhs run` again to go on / "
-          "Chạy lại `xhs run` để tiếp tục.", file=sys.stderr)
+        state = (
+            f"the warehouse had been published before the stop: {published} / kho dữ liệu đã được công bố "
+            "trước khi dừng"
+        )
+    print(
+        f"xhs run stopped by {name} / đã dừng theo tín hiệu {name}: {state}. Run `xhs run` again to go on / "
+        "Chạy lại `xhs run` để tiếp tục.",
+        file=sys.stderr,
+    )
 
 
 def _failure_messages(result) -> list[str]:
@@ -258,10 +283,14 @@ def print_outcome(outcome: RunOutcome, settings: XhsSettings) -> None:
     for d in outcome.received:
         if d.status != "loaded":
             print(f"  {d.status:<12} {d.landing_path}  {d.first_error}")
-    print(f"Files in the warehouse / Tệp trong kho: {s.get('files_loaded', 0)} loaded, "
-          f"{s.get('files_quarantined', 0)} quarantined, {s.get('files_duplicate', 0)} duplicate deliveries")
-    print(f"Indicator values / Giá trị chỉ tiêu: {s.get('fact_rows', 0)} rows, {s.get('indicators', 0)} indicators, "
-          f"{s.get('periods', 0)} periods")
+    print(
+        f"Files in the warehouse / Tệp trong kho: {s.get('files_loaded', 0)} loaded, "
+        f"{s.get('files_quarantined', 0)} quarantined, {s.get('files_duplicate', 0)} duplicate deliveries"
+    )
+    print(
+        f"Indicator values / Giá trị chỉ tiêu: {s.get('fact_rows', 0)} rows, {s.get('indicators', 0)} indicators, "
+        f"{s.get('periods', 0)} periods"
+    )
     if outcome.report:
         print(f"Validation report / Báo cáo kiểm tra: {outcome.report}")
     replies = sorted(paths.feedback.rglob("* - kiem tra.xlsx"))

@@ -19,12 +19,17 @@ def validate(path: Path, source: str | None = None, period: str | None = None) -
     specs = load_specs()
     if source and source not in specs:
         known = ", ".join(sorted(specs))
-        result.findings.append(error("unknown_source", f"Không có biểu mẫu \"{source}\" (có: {known}).",
-                                     f"No spec named \"{source}\" (known: {known}).", file=path.name))
+        result.findings.append(
+            error(
+                "unknown_source",
+                f'Không có biểu mẫu "{source}" (có: {known}).',
+                f'No spec named "{source}" (known: {known}).',
+                file=path.name,
+            )
+        )
         return "unreadable", result
     if not path.is_file():
-        result.findings.append(error("unreadable", f"Không có tệp {path}.", f"No such file: {path}.",
-                                     file=path.name))
+        result.findings.append(error("unreadable", f"Không có tệp {path}.", f"No such file: {path}.", file=path.name))
         return "unreadable", result
     result = read_checked(path, specs[source] if source else None, period)
     if any(f.rule in UNREADABLE_RULES for f in result.errors):
@@ -32,25 +37,38 @@ def validate(path: Path, source: str | None = None, period: str | None = None) -
     return ("valid" if result.ok else "invalid"), result
 
 
-def validate_command(path: Path, source: str | None, period: str | None, as_json: bool,
-                     feedback: Path | None = None) -> int:
+def validate_command(
+    path: Path, source: str | None, period: str | None, as_json: bool, feedback: Path | None = None
+) -> int:
     status, result = validate(path, source, period)
     if feedback is not None:
         from sources.feedback import write_reply
 
         write_reply(feedback, path.name, result.findings, status, path, default_sheet=result.sheet)
     if as_json:
-        print(json.dumps({
-            "file": str(path), "status": status, "source": result.source,
-            "period": result.period.code if result.period else None,
-            "periods": [p.code for p in result.periods],  # several when the periods are in the columns
-            "findings": [{k: f.as_dict()[k] for k in ("sheet", "cell", "rule", "severity", "message_vi",
-                                                      "message_en")} for f in result.findings],
-        }, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "file": str(path),
+                    "status": status,
+                    "source": result.source,
+                    "period": result.period.code if result.period else None,
+                    "periods": [p.code for p in result.periods],  # several when the periods are in the columns
+                    "findings": [
+                        {k: f.as_dict()[k] for k in ("sheet", "cell", "rule", "severity", "message_vi", "message_en")}
+                        for f in result.findings
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         periods = ", ".join(p.code for p in result.periods) or "?"
-        print(f"{path}: {status} (source {result.source or '?'}, period{'s' if len(result.periods) > 1 else ''} "
-              f"{periods})")
+        print(
+            f"{path}: {status} (source {result.source or '?'}, period{'s' if len(result.periods) > 1 else ''} "
+            f"{periods})"
+        )
         for f in result.findings:
             where = "!".join(x for x in (f.sheet, f.cell) if x)
             print(f"  [{f.severity}] {where} {f.rule}\n    vi: {f.message_vi}\n    en: {f.message_en}")

@@ -156,15 +156,19 @@ class RawArchive:
         if not self.manifest.exists():
             return []
         with self._connect() as con:
-            objects = con.execute("SELECT sha256, size_bytes, suffix, source, first_received_at FROM object "
-                                  "ORDER BY first_received_at, sha256").fetchall()
+            objects = con.execute(
+                "SELECT sha256, size_bytes, suffix, source, first_received_at FROM object "
+                "ORDER BY first_received_at, sha256"
+            ).fetchall()
             deliveries: dict[str, list[Delivery]] = {}
             for sha, name, landing_path, received_at in con.execute(
-                    "SELECT sha256, name, landing_path, received_at FROM delivery "
-                    "ORDER BY received_at, rowid"):
+                "SELECT sha256, name, landing_path, received_at FROM delivery ORDER BY received_at, rowid"
+            ):
                 deliveries.setdefault(sha, []).append(Delivery(name, landing_path, received_at))
-        return [ArchivedObject(sha, size, suffix, source, first, tuple(deliveries.get(sha, ())))
-                for sha, size, suffix, source, first in objects]
+        return [
+            ArchivedObject(sha, size, suffix, source, first, tuple(deliveries.get(sha, ())))
+            for sha, size, suffix, source, first in objects
+        ]
 
     def ingest(self, landing: Path) -> tuple[list[ArchivedObject], list[ArchivedObject]]:
         """Archive every file under ``landing``. Returns (new objects, objects that got a new delivery).
@@ -172,8 +176,11 @@ class RawArchive:
         names complete bytes; bytes without a row (a run killed in between) are copied again next time."""
         new: list[str] = []
         redelivered: list[str] = []
-        candidates = sorted(p for p in landing.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
-                            and p.suffix.lower() in ACCEPTED_SUFFIXES)
+        candidates = sorted(
+            p
+            for p in landing.rglob("*")
+            if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in ACCEPTED_SUFFIXES
+        )
         if not candidates:
             return [], []
         with self._connect() as con:
@@ -191,8 +198,10 @@ class RawArchive:
                 received = now_iso()
                 if sha not in stored:
                     source = rel.split("/", 1)[0] if "/" in rel else None
-                    con.execute("INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)",
-                                [sha, path.stat().st_size, path.suffix.lower(), source, received])
+                    con.execute(
+                        "INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)",
+                        [sha, path.stat().st_size, path.suffix.lower(), source, received],
+                    )
                     stored.add(sha)
                     is_new = True
                 else:

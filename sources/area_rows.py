@@ -115,8 +115,9 @@ def scan_rows(table: Table, layout: Layout) -> ScannedRows:
             continue
         code = sheet.text(r, table.code_col) if table.code_col is not None else None
         path = (*parents, name)
-        out.areas.append(AreaRow(r, cols[depth], name, path, code or None, "subtotal" if marked else "area",
-                                 has_values))
+        out.areas.append(
+            AreaRow(r, cols[depth], name, path, code or None, "subtotal" if marked else "area", has_values)
+        )
     _mark_parents(out)
     return out
 

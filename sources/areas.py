@@ -24,14 +24,24 @@ BUILTIN_UNITS = Path(__file__).parent / "units"
 # Written prefixes → the unit type they name (normalised). Longest first so "thành phố" wins over "tp".
 _TYPE_PREFIXES: list[tuple[str, str]] = sorted(
     [
-        ("thành phố", "thành phố"), ("tp.", "thành phố"), ("tp", "thành phố"),
-        ("thị xã", "thị xã"), ("tx.", "thị xã"), ("tx", "thị xã"),
-        ("huyện", "huyện"), ("h.", "huyện"),
-        ("quận", "quận"), ("q.", "quận"),
-        ("thị trấn", "thị trấn"), ("tt.", "thị trấn"),
-        ("phường", "phường"), ("p.", "phường"),
-        ("xã", "xã"), ("x.", "xã"),
-        ("đặc khu", "đặc khu"), ("tỉnh", "tỉnh"),
+        ("thành phố", "thành phố"),
+        ("tp.", "thành phố"),
+        ("tp", "thành phố"),
+        ("thị xã", "thị xã"),
+        ("tx.", "thị xã"),
+        ("tx", "thị xã"),
+        ("huyện", "huyện"),
+        ("h.", "huyện"),
+        ("quận", "quận"),
+        ("q.", "quận"),
+        ("thị trấn", "thị trấn"),
+        ("tt.", "thị trấn"),
+        ("phường", "phường"),
+        ("p.", "phường"),
+        ("xã", "xã"),
+        ("x.", "xã"),
+        ("đặc khu", "đặc khu"),
+        ("tỉnh", "tỉnh"),
     ],
     key=lambda p: -len(p[0]),
 )
@@ -45,7 +55,7 @@ def split_type(name: str) -> tuple[str | None, str]:
     n = norm(name)
     for prefix, unit_type in _TYPE_PREFIXES:
         if n.startswith(prefix) and (prefix.endswith(".") or len(n) == len(prefix) or not n[len(prefix)].isalnum()):
-            rest = n[len(prefix):].strip(" .")
+            rest = n[len(prefix) :].strip(" .")
             if rest:
                 return unit_type, rest
     return None, n
@@ -185,8 +195,14 @@ class UnitRegistry:
                     note = f"code {code_unit.code} is {code_unit.full_name}, name says {names_say}"
                 matches.append(AreaMatch(code_unit, note=note))
             elif len(in_prov) > 1:  # Thị xã and Huyện Duyên Hải are both "Duyên Hải"
-                matches.append(AreaMatch(None, tuple(u.full_name for u in in_prov), note="ambiguous: " + "; ".join(
-                    f"{u.code} {u.full_name}" for u in in_prov), candidates=tuple(in_prov)))
+                matches.append(
+                    AreaMatch(
+                        None,
+                        tuple(u.full_name for u in in_prov),
+                        note="ambiguous: " + "; ".join(f"{u.code} {u.full_name}" for u in in_prov),
+                        candidates=tuple(in_prov),
+                    )
+                )
             elif in_prov:
                 matches.append(AreaMatch(in_prov[0]))
             else:
@@ -239,8 +255,7 @@ class PathResolver:
             return None
         return found
 
-    def resolve(self, path: tuple[str, ...], province: str | None = None, *, provinces_only: bool = False
-                ) -> AreaMatch:
+    def resolve(self, path: tuple[str, ...], province: str | None = None, *, provinces_only: bool = False) -> AreaMatch:
         """The unit a path names, within the nearest ancestor that resolves; ``provinces_only`` for the rows
         of a national table (``Hà Tây`` is a former province, not a commune of that name)."""
         if path in self._memo:
@@ -280,12 +295,16 @@ class PathResolver:
         if unit_type:  # in a formal hierarchy "Thị trấn Phố Lu" is not "Xã Phố Lu", nor "Huyện X" "Phường X"
             exact = [u for u in found if u.unit_type == unit_type]
             # districts are upgraded in place (Thị xã Phổ Yên is now Thành phố Phổ Yên, the same unit and code)
-            upgraded = [u for u in found if unit_type in DISTRICT_RANK and DISTRICT_RANK.get(u.unit_type or "", -1)
-                        >= DISTRICT_RANK[unit_type]]
+            upgraded = [
+                u
+                for u in found
+                if unit_type in DISTRICT_RANK and DISTRICT_RANK.get(u.unit_type or "", -1) >= DISTRICT_RANK[unit_type]
+            ]
             found = exact or upgraded
         if parent is not None:
             inside = [u for u in found if u.parent_code == parent.code] or [
-                u for u in found if u.province_code == parent.province_code and parent.level == "province"]
+                u for u in found if u.province_code == parent.province_code and parent.level == "province"
+            ]
             if not inside and not found:
                 inside = self._type_only(written, parent)
             found = inside
@@ -296,8 +315,9 @@ class PathResolver:
         if len(found) > 1:
             found = sorted(found, key=lambda u: u.code)
             names = "; ".join(f"{u.code} {u.full_name}" for u in found[:6])
-            return AreaMatch(None, tuple(u.full_name for u in found[:6]), note=f"ambiguous: {names}",
-                             candidates=tuple(found))
+            return AreaMatch(
+                None, tuple(u.full_name for u in found[:6]), note=f"ambiguous: {names}", candidates=tuple(found)
+            )
         return AreaMatch(None, scope=(parent.province_code if parent else province) or "")
 
     def _type_only(self, written: str, parent: Unit) -> list[Unit]:

@@ -26,12 +26,20 @@ TOTAL_WORDS = {"tong so", "tong", "cong", "chung", "total", "toan bo", "tong con
 PRELIM = re.compile(r"\(\s*\*+\s*\)|\bso\s*bo\b|\bprel\b\.?|\buoc\s*(tinh|thuc hien)?\b|\bpreliminary\b")
 _ANY_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})(?![0-9])")
 # Words that join a period to a label: "Thuê bao đến 30/6/2024", "Dân số năm 2020", "as of 2021".
-_CONNECTORS = re.compile(r"(?<![a-z])(?:tinh den|den het|den ngay|den|tai|nam|ngay|thoi diem|as of|at|in|year)"
-                         r"(?![a-z])\s*[:]?\s*$|^\s*(?:nam|year)(?![a-z])")
+_CONNECTORS = re.compile(
+    r"(?<![a-z])(?:tinh den|den het|den ngay|den|tai|nam|ngay|thoi diem|as of|at|in|year)"
+    r"(?![a-z])\s*[:]?\s*$|^\s*(?:nam|year)(?![a-z])"
+)
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}|[ivx]{1,4}|[a-h])\s*[.)]\s+", re.IGNORECASE)
 BREAKDOWN_WORDS: dict[str, str] = {
-    "thanh thi": "residence", "nong thon": "residence", "urban": "residence", "rural": "residence",
-    "nam": "sex", "nu": "sex", "male": "sex", "female": "sex",
+    "thanh thi": "residence",
+    "nong thon": "residence",
+    "urban": "residence",
+    "rural": "residence",
+    "nam": "sex",
+    "nu": "sex",
+    "male": "sex",
+    "female": "sex",
 }
 _HOUSEHOLD_SIZE = re.compile(r"^(ho\s*)?\d{1,2}\s*(nguoi|nhan khau)(\s*tro len)?$")
 _BAND = re.compile(r"^(?:tu\s*)?(\d{1,3})-(\d{1,3})(?:\s*tuoi)?$")
@@ -117,7 +125,6 @@ def is_total_label(label: str) -> bool:
     return key(_NUMBERED.sub("", label)) in TOTAL_WORDS
 
 
-
 def title_field(spec: Spec, lines: list[str], unit: Stated | None) -> Field | None:
     """The field a title names (``Dân số trung bình phân theo địa phương``): the longest alias it contains, not
     preceded by a ratio word (``Mật độ dân số`` is not a population) and in a unit the field can have."""
@@ -196,8 +203,9 @@ def _read_column(col: int, raw: list[str]) -> _Column:
 
 
 @lru_cache(maxsize=1 << 14)
-def _read_labels(raw: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], Period | None, bool, Stated | None,
-                                                str]:
+def _read_labels(
+    raw: tuple[str, ...],
+) -> tuple[tuple[str, ...], tuple[str, ...], Period | None, bool, Stated | None, str]:
     """A header path read once: (path without periods and units, path with units, period, preliminary, unit,
     label). The same headers recur in every candidate block and for every spec."""
     path: list[str] = []
@@ -223,8 +231,9 @@ def _read_labels(raw: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]
     return tuple(path), tuple(full), period, prelim, unit, " / ".join(raw)
 
 
-def plan_columns(spec: Spec, labels: dict[int, list[str]], skip: set[int], title_lines: list[str],
-                 table_unit: Stated | None) -> ColumnPlan:
+def plan_columns(
+    spec: Spec, labels: dict[int, list[str]], skip: set[int], title_lines: list[str], table_unit: Stated | None
+) -> ColumnPlan:
     """Bind every column of ``labels`` (except ``skip``) to a field, a breakdown, or nothing."""
     plan = ColumnPlan()
     named = title_field(spec, title_lines, table_unit)
@@ -262,8 +271,9 @@ def plan_columns(spec: Spec, labels: dict[int, list[str]], skip: set[int], title
             plan.ignored[col.col] = col.label
             continue
         used.add((f.name, col.period))
-        plan.bindings.append(Binding(col.col, f.name, col.period, col.preliminary, unit.scale if unit else 1.0,
-                                     col.label))
+        plan.bindings.append(
+            Binding(col.col, f.name, col.period, col.preliminary, unit.scale if unit else 1.0, col.label)
+        )
     plan.bindings.sort(key=lambda b: b.col)
     bound = {b.field for b in plan.bindings}
     for f in spec.fields:
@@ -274,8 +284,12 @@ def plan_columns(spec: Spec, labels: dict[int, list[str]], skip: set[int], title
     return plan
 
 
-def _plan_bands(spec: Spec, bands: list[tuple[_Column, tuple[int, int | None], tuple[str, ...]]],
-                table_unit: Stated | None, plan: ColumnPlan) -> None:
+def _plan_bands(
+    spec: Spec,
+    bands: list[tuple[_Column, tuple[int, int | None], tuple[str, ...]]],
+    table_unit: Stated | None,
+    plan: ColumnPlan,
+) -> None:
     """Age-band columns: the groups that partition the population (the total group, else every group of one
     breakdown such as urban + rural) are summed into each field whose age range they exactly cover."""
     groups: dict[tuple[str, ...], list[tuple[_Column, tuple[int, int | None]]]] = {}
@@ -307,10 +321,17 @@ def _plan_bands(spec: Spec, bands: list[tuple[_Column, tuple[int, int | None], t
         fits = True
         for gi, g in enumerate(chosen):
             ranges = [(c, b) for c, b in groups[g]]
-            inside = [(c, b) for c, b in ranges if b[0] >= lo and ((hi is not None and b[1] is not None
-                                                                   and b[1] <= hi) or hi is None)]
-            straddle = [b for _, b in ranges if b[0] < lo <= (b[1] if b[1] is not None else 999)
-                        or (hi is not None and b[0] <= hi < (b[1] if b[1] is not None else 999))]
+            inside = [
+                (c, b)
+                for c, b in ranges
+                if b[0] >= lo and ((hi is not None and b[1] is not None and b[1] <= hi) or hi is None)
+            ]
+            straddle = [
+                b
+                for _, b in ranges
+                if b[0] < lo <= (b[1] if b[1] is not None else 999)
+                or (hi is not None and b[0] <= hi < (b[1] if b[1] is not None else 999))
+            ]
             covered = sorted({b for _, b in inside})
             edge: int | None = lo
             for b in covered:
@@ -337,14 +358,20 @@ def _plan_bands(spec: Spec, bands: list[tuple[_Column, tuple[int, int | None], t
         if fits:
             plan.derived[f.name] = sorted(set(parts))
         else:
-            seen = ", ".join(sorted({f"{b[0]}–{b[1]}" if b[1] is not None else f"{b[0]}+"
-                                     for g in chosen for _, b in groups[g]}, key=lambda s: int(s.split("–")[0]
-                                                                                          .rstrip("+"))))
-            plan.notes.append((
-                f"Các nhóm tuổi trong bảng ({seen}) không khớp đúng độ tuổi {span} của trường {f.name}: "
-                "không nạp giá trị này.",
-                f"The table's age bands ({seen}) do not exactly cover ages {span} of field {f.name}: no value is "
-                "loaded for it."))
+            seen = ", ".join(
+                sorted(
+                    {f"{b[0]}–{b[1]}" if b[1] is not None else f"{b[0]}+" for g in chosen for _, b in groups[g]},
+                    key=lambda s: int(s.split("–")[0].rstrip("+")),
+                )
+            )
+            plan.notes.append(
+                (
+                    f"Các nhóm tuổi trong bảng ({seen}) không khớp đúng độ tuổi {span} của trường {f.name}: "
+                    "không nạp giá trị này.",
+                    f"The table's age bands ({seen}) do not exactly cover ages {span} of field {f.name}: no value is "
+                    "loaded for it.",
+                )
+            )
     for col, _, _ in bands:
         if col.col not in used_cols:
             plan.breakdowns[col.col] = col.label

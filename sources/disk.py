@@ -39,12 +39,16 @@ class DiskError(OSError):
 
     def message(self) -> str:
         if self.kind == errno.ENOSPC:
-            return (f"disk full / hết dung lượng đĩa: writing {self.path} on {self.device} failed ({self.detail}). "
-                    f"Free space on {self.device} (df -h {self.device}), then run `xhs run` again: it goes on "
-                    f"where it stopped / Hãy giải phóng dung lượng trên {self.device} rồi chạy lại `xhs run`.")
-        return (f"disk I/O error / lỗi đọc ghi đĩa: {self.path} on {self.device} ({self.detail}). Check the device "
-                f"(dmesg, smartctl), then run `xhs doctor` and `xhs run` again / Hãy kiểm tra thiết bị "
-                f"{self.device}, chạy `xhs doctor` rồi chạy lại `xhs run`.")
+            return (
+                f"disk full / hết dung lượng đĩa: writing {self.path} on {self.device} failed ({self.detail}). "
+                f"Free space on {self.device} (df -h {self.device}), then run `xhs run` again: it goes on "
+                f"where it stopped / Hãy giải phóng dung lượng trên {self.device} rồi chạy lại `xhs run`."
+            )
+        return (
+            f"disk I/O error / lỗi đọc ghi đĩa: {self.path} on {self.device} ({self.detail}). Check the device "
+            f"(dmesg, smartctl), then run `xhs doctor` and `xhs run` again / Hãy kiểm tra thiết bị "
+            f"{self.device}, chạy `xhs doctor` rồi chạy lại `xhs run`."
+        )
 
     def __str__(self) -> str:
         return self.message()
@@ -64,7 +68,8 @@ def kind_of(exc: BaseException) -> int | None:
             return errno.EIO
         text = str(current).lower()
         if isinstance(current, (sqlite3.Error, OSError)) or type(current).__module__.startswith(
-                ("duckdb", "sqlalchemy", "polars")):
+            ("duckdb", "sqlalchemy", "polars")
+        ):
             if any(w in text for w in FULL_WORDS):
                 return errno.ENOSPC
             if any(w in text for w in IO_WORDS):

@@ -44,21 +44,29 @@ VERDICT = {
     "unreadable": ("Bị từ chối / không đọc được: tệp chưa được nạp.", "Refused or unreadable: the file is not loaded."),
 }
 NEXT_STEP = {
-    "valid": ("Không cần gửi lại. Hãy xem các ô màu vàng (cảnh báo); nếu số liệu sai, sửa trong tệp gốc và gửi lại.",
-              "Nothing to resend. Check the amber cells (warnings); if a figure is wrong, correct your own file and "
-              "send it again."),
-    "invalid": ("Sửa các ô màu đỏ (lỗi) trong tệp gốc của đơn vị — không sửa trong tệp phản hồi này — rồi gửi lại "
-                "cả tệp. Các ô màu vàng là cảnh báo.",
-                "Correct the red cells (errors) in your own file — not in this reply — and send the whole file "
-                "again. Amber cells are warnings."),
-    "unreadable": ("Đọc lý do dưới đây, sửa tệp (ví dụ lưu thành .xlsx, gỡ mật khẩu) rồi gửi lại. Tệp này không "
-                   "chứa bản sao nội dung tệp đã gửi.",
-                   "Read the reason below, fix the file (e.g. save it as .xlsx, remove the password) and send it "
-                   "again. This reply holds no copy of the file's contents."),
-    "personal_data": ("Không gửi danh sách cá nhân. Hãy xóa tệp đã gửi và gửi số liệu tổng hợp theo đơn vị hành "
-                      "chính. Tệp này không chứa bản sao nội dung tệp đã gửi.",
-                      "Do not send lists of people. Delete the file you sent and send counts per area instead. This "
-                      "reply holds no copy of the file's contents."),
+    "valid": (
+        "Không cần gửi lại. Hãy xem các ô màu vàng (cảnh báo); nếu số liệu sai, sửa trong tệp gốc và gửi lại.",
+        "Nothing to resend. Check the amber cells (warnings); if a figure is wrong, correct your own file and "
+        "send it again.",
+    ),
+    "invalid": (
+        "Sửa các ô màu đỏ (lỗi) trong tệp gốc của đơn vị — không sửa trong tệp phản hồi này — rồi gửi lại "
+        "cả tệp. Các ô màu vàng là cảnh báo.",
+        "Correct the red cells (errors) in your own file — not in this reply — and send the whole file "
+        "again. Amber cells are warnings.",
+    ),
+    "unreadable": (
+        "Đọc lý do dưới đây, sửa tệp (ví dụ lưu thành .xlsx, gỡ mật khẩu) rồi gửi lại. Tệp này không "
+        "chứa bản sao nội dung tệp đã gửi.",
+        "Read the reason below, fix the file (e.g. save it as .xlsx, remove the password) and send it "
+        "again. This reply holds no copy of the file's contents.",
+    ),
+    "personal_data": (
+        "Không gửi danh sách cá nhân. Hãy xóa tệp đã gửi và gửi số liệu tổng hợp theo đơn vị hành "
+        "chính. Tệp này không chứa bản sao nội dung tệp đã gửi.",
+        "Do not send lists of people. Delete the file you sent and send counts per area instead. This "
+        "reply holds no copy of the file's contents.",
+    ),
 }
 
 
@@ -74,8 +82,14 @@ def reply_name(delivered: str) -> str:
     return Path(delivered).name + SUFFIX
 
 
-def write_reply(out: Path, name: str, findings: list[Finding], status: str, path: Path | None = None,
-                default_sheet: str | None = None) -> Path:
+def write_reply(
+    out: Path,
+    name: str,
+    findings: list[Finding],
+    status: str,
+    path: Path | None = None,
+    default_sheet: str | None = None,
+) -> Path:
     """Write the reply workbook for delivered file ``name`` (its bytes at ``path``; None: findings only).
     ``status`` is the verdict: valid/loaded, invalid/quarantined or unreadable. Returns ``out``."""
     verdict = {"loaded": "valid", "quarantined": "invalid"}.get(status, status)
@@ -102,7 +116,7 @@ def write_reply(out: Path, name: str, findings: list[Finding], status: str, path
 
 def set_text_safe(ws: Worksheet, row: int, col: int, value: Cell | int | str) -> None:
     """A value as a cell: numbers stay numbers; text is always text, never a formula (``=cmd|…``)."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         value = int(value)
     if isinstance(value, str):  # control characters a .csv or .xls may hold cannot be stored in .xlsx
         value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
@@ -177,7 +191,8 @@ def _mark(finding: Finding, titles: dict[str, str], default_sheet: str | None, w
 
 def _annotate(ws: Worksheet, mark: Mark, finding: Finding) -> None:
     text = ILLEGAL_CHARACTERS_RE.sub(
-        "\ufffd", f"[{finding.severity}] {finding.rule}\nVI: {finding.message_vi}\nEN: {finding.message_en}")
+        "\ufffd", f"[{finding.severity}] {finding.rule}\nVI: {finding.message_vi}\nEN: {finding.message_en}"
+    )
     comment_cells = {mark.cells[0]} | {first for ref in cell_refs(finding.cell) if (first := _first_cell(ref, ws))}
     for r, c in mark.cells:
         cell = ws.cell(row=r, column=c)
@@ -215,22 +230,39 @@ def _summary(ws: Worksheet, name: str, findings: list[Finding], marks: list[Mark
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=7)
     ws.row_dimensions[3].height = 48
     head = len(lines) + 2
-    headers = ("#", "Mức / Severity", "Sheet", "Ô / Cell", "Quy tắc / Rule", "Nội dung (tiếng Việt)",
-               "Message (English)", "Mong đợi / Expected", "Thấy / Found")
+    headers = (
+        "#",
+        "Mức / Severity",
+        "Sheet",
+        "Ô / Cell",
+        "Quy tắc / Rule",
+        "Nội dung (tiếng Việt)",
+        "Message (English)",
+        "Mong đợi / Expected",
+        "Thấy / Found",
+    )
     for c, label in enumerate(headers, start=1):
         set_text_safe(ws, head, c, label)
         ws.cell(row=head, column=c).font = Font(bold=True)
     for i, (f, mark) in enumerate(zip(findings, marks, strict=True), start=1):
         row = head + i
-        values: tuple[int | str, ...] = (i, f.severity, mark.sheet if mark else (f.sheet or ""), f.cell or "", f.rule,
-                                    f.message_vi, f.message_en, f.expected or "", f.found or "")
+        values: tuple[int | str, ...] = (
+            i,
+            f.severity,
+            mark.sheet if mark else (f.sheet or ""),
+            f.cell or "",
+            f.rule,
+            f.message_vi,
+            f.message_en,
+            f.expected or "",
+            f.found or "",
+        )
         for c, cell_value in enumerate(values, start=1):
             set_text_safe(ws, row, c, cell_value)
         ws.cell(row=row, column=2).fill = FILL.get(f.severity, FILL["error"])
         if mark is not None:
             link = ws.cell(row=row, column=4)
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{mark.sheet}'!{mark.anchor}",
-                                       display=f.cell)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{mark.sheet}'!{mark.anchor}", display=f.cell)
             link.font = Font(color="0563C1", underline="single")
     for c, width in enumerate((26, 14, 16, 14, 24, 60, 60, 18, 18), start=1):
         ws.column_dimensions[get_column_letter(c)].width = width

@@ -52,8 +52,14 @@ def atomic_write_text(path: Path, text: str, mode: int = PRIVATE_FILE) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), mode)
 
 
-def atomic_copy(src: Path, dst: Path, *, overwrite: bool = False, mode: int = PRIVATE_FILE,
-                prepare: Callable[[Path], None] | None = None) -> None:
+def atomic_copy(
+    src: Path,
+    dst: Path,
+    *,
+    overwrite: bool = False,
+    mode: int = PRIVATE_FILE,
+    prepare: Callable[[Path], None] | None = None,
+) -> None:
     """Copy ``src`` to ``dst`` with ``mode`` (or what ``prepare`` does to the copy before it is renamed into
     place: a mode and group); an existing ``dst`` is kept unless ``overwrite``. The bytes are flushed to the
     disk before the rename, so ``dst`` never names half of them."""

@@ -95,7 +95,8 @@ _TONES = ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")  # none, huyền
 _VOWELS = "aăâeêioôơuưy"
 VIETNAMESE_LETTERS = frozenset(
     {unicodedata.normalize("NFC", v + t) for vowels in (_VOWELS, _VOWELS.upper()) for v in vowels for t in _TONES}
-    | {"đ", "Đ"})
+    | {"đ", "Đ"}
+)
 _VIETNAMESE_ONLY = frozenset(c for c in VIETNAMESE_LETTERS if ord(c) > 0xFF)  # not in Windows-1252
 _SYMBOLS = frozenset("\xa0«»°±²³¹·×÷–—‘’‚“”„…•‰€₫§©®¼½¾")
 SCORE_CHARS = 256 * 1024
@@ -166,8 +167,9 @@ def read_csv(path: Path) -> list[Sheet]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    rows: list[list[Cell]] = [[c if c.strip() else None for c in row]
-                              for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    rows: list[list[Cell]] = [
+        [c if c.strip() else None for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+    ]
     return [Sheet(path.stem, rows)]
 
 

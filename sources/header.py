@@ -111,7 +111,8 @@ def is_data_text(text: str) -> bool:
     """Number text that is not a year (``279.568``, ``21946``), or a no-data mark (``-``, ``..``)."""
     t = text.strip()
     return bool(_NUMERIC_TEXT.match(t) and not (len(t) == 4 and t.isdigit() and _is_year(float(t)))) or (
-        bool(t) and t in NULL_TOKENS)
+        bool(t) and t in NULL_TOKENS
+    )
 
 
 def is_data_row(sheet: Sheet, row: int) -> bool:
@@ -124,14 +125,21 @@ def is_data_row(sheet: Sheet, row: int) -> bool:
     return False
 
 
-def find_table(sheet: Sheet, spec: Spec, layout: Layout, is_area_name: Callable[[str], bool],
-               *, require_area: bool = True) -> Table | None:
+def find_table(
+    sheet: Sheet, spec: Spec, layout: Layout, is_area_name: Callable[[str], bool], *, require_area: bool = True
+) -> Table | None:
     """The best header block of the sheet for ``spec`` (most fields bound); ``None`` if none binds a field
     and has an area column (``require_area=False``: a field is enough, for messages)."""
-    tops = [top for top in range(min(MAX_HEADER_SCAN, len(sheet.rows)))
-            if (texts := sheet.row_texts(top)) and any(texts) and not is_data_row(sheet, top)
-            and not is_column_number_row(sheet, top) and not _is_title(texts)
-            and not any(t and is_area_name(t) for t in texts)]  # a row naming a unit is data ("Ba Bể | 2019")
+    tops = [
+        top
+        for top in range(min(MAX_HEADER_SCAN, len(sheet.rows)))
+        if (texts := sheet.row_texts(top))
+        and any(texts)
+        and not is_data_row(sheet, top)
+        and not is_column_number_row(sheet, top)
+        and not _is_title(texts)
+        and not any(t and is_area_name(t) for t in texts)
+    ]  # a row naming a unit is data ("Ba Bể | 2019")
     likely = [top for top in tops if any(_header_like(t, spec, layout) for t in sheet.row_texts(top) if t)]
     for candidates in (likely, [t for t in tops if t not in likely]):  # the likely rows first: most files stop there
         best: Table | None = None
@@ -149,10 +157,16 @@ def find_table(sheet: Sheet, spec: Spec, layout: Layout, is_area_name: Callable[
 def _header_like(text: str, spec: Spec, layout: Layout) -> bool:
     """A cell that can only be a header: an area, code or row-number header, a field alias (with or without its
     unit), a period, a total or breakdown label, an age band."""
-    return (layout.is_area_header(text) or layout.is_code_header(text) or _is_row_number(text, layout)
-            or any(f.matches(text) or f.matches(split_label(text)[0]) for f in spec.fields)
-            or column_period(text) is not None or is_total_label(text) or breakdown_kind(text) is not None
-            or age_band(text) is not None)
+    return (
+        layout.is_area_header(text)
+        or layout.is_code_header(text)
+        or _is_row_number(text, layout)
+        or any(f.matches(text) or f.matches(split_label(text)[0]) for f in spec.fields)
+        or column_period(text) is not None
+        or is_total_label(text)
+        or breakdown_kind(text) is not None
+        or age_band(text) is not None
+    )
 
 
 def header_only_table(sheet: Sheet, spec: Spec, layout: Layout) -> Table | None:
@@ -168,8 +182,9 @@ def header_only_table(sheet: Sheet, spec: Spec, layout: Layout) -> Table | None:
     return None
 
 
-def _header_rows(sheet: Sheet, top: int, area_col: int | None,
-                 is_area_name: Callable[[str], bool] = lambda _: False) -> list[int]:
+def _header_rows(
+    sheet: Sheet, top: int, area_col: int | None, is_area_name: Callable[[str], bool] = lambda _: False
+) -> list[int]:
     """The header block: rows under ``top`` while they are neither data, column numbers, blank, rows naming a
     unit, nor (when the area header is known) rows with a name in the area column."""
     merged_to = top
@@ -183,8 +198,12 @@ def _header_rows(sheet: Sheet, top: int, area_col: int | None,
         texts = sheet.row_texts(r)
         if r > merged_to and (area_col is not None and sheet.text(r, area_col)):
             break
-        if is_column_number_row(sheet, r) or not any(texts) or is_data_row(sheet, r) or any(
-                t and is_area_name(t) for t in texts):
+        if (
+            is_column_number_row(sheet, r)
+            or not any(texts)
+            or is_data_row(sheet, r)
+            or any(t and is_area_name(t) for t in texts)
+        ):
             break
         rows.append(r)
     return rows
@@ -223,13 +242,13 @@ def _labels(sheet: Sheet, rows: list[int]) -> dict[int, list[str]]:
     return labels
 
 
-def _build_table(sheet: Sheet, top: int, spec: Spec, layout: Layout,
-                 is_area_name: Callable[[str], bool]) -> Table | None:
+def _build_table(
+    sheet: Sheet, top: int, spec: Spec, layout: Layout, is_area_name: Callable[[str], bool]
+) -> Table | None:
     alias_cols = [c for c, t in enumerate(sheet.row_texts(top)) if t and layout.is_area_header(t)]
     rows = _header_rows(sheet, top, alias_cols[-1] if alias_cols else None, is_area_name)
     labels = _labels(sheet, rows)
-    alias_cols = sorted({c for c, p in labels.items() if len(p) == 1 and layout.is_area_header(p[0])} | set(
-        alias_cols))
+    alias_cols = sorted({c for c, p in labels.items() if len(p) == 1 and layout.is_area_header(p[0])} | set(alias_cols))
     data_start = rows[-1] + 1
     while data_start < len(sheet.rows) and is_column_number_row(sheet, data_start):
         data_start += 1
@@ -241,8 +260,9 @@ def _build_table(sheet: Sheet, top: int, spec: Spec, layout: Layout,
         if len(path) == 1 and layout.is_code_header(path[0]) and table.code_col is None:
             table.code_col = c
             skip.add(c)
-        elif len(path) == 1 and (_is_row_number(path[0], layout) or layout.is_ignored(path[0])
-                                 or layout.is_area_header(path[0])):
+        elif len(path) == 1 and (
+            _is_row_number(path[0], layout) or layout.is_ignored(path[0]) or layout.is_area_header(path[0])
+        ):
             skip.add(c)
     table.unit = title_unit(table.title_lines())
     plan = plan_columns(spec, labels, skip, table.title_lines(), table.unit)
@@ -250,8 +270,9 @@ def _build_table(sheet: Sheet, top: int, spec: Spec, layout: Layout,
         return None
     if not alias_cols:
         first = min(b.col for b in plan.bindings)
-        found = _area_cols_by_content(sheet, data_start, [c for c in range(first) if c not in skip],
-                                      layout, is_area_name)
+        found = _area_cols_by_content(
+            sheet, data_start, [c for c in range(first) if c not in skip], layout, is_area_name
+        )
         table.area_cols = found
         for c in found:
             plan.ignored.pop(c, None)
@@ -268,16 +289,21 @@ def _build_table(sheet: Sheet, top: int, spec: Spec, layout: Layout,
     return table
 
 
-def _area_cols_by_content(sheet: Sheet, start: int, cols: list[int], layout: Layout,
-                          is_area_name: Callable[[str], bool]) -> list[int]:
+def _area_cols_by_content(
+    sheet: Sheet, start: int, cols: list[int], layout: Layout, is_area_name: Callable[[str], bool]
+) -> list[int]:
     """Columns (left of the figures) whose non-empty values are mostly unit, region or total names."""
     found = []
     rows = range(start, min(len(sheet.rows), start + CONTENT_SAMPLE))
     for c in cols:
         texts = [t for r in rows if (t := sheet.text(r, c))]
         hits = sum(1 for t in texts if is_area_name(t) or layout.is_region(t) or layout.is_total(t))
-        if texts and hits >= min(2, len(texts)) and hits >= 0.3 * len(texts) and not all(
-                column_period(t) for t in texts[:5]):
+        if (
+            texts
+            and hits >= min(2, len(texts))
+            and hits >= 0.3 * len(texts)
+            and not all(column_period(t) for t in texts[:5])
+        ):
             found.append(c)
     return found
 

@@ -23,7 +23,8 @@ class CorruptStore(RuntimeError):
         super().__init__(
             f"damaged record / bản ghi bị hỏng: {self.path} ({self.detail}). `xhs run` sets it aside and rebuilds it; "
             f"`xhs doctor --repair` does the same / `xhs run` sẽ để riêng tệp này và dựng lại; hoặc chạy "
-            f"`xhs doctor --repair`.")
+            f"`xhs doctor --repair`."
+        )
 
 
 def quick_check(con: sqlite3.Connection) -> str | None:

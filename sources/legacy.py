@@ -17,8 +17,12 @@ LEGACY_SCAN_ROWS = 60
 def legacy_encoding(sheets: list[Sheet], name: str) -> Finding | None:
     """Text typed with a legacy Vietnamese font encoding is refused, never loaded as gibberish."""
     for sheet in sheets:
-        texts = [(r, c, t) for r in range(min(LEGACY_SCAN_ROWS, len(sheet.rows)))
-                 for c, t in enumerate(sheet.row_texts(r)) if t]
+        texts = [
+            (r, c, t)
+            for r in range(min(LEGACY_SCAN_ROWS, len(sheet.rows)))
+            for c, t in enumerate(sheet.row_texts(r))
+            if t
+        ]
         for encoding, marks in _LEGACY_MARKS.items():
             hits = [(r, c, t) for r, c, t in texts if any(ch in marks for ch in t)]
             if len(hits) < 3:
@@ -26,9 +30,14 @@ def legacy_encoding(sheets: list[Sheet], name: str) -> Finding | None:
             r, c, text = hits[0]
             return error(
                 "legacy_encoding",
-                f"Ô {cell_address(r, c)} (\"{text[:40]}\") và {len(hits) - 1} ô khác được gõ bằng bảng mã {encoding}. "
+                f'Ô {cell_address(r, c)} ("{text[:40]}") và {len(hits) - 1} ô khác được gõ bằng bảng mã {encoding}. '
                 "Hãy chuyển mã sang Unicode (ví dụ Unikey: Công cụ chuyển mã) rồi gửi lại.",
-                f"Cell {cell_address(r, c)} (\"{text[:40]}\") and {len(hits) - 1} other cells are typed in the legacy "
+                f'Cell {cell_address(r, c)} ("{text[:40]}") and {len(hits) - 1} other cells are typed in the legacy '
                 f"{encoding} encoding. Convert the file to Unicode (e.g. Unikey's converter) and send it again.",
-                file=name, sheet=sheet.name, cell=cell_address(r, c), expected="Unicode", found=encoding)
+                file=name,
+                sheet=sheet.name,
+                cell=cell_address(r, c),
+                expected="Unicode",
+                found=encoding,
+            )
     return None

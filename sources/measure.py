@@ -15,9 +15,23 @@ from sources.text import fold, norm
 
 # Scale words, compared with their diacritics (``trăm`` is a hundred, ``trạm`` a station); the plain-letter forms
 # are those no unit word shares.
-SCALES = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9, "trăm": 1e2, "nghin": 1e3, "ngan": 1e3,
-          "trieu": 1e6, "thous": 1e3, "thousand": 1e3, "thousands": 1e3, "mill": 1e6, "million": 1e6,
-          "millions": 1e6}
+SCALES = {
+    "nghìn": 1e3,
+    "ngàn": 1e3,
+    "triệu": 1e6,
+    "tỷ": 1e9,
+    "tỉ": 1e9,
+    "trăm": 1e2,
+    "nghin": 1e3,
+    "ngan": 1e3,
+    "trieu": 1e6,
+    "thous": 1e3,
+    "thousand": 1e3,
+    "thousands": 1e3,
+    "mill": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+}
 # Folded unit words → the spec units they can be (sources/specs: ``unit``). Longest first when matching.
 BASES: dict[str, frozenset[str]] = {
     "nguoi": frozenset({"persons"}),
@@ -44,8 +58,14 @@ BASES: dict[str, frozenset[str]] = {
     "co so kinh doanh": frozenset({"businesses"}),
     "ho kinh doanh": frozenset({"businesses"}),
 }
-RATIO_BASES = {"%": "percent", "‰": "per mille", "phan tram": "percent", "/km2": "density", "/km": "density",
-               "ty le": "percent"}
+RATIO_BASES = {
+    "%": "percent",
+    "‰": "per mille",
+    "phan tram": "percent",
+    "/km2": "density",
+    "/km": "density",
+    "ty le": "percent",
+}
 _WORDS = sorted(BASES, key=len, reverse=True)
 _PAREN = re.compile(r"\(([^()]*)\)")
 _DVT = re.compile(r"(?:đvt|dvt|đơn vị tính|don vi tinh|đơn vị|don vi)\s*[:：]\s*(.+)$", re.IGNORECASE)
@@ -99,7 +119,7 @@ def split_label(label: str) -> tuple[str, Stated | None]:
         d = _DVT.search(inner)
         stated = parse_unit(d.group(1) if d else inner)
         if stated is not None:
-            rest = (label[: m.start()] + label[m.end():]).strip(" ,;:-")
+            rest = (label[: m.start()] + label[m.end() :]).strip(" ,;:-")
             return rest, stated
     d = _DVT.search(label)
     if d:

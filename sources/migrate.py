@@ -22,18 +22,33 @@ def import_sidecars(archive: RawArchive, state: StateStore) -> int:
         state.outcomes()  # creates the state store's tables
         for path in sidecars:
             old = json.loads(path.read_text(encoding="utf-8"))
-            manifest.execute("INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)", [
-                old["sha256"], old["size_bytes"], old["suffix"], old["source"], old["first_received_at"]])
+            manifest.execute(
+                "INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)",
+                [old["sha256"], old["size_bytes"], old["suffix"], old["source"], old["first_received_at"]],
+            )
             for d in old["deliveries"]:
-                manifest.execute("INSERT OR IGNORE INTO delivery VALUES (?, ?, ?, ?)",
-                                 [old["sha256"], d["landing_path"], d["name"], d["received_at"]])
+                manifest.execute(
+                    "INSERT OR IGNORE INTO delivery VALUES (?, ?, ?, ?)",
+                    [old["sha256"], d["landing_path"], d["name"], d["received_at"]],
+                )
                 if d.get("reported_at"):
-                    con.execute("INSERT OR IGNORE INTO delivery_report VALUES (?, ?, ?, '', ?, NULL)",
-                                [old["sha256"], d["landing_path"], old.get("status", "received"), d["reported_at"]])
+                    con.execute(
+                        "INSERT OR IGNORE INTO delivery_report VALUES (?, ?, ?, '', ?, NULL)",
+                        [old["sha256"], d["landing_path"], old.get("status", "received"), d["reported_at"]],
+                    )
             # the file is read again (no read key matches); its first load time is kept for the history
-            con.execute("INSERT OR IGNORE INTO file_outcome VALUES (?, ?, ?, ?, ?, NULL, NULL, '[]', '', ?, ?)", [
-                old["sha256"], old["deliveries"][0]["name"], old.get("detected_source") or old["source"],
-                old.get("status", "received"), old.get("period"), old.get("loaded_at"), old["first_received_at"]])
+            con.execute(
+                "INSERT OR IGNORE INTO file_outcome VALUES (?, ?, ?, ?, ?, NULL, NULL, '[]', '', ?, ?)",
+                [
+                    old["sha256"],
+                    old["deliveries"][0]["name"],
+                    old.get("detected_source") or old["source"],
+                    old.get("status", "received"),
+                    old.get("period"),
+                    old.get("loaded_at"),
+                    old["first_received_at"],
+                ],
+            )
     for path in sidecars:
         path.rename(Path(f"{path}.imported"))
     return len(sidecars)

@@ -59,14 +59,18 @@ _Y = r"((?:19|20)\d{2})"
 _SEP = r"\s*(?:/|-|\.|nam|\s)\s*"
 # (regex, builder, specificity): the most specific period found wins.
 _PATTERNS: list[tuple[re.Pattern[str], object, int]] = [
-    (re.compile(r"(?:tinh\s+)?den\s+(?:het\s+)?(?:ngay\s+)?(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*" + _Y),
-     lambda m: as_of(int(m[3]), int(m[2]), int(m[1])), 5),
-    (re.compile(r"6\s*thang\s*(dau|cuoi)(?:\s*nam)?\s*" + _Y),
-     lambda m: half(int(m[2]), 1 if m[1] == "dau" else 2), 4),
-    (re.compile(r"\b(?:nua\s+nam|h)\s*([12])" + _SEP + _Y),
-     lambda m: half(int(m[2]), int(m[1])), 4),
-    (re.compile(r"\bquy\s*(iv|iii|ii|i|[1-4])\b" + _SEP + _Y),
-     lambda m: quarter(int(m[2]), ROMAN.get(m[1]) or int(m[1])), 3),
+    (
+        re.compile(r"(?:tinh\s+)?den\s+(?:het\s+)?(?:ngay\s+)?(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*" + _Y),
+        lambda m: as_of(int(m[3]), int(m[2]), int(m[1])),
+        5,
+    ),
+    (re.compile(r"6\s*thang\s*(dau|cuoi)(?:\s*nam)?\s*" + _Y), lambda m: half(int(m[2]), 1 if m[1] == "dau" else 2), 4),
+    (re.compile(r"\b(?:nua\s+nam|h)\s*([12])" + _SEP + _Y), lambda m: half(int(m[2]), int(m[1])), 4),
+    (
+        re.compile(r"\bquy\s*(iv|iii|ii|i|[1-4])\b" + _SEP + _Y),
+        lambda m: quarter(int(m[2]), ROMAN.get(m[1]) or int(m[1])),
+        3,
+    ),
     (re.compile(r"\bq([1-4])" + _SEP + _Y), lambda m: quarter(int(m[2]), int(m[1])), 3),
     (re.compile(_Y + r"\s*[-_ ]\s*q([1-4])\b"), lambda m: quarter(int(m[1]), int(m[2])), 3),
     (re.compile(_Y + r"\s*[-_ ]\s*h([12])\b"), lambda m: half(int(m[1]), int(m[2])), 4),

@@ -1,8 +1,8 @@
 """The generic, spec-driven reader: one departmental file in, one long table of values and findings out.
 
-    result = read_file(Path("landing/telecom/bao_cao_2022.xlsx"), spec=load_specs()["telecom"])
-    result.values   # area, period, field, value, with the sheet and cell each value came from
-    result.findings # everything wrong with the file, each naming its sheet and cell, in vi and en
+result = read_file(Path("landing/telecom/bao_cao_2022.xlsx"), spec=load_specs()["telecom"])
+result.values   # area, period, field, value, with the sheet and cell each value came from
+result.findings # everything wrong with the file, each naming its sheet and cell, in vi and en
 """
 
 from __future__ import annotations
@@ -100,15 +100,27 @@ def _periods(result: ReadResult, table: Table, explicit: str | None) -> bool:
         early = sorted({b.label for b in in_columns if b.period and not plausible(b.period)})
         table.plan.bindings = [b for b in table.bindings if b.period and plausible(b.period)]
         if early:
-            result.findings.append(warning(
-                "period_out_of_range",
-                f"Bỏ qua các cột của kỳ ngoài khoảng hợp lệ (từ năm {EARLIEST_YEAR} đến hôm nay): {'; '.join(early)}.",
-                f"Columns of periods out of range (from {EARLIEST_YEAR} to today) are skipped: {'; '.join(early)}.",
-                file=result.name, sheet=table.sheet.name, found="; ".join(early)[:500]))
+            result.findings.append(
+                warning(
+                    "period_out_of_range",
+                    f"Bỏ qua các cột của kỳ ngoài khoảng hợp lệ (từ năm {EARLIEST_YEAR} đến hôm nay): "
+                    f"{'; '.join(early)}.",
+                    f"Columns of periods out of range (from {EARLIEST_YEAR} to today) are skipped: {'; '.join(early)}.",
+                    file=result.name,
+                    sheet=table.sheet.name,
+                    found="; ".join(early)[:500],
+                )
+            )
         if not table.bindings:
-            result.findings.append(error(
-                "period_out_of_range", "Không cột nào thuộc kỳ báo cáo hợp lệ.",
-                "No column belongs to a period in range.", file=result.name, sheet=table.sheet.name))
+            result.findings.append(
+                error(
+                    "period_out_of_range",
+                    "Không cột nào thuộc kỳ báo cáo hợp lệ.",
+                    "No column belongs to a period in range.",
+                    file=result.name,
+                    sheet=table.sheet.name,
+                )
+            )
             return False
         result.periods = sorted({b.period for b in table.bindings if b.period})
         result.period = result.periods[-1]
@@ -127,11 +139,17 @@ def _explicit_column_period(result: ReadResult, table: Table, explicit: str) -> 
     kept = [b for b in table.bindings if b.period is None or b.period == period]
     if not any(b.period == period for b in kept):
         found = ", ".join(p.code for p in sorted({b.period for b in table.bindings if b.period}))
-        result.findings.append(error(
-            "period_not_in_columns",
-            f"Kỳ {period.code} được chỉ định nhưng các cột của bảng ghi kỳ: {found}.",
-            f"Period {period.code} was given but the table's columns state: {found}.",
-            file=result.name, sheet=table.sheet.name, expected=period.code, found=found))
+        result.findings.append(
+            error(
+                "period_not_in_columns",
+                f"Kỳ {period.code} được chỉ định nhưng các cột của bảng ghi kỳ: {found}.",
+                f"Period {period.code} was given but the table's columns state: {found}.",
+                file=result.name,
+                sheet=table.sheet.name,
+                expected=period.code,
+                found=found,
+            )
+        )
         return False
     table.plan.bindings = [replace(b, period=None) for b in kept]
     result.period, result.periods = period, [period]
@@ -146,22 +164,36 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
     result.vintage = vintage
     if len({units.vintage_for(p) for p in result.periods}) > 1:
         codes = ", ".join(p.code for p in result.periods)
-        result.findings.append(error(
-            "periods_span_unit_lists",
-            f"Các cột ghi các kỳ {codes}, trước và sau ngày đổi danh mục đơn vị ({vintage}): tên đơn vị không thể "
-            "đối chiếu với một danh mục. Hãy tách thành hai tệp.",
-            f"The columns state periods {codes}, before and after a change of unit list ({vintage}): the names cannot "
-            "be resolved against one list. Split the file in two.", file=name, sheet=sheet.name, found=codes))
+        result.findings.append(
+            error(
+                "periods_span_unit_lists",
+                f"Các cột ghi các kỳ {codes}, trước và sau ngày đổi danh mục đơn vị ({vintage}): tên đơn vị không thể "
+                "đối chiếu với một danh mục. Hãy tách thành hai tệp.",
+                f"The columns state periods {codes}, before and after a change of unit list ({vintage}): "
+                "the names cannot be resolved against one list. Split the file in two.",
+                file=name,
+                sheet=sheet.name,
+                found=codes,
+            )
+        )
         return
     rows = scan_rows(table, layout)
     _report_regions(result, table, rows)
     if not rows.leaves:
-        result.findings.append(error("no_rows", "Bảng không có dòng số liệu nào của đơn vị hành chính.",
-                                     "The table has no area rows.", file=name, sheet=sheet.name,
-                                     cell=cell_address(table.data_start, table.area_col)))
+        result.findings.append(
+            error(
+                "no_rows",
+                "Bảng không có dòng số liệu nào của đơn vị hành chính.",
+                "The table has no area rows.",
+                file=name,
+                sheet=sheet.name,
+                cell=cell_address(table.data_start, table.area_col),
+            )
+        )
         return
-    kept, unresolved = resolve_areas(rows, units, vintage, min(result.periods), layout, file=name,
-                                     sheet=sheet.name, findings=result.findings)
+    kept, unresolved = resolve_areas(
+        rows, units, vintage, min(result.periods), layout, file=name, sheet=sheet.name, findings=result.findings
+    )
     provinces = {k.province for k in kept}
     result.province_code = provinces.pop() if len(provinces) == 1 else None
     keep = [(k.row, k.code, k.province, k.written) for k in kept]
@@ -184,29 +216,41 @@ def _check_fractional_counts(result: ReadResult, table: Table, spec: Spec) -> No
     """A count with decimals and no stated unit is a table in thousands (or millions) that does not say so:
     loading it as persons would be off by a factor of a thousand."""
     counts = {f.name for f in spec.fields if f.integer}
-    odd = result.values.filter(pl.col("field").is_in(counts) & (pl.col("scale") == 1.0)
-                               & (pl.col("value") != pl.col("value").round(0)))
+    odd = result.values.filter(
+        pl.col("field").is_in(counts) & (pl.col("scale") == 1.0) & (pl.col("value") != pl.col("value").round(0))
+    )
     for fname, cells in odd.group_by("field", maintain_order=True).agg(pl.col("cell")).iter_rows():
         first = cells[0]
-        result.findings.append(error(
-            "fractional_count",
-            f"Trường {fname} là số đếm nhưng {len(cells)} ô có phần thập phân (ví dụ {first}) và bảng không ghi "
-            "đơn vị: có lẽ bảng tính bằng nghìn. Hãy ghi đơn vị (ví dụ \"Đơn vị tính: Nghìn người\") vào tiêu đề "
-            "hoặc cột.",
-            f"Field {fname} is a count but {len(cells)} cells have decimals (e.g. {first}) and the table states no "
-            "unit: it is probably in thousands. State the unit (e.g. \"Đơn vị tính: Nghìn người\") in the title "
-            "or header.",
-            file=result.name, sheet=table.sheet.name, cell=first, expected="số nguyên / whole number",
-            found=str(len(cells))))
+        result.findings.append(
+            error(
+                "fractional_count",
+                f"Trường {fname} là số đếm nhưng {len(cells)} ô có phần thập phân (ví dụ {first}) và bảng không ghi "
+                'đơn vị: có lẽ bảng tính bằng nghìn. Hãy ghi đơn vị (ví dụ "Đơn vị tính: Nghìn người") vào tiêu đề '
+                "hoặc cột.",
+                f"Field {fname} is a count but {len(cells)} cells have decimals (e.g. {first}) and the table states no "
+                'unit: it is probably in thousands. State the unit (e.g. "Đơn vị tính: Nghìn người") in the title '
+                "or header.",
+                file=result.name,
+                sheet=table.sheet.name,
+                cell=first,
+                expected="số nguyên / whole number",
+                found=str(len(cells)),
+            )
+        )
 
 
 def _report_regions(result: ReadResult, table: Table, rows: ScannedRows) -> None:
     if not rows.regions:
         return
     names = "; ".join(n for _, n in rows.regions)
-    result.findings.append(warning(
-        "region_rows_skipped",
-        f"Các dòng cả nước / vùng được nhận diện và không nạp (kho tự cộng theo tỉnh): {names}.",
-        f"National and regional rows are recognised and not loaded (the warehouse sums provinces itself): {names}.",
-        file=result.name, sheet=table.sheet.name, cell=cell_address(rows.regions[0][0], table.area_cols[0]),
-        found=names[:500]))
+    result.findings.append(
+        warning(
+            "region_rows_skipped",
+            f"Các dòng cả nước / vùng được nhận diện và không nạp (kho tự cộng theo tỉnh): {names}.",
+            f"National and regional rows are recognised and not loaded (the warehouse sums provinces itself): {names}.",
+            file=result.name,
+            sheet=table.sheet.name,
+            cell=cell_address(rows.regions[0][0], table.area_cols[0]),
+            found=names[:500],
+        )
+    )

@@ -11,14 +11,32 @@ from sources.numbers import is_null_token, parse_vietnamese_number
 from sources.periods import Period
 
 VALUE_SCHEMA = {
-    "source": pl.String, "period_code": pl.String, "vintage": pl.String, "area_code": pl.String,
-    "province_code": pl.String, "field": pl.String, "value": pl.Float64, "sheet": pl.String,
-    "cell": pl.String, "area_written": pl.String, "scale": pl.Float64, "preliminary": pl.Boolean,
+    "source": pl.String,
+    "period_code": pl.String,
+    "vintage": pl.String,
+    "area_code": pl.String,
+    "province_code": pl.String,
+    "field": pl.String,
+    "value": pl.Float64,
+    "sheet": pl.String,
+    "cell": pl.String,
+    "area_written": pl.String,
+    "scale": pl.Float64,
+    "preliminary": pl.Boolean,
 }
 CELLS_SCHEMA = {
-    "row": pl.Int64, "col": pl.Int64, "area_code": pl.String, "province_code": pl.String,
-    "area_written": pl.String, "field": pl.String, "period_code": pl.String, "scale": pl.Float64,
-    "preliminary": pl.Boolean, "num": pl.Float64, "text": pl.String, "kind": pl.String,
+    "row": pl.Int64,
+    "col": pl.Int64,
+    "area_code": pl.String,
+    "province_code": pl.String,
+    "area_written": pl.String,
+    "field": pl.String,
+    "period_code": pl.String,
+    "scale": pl.Float64,
+    "preliminary": pl.Boolean,
+    "num": pl.Float64,
+    "text": pl.String,
+    "kind": pl.String,
 }
 Row = tuple  # (row, area code, province code, name as written[, kind])
 REPORTED_KINDS = ("area", "total")  # rows whose unreadable cells are errors; the others are only checked
@@ -35,9 +53,22 @@ def cells_frame(table: Table, rows: list[Row], period: Period | None) -> pl.Data
         for b in table.bindings:
             v = sheet.cell(r, b.col)
             p = b.period or period
-            records.append((r, b.col, code, province, written, b.field, p.code if p else None, b.scale,
-                            b.preliminary, v if isinstance(v, float) else None, v if isinstance(v, str) else None,
-                            kind[0] if kind else "area"))
+            records.append(
+                (
+                    r,
+                    b.col,
+                    code,
+                    province,
+                    written,
+                    b.field,
+                    p.code if p else None,
+                    b.scale,
+                    b.preliminary,
+                    v if isinstance(v, float) else None,
+                    v if isinstance(v, str) else None,
+                    kind[0] if kind else "area",
+                )
+            )
     return pl.DataFrame(records, orient="row", schema=CELLS_SCHEMA)
 
 
@@ -46,40 +77,72 @@ def parse_cells(table: Table, cells: pl.DataFrame, file: str, findings: list[Fin
     rest (a text that is not a number is an error naming its cell, never coerced)."""
     raw = pl.coalesce(pl.col("num"), parse_vietnamese_number(pl.col("text")))
     letters = {b.col: cell_address(0, b.col)[:-1] for b in table.bindings} | {
-        c: cell_address(0, c)[:-1] for c in table.rates.values()}
-    cells = cells.lazy().with_columns(
-        raw=raw,
-        is_null_token=pl.col("num").is_null() & is_null_token(pl.col("text")),
-        cell=pl.col("col").replace_strict(letters, return_dtype=pl.String) + (pl.col("row") + 1).cast(pl.String),
-    ).with_columns(value=(pl.col("raw") * pl.col("scale")).round(6)).collect()
+        c: cell_address(0, c)[:-1] for c in table.rates.values()
+    }
+    cells = (
+        cells.lazy()
+        .with_columns(
+            raw=raw,
+            is_null_token=pl.col("num").is_null() & is_null_token(pl.col("text")),
+            cell=pl.col("col").replace_strict(letters, return_dtype=pl.String) + (pl.col("row") + 1).cast(pl.String),
+        )
+        .with_columns(value=(pl.col("raw") * pl.col("scale")).round(6))
+        .collect()
+    )
     bad = pl.col("raw").is_null() & ~pl.col("is_null_token") & pl.col("kind").is_in(REPORTED_KINDS)
     for row in cells.filter(bad).head(200).iter_rows(named=True):
         where = row["cell"]
         label = table.label(row["col"])
-        findings.append(error(
-            "not_a_number",
-            f"Ô {where} (\"{label}\", {row['area_written']}) phải là số nhưng có \"{row['text']}\".",
-            f"Cell {where} (\"{label}\", {row['area_written']}) must be a number but holds \"{row['text']}\".",
-            file=file, sheet=table.sheet.name, cell=where, expected="số / number", found=row["text"]))
+        findings.append(
+            error(
+                "not_a_number",
+                f'Ô {where} ("{label}", {row["area_written"]}) phải là số nhưng có "{row["text"]}".',
+                f'Cell {where} ("{label}", {row["area_written"]}) must be a number but holds "{row["text"]}".',
+                file=file,
+                sheet=table.sheet.name,
+                cell=where,
+                expected="số / number",
+                found=row["text"],
+            )
+        )
     return cells
 
 
 def read_values(table: Table, cells: pl.DataFrame, source: str, vintage: str) -> pl.DataFrame:
     """The values (``VALUE_SCHEMA``) of the parsed cells of the area rows (kind ``area``)."""
     keys = ["row", "area_code", "province_code", "area_written", "period_code"]
-    long = cells.lazy().filter(pl.col("kind") == "area").select(*keys, "field", "value", "cell", "scale",
-                                                                 "preliminary")
+    long = cells.lazy().filter(pl.col("kind") == "area").select(*keys, "field", "value", "cell", "scale", "preliminary")
     parts = [long]
     for fname, fields in table.derived.items():
-        parts.append(long.filter(pl.col("field").is_in(fields))
-                     .group_by(keys, maintain_order=True)
-                     .agg(field=pl.lit(fname),
-                          value=pl.when(pl.col("value").is_not_null().any()).then(pl.col("value").sum()),
-                          cell=pl.col("cell").str.join("+"), scale=pl.col("scale").first(),
-                          preliminary=pl.col("preliminary").any())
-                     .select(*keys, "field", "value", "cell", "scale", "preliminary"))
-    return pl.concat(parts).filter(~pl.col("field").str.starts_with("_")).select(  # age bands are parts
-        source=pl.lit(source), period_code="period_code", vintage=pl.lit(vintage), area_code="area_code",
-        province_code="province_code", field="field", value="value", sheet=pl.lit(table.sheet.name), cell="cell",
-        area_written="area_written", scale="scale", preliminary="preliminary",
-    ).sort("period_code", "area_code", "field").collect()
+        parts.append(
+            long.filter(pl.col("field").is_in(fields))
+            .group_by(keys, maintain_order=True)
+            .agg(
+                field=pl.lit(fname),
+                value=pl.when(pl.col("value").is_not_null().any()).then(pl.col("value").sum()),
+                cell=pl.col("cell").str.join("+"),
+                scale=pl.col("scale").first(),
+                preliminary=pl.col("preliminary").any(),
+            )
+            .select(*keys, "field", "value", "cell", "scale", "preliminary")
+        )
+    return (
+        pl.concat(parts)
+        .filter(~pl.col("field").str.starts_with("_"))
+        .select(  # age bands are parts
+            source=pl.lit(source),
+            period_code="period_code",
+            vintage=pl.lit(vintage),
+            area_code="area_code",
+            province_code="province_code",
+            field="field",
+            value="value",
+            sheet=pl.lit(table.sheet.name),
+            cell="cell",
+            area_written="area_written",
+            scale="scale",
+            preliminary="preliminary",
+        )
+        .sort("period_code", "area_code", "field")
+        .collect()
+    )

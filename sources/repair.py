@@ -40,8 +40,10 @@ def delivered_files(warehouse: Path) -> list[tuple]:
         return []
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            return con.execute("SELECT sha256, original_name, landing_path, received_at, status, loaded_at "
-                               "FROM meta_file ORDER BY received_at, landing_path").fetchall()
+            return con.execute(
+                "SELECT sha256, original_name, landing_path, received_at, status, loaded_at "
+                "FROM meta_file ORDER BY received_at, landing_path"
+            ).fetchall()
     except duckdb.Error:
         return []
 
@@ -77,19 +79,27 @@ def rebuild_manifest(archive: RawArchive, warehouse: Path) -> list[Mended]:
         for sha, path in sorted(archived_objects(archive).items()):
             if sha256_of(path) != sha:
                 aside = set_aside_object(archive, path)
-                mended.append(Mended(path, f"bytes do not match their name: moved to {aside}",
-                                     f"nội dung không khớp tên: đã chuyển sang {aside}"))
+                mended.append(
+                    Mended(
+                        path,
+                        f"bytes do not match their name: moved to {aside}",
+                        f"nội dung không khớp tên: đã chuyển sang {aside}",
+                    )
+                )
                 continue
             rows = deliveries.get(sha)
             if not rows:  # unknown to the warehouse: the next run records it from the landing folder
                 continue
             first = rows[0]
             source = first[2].split("/", 1)[0] if "/" in first[2] else None
-            con.execute("INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)",
-                        [sha, path.stat().st_size, "." + path.name.split(".", 1)[1], source, _iso(first[3])])
+            con.execute(
+                "INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)",
+                [sha, path.stat().st_size, "." + path.name.split(".", 1)[1], source, _iso(first[3])],
+            )
             for _, name, landing_path, received_at, _, _ in rows:
-                con.execute("INSERT OR IGNORE INTO delivery VALUES (?, ?, ?, ?)",
-                            [sha, landing_path, name, _iso(received_at)])
+                con.execute(
+                    "INSERT OR IGNORE INTO delivery VALUES (?, ?, ?, ?)", [sha, landing_path, name, _iso(received_at)]
+                )
     return mended
 
 
@@ -99,10 +109,14 @@ def rebuild_state(state: StateStore, warehouse: Path) -> None:
     with open_store(state.path, STATE_SCHEMA) as con:
         for sha, name, landing_path, _received, status, loaded_at in delivered_files(warehouse):
             if status != "duplicate":
-                con.execute("INSERT OR IGNORE INTO file_outcome VALUES (?, ?, NULL, ?, NULL, NULL, NULL, '[]', '', "
-                            "?, ?)", [sha, name, status, _iso(loaded_at), now_iso()])
-            con.execute("INSERT OR IGNORE INTO delivery_report VALUES (?, ?, ?, '', ?, NULL)",
-                        [sha, landing_path, status, now_iso()])
+                con.execute(
+                    "INSERT OR IGNORE INTO file_outcome VALUES (?, ?, NULL, ?, NULL, NULL, NULL, '[]', '', ?, ?)",
+                    [sha, name, status, _iso(loaded_at), now_iso()],
+                )
+            con.execute(
+                "INSERT OR IGNORE INTO delivery_report VALUES (?, ?, ?, '', ?, NULL)",
+                [sha, landing_path, status, now_iso()],
+            )
 
 
 def mend_stores(archive: RawArchive, state: StateStore, warehouse: Path) -> list[Mended]:
@@ -113,8 +127,13 @@ def mend_stores(archive: RawArchive, state: StateStore, warehouse: Path) -> list
         if problem is None:
             continue
         aside = set_aside(path)
-        mended.append(Mended(path, f"damaged ({problem}): set aside as {aside.name} and rebuilt",
-                             f"bị hỏng ({problem}): đã để riêng thành {aside.name} và dựng lại"))
+        mended.append(
+            Mended(
+                path,
+                f"damaged ({problem}): set aside as {aside.name} and rebuilt",
+                f"bị hỏng ({problem}): đã để riêng thành {aside.name} và dựng lại",
+            )
+        )
         if path == archive.manifest:
             mended += rebuild_manifest(archive, warehouse)
         else:

@@ -60,8 +60,10 @@ class Field(_Strict):
     @classmethod
     def _snake_case(cls, value: str) -> str:
         if not value.isidentifier() or value != value.lower():
-            raise ValueError(f"tên trường {value!r} phải viết thường, kiểu snake_case / field name {value!r} must be "
-                             "lower-case snake_case (letters, digits, _)")
+            raise ValueError(
+                f"tên trường {value!r} phải viết thường, kiểu snake_case / field name {value!r} must be "
+                "lower-case snake_case (letters, digits, _)"
+            )
         return value
 
     @property
@@ -125,23 +127,31 @@ class Spec(_Strict):
         if dupes := sorted({n for n in names if names.count(n) > 1}):
             raise ValueError(f"fields: trùng tên trường / duplicate field name(s) {dupes}")
         if not self.indicator_prefix.isidentifier() or self.indicator_prefix != self.indicator_prefix.lower():
-            raise ValueError(f"indicator_prefix {self.indicator_prefix!r}: chỉ chữ thường, số, _ / only lower-case "
-                             "letters, digits, _")
+            raise ValueError(
+                f"indicator_prefix {self.indicator_prefix!r}: chỉ chữ thường, số, _ / only lower-case "
+                "letters, digits, _"
+            )
         units = {f.name: f.unit for f in self.fields}
         for f in self.fields:
             for ref in (*f.part_of, *f.sum_of):
                 if ref not in units:
-                    raise ValueError(f"fields ({f.name}): {ref!r} (part_of/sum_of) không phải trường của đặc tả "
-                                     "này / is not a field of this spec")
+                    raise ValueError(
+                        f"fields ({f.name}): {ref!r} (part_of/sum_of) không phải trường của đặc tả "
+                        "này / is not a field of this spec"
+                    )
             for whole in f.part_of:
                 if units[whole] != f.unit:
-                    raise ValueError(f"fields ({f.name}): part_of {whole!r} có đơn vị khác / has another unit "
-                                     f"({units[whole]!r}, not {f.unit!r})")
+                    raise ValueError(
+                        f"fields ({f.name}): part_of {whole!r} có đơn vị khác / has another unit "
+                        f"({units[whole]!r}, not {f.unit!r})"
+                    )
         for r in self.reported_rates:
             for ref in (r.numerator, r.denominator):
                 if ref not in units:
-                    raise ValueError(f"reported_rates ({r.name}): {ref!r} không phải trường của đặc tả này / is not a "
-                                 "field of this spec")
+                    raise ValueError(
+                        f"reported_rates ({r.name}): {ref!r} không phải trường của đặc tả này / is not a "
+                        "field of this spec"
+                    )
         for f in self.fields:
             self.wholes_of(f.name)  # raises on a part_of cycle
         return self
@@ -252,6 +262,7 @@ def _keyed(options: tuple[str, ...]) -> frozenset[str]:
 
 # --- loading ----------------------------------------------------------------------------------------------------
 
+
 def _keys_of(model: Any) -> set[str]:
     """Every key ``model`` and the models nested in it accept (what a misspelt key is compared with)."""
     if isinstance(model, type) and issubclass(model, BaseModel):
@@ -290,8 +301,10 @@ def _problem(err: Any, data: Any, known: set[str]) -> str:
         near = [_RENAMED[last]] if last in _RENAMED else difflib.get_close_matches(last, sorted(known), n=1)
         hint_vi = f" (có phải là {near[0]!r}?)" if near else ""
         hint_en = f" (did you mean {near[0]!r}?)" if near else ""
-        return (f"  - {where}: khóa không có trong đặc tả{hint_vi}; sửa hoặc xóa khóa này. / "
-                f"unknown key{hint_en}; correct or remove it.")
+        return (
+            f"  - {where}: khóa không có trong đặc tả{hint_vi}; sửa hoặc xóa khóa này. / "
+            f"unknown key{hint_en}; correct or remove it."
+        )
     if err["type"] == "missing":
         return f"  - {where}: thiếu khóa bắt buộc; hãy thêm khóa này. / required key missing; add it."
     if err["type"] == "value_error":
@@ -319,8 +332,9 @@ def load_spec(path: Path) -> Spec:
     data = read_yaml(path)
     spec: Spec = validated(Spec, data, path)
     if spec.source != path.stem:
-        raise SpecError(f"{path}: source: {spec.source!r} phải trùng tên tệp / must be the file's name "
-                        f"({path.stem!r}).")
+        raise SpecError(
+            f"{path}: source: {spec.source!r} phải trùng tên tệp / must be the file's name ({path.stem!r})."
+        )
     spec._path = path
     return spec
 
@@ -333,8 +347,10 @@ def load_specs(spec_dir: Path = SPEC_DIR) -> dict[str, Spec]:
     prefixes: dict[str, str] = {}
     for s in specs:
         if s.indicator_prefix in prefixes:
-            raise SpecError(f"{s.path}: indicator_prefix {s.indicator_prefix!r} đã dùng cho / is already used by "
-                            f"{prefixes[s.indicator_prefix]}.")
+            raise SpecError(
+                f"{s.path}: indicator_prefix {s.indicator_prefix!r} đã dùng cho / is already used by "
+                f"{prefixes[s.indicator_prefix]}."
+            )
         prefixes[s.indicator_prefix] = s.source
     return {s.source: s for s in specs}
 

@@ -89,8 +89,9 @@ class Stager:
         known = self.outcomes.get(obj.sha256)
         key = read_key(obj)
         # a cached read that is missing or truncated (no footer) is read again from the archive
-        return bool(known and known.read_key == key
-                    and (not known.ok or parquet_footer_ok(self._values_path(obj.sha256, key))))
+        return bool(
+            known and known.read_key == key and (not known.ok or parquet_footer_ok(self._values_path(obj.sha256, key)))
+        )
 
     def stage(self, obj: ArchivedObject, *, refresh: bool = False) -> StagedFile:
         """Read an archived file (or take the cached read, unless ``refresh``) and record the outcome.
@@ -115,10 +116,11 @@ class Stager:
         specs = load_specs()
         for start in range(0, len(todo), PREFETCH_BATCH):  # bounded memory; each batch cached as it is done
             reads = []
-            for o in todo[start:start + PREFETCH_BATCH]:
+            for o in todo[start : start + PREFETCH_BATCH]:
                 check_stop(f"reading {o.name}")
-                reads.append((o, read_file(self.archive.stored_path(o), specs.get(o.source) if o.source else None,
-                                           name=o.name)))
+                reads.append(
+                    (o, read_file(self.archive.stored_path(o), specs.get(o.source) if o.source else None, name=o.name))
+                )
             self.check([(result, o.sha256) for o, result in reads])
             for o, result in reads:
                 self._store(o, result)
@@ -139,9 +141,18 @@ class Stager:
             values = result.values.with_columns(file_sha256=pl.lit(obj.sha256)).select(list(STAGING_SCHEMA))
             atomic_write(values_path, values.write_parquet)
         previous = self.outcomes.get(obj.sha256)
-        staged = StagedFile(obj.sha256, obj.name, result.source, status,
-                            result.period.code if result.period else None, result.province_code, result.sheet,
-                            result.findings, values_path, key)
+        staged = StagedFile(
+            obj.sha256,
+            obj.name,
+            result.source,
+            status,
+            result.period.code if result.period else None,
+            result.province_code,
+            result.sheet,
+            result.findings,
+            values_path,
+            key,
+        )
         self.outcomes[obj.sha256] = self.state.record(staged, self.loaded_at)
         if previous and previous.read_key != key:  # the read it replaces is no longer current
             self._values_path(obj.sha256, previous.read_key).unlink(missing_ok=True)

@@ -85,20 +85,38 @@ class StateStore:
         if not self.path.exists():
             return {}
         with self._connect() as con:
-            rows = con.execute("SELECT sha256, name, source, status, period, province_code, sheet, findings, "
-                               "read_key, loaded_at FROM file_outcome").fetchall()
-        return {r[0]: StagedFile(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
-                                 [Finding(**f) for f in json.loads(r[7])], None, r[8], r[9]) for r in rows}
+            rows = con.execute(
+                "SELECT sha256, name, source, status, period, province_code, sheet, findings, "
+                "read_key, loaded_at FROM file_outcome"
+            ).fetchall()
+        return {
+            r[0]: StagedFile(
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], [Finding(**f) for f in json.loads(r[7])], None, r[8], r[9]
+            )
+            for r in rows
+        }
 
     def record(self, staged: StagedFile, loaded_at: str | None = None) -> StagedFile:
         """Write (or replace) a file's outcome. ``loaded_at`` keeps the first time the file loaded."""
         with self._connect() as con:
             row = con.execute("SELECT loaded_at FROM file_outcome WHERE sha256 = ?", [staged.sha256]).fetchone()
             staged.loaded_at = (row[0] if row and row[0] else None) or ((loaded_at or now_iso()) if staged.ok else None)
-            con.execute("INSERT OR REPLACE INTO file_outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                staged.sha256, staged.name, staged.source, staged.status, staged.period, staged.province_code,
-                staged.sheet, json.dumps([f.as_dict() for f in staged.findings], ensure_ascii=False),
-                staged.read_key, staged.loaded_at, now_iso()])
+            con.execute(
+                "INSERT OR REPLACE INTO file_outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    staged.sha256,
+                    staged.name,
+                    staged.source,
+                    staged.status,
+                    staged.period,
+                    staged.province_code,
+                    staged.sheet,
+                    json.dumps([f.as_dict() for f in staged.findings], ensure_ascii=False),
+                    staged.read_key,
+                    staged.loaded_at,
+                    now_iso(),
+                ],
+            )
         return staged
 
     def reported(self) -> set[tuple[str, str]]:
@@ -110,17 +128,20 @@ class StateStore:
 
     def mark_reported(self, deliveries: list[ReportedDelivery], run_id: str | None) -> None:
         with self._connect() as con:
-            con.executemany("INSERT OR IGNORE INTO delivery_report VALUES (?, ?, ?, ?, ?, ?)",
-                            [(d.sha256, d.landing_path, d.status, d.first_error, now_iso(), run_id)
-                             for d in deliveries])
+            con.executemany(
+                "INSERT OR IGNORE INTO delivery_report VALUES (?, ?, ?, ?, ?, ?)",
+                [(d.sha256, d.landing_path, d.status, d.first_error, now_iso(), run_id) for d in deliveries],
+            )
 
     def reported_by(self, run_id: str) -> list[ReportedDelivery]:
         """The deliveries the run ``run_id`` reported, in the order it reported them."""
         if not self.path.exists():
             return []
         with self._connect() as con:
-            rows = con.execute("SELECT sha256, landing_path, status, first_error FROM delivery_report "
-                               "WHERE run_id = ? ORDER BY rowid", [run_id]).fetchall()
+            rows = con.execute(
+                "SELECT sha256, landing_path, status, first_error FROM delivery_report WHERE run_id = ? ORDER BY rowid",
+                [run_id],
+            ).fetchall()
         return [ReportedDelivery(*r) for r in rows]
 
     def memo(self, name: str) -> Any:
@@ -133,5 +154,6 @@ class StateStore:
 
     def remember(self, name: str, value: Any) -> None:
         with self._connect() as con:
-            con.execute("INSERT OR REPLACE INTO memo VALUES (?, ?, ?)",
-                        [name, json.dumps(value, ensure_ascii=False), now_iso()])
+            con.execute(
+                "INSERT OR REPLACE INTO memo VALUES (?, ?, ?)", [name, json.dumps(value, ensure_ascii=False), now_iso()]
+            )

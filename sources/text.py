@@ -16,8 +16,10 @@ _SPACE = re.compile(r"\s+")
 # Old ("hoà") versus new ("hòa") tone placement: the tone mark moves from the second vowel of the
 # glide cluster to the first. Both occur in official lists and departmental files; map old → new.
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
-_OLD_TONE = re.compile(r"(?<![gq])([oO])([aAeE])([" + _TONES + r"])(?![a-zA-Z])|"
-                       r"(?<![gq])([uU])([yY])([" + _TONES + r"])(?![a-zA-Z])")
+_OLD_TONE = re.compile(
+    r"(?<![gq])([oO])([aAeE])([" + _TONES + r"])(?![a-zA-Z])|"
+    r"(?<![gq])([uU])([yY])([" + _TONES + r"])(?![a-zA-Z])"
+)
 
 
 def _new_tone_placement(decomposed: str) -> str:

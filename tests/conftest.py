@@ -54,9 +54,14 @@ def guarded_deployment(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("guarded")
     write_samples(root / "landing")
     names = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
-    write(root / "landing" / "telecom" / QUARANTINED_NAME,
-          [["Năm 2021"], ["STT", "Đơn vị hành chính", "Thuê bao di động", "Thuê bao cố định"],
-           *[[i + 1, n, "mười" if i == 3 else 1000 + i, 100] for i, n in enumerate(names)]])
+    write(
+        root / "landing" / "telecom" / QUARANTINED_NAME,
+        [
+            ["Năm 2021"],
+            ["STT", "Đơn vị hành chính", "Thuê bao di động", "Thuê bao cố định"],
+            *[[i + 1, n, "mười" if i == 3 else 1000 + i, 100] for i, n in enumerate(names)],
+        ],
+    )
     (root / "landing" / "telecom" / PERSON_LIST_NAME).write_bytes(person_csv())
     done = run_xhs(root, "run", umask=0o022)
     assert done.returncode == 1, done.stdout + done.stderr  # two files quarantined, the rest loaded
@@ -77,18 +82,25 @@ def quarter_release(tmp_path_factory: pytest.TempPathFactory):
     write_samples(root / "landing")
     first = run_xhs(root, "run")
     assert first.returncode == 0, first.stdout + first.stderr
-    rows = query(root, "SELECT area_written, max(value) FILTER (field = 'mobile_subscribers'), max(value) FILTER "
-                       "(field = 'smartphone_subscribers') FROM stg_telecom WHERE province_code = '06' AND "
-                       "period_code = '2023' AND field IN ('mobile_subscribers', 'smartphone_subscribers') "
-                       "GROUP BY 1 HAVING count(*) = 2 ORDER BY 1")
+    rows = query(
+        root,
+        "SELECT area_written, max(value) FILTER (field = 'mobile_subscribers'), max(value) FILTER "
+        "(field = 'smartphone_subscribers') FROM stg_telecom WHERE province_code = '06' AND "
+        "period_code = '2023' AND field IN ('mobile_subscribers', 'smartphone_subscribers') "
+        "GROUP BY 1 HAVING count(*) = 2 ORDER BY 1",
+    )
     assert len(rows) == 8, rows
     header = ["STT", "Đơn vị hành chính", "Thuê bao di động", "Trong đó: smartphone"]
     quarter = [[i + 1, name, round(m * 0.97), round(s * 0.9)] for i, (name, m, s) in enumerate(rows)]
-    write(root / "landing" / "telecom" / "vien_thong_bac_kan_quy_4_2023.xlsx",
-          [["BÁO CÁO SỐ LIỆU THUÊ BAO VIỄN THÔNG QUÝ IV/2023"], header, *quarter])
+    write(
+        root / "landing" / "telecom" / "vien_thong_bac_kan_quy_4_2023.xlsx",
+        [["BÁO CÁO SỐ LIỆU THUÊ BAO VIỄN THÔNG QUÝ IV/2023"], header, *quarter],
+    )
     corrected = [[i + 1, name, m, s + (1000 if "Ba Bể" in name else 0)] for i, (name, m, s) in enumerate(rows)]
-    write(root / "landing" / "telecom" / "so_lieu_thue_bao_bac_kan_2023_dinh_chinh.xlsx",
-          [["BÁO CÁO SỐ LIỆU THUÊ BAO VIỄN THÔNG NĂM 2023 (ĐÍNH CHÍNH)"], header, *corrected])
+    write(
+        root / "landing" / "telecom" / "so_lieu_thue_bao_bac_kan_2023_dinh_chinh.xlsx",
+        [["BÁO CÁO SỐ LIỆU THUÊ BAO VIỄN THÔNG NĂM 2023 (ĐÍNH CHÍNH)"], header, *corrected],
+    )
     second = run_xhs(root, "run")
     assert second.returncode == 0, second.stdout + second.stderr
     out = tmp_path_factory.mktemp("quarter-releases")

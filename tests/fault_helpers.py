@@ -11,8 +11,13 @@ import duckdb
 
 def xhs_env(root: Path) -> dict[str, str]:
     """The environment of ``xhs`` with every path inside ``root`` (as ``tests.pipeline_helpers.run_xhs``)."""
-    return {**os.environ, "XHS_DATA": str(root / "data"), "DAGSTER_HOME": str(root / ".dagster"),
-            "XHS_LANDING": str(root / "landing"), "XHS_WAREHOUSE": str(root / "warehouse" / "xhs.duckdb")}
+    return {
+        **os.environ,
+        "XHS_DATA": str(root / "data"),
+        "DAGSTER_HOME": str(root / ".dagster"),
+        "XHS_LANDING": str(root / "landing"),
+        "XHS_WAREHOUSE": str(root / "warehouse" / "xhs.duckdb"),
+    }
 
 
 def fact_values(warehouse: Path) -> list[tuple]:
@@ -21,9 +26,11 @@ def fact_values(warehouse: Path) -> list[tuple]:
     on the order files were loaded in, so they are not compared; the numbers are."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         # rounded: a province sum adds its areas in the order they come, so its last digits may differ
-        return con.execute("SELECT indicator_code, area_key, period_code, round(value, 6), "
-                           "round(numerator_value, 6), round(denominator_value, 6) FROM fact_indicator "
-                           "ORDER BY ALL").fetchall()
+        return con.execute(
+            "SELECT indicator_code, area_key, period_code, round(value, 6), "
+            "round(numerator_value, 6), round(denominator_value, 6) FROM fact_indicator "
+            "ORDER BY ALL"
+        ).fetchall()
 
 
 def file_statuses(warehouse: Path) -> list[tuple]:

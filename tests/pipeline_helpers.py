@@ -13,11 +13,23 @@ import duckdb
 def run_xhs(root: Path, *args: str, umask: int = -1, **env_extra: str) -> subprocess.CompletedProcess[str]:
     """``xhs run`` (or another subcommand) with every path inside ``root``; nothing touches the repo's data.
     ``umask``: the one the command is started with (-1: this process's); ``env_extra``: more settings."""
-    env = {**os.environ, "XHS_DATA": str(root / "data"), "DAGSTER_HOME": str(root / ".dagster"),
-           "XHS_LANDING": str(root / "landing"), "XHS_WAREHOUSE": str(root / "warehouse" / "xhs.duckdb"),
-           **env_extra}
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], env=env, cwd=root,
-                          capture_output=True, text=True, timeout=600, umask=umask)
+    env = {
+        **os.environ,
+        "XHS_DATA": str(root / "data"),
+        "DAGSTER_HOME": str(root / ".dagster"),
+        "XHS_LANDING": str(root / "landing"),
+        "XHS_WAREHOUSE": str(root / "warehouse" / "xhs.duckdb"),
+        **env_extra,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        umask=umask,
+    )
 
 
 def query(root: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -29,5 +29,9 @@ def postgres() -> LocalPostgres:
 def postgres_env(server: LocalPostgres, password_file: str) -> dict[str, str]:
     """The settings of a Postgres-backed ``xhs``: the URL without password, the password in a file."""
     env = {k: v for k, v in os.environ.items() if k not in {"PGPASSWORD", "XHS_POSTGRES_PASSWORD_FILE"}}
-    return {**env, "XHS_INSTANCE": "postgres", "XHS_POSTGRES_URL": server.url,
-            "XHS_POSTGRES_PASSWORD_FILE": password_file}
+    return {
+        **env,
+        "XHS_INSTANCE": "postgres",
+        "XHS_POSTGRES_URL": server.url,
+        "XHS_POSTGRES_PASSWORD_FILE": password_file,
+    }

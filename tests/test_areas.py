@@ -27,11 +27,18 @@ def test_codes_are_reused_so_units_are_keyed_by_vintage() -> None:
     assert old.key != new.key and old.province_code == "06" and new.province_code == "19"
 
 
-@pytest.mark.parametrize(("written", "expected"), [
-    ("TP. Bắc Kạn", ("thành phố", "bắc kạn")), ("Thành phố Bắc Kạn", ("thành phố", "bắc kạn")),
-    ("H. Ba Bể", ("huyện", "ba bể")), ("TX Mộc Châu", ("thị xã", "mộc châu")), ("Ba Bể", (None, "ba bể")),
-    ("Xã Hoà Mục", ("xã", "hòa mục")), ("Huyện", (None, "huyện")),
-])
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("TP. Bắc Kạn", ("thành phố", "bắc kạn")),
+        ("Thành phố Bắc Kạn", ("thành phố", "bắc kạn")),
+        ("H. Ba Bể", ("huyện", "ba bể")),
+        ("TX Mộc Châu", ("thị xã", "mộc châu")),
+        ("Ba Bể", (None, "ba bể")),
+        ("Xã Hoà Mục", ("xã", "hòa mục")),
+        ("Huyện", (None, "huyện")),
+    ],
+)
 def test_written_unit_types(written: str, expected: tuple[str | None, str]) -> None:
     assert split_type(written) == expected
 

@@ -18,9 +18,14 @@ from sources.samples import figures
 from sources.samples.departments import samples_of, sources
 from sources.spec import load_specs
 
-ROW_LEVEL = {"expect_column_values_to_be_between", "expect_column_values_to_be_in_set",
-             "expect_column_values_to_not_be_null", "expect_column_pair_values_a_to_be_greater_than_b",
-             "expect_compound_columns_to_be_unique", "expect_column_to_exist"}
+ROW_LEVEL = {
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_not_be_null",
+    "expect_column_pair_values_a_to_be_greater_than_b",
+    "expect_compound_columns_to_be_unique",
+    "expect_column_to_exist",
+}
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +85,8 @@ def test_checking_together_gives_the_per_file_findings(tmp_path: Path) -> None:
     # one file gets a negative subscriber count and a smartphone count above mobile: it must fail alone
     bad = reads[1]
     bad.values = bad.values.with_columns(
-        value=pl.when(pl.col("field") == "smartphone_subscribers").then(pl.col("value") * 10).otherwise(
-            pl.col("value")))
+        value=pl.when(pl.col("field") == "smartphone_subscribers").then(pl.col("value") * 10).otherwise(pl.col("value"))
+    )
     together = [(r, f"sha{i}") for i, r in enumerate(reads)]
     check_together(together)
     for i, (path, r) in enumerate(zip(paths, reads, strict=True)):
@@ -92,8 +97,13 @@ def test_checking_together_gives_the_per_file_findings(tmp_path: Path) -> None:
         from sources.areas import registry
 
         known = [u.code for u in registry().units[alone.vintage]]
-        expected = check_values("telecom", alone.values.with_columns(file_sha256=pl.lit(f"sha{i}")), known,
-                                file=alone.name, sheet=alone.sheet)
+        expected = check_values(
+            "telecom",
+            alone.values.with_columns(file_sha256=pl.lit(f"sha{i}")),
+            known,
+            file=alone.name,
+            sheet=alone.sheet,
+        )
         assert [f.as_dict() for f in r.findings] == [f.as_dict() for f in alone.findings + expected]
     assert reads[1].errors and not reads[0].findings and not reads[2].findings
 
@@ -106,8 +116,7 @@ def test_harness_writes_every_figure(tmp_path: Path, monkeypatch: pytest.MonkeyP
     out = tmp_path / "results.json"
     assert harness.main(["--size", "XS", "--out", str(out)]) == 0
     results = json.loads(out.read_text())
-    for k in ("ratio_vs_raw_read", "ratio_vs_naive", "noop_overhead_s", "query_p95_ms", "peak_rss_mb", "size",
-              "files"):
+    for k in ("ratio_vs_raw_read", "ratio_vs_naive", "noop_overhead_s", "query_p95_ms", "peak_rss_mb", "size", "files"):
         assert results[k] is not None, k
     assert results["size"] == "XS" and results["files"] == len(sources())
     # one file per department and the one added for the incremental run

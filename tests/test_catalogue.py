@@ -204,8 +204,15 @@ def test_counts_are_the_spec_fields_names_and_definitions(catalogue):
 
 
 def test_an_override_changes_a_derived_count(tmp_path):
-    entries = [*_entries(), {"code": "tel_mobile_subscribers", "name_en": "Mobile subscriptions",
-                             "target_2025": 1000, "target_source": "a plan"}]
+    entries = [
+        *_entries(),
+        {
+            "code": "tel_mobile_subscribers",
+            "name_en": "Mobile subscriptions",
+            "target_2025": 1000,
+            "target_source": "a plan",
+        },
+    ]
     got = {i.code: i for i in load_catalogue(_write(tmp_path, entries))}
     mobile = got["tel_mobile_subscribers"]
     assert (mobile.name_en, mobile.target_2025, mobile.target_source) == ("Mobile subscriptions", 1000, "a plan")
@@ -220,8 +227,14 @@ def test_an_override_may_not_change_what_a_count_is(tmp_path):
 
 
 def test_a_count_no_spec_defines_is_refused(tmp_path):
-    entry = {**_entries()[0], "code": "tel_payphones", "kind": "count", "numerator": None, "denominator": None,
-             "scale": None}
+    entry = {
+        **_entries()[0],
+        "code": "tel_payphones",
+        "kind": "count",
+        "numerator": None,
+        "denominator": None,
+        "scale": None,
+    }
     with pytest.raises(ValueError, match=r"tel_payphones.*no spec field"):
         load_catalogue(_write(tmp_path, [*_entries(), entry]))
 

@@ -62,8 +62,12 @@ def test_data_docs_open_offline_in_chromium(sample_warehouse: Path, tmp_path: Pa
     """Every request off the machine goes to a closed port (GE's templates name CDNs); the DOM still has the
     links to every suite's results."""
     index = sample_warehouse / "data" / "docs" / "index.html"
-    result = subprocess.run([chromium(), *FLAGS, "--proxy-server=127.0.0.1:9", f"--user-data-dir={tmp_path}",
-                             "--dump-dom", index.as_uri()], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [chromium(), *FLAGS, "--proxy-server=127.0.0.1:9", f"--user-data-dir={tmp_path}", "--dump-dom", index.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert set(_links(result.stdout)) == {f"stg_{s}" for s in load_specs()} | {"fact_indicator"}
 
@@ -79,8 +83,9 @@ def test_data_docs_keep_the_kept_publications_only(sample_warehouse: Path, tmp_p
     assert prune_results(validations, set(versions[-5:])) == versions[:2]
     index = build_site(validations, tmp_path / "docs")
     html = index.read_text(encoding="utf-8")
-    assert [v.removesuffix(".duckdb") for v in versions if v.removesuffix(".duckdb") in html] == \
-        [v.removesuffix(".duckdb") for v in versions[-5:]]
+    assert [v.removesuffix(".duckdb") for v in versions if v.removesuffix(".duckdb") in html] == [
+        v.removesuffix(".duckdb") for v in versions[-5:]
+    ]
     assert len(_links_all(html)) == 5 * len(SUITES)
     # rebuilt in place: the pages of a publication rolled off go with it
     shutil.rmtree(validations / versions[2])

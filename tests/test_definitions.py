@@ -11,8 +11,17 @@ def test_definitions_load_every_asset() -> None:
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
     assert "raw_files" in keys
     assert {f"stg_{s}" for s in load_specs()} <= keys
-    assert {"dim_area", "dim_period", "dim_indicator", "fact_indicator", "fact_indicator_history", "meta_file",
-            "meta_finding", "reply_workbooks", "data_docs"} <= keys
+    assert {
+        "dim_area",
+        "dim_period",
+        "dim_indicator",
+        "fact_indicator",
+        "fact_indicator_history",
+        "meta_file",
+        "meta_finding",
+        "reply_workbooks",
+        "data_docs",
+    } <= keys
     assert defs.resolve_job_def("materialize_all") is not None
 
 
@@ -45,12 +54,14 @@ def test_landing_sensor_requests_one_run_per_new_state(tmp_path) -> None:
         (tmp_path / "notes.txt").write_text("not a delivery")
         second = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources=resources))
         [request] = second.run_requests
-        third = sensor.evaluate_tick(dg.build_sensor_context(
-            instance=instance, cursor=second.cursor, resources=resources))
+        third = sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, cursor=second.cursor, resources=resources)
+        )
         assert third.run_requests == []  # nothing changed since the cursor
         (tmp_path / "telecom" / "vt_2024.xlsx").write_bytes(b"corrected")
-        fourth = sensor.evaluate_tick(dg.build_sensor_context(
-            instance=instance, cursor=second.cursor, resources=resources))
+        fourth = sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, cursor=second.cursor, resources=resources)
+        )
         [again] = fourth.run_requests
         assert again.run_key != request.run_key
 

@@ -16,9 +16,12 @@ def test_every_table_view_and_column_is_commented_in_both_languages() -> None:
     con = duckdb.connect()
     for sql in sorted(Path(SQL_DIR).glob("*.sql")):
         con.execute(sql.read_text(encoding="utf-8"))
-    objects = con.execute("SELECT table_name, comment FROM duckdb_tables() UNION ALL "
-                          "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall()
-    columns = con.execute("SELECT table_name || '.' || column_name, comment FROM duckdb_columns() "
-                          "WHERE NOT internal").fetchall()
+    objects = con.execute(
+        "SELECT table_name, comment FROM duckdb_tables() UNION ALL "
+        "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal"
+    ).fetchall()
+    columns = con.execute(
+        "SELECT table_name || '.' || column_name, comment FROM duckdb_columns() WHERE NOT internal"
+    ).fetchall()
     missing = [name for name, comment in objects + columns if not comment or " / " not in comment]
     assert missing == []

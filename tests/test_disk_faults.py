@@ -23,9 +23,10 @@ from tests.fault_helpers import fact_values, file_digest, file_statuses, misname
 
 FIRST = ("population/dan_so_bac_kan_2023.xlsx", "telecom/BC_vien_thong_BacKan_2022.xlsx")
 LATER = ("telecom/so_lieu_thue_bao_bac_kan_2023.xlsx", "population/dan_so_son_la_2022.xlsx")
-MESSAGES = {errno.ENOSPC: ("No space left on device", "database or disk is full",
-                           "disk full / hết dung lượng đĩa"),
-            errno.EIO: ("Input/output error", "disk I/O error", "disk I/O error / lỗi đọc ghi đĩa")}
+MESSAGES = {
+    errno.ENOSPC: ("No space left on device", "database or disk is full", "disk full / hết dung lượng đĩa"),
+    errno.EIO: ("Input/output error", "disk I/O error", "disk I/O error / lỗi đọc ghi đĩa"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +46,12 @@ def deliver(samples: Path, root: Path, names: tuple[str, ...]) -> None:
 
 def run(root: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     """``xhs run`` in this process (so that the patches reach it), every path inside ``root``."""
-    for name, value in {"XHS_DATA": root / "data", "DAGSTER_HOME": root / ".dagster", "XHS_LANDING": root / "landing",
-                        "XHS_WAREHOUSE": root / "warehouse" / "xhs.duckdb"}.items():
+    for name, value in {
+        "XHS_DATA": root / "data",
+        "DAGSTER_HOME": root / ".dagster",
+        "XHS_LANDING": root / "landing",
+        "XHS_WAREHOUSE": root / "warehouse" / "xhs.duckdb",
+    }.items():
         monkeypatch.setenv(name, str(value))
     return main(["run"])
 
@@ -104,6 +109,7 @@ def inject(site: str, kind: int, root: Path, mp: pytest.MonkeyPatch) -> None:
         def connect(path: Path):
             con = real(path)
             return FailingConnection(con, sqlite_message) if Path(path) == name else con
+
         return connect
 
     if site == "archive copy":
@@ -115,13 +121,18 @@ def inject(site: str, kind: int, root: Path, mp: pytest.MonkeyPatch) -> None:
     elif site == "state store":
         mp.setattr("sources.archive.connect_sqlite", failing_sqlite(root / "data" / "state.sqlite"))
     elif site == "work database":
+
         def build(con, inputs):
             raise duckdb.IOException(f'Could not write file "{root}/data/work/xhs-work.duckdb": {os_message}')
+
         mp.setattr("assets.warehouse.build", build)
     elif site == "dagster storage":
+
         def open_instance(home: Path):
-            raise sqlalchemy.exc.OperationalError('PRAGMA main.table_xinfo("runs")', {},
-                                                  sqlite3.OperationalError(sqlite_message))
+            raise sqlalchemy.exc.OperationalError(
+                'PRAGMA main.table_xinfo("runs")', {}, sqlite3.OperationalError(sqlite_message)
+            )
+
         mp.setattr("pipelines.home.open_instance", open_instance)
     elif site == "report":
         mp.setattr("warehouse.report.atomic_write_text", lambda path, text: atomic_write(path, write_part_then_fail))
@@ -132,21 +143,42 @@ def inject(site: str, kind: int, root: Path, mp: pytest.MonkeyPatch) -> None:
 
 
 # where each site writes: the path the message must name
-NAMED = {"archive copy": "data/raw/objects/", "cached read": "data/staging/",
-         "manifest": "data/raw/manifest.sqlite", "state store": "data/state.sqlite",
-         "work database": "data/work/xhs-work.duckdb", "dagster storage": ".dagster", "report": "data/reports/",
-         "publish": "warehouse/versions/"}
+NAMED = {
+    "archive copy": "data/raw/objects/",
+    "cached read": "data/staging/",
+    "manifest": "data/raw/manifest.sqlite",
+    "state store": "data/state.sqlite",
+    "work database": "data/work/xhs-work.duckdb",
+    "dagster storage": ".dagster",
+    "report": "data/reports/",
+    "publish": "warehouse/versions/",
+}
 # In the order a run writes: each fault meets the deployment the faults before it left (files copied but not
 # recorded, read but not recorded, built but not published...), and each must still be hit (exit 2).
-CHAIN = [("archive copy", errno.ENOSPC), ("archive copy", errno.EIO), ("manifest", errno.ENOSPC),
-         ("dagster storage", errno.ENOSPC), ("cached read", errno.ENOSPC), ("state store", errno.ENOSPC),
-         ("state store", errno.EIO), ("work database", errno.ENOSPC), ("work database", errno.EIO),
-         ("publish", errno.ENOSPC), ("publish", errno.EIO), ("report", errno.ENOSPC)]
+CHAIN = [
+    ("archive copy", errno.ENOSPC),
+    ("archive copy", errno.EIO),
+    ("manifest", errno.ENOSPC),
+    ("dagster storage", errno.ENOSPC),
+    ("cached read", errno.ENOSPC),
+    ("state store", errno.ENOSPC),
+    ("state store", errno.EIO),
+    ("work database", errno.ENOSPC),
+    ("work database", errno.EIO),
+    ("publish", errno.ENOSPC),
+    ("publish", errno.EIO),
+    ("report", errno.ENOSPC),
+]
 
 
 def test_a_full_or_failing_disk_at_every_write_is_named_and_the_next_run_converges(
-        samples: Path, published_first: Path, never_failed: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    samples: Path,
+    published_first: Path,
+    never_failed: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     root = tmp_path / "deployment"
     shutil.copytree(published_first, root)
     deliver(samples, root, LATER)

@@ -43,12 +43,24 @@ def test_a_killed_runs_step_worker_is_stopped(tmp_path) -> None:
             run = instance.create_run_for_job(dg.GraphDefinition("g").to_job())
             started = psutil.Process(worker.pid).create_time()
             for pid, timestamp in ((worker.pid, started), (bystander.pid, started - 3600)):
-                event = dg.DagsterEvent(dg.DagsterEventType.STEP_WORKER_STARTED.value, job_name="g", pid=pid,
-                                        step_key="warehouse_tables", message="worker",
-                                        event_specific_data=EngineEventData())
-                instance.handle_new_event(dg.EventLogEntry(
-                    error_info=None, level=20, user_message="worker", run_id=run.run_id, timestamp=timestamp,
-                    dagster_event=event))
+                event = dg.DagsterEvent(
+                    dg.DagsterEventType.STEP_WORKER_STARTED.value,
+                    job_name="g",
+                    pid=pid,
+                    step_key="warehouse_tables",
+                    message="worker",
+                    event_specific_data=EngineEventData(),
+                )
+                instance.handle_new_event(
+                    dg.EventLogEntry(
+                        error_info=None,
+                        level=20,
+                        user_message="worker",
+                        run_id=run.run_id,
+                        timestamp=timestamp,
+                        dagster_event=event,
+                    )
+                )
             stopped = stop_orphaned_workers(instance, run.run_id)
         assert stopped == [worker.pid]
         assert not psutil.pid_exists(worker.pid)  # stopped and reaped

@@ -46,8 +46,13 @@ def valid_frame(source: str) -> pd.DataFrame:
     values = list(area_values(province, source, period).values())
     fields = [f.name for f in load_specs()[source].fields]
     rows = [
-        {"file_sha256": "ab" * 32, "period_code": "2024", "area_code": code, "province_code": "06",
-         **{f: float(values[i][f]) if f in values[i] else None for f in fields}}
+        {
+            "file_sha256": "ab" * 32,
+            "period_code": "2024",
+            "area_code": code,
+            "province_code": "06",
+            **{f: float(values[i][f]) if f in values[i] else None for f in fields},
+        }
         for i, code in enumerate(AREAS)
     ]
     return pd.DataFrame(rows)
@@ -120,8 +125,11 @@ def test_source_suite_matches_spec(source: str) -> None:
     existing = {e["kwargs"]["column"] for e in by_type["expect_column_to_exist"]}
     assert existing == set(ID_COLUMNS)  # a partial file loads what it has (issue #12): every field is optional
     assert set(suite["meta"]["optional_columns"]) == set(fields)
-    non_negative = {e["kwargs"]["column"] for e in by_type["expect_column_values_to_be_between"]
-                    if e["meta"]["rule"] == "negative_count"}
+    non_negative = {
+        e["kwargs"]["column"]
+        for e in by_type["expect_column_values_to_be_between"]
+        if e["meta"]["rule"] == "negative_count"
+    }
     assert non_negative == set(fields)
     referenced = set().union(*(referenced_columns(e) for e in suite["expectations"]))
     assert referenced <= {*ID_COLUMNS, *fields}
@@ -132,8 +140,11 @@ def test_source_suite_matches_spec(source: str) -> None:
 
 def test_subset_pairs() -> None:
     pairs = {
-        name: {(e["kwargs"]["column_A"], e["kwargs"]["column_B"]) for e in runner.load_suite(name)["expectations"]
-               if e["meta"]["rule"] == "subset_exceeds_total"}
+        name: {
+            (e["kwargs"]["column_A"], e["kwargs"]["column_B"])
+            for e in runner.load_suite(name)["expectations"]
+            if e["meta"]["rule"] == "subset_exceeds_total"
+        }
         for name in SOURCES
     }
     assert pairs["telecom"] == {("mobile_subscribers", "smartphone_subscribers")}
@@ -142,8 +153,12 @@ def test_subset_pairs() -> None:
     assert ("cccd_applications", "cccd_issued") in pairs["civil_id"]  # written by hand (other units)
     assert ("age_14_plus", "adult") in pairs["population"]
     assert ("total", "adult") in pairs["population"]  # part_of is transitive: adult ⊂ 14+ ⊂ total
-    for e in (e for name in SOURCES for e in runner.load_suite(name)["expectations"]
-              if e["type"] == "expect_column_pair_values_a_to_be_greater_than_b"):
+    for e in (
+        e
+        for name in SOURCES
+        for e in runner.load_suite(name)["expectations"]
+        if e["type"] == "expect_column_pair_values_a_to_be_greater_than_b"
+    ):
         assert e["kwargs"]["or_equal"] is True
         assert e["kwargs"]["ignore_row_if"] == "either_value_is_missing"
 
@@ -151,8 +166,11 @@ def test_subset_pairs() -> None:
 @pytest.mark.parametrize("source", SOURCES)
 def test_every_part_of_is_checked(source: str) -> None:
     spec = load_specs()[source]
-    pairs = {(e["kwargs"]["column_A"], e["kwargs"]["column_B"]) for e in runner.load_suite(source)["expectations"]
-             if e["meta"]["rule"] == "subset_exceeds_total"}
+    pairs = {
+        (e["kwargs"]["column_A"], e["kwargs"]["column_B"])
+        for e in runner.load_suite(source)["expectations"]
+        if e["meta"]["rule"] == "subset_exceeds_total"
+    }
     for f in spec.fields:
         assert {(w, f.name) for w in f.part_of} <= pairs, f.name
         assert {(f.name, p) for p in f.sum_of} <= pairs, f.name
@@ -203,9 +221,12 @@ def test_negative_count(source: str) -> None:
 
 
 def _pairs() -> list[tuple[str, str, str]]:
-    return [(source, e["kwargs"]["column_A"], e["kwargs"]["column_B"]) for source in SOURCES
-            for e in runner.load_suite(source)["expectations"]
-            if e["type"] == "expect_column_pair_values_a_to_be_greater_than_b"]
+    return [
+        (source, e["kwargs"]["column_A"], e["kwargs"]["column_B"])
+        for source in SOURCES
+        for e in runner.load_suite(source)["expectations"]
+        if e["type"] == "expect_column_pair_values_a_to_be_greater_than_b"
+    ]
 
 
 @pytest.mark.parametrize(("source", "total", "part"), _pairs())
@@ -339,10 +360,22 @@ def test_unknown_suite_is_a_value_error() -> None:
 
 
 def test_warning_severity_comes_from_meta(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    suite = {"name": "trial", "meta": {"optional_columns": []}, "expectations": [{
-        "type": "expect_column_values_to_be_between", "kwargs": {"column": "x", "min_value": 0},
-        "meta": {"rule": "negative_x", "severity": "warning", "message_vi": "{column} âm: {values}",
-                 "message_en": "{column} negative: {values}"}}]}
+    suite = {
+        "name": "trial",
+        "meta": {"optional_columns": []},
+        "expectations": [
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "x", "min_value": 0},
+                "meta": {
+                    "rule": "negative_x",
+                    "severity": "warning",
+                    "message_vi": "{column} âm: {values}",
+                    "message_en": "{column} negative: {values}",
+                },
+            }
+        ],
+    }
     (tmp_path / "trial.json").write_text(json.dumps(suite), encoding="utf-8")
     monkeypatch.setattr(runner, "SUITE_DIR", tmp_path)
     runner.load_suite.cache_clear()
@@ -359,15 +392,17 @@ def test_warning_severity_comes_from_meta(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def fact_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "indicator_code": ["tel_mobile_subscribers", "tel_mobile_subscribers", "tel_phone_density", "hlt_ehr_pct"],
-        "area_key": ["2025-03-01:058", "2025-03-01:06", "2025-03-01:058", "2025-03-01:058"],
-        "period_code": ["2024"] * 4,
-        "value": [90_000.0, 279_568.0, 125.3, 88.0],  # phone density per 100 inhabitants may exceed 100
-        "numerator_value": [None, None, 37_590.0, 26_400.0],
-        "denominator_value": [None, None, 30_000.0, 30_000.0],
-        "derivation": ["reported", "sum_of_areas", "rate", "rate"],
-    })
+    return pd.DataFrame(
+        {
+            "indicator_code": ["tel_mobile_subscribers", "tel_mobile_subscribers", "tel_phone_density", "hlt_ehr_pct"],
+            "area_key": ["2025-03-01:058", "2025-03-01:06", "2025-03-01:058", "2025-03-01:058"],
+            "period_code": ["2024"] * 4,
+            "value": [90_000.0, 279_568.0, 125.3, 88.0],  # phone density per 100 inhabitants may exceed 100
+            "numerator_value": [None, None, 37_590.0, 26_400.0],
+            "denominator_value": [None, None, 30_000.0, 30_000.0],
+            "derivation": ["reported", "sum_of_areas", "rate", "rate"],
+        }
+    )
 
 
 def test_fact_indicator_valid_passes() -> None:
@@ -382,7 +417,10 @@ def test_fact_indicator_failures() -> None:
     frame = pd.concat([frame, frame.iloc[[2]]], ignore_index=True)
     failures = {f.rule: f for f in run_suite("fact_indicator", frame)}
     assert set(failures) == {
-        "negative_value", "unknown_derivation", "zero_denominator", "duplicate_indicator_area_period"
+        "negative_value",
+        "unknown_derivation",
+        "zero_denominator",
+        "duplicate_indicator_area_period",
     }
     assert failures["negative_value"].row_indices == (0,)
     assert failures["unknown_derivation"].unexpected_values == ("typed_in",)

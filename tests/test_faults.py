@@ -20,8 +20,11 @@ import pytest
 from tests.fault_helpers import fact_values, file_statuses, misnamed_objects, xhs_env
 from tests.pipeline_helpers import run_xhs
 
-FILES = ("population/dan_so_bac_kan_2023.xlsx", "telecom/BC_vien_thong_BacKan_2022.xlsx",
-         "telecom/so_lieu_thue_bao_bac_kan_2023.xlsx")
+FILES = (
+    "population/dan_so_bac_kan_2023.xlsx",
+    "telecom/BC_vien_thong_BacKan_2022.xlsx",
+    "telecom/so_lieu_thue_bao_bac_kan_2023.xlsx",
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +68,10 @@ def test_damaged_stores_and_cached_reads_are_named_set_aside_and_rebuilt(publish
     assert fact_values(root / "warehouse" / "xhs.duckdb") == expected_values
     assert file_statuses(root / "warehouse" / "xhs.duckdb") == expected_files
     kept = sorted(p.name for p in [*data.glob("state.sqlite.damaged-*"), *data.glob("raw/manifest.sqlite.damaged-*")])
-    assert [n.split(".damaged-")[0] for n in kept if not n.endswith(("-wal", "-shm"))] == ["manifest.sqlite",
-                                                                                         "state.sqlite"]
+    assert [n.split(".damaged-")[0] for n in kept if not n.endswith(("-wal", "-shm"))] == [
+        "manifest.sqlite",
+        "state.sqlite",
+    ]
     healthy = run_xhs(root, "doctor")
     assert healthy.returncode == 0, healthy.stdout + healthy.stderr
     assert "all is well / mọi thứ đều ổn" in healthy.stdout
@@ -98,8 +103,17 @@ def test_two_runs_started_at_once_give_the_tables_of_one(published: Path, tmp_pa
     root = tmp_path / "deployment"
     shutil.copytree(published / "landing", root / "landing")
     env = xhs_env(root)
-    runs = [subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], env=env, cwd=root,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "run"],
+            env=env,
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     for proc in runs:
         out, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, out + err
@@ -119,8 +133,14 @@ def test_runs_killed_or_stopped_at_random_points_converge(published: Path, tmp_p
     warehouse = root / "warehouse" / "xhs.duckdb"
     for _ in range(4):
         signum = rng.choice([signal.SIGKILL, signal.SIGTERM])
-        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], env=xhs_env(root), cwd=root,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "run"],
+            env=xhs_env(root),
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(rng.uniform(4, 20))
         proc.send_signal(signum)
         out, err = proc.communicate(timeout=60)

@@ -23,8 +23,7 @@ LOCATED = [c for c in CASES if c.cell]
 
 def _reply(tmp_path: Path, path: Path, source: str | None = "telecom") -> tuple[str, list, openpyxl.Workbook]:
     status, result = validate(path, source)
-    out = write_reply(tmp_path / "reply.xlsx", path.name, result.findings, status, path,
-                      default_sheet=result.sheet)
+    out = write_reply(tmp_path / "reply.xlsx", path.name, result.findings, status, path, default_sheet=result.sheet)
     return status, result.findings, openpyxl.load_workbook(out)
 
 
@@ -80,9 +79,11 @@ def test_refused_files_get_the_findings_sheet_only(tmp_path: Path, case: hostile
 
 def test_ranges_whole_columns_and_file_level_findings(tmp_path: Path) -> None:
     path = write(tmp_path / "vt.xlsx", [TITLE, HEADER, *rows()])
-    findings = [error("made_up_range", "Khoảng sai.", "Range wrong.", sheet="Biểu 01", cell="C3:C5"),
-                warning("made_up_column", "Cột D.", "Column D.", sheet="Biểu 01", cell="D"),
-                error("about_the_file", "Cả tệp.", "The whole file.")]
+    findings = [
+        error("made_up_range", "Khoảng sai.", "Range wrong.", sheet="Biểu 01", cell="C3:C5"),
+        warning("made_up_column", "Cột D.", "Column D.", sheet="Biểu 01", cell="D"),
+        error("about_the_file", "Cả tệp.", "The whole file."),
+    ]
     wb = openpyxl.load_workbook(write_reply(tmp_path / "r.xlsx", path.name, findings, "invalid", path))
     ws = wb["Biểu 01"]
     assert all(ws[f"C{r}"].fill.fgColor.rgb.endswith(ERROR_RGB) for r in (3, 4, 5))
@@ -107,8 +108,11 @@ def test_delivered_text_is_never_written_as_a_formula(tmp_path: Path) -> None:
 
 def test_control_characters_and_odd_sheet_names_do_not_stop_the_reply(tmp_path: Path) -> None:
     path = tmp_path / "bao cao [1].csv"  # a CSV's sheet is named after the file: "[" is not allowed in Excel
-    lines = ["Năm 2022", "STT,Đơn vị hành chính,Thuê bao di động,Trong đó: smartphone",
-             *[f"{i + 1},{n},{'1000' if i < 7 else 'sai' + chr(1)},600" for i, n in enumerate(NAMES)]]
+    lines = [
+        "Năm 2022",
+        "STT,Đơn vị hành chính,Thuê bao di động,Trong đó: smartphone",
+        *[f"{i + 1},{n},{'1000' if i < 7 else 'sai' + chr(1)},600" for i, n in enumerate(NAMES)],
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _, findings, wb = _reply(tmp_path, path)
     bad = next(f for f in findings if f.rule == "not_a_number")
@@ -136,8 +140,12 @@ def test_a_run_writes_one_reply_per_file_with_findings(tmp_path: Path) -> None:
     first = run_xhs(tmp_path, "run")
     assert first.returncode == 1, first.stdout + first.stderr
     feedback = tmp_path / "data" / "feedback"
-    with_findings = {p for (p,) in query(tmp_path, "SELECT DISTINCT m.landing_path FROM meta_file m JOIN "
-                                                   "meta_finding f ON f.file_sha256 = m.sha256")}
+    with_findings = {
+        p
+        for (p,) in query(
+            tmp_path, "SELECT DISTINCT m.landing_path FROM meta_file m JOIN meta_finding f ON f.file_sha256 = m.sha256"
+        )
+    }
     assert {"telecom/vt_2022_loi.xlsx", "telecom/vt_2022_tong.xls", "danh_sach.xlsx"} <= with_findings
     replies = {str(p.relative_to(feedback)) for p in feedback.rglob("*.xlsx")}
     assert replies == {f"{p} - kiem tra.xlsx" for p in with_findings}

@@ -53,8 +53,12 @@ def test_hostile_case_verdict(corpus: dict[str, Path], case: Hostile, capsys: py
 
 
 def test_the_cli_exits_2_on_a_zip_bomb(corpus: dict[str, Path]) -> None:
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "validate", str(corpus["zip_bomb"]), "--json"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "validate", str(corpus["zip_bomb"]), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2, done.stderr
     assert json.loads(done.stdout)["findings"][0]["rule"] == "zip_bomb"
 
@@ -134,12 +138,19 @@ def test_the_worker_runs_under_its_limits() -> None:
         sandbox.close()
 
 
-@pytest.mark.parametrize(("head", "kind"), [
-    (b"PK\x03\x04rest", "zip"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole2"), (b"  <HTML><body>", "html"),
-    (b"\xef\xbb\xbf<table><tr>", "html"), (b"STT,\xc4\x90\xc6\xa1n v\xe1\xbb\x8b\n1,Ba B\xe1\xbb\x83\n", "text"),
-    (b"\x00\x01\x02\x03", "binary"), (b"", "empty"),
-    (b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">', "spreadsheetml"),
-])
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"PK\x03\x04rest", "zip"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole2"),
+        (b"  <HTML><body>", "html"),
+        (b"\xef\xbb\xbf<table><tr>", "html"),
+        (b"STT,\xc4\x90\xc6\xa1n v\xe1\xbb\x8b\n1,Ba B\xe1\xbb\x83\n", "text"),
+        (b"\x00\x01\x02\x03", "binary"),
+        (b"", "empty"),
+        (b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">', "spreadsheetml"),
+    ],
+)
 def test_magic_bytes_decide_the_format(head: bytes, kind: str) -> None:
     assert sniff_bytes(head) == kind
 
@@ -159,15 +170,20 @@ def test_masking_shows_four_and_three_characters() -> None:
 def test_aggregate_headers_and_a_contact_number_are_not_a_person_list() -> None:
     from sources.grid import Sheet
 
-    grid = [["BÁO CÁO SỐ LIỆU THUÊ BAO NĂM 2022"],
-            ["STT", "Đơn vị hành chính", "Thuê bao điện thoại di động", "Số hồ sơ CCCD đã thu nhận", "Điện thoại"],
-            *rows(), ["Người lập biểu: Nguyễn Văn A, ĐT: 0912345678"], ["0912345678"]]
+    grid = [
+        ["BÁO CÁO SỐ LIỆU THUÊ BAO NĂM 2022"],
+        ["STT", "Đơn vị hành chính", "Thuê bao điện thoại di động", "Số hồ sơ CCCD đã thu nhận", "Điện thoại"],
+        *rows(),
+        ["Người lập biểu: Nguyễn Văn A, ĐT: 0912345678"],
+        ["0912345678"],
+    ]
     assert person_list_findings([Sheet("Biểu 01", grid)], "x.xlsx") == []
     assert person_list_findings([Sheet("DS", person_grid())], "x.xlsx")[0].rule == "personal_data"
 
 
 def test_a_number_that_gets_past_intake_is_masked_in_every_finding(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A contact phone in a stray row and an ID typed into a value cell are not a person list, but the
     findings that quote them (row not an area, not a number) show them masked."""
     grid = [["Năm 2022"], ["STT", "Đơn vị hành chính", "Thuê bao di động"], *[r[:3] for r in rows()]]
@@ -180,8 +196,10 @@ def test_a_number_that_gets_past_intake_is_masked_in_every_finding(
     assert "0912•••678" in out and "0060•••••234" in out
     for raw in ("0912 345 678", "0912345678", "006012345234"):
         assert raw not in out
-    assert mask_personal_numbers("279.568 thuê bao, 1.234.567 hồ sơ, năm 2024, mã 06") == \
-        "279.568 thuê bao, 1.234.567 hồ sơ, năm 2024, mã 06"
+    assert (
+        mask_personal_numbers("279.568 thuê bao, 1.234.567 hồ sơ, năm 2024, mã 06")
+        == "279.568 thuê bao, 1.234.567 hồ sơ, năm 2024, mã 06"
+    )
 
 
 def test_ids_typed_as_numbers_under_an_id_header_are_personal() -> None:
@@ -226,12 +244,15 @@ def _text_everywhere(root: Path) -> bytes:
 
 
 def test_xhs_run_quarantines_every_hostile_file_and_leaks_no_personal_value(
-        corpus: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     landing = tmp_path / "landing" / "telecom"
     landing.mkdir(parents=True)
     corpus = {name: Path(shutil.copy(path, landing / path.name)) for name, path in corpus.items()}
-    write(landing / "vt_tot_2022.xlsx", [["Năm 2022"], ["STT", "Đơn vị hành chính", "Thuê bao di động",
-                                                        "Trong đó: smartphone"], *rows()])
+    write(
+        landing / "vt_tot_2022.xlsx",
+        [["Năm 2022"], ["STT", "Đơn vị hành chính", "Thuê bao di động", "Trong đó: smartphone"], *rows()],
+    )
     monkeypatch.setenv("XHS_LOG_LEVEL", "DEBUG")  # Dagster's own log lines are searched too
     done = run_xhs(tmp_path, "run")
     assert done.returncode == 1, done.stderr[-3000:]

@@ -119,8 +119,13 @@ def test_the_code_page_is_the_one_that_reads_as_vietnamese() -> None:
 def test_tcvn3_text_is_still_refused(tmp_path: Path) -> None:
     """TCVN3 read as a code page is gibberish: a TCVN3 CSV is refused at intake, and the same gibberish in cells
     (decoded as Windows-1252) is what ``sources.legacy`` refuses."""
-    grid = [["N¨m 2022"], ["§¬n vÞ hµnh chÝnh", "Di ®éng"], ["Ba BÓ", "1"], ["Chî §ån", "2"],
-            ["Thµnh phè B¾c K¹n", "3"]]
+    grid = [
+        ["N¨m 2022"],
+        ["§¬n vÞ hµnh chÝnh", "Di ®éng"],
+        ["Ba BÓ", "1"],
+        ["Chî §ån", "2"],
+        ["Thµnh phè B¾c K¹n", "3"],
+    ]
     raw = with_nul_near_end(csv_text(grid).encode("cp1252"))  # the TCVN3 bytes, shown as Windows-1252
     path = tmp_path / "vntime.csv"
     path.write_bytes(raw)
@@ -133,13 +138,17 @@ def test_tcvn3_text_is_still_refused(tmp_path: Path) -> None:
     assert legacy is not None and legacy.rule == "legacy_encoding" and "TCVN3" in legacy.message_en
 
 
-@pytest.mark.parametrize("make", [
-    lambda: random.Random(5).randbytes(16 * 1024),
-    lambda: b"STT,Don vi\n" + bytes(range(256)) * 8,
-    lambda: csv_text(POPULATION).encode() + b"\x00" * 64,
-    lambda: csv_text(POPULATION * 20).encode() + b"\x00" * 64,  # the first 8 KB are text, the rest is not
-    lambda: csv_text(POPULATION).encode("utf-16-le"),  # no BOM: a NUL every other byte
-], ids=["random", "text_then_bytes", "many_nuls", "nuls_past_the_head", "utf16_without_bom"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: random.Random(5).randbytes(16 * 1024),
+        lambda: b"STT,Don vi\n" + bytes(range(256)) * 8,
+        lambda: csv_text(POPULATION).encode() + b"\x00" * 64,
+        lambda: csv_text(POPULATION * 20).encode() + b"\x00" * 64,  # the first 8 KB are text, the rest is not
+        lambda: csv_text(POPULATION).encode("utf-16-le"),  # no BOM: a NUL every other byte
+    ],
+    ids=["random", "text_then_bytes", "many_nuls", "nuls_past_the_head", "utf16_without_bom"],
+)
 def test_binary_data_is_still_refused(tmp_path: Path, make: object) -> None:
     path = tmp_path / "du_lieu.csv"
     path.write_bytes(make())  # type: ignore[operator]
@@ -148,9 +157,15 @@ def test_binary_data_is_still_refused(tmp_path: Path, make: object) -> None:
     assert "binary data" in findings[0].message_en, findings[0].message_en
 
 
-@pytest.mark.parametrize(("head", "kind"), [
-    (b"a,b\r\n1,2\r\n" * 20 + b"\x00\r\n", "text"), (b"a,b\r\n1,2\r\n" * 20 + b"\x1a", "text"),
-    (b"\x00\x01\x02\x03", "binary"), (b"a,b\x00\r\n", "binary"), (b"a,b\r\n" * 100 + b"\x00" * 20, "binary"),
-])
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"a,b\r\n1,2\r\n" * 20 + b"\x00\r\n", "text"),
+        (b"a,b\r\n1,2\r\n" * 20 + b"\x1a", "text"),
+        (b"\x00\x01\x02\x03", "binary"),
+        (b"a,b\x00\r\n", "binary"),
+        (b"a,b\r\n" * 100 + b"\x00" * 20, "binary"),
+    ],
+)
 def test_a_few_stray_bytes_in_text_are_text(head: bytes, kind: str) -> None:
     assert sniff_bytes(head) == kind

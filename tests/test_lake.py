@@ -56,8 +56,11 @@ def test_the_lake_holds_the_published_warehouse_with_codes_as_text(sample_wareho
 
 
 def deliver(root: Path, year: int) -> None:
-    grid = [[f"Năm {year}"], ["STT", "Đơn vị hành chính", "Thuê bao di động"],
-            *[[i + 1, n, 1000 + year] for i, n in enumerate(NAMES)]]
+    grid = [
+        [f"Năm {year}"],
+        ["STT", "Đơn vị hành chính", "Thuê bao di động"],
+        *[[i + 1, n, 1000 + year] for i, n in enumerate(NAMES)],
+    ]
     write(root / "landing" / "telecom" / f"vt_{year}.xlsx", grid)
 
 

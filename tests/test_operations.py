@@ -18,8 +18,11 @@ NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thôn
 
 
 def deliver(root: Path, year: int) -> None:
-    grid = [[f"Năm {year}"], ["STT", "Đơn vị hành chính", "Thuê bao di động"],
-            *[[i + 1, n, 1000 + year] for i, n in enumerate(NAMES)]]
+    grid = [
+        [f"Năm {year}"],
+        ["STT", "Đơn vị hành chính", "Thuê bao di động"],
+        *[[i + 1, n, 1000 + year] for i, n in enumerate(NAMES)],
+    ]
     write(root / "landing" / "telecom" / f"vt_{year}.xlsx", grid)
 
 
@@ -49,10 +52,16 @@ def test_analysts_holding_the_file_open_never_block_a_run(tmp_path: Path) -> Non
 
     # Another process holds the published file read-write (an analyst's DBeaver session) during a run.
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(published)!r}); "
-                               "print(c.execute('select count(*) from meta_file').fetchall()[0][0], flush=True); "
-                               "time.sleep(120)"],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(published)!r}); "
+            "print(c.execute('select count(*) from meta_file').fetchall()[0][0], flush=True); "
+            "time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "1"
         deliver(tmp_path, 2023)
@@ -79,11 +88,21 @@ def test_a_killed_run_leaves_the_published_file_before_or_after(tmp_path: Path) 
     deliver(tmp_path, 2022)
     assert run_xhs(tmp_path, "run").returncode == 0
     deliver(tmp_path, 2023)
-    env = {**os.environ, "XHS_DATA": str(tmp_path / "data"), "DAGSTER_HOME": str(tmp_path / ".dagster"),
-           "XHS_LANDING": str(tmp_path / "landing"), "XHS_WAREHOUSE": str(tmp_path / "warehouse" / "xhs.duckdb")}
+    env = {
+        **os.environ,
+        "XHS_DATA": str(tmp_path / "data"),
+        "DAGSTER_HOME": str(tmp_path / ".dagster"),
+        "XHS_LANDING": str(tmp_path / "landing"),
+        "XHS_WAREHOUSE": str(tmp_path / "warehouse" / "xhs.duckdb"),
+    }
     for delay in (0.5, 2.0, 3.5, 5.0):
-        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], env=env, cwd=tmp_path,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "run"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

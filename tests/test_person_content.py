@@ -15,8 +15,18 @@ from sources.grid import Sheet
 from sources.intake import mask, read_untrusted
 from sources.intake.personal import content_finding, looks_like_full_name, person_list_findings
 
-NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Vũ Đức Giang",
-         "Đặng Thị Hạnh", "Bùi Văn Hùng", "Đỗ Minh Khoa", "Ngô Thị Lan"]
+NAMES = [
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Hoàng Cường",
+    "Phạm Thị Dung",
+    "Hoàng Văn Em",
+    "Vũ Đức Giang",
+    "Đặng Thị Hạnh",
+    "Bùi Văn Hùng",
+    "Đỗ Minh Khoa",
+    "Ngô Thị Lan",
+]
 CODES = [f"NV{123 + 7 * i:04d}" for i in range(len(NAMES))]
 PHONES = [f"09{12345678 + 1111 * i}" for i in range(len(NAMES))]
 BORN = [dt.date(1970 + 3 * i, 1 + i, 10 + i) for i in range(len(NAMES))]
@@ -24,10 +34,15 @@ BORN = [dt.date(1970 + 3 * i, 1 + i, 10 + i) for i in range(len(NAMES))]
 
 def staff_sheet(name_header: str = "TÊN NVKT") -> list[list[object]]:
     """A telecom operator's technicians: headers no person-list rule knows, values that are plainly people."""
-    return [["DANH SÁCH NHÂN VIÊN KỸ THUẬT TRUNG TÂM VIỄN THÔNG BA BỂ"], [],
-            ["STT", "Mã NV", name_header, "Tên", "SĐT", "Tổ kỹ thuật"],
-            *[[i + 1, code, n, n.split()[-1], phone, "Tổ Chợ Rã" if i < 5 else "Tổ Bành Trạch"]
-              for i, (code, n, phone) in enumerate(zip(CODES, NAMES, PHONES, strict=True))]]
+    return [
+        ["DANH SÁCH NHÂN VIÊN KỸ THUẬT TRUNG TÂM VIỄN THÔNG BA BỂ"],
+        [],
+        ["STT", "Mã NV", name_header, "Tên", "SĐT", "Tổ kỹ thuật"],
+        *[
+            [i + 1, code, n, n.split()[-1], phone, "Tổ Chợ Rã" if i < 5 else "Tổ Bành Trạch"]
+            for i, (code, n, phone) in enumerate(zip(CODES, NAMES, PHONES, strict=True))
+        ],
+    ]
 
 
 @pytest.mark.parametrize("name_header", ["TÊN NVKT", "Tên", "Nhân viên"])
@@ -41,18 +56,25 @@ def test_a_staff_sheet_is_refused_as_personal_data(tmp_path: Path, name_header: 
         assert raw not in text
 
 
-@pytest.mark.parametrize(("header", "values", "kind"), [
-    ("Mã NV", CODES, "staff codes"),
-    ("Mã", [f"KT-{i:03d}" for i in range(len(NAMES))], "staff codes"),
-    ("Mã NV", [float(1000 + i) for i in range(len(NAMES))], "staff codes"),  # numbers under a staff-code header
-    ("NS", BORN, "dates of birth"),  # date cells
-    ("Sinh", [d.strftime("%d/%m/%Y") for d in BORN], "dates of birth"),
-    ("Năm sinh", [float(d.year) for d in BORN], "dates of birth"),  # bare years under a birth header
-])
+@pytest.mark.parametrize(
+    ("header", "values", "kind"),
+    [
+        ("Mã NV", CODES, "staff codes"),
+        ("Mã", [f"KT-{i:03d}" for i in range(len(NAMES))], "staff codes"),
+        ("Mã NV", [float(1000 + i) for i in range(len(NAMES))], "staff codes"),  # numbers under a staff-code header
+        ("NS", BORN, "dates of birth"),  # date cells
+        ("Sinh", [d.strftime("%d/%m/%Y") for d in BORN], "dates of birth"),
+        ("Năm sinh", [float(d.year) for d in BORN], "dates of birth"),  # bare years under a birth header
+    ],
+)
 def test_names_beside_a_personal_column_are_refused_by_content(
-        tmp_path: Path, header: str, values: list[object], kind: str) -> None:
-    grid = [["Danh sách"], ["STT", "Tên", header, "Đơn vị"],
-            *[[i + 1, n, v, "Ba Bể"] for i, (n, v) in enumerate(zip(NAMES, values, strict=True))]]
+    tmp_path: Path, header: str, values: list[object], kind: str
+) -> None:
+    grid = [
+        ["Danh sách"],
+        ["STT", "Tên", header, "Đơn vị"],
+        *[[i + 1, n, v, "Ba Bể"] for i, (n, v) in enumerate(zip(NAMES, values, strict=True))],
+    ]
     path = write(tmp_path / "ds.xlsx", grid)
     findings, sheets = read_untrusted(path, path.name)
     assert sheets is None and [f.rule for f in findings] == ["personal_data"], [f.message_en for f in findings]
@@ -80,27 +102,51 @@ def test_names_typed_in_capitals_or_without_diacritics_are_names() -> None:
     assert content_finding(Sheet("DS", grid), "x.csv") is not None
 
 
-COMMUNES = ["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Trãi", "Lê Hồng Phong", "Phan Đình Phùng", "Hoàng Văn Thụ",
-            "Trần Phú", "Quang Trung", "Ngô Quyền", "Hạ Long"]
+COMMUNES = [
+    "Lê Lợi",
+    "Trần Hưng Đạo",
+    "Nguyễn Trãi",
+    "Lê Hồng Phong",
+    "Phan Đình Phùng",
+    "Hoàng Văn Thụ",
+    "Trần Phú",
+    "Quang Trung",
+    "Ngô Quyền",
+    "Hạ Long",
+]
 
 
 def test_communes_named_after_people_are_not_a_person_list(tmp_path: Path) -> None:
     """Bare commune names that read like people, beside area codes and figures: read, not refused."""
     assert sum(map(looks_like_full_name, COMMUNES)) >= 6  # they do look like names…
-    grid = [["SỐ THUÊ BAO DI ĐỘNG NĂM 2025"], ["Mã ĐVHC", "Xã, phường", "Thuê bao di động", "Năm thành lập",
-                                               "Ngày cập nhật"],
-            *[[f"{25000 + 3 * i:05d}", c, 10_000.0 + 37 * i, 1950.0 + 5 * i, "31/12/2025"]
-              for i, c in enumerate(COMMUNES)],
-            ["", "Tổng cộng", 100_000.0, None, None]]
+    grid = [
+        ["SỐ THUÊ BAO DI ĐỘNG NĂM 2025"],
+        ["Mã ĐVHC", "Xã, phường", "Thuê bao di động", "Năm thành lập", "Ngày cập nhật"],
+        *[[f"{25000 + 3 * i:05d}", c, 10_000.0 + 37 * i, 1950.0 + 5 * i, "31/12/2025"] for i, c in enumerate(COMMUNES)],
+        ["", "Tổng cộng", 100_000.0, None, None],
+    ]
     path = write(tmp_path / "tb_2025.xlsx", grid)
     findings, sheets = read_untrusted(path, path.name)
     assert findings == [] and sheets is not None and sheets[0].rows[2][1] == "Lê Lợi"
 
 
 def test_units_written_with_their_type_are_never_names() -> None:
-    for unit in ("Huyện Ba Bể", "Phường Nguyễn Thị Minh Khai", "Phuong Nguyen Thi Minh Khai", "Xã Lê Lợi",
-                 "Thành phố Bắc Kạn", "TP. Bắc Kạn", "Quận Hoàn Kiếm", "Thị xã Phước Long", "Thị trấn Chợ Rã",
-                 "Tỉnh Bắc Kạn", "Mã NV", "Tên", "Nguyễn", "nguyễn văn an"):
+    for unit in (
+        "Huyện Ba Bể",
+        "Phường Nguyễn Thị Minh Khai",
+        "Phuong Nguyen Thi Minh Khai",
+        "Xã Lê Lợi",
+        "Thành phố Bắc Kạn",
+        "TP. Bắc Kạn",
+        "Quận Hoàn Kiếm",
+        "Thị xã Phước Long",
+        "Thị trấn Chợ Rã",
+        "Tỉnh Bắc Kạn",
+        "Mã NV",
+        "Tên",
+        "Nguyễn",
+        "nguyễn văn an",
+    ):
         assert not looks_like_full_name(unit), unit
     for person in ("Nguyễn Văn An", "NGUYỄN THỊ MINH KHAI", "Ma Văn Kháng", "Nông Thị Hoa", "Huỳnh Tấn Phát"):
         assert looks_like_full_name(person), person
@@ -110,11 +156,16 @@ def test_a_list_of_names_with_counts_alone_is_read() -> None:
     """Decided: names with counts but no staff code, date of birth or phone number are not refused. Such a table
     (officials in charge of each commune and their figures) has the shape of a table of streets named after
     people; a second personal column is what makes it a list of people."""
-    grid = [["KẾT QUẢ PHÁT TRIỂN THUÊ BAO THEO CÁN BỘ PHỤ TRÁCH"], ["STT", "Cán bộ phụ trách", "Thuê bao mới"],
-            *[[i + 1, n, 100.0 + i] for i, n in enumerate(NAMES)]]
+    grid = [
+        ["KẾT QUẢ PHÁT TRIỂN THUÊ BAO THEO CÁN BỘ PHỤ TRÁCH"],
+        ["STT", "Cán bộ phụ trách", "Thuê bao mới"],
+        *[[i + 1, n, 100.0 + i] for i, n in enumerate(NAMES)],
+    ]
     assert person_list_findings([Sheet("Biểu 01", grid)], "x.xlsx") == []
-    streets = [["Tuyến phố", "Số trạm BTS", "Thuê bao cáp quang"],
-               *[[c, 3.0 + i, 120.0 * i] for i, c in enumerate(COMMUNES)]]
+    streets = [
+        ["Tuyến phố", "Số trạm BTS", "Thuê bao cáp quang"],
+        *[[c, 3.0 + i, 120.0 * i] for i, c in enumerate(COMMUNES)],
+    ]
     assert person_list_findings([Sheet("Biểu 02", streets)], "x.xlsx") == []
 
 

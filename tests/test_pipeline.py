@@ -31,8 +31,10 @@ def test_good_and_bad_files_duplicates_and_corrections(tmp_path: Path) -> None:
     assert "| telecom/vt_2022_loi.xlsx | quarantined |" in text and "| telecom/vt_2022.xlsx | loaded |" in text
     assert "| Biểu 01 | C10 | not_a_number | error |" in text and "phải là số" in text and "must be a number" in text
 
-    province = "SELECT value, file_sha256 FROM fact_indicator WHERE indicator_code = 'tel_mobile_subscribers' " \
-               "AND area_key = '2025-03-01/06' AND period_code = '2022'"
+    province = (
+        "SELECT value, file_sha256 FROM fact_indicator WHERE indicator_code = 'tel_mobile_subscribers' "
+        "AND area_key = '2025-03-01/06' AND period_code = '2022'"
+    )
     [(value, sha_v1)] = query(tmp_path, province)
     assert value == 8000
     statuses = dict(query(tmp_path, "SELECT original_name, status FROM meta_file"))
@@ -48,8 +50,11 @@ def test_good_and_bad_files_duplicates_and_corrections(tmp_path: Path) -> None:
     second = run_xhs(tmp_path, "run")
     assert second.returncode == 0, second.stderr
     assert query(tmp_path, "SELECT status FROM meta_file WHERE original_name = 'ban_sao.xlsx'") == [("duplicate",)]
-    assert query(tmp_path, "SELECT count(*) FROM fact_indicator_history WHERE indicator_code = "
-                           "'tel_mobile_subscribers' AND area_key = '2025-03-01/06'") == [(1,)]
+    assert query(
+        tmp_path,
+        "SELECT count(*) FROM fact_indicator_history WHERE indicator_code = "
+        "'tel_mobile_subscribers' AND area_key = '2025-03-01/06'",
+    ) == [(1,)]
 
     # A corrected file for the same period supersedes; the old figure stays in the history.
     telecom(landing / "vt_2022_dinh_chinh.xlsx", [1000] * 7 + [1500])
@@ -57,8 +62,11 @@ def test_good_and_bad_files_duplicates_and_corrections(tmp_path: Path) -> None:
     assert third.returncode == 0, third.stderr
     [(value, sha_v2)] = query(tmp_path, province)
     assert value == 8500 and sha_v2 != sha_v1
-    history = query(tmp_path, "SELECT value, valid_to IS NULL FROM fact_indicator_history WHERE indicator_code = "
-                              "'tel_mobile_subscribers' AND area_key = '2025-03-01/06' ORDER BY valid_from")
+    history = query(
+        tmp_path,
+        "SELECT value, valid_to IS NULL FROM fact_indicator_history WHERE indicator_code = "
+        "'tel_mobile_subscribers' AND area_key = '2025-03-01/06' ORDER BY valid_from",
+    )
     assert history == [(8000, False), (8500, True)]
     restated = query(tmp_path, "SELECT file_name, cell, expected, found FROM meta_finding WHERE rule = 'restatement'")
     assert restated == [("vt_2022_dinh_chinh.xlsx", "C10", "1000.0", "1500.0")]
@@ -120,8 +128,10 @@ def test_cross_period_warnings(tmp_path: Path) -> None:
     result = run_xhs(tmp_path, "run")
     assert result.returncode == 0, result.stdout + result.stderr
     findings = query(tmp_path, "SELECT file_name, cell, rule, severity FROM meta_finding ORDER BY rule")
-    assert findings == [("eid_2023.xlsx", "C10", "cumulative_decrease", "warning"),
-                        ("eid_2023.xlsx", "C5", "year_on_year_jump", "warning")]
+    assert findings == [
+        ("eid_2023.xlsx", "C10", "cumulative_decrease", "warning"),
+        ("eid_2023.xlsx", "C5", "year_on_year_jump", "warning"),
+    ]
 
 
 def test_a_file_missing_some_areas_is_loaded_with_a_warning_naming_them(tmp_path: Path) -> None:
@@ -130,12 +140,14 @@ def test_a_file_missing_some_areas_is_loaded_with_a_warning_naming_them(tmp_path
     result = run_xhs(tmp_path, "run")
     assert result.returncode == 0, result.stderr
     [(rule, severity, en, expected, found)] = query(
-        tmp_path, "SELECT rule, severity, message_en, expected, found FROM meta_finding")
+        tmp_path, "SELECT rule, severity, message_en, expected, found FROM meta_finding"
+    )
     assert (rule, severity, expected, found) == ("missing_areas", "warning", "8", "7")
     assert "7 of 8 district units of province 06; missing: Huyện Na Rì" in en
     assert query(tmp_path, "SELECT count(*) FROM fact_indicator WHERE area_key = '2025-03-01/06'") == [(0,)]
-    assert query(tmp_path, "SELECT count(*) FROM fact_indicator WHERE indicator_code = 'tel_mobile_subscribers'") \
-        == [(7,)]
+    assert query(tmp_path, "SELECT count(*) FROM fact_indicator WHERE indicator_code = 'tel_mobile_subscribers'") == [
+        (7,)
+    ]
 
 
 def test_reported_province_value_wins_over_the_district_sum_with_a_warning(tmp_path: Path) -> None:
@@ -143,17 +155,32 @@ def test_reported_province_value_wins_over_the_district_sum_with_a_warning(tmp_p
     the province value the table reports is kept, and the disagreement names both figures (issue #12)."""
     landing = tmp_path / "landing" / "population"
     districts = [[i + 1, n, 10000] for i, n in enumerate(NAMES)]  # sum 80,000
-    write(landing / "dan_so_bac_kan_2022.xlsx", [["Năm 2022"], ["STT", "Đơn vị hành chính", "Dân số trung bình"],
-                                                  *districts])
-    write(landing / "NGTK_dan_so.xlsx", [["Dân số trung bình phân theo địa phương"], ["Đơn vị tính: Nghìn người"],
-                                         [None, "2022"], ["CẢ NƯỚC", 99.0], ["Bắc Kạn", 81.5], ["Sơn La", 1288.0]])
+    write(
+        landing / "dan_so_bac_kan_2022.xlsx",
+        [["Năm 2022"], ["STT", "Đơn vị hành chính", "Dân số trung bình"], *districts],
+    )
+    write(
+        landing / "NGTK_dan_so.xlsx",
+        [
+            ["Dân số trung bình phân theo địa phương"],
+            ["Đơn vị tính: Nghìn người"],
+            [None, "2022"],
+            ["CẢ NƯỚC", 99.0],
+            ["Bắc Kạn", 81.5],
+            ["Sơn La", 1288.0],
+        ],
+    )
     done = run_xhs(tmp_path, "run")
     assert done.returncode == 0, done.stdout + done.stderr
-    rows = query(tmp_path, "SELECT area_key, value, derivation FROM fact_indicator WHERE indicator_code = 'pop_total' "
-                           "AND area_key IN ('2025-03-01/06', '2025-03-01/14') ORDER BY 1")
+    rows = query(
+        tmp_path,
+        "SELECT area_key, value, derivation FROM fact_indicator WHERE indicator_code = 'pop_total' "
+        "AND area_key IN ('2025-03-01/06', '2025-03-01/14') ORDER BY 1",
+    )
     assert rows == [("2025-03-01/06", 81500.0, "reported"), ("2025-03-01/14", 1288000.0, "reported")]
-    [(file_name, found, expected, message)] = query(tmp_path, "SELECT file_name, found, expected, message_en "
-                                                              "FROM meta_finding WHERE rule = 'province_sum_mismatch'")
+    [(file_name, found, expected, message)] = query(
+        tmp_path, "SELECT file_name, found, expected, message_en FROM meta_finding WHERE rule = 'province_sum_mismatch'"
+    )
     assert (file_name, found, expected) == ("NGTK_dan_so.xlsx", "81500.0", "80000.0")
     assert "dan_so_bac_kan_2022.xlsx" in message and "81500" in message and "80000" in message
 
@@ -161,14 +188,31 @@ def test_reported_province_value_wins_over_the_district_sum_with_a_warning(tmp_p
 def test_a_province_marked_no_data_keeps_its_district_sum_and_rounding_is_no_disagreement(tmp_path: Path) -> None:
     landing = tmp_path / "landing" / "population"
     for year, value in (("2022", 10001), ("2023", 10000)):
-        write(landing / f"dan_so_bac_kan_{year}.xlsx", [[f"Năm {year}"], ["STT", "Đơn vị hành chính", "Dân số"],
-                                                          *[[i + 1, n, value] for i, n in enumerate(NAMES)]])
+        write(
+            landing / f"dan_so_bac_kan_{year}.xlsx",
+            [
+                [f"Năm {year}"],
+                ["STT", "Đơn vị hành chính", "Dân số"],
+                *[[i + 1, n, value] for i, n in enumerate(NAMES)],
+            ],
+        )
     # 80,008 persons published as 80.0 thousand is rounding, not a disagreement; ".." is no figure for 2023
-    write(landing / "NGTK_dan_so.xlsx", [["Dân số trung bình phân theo địa phương"], ["Đơn vị tính: Nghìn người"],
-                                         [None, "2022", "2023"], ["Bắc Kạn", 80.0, ".."], ["Sơn La", 1288.0, 1301.0]])
+    write(
+        landing / "NGTK_dan_so.xlsx",
+        [
+            ["Dân số trung bình phân theo địa phương"],
+            ["Đơn vị tính: Nghìn người"],
+            [None, "2022", "2023"],
+            ["Bắc Kạn", 80.0, ".."],
+            ["Sơn La", 1288.0, 1301.0],
+        ],
+    )
     done = run_xhs(tmp_path, "run")
     assert done.returncode == 0, done.stdout + done.stderr
-    rows = query(tmp_path, "SELECT period_code, value, derivation FROM fact_indicator WHERE indicator_code = "
-                           "'pop_total' AND area_key = '2025-03-01/06' ORDER BY 1")
+    rows = query(
+        tmp_path,
+        "SELECT period_code, value, derivation FROM fact_indicator WHERE indicator_code = "
+        "'pop_total' AND area_key = '2025-03-01/06' ORDER BY 1",
+    )
     assert rows == [("2022", 80000.0, "reported"), ("2023", 80000.0, "sum_of_areas")]
     assert query(tmp_path, "SELECT count(*) FROM meta_finding WHERE rule = 'province_sum_mismatch'") == [(0,)]

@@ -25,8 +25,11 @@ NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thôn
 
 
 def deliver(landing: Path, year: int) -> None:
-    grid = [[f"Năm {year}"], ["STT", "Đơn vị hành chính", "Thuê bao di động"],
-            *[[i + 1, n, 1000 + year] for i, n in enumerate(NAMES)]]
+    grid = [
+        [f"Năm {year}"],
+        ["STT", "Đơn vị hành chính", "Thuê bao di động"],
+        *[[i + 1, n, 1000 + year] for i, n in enumerate(NAMES)],
+    ]
     write(landing / "telecom" / f"vt_{year}.xlsx", grid)
 
 
@@ -44,14 +47,26 @@ def pg_env(postgres, tmp_path_factory, request) -> dict[str, str]:  # noqa: F811
 
 
 def root_env(env: dict[str, str], root: Path) -> dict[str, str]:
-    return {**env, "XHS_DATA": str(root / "data"), "DAGSTER_HOME": str(root / ".dagster"),
-            "XHS_LANDING": str(root / "landing"), "XHS_WAREHOUSE": str(root / "warehouse" / "xhs.duckdb"),
-            "XHS_LAKE": str(root / "lake")}
+    return {
+        **env,
+        "XHS_DATA": str(root / "data"),
+        "DAGSTER_HOME": str(root / ".dagster"),
+        "XHS_LANDING": str(root / "landing"),
+        "XHS_WAREHOUSE": str(root / "warehouse" / "xhs.duckdb"),
+        "XHS_LAKE": str(root / "lake"),
+    }
 
 
 def xhs(env: dict[str, str], root: Path, *args: str, **popen) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], env=env, cwd=root, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", *args],
+        env=env,
+        cwd=root,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **popen,
+    )
 
 
 def open_instance(env: dict[str, str], root: Path, monkeypatch) -> dg.DagsterInstance:
@@ -65,13 +80,16 @@ def open_instance(env: dict[str, str], root: Path, monkeypatch) -> dg.DagsterIns
 def database_rows_containing(server, url: str, needle: str) -> list[str]:
     """Every table of the test's database (runs, tags, run config, event logs, ticks, the lake's catalog)
     searched for ``needle`` in any column."""
-    con = psycopg2.connect(host="127.0.0.1", port=server.port, user=server.user, password=server.password,
-                           dbname=url.rsplit("/", 1)[1])
+    con = psycopg2.connect(
+        host="127.0.0.1", port=server.port, user=server.user, password=server.password, dbname=url.rsplit("/", 1)[1]
+    )
     found = []
     try:
         with con.cursor() as cur:
-            cur.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                        "WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')")
+            cur.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')"
+            )
             tables = cur.fetchall()
             assert any(name == "runs" for _, name in tables) and any(name == "event_logs" for _, name in tables)
             for schema, name in tables:
@@ -132,8 +150,12 @@ def test_two_runs_at_once_both_succeed_one_waits_for_the_writer_pool(pg_env, tmp
     envs = [root_env(pg_env, root) for root in roots]
     # The test holds the pool's one slot until both runs report they are blocked by it: then both wait, one
     # gets it first, and the other waits for that one. Nothing is left to timing.
-    subprocess.run([sys.executable, "-c", "from pipelines.home import ensure_dagster_home; ensure_dagster_home()"],
-                   env=envs[0], cwd=roots[0], check=True)
+    subprocess.run(
+        [sys.executable, "-c", "from pipelines.home import ensure_dagster_home; ensure_dagster_home()"],
+        env=envs[0],
+        cwd=roots[0],
+        check=True,
+    )
     instance = open_instance(pg_env, roots[0], monkeypatch)
     storage = instance.event_log_storage
     assert storage.initialize_concurrency_limit_to_default("duckdb_writer")  # default_limit: 1 in dagster.yaml
@@ -159,8 +181,13 @@ def test_two_runs_at_once_both_succeed_one_waits_for_the_writer_pool(pg_env, tmp
     for run in instance.get_runs():
         assert run.status == dg.DagsterRunStatus.SUCCESS
         for step in WRITER_STEPS:
-            spans.append((_step_time(instance, run.run_id, step, dg.DagsterEventType.STEP_START),
-                          _step_time(instance, run.run_id, step, dg.DagsterEventType.STEP_SUCCESS), step))
+            spans.append(
+                (
+                    _step_time(instance, run.run_id, step, dg.DagsterEventType.STEP_START),
+                    _step_time(instance, run.run_id, step, dg.DagsterEventType.STEP_SUCCESS),
+                    step,
+                )
+            )
     spans.sort()
     for before, after in itertools.pairwise(spans):
         assert before[1] <= after[0], f"two DuckDB writers overlapped: {before} and {after}"
@@ -173,8 +200,10 @@ WRITER_STEPS = ("warehouse_work", "warehouse_tables")
 
 
 def _blocked_on_pool(instance: dg.DagsterInstance, run_id: str) -> bool:
-    return any(e.step_key in WRITER_STEPS and "blocked by limit for pool duckdb_writer" in (e.message or "")
-               for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT))
+    return any(
+        e.step_key in WRITER_STEPS and "blocked by limit for pool duckdb_writer" in (e.message or "")
+        for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
+    )
 
 
 def _step_time(instance: dg.DagsterInstance, run_id: str, step: str, kind: dg.DagsterEventType) -> float:
@@ -185,8 +214,12 @@ def _step_time(instance: dg.DagsterInstance, run_id: str, step: str, kind: dg.Da
 def test_the_sensor_and_the_schedule_tick_on_postgres(pg_env, tmp_path, monkeypatch):
     deliver(tmp_path / "landing", 2024)
     env = root_env(pg_env, tmp_path)
-    subprocess.run([sys.executable, "-c", "from pipelines.home import ensure_dagster_home; ensure_dagster_home()"],
-                   env=env, cwd=tmp_path, check=True)
+    subprocess.run(
+        [sys.executable, "-c", "from pipelines.home import ensure_dagster_home; ensure_dagster_home()"],
+        env=env,
+        cwd=tmp_path,
+        check=True,
+    )
     for key in ("XHS_DATA", "XHS_LANDING", "XHS_WAREHOUSE", "XHS_LAKE", "XHS_EXECUTOR"):
         monkeypatch.setenv(key, env[key])
     instance = open_instance(env, tmp_path, monkeypatch)
@@ -205,8 +238,9 @@ def test_the_sensor_and_the_schedule_tick_on_postgres(pg_env, tmp_path, monkeypa
     assert result.success
     [run] = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/sensor_name": "landing_sensor"}))
     assert run.status == dg.DagsterRunStatus.SUCCESS and run.tags["dagster/run_key"] == request.run_key
-    again = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=tick.cursor,
-                                                         resources={"settings": settings}))
+    again = sensor.evaluate_tick(
+        dg.build_sensor_context(instance=instance, cursor=tick.cursor, resources={"settings": settings})
+    )
     assert again.run_requests == [] and again.skip_message  # the same landing state is not run twice
 
     schedule = defs.resolve_schedule_def("nightly")

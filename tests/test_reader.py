@@ -14,8 +14,14 @@ from sources.spec import load_specs
 TELECOM = load_specs()["telecom"]
 # Bắc Kạn's eight districts as departments write them, with the unit codes they must resolve to.
 DISTRICTS = [
-    ("Thành phố Bắc Kạn", "058"), ("Huyện Pác Nặm", "060"), ("H. Ba Bể", "061"), ("Ngân Sơn", "062"),
-    ("Huyện Bạch Thông", "063"), ("Chợ Đồn", "064"), ("huyện Chợ Mới", "065"), ("Na Rì", "066"),
+    ("Thành phố Bắc Kạn", "058"),
+    ("Huyện Pác Nặm", "060"),
+    ("H. Ba Bể", "061"),
+    ("Ngân Sơn", "062"),
+    ("Huyện Bạch Thông", "063"),
+    ("Chợ Đồn", "064"),
+    ("huyện Chợ Mới", "065"),
+    ("Na Rì", "066"),
 ]
 MOBILE = [60000, 15000, 30000, 20000, 25000, 40000, 35000, 54568]  # sums to 279,568
 FIXED = [1500, 300, 500, 400, 350, 600, 450, 467]  # sums to 4,567
@@ -27,16 +33,22 @@ TITLE = [
     ["BÁO CÁO SỐ LIỆU THUÊ BAO VIỄN THÔNG NĂM 2022"],
     [None],
 ]
-FOOTER = [[None], ["Ghi chú: số liệu do các doanh nghiệp viễn thông cung cấp."], [None],
-          [None, "NGƯỜI LẬP BIỂU", None, "THỦ TRƯỞNG ĐƠN VỊ"]]
+FOOTER = [
+    [None],
+    ["Ghi chú: số liệu do các doanh nghiệp viễn thông cung cấp."],
+    [None],
+    [None, "NGƯỜI LẬP BIỂU", None, "THỦ TRƯỞNG ĐƠN VỊ"],
+]
 
 
 def merged_telecom(total_first: bool = True, numbers_as_text: bool = False) -> tuple[list, list[str]]:
     """Title rows, a two-row header with a merged group, a column-number row, a total row, the districts,
     a blank separator row, footnotes and a signature block."""
-    header = [["STT", "Đơn vị hành chính", "Thuê bao điện thoại", None, None],
-              [None, None, "Cố định", "Di động", "Trong đó: smartphone"],
-              ["(1)", "(2)", "(3)", "(4)", "(5)"]]
+    header = [
+        ["STT", "Đơn vị hành chính", "Thuê bao điện thoại", None, None],
+        [None, None, "Cố định", "Di động", "Trong đó: smartphone"],
+        ["(1)", "(2)", "(3)", "(4)", "(5)"],
+    ]
     fmt = (lambda v: f"{v:,}".replace(",", ".")) if numbers_as_text else (lambda v: v)
     body = [[i + 1, name, fmt(FIXED[i]), fmt(MOBILE[i]), fmt(SMART[i])] for i, (name, _) in enumerate(DISTRICTS)]
     body.insert(4, [None] * 5)  # blank separator row
@@ -100,18 +112,31 @@ def test_three_header_rows(tmp_path: Path) -> None:
 
 def test_instruction_and_hidden_sheets_are_skipped(tmp_path: Path) -> None:
     rows, merges = merged_telecom()
-    extra = [("Hướng dẫn", [["Điền số liệu vào sheet Biểu 01"]], False),
-             ("DM", [["Đơn vị hành chính", "Di động"], ["Ba Bể", 1]], True)]
+    extra = [
+        ("Hướng dẫn", [["Điền số liệu vào sheet Biểu 01"]], False),
+        ("DM", [["Đơn vị hành chính", "Di động"], ["Ba Bể", 1]], True),
+    ]
     result = read_file(write(tmp_path / "x.xlsx", rows, merges, extra_sheets=extra), TELECOM)
     assert result.sheet == "Biểu 01"
     assert result.errors == []
 
 
 def test_area_spellings_nfd_and_code_column(tmp_path: Path) -> None:
-    names = [unicodedata.normalize("NFD", "TP. Bắc Kạn"), "PÁC NẶM", "Huyện  Ba   Bể", "H.Ngân Sơn",
-             "Bach Thong", "Chợ Đồn", "Chợ Mới", "Na Rì"]
-    grid = [["Tháng 06 năm 2024"], ["Mã ĐVHC", "Tên đơn vị", "TB di động"],
-            *[[code, names[i], MOBILE[i]] for i, (_, code) in enumerate(DISTRICTS)]]
+    names = [
+        unicodedata.normalize("NFD", "TP. Bắc Kạn"),
+        "PÁC NẶM",
+        "Huyện  Ba   Bể",
+        "H.Ngân Sơn",
+        "Bach Thong",
+        "Chợ Đồn",
+        "Chợ Mới",
+        "Na Rì",
+    ]
+    grid = [
+        ["Tháng 06 năm 2024"],
+        ["Mã ĐVHC", "Tên đơn vị", "TB di động"],
+        *[[code, names[i], MOBILE[i]] for i, (_, code) in enumerate(DISTRICTS)],
+    ]
     grid[2][0] = 58  # a code typed as a number loses its leading zero
     result = read_file(write(tmp_path / "a.xlsx", grid), TELECOM)
     assert result.errors == []
@@ -120,30 +145,42 @@ def test_area_spellings_nfd_and_code_column(tmp_path: Path) -> None:
 
 
 def test_post_reform_communes_with_old_tone_placement(tmp_path: Path) -> None:
-    grid = [["BÁO CÁO 6 tháng cuối năm 2025"], ["Xã/Phường", "Thuê bao di động"],
-            ["Xã Định Hóa", 1000], ["Nam Hòa", 2000], [unicodedata.normalize("NFD", "Xã Điềm Thụy"), 3000],
-            ["Phường Bắc Kạn", 4000]]
+    grid = [
+        ["BÁO CÁO 6 tháng cuối năm 2025"],
+        ["Xã/Phường", "Thuê bao di động"],
+        ["Xã Định Hóa", 1000],
+        ["Nam Hòa", 2000],
+        [unicodedata.normalize("NFD", "Xã Điềm Thụy"), 3000],
+        ["Phường Bắc Kạn", 4000],
+    ]
     result = read_file(write(tmp_path / "tn.xlsx", grid), TELECOM)
     assert result.errors == []
     assert result.period.code == "2025-H2" and result.vintage == "2025-07-01"
     assert result.province_code == "19"
-    assert sorted(values(result)) == [("01843", "mobile_subscribers"), ("05569", "mobile_subscribers"),
-                                      ("05707", "mobile_subscribers"), ("05941", "mobile_subscribers")]
+    assert sorted(values(result)) == [
+        ("01843", "mobile_subscribers"),
+        ("05569", "mobile_subscribers"),
+        ("05707", "mobile_subscribers"),
+        ("05941", "mobile_subscribers"),
+    ]
 
 
-@pytest.mark.parametrize(("title", "filename", "explicit", "expected"), [
-    ("Năm 2023", "x.xlsx", None, "2023"),
-    ("Quý II/2024", "x.xlsx", None, "2024-Q2"),
-    ("Quý 2 năm 2024", "x.xlsx", None, "2024-Q2"),
-    ("6 tháng đầu năm 2024", "x.xlsx", None, "2024-H1"),
-    ("6 tháng cuối năm 2025", "x.xlsx", None, "2025-H2"),
-    ("Tháng 6/2024", "x.xlsx", None, "2024-06"),
-    ("Tháng 06 năm 2024", "x.xlsx", None, "2024-06"),
-    ("(Số liệu tính đến ngày 13/6/2024)", "x.xlsx", None, "2024-06-13"),
-    ("Số liệu đến 31/12/2023", "x.xlsx", None, "2023-12-31"),
-    ("BÁO CÁO THUÊ BAO", "vien_thong_2021.xlsx", None, "2021"),
-    ("Năm 2023", "x.xlsx", "2024-Q1", "2024-Q1"),
-])
+@pytest.mark.parametrize(
+    ("title", "filename", "explicit", "expected"),
+    [
+        ("Năm 2023", "x.xlsx", None, "2023"),
+        ("Quý II/2024", "x.xlsx", None, "2024-Q2"),
+        ("Quý 2 năm 2024", "x.xlsx", None, "2024-Q2"),
+        ("6 tháng đầu năm 2024", "x.xlsx", None, "2024-H1"),
+        ("6 tháng cuối năm 2025", "x.xlsx", None, "2025-H2"),
+        ("Tháng 6/2024", "x.xlsx", None, "2024-06"),
+        ("Tháng 06 năm 2024", "x.xlsx", None, "2024-06"),
+        ("(Số liệu tính đến ngày 13/6/2024)", "x.xlsx", None, "2024-06-13"),
+        ("Số liệu đến 31/12/2023", "x.xlsx", None, "2023-12-31"),
+        ("BÁO CÁO THUÊ BAO", "vien_thong_2021.xlsx", None, "2021"),
+        ("Năm 2023", "x.xlsx", "2024-Q1", "2024-Q1"),
+    ],
+)
 def test_period_forms(tmp_path: Path, title: str, filename: str, explicit: str | None, expected: str) -> None:
     grid = [[title], ["Đơn vị", "Di động"], ["Ba Bể", 1], ["Na Rì", 2]]
     result = read_file(write(tmp_path / filename, grid), TELECOM, explicit)
@@ -158,8 +195,12 @@ def test_no_period_is_an_error(tmp_path: Path) -> None:
 
 
 def test_vietnamese_number_text_and_no_data_tokens(tmp_path: Path) -> None:
-    grid = [["Năm 2022"], ["Đơn vị", "Di động", "Cố định", "Cáp quang (km)", "Trạm BTS"],
-            ["Ba Bể", "1.234.567", "-", "6.233,5", "x"], ["Na Rì", " 279.568 ", None, "90,5", 12.0]]
+    grid = [
+        ["Năm 2022"],
+        ["Đơn vị", "Di động", "Cố định", "Cáp quang (km)", "Trạm BTS"],
+        ["Ba Bể", "1.234.567", "-", "6.233,5", "x"],
+        ["Na Rì", " 279.568 ", None, "90,5", 12.0],
+    ]
     got = values(read_file(write(tmp_path / "n.xlsx", grid), TELECOM))
     assert got[("061", "mobile_subscribers")] == 1234567
     assert got[("061", "fixed_subscribers")] is None  # "-" is no data, never 0
@@ -197,12 +238,20 @@ def test_missing_required_field_lists_headers_seen(tmp_path: Path) -> None:
 
 def test_partial_file_loads_what_it_has_and_warns_of_the_usual_field(tmp_path: Path) -> None:
     """A telecom half-year sheet with only internet subscribers and fibre households (issue #12, item 8)."""
-    grid = [["BÁO CÁO 6 tháng đầu năm 2024"], ["Đơn vị", "Thuê bao Internet", "Hộ gia đình có Internet cáp quang"],
-            ["Ba Bể", 2000, 900], ["Na Rì", "1.500", 700]]
+    grid = [
+        ["BÁO CÁO 6 tháng đầu năm 2024"],
+        ["Đơn vị", "Thuê bao Internet", "Hộ gia đình có Internet cáp quang"],
+        ["Ba Bể", 2000, 900],
+        ["Na Rì", "1.500", 700],
+    ]
     result = read_file(write(tmp_path / "internet.xlsx", grid), TELECOM)
     assert result.errors == []
-    assert values(result) == {("061", "internet_subscribers"): 2000, ("061", "ftth_households"): 900,
-                              ("066", "internet_subscribers"): 1500, ("066", "ftth_households"): 700}
+    assert values(result) == {
+        ("061", "internet_subscribers"): 2000,
+        ("061", "ftth_households"): 900,
+        ("066", "internet_subscribers"): 1500,
+        ("066", "ftth_households"): 700,
+    }
     [usual] = [f for f in result.findings if f.rule == "usual_field_missing"]
     assert "mobile_subscribers" in usual.message_en and usual.severity == "warning"
 
@@ -236,10 +285,13 @@ def test_source_detected_from_headers(tmp_path: Path) -> None:
 
 
 def test_eid_levels_under_a_merged_header_are_summed_and_kept(tmp_path: Path) -> None:
-    grid = [["Số liệu tính đến ngày 13/6/2024"],
-            ["Đơn vị", "Số tài khoản định danh điện tử đã kích hoạt", None],
-            [None, "Mức độ 1", "Mức độ 2"],
-            ["Ba Bể", 1000, 3000], ["Na Rì", "1.500", "-"]]
+    grid = [
+        ["Số liệu tính đến ngày 13/6/2024"],
+        ["Đơn vị", "Số tài khoản định danh điện tử đã kích hoạt", None],
+        [None, "Mức độ 1", "Mức độ 2"],
+        ["Ba Bể", 1000, 3000],
+        ["Na Rì", "1.500", "-"],
+    ]
     result = read_file(write(tmp_path / "eid.xlsx", grid, ["A2:A3", "B2:C2"]), load_specs()["civil_id"])
     assert result.errors == []
     got = values(result)
@@ -289,18 +341,35 @@ def test_tcvn3_text_in_a_workbook_is_refused_not_loaded(tmp_path: Path) -> None:
 
 
 def test_reported_rate_is_checked_against_the_counts(tmp_path: Path) -> None:
-    grid = [["Năm 2022"], ["Đơn vị", "Di động", "Smartphone", "Tỷ lệ thuê bao smartphone (%)"],
-            ["Ba Bể", 1000, 650, "65,0%"], ["Na Rì", 1000, 700, 0.9 * 100]]
+    grid = [
+        ["Năm 2022"],
+        ["Đơn vị", "Di động", "Smartphone", "Tỷ lệ thuê bao smartphone (%)"],
+        ["Ba Bể", 1000, 650, "65,0%"],
+        ["Na Rì", 1000, 700, 0.9 * 100],
+    ]
     result = read_file(write(tmp_path / "r.xlsx", grid), TELECOM)
     assert result.errors == []
     [finding] = result.findings
     assert (finding.rule, finding.severity, finding.cell, finding.expected) == (
-        "reported_rate_mismatch", "warning", "D4", "70.0")
+        "reported_rate_mismatch",
+        "warning",
+        "D4",
+        "70.0",
+    )
     assert {r["field"] for r in result.values.iter_rows(named=True)} == {"mobile_subscribers", "smartphone_subscribers"}
 
 
-TRA_VINH = ["Trà Vinh", "Càng Long", "Cầu Kè", "Tiểu Cần", "Châu Thành", "Cầu Ngang", "Trà Cú", "Duyên Hải",
-            "Duyên Hải"]  # Huyện (850) and Thị xã (851) Duyên Hải share a bare name (issue #18)
+TRA_VINH = [
+    "Trà Vinh",
+    "Càng Long",
+    "Cầu Kè",
+    "Tiểu Cần",
+    "Châu Thành",
+    "Cầu Ngang",
+    "Trà Cú",
+    "Duyên Hải",
+    "Duyên Hải",
+]  # Huyện (850) and Thị xã (851) Duyên Hải share a bare name (issue #18)
 
 
 def test_an_ambiguous_bare_name_names_every_unit_it_could_be(tmp_path: Path) -> None:
@@ -319,8 +388,11 @@ def test_an_ambiguous_bare_name_names_every_unit_it_could_be(tmp_path: Path) -> 
 
 def test_a_code_column_decides_and_a_type_resolves(tmp_path: Path) -> None:
     codes = ["842", "844", "845", "846", "847", "848", "849", "851", "850"]  # Thị xã first: out of order
-    grid = [["Năm 2022"], ["Mã ĐVHC", "Đơn vị", "Di động"], *[[c, n, 100 + i] for i, (c, n) in
-                                                                enumerate(zip(codes, TRA_VINH, strict=True))]]
+    grid = [
+        ["Năm 2022"],
+        ["Mã ĐVHC", "Đơn vị", "Di động"],
+        *[[c, n, 100 + i] for i, (c, n) in enumerate(zip(codes, TRA_VINH, strict=True))],
+    ]
     result = read_file(write(tmp_path / "tv.xlsx", grid), TELECOM)
     assert result.errors == []
     assert values(result)[("851", "mobile_subscribers")] == 107 and values(result)[("850", "mobile_subscribers")] == 108
@@ -332,14 +404,16 @@ def test_a_code_column_decides_and_a_type_resolves(tmp_path: Path) -> None:
 
 
 def test_numbered_districts_are_not_outvoted_by_wards_of_the_same_number(tmp_path: Path) -> None:
-    """"1" in a list of Hồ Chí Minh City's districts is Quận 1, though the city also has many "Phường 1": each row
+    """ "1" in a list of Hồ Chí Minh City's districts is Quận 1, though the city also has many "Phường 1": each row
     votes once for the levels its name could be at (issue #18, found at XL)."""
     from sources.areas import UnitRegistry
 
     units = tmp_path / "units"
     units.mkdir()
-    rows = ["code,level,name,full_name,name_en,parent_code,province_code", "79,province,Hồ Chí Minh,"
-            "Thành phố Hồ Chí Minh,Ho Chi Minh,,79"]
+    rows = [
+        "code,level,name,full_name,name_en,parent_code,province_code",
+        "79,province,Hồ Chí Minh,Thành phố Hồ Chí Minh,Ho Chi Minh,,79",
+    ]
     for d in (1, 2, 3):
         rows.append(f"76{d},district,{d},Quận {d},{d},79,79")
         rows += [f"2{d}{w:03d},commune,{w},Phường {w},{w},76{d},79" for w in (1, 2, 3)]
@@ -347,8 +421,11 @@ def test_numbered_districts_are_not_outvoted_by_wards_of_the_same_number(tmp_pat
     grid = [["Năm 2022"], ["Đơn vị", "Di động"], ["1", 1000], ["2", 2000], ["3", 3000]]
     result = read_file(write(tmp_path / "hcm.xlsx", grid), TELECOM, units=UnitRegistry(units))
     assert result.errors == []
-    assert values(result) == {("761", "mobile_subscribers"): 1000, ("762", "mobile_subscribers"): 2000,
-                              ("763", "mobile_subscribers"): 3000}
+    assert values(result) == {
+        ("761", "mobile_subscribers"): 1000,
+        ("762", "mobile_subscribers"): 2000,
+        ("763", "mobile_subscribers"): 3000,
+    }
 
 
 def test_names_one_tone_mark_apart_are_two_units(tmp_path: Path) -> None:
@@ -358,14 +435,30 @@ def test_names_one_tone_mark_apart_are_two_units(tmp_path: Path) -> None:
 
     units = tmp_path / "units"
     units.mkdir()
-    (units / "admin_units_2025-07-01.csv").write_text("\n".join([
-        "code,level,name,full_name,name_en,parent_code,province_code",
-        "79,province,Hồ Chí Minh,Thành phố Hồ Chí Minh,Ho Chi Minh,,79",
-        "25807,commune,Thanh An,Xã Thanh An,Thanh An,79,79", "27676,commune,Thạnh An,Xã Thạnh An,Thanh An,79,79",
-        "27001,commune,Bình Khánh,Xã Bình Khánh,Binh Khanh,79,79"]) + "\n", encoding="utf-8")
-    grid = [["6 tháng cuối năm 2025"], ["Xã/Phường", "Di động"], ["Xã Thanh An", 1000], ["XÃ THẠNH AN", 2000],
-            ["Binh Khanh", 3000]]
+    (units / "admin_units_2025-07-01.csv").write_text(
+        "\n".join(
+            [
+                "code,level,name,full_name,name_en,parent_code,province_code",
+                "79,province,Hồ Chí Minh,Thành phố Hồ Chí Minh,Ho Chi Minh,,79",
+                "25807,commune,Thanh An,Xã Thanh An,Thanh An,79,79",
+                "27676,commune,Thạnh An,Xã Thạnh An,Thanh An,79,79",
+                "27001,commune,Bình Khánh,Xã Bình Khánh,Binh Khanh,79,79",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    grid = [
+        ["6 tháng cuối năm 2025"],
+        ["Xã/Phường", "Di động"],
+        ["Xã Thanh An", 1000],
+        ["XÃ THẠNH AN", 2000],
+        ["Binh Khanh", 3000],
+    ]
     result = read_file(write(tmp_path / "hcm.xlsx", grid), TELECOM, units=UnitRegistry(units))
     assert result.errors == []
-    assert values(result) == {("25807", "mobile_subscribers"): 1000, ("27676", "mobile_subscribers"): 2000,
-                              ("27001", "mobile_subscribers"): 3000}
+    assert values(result) == {
+        ("25807", "mobile_subscribers"): 1000,
+        ("27676", "mobile_subscribers"): 2000,
+        ("27001", "mobile_subscribers"): 3000,
+    }

@@ -77,9 +77,14 @@ def test_census_cube_hierarchy_blank_headers_breakdowns_and_age_bands(tmp_path: 
 
 
 def test_subtotal_that_disagrees_is_a_warning_naming_both(tmp_path: Path) -> None:
-    grid = [["Số hộ dân cư năm 2023 (ĐVT: Hộ)"], [None], [None, None, "Tổng số"],
-            [" Tỉnh Bắc Kạn (Tổng số)", None, 1000], [" Tỉnh Bắc Kạn", " Thành phố Bắc Kạn", 600],
-            [None, " Huyện Ba Bể", 300]]
+    grid = [
+        ["Số hộ dân cư năm 2023 (ĐVT: Hộ)"],
+        [None],
+        [None, None, "Tổng số"],
+        [" Tỉnh Bắc Kạn (Tổng số)", None, 1000],
+        [" Tỉnh Bắc Kạn", " Thành phố Bắc Kạn", 600],
+        [None, " Huyện Ba Bể", 300],
+    ]
     result = read_file(write(tmp_path / "ho.xlsx", grid))
     assert result.errors == []
     assert _values(result) == {("2023", "058", "households"): 600, ("2023", "061", "households"): 300}
@@ -88,10 +93,14 @@ def test_subtotal_that_disagrees_is_a_warning_naming_both(tmp_path: Path) -> Non
 
 
 def test_hierarchy_resolves_a_name_within_its_parent(tmp_path: Path) -> None:
-    """"Thị trấn" alone, and a name shared by units of other districts, resolve inside their district."""
-    grid = [["Năm 2022"], ["Huyện/Thành phố", "Xã/Phường", "Số hộ"],
-            ["Huyện Ba Bể", "Thị trấn", 1200], [None, "Xã Phúc Lộc", 300],
-            ["Huyện Chợ Đồn", "Xã Bình Trung", 400]]
+    """ "Thị trấn" alone, and a name shared by units of other districts, resolve inside their district."""
+    grid = [
+        ["Năm 2022"],
+        ["Huyện/Thành phố", "Xã/Phường", "Số hộ"],
+        ["Huyện Ba Bể", "Thị trấn", 1200],
+        [None, "Xã Phúc Lộc", 300],
+        ["Huyện Chợ Đồn", "Xã Bình Trung", 400],
+    ]
     result = read_file(write(tmp_path / "xa.xlsx", grid), POPULATION)
     assert result.errors == [], [f.message_en for f in result.errors]
     got = {r["area_written"]: r["area_code"] for r in result.values.iter_rows(named=True)}
@@ -100,8 +109,13 @@ def test_hierarchy_resolves_a_name_within_its_parent(tmp_path: Path) -> None:
 
 
 def test_unit_in_the_header_scales_and_a_density_is_not_a_population(tmp_path: Path) -> None:
-    grid = [["Diện tích, dân số và mật độ dân số"], [None, "2022", None], [None, "Dân số trung bình (Nghìn người)",
-            "Mật độ dân số (Người/km2)"], ["Bắc Kạn", 314.0, 65.0], ["Sơn La", 1288.0, 91.0]]
+    grid = [
+        ["Diện tích, dân số và mật độ dân số"],
+        [None, "2022", None],
+        [None, "Dân số trung bình (Nghìn người)", "Mật độ dân số (Người/km2)"],
+        ["Bắc Kạn", 314.0, 65.0],
+        ["Sơn La", 1288.0, 91.0],
+    ]
     result = read_file(write(tmp_path / "mat_do.xlsx", grid))
     assert result.errors == []
     assert _values(result) == {("2022", "06", "total"): 314000, ("2022", "14", "total"): 1288000}
@@ -117,8 +131,12 @@ def test_fractional_counts_without_a_unit_are_refused(tmp_path: Path) -> None:
 
 
 def test_periods_before_2015_are_skipped_with_a_warning(tmp_path: Path) -> None:
-    grid = [["Average population"], ["Cities, provincies", "Total 2014", "Total 2015", "Total Prel. 2016"],
-            ["Bac Kan", 300, 301, 302], ["WHOLE COUNTRY", 9, 9, 9]]
+    grid = [
+        ["Average population"],
+        ["Cities, provincies", "Total 2014", "Total 2015", "Total Prel. 2016"],
+        ["Bac Kan", 300, 301, 302],
+        ["WHOLE COUNTRY", 9, 9, 9],
+    ]
     result = read_file(write(tmp_path / "en.csv", grid))
     assert result.errors == []
     assert _values(result) == {("2015", "06", "total"): 301, ("2016", "06", "total"): 302}
@@ -126,8 +144,13 @@ def test_periods_before_2015_are_skipped_with_a_warning(tmp_path: Path) -> None:
 
 
 def test_units_merged_since_are_warned_not_refused(tmp_path: Path) -> None:
-    grid = [["Dân số năm 2019 (ĐVT: Người)"], [None, None, "Tổng số"], ["Tỉnh Bắc Kạn", "Huyện Ba Bể", 48000],
-            [None, "Huyện Ngân Sơn", 29000], [None, "Huyện Nam Sơn Cũ", 5000]]
+    grid = [
+        ["Dân số năm 2019 (ĐVT: Người)"],
+        [None, None, "Tổng số"],
+        ["Tỉnh Bắc Kạn", "Huyện Ba Bể", 48000],
+        [None, "Huyện Ngân Sơn", 29000],
+        [None, "Huyện Nam Sơn Cũ", 5000],
+    ]
     result = read_file(write(tmp_path / "ds2019.xlsx", grid))
     assert result.errors == []
     assert _values(result) == {("2019", "061", "total"): 48000, ("2019", "062", "total"): 29000}
@@ -136,24 +159,34 @@ def test_units_merged_since_are_warned_not_refused(tmp_path: Path) -> None:
 
 
 def test_most_rows_unknown_is_still_a_refusal(tmp_path: Path) -> None:
-    grid = [["Dân số năm 2019 (ĐVT: Người)"], [None, None, "Tổng số"], ["Tỉnh Bắc Kạn", "Huyện Ba Bể", 48000],
-            [None, "Huyện Một", 1], [None, "Huyện Hai", 2]]
+    grid = [
+        ["Dân số năm 2019 (ĐVT: Người)"],
+        [None, None, "Tổng số"],
+        ["Tỉnh Bắc Kạn", "Huyện Ba Bể", 48000],
+        [None, "Huyện Một", 1],
+        [None, "Huyện Hai", 2],
+    ]
     result = read_file(write(tmp_path / "ds2019.xlsx", grid))
     assert {f.rule for f in result.errors} >= {"unknown_area"}
 
 
 def test_best_header_wins_over_a_fill_in_label_above_the_title(tmp_path: Path) -> None:
-    grid = [["Tên đơn vị: ......"], ["BÁO CÁO THUÊ BAO NĂM 2022"], [None], [None],
-            ["STT", "Đơn vị hành chính", "Thuê bao di động", "Thuê bao Internet"],
-            [1, "Ba Bể", 30000, 9000], [2, "Na Rì", 20000, 8000]]
+    grid = [
+        ["Tên đơn vị: ......"],
+        ["BÁO CÁO THUÊ BAO NĂM 2022"],
+        [None],
+        [None],
+        ["STT", "Đơn vị hành chính", "Thuê bao di động", "Thuê bao Internet"],
+        [1, "Ba Bể", 30000, 9000],
+        [2, "Na Rì", 20000, 8000],
+    ]
     result = read_file(write(tmp_path / "vt.xlsx", grid))
     assert result.errors == [] and result.source == "telecom"
     assert _values(result)[("2022", "066", "internet_subscribers")] == 8000
 
 
 def test_no_spec_lists_each_departments_closest_match(tmp_path: Path) -> None:
-    grid = [["Số hợp tác xã phân theo địa phương"], [None, "2015", "2016"], ["Bắc Kạn", 23, 42],
-            ["Sơn La", 81, 149]]
+    grid = [["Số hợp tác xã phân theo địa phương"], [None, "2015", "2016"], ["Bắc Kạn", 23, 42], ["Sơn La", 81, 149]]
     result = read_file(write(tmp_path / "htx.csv", grid))
     [finding] = result.errors
     assert finding.rule == "no_spec_matched"
@@ -163,9 +196,13 @@ def test_no_spec_lists_each_departments_closest_match(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_period_row_above_field_headers(tmp_path: Path, suffix: str) -> None:
-    grid = [["Số liệu thuê bao"], ["Đơn vị", "Năm 2023", None, "Năm 2024", None],
-            [None, "Di động", "Thuê bao Internet", "Di động", "Thuê bao Internet"],
-            ["Ba Bể", 30000, 9000, 31000, "9.500"], ["Na Rì", 20000, 8000, 21000, 8100]]
+    grid = [
+        ["Số liệu thuê bao"],
+        ["Đơn vị", "Năm 2023", None, "Năm 2024", None],
+        [None, "Di động", "Thuê bao Internet", "Di động", "Thuê bao Internet"],
+        ["Ba Bể", 30000, 9000, 31000, "9.500"],
+        ["Na Rì", 20000, 8000, 21000, 8100],
+    ]
     merges = ["B2:C2", "D2:E2"] if suffix == ".xlsx" else []
     result = read_file(write(tmp_path / f"vt{suffix}", grid, merges), TELECOM)
     assert result.errors == []
@@ -209,15 +246,26 @@ def test_periods_either_side_of_the_reform_are_refused(tmp_path: Path) -> None:
 
 
 # Regressions found in review of the statistics-layout reader: departmental files must read as before.
-DISTRICT_NAMES = ["Thành phố Bắc Kạn", "Huyện Pác Nặm", "Huyện Ba Bể", "Huyện Ngân Sơn", "Huyện Bạch Thông",
-                  "Huyện Chợ Đồn", "Huyện Chợ Mới", "Huyện Na Rì"]
+DISTRICT_NAMES = [
+    "Thành phố Bắc Kạn",
+    "Huyện Pác Nặm",
+    "Huyện Ba Bể",
+    "Huyện Ngân Sơn",
+    "Huyện Bạch Thông",
+    "Huyện Chợ Đồn",
+    "Huyện Chợ Mới",
+    "Huyện Na Rì",
+]
 DISTRICT_CODES = ["058", "060", "061", "062", "063", "064", "065", "066"]
 
 
 @pytest.mark.parametrize("area_header", [None, "Tên huyện"])
 def test_a_first_data_row_that_looks_like_years_is_data(tmp_path: Path, area_header: str | None) -> None:
-    grid = [["BÁO CÁO SỐ LIỆU THUÊ BAO NĂM 2022"], [area_header, "Cố định", "Di động"],
-            *[[n, 2000 if i == 0 else 300, 2019 if i == 0 else 15000] for i, n in enumerate(DISTRICT_NAMES)]]
+    grid = [
+        ["BÁO CÁO SỐ LIỆU THUÊ BAO NĂM 2022"],
+        [area_header, "Cố định", "Di động"],
+        *[[n, 2000 if i == 0 else 300, 2019 if i == 0 else 15000] for i, n in enumerate(DISTRICT_NAMES)],
+    ]
     result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
     assert result.errors == [] and [p.code for p in result.periods] == ["2022"]
     got = _values(result)
@@ -226,9 +274,11 @@ def test_a_first_data_row_that_looks_like_years_is_data(tmp_path: Path, area_hea
 
 
 def test_a_date_in_a_field_header_keeps_the_field(tmp_path: Path) -> None:
-    grid = [["BÁO CÁO SỐ THUÊ BAO DI ĐỘNG VÀ INTERNET"],
-            ["STT", "Đơn vị hành chính", "Thuê bao Internet đến 30/6/2024", "Thuê bao di động đến 30/6/2024"],
-            *[[i + 1, n, 100 + i, 60000 + i] for i, n in enumerate(DISTRICT_NAMES)]]
+    grid = [
+        ["BÁO CÁO SỐ THUÊ BAO DI ĐỘNG VÀ INTERNET"],
+        ["STT", "Đơn vị hành chính", "Thuê bao Internet đến 30/6/2024", "Thuê bao di động đến 30/6/2024"],
+        *[[i + 1, n, 100 + i, 60000 + i] for i, n in enumerate(DISTRICT_NAMES)],
+    ]
     result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
     assert result.errors == [] and result.period.code == "2024-06-30"
     got = _values(result)
@@ -237,19 +287,29 @@ def test_a_date_in_a_field_header_keeps_the_field(tmp_path: Path) -> None:
 
 
 def test_stations_are_not_hundreds_and_money_does_not_scale_counts(tmp_path: Path) -> None:
-    grid = [["BÁO CÁO NĂM 2022"], ["Đơn vị tính: triệu đồng"],
-            ["Đơn vị", "Số trạm BTS (trạm)", "Thuê bao di động"], ["Ba Bể", 10, 60000]]
+    grid = [
+        ["BÁO CÁO NĂM 2022"],
+        ["Đơn vị tính: triệu đồng"],
+        ["Đơn vị", "Số trạm BTS (trạm)", "Thuê bao di động"],
+        ["Ba Bể", 10, 60000],
+    ]
     result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
     assert _values(result) == {("2022", "061", "bts_stations"): 10, ("2022", "061", "mobile_subscribers"): 60000}
 
 
-@pytest.mark.parametrize(("names", "expected"), [
-    (["Thành phố Bắc Kạn"], {"058"}),  # a city district, not the province of the same name
-    (["Thành phố Bắc Kạn", "Huyện Ba Bể"], {"058", "061"}),
-])
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["Thành phố Bắc Kạn"], {"058"}),  # a city district, not the province of the same name
+        (["Thành phố Bắc Kạn", "Huyện Ba Bể"], {"058", "061"}),
+    ],
+)
 def test_a_short_district_list_is_not_a_national_table(tmp_path: Path, names: list[str], expected: set[str]) -> None:
-    grid = [["BÁO CÁO NĂM 2022"], ["STT", "Đơn vị hành chính", "Cố định", "Di động"],
-            *[[i + 1, n, 100, 200] for i, n in enumerate(names)]]
+    grid = [
+        ["BÁO CÁO NĂM 2022"],
+        ["STT", "Đơn vị hành chính", "Cố định", "Di động"],
+        *[[i + 1, n, 100, 200] for i, n in enumerate(names)],
+    ]
     result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
     assert result.errors == [] and result.province_code == "06"
     assert {r["area_code"] for r in result.values.iter_rows(named=True)} == expected
@@ -263,10 +323,17 @@ def test_an_unknown_name_in_a_department_list_is_an_error_whatever_the_period(tm
 
 
 def test_a_date_in_a_notes_cell_does_not_end_the_table(tmp_path: Path) -> None:
-    grid = [["BÁO CÁO NĂM 2022"], ["Đơn vị", "Di động", "Ghi chú"],
-            *[[n, 1000 + i, "Số liệu đến ngày 30 tháng 6 năm 2024" if i == 2 else None]
-              for i, n in enumerate(DISTRICT_NAMES)],
-            [None], [None, None, "Bắc Kạn, ngày 05 tháng 01 năm 2023"], ["Tổng cộng", 99]]
+    grid = [
+        ["BÁO CÁO NĂM 2022"],
+        ["Đơn vị", "Di động", "Ghi chú"],
+        *[
+            [n, 1000 + i, "Số liệu đến ngày 30 tháng 6 năm 2024" if i == 2 else None]
+            for i, n in enumerate(DISTRICT_NAMES)
+        ],
+        [None],
+        [None, None, "Bắc Kạn, ngày 05 tháng 01 năm 2023"],
+        ["Tổng cộng", 99],
+    ]
     result = read_file(write(tmp_path / "vt.xlsx", grid), TELECOM)
     assert result.errors == []
     assert {r["area_code"] for r in result.values.iter_rows(named=True)} == set(DISTRICT_CODES)

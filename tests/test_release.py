@@ -36,8 +36,13 @@ def test_release_passes_frictionless_validate(sample_release: Path) -> None:
 
 def test_frictionless_command_line_validates_the_release(sample_release: Path) -> None:
     frictionless = Path(sys.executable).with_name("frictionless")
-    result = subprocess.run([str(frictionless), "validate", "datapackage.json"], cwd=sample_release,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(frictionless), "validate", "datapackage.json"],
+        cwd=sample_release,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "INVALID" not in result.stdout
 
@@ -72,28 +77,42 @@ def test_datapackage_metadata(sample_release: Path, sample_warehouse: Path) -> N
     with duckdb.connect(str(warehouse_file(sample_warehouse)), read_only=True) as con:
         name_vi, name_en, unit, definition_en, target = con.execute(
             "SELECT name_vi, name_en, unit, definition_en, target_2025 FROM dim_indicator "
-            "WHERE indicator_code = 'hlt_ehr_pct'").fetchone()
-        [(comment,)] = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'v_indicator' "
-                                   "AND column_name = 'value'").fetchall()
+            "WHERE indicator_code = 'hlt_ehr_pct'"
+        ).fetchone()
+        [(comment,)] = con.execute(
+            "SELECT comment FROM duckdb_columns() WHERE table_name = 'v_indicator' AND column_name = 'value'"
+        ).fetchall()
     assert ehr["title"] == f"{name_vi} / {name_en}" and ehr["unit"] == unit and definition_en in ehr["description"]
     assert ehr["target_2025"] == target and ehr["disclosure_controlled"] is True
     assert {f["name"]: f.get("description") for f in ehr["schema"]["fields"]}["value"] == comment
     dcat = json.loads((sample_release / "dcat.json").read_text(encoding="utf-8"))
-    for key in ("dct:title", "dct:description", "dcat:keyword", "dct:publisher", "dcat:contactPoint",
-                "dct:temporal", "dct:spatial", "dct:modified", "dct:license", "dcat:distribution"):
+    for key in (
+        "dct:title",
+        "dct:description",
+        "dcat:keyword",
+        "dct:publisher",
+        "dcat:contactPoint",
+        "dct:temporal",
+        "dct:spatial",
+        "dct:modified",
+        "dct:license",
+        "dcat:distribution",
+    ):
         assert dcat[key], key
 
 
 def test_no_released_cell_breaks_the_disclosure_rule(sample_release: Path, sample_warehouse: Path) -> None:
     release = read_release(warehouse_file(sample_warehouse))
     released = pl.read_parquet(sample_release / "data" / "all-indicators.parquet")
-    frame = released.join(release.facts.select("indicator_code", "area_key", "period_code", "kind",
-                                               "denominator_is_person"),
-                          on=["indicator_code", "area_key", "period_code"])
+    frame = released.join(
+        release.facts.select("indicator_code", "area_key", "period_code", "kind", "denominator_is_person"),
+        on=["indicator_code", "area_key", "period_code"],
+    )
     assert frame.height == released.height
     assert disclosure.check(frame, release.person_codes) == []
-    below = frame.filter(pl.col("indicator_code").is_in(list(release.person_codes))
-                         & (pl.col("area_level") != "province"))
+    below = frame.filter(
+        pl.col("indicator_code").is_in(list(release.person_codes)) & (pl.col("area_level") != "province")
+    )
     assert below.height > 0 and set(below["flag"]) <= {"", "suppressed", "rounded"}
     assert below.filter(pl.col("flag") == "suppressed").height > 0  # the samples have small facility counts
     counts = below.filter((pl.col("kind") == "count") & pl.col("value").is_not_null() & (pl.col("value") != 0))
@@ -102,10 +121,13 @@ def test_no_released_cell_breaks_the_disclosure_rule(sample_release: Path, sampl
 
 def test_province_totals_stay_exact(sample_release: Path, sample_warehouse: Path) -> None:
     released = pl.read_parquet(sample_release / "data" / "all-indicators.parquet").filter(
-        pl.col("area_level") == "province")
+        pl.col("area_level") == "province"
+    )
     with duckdb.connect(str(warehouse_file(sample_warehouse)), read_only=True) as con:
-        exact = con.sql("SELECT indicator_code, area_key, period_code, value AS exact FROM v_indicator "
-                        "WHERE area_level = 'province'").pl()
+        exact = con.sql(
+            "SELECT indicator_code, area_key, period_code, value AS exact FROM v_indicator "
+            "WHERE area_level = 'province'"
+        ).pl()
     both = released.join(exact, on=["indicator_code", "area_key", "period_code"])
     assert both.height == released.height == exact.height
     assert both.filter(pl.col("value").ne_missing(pl.col("exact"))).is_empty()
@@ -122,8 +144,9 @@ def test_workbook_has_a_readme_sheet_and_the_data(sample_release: Path) -> None:
     assert rows == pl.read_parquet(sample_release / "data" / "all-indicators.parquet").height
 
 
-def test_second_release_numbers_on_and_logs_changes(sample_release: Path, sample_warehouse: Path,
-                                                    tmp_path: Path) -> None:
+def test_second_release_numbers_on_and_logs_changes(
+    sample_release: Path, sample_warehouse: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "releases"
     shutil.copytree(sample_release, out / sample_release.name)
     result = run_xhs(sample_warehouse, "publish", "--out", str(out))
@@ -136,8 +159,9 @@ def test_second_release_numbers_on_and_logs_changes(sample_release: Path, sample
         assert (second / path).read_bytes() == (sample_release / path).read_bytes(), path
 
 
-def test_a_release_that_breaks_the_rule_is_refused_and_writes_nothing(sample_warehouse: Path, tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_release_that_breaks_the_rule_is_refused_and_writes_nothing(
+    sample_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(disclosure, "apply", lambda frame, codes: frame.with_columns(flag=pl.lit("")))
     out = tmp_path / "releases"
     with pytest.raises(ReleaseError, match="disclosure rule"):
@@ -172,8 +196,9 @@ def test_site_links_resolve_inside_the_release_and_nothing_loads_from_the_networ
 def test_csv_and_parquet_hold_the_same_table(sample_release: Path) -> None:
     package = json.loads((sample_release / "datapackage.json").read_text(encoding="utf-8"))
     parquet_files = {d["path"] for d in package["downloads"] if d["path"].endswith(".parquet")}
-    assert parquet_files == {p.relative_to(sample_release).as_posix()
-                             for p in (sample_release / "data").glob("*.parquet")}
+    assert parquet_files == {
+        p.relative_to(sample_release).as_posix() for p in (sample_release / "data").glob("*.parquet")
+    }
     for code in ("all-indicators", "hlt_ehr_pct", "indicators"):
         parquet = pl.read_parquet(sample_release / "data" / f"{code}.parquet")
         csv = pl.read_csv(sample_release / "data" / f"{code}.csv", schema=parquet.schema, encoding="utf8")
@@ -189,14 +214,17 @@ def test_the_same_warehouse_gives_the_same_bytes(sample_warehouse: Path, tmp_pat
     assert [f for f in files if (first / f).read_bytes() != (second / f).read_bytes()] == []
 
 
-def test_indicator_page_shows_definition_source_target_and_downloads(sample_release: Path,
-                                                                    sample_warehouse: Path) -> None:
+def test_indicator_page_shows_definition_source_target_and_downloads(
+    sample_release: Path, sample_warehouse: Path
+) -> None:
     html = (sample_release / "site" / "hlt_ehr_pct.html").read_text(encoding="utf-8")
     with duckdb.connect(str(warehouse_file(sample_warehouse)), read_only=True) as con:
-        definition_vi, target = con.execute("SELECT definition_vi, target_2025 FROM dim_indicator "
-                                            "WHERE indicator_code = 'hlt_ehr_pct'").fetchone()
-        [(latest,)] = con.execute("SELECT value FROM v_target_progress WHERE indicator_code = 'hlt_ehr_pct' "
-                                  "AND province_code = '06'").fetchall()
+        definition_vi, target = con.execute(
+            "SELECT definition_vi, target_2025 FROM dim_indicator WHERE indicator_code = 'hlt_ehr_pct'"
+        ).fetchone()
+        [(latest,)] = con.execute(
+            "SELECT value FROM v_target_progress WHERE indicator_code = 'hlt_ehr_pct' AND province_code = '06'"
+        ).fetchall()
     assert definition_vi in html and "Sở Y tế / Department of Health" in html
     assert f"{target:.1f}".replace(".", ",") in html and f"{latest:.1f}".replace(".", ",") in html
     assert 'href="../data/hlt_ehr_pct.csv"' in html and 'href="../data/hlt_ehr_pct.parquet"' in html

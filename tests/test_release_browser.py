@@ -19,17 +19,30 @@ from sources.periods import parse_period_code
 
 NS = "{http://www.w3.org/2000/svg}"
 PAGES = ("index.html", "hlt_ehr_pct.html", "tel_mobile_subscribers.html", "cid_eid_activated.html")
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--enable-logging=stderr", "--v=0", "--window-size=1000,1400", "--hide-scrollbars")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--window-size=1000,1400",
+    "--hide-scrollbars",
+)
 
 
 def chromium() -> str:
     found = next((p for p in ("/usr/bin/chromium", shutil.which("chromium")) if p and os.access(p, os.X_OK)), None)
     if found:
         return found
-    message = ("CHROMIUM IS NOT INSTALLED: the browser tests of the release site did not run "
-               "(apt-get install chromium, or `make browser`)")
+    message = (
+        "CHROMIUM IS NOT INSTALLED: the browser tests of the release site did not run "
+        "(apt-get install chromium, or `make browser`)"
+    )
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message + " — required under CI=true")
     pytest.skip("!!! " + message + " !!!")
@@ -37,8 +50,12 @@ def chromium() -> str:
 
 def screenshot(url: str, png: Path, profile: Path) -> str:
     """Load ``url`` headless, write a screenshot; returns Chromium's stderr (the console log)."""
-    result = subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}", url],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [chromium(), *FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert png.exists() and png.stat().st_size > 0, result.stderr[-2000:]
     return result.stderr
@@ -54,8 +71,8 @@ def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, header = 8, b"", None
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
@@ -66,7 +83,7 @@ def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:
     bpp = 3 if color == 2 else 4
     raw, stride, rows, prev = zlib.decompress(idat), width * bpp, [], bytearray(width * bpp)
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for i in range(stride):
             a = line[i - bpp] if i >= bpp else 0
             b, c = prev[i], prev[i - bpp] if i >= bpp else 0
@@ -101,15 +118,17 @@ def counts(path: Path) -> tuple[int, int]:
 
 def test_the_console_check_catches_errors(tmp_path: Path) -> None:
     page = tmp_path / "bad.html"
-    page.write_text('<!DOCTYPE html><html><body><p>x</p><script>console.error("boom")</script></body></html>',
-                    encoding="utf-8")
+    page.write_text(
+        '<!DOCTYPE html><html><body><p>x</p><script>console.error("boom")</script></body></html>', encoding="utf-8"
+    )
     log = screenshot(page.as_uri(), tmp_path / "bad.png", tmp_path / "profile")
     assert any("boom" in line for line in console_lines(log))
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_site_page_loads_without_console_errors_and_charts_render(sample_release: Path, tmp_path: Path,
-                                                                  page: str) -> None:
+def test_site_page_loads_without_console_errors_and_charts_render(
+    sample_release: Path, tmp_path: Path, page: str
+) -> None:
     png = tmp_path / "page.png"
     log = screenshot((sample_release / "site" / page).as_uri(), png, tmp_path / "profile")
     assert console_lines(log) == []
@@ -159,10 +178,12 @@ def series_problems(html: str) -> list[str]:
 
 
 def test_the_frequency_check_catches_a_line_joining_a_year_and_a_quarter() -> None:
-    mixed = (f'<svg xmlns="{NS[1:-1]}"><g class="series" data-area="06" data-frequency="year">'
-             '<polyline points="10,5 20,9 20,30"/><circle data-period="2022" cx="10" cy="5" r="3"/>'
-             '<circle data-period="2023" cx="20" cy="9" r="3"/><circle data-period="2023-Q4" cx="20" cy="30" r="3"/>'
-             "</g></svg>")
+    mixed = (
+        f'<svg xmlns="{NS[1:-1]}"><g class="series" data-area="06" data-frequency="year">'
+        '<polyline points="10,5 20,9 20,30"/><circle data-period="2022" cx="10" cy="5" r="3"/>'
+        '<circle data-period="2023" cx="20" cy="9" r="3"/><circle data-period="2023-Q4" cx="20" cy="30" r="3"/>'
+        "</g></svg>"
+    )
     problems = series_problems(mixed)
     assert any("mixes frequencies" in p for p in problems) and any("time order" in p for p in problems)
 
@@ -192,8 +213,8 @@ def test_the_index_groups_indicators_by_department_with_a_small_chart(quarter_re
     headings = re.findall(r"<h2>([^<]*)</h2>", html)
     assert len(headings) == 5, headings
     assert html.count('class="spark"') >= 40
-    row = html[html.index('href="tel_smartphone_adult_pct.html"'):]
-    row = row[:row.index("</tr>")]
+    row = html[html.index('href="tel_smartphone_adult_pct.html"') :]
+    row = row[: row.index("</tr>")]
     assert "Mục tiêu / Target 2025: 80,0" in row and ("✓" in row or "✗" in row), row
     assert series_problems(html) == []
 

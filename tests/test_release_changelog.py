@@ -12,8 +12,11 @@ NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thôn
 
 
 def telecom(path: Path, year: int, mobile: list[int]) -> Path:
-    grid = [[f"Năm {year}"], ["STT", "Đơn vị hành chính", "Thuê bao di động", "Thuê bao cố định"],
-            *[[i + 1, n, mobile[i], 100] for i, n in enumerate(NAMES)]]
+    grid = [
+        [f"Năm {year}"],
+        ["STT", "Đơn vị hành chính", "Thuê bao di động", "Thuê bao cố định"],
+        *[[i + 1, n, mobile[i], 100] for i, n in enumerate(NAMES)],
+    ]
     return write(path, grid)
 
 

@@ -59,23 +59,25 @@ def test_the_scan_reads_every_kind_of_release_file(release_text: dict[str, str])
     assert "Bắc Kạn" in parquet and "tel_mobile_subscribers" in parquet
 
 
-def test_no_staging_table_or_finding_reaches_the_release(guarded_deployment: Path,
-                                                         release_text: dict[str, str]) -> None:
-    staging = internal(guarded_deployment, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'stg\\_%' "
-                                           "ESCAPE '\\'")
+def test_no_staging_table_or_finding_reaches_the_release(
+    guarded_deployment: Path, release_text: dict[str, str]
+) -> None:
+    staging = internal(
+        guarded_deployment, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'stg\\_%' ESCAPE '\\'"
+    )
     assert {"stg_telecom", "stg_health", "stg_civil_id"} <= staging
     assert leaks(release_text, {"stg_", "meta_finding", "meta_file", "file_sha256"}) == {}
 
-    messages = internal(guarded_deployment, "SELECT message_vi FROM meta_finding UNION SELECT message_en FROM "
-                                            "meta_finding")
+    messages = internal(
+        guarded_deployment, "SELECT message_vi FROM meta_finding UNION SELECT message_en FROM meta_finding"
+    )
     assert any("mười" in m for m in messages)  # the quarantined file's finding, with the text of its bad cell
     assert leaks(release_text, messages) == {}
     cells = internal(guarded_deployment, "SELECT DISTINCT sheet || '!' || cell FROM meta_finding WHERE cell <> ''")
     assert leaks(release_text, cells) == {}
 
 
-def test_nothing_of_the_raw_archive_reaches_the_release(guarded_deployment: Path,
-                                                        release_text: dict[str, str]) -> None:
+def test_nothing_of_the_raw_archive_reaches_the_release(guarded_deployment: Path, release_text: dict[str, str]) -> None:
     raw = guarded_deployment / "data" / "raw"
     objects = [p for folder in ("objects", "restricted") for p in (raw / folder).rglob("*") if p.is_file()]
     shas = {p.stem for p in objects}

@@ -19,11 +19,15 @@ FILE = "bao_cao_pham_quoc_khanh_2023.xlsx"
 
 def health_file(path: Path) -> Path:
     records = [7, 0, 1234, 56, 9, 10, 12, 20000]
-    rows = [[i + 1, name, records[i], f"Liên hệ {PERSON[1]}, CCCD {PERSON[2]}" if i == 2 else None]
-            for i, name in enumerate(NAMES)]
+    rows = [
+        [i + 1, name, records[i], f"Liên hệ {PERSON[1]}, CCCD {PERSON[2]}" if i == 2 else None]
+        for i, name in enumerate(NAMES)
+    ]
     grid = [
-        ["SỞ Y TẾ TỈNH BẮC KẠN"], [f"Người lập biểu: {PERSON[0]}"],
-        ["BÁO CÁO HỒ SƠ SỨC KHỎE ĐIỆN TỬ"], ["Năm 2023"],
+        ["SỞ Y TẾ TỈNH BẮC KẠN"],
+        [f"Người lập biểu: {PERSON[0]}"],
+        ["BÁO CÁO HỒ SƠ SỨC KHỎE ĐIỆN TỬ"],
+        ["Năm 2023"],
         ["STT", "Đơn vị hành chính", "Số hồ sơ sức khỏe điện tử đã tạo lập", "Ghi chú"],
         *rows,
         [None, "Tổng cộng", sum(records), None],
@@ -73,10 +77,17 @@ def test_person_level_strings_never_reach_a_release(tmp_path: Path) -> None:
     assert leaks == []
 
     released = pl.read_parquet(release / "data" / "hlt_ehr_records.parquet").sort("area_code")
-    districts = dict(zip(released.filter(pl.col("area_level") == "district")["area_name"],
-                         zip(released.filter(pl.col("area_level") == "district")["value"],
-                             released.filter(pl.col("area_level") == "district")["flag"], strict=True),
-                         strict=True))
+    districts = dict(
+        zip(
+            released.filter(pl.col("area_level") == "district")["area_name"],
+            zip(
+                released.filter(pl.col("area_level") == "district")["value"],
+                released.filter(pl.col("area_level") == "district")["flag"],
+                strict=True,
+            ),
+            strict=True,
+        )
+    )
     assert districts["Thành phố Bắc Kạn"] == (None, "suppressed")  # 7
     assert districts["Huyện Pác Nặm"] == (0, "")  # 0 is published
     assert districts["Huyện Ba Bể"] == (1235, "rounded")  # 1234

@@ -35,8 +35,10 @@ def nginx() -> str:
     found = next((p for p in (shutil.which("nginx"), "/usr/sbin/nginx") if p and os.access(p, os.X_OK)), None)
     if found:
         return found
-    message = ("NGINX IS NOT INSTALLED: the reverse-proxy tests of the operator UI did not run "
-               "(apt-get install nginx, or `make nginx`)")
+    message = (
+        "NGINX IS NOT INSTALLED: the reverse-proxy tests of the operator UI did not run "
+        "(apt-get install nginx, or `make nginx`)"
+    )
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message + " — required under CI=true")
     pytest.skip("!!! " + message + " !!!")
@@ -44,8 +46,9 @@ def nginx() -> str:
 
 def htpasswd(path: Path, user: str, password: str) -> None:
     """One ``user:$apr1$…`` line, as docs/reverse_proxy.md makes it (``openssl passwd -apr1``)."""
-    hashed = subprocess.run(["openssl", "passwd", "-apr1", "-stdin"], input=password, capture_output=True,
-                            text=True, check=True).stdout.strip()
+    hashed = subprocess.run(
+        ["openssl", "passwd", "-apr1", "-stdin"], input=password, capture_output=True, text=True, check=True
+    ).stdout.strip()
     path.write_text(f"{user}:{hashed}\n", encoding="utf-8")
 
 
@@ -68,13 +71,19 @@ def derive_config(prefix: Path, ui_ports: tuple[int, int], proxy_ports: tuple[in
         text = text.replace(old, new)
     (prefix / "xhs-ui.conf").write_text(text, encoding="utf-8")
     # Debian's /etc/nginx/nginx.conf, reduced to what a prefix of our own needs
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};\n" \
-        if os.geteuid() == 0 else ""  # as root the workers would otherwise drop to nobody
+    user = (
+        f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};\n"
+        if os.geteuid() == 0
+        else ""
+    )  # as root the workers would otherwise drop to nobody
     temp = "".join(f"    {k}_temp_path {prefix / k};\n" for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     main = prefix / "nginx.conf"
-    main.write_text(f"{user}worker_processes 1;\npid {prefix / 'nginx.pid'};\nerror_log {prefix / 'error.log'};\n"
-                    f"events {{ worker_connections 64; }}\nhttp {{\n    access_log {prefix / 'access.log'};\n{temp}"
-                    f"    include {prefix / 'xhs-ui.conf'};\n}}\n", encoding="utf-8")
+    main.write_text(
+        f"{user}worker_processes 1;\npid {prefix / 'nginx.pid'};\nerror_log {prefix / 'error.log'};\n"
+        f"events {{ worker_connections 64; }}\nhttp {{\n    access_log {prefix / 'access.log'};\n{temp}"
+        f"    include {prefix / 'xhs-ui.conf'};\n}}\n",
+        encoding="utf-8",
+    )
     return main
 
 
@@ -100,8 +109,9 @@ def running_nginx(binary: str, prefix: Path, main: Path, ports: tuple[int, int])
         proc.wait(timeout=30)
 
 
-def get(tls: ssl.SSLContext, port: int, path: str, login: tuple[str, str] | None = None,
-        body: bytes | None = None) -> tuple[int, str, dict[str, str]]:
+def get(
+    tls: ssl.SSLContext, port: int, path: str, login: tuple[str, str] | None = None, body: bytes | None = None
+) -> tuple[int, str, dict[str, str]]:
     headers = {"Content-Type": "application/json"} if body else {}
     if login:
         headers["Authorization"] = "Basic " + base64.b64encode(":".join(login).encode()).decode()
@@ -117,11 +127,17 @@ def websocket_upgrade(tls: ssl.SSLContext, port: int, login: tuple[str, str]) ->
     """The status line of a WebSocket handshake on ``/graphql`` (what the UI's live run logs open)."""
     key = base64.b64encode(os.urandom(16)).decode()
     auth = base64.b64encode(":".join(login).encode()).decode()
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw, \
-            tls.wrap_socket(raw, server_hostname="127.0.0.1") as s:
-        s.sendall((f"GET /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-ws\r\n"
-                   f"Authorization: Basic {auth}\r\n\r\n").encode())
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=30) as raw,
+        tls.wrap_socket(raw, server_hostname="127.0.0.1") as s,
+    ):
+        s.sendall(
+            (
+                f"GET /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: graphql-ws\r\n"
+                f"Authorization: Basic {auth}\r\n\r\n"
+            ).encode()
+        )
         return s.recv(4096).decode(errors="replace").split("\r\n", 1)[0]
 
 
@@ -129,9 +145,28 @@ def test_the_ui_behind_nginx_asks_for_a_password(tmp_path: Path) -> None:
     binary = nginx()
     prefix = tmp_path / "nginx"
     prefix.mkdir()
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=xhs-test",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(prefix / "key.pem"),
-                    "-out", str(prefix / "cert.pem")], capture_output=True, check=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=xhs-test",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(prefix / "key.pem"),
+            "-out",
+            str(prefix / "cert.pem"),
+        ],
+        capture_output=True,
+        check=True,
+    )
     htpasswd(prefix / "operators.htpasswd", *OPERATOR)
     htpasswd(prefix / "viewers.htpasswd", *VIEWER)
     tls = ssl.create_default_context(cafile=str(prefix / "cert.pem"))
@@ -152,8 +187,12 @@ def test_the_ui_behind_nginx_asks_for_a_password(tmp_path: Path) -> None:
                 assert status == 200 and "Dagster" in text
                 assert websocket_upgrade(tls, port, right).startswith("HTTP/1.1 101")
 
-            wipe = json.dumps({"query": 'mutation { wipeAssets(assetPartitionRanges: '
-                                        '[{assetKey: {path: ["raw_files"]}}]) { __typename } }'}).encode()
+            wipe = json.dumps(
+                {
+                    "query": "mutation { wipeAssets(assetPartitionRanges: "
+                    '[{assetKey: {path: ["raw_files"]}}]) { __typename } }'
+                }
+            ).encode()
             status, text, _ = get(tls, proxy_ports[1], "/graphql", VIEWER, wipe)
             assert status == 200 and json.loads(text)["data"]["wipeAssets"]["__typename"] == "UnauthorizedError"
             assert get(tls, proxy_ports[1], "/graphql", None, wipe)[0] == 401

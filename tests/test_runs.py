@@ -53,8 +53,12 @@ def deliver(samples: Path, root: Path, names: tuple[str, ...] | None = None, bad
 
 
 def settings_for(root: Path) -> XhsSettings:
-    return XhsSettings.from_env(landing=str(root / "landing"), data=str(root / "data"),
-                                warehouse=str(root / "warehouse" / "xhs.duckdb"), releases=str(root / "releases"))
+    return XhsSettings.from_env(
+        landing=str(root / "landing"),
+        data=str(root / "data"),
+        warehouse=str(root / "warehouse" / "xhs.duckdb"),
+        releases=str(root / "releases"),
+    )
 
 
 def launch(schedule: str, root: Path) -> dg.ExecuteInProcessResult:
@@ -64,8 +68,12 @@ def launch(schedule: str, root: Path) -> dg.ExecuteInProcessResult:
         context = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def())
         [request] = definition.evaluate_tick(context).run_requests
         return defs.resolve_job_def(definition.job_name).execute_in_process(
-            instance=instance, resources={"settings": settings_for(root)}, tags=request.tags,
-            run_config=request.run_config or None, raise_on_error=False)
+            instance=instance,
+            resources={"settings": settings_for(root)},
+            tags=request.tags,
+            run_config=request.run_config or None,
+            raise_on_error=False,
+        )
 
 
 def rows(root: Path, sql: str) -> list[tuple]:
@@ -111,8 +119,10 @@ def test_a_scheduled_run_produces_what_xhs_run_and_xhs_publish_produce(samples: 
     [cli_release] = [p for p in (cli / "releases").iterdir() if p.is_dir()]
     [scheduled_release] = [p for p in (scheduled / "releases").iterdir() if p.is_dir()]
     listing = sorted(p.relative_to(cli_release).as_posix() for p in cli_release.rglob("*") if p.is_file())
-    assert sorted(p.relative_to(scheduled_release).as_posix()
-                  for p in scheduled_release.rglob("*") if p.is_file()) == listing
+    assert (
+        sorted(p.relative_to(scheduled_release).as_posix() for p in scheduled_release.rglob("*") if p.is_file())
+        == listing
+    )
     assert "data/all-indicators.csv" in listing
     for name in (n for n in listing if n.startswith("data/") and n.endswith(".csv")):
         assert (scheduled_release / name).read_bytes() == (cli_release / name).read_bytes(), name
@@ -137,12 +147,14 @@ def test_the_archive_holds_bytes_and_deliveries_only_and_never_changes(samples: 
 
 def read_keys(root: Path) -> dict[str, tuple[str, str]]:
     with sqlite3.connect(root / "data" / "state.sqlite") as con:
-        return {sha: (source, key) for sha, source, key in con.execute(
-            "SELECT sha256, source, read_key FROM file_outcome")}
+        return {
+            sha: (source, key) for sha, source, key in con.execute("SELECT sha256, source, read_key FROM file_outcome")
+        }
 
 
-def test_editing_one_department_spec_re_reads_only_its_files(samples: Path, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_editing_one_department_spec_re_reads_only_its_files(
+    samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sources.staging as staging
     from pipelines.run import run_pipeline
     from sources.spec import load_spec, load_specs
@@ -156,8 +168,12 @@ def test_editing_one_department_spec_re_reads_only_its_files(samples: Path, tmp_
     # The telecom spec edited (one more alias for a field): a copy stands in for sources/specs/telecom.yaml.
     telecom = load_specs()["telecom"]
     edited = tmp_path / "telecom.yaml"
-    edited.write_text(telecom.path.read_text(encoding="utf-8").replace(
-        "Thuê bao di động, Di động", "Thuê bao di động, Thuê bao di động (đã sửa), Di động", 1), encoding="utf-8")
+    edited.write_text(
+        telecom.path.read_text(encoding="utf-8").replace(
+            "Thuê bao di động, Di động", "Thuê bao di động, Thuê bao di động (đã sửa), Di động", 1
+        ),
+        encoding="utf-8",
+    )
     specs = {**load_specs(), "telecom": load_spec(edited)}
     monkeypatch.setattr(staging, "load_specs", lambda: specs)
     staging.department_digest.cache_clear()
@@ -173,14 +189,19 @@ def test_editing_one_department_spec_re_reads_only_its_files(samples: Path, tmp_
     untouched = {n for n in cached if not any(n.startswith(sha) for sha in telecom_files)}
     assert {n: kept[n] for n in untouched} == {n: cached[n] for n in untouched}  # the other reads not redone
     with open_instance(home) as instance:
-        reads = {key.to_user_string(): instance.get_latest_materialization_event(key).asset_materialization
-                 .metadata["files_read"].value for key in (dg.AssetKey(f"stg_{s}") for s in specs)}
+        reads = {
+            key.to_user_string(): instance.get_latest_materialization_event(key)
+            .asset_materialization.metadata["files_read"]
+            .value
+            for key in (dg.AssetKey(f"stg_{s}") for s in specs)
+        }
     assert reads["stg_telecom"] == len(telecom_files)
     assert all(n == 0 for name, n in reads.items() if name != "stg_telecom")
 
 
-def test_a_failed_fact_check_is_recorded_and_nothing_is_published(samples: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_fact_check_is_recorded_and_nothing_is_published(
+    samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import expectations.runner as runner
 
     deliver(samples, tmp_path, SUBSET, bad=False)
@@ -188,15 +209,23 @@ def test_a_failed_fact_check_is_recorded_and_nothing_is_published(samples: Path,
     published = tmp_path / "warehouse" / "xhs.duckdb"
     before = published.read_bytes()
     (tmp_path / "landing" / "telecom" / "later.xlsx").write_bytes(
-        (samples / "telecom" / "Bieu01_VT_BenTre_nam_2024.xlsx").read_bytes())
+        (samples / "telecom" / "Bieu01_VT_BenTre_nam_2024.xlsx").read_bytes()
+    )
     # An operator adds a hand-written expectation to the fact suite that these values break.
     suites = tmp_path / "suites"
     shutil.copytree(runner.SUITE_DIR, suites, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     suite = json.loads((suites / "fact_indicator.json").read_text(encoding="utf-8"))
-    suite["expectations"].append({"type": "expect_column_values_to_be_between",
-                                  "kwargs": {"column": "value", "max_value": 1_000_000},
-                                  "meta": {"rule": "too_large", "message_vi": "{column} quá lớn ở {count} dòng.",
-                                           "message_en": "{column} too large in {count} row(s)."}})
+    suite["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": "value", "max_value": 1_000_000},
+            "meta": {
+                "rule": "too_large",
+                "message_vi": "{column} quá lớn ở {count} dòng.",
+                "message_en": "{column} too large in {count} row(s).",
+            },
+        }
+    )
     (suites / "fact_indicator.json").write_text(json.dumps(suite), encoding="utf-8")
     monkeypatch.setattr(runner, "SUITE_DIR", suites)
     runner.load_suite.cache_clear()
@@ -221,18 +250,37 @@ def test_an_archive_of_the_earlier_layout_is_imported_without_losing_anything(sa
     objects = tmp_path / "data" / "raw" / "objects" / sha[:2]
     objects.mkdir(parents=True)
     shutil.copyfile(source, objects / f"{sha}.xlsx")
-    delivery = {"name": source.name, "landing_path": SUBSET[0], "received_at": "2024-02-01T08:00:00+00:00",
-                "reported_at": "2024-02-01T08:05:00+00:00"}
-    (objects / f"{sha}.json").write_text(json.dumps({  # the sidecar the archive wrote before the state store
-        "sha256": sha, "size_bytes": source.stat().st_size, "suffix": ".xlsx", "source": "telecom",
-        "first_received_at": delivery["received_at"], "deliveries": [delivery], "status": "loaded",
-        "period": "2022", "detected_source": None, "loaded_at": "2024-02-01T08:01:00+00:00",
-        "reader_fingerprint": "0123456789abcdef", "restricted": False}), encoding="utf-8")
+    delivery = {
+        "name": source.name,
+        "landing_path": SUBSET[0],
+        "received_at": "2024-02-01T08:00:00+00:00",
+        "reported_at": "2024-02-01T08:05:00+00:00",
+    }
+    (objects / f"{sha}.json").write_text(
+        json.dumps(
+            {  # the sidecar the archive wrote before the state store
+                "sha256": sha,
+                "size_bytes": source.stat().st_size,
+                "suffix": ".xlsx",
+                "source": "telecom",
+                "first_received_at": delivery["received_at"],
+                "deliveries": [delivery],
+                "status": "loaded",
+                "period": "2022",
+                "detected_source": None,
+                "loaded_at": "2024-02-01T08:01:00+00:00",
+                "reader_fingerprint": "0123456789abcdef",
+                "restricted": False,
+            }
+        ),
+        encoding="utf-8",
+    )
     (tmp_path / "landing").mkdir()
     result = run_xhs(tmp_path, "run")
     assert result.returncode == 0, result.stderr
     assert "Files received this run / Tệp nhận lần này: 0" in result.stdout  # reported before: not again
     assert rows(tmp_path, "SELECT landing_path, status, received_at, loaded_at FROM meta_file") == [
-        (SUBSET[0], "loaded", *(dt.datetime(2024, 2, 1, 8, m) for m in (0, 1)))]
+        (SUBSET[0], "loaded", *(dt.datetime(2024, 2, 1, 8, m) for m in (0, 1)))
+    ]
     assert rows(tmp_path, "SELECT count(*) FROM fact_indicator WHERE file_sha256 = ?".replace("?", f"'{sha}'"))[0][0]
     assert (objects / f"{sha}.json.imported").exists() and not (objects / f"{sha}.json").exists()

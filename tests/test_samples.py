@@ -59,7 +59,9 @@ def test_every_province_source_and_year_has_a_file(written: Path) -> None:
             for period in by_period:
                 assert (written / source / files[(province, source, period)].filename).is_file()
     assert {k for k in files if k[2] in ("2024-06-13", "2024-10-08")} == {
-        ("06", "civil_id", "2024-06-13"), ("06", "civil_id", "2024-10-08")}
+        ("06", "civil_id", "2024-06-13"),
+        ("06", "civil_id", "2024-10-08"),
+    }
     real = real_layout_files()  # the same figures as real files lay them out (issue #12)
     assert all((written / name).is_file() for name in real)
     assert len(list(written.rglob("*.*"))) == len(files) + len(real)
@@ -153,16 +155,22 @@ def test_the_mapping_covers_every_seed_row_once() -> None:
             assert e["indicator"] in CATALOGUE
 
 
-@pytest.mark.parametrize("entry", [e for e in MAPPING if e.get("indicator") and not e.get("inconsistent")],
-                         ids=lambda e: f"{e['indicator']}-{e['area_code']}-{e['period']}")
+@pytest.mark.parametrize(
+    "entry",
+    [e for e in MAPPING if e.get("indicator") and not e.get("inconsistent")],
+    ids=lambda e: f"{e['indicator']}-{e['area_code']}-{e['period']}",
+)
 def test_figures_reproduce_the_published_value(entry: dict) -> None:
     got = computed(entry["indicator"], entry["area_code"], str(entry["period"]))
     assert got is not None
     assert round(got, entry["decimals"]) == pytest.approx(entry["value"])
 
 
-@pytest.mark.parametrize("entry", [e for e in MAPPING if e.get("inconsistent")],
-                         ids=lambda e: f"{e['indicator']}-{e['area_code']}-{e['period']}")
+@pytest.mark.parametrize(
+    "entry",
+    [e for e in MAPPING if e.get("inconsistent")],
+    ids=lambda e: f"{e['indicator']}-{e['area_code']}-{e['period']}",
+)
 def test_inconsistent_rates_record_what_the_counts_give(entry: dict) -> None:
     got = computed(entry["indicator"], entry["area_code"], str(entry["period"]))
     assert got is not None and round(got, 1) == pytest.approx(entry["computed"])

@@ -26,38 +26,51 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def value(root: Path, indicator: str, area_key: str, period: str) -> float | None:
-    rows = query(root, "SELECT value FROM fact_indicator WHERE indicator_code = ? AND area_key = ? "
-                       "AND period_code = ?", [indicator, area_key, period])
+    rows = query(
+        root,
+        "SELECT value FROM fact_indicator WHERE indicator_code = ? AND area_key = ? AND period_code = ?",
+        [indicator, area_key, period],
+    )
     return rows[0][0] if rows else None
 
 
 def test_every_sample_file_loads(warehouse: Path) -> None:
     assert query(warehouse, "SELECT status, count(*) FROM meta_file GROUP BY ALL") == [
-        ("loaded", len(list((warehouse / "landing").rglob("*.*"))))]
+        ("loaded", len(list((warehouse / "landing").rglob("*.*"))))
+    ]
 
 
 def test_bac_kan_mobile_subscribers_2022(warehouse: Path) -> None:
     assert value(warehouse, "tel_mobile_subscribers", "2025-03-01/06", "2022") == 279568
-    rows = query(warehouse, "SELECT area_level, count(DISTINCT area_code), count(DISTINCT period_code) "
-                            "FROM v_indicator WHERE indicator_code = 'tel_mobile_subscribers' AND province_code = '06' "
-                            "AND vintage = '2025-03-01' GROUP BY ALL ORDER BY 1")
+    rows = query(
+        warehouse,
+        "SELECT area_level, count(DISTINCT area_code), count(DISTINCT period_code) "
+        "FROM v_indicator WHERE indicator_code = 'tel_mobile_subscribers' AND province_code = '06' "
+        "AND vintage = '2025-03-01' GROUP BY ALL ORDER BY 1",
+    )
     assert rows == [("district", 8, 5), ("province", 1, 5)]
 
 
 def test_districts_sum_to_the_province(warehouse: Path) -> None:
-    rows = query(warehouse, """
+    rows = query(
+        warehouse,
+        """
         SELECT p.indicator_code, p.period_code, p.value, sum(d.value)
         FROM v_indicator p JOIN v_indicator d
           ON d.indicator_code = p.indicator_code AND d.period_code = p.period_code
          AND d.province_code = p.province_code AND d.vintage = p.vintage AND d.area_level <> 'province'
         WHERE p.area_level = 'province' AND p.derivation = 'sum_of_areas'
-        GROUP BY ALL HAVING abs(p.value - sum(d.value)) > 1e-6""")
+        GROUP BY ALL HAVING abs(p.value - sum(d.value)) > 1e-6""",
+    )
     assert rows == []
 
 
 def seed_entries() -> list[dict]:
-    return [e for e in yaml.safe_load(MAPPING.read_text(encoding="utf-8"))
-            if e.get("indicator") and not e.get("inconsistent")]
+    return [
+        e
+        for e in yaml.safe_load(MAPPING.read_text(encoding="utf-8"))
+        if e.get("indicator") and not e.get("inconsistent")
+    ]
 
 
 @pytest.mark.parametrize("entry", seed_entries(), ids=lambda e: f"{e['indicator']}-{e['area_code']}-{e['period']}")
@@ -76,8 +89,9 @@ def test_inconsistent_published_rates_show_the_computed_value(warehouse: Path) -
 
 
 def test_post_reform_communes_resolve_to_the_new_list(warehouse: Path) -> None:
-    rows = query(warehouse, "SELECT DISTINCT vintage, area_level, province_code FROM v_indicator "
-                            "WHERE period_code = '2025-H2'")
+    rows = query(
+        warehouse, "SELECT DISTINCT vintage, area_level, province_code FROM v_indicator WHERE period_code = '2025-H2'"
+    )
     assert rows and {r[0] for r in rows} == {"2025-07-01"}
     assert {r[2] for r in rows} == {"19"}
     assert {r[1] for r in rows} == {"commune", "province"}
@@ -88,13 +102,19 @@ def test_analyst_views_read_their_stored_tables(warehouse: Path) -> None:
     joins they replace, sorted so that DuckDB's zone maps prune, and with their comments."""
     [(definition,)] = query(warehouse, "SELECT sql FROM duckdb_views() WHERE view_name = 'v_indicator'")
     assert "fact_indicator_wide" in definition
-    joined = query(warehouse, """
+    joined = query(
+        warehouse,
+        """
         SELECT count(*) FROM fact_indicator f JOIN dim_area a USING (area_key)
-        JOIN dim_indicator USING (indicator_code) JOIN dim_period USING (period_code)""")
+        JOIN dim_indicator USING (indicator_code) JOIN dim_period USING (period_code)""",
+    )
     assert query(warehouse, "SELECT count(*) FROM v_indicator") == joined
     keys = query(warehouse, "SELECT indicator_code, area_level, province_code, period_code FROM fact_indicator_wide")
     assert keys == sorted(keys, key=lambda k: tuple("" if x is None else x for x in k))
-    uncommented = query(warehouse, """
+    uncommented = query(
+        warehouse,
+        """
         SELECT table_name, column_name FROM duckdb_columns()
-        WHERE table_name IN ('v_indicator', 'fact_indicator_wide', 'fact_target_progress') AND comment IS NULL""")
+        WHERE table_name IN ('v_indicator', 'fact_indicator_wide', 'fact_target_progress') AND comment IS NULL""",
+    )
     assert uncommented == []

@@ -37,8 +37,9 @@ def digest(path: Path) -> str | None:
 
 
 @pytest.mark.parametrize(("signum", "published_before"), [(signal.SIGTERM, True), (signal.SIGINT, False)])
-def test_a_signal_stops_the_run_and_the_next_run_completes(sample_warehouse: Path, tmp_path: Path, signum: int,
-                                                          published_before: bool) -> None:
+def test_a_signal_stops_the_run_and_the_next_run_completes(
+    sample_warehouse: Path, tmp_path: Path, signum: int, published_before: bool
+) -> None:
     samples = sample_warehouse / "landing"
     published = tmp_path / "warehouse" / "xhs.duckdb"
     if published_before:
@@ -48,8 +49,14 @@ def test_a_signal_stops_the_run_and_the_next_run_completes(sample_warehouse: Pat
     before, recorded = digest(published), outcomes_recorded(tmp_path)
     shutil.copytree(samples, tmp_path / "landing", dirs_exist_ok=True)
 
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run"], env=xhs_env(tmp_path), cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "run"],
+        env=xhs_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 300
     while outcomes_recorded(tmp_path) < recorded + 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)  # until it is reading the new files
@@ -69,4 +76,3 @@ def test_a_signal_stops_the_run_and_the_next_run_completes(sample_warehouse: Pat
     again = run_xhs(tmp_path, "run")
     assert again.returncode == 0, again.stdout + again.stderr
     assert fact_values(published) == fact_values(sample_warehouse / "warehouse" / "xhs.duckdb")
-

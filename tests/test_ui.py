@@ -14,8 +14,10 @@ from tests.ui_helpers import free_port, running_ui, ui_env
 
 
 def test_xhs_ui_serves_the_code_location(tmp_path: Path) -> None:
-    with running_ui(tmp_path) as (port, _), \
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5) as r:
+    with (
+        running_ui(tmp_path) as (port, _),
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5) as r,
+    ):
         assert "dagster_webserver_version" in r.read().decode()
     # what the webserver and the daemon wrote in DAGSTER_HOME is private too (issue #19)
     written = [tmp_path / ".dagster", *(tmp_path / ".dagster").rglob("*")]
@@ -25,9 +27,15 @@ def test_xhs_ui_serves_the_code_location(tmp_path: Path) -> None:
 
 def _first_lines(tmp_path: Path, *args: str) -> str:
     """What `xhs ui *args` prints before it hands over to Dagster (the line naming DAGSTER_HOME ends it)."""
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(free_port()), *args],
-                            env=ui_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "ui", "--port", str(free_port()), *args],
+        env=ui_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     lines = []
     try:
         for line in proc.stdout:
@@ -45,8 +53,12 @@ def test_binding_beyond_loopback_warns_that_the_ui_has_no_login(tmp_path: Path) 
     said = _first_lines(tmp_path, "--host", "192.0.2.1")
     assert "WARNING: the Dagster UI has NO LOGIN" in said and "KHÔNG CÓ ĐĂNG NHẬP" in said
     assert "Bound to 192.0.2.1" in said and "docs/reverse_proxy.md" in said
-    for quiet in (["--host", "127.0.0.1"], ["--host", "::1"], ["--host", "localhost"],
-                  ["--host", "192.0.2.1", "--read-only"]):
+    for quiet in (
+        ["--host", "127.0.0.1"],
+        ["--host", "::1"],
+        ["--host", "localhost"],
+        ["--host", "192.0.2.1", "--read-only"],
+    ):
         assert "NO LOGIN" not in _first_lines(tmp_path, *quiet), quiet
 
 
@@ -59,8 +71,14 @@ def test_xhs_ui_stops_with_all_its_processes_within_10_s_of_sigterm(tmp_path: Pa
     import psutil
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port)], env=ui_env(tmp_path),
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port)],
+        env=ui_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline, body = time.monotonic() + 120, ""
         while time.monotonic() < deadline and proc.poll() is None:

@@ -24,8 +24,12 @@ def ui_env(root: Path) -> dict[str, str]:
     """The environment of a service: not activated, every path of the deployment inside ``root``."""
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     env["PATH"] = "/usr/bin:/bin"  # not activated: xhs must find dagster beside its own interpreter
-    env.update(DAGSTER_HOME=str(root / ".dagster"), XHS_DATA=str(root / "data"), XHS_LANDING=str(root / "landing"),
-               XHS_WAREHOUSE=str(root / "warehouse" / "xhs.duckdb"))
+    env.update(
+        DAGSTER_HOME=str(root / ".dagster"),
+        XHS_DATA=str(root / "data"),
+        XHS_LANDING=str(root / "landing"),
+        XHS_WAREHOUSE=str(root / "warehouse" / "xhs.duckdb"),
+    )
     return env
 
 
@@ -35,9 +39,15 @@ def running_ui(root: Path, *args: str) -> Iterator[tuple[int, subprocess.Popen]]
     answers (at most 120 s), and stops the process group afterwards. Started with umask 022, as a shell or a
     service manager would: xhs must make what it writes private itself."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port), *args],
-                            env=ui_env(root), cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True, umask=0o022)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "ui", "--port", str(port), *args],
+        env=ui_env(root),
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        umask=0o022,
+    )
     try:
         deadline, body = time.monotonic() + 120, ""
         while time.monotonic() < deadline and proc.poll() is None:
@@ -62,8 +72,10 @@ def running_ui(root: Path, *args: str) -> Iterator[tuple[int, subprocess.Popen]]
 
 def graphql(port: int, query: str, variables: dict | None = None) -> dict:
     """POST a GraphQL document to the UI's ``/graphql``; the decoded answer."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql",
-                                     data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=60) as r:
         return json.loads(r.read())

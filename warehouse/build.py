@@ -54,8 +54,10 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
         con.execute(sql.read_text(encoding="utf-8"))
     _load_areas(con, inputs.units)
     # how many units each province has at each level: a province value is summed only from all of them
-    con.execute("CREATE TEMP TABLE unit_count AS "
-                "SELECT vintage, province_code, level, count(*) AS n_units FROM dim_area GROUP BY ALL")
+    con.execute(
+        "CREATE TEMP TABLE unit_count AS "
+        "SELECT vintage, province_code, level, count(*) AS n_units FROM dim_area GROUP BY ALL"
+    )
     _load_indicators(con, load_catalogue())
     _load_meta(con, inputs)
     _load_staging(con, inputs.staging_tables)
@@ -70,8 +72,12 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     insert_rates(con, [i for i in load_catalogue() if i.is_rate])
     record_consistency_findings(con)
     materialise_views(con)
-    tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1").fetchall()]
+    tables = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY 1"
+        ).fetchall()
+    ]
     return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in tables}
 
 
@@ -83,32 +89,87 @@ def _load_areas(con: duckdb.DuckDBPyConnection, units: UnitRegistry) -> None:
         valid_to = date.fromisoformat(vintages[i + 1]) - timedelta(days=1) if i + 1 < len(vintages) else None
         for u in units.units[vintage]:
             parent = f"{vintage}/{u.parent_code}" if u.parent_code else None
-            rows.append((u.key, vintage, u.code, u.level, u.name, u.full_name, u.name_en, parent, u.province_code,
-                         valid_from, valid_to))
+            rows.append(
+                (
+                    u.key,
+                    vintage,
+                    u.code,
+                    u.level,
+                    u.name,
+                    u.full_name,
+                    u.name_en,
+                    parent,
+                    u.province_code,
+                    valid_from,
+                    valid_to,
+                )
+            )
     text = ["area_key", "vintage", "code", "level", "name", "full_name", "name_en", "parent_key", "province_code"]
-    _insert(con, "dim_area", pl.DataFrame(rows, orient="row", schema={
-        **dict.fromkeys(text, pl.String), "valid_from": pl.Date, "valid_to": pl.Date}))
+    _insert(
+        con,
+        "dim_area",
+        pl.DataFrame(
+            rows, orient="row", schema={**dict.fromkeys(text, pl.String), "valid_from": pl.Date, "valid_to": pl.Date}
+        ),
+    )
     crosswalks = sorted(units.folder.glob("admin_crosswalk_*.csv"))
     for path in crosswalks:
         new_vintage = path.stem.removeprefix("admin_crosswalk_")
         old_vintage = max((v for v in vintages if v < new_vintage), default=vintages[0])
-        con.execute(f"""
+        con.execute(
+            f"""
             INSERT INTO area_crosswalk
             SELECT '{old_vintage}/' || old_commune_code, '{new_vintage}/' || new_commune_code,
                    old_province_code, new_province_code, split
             FROM read_csv(?, all_varchar = true)
-        """, [str(path)])
+        """,
+            [str(path)],
+        )
 
 
 def _load_indicators(con: duckdb.DuckDBPyConnection, catalogue: list[Indicator]) -> None:
-    _insert(con, "dim_indicator", pl.DataFrame([
-        (i.code, i.name_vi, i.name_en, i.unit, i.pillar, i.source, i.kind, " + ".join(i.numerator) or None,
-         i.denominator, i.definition_vi, i.definition_en, i.target_2025, i.target_2030, i.target_source)
-        for i in catalogue
-    ], orient="row", schema={
-        "c": pl.String, "nv": pl.String, "ne": pl.String, "u": pl.String, "p": pl.String, "s": pl.String,
-        "k": pl.String, "num": pl.String, "den": pl.String, "dv": pl.String, "de": pl.String,
-        "t25": pl.Float64, "t30": pl.Float64, "ts": pl.String}))
+    _insert(
+        con,
+        "dim_indicator",
+        pl.DataFrame(
+            [
+                (
+                    i.code,
+                    i.name_vi,
+                    i.name_en,
+                    i.unit,
+                    i.pillar,
+                    i.source,
+                    i.kind,
+                    " + ".join(i.numerator) or None,
+                    i.denominator,
+                    i.definition_vi,
+                    i.definition_en,
+                    i.target_2025,
+                    i.target_2030,
+                    i.target_source,
+                )
+                for i in catalogue
+            ],
+            orient="row",
+            schema={
+                "c": pl.String,
+                "nv": pl.String,
+                "ne": pl.String,
+                "u": pl.String,
+                "p": pl.String,
+                "s": pl.String,
+                "k": pl.String,
+                "num": pl.String,
+                "den": pl.String,
+                "dv": pl.String,
+                "de": pl.String,
+                "t25": pl.Float64,
+                "t30": pl.Float64,
+                "ts": pl.String,
+            },
+        ),
+    )
 
 
 def _load_meta(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> None:
@@ -122,22 +183,81 @@ def _load_meta(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> None:
             n_values = pl.scan_parquet(staged.values_path).select(pl.len()).collect().item()
         for k, d in enumerate(obj.deliveries):
             status = (staged.status if staged else "received") if k == 0 else "duplicate"
-            files.append((obj.sha256, d.name, d.landing_path, staged.source if staged else obj.source,
-                          staged.period if staged else None, staged.province_code if staged else None, status,
-                          obj.size_bytes, d.received_at, staged.loaded_at if staged and k == 0 else None,
-                          n_values, n_err, n_warn))
+            files.append(
+                (
+                    obj.sha256,
+                    d.name,
+                    d.landing_path,
+                    staged.source if staged else obj.source,
+                    staged.period if staged else None,
+                    staged.province_code if staged else None,
+                    status,
+                    obj.size_bytes,
+                    d.received_at,
+                    staged.loaded_at if staged and k == 0 else None,
+                    n_values,
+                    n_err,
+                    n_warn,
+                )
+            )
         for f in staged.findings if staged else []:
-            findings.append((obj.sha256, obj.name, f.sheet, f.cell, f.rule, f.severity, f.message_vi,
-                             f.message_en, f.expected, f.found))
-    _insert(con, "meta_file", pl.DataFrame(files, orient="row", schema={
-        "sha256": pl.String, "original_name": pl.String, "landing_path": pl.String, "source": pl.String,
-        "period_code": pl.String, "province_code": pl.String, "status": pl.String, "size_bytes": pl.Int64,
-        "received_at": pl.String, "loaded_at": pl.String, "n_values": pl.Int64, "n_errors": pl.Int64,
-        "n_warnings": pl.Int64}).with_columns(
-            pl.col("received_at", "loaded_at").str.to_datetime(time_zone="UTC").dt.replace_time_zone(None)))
-    _insert(con, "meta_finding", pl.DataFrame(findings, orient="row", schema=[
-        "file_sha256", "file_name", "sheet", "cell", "rule", "severity", "message_vi", "message_en", "expected",
-        "found"]))
+            findings.append(
+                (
+                    obj.sha256,
+                    obj.name,
+                    f.sheet,
+                    f.cell,
+                    f.rule,
+                    f.severity,
+                    f.message_vi,
+                    f.message_en,
+                    f.expected,
+                    f.found,
+                )
+            )
+    _insert(
+        con,
+        "meta_file",
+        pl.DataFrame(
+            files,
+            orient="row",
+            schema={
+                "sha256": pl.String,
+                "original_name": pl.String,
+                "landing_path": pl.String,
+                "source": pl.String,
+                "period_code": pl.String,
+                "province_code": pl.String,
+                "status": pl.String,
+                "size_bytes": pl.Int64,
+                "received_at": pl.String,
+                "loaded_at": pl.String,
+                "n_values": pl.Int64,
+                "n_errors": pl.Int64,
+                "n_warnings": pl.Int64,
+            },
+        ).with_columns(pl.col("received_at", "loaded_at").str.to_datetime(time_zone="UTC").dt.replace_time_zone(None)),
+    )
+    _insert(
+        con,
+        "meta_finding",
+        pl.DataFrame(
+            findings,
+            orient="row",
+            schema=[
+                "file_sha256",
+                "file_name",
+                "sheet",
+                "cell",
+                "rule",
+                "severity",
+                "message_vi",
+                "message_en",
+                "expected",
+                "found",
+            ],
+        ),
+    )
 
 
 def _load_staging(con: duckdb.DuckDBPyConnection, tables: dict[str, Path]) -> None:
@@ -146,14 +266,21 @@ def _load_staging(con: duckdb.DuckDBPyConnection, tables: dict[str, Path]) -> No
     for source, path in sorted(tables.items()):
         spec = specs[source]
         con.execute(f"CREATE TABLE stg_{source} AS SELECT * FROM read_parquet(?)", [str(path)])
-        con.execute(f"""COMMENT ON TABLE stg_{source} IS '{_sql(
-            f"Số liệu {spec.name_vi} đã đọc từ các tệp hợp lệ, kèm nguồn gốc (tệp, sheet, ô). / "
-            f"{spec.name_en} values read from the files that passed, with provenance (file, sheet, cell).")}'""")
+        con.execute(
+            f"""COMMENT ON TABLE stg_{source} IS '{
+                _sql(
+                    f"Số liệu {spec.name_vi} đã đọc từ các tệp hợp lệ, kèm nguồn gốc (tệp, sheet, ô). / "
+                    f"{spec.name_en} values read from the files that passed, with provenance (file, sheet, cell)."
+                )
+            }'"""
+        )
         for column, text in STAGING_COLUMN_COMMENTS.items():
             con.execute(f"COMMENT ON COLUMN stg_{source}.{column} IS '{_sql(text)}'")
     if tables:
-        con.execute("CREATE TEMP TABLE stg_all AS " + " UNION ALL BY NAME ".join(
-            f"SELECT * FROM stg_{s}" for s in sorted(tables)))
+        con.execute(
+            "CREATE TEMP TABLE stg_all AS "
+            + " UNION ALL BY NAME ".join(f"SELECT * FROM stg_{s}" for s in sorted(tables))
+        )
     else:  # nothing staged yet: the same columns, no rows
         con.register("_empty_stg", pl.DataFrame(schema=STAGING_SCHEMA))
         con.execute("CREATE TEMP TABLE stg_all AS SELECT * FROM _empty_stg")
@@ -172,10 +299,10 @@ STAGING_COLUMN_COMMENTS = {
     "sheet": "Sheet đã đọc. / Sheet read.",
     "cell": "Ô chứa giá trị (D12; D12+E12 khi là tổng các cột con). / Cell of the value (D12+E12 when summed).",
     "area_written": "Tên đơn vị như trong tệp. / Area name as written in the file.",
-    "scale": "Hệ số đã nhân theo đơn vị ghi trong tệp (1000 = \"Nghìn người\"). / Factor applied from the unit the "
-             "file states (1000 = \"thousand persons\").",
-    "preliminary": "Số sơ bộ (\"Sơ bộ\", \"Prel.\", \"(*)\" ở tiêu đề cột). / Preliminary figure (marked in the "
-                   "column header).",
+    "scale": 'Hệ số đã nhân theo đơn vị ghi trong tệp (1000 = "Nghìn người"). / Factor applied from the unit the '
+    'file states (1000 = "thousand persons").',
+    "preliminary": 'Số sơ bộ ("Sơ bộ", "Prel.", "(*)" ở tiêu đề cột). / Preliminary figure (marked in the '
+    "column header).",
 }
 
 
@@ -289,13 +416,23 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _load_periods(con: duckdb.DuckDBPyConnection) -> None:
-    codes = [r[0] for r in con.execute(
-        "SELECT DISTINCT period_code FROM fact_indicator_history UNION SELECT DISTINCT period_code FROM meta_file "
-        "WHERE period_code IS NOT NULL").fetchall()]
+    codes = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT period_code FROM fact_indicator_history UNION SELECT DISTINCT period_code FROM meta_file "
+            "WHERE period_code IS NOT NULL"
+        ).fetchall()
+    ]
     periods = [parse_period_code(c) for c in sorted(codes)]
-    _insert(con, "dim_period", pl.DataFrame(
-        [(p.code, p.period_type, p.start, p.end, p.end.year) for p in periods], orient="row",
-        schema={"c": pl.String, "t": pl.String, "s": pl.Date, "e": pl.Date, "y": pl.Int32}))
+    _insert(
+        con,
+        "dim_period",
+        pl.DataFrame(
+            [(p.code, p.period_type, p.start, p.end, p.end.year) for p in periods],
+            orient="row",
+            schema={"c": pl.String, "t": pl.String, "s": pl.Date, "e": pl.Date, "y": pl.Int32},
+        ),
+    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:

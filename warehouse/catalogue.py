@@ -143,10 +143,21 @@ def spec_counts() -> dict[str, dict[str, Any]]:
         for f in spec.fields:
             code = spec.indicator_code(f.name)
             out[code] = {
-                "code": code, "name_vi": f.name_vi, "name_en": f.name_en, "unit": f.unit, "pillar": spec.pillar,
-                "source": spec.source, "kind": "count", "numerator": None, "denominator": None, "scale": None,
-                "cap_at_denominator": False, "definition_vi": " ".join(f.definition_vi.split()),
-                "definition_en": " ".join(f.definition_en.split()), "target_2025": None, "target_2030": None,
+                "code": code,
+                "name_vi": f.name_vi,
+                "name_en": f.name_en,
+                "unit": f.unit,
+                "pillar": spec.pillar,
+                "source": spec.source,
+                "kind": "count",
+                "numerator": None,
+                "denominator": None,
+                "scale": None,
+                "cap_at_denominator": False,
+                "definition_vi": " ".join(f.definition_vi.split()),
+                "definition_en": " ".join(f.definition_en.split()),
+                "target_2025": None,
+                "target_2030": None,
                 "target_source": None,
             }
     return out
@@ -163,12 +174,16 @@ def _merged(data: list[Any], path: Path) -> list[dict[str, Any]]:
         code = raw.get("code")
         if code in counts_by_code:
             if unknown := sorted(set(raw) - {"code", *OVERRIDE_KEYS}):
-                raise ValueError(f"{path}: catalogue entry {code!r} overrides a count derived from its spec; it may "
-                                 f"only set {list(OVERRIDE_KEYS)}, not {unknown}")
+                raise ValueError(
+                    f"{path}: catalogue entry {code!r} overrides a count derived from its spec; it may "
+                    f"only set {list(OVERRIDE_KEYS)}, not {unknown}"
+                )
             counts_by_code[code] = {**counts_by_code[code], **raw}
         elif isinstance(raw, dict) and raw.get("kind") == "count":
-            raise ValueError(f"{path}: catalogue entry {code!r} is a count that no spec field defines: a count is "
-                             f"derived from its spec (sources/specs/<source>.yaml), not written here")
+            raise ValueError(
+                f"{path}: catalogue entry {code!r} is a count that no spec field defines: a count is "
+                f"derived from its spec (sources/specs/<source>.yaml), not written here"
+            )
         else:
             own.append(raw)
     order = list(dict.fromkeys(c["source"] for c in counts_by_code.values()))

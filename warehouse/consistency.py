@@ -32,8 +32,11 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
         WINDOW w AS (PARTITION BY f.indicator_code, f.area_key ORDER BY d.end_date)
     """)
     prefixes = {s.indicator_prefix: s.source for s in load_specs().values()}
-    source_of = "CASE split_part(s.indicator_code, '_', 1) " + " ".join(
-        f"WHEN '{p}' THEN '{src}'" for p, src in prefixes.items()) + " END"
+    source_of = (
+        "CASE split_part(s.indicator_code, '_', 1) "
+        + " ".join(f"WHEN '{p}' THEN '{src}'" for p, src in prefixes.items())
+        + " END"
+    )
     field_of = "substr(s.indicator_code, length(split_part(s.indicator_code, '_', 1)) + 2)"
     located = f"""
         INSERT INTO meta_finding
@@ -48,36 +51,43 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
               AND g.source = {source_of} AND g.field = {field_of}
         WHERE {{condition}}
     """
-    con.execute(located.replace("FROM series s", "FROM restated s").format(
-        vi="format('{}: {} của {} kỳ {} được đính chính từ {} (tệp {}…) thành {}.', g.cell, s.indicator_code, "
-           "a.full_name, s.period_code, s.previous_value, left(s.previous_file, 12), s.value)",
-        en="format('{}: {} for {}, period {}, restated from {} (file {}…) to {}.', g.cell, s.indicator_code, "
-           "a.full_name, s.period_code, s.previous_value, left(s.previous_file, 12), s.value)",
-        expected="s.previous_value::VARCHAR",
-        condition="s.previous_file IS NOT NULL",
-        rule="'restatement'",
-    ))
-    con.execute(located.format(
-        vi="format('{}: chỉ tiêu tích lũy {} của {} giảm từ {} ({}) xuống {} ({}).', g.cell, s.indicator_code, "
-           "a.full_name, s.previous_value, s.previous_period, s.value, s.period_code)",
-        en="format('{}: cumulative counter {} for {} fell from {} ({}) to {} ({}).', g.cell, s.indicator_code, "
-           "a.full_name, s.previous_value, s.previous_period, s.value, s.period_code)",
-        expected="'≥ ' || s.previous_value::VARCHAR",
-        condition="s.indicator_code IN (SELECT unnest(?::VARCHAR[])) AND s.value < s.previous_value",
-        rule="'cumulative_decrease'",
-    ), [cumulative])
-    con.execute(located.format(
-        vi="format('{}: {} của {} thay đổi {}% so với {} ({} → {}).', g.cell, s.indicator_code, a.full_name, "
-           "round(100 * (s.value - s.previous_value) / s.previous_value), s.previous_period, s.previous_value, "
-           "s.value)",
-        en="format('{}: {} for {} changed by {}% since {} ({} → {}).', g.cell, s.indicator_code, a.full_name, "
-           "round(100 * (s.value - s.previous_value) / s.previous_value), s.previous_period, s.previous_value, "
-           "s.value)",
-        expected="'within ±' || round(100 * l.max_change) || '% of ' || s.previous_value::VARCHAR",
-        condition="s.period_type = 'year' AND s.previous_type = 'year' AND s.year = s.previous_year + 1 "
-                  "AND s.previous_value > 0 AND abs(s.value - s.previous_value) / s.previous_value > l.max_change",
-        rule="'year_on_year_jump'",
-    ))
+    con.execute(
+        located.replace("FROM series s", "FROM restated s").format(
+            vi="format('{}: {} của {} kỳ {} được đính chính từ {} (tệp {}…) thành {}.', g.cell, s.indicator_code, "
+            "a.full_name, s.period_code, s.previous_value, left(s.previous_file, 12), s.value)",
+            en="format('{}: {} for {}, period {}, restated from {} (file {}…) to {}.', g.cell, s.indicator_code, "
+            "a.full_name, s.period_code, s.previous_value, left(s.previous_file, 12), s.value)",
+            expected="s.previous_value::VARCHAR",
+            condition="s.previous_file IS NOT NULL",
+            rule="'restatement'",
+        )
+    )
+    con.execute(
+        located.format(
+            vi="format('{}: chỉ tiêu tích lũy {} của {} giảm từ {} ({}) xuống {} ({}).', g.cell, s.indicator_code, "
+            "a.full_name, s.previous_value, s.previous_period, s.value, s.period_code)",
+            en="format('{}: cumulative counter {} for {} fell from {} ({}) to {} ({}).', g.cell, s.indicator_code, "
+            "a.full_name, s.previous_value, s.previous_period, s.value, s.period_code)",
+            expected="'≥ ' || s.previous_value::VARCHAR",
+            condition="s.indicator_code IN (SELECT unnest(?::VARCHAR[])) AND s.value < s.previous_value",
+            rule="'cumulative_decrease'",
+        ),
+        [cumulative],
+    )
+    con.execute(
+        located.format(
+            vi="format('{}: {} của {} thay đổi {}% so với {} ({} → {}).', g.cell, s.indicator_code, a.full_name, "
+            "round(100 * (s.value - s.previous_value) / s.previous_value), s.previous_period, s.previous_value, "
+            "s.value)",
+            en="format('{}: {} for {} changed by {}% since {} ({} → {}).', g.cell, s.indicator_code, a.full_name, "
+            "round(100 * (s.value - s.previous_value) / s.previous_value), s.previous_period, s.previous_value, "
+            "s.value)",
+            expected="'within ±' || round(100 * l.max_change) || '% of ' || s.previous_value::VARCHAR",
+            condition="s.period_type = 'year' AND s.previous_type = 'year' AND s.year = s.previous_year + 1 "
+            "AND s.previous_value > 0 AND abs(s.value - s.previous_value) / s.previous_value > l.max_change",
+            rule="'year_on_year_jump'",
+        )
+    )
 
 
 def record_missing_areas(con: duckdb.DuckDBPyConnection) -> None:

@@ -34,11 +34,18 @@ def _schema_sections() -> list[str]:
         ORDER BY 2, 1""").fetchall()
     lines = []
     for name, kind, comment in objects:
-        lines += [f"### `{name}` ({kind})", "", _cell(comment), "", "| column | type | description |",
-                  "| --- | --- | --- |"]
+        lines += [
+            f"### `{name}` ({kind})",
+            "",
+            _cell(comment),
+            "",
+            "| column | type | description |",
+            "| --- | --- | --- |",
+        ]
         for col, dtype, text in con.execute(
-                "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE table_name = ? "
-                "ORDER BY column_index", [name]).fetchall():
+            "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+            [name],
+        ).fetchall():
             lines.append(f"| `{col}` | {dtype} | {_cell(text)} |")
         lines.append("")
     con.close()
@@ -75,26 +82,41 @@ def render() -> str:
             num = f"min({num}, {i.denominator})" if i.cap_at_denominator else num
             formula = f"({num}) / {i.denominator} × {i.scale:g}"
         targets = [f"{t:g}" if t is not None else "" for t in (i.target_2025, i.target_2030)]
-        lines.append(f"| `{i.code}` | {_cell(i.name_vi)} | {_cell(i.name_en)} | {i.unit} | {i.kind} | {formula} | "
-                     f"{targets[0]} | {targets[1]} |")
-    lines += ["", "Definitions and target sources are in `dim_indicator` and `warehouse/catalogue.yaml`.", "",
-              "## Departmental fields / Trường theo biểu mẫu", ""]
+        lines.append(
+            f"| `{i.code}` | {_cell(i.name_vi)} | {_cell(i.name_en)} | {i.unit} | {i.kind} | {formula} | "
+            f"{targets[0]} | {targets[1]} |"
+        )
+    lines += [
+        "",
+        "Definitions and target sources are in `dim_indicator` and `warehouse/catalogue.yaml`.",
+        "",
+        "## Departmental fields / Trường theo biểu mẫu",
+        "",
+    ]
     for spec in specs.values():
-        lines += [f"### {spec.source}: {spec.name_vi} / {spec.name_en}", "",
-                  f"{spec.department_vi} / {spec.department_en}. Spec: `sources/specs/{spec.source}.yaml`; reports "
-                  f"every {spec.cadence} (due {spec.grace_days} days after the period ends).", "",
-                  "| field | indicator | name (vi) | name (en) | unit | kind | part of | required | header aliases |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            f"### {spec.source}: {spec.name_vi} / {spec.name_en}",
+            "",
+            f"{spec.department_vi} / {spec.department_en}. Spec: `sources/specs/{spec.source}.yaml`; reports "
+            f"every {spec.cadence} (due {spec.grace_days} days after the period ends).",
+            "",
+            "| field | indicator | name (vi) | name (en) | unit | kind | part of | required | header aliases |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
         for f in spec.fields:
             aliases = "; ".join(f.aliases)
             if f.sum_of:
                 aliases += f" (or the sum of {' + '.join(f.sum_of)})"
             wholes = ", ".join(f"`{w}`" for w in spec.wholes_of(f.name))
-            lines.append(f"| `{f.name}` | `{spec.indicator_code(f.name)}` | {_cell(f.name_vi)} | {_cell(f.name_en)} | "
-                         f"{f.unit} | {f.kind} | {wholes} | {'yes' if f.required else ''} | {_cell(aliases)} |")
+            lines.append(
+                f"| `{f.name}` | `{spec.indicator_code(f.name)}` | {_cell(f.name_vi)} | {_cell(f.name_en)} | "
+                f"{f.unit} | {f.kind} | {wholes} | {'yes' if f.required else ''} | {_cell(aliases)} |"
+            )
         lines += ["", "Definitions / Định nghĩa:", ""]
-        lines += [f"- `{f.name}`: {_cell(' '.join(f.definition_vi.split()))} / "
-                  f"{_cell(' '.join(f.definition_en.split()))}" for f in spec.fields]
+        lines += [
+            f"- `{f.name}`: {_cell(' '.join(f.definition_vi.split()))} / {_cell(' '.join(f.definition_en.split()))}"
+            for f in spec.fields
+        ]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -33,10 +33,12 @@ NAMESPACE = "xhs"
 CATALOG_ENV = "XHS_LAKE_CATALOG"
 PUBLICATION_PROPERTY = "xhs.publication"
 LAKE_TABLES = {
-    "fact_indicator": ("SELECT f.*, a.province_code, p.year AS period_year FROM fact_indicator f "
-                       "LEFT JOIN dim_area a USING (area_key) LEFT JOIN dim_period p USING (period_code) "
-                       "ORDER BY a.province_code, f.period_code, f.indicator_code, f.area_key",
-                       ("province_code", "period_year")),
+    "fact_indicator": (
+        "SELECT f.*, a.province_code, p.year AS period_year FROM fact_indicator f "
+        "LEFT JOIN dim_area a USING (area_key) LEFT JOIN dim_period p USING (period_code) "
+        "ORDER BY a.province_code, f.period_code, f.indicator_code, f.area_key",
+        ("province_code", "period_year"),
+    ),
     "dim_area": ("SELECT * FROM dim_area ORDER BY province_code, area_key", ("province_code",)),
     "dim_period": ("SELECT * FROM dim_period ORDER BY period_code", ()),
     "dim_indicator": ("SELECT * FROM dim_indicator ORDER BY indicator_code", ()),
@@ -57,11 +59,14 @@ def catalog_uri(lake: Path, instance_url: str | None = None) -> str:
     else ``lake/catalog.db``."""
     kind = (os.environ.get(CATALOG_ENV) or "").strip().lower()
     if kind not in {"", "sqlite", "postgres"}:
-        raise ValueError(f"{CATALOG_ENV}={kind!r}: use 'sqlite' or 'postgres' / {CATALOG_ENV} chỉ nhận 'sqlite' "
-                         "hoặc 'postgres'")
+        raise ValueError(
+            f"{CATALOG_ENV}={kind!r}: use 'sqlite' or 'postgres' / {CATALOG_ENV} chỉ nhận 'sqlite' hoặc 'postgres'"
+        )
     if kind == "postgres" and not instance_url:
-        raise ValueError(f"{CATALOG_ENV}=postgres needs XHS_INSTANCE=postgres and XHS_POSTGRES_URL / "
-                         f"{CATALOG_ENV}=postgres cần XHS_INSTANCE=postgres và XHS_POSTGRES_URL")
+        raise ValueError(
+            f"{CATALOG_ENV}=postgres needs XHS_INSTANCE=postgres and XHS_POSTGRES_URL / "
+            f"{CATALOG_ENV}=postgres cần XHS_INSTANCE=postgres và XHS_POSTGRES_URL"
+        )
     if instance_url and kind != "sqlite":
         return instance_url
     return f"sqlite:///{lake / 'catalog.db'}"
@@ -86,8 +91,9 @@ class LakeWrite:
     written: bool  # False when the lake already held this publication
 
 
-def write_lake(published: Path, publication: str, lake: Path | None = None,
-               instance_url: str | None = None) -> list[LakeWrite]:
+def write_lake(
+    published: Path, publication: str, lake: Path | None = None, instance_url: str | None = None
+) -> list[LakeWrite]:
     """Write the four tables of the published DuckDB file as a new snapshot each, unless their current
     snapshot is already of ``publication`` (a run that published nothing new)."""
     catalog = open_catalog(lake, instance_url)

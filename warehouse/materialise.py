@@ -29,24 +29,31 @@ def materialise_views(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"COMMENT ON TABLE {table} IS '{_sql(_table_comment(view))}'")
         for column, text in comments.items():
             for target in (view, table):
-                con.execute(f'COMMENT ON COLUMN {target}."{column}" IS \'{_sql(text)}\'')
+                con.execute(f"COMMENT ON COLUMN {target}.\"{column}\" IS '{_sql(text)}'")
 
 
 def _column_comments(con: duckdb.DuckDBPyConnection, view: str) -> dict[str, str]:
-    return dict(con.execute(
-        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
-        "AND table_name = ? AND comment IS NOT NULL", [view]).fetchall())
+    return dict(
+        con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND table_name = ? AND comment IS NOT NULL",
+            [view],
+        ).fetchall()
+    )
 
 
 def _view_comment(con: duckdb.DuckDBPyConnection, view: str) -> str:
-    [(text,)] = con.execute("SELECT comment FROM duckdb_views() WHERE database_name = current_database() "
-                            "AND view_name = ?", [view]).fetchall()
+    [(text,)] = con.execute(
+        "SELECT comment FROM duckdb_views() WHERE database_name = current_database() AND view_name = ?", [view]
+    ).fetchall()
     return text or ""
 
 
 def _table_comment(view: str) -> str:
-    return (f"Bảng lưu sẵn của {view} (sắp xếp để truy vấn nhanh, tạo lại mỗi lần dựng kho). / "
-            f"Stored copy of {view} (sorted for fast queries, rebuilt with the warehouse).")
+    return (
+        f"Bảng lưu sẵn của {view} (sắp xếp để truy vấn nhanh, tạo lại mỗi lần dựng kho). / "
+        f"Stored copy of {view} (sorted for fast queries, rebuilt with the warehouse)."
+    )
 
 
 def _sql(text: str) -> str:

@@ -44,7 +44,8 @@ class WarehouseAccess:
             raise ValueError(
                 f"XHS_WAREHOUSE_MODE={mode!r} không hợp lệ: cần số bát phân như 0640, chủ sở hữu đọc được, không "
                 f"ai khác được ghi / is not a valid mode: give an octal mode such as 0640 (the default, readable "
-                f"by the group) or 0644, readable by its owner, with no execute bit and no write for others")
+                f"by the group) or 0644, readable by its owner, with no execute bit and no write for others"
+            )
         return cls(value, group or None)
 
     def apply(self, path: Path) -> None:
@@ -56,7 +57,8 @@ class WarehouseAccess:
                     f"không đặt được nhóm {self.group!r} cho {path} (XHS_WAREHOUSE_GROUP): nhóm phải tồn tại và tài "
                     f"khoản chạy xhs phải thuộc nhóm đó / cannot give {path} to group {self.group!r} "
                     f"(XHS_WAREHOUSE_GROUP): the group must exist and the account running xhs must belong to it "
-                    f"({type(exc).__name__}: {exc})") from exc
+                    f"({type(exc).__name__}: {exc})"
+                ) from exc
         os.chmod(path, self.mode)
 
 
@@ -82,8 +84,9 @@ def close_work(con: duckdb.DuckDBPyConnection, alias: str) -> None:
     con.close()
 
 
-def publish(work: Path, published: Path, keep: int = KEEP_VERSIONS,
-            access: WarehouseAccess = WarehouseAccess()) -> Path:
+def publish(
+    work: Path, published: Path, keep: int = KEEP_VERSIONS, access: WarehouseAccess = WarehouseAccess()
+) -> Path:
     """Keep a version of the (closed) work database, then atomically replace the published file with it."""
     versions = versions_dir(published)
     versions.mkdir(parents=True, exist_ok=True)

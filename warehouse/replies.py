@@ -42,8 +42,10 @@ def latest_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, st
 
 def findings_by_file(con: duckdb.DuckDBPyConnection) -> dict[str, list[Finding]]:
     """Every finding of ``meta_finding``, by file (sha256), errors first, then by sheet and cell."""
-    rows = con.execute(f"SELECT file_sha256, {', '.join(FINDING_COLUMNS)}, file_name FROM meta_finding "
-                       "ORDER BY file_sha256, severity, sheet, cell, rule").fetchall()
+    rows = con.execute(
+        f"SELECT file_sha256, {', '.join(FINDING_COLUMNS)}, file_name FROM meta_finding "
+        "ORDER BY file_sha256, severity, sheet, cell, rule"
+    ).fetchall()
     out: dict[str, list[Finding]] = {}
     for sha, *values in rows:
         out.setdefault(sha, []).append(Finding(**dict(zip((*FINDING_COLUMNS, "file"), values, strict=True))))
@@ -67,8 +69,9 @@ def write_replies(warehouse: Path, archive: RawArchive, folder: Path) -> dict[st
                 out.unlink()
                 done["removed"].append(out)
             continue
-        key = hashlib.sha256(json.dumps([sha, status, [f.as_dict() for f in findings]], ensure_ascii=False,
-                                        sort_keys=True).encode()).hexdigest()
+        key = hashlib.sha256(
+            json.dumps([sha, status, [f.as_dict() for f in findings]], ensure_ascii=False, sort_keys=True).encode()
+        ).hexdigest()
         new_index[landing_path] = key
         if index.get(landing_path) == key and out.exists():
             done["kept"].append(out)

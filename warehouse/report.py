@@ -25,8 +25,13 @@ def _link(target: Path, reports: Path) -> str:
     return f"[{rel}]({quote(rel)})"
 
 
-def write_report(warehouse: Path, reports: Path, received: list[ReportedDelivery], feedback: Path | None = None,
-                 docs: Path | None = None) -> Path:
+def write_report(
+    warehouse: Path,
+    reports: Path,
+    received: list[ReportedDelivery],
+    feedback: Path | None = None,
+    docs: Path | None = None,
+) -> Path:
     """Write ``reports/run-<UTC time>.md`` for the deliveries of this run; return its path. ``feedback`` is the
     folder of reply workbooks, ``docs`` the Great Expectations Data Docs index: both linked when they exist."""
     from warehouse.replies import reply_path
@@ -34,8 +39,11 @@ def write_report(warehouse: Path, reports: Path, received: list[ReportedDelivery
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [f"# Báo cáo kiểm tra dữ liệu / Validation report — {stamp}", ""]
     if docs is not None and docs.exists():
-        lines += [f"Kết quả kiểm tra Great Expectations (Data Docs) / Great Expectations validation results: "
-                  f"{_link(docs, reports)}", ""]
+        lines += [
+            f"Kết quả kiểm tra Great Expectations (Data Docs) / Great Expectations validation results: "
+            f"{_link(docs, reports)}",
+            "",
+        ]
     lines += ["| tệp / file | trạng thái / status |", "| --- | --- |"]
     # by landing path: deliveries archived within the same second are otherwise in sha256 order, which made two
     # deployments given the same files write their reports in different orders
@@ -44,18 +52,28 @@ def write_report(warehouse: Path, reports: Path, received: list[ReportedDelivery
     rejected = [d.landing_path for d in received if d.rejected]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for landing_path in rejected:
-            rows = con.execute("""
+            rows = con.execute(
+                """
                 SELECT f.sheet, f.cell, f.rule, f.severity, f.message_vi, f.message_en
                 FROM meta_finding f JOIN meta_file m ON m.sha256 = f.file_sha256
-                WHERE m.landing_path = ? ORDER BY f.severity, f.sheet, f.cell""", [landing_path]).fetchall()
-            lines += ["", f"## {landing_path}", "",
-                      "Tệp không được nạp; hãy sửa các lỗi dưới đây và gửi lại. / The file was not loaded; "
-                      "correct the errors below and send it again.", ""]
+                WHERE m.landing_path = ? ORDER BY f.severity, f.sheet, f.cell""",
+                [landing_path],
+            ).fetchall()
+            lines += [
+                "",
+                f"## {landing_path}",
+                "",
+                "Tệp không được nạp; hãy sửa các lỗi dưới đây và gửi lại. / The file was not loaded; "
+                "correct the errors below and send it again.",
+                "",
+            ]
             reply = reply_path(feedback, landing_path) if feedback is not None else None
             if reply is not None and reply.exists():
                 lines += [f"Tệp phản hồi gửi đơn vị / Reply workbook for the department: {_link(reply, reports)}", ""]
-            lines += ["| sheet | ô / cell | quy tắc / rule | mức / severity | nội dung | message |",
-                      "| --- | --- | --- | --- | --- | --- |"]
+            lines += [
+                "| sheet | ô / cell | quy tắc / rule | mức / severity | nội dung | message |",
+                "| --- | --- | --- | --- | --- | --- |",
+            ]
             lines += [f"| {' | '.join(_cell(v) for v in row)} |" for row in rows]
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"run-{stamp}.md"

@@ -30,13 +30,18 @@ SITE_NAME = "xhs"
 RESULTS_FILE = "results.json"
 
 
-def record_results(validations: Path, version: str, results: list[tuple[str, str, dict[str, Any]]],
-                   run_id: str | None = None) -> Path:
+def record_results(
+    validations: Path, version: str, results: list[tuple[str, str, dict[str, Any]]], run_id: str | None = None
+) -> Path:
     """Keep the results of one publication: ``(suite, batch name, GE result JSON)`` triples."""
     folder = validations / version
     folder.mkdir(parents=True, exist_ok=True)
-    payload = {"version": version, "run_id": run_id, "recorded_at": datetime.now(UTC).isoformat(),
-               "results": [{"suite": s, "batch": b, "result": r} for s, b, r in results]}
+    payload = {
+        "version": version,
+        "run_id": run_id,
+        "recorded_at": datetime.now(UTC).isoformat(),
+        "results": [{"suite": s, "batch": b, "result": r} for s, b, r in results],
+    }
     tmp = folder / (RESULTS_FILE + ".tmp")
     tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     tmp.replace(folder / RESULTS_FILE)
@@ -67,30 +72,40 @@ def build_site(validations: Path, site: Path) -> Path:
     tmp = site.with_name(site.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
     context = gx.get_context(mode="ephemeral")
-    context.add_data_docs_site(SITE_NAME, {
-        "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(tmp.resolve())},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_cta_footer": False,
-                               "renderer": {"module_name": "expectations.docs.index_page",
-                                            "class_name": "OfflineIndexPageRenderer"}},
-    })
+    context.add_data_docs_site(
+        SITE_NAME,
+        {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(tmp.resolve())},
+            "site_index_builder": {
+                "class_name": "DefaultSiteIndexBuilder",
+                "show_cta_footer": False,
+                "renderer": {"module_name": "expectations.docs.index_page", "class_name": "OfflineIndexPageRenderer"},
+            },
+        },
+    )
     suites: set[str] = set()
     for path in sorted(validations.glob(f"*/{RESULTS_FILE}")):
         kept = json.loads(path.read_text(encoding="utf-8"))
         run_time, run_name = _version_time(kept["version"]), kept["version"].removesuffix(".duckdb")
         for entry in kept["results"]:
             result = ExpectationSuiteValidationResult(**entry["result"])
-            result.meta = {**(result.meta or {}), "run_id": {"run_name": run_name,
-                                                             "run_time": run_time.isoformat()},
-                           "dagster_run_id": kept.get("run_id"), "batch": entry["batch"]}
-            key = ValidationResultIdentifier(ExpectationSuiteIdentifier(entry["suite"]),
-                                             RunIdentifier(run_name, run_time), entry["batch"])
+            result.meta = {
+                **(result.meta or {}),
+                "run_id": {"run_name": run_name, "run_time": run_time.isoformat()},
+                "dagster_run_id": kept.get("run_id"),
+                "batch": entry["batch"],
+            }
+            key = ValidationResultIdentifier(
+                ExpectationSuiteIdentifier(entry["suite"]), RunIdentifier(run_name, run_time), entry["batch"]
+            )
             context.validation_results_store.set(key, result)
             suites.add(entry["suite"])
     for name in sorted(suites):
         document = load_suite(name)
-        context.suites.add(gx.ExpectationSuite(name=name, expectations=document["expectations"],
-                                               meta=document.get("meta", {})))
+        context.suites.add(
+            gx.ExpectationSuite(name=name, expectations=document["expectations"], meta=document.get("meta", {}))
+        )
     context.build_data_docs(site_names=[SITE_NAME])
     if not (tmp / "index.html").exists():  # no result kept yet: GE writes no index; say so
         tmp.mkdir(parents=True, exist_ok=True)
@@ -113,6 +128,8 @@ def _version_time(version: str) -> datetime:
         return datetime.now(UTC)
 
 
-EMPTY_INDEX = ("<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Data Docs</title></head><body>"
-               "<h1>Data Docs</h1><p>Chưa có kết quả kiểm tra nào của một bản công bố. / No validation results of a "
-               "publication yet.</p></body></html>\n")
+EMPTY_INDEX = (
+    '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Data Docs</title></head><body>'
+    "<h1>Data Docs</h1><p>Chưa có kết quả kiểm tra nào của một bản công bố. / No validation results of a "
+    "publication yet.</p></body></html>\n"
+)

@@ -26,11 +26,25 @@ WORKER_WALL_SECONDS = 25.0  # the parent kills the worker after this, and starts
 MAX_RESPONSE_BYTES = 512 * MiB  # the grid the worker sends back
 
 # Error rules of a file refused at intake: its status is ``unreadable`` (exit 2 from ``xhs validate``).
-REFUSAL_RULES = frozenset({
-    "file_too_large", "unsupported_format", "html_not_workbook", "zip_too_many_entries",
-    "zip_bomb", "zip_entry_too_large", "zip_size_mismatch", "xml_entities", "sheet_too_large", "cell_too_long",
-    "password_protected", "macro_enabled", "reader_crashed", "reader_timeout", "personal_data",
-})
+REFUSAL_RULES = frozenset(
+    {
+        "file_too_large",
+        "unsupported_format",
+        "html_not_workbook",
+        "zip_too_many_entries",
+        "zip_bomb",
+        "zip_entry_too_large",
+        "zip_size_mismatch",
+        "xml_entities",
+        "sheet_too_large",
+        "cell_too_long",
+        "password_protected",
+        "macro_enabled",
+        "reader_crashed",
+        "reader_timeout",
+        "personal_data",
+    }
+)
 
 
 def over_budget(rows: int, cols: int) -> str | None:

@@ -30,13 +30,27 @@ def inspect_ole(path: Path, name: str) -> list[Finding]:
                 return [macro(name)]
             book = next((s for s in ("workbook", "book") if s in streams), None)
             if book is None:
-                return [error("unsupported_format", f"Tệp {name} là tệp OLE2 nhưng không phải sổ tính Excel.",
-                              f"File {name} is an OLE2 file but not an Excel workbook (no Workbook stream).",
-                              file=name, expected="xls", found=", ".join(sorted(streams))[:200])]
+                return [
+                    error(
+                        "unsupported_format",
+                        f"Tệp {name} là tệp OLE2 nhưng không phải sổ tính Excel.",
+                        f"File {name} is an OLE2 file but not an Excel workbook (no Workbook stream).",
+                        file=name,
+                        expected="xls",
+                        found=", ".join(sorted(streams))[:200],
+                    )
+                ]
             data = ole.openstream(book).read()
     except (OSError, ValueError, IndexError, struct.error, TypeError, AttributeError) as exc:
-        return [error("unreadable", f"Tệp {name} là tệp OLE2 bị hỏng hoặc cắt cụt ({exc}).",
-                      f"File {name} is a damaged or truncated OLE2 file ({exc}).", file=name, found=str(exc)[:200])]
+        return [
+            error(
+                "unreadable",
+                f"Tệp {name} là tệp OLE2 bị hỏng hoặc cắt cụt ({exc}).",
+                f"File {name} is a damaged or truncated OLE2 file ({exc}).",
+                file=name,
+                found=str(exc)[:200],
+            )
+        ]
     return _walk_biff(data, name)
 
 

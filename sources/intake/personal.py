@@ -38,20 +38,75 @@ from sources.masking import mask, number_kind
 from sources.text import key, norm
 
 HEADERS: dict[str, tuple[str, ...]] = {
-    "name": ("ho va ten", "ho ten", "ho va ten nguoi dan", "ho ten chu ho", "ho va ten chu ho", "ten chu ho",
-             "ho va ten can bo", "full name"),
-    "id": ("so cccd", "cccd", "so can cuoc", "so can cuoc cong dan", "can cuoc cong dan", "so cmnd", "cmnd",
-           "so cmnd cccd", "cmnd cccd", "so cccd cmnd", "cccd cmnd", "so dinh danh", "so dinh danh ca nhan",
-           "ma dinh danh", "ma so dinh danh", "so ho chieu", "citizen id", "id number"),
-    "phone": ("so dien thoai", "dien thoai", "sdt", "so dt", "dien thoai lien he", "so dien thoai lien he",
-              "so dien thoai di dong", "phone", "mobile", "phone number"),
+    "name": (
+        "ho va ten",
+        "ho ten",
+        "ho va ten nguoi dan",
+        "ho ten chu ho",
+        "ho va ten chu ho",
+        "ten chu ho",
+        "ho va ten can bo",
+        "full name",
+    ),
+    "id": (
+        "so cccd",
+        "cccd",
+        "so can cuoc",
+        "so can cuoc cong dan",
+        "can cuoc cong dan",
+        "so cmnd",
+        "cmnd",
+        "so cmnd cccd",
+        "cmnd cccd",
+        "so cccd cmnd",
+        "cccd cmnd",
+        "so dinh danh",
+        "so dinh danh ca nhan",
+        "ma dinh danh",
+        "ma so dinh danh",
+        "so ho chieu",
+        "citizen id",
+        "id number",
+    ),
+    "phone": (
+        "so dien thoai",
+        "dien thoai",
+        "sdt",
+        "so dt",
+        "dien thoai lien he",
+        "so dien thoai lien he",
+        "so dien thoai di dong",
+        "phone",
+        "mobile",
+        "phone number",
+    ),
     "birth": ("ngay sinh", "ngay thang nam sinh", "nam sinh", "sinh ngay", "date of birth"),
     "gender": ("gioi tinh", "nam nu", "gender", "sex"),
-    "address": ("dia chi", "dia chi thuong tru", "noi thuong tru", "que quan", "noi o hien nay", "cho o hien nay",
-                "noi o hien tai", "address"),
+    "address": (
+        "dia chi",
+        "dia chi thuong tru",
+        "noi thuong tru",
+        "que quan",
+        "noi o hien nay",
+        "cho o hien nay",
+        "noi o hien tai",
+        "address",
+    ),
     "email": ("email", "e mail", "thu dien tu", "dia chi email"),
-    "staff": ("ma nv", "ma nhan vien", "ma so nhan vien", "msnv", "ma nvkt", "ma can bo", "ma cb", "ma so can bo",
-              "so hieu can bo", "ma cong chuc", "employee id", "staff id"),
+    "staff": (
+        "ma nv",
+        "ma nhan vien",
+        "ma so nhan vien",
+        "msnv",
+        "ma nvkt",
+        "ma can bo",
+        "ma cb",
+        "ma so can bo",
+        "so hieu can bo",
+        "ma cong chuc",
+        "employee id",
+        "staff id",
+    ),
 }
 _KIND_OF = {alias: kind for kind, aliases in HEADERS.items() for alias in aliases}
 _STRONG = {"name", "id"}
@@ -105,15 +160,17 @@ def _sheet_finding(sheet: Sheet, name: str) -> Finding | None:
     for c, found in matches.items():
         headed = col_kind.get(c)
         if (headed and any(r > headed[1] for r, _, _ in found)) or (
-                len(found) >= MIN_MATCHES and len(found) >= MIN_SHARE * filled[c]):
+            len(found) >= MIN_MATCHES and len(found) >= MIN_SHARE * filled[c]
+        ):
             first_row = headed[1] if headed else found[0][0]
             return _refuse(sheet, name, first_row, headers.get(first_row, {}), matches)
     return content_finding(sheet, name)
 
 
-def _refuse(sheet: Sheet, name: str, row: int, kinds: dict[str, tuple[int, str]],
-            matches: dict[int, list[tuple[int, str, str]]]) -> Finding:
-    cols = ", ".join(f"\"{h}\" ({cell_address(row, c)})" for c, h in sorted(kinds.values()))
+def _refuse(
+    sheet: Sheet, name: str, row: int, kinds: dict[str, tuple[int, str]], matches: dict[int, list[tuple[int, str, str]]]
+) -> Finding:
+    cols = ", ".join(f'"{h}" ({cell_address(row, c)})' for c, h in sorted(kinds.values()))
     sample = next((m for col in sorted(matches) for m in matches[col]), None)
     counts = {k: sum(1 for ms in matches.values() for _, vk, _ in ms if vk == k) for k in _LABELS}
     seen_vi = seen_en = ""
@@ -123,18 +180,25 @@ def _refuse(sheet: Sheet, name: str, row: int, kinds: dict[str, tuple[int, str]]
         seen_vi, seen_en = f"; có {vi}, ví dụ {mask(sample[2])}", f"; holds {en}, e.g. {mask(sample[2])}"
     cols_vi = f"cột {cols}" if cols else "không có tiêu đề cá nhân"
     cols_en = f"columns {cols}" if cols else "no personal headers"
-    cell = cell_address(row, min(c for c, _ in kinds.values())) if kinds else (
-        cell_address(sample[0], next(c for c in sorted(matches) if matches[c])) if sample else None)
+    cell = (
+        cell_address(row, min(c for c, _ in kinds.values()))
+        if kinds
+        else (cell_address(sample[0], next(c for c in sorted(matches) if matches[c])) if sample else None)
+    )
     return error(
         "personal_data",
-        f"Sheet \"{sheet.name}\" của tệp {name} là danh sách cá nhân ({cols_vi}{seen_vi}): dữ liệu cá nhân không được "
+        f'Sheet "{sheet.name}" của tệp {name} là danh sách cá nhân ({cols_vi}{seen_vi}): dữ liệu cá nhân không được '
         "gửi vào kho. Tệp bị từ chối, bản lưu trữ chỉ được giữ trong khu cách ly hạn chế; hãy gửi số liệu tổng hợp "
         "theo đơn vị.",
-        f"Sheet \"{sheet.name}\" of file {name} is a list of people ({cols_en}{seen_en}): person-level data must not "
+        f'Sheet "{sheet.name}" of file {name} is a list of people ({cols_en}{seen_en}): person-level data must not '
         "enter the warehouse. The file is refused and its archived copy kept only in the restricted quarantine; send "
         "counts per area.",
-        file=name, sheet=sheet.name, cell=cell, expected="số liệu tổng hợp / aggregated counts",
-        found=mask(sample[2]) if sample else cols[:200])
+        file=name,
+        sheet=sheet.name,
+        cell=cell,
+        expected="số liệu tổng hợp / aggregated counts",
+        found=mask(sample[2]) if sample else cols[:200],
+    )
 
 
 # Person lists found by their content ---------------------------------------------------------------------------
@@ -142,16 +206,104 @@ def _refuse(sheet: Sheet, name: str, row: int, kinds: dict[str, tuple[int, str]]
 # Common Vietnamese surnames (public knowledge); a name typed without diacritics (``Nguyen Van An``) is compared
 # without them.
 _SURNAMES = (
-    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương",
-    "Lý", "Đinh", "Lương", "Trương", "Mai", "Đào", "Cao", "Lâm", "Tạ", "Hà", "Chu", "Triệu", "Quách", "Tô", "Vương",
-    "Thái", "Đoàn", "Trịnh", "Lưu", "La", "Kiều", "Khúc", "Tôn", "Ứng", "Tăng", "Ninh", "Nông", "Ma", "Lò", "Lục",
-    "Sùng", "Giàng", "Thào", "Vàng", "Hầu", "Khổng", "Mạc", "Phùng", "Quan", "Thạch", "Kim", "Bạch", "Diệp",
-    "Nghiêm", "Khuất", "Lại", "Tống", "Doãn", "Hứa", "Văn", "Âu", "Giáp", "Lã", "Phương", "Tiêu", "Lăng", "Đàm")
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Lương",
+    "Trương",
+    "Mai",
+    "Đào",
+    "Cao",
+    "Lâm",
+    "Tạ",
+    "Hà",
+    "Chu",
+    "Triệu",
+    "Quách",
+    "Tô",
+    "Vương",
+    "Thái",
+    "Đoàn",
+    "Trịnh",
+    "Lưu",
+    "La",
+    "Kiều",
+    "Khúc",
+    "Tôn",
+    "Ứng",
+    "Tăng",
+    "Ninh",
+    "Nông",
+    "Ma",
+    "Lò",
+    "Lục",
+    "Sùng",
+    "Giàng",
+    "Thào",
+    "Vàng",
+    "Hầu",
+    "Khổng",
+    "Mạc",
+    "Phùng",
+    "Quan",
+    "Thạch",
+    "Kim",
+    "Bạch",
+    "Diệp",
+    "Nghiêm",
+    "Khuất",
+    "Lại",
+    "Tống",
+    "Doãn",
+    "Hứa",
+    "Văn",
+    "Âu",
+    "Giáp",
+    "Lã",
+    "Phương",
+    "Tiêu",
+    "Lăng",
+    "Đàm",
+)
 SURNAMES = frozenset(norm(s) for s in _SURNAMES)
 SURNAME_KEYS = frozenset(key(s) for s in _SURNAMES)
 # A unit's type, first word of its name (``Phường Nguyễn Thị Minh Khai``): never a surname, even without diacritics.
-UNIT_WORDS = frozenset(("huyện", "xã", "phường", "thị", "thành", "tp", "quận", "tỉnh", "thôn", "xóm", "bản", "ấp",
-                        "tổ", "khu", "làng", "buôn", "đường", "phố"))
+UNIT_WORDS = frozenset(
+    (
+        "huyện",
+        "xã",
+        "phường",
+        "thị",
+        "thành",
+        "tp",
+        "quận",
+        "tỉnh",
+        "thôn",
+        "xóm",
+        "bản",
+        "ấp",
+        "tổ",
+        "khu",
+        "làng",
+        "buôn",
+        "đường",
+        "phố",
+    )
+)
 _UNIT_KEYS = frozenset(("huyen", "xa", "phuong", "thi", "thanh", "tp", "tinh", "thon", "xom", "duong", "pho"))
 MIN_NAMES, NAME_SHARE = 5, 0.6  # a name column: ≥ 5 names, ≥ 60 % of its text cells
 MIN_BESIDE, BESIDE_SHARE, UNIQUE_SHARE = 3, 0.5, 0.9  # the personal column beside it, on the names' rows
@@ -159,8 +311,11 @@ BIRTH_YEARS = range(1940, 2011)
 _WORD = re.compile(r"^[^\W\d_]+$")
 _STAFF_CODE = re.compile(r"^[A-Za-zĐđ]{1,6}[-_.]?\d{2,8}$")
 _DATE = re.compile(r"^(?:(\d{4})-\d{2}-\d{2}(?:[T ]00:00(?::00)?)?|\d{1,2}[/.-]\d{1,2}[/.-](\d{4}))$")
-_BESIDE_LABELS = {"staff": ("mã nhân viên", "staff codes"), "birth": ("ngày sinh", "dates of birth"),
-                  "phone": ("số điện thoại", "phone numbers")}
+_BESIDE_LABELS = {
+    "staff": ("mã nhân viên", "staff codes"),
+    "birth": ("ngày sinh", "dates of birth"),
+    "phone": ("số điện thoại", "phone numbers"),
+}
 
 
 @lru_cache(maxsize=1 << 16)
@@ -247,25 +402,33 @@ def _header_above(cells: list[tuple[int, Cell]], row: int) -> str:
     return next((str(v).strip() for r, v in reversed(cells) if r < row and isinstance(v, str)), "")
 
 
-def _refuse_content(sheet: Sheet, name: str, names: tuple[int, Sequence[tuple[int, Cell]]],
-                    beside: tuple[int, str, list[tuple[int, Cell]]],
-                    columns: dict[int, list[tuple[int, Cell]]]) -> Finding:
+def _refuse_content(
+    sheet: Sheet,
+    name: str,
+    names: tuple[int, Sequence[tuple[int, Cell]]],
+    beside: tuple[int, str, list[tuple[int, Cell]]],
+    columns: dict[int, list[tuple[int, Cell]]],
+) -> Finding:
     (c, found), (other, kind, values) = names, beside
     first, example = found[0][0], mask(str(found[0][1]))
     head, other_head = (_header_above(columns[col], first) for col in (c, other))
-    col = f"\"{head}\" ({cell_address(first, c)})" if head else cell_address(first, c)
-    other_col = f"\"{other_head}\" ({cell_address(first, other)})" if other_head else cell_address(first, other)
+    col = f'"{head}" ({cell_address(first, c)})' if head else cell_address(first, c)
+    other_col = f'"{other_head}" ({cell_address(first, other)})' if other_head else cell_address(first, other)
     vi_kind, en_kind = _BESIDE_LABELS[kind]
     other_example = mask(cell_text(values[0][1]))
     return error(
         "personal_data",
-        f"Sheet \"{sheet.name}\" của tệp {name} là danh sách cá nhân: cột {col} có {len(found)} họ tên người (ví dụ "
+        f'Sheet "{sheet.name}" của tệp {name} là danh sách cá nhân: cột {col} có {len(found)} họ tên người (ví dụ '
         f"{example}) bên cạnh cột {other_col} có {len(values)} {vi_kind} (ví dụ {other_example}): dữ liệu cá nhân "
         "không được gửi vào kho. Tệp bị từ chối, bản lưu trữ chỉ được giữ trong khu cách ly hạn chế; hãy gửi số liệu "
         "tổng hợp theo đơn vị.",
-        f"Sheet \"{sheet.name}\" of file {name} is a list of people: column {col} holds {len(found)} full names "
+        f'Sheet "{sheet.name}" of file {name} is a list of people: column {col} holds {len(found)} full names '
         f"(e.g. {example}) beside column {other_col} with {len(values)} {en_kind} (e.g. {other_example}): "
         "person-level data must not enter the warehouse. The file is refused and its archived copy kept only in the "
         "restricted quarantine; send counts per area.",
-        file=name, sheet=sheet.name, cell=cell_address(first, c), expected="số liệu tổng hợp / aggregated counts",
-        found=example)
+        file=name,
+        sheet=sheet.name,
+        cell=cell_address(first, c),
+        expected="số liệu tổng hợp / aggregated counts",
+        found=example,
+    )

@@ -45,8 +45,12 @@ class WorkerFailed(Exception):
 class Sandbox:
     """One worker process and the limits it runs under."""
 
-    def __init__(self, memory_bytes: int = L.WORKER_MEMORY_BYTES, cpu_seconds: int = L.WORKER_CPU_SECONDS,
-                 wall_seconds: float = L.WORKER_WALL_SECONDS):
+    def __init__(
+        self,
+        memory_bytes: int = L.WORKER_MEMORY_BYTES,
+        cpu_seconds: int = L.WORKER_CPU_SECONDS,
+        wall_seconds: float = L.WORKER_WALL_SECONDS,
+    ):
         self.memory_bytes, self.cpu_seconds, self.wall_seconds = memory_bytes, cpu_seconds, wall_seconds
         self.starts = 0  # how many workers were started (1 + restarts)
         self._proc: subprocess.Popen[bytes] | None = None
@@ -90,8 +94,9 @@ class Sandbox:
                 raise WorkerFailed("reader_crashed", self._death(), died=True) from None
             except (OSError, ValueError, struct.error) as exc:  # a garbled answer: never trust that worker again
                 self._kill()
-                raise WorkerFailed("reader_crashed", f"unreadable answer from the worker ({type(exc).__name__})"
-                                   ) from None
+                raise WorkerFailed(
+                    "reader_crashed", f"unreadable answer from the worker ({type(exc).__name__})"
+                ) from None
         if "crash" in response:
             raise WorkerFailed("reader_crashed", str(response["crash"]))
         return response
@@ -108,8 +113,13 @@ class Sandbox:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "sources.intake.worker", str(self.memory_bytes), str(self.cpu_seconds)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, bufsize=0, close_fds=True,
-            cwd=Path(__file__).resolve().parents[2])
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            bufsize=0,
+            close_fds=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
         self.starts += 1
         return self._proc
 
@@ -169,13 +179,15 @@ def shared_sandbox() -> Sandbox:
         return _shared
 
 
-def read_in_sandbox(path: Path, name: str, sandbox: Sandbox | None = None, *, guard: bool = True
-                    ) -> tuple[list[Finding], list[Sheet] | None]:
+def read_in_sandbox(
+    path: Path, name: str, sandbox: Sandbox | None = None, *, guard: bool = True
+) -> tuple[list[Finding], list[Sheet] | None]:
     """Identify, bound and parse ``path`` in the worker: (findings, sheets or None when refused).
     ``guard=False`` parses without identifying or bounding the file first (to test the sandbox alone)."""
     try:
-        response = (sandbox or shared_sandbox()).call({"op": "read", "path": str(Path(path).resolve()),
-                                                       "name": name, "guard": guard})
+        response = (sandbox or shared_sandbox()).call(
+            {"op": "read", "path": str(Path(path).resolve()), "name": name, "guard": guard}
+        )
     except WorkerFailed as failed:
         return [_failure(failed, name)], None
     try:
@@ -183,8 +195,7 @@ def read_in_sandbox(path: Path, name: str, sandbox: Sandbox | None = None, *, gu
         raw = response.get("sheets")
         if raw is None:
             return findings, None
-        sheets = [Sheet(str(s["name"]), s["rows"], [tuple(m) for m in s["merges"]], bool(s["visible"]))
-                  for s in raw]
+        sheets = [Sheet(str(s["name"]), s["rows"], [tuple(m) for m in s["merges"]], bool(s["visible"])) for s in raw]
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         return [crashed(name, f"malformed answer from the worker ({type(exc).__name__})")], None
     return findings, sheets
@@ -200,7 +211,12 @@ def _finding(d: dict[str, Any]) -> Finding:
 
 def _failure(failed: WorkerFailed, name: str) -> Finding:
     if failed.rule == "reader_timeout":
-        return error("reader_timeout", f"Đọc tệp {name} quá lâu ({failed.reason}): tệp bị từ chối.",
-                     f"Reading file {name} took too long ({failed.reason}): refused.", file=name,
-                     expected=f"≤ {L.WORKER_WALL_SECONDS:g} s", found=failed.reason)
+        return error(
+            "reader_timeout",
+            f"Đọc tệp {name} quá lâu ({failed.reason}): tệp bị từ chối.",
+            f"Reading file {name} took too long ({failed.reason}): refused.",
+            file=name,
+            expected=f"≤ {L.WORKER_WALL_SECONDS:g} s",
+            found=failed.reason,
+        )
     return crashed(name, failed.reason)

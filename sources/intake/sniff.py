@@ -23,8 +23,13 @@ PRINTABLE_SHARE = 0.6  # printable ASCII in text with stray bytes (Vietnamese in
 # What each accepted suffix promises.
 EXPECTED = {".xlsx": "zip", ".xlsm": "zip", ".xls": "ole2", ".csv": "text", ".txt": "text"}
 KIND_NAMES = {
-    "zip": "xlsx (zip, PK\\3\\4)", "ole2": "xls (OLE2, D0CF11E0)", "text": "text/CSV", "html": "HTML (web page)",
-    "spreadsheetml": "Excel 2003 XML", "binary": "binary data", "empty": "empty file",
+    "zip": "xlsx (zip, PK\\3\\4)",
+    "ole2": "xls (OLE2, D0CF11E0)",
+    "text": "text/CSV",
+    "html": "HTML (web page)",
+    "spreadsheetml": "Excel 2003 XML",
+    "binary": "binary data",
+    "empty": "empty file",
 }
 _HTML = re.compile(rb"<\s*(html|table|!doctype\s+html|head|body|meta|style|div)\b", re.IGNORECASE)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")

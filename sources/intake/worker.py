@@ -46,13 +46,27 @@ def check_and_read(path: Path, name: str, guard: bool = True) -> tuple[list[Find
     except OSError as exc:
         return [unreadable(name, exc)], None
     if size > L.MAX_FILE_BYTES:
-        return [error("file_too_large", f"Tệp {name} nặng {size} byte (tối đa {L.MAX_FILE_BYTES}).",
-                      f"File {name} is {size} bytes (at most {L.MAX_FILE_BYTES}).", file=name,
-                      expected=f"≤ {L.MAX_FILE_BYTES}", found=str(size))], None
+        return [
+            error(
+                "file_too_large",
+                f"Tệp {name} nặng {size} byte (tối đa {L.MAX_FILE_BYTES}).",
+                f"File {name} is {size} bytes (at most {L.MAX_FILE_BYTES}).",
+                file=name,
+                expected=f"≤ {L.MAX_FILE_BYTES}",
+                found=str(size),
+            )
+        ], None
     kind, head = sniff(path)
     findings = _identify(kind, head, Path(name).suffix.lower(), name)
-    container = (inspect_zip(path, name) if kind == "zip" else inspect_ole(path, name) if kind == "ole2"
-                 else _csv_checks(path, name) if kind == "text" else [])
+    container = (
+        inspect_zip(path, name)
+        if kind == "zip"
+        else inspect_ole(path, name)
+        if kind == "ole2"
+        else _csv_checks(path, name)
+        if kind == "text"
+        else []
+    )
     if refusals := [f for f in [*findings, *container] if f.severity == "error"]:
         return refusals, None  # the reason alone: an encrypted .xlsx is OLE2, no "extension mismatch" noise
     findings += container
@@ -76,23 +90,47 @@ def _identify(kind: str, head: bytes, suffix: str, name: str) -> list[Finding]:
     if kind == "empty":
         return [error("empty_file", f"Tệp {name} rỗng (0 byte).", f"File {name} is empty (0 bytes).", **where)]
     if kind == "html":
-        return [error("html_not_workbook", f"Tệp {name} là trang web (HTML) mang đuôi {suffix}, không phải sổ tính "
-                      "Excel: hãy mở bằng Excel, lưu thành .xlsx rồi gửi lại.", f"File {name} is a web page (HTML) "
-                      f"named {suffix}, not an Excel workbook: open it in Excel, save it as .xlsx and send it again.",
-                      **where)]
+        return [
+            error(
+                "html_not_workbook",
+                f"Tệp {name} là trang web (HTML) mang đuôi {suffix}, không phải sổ tính "
+                "Excel: hãy mở bằng Excel, lưu thành .xlsx rồi gửi lại.",
+                f"File {name} is a web page (HTML) "
+                f"named {suffix}, not an Excel workbook: open it in Excel, save it as .xlsx and send it again.",
+                **where,
+            )
+        ]
     if kind == "spreadsheetml":
-        return [error("unsupported_format", f"Tệp {name} là định dạng Excel 2003 XML: hãy lưu thành .xlsx.",
-                      f"File {name} is in the Excel 2003 XML format: save it as .xlsx.", **where)]
+        return [
+            error(
+                "unsupported_format",
+                f"Tệp {name} là định dạng Excel 2003 XML: hãy lưu thành .xlsx.",
+                f"File {name} is in the Excel 2003 XML format: save it as .xlsx.",
+                **where,
+            )
+        ]
     # An .xlsx is always a zip: text named .xlsx is refused. Text named .xls (the tab- or comma-separated
     # "Excel" exports of many government systems) is read as CSV, with a warning.
     if kind == "binary" or (kind == "text" and expected == "zip"):
-        return [error("unreadable", f"Tệp {name} không phải sổ tính (cần {where['expected']}, thấy "
-                      f"{where['found']}; các byte đầu: {describe(head)}).", f"File {name} is not a workbook (expected "
-                      f"{where['expected']}, found {where['found']}; first bytes: {describe(head)}).", **where)]
+        return [
+            error(
+                "unreadable",
+                f"Tệp {name} không phải sổ tính (cần {where['expected']}, thấy "
+                f"{where['found']}; các byte đầu: {describe(head)}).",
+                f"File {name} is not a workbook (expected "
+                f"{where['expected']}, found {where['found']}; first bytes: {describe(head)}).",
+                **where,
+            )
+        ]
     if expected and kind != expected:
-        return [warning("extension_mismatch", f"Tệp {name} mang đuôi {suffix} nhưng nội dung là {KIND_NAMES[kind]}: "
-                        "đọc theo nội dung thật.", f"File {name} is named {suffix} but holds {KIND_NAMES[kind]}: read "
-                        "as what it really is.", **where)]
+        return [
+            warning(
+                "extension_mismatch",
+                f"Tệp {name} mang đuôi {suffix} nhưng nội dung là {KIND_NAMES[kind]}: đọc theo nội dung thật.",
+                f"File {name} is named {suffix} but holds {KIND_NAMES[kind]}: read as what it really is.",
+                **where,
+            )
+        ]
     return []
 
 
@@ -111,20 +149,34 @@ def _csv_checks(path: Path, name: str) -> list[Finding]:
         return [unreadable(name, exc)]
     if decoded.code_page and (legacy := _legacy_font(decoded.text)):
         font, word = legacy[0], legacy[1][:40]
-        return [error("unreadable", f"Tệp {name} không phải văn bản Unicode (UTF-8): chữ được gõ bằng bảng mã {font} "
-                      f"(ví dụ \"{word}\"). Hãy chuyển mã sang Unicode (ví dụ Unikey: Công cụ chuyển mã) rồi gửi lại.",
-                      f"File {name} is not UTF-8 (Unicode) text: it is typed in the legacy {font} encoding (e.g. "
-                      f"\"{word}\"). Convert it to Unicode (e.g. Unikey's converter) and send it again.",
-                      file=name, expected="Unicode (UTF-8)", found=font)]
+        return [
+            error(
+                "unreadable",
+                f"Tệp {name} không phải văn bản Unicode (UTF-8): chữ được gõ bằng bảng mã {font} "
+                f'(ví dụ "{word}"). Hãy chuyển mã sang Unicode (ví dụ Unikey: Công cụ chuyển mã) rồi gửi lại.',
+                f"File {name} is not UTF-8 (Unicode) text: it is typed in the legacy {font} encoding (e.g. "
+                f'"{word}"). Convert it to Unicode (e.g. Unikey\'s converter) and send it again.',
+                file=name,
+                expected="Unicode (UTF-8)",
+                found=font,
+            )
+        ]
     if not (decoded.code_page or decoded.nuls):
         return []
     read_vi = f"đọc theo bảng mã {decoded.code_page}" if decoded.code_page else "đọc theo UTF-8"
     read_en = f"decoded as code page {decoded.code_page}" if decoded.code_page else "decoded as UTF-8"
     nul_vi = f"; bỏ qua {decoded.nuls} byte NUL lạc" if decoded.nuls else ""
     nul_en = f"; {decoded.nuls} stray NUL byte{'s' if decoded.nuls > 1 else ''} ignored" if decoded.nuls else ""
-    return [warning("text_encoding", f"Tệp {name} không phải UTF-8 chuẩn: {read_vi}{nul_vi}. Nên lưu lại thành CSV "
-                    "UTF-8.", f"File {name} is not plain UTF-8: {read_en}{nul_en}. Saving it as CSV UTF-8 is better.",
-                    file=name, expected="UTF-8", found=f"{decoded.code_page or 'UTF-8'}, {decoded.nuls} NUL")]
+    return [
+        warning(
+            "text_encoding",
+            f"Tệp {name} không phải UTF-8 chuẩn: {read_vi}{nul_vi}. Nên lưu lại thành CSV UTF-8.",
+            f"File {name} is not plain UTF-8: {read_en}{nul_en}. Saving it as CSV UTF-8 is better.",
+            file=name,
+            expected="UTF-8",
+            found=f"{decoded.code_page or 'UTF-8'}, {decoded.nuls} NUL",
+        )
+    ]
 
 
 _WORD = re.compile(r"[^\s,;\"'()\[\]0-9.:/-]+")
@@ -134,8 +186,11 @@ def _legacy_font(text: str, scan_chars: int = 256 * 1024) -> tuple[str, str] | N
     """(font encoding, a word) when at least 2 words of ``text`` carry the marks that legacy font encodings leave
     when read as a code page (``sources.legacy``) among other letters: ``§¬n``, ``®éng``, ``haønh``."""
     for font, marks in LEGACY_MARKS.items():
-        words = [w for w in _WORD.findall(text[:scan_chars])
-                 if any(c in marks for c in w) and any(c.isalpha() and c not in marks for c in w)]
+        words = [
+            w
+            for w in _WORD.findall(text[:scan_chars])
+            if any(c in marks for c in w) and any(c.isalpha() and c not in marks for c in w)
+        ]
         if len(words) >= 2:
             return font, words[0]
     return None
@@ -146,26 +201,39 @@ def _long_cell(sheets: list[Sheet], name: str) -> Finding | None:
         for r, row in enumerate(sheet.rows):
             for c, v in enumerate(row):
                 if isinstance(v, str) and len(v) > L.MAX_CELL_CHARS:
-                    return error("cell_too_long", f"Ô {cell_address(r, c)} dài {len(v)} ký tự (tối đa "
-                                 f"{L.MAX_CELL_CHARS}, giới hạn của Excel).", f"Cell {cell_address(r, c)} holds "
-                                 f"{len(v)} characters (at most {L.MAX_CELL_CHARS}, Excel's own limit).", file=name,
-                                 sheet=sheet.name, cell=cell_address(r, c), expected=f"≤ {L.MAX_CELL_CHARS}",
-                                 found=str(len(v)))
+                    return error(
+                        "cell_too_long",
+                        f"Ô {cell_address(r, c)} dài {len(v)} ký tự (tối đa {L.MAX_CELL_CHARS}, giới hạn của Excel).",
+                        f"Cell {cell_address(r, c)} holds "
+                        f"{len(v)} characters (at most {L.MAX_CELL_CHARS}, Excel's own limit).",
+                        file=name,
+                        sheet=sheet.name,
+                        cell=cell_address(r, c),
+                        expected=f"≤ {L.MAX_CELL_CHARS}",
+                        found=str(len(v)),
+                    )
     return None
 
 
 def unreadable(name: str, exc: Exception) -> Finding:
     if isinstance(exc, UnicodeDecodeError):
-        return error("unreadable", f"Tệp {name} không phải văn bản UTF-8, Windows-1258 hay Windows-1252 (có thể là "
-                     "mã TCVN3/VNI).", f"File {name} is not text in UTF-8, Windows-1258 or Windows-1252 (possibly "
-                     "TCVN3/VNI encoded).", file=name)
+        return error(
+            "unreadable",
+            f"Tệp {name} không phải văn bản UTF-8, Windows-1258 hay Windows-1252 (có thể là mã TCVN3/VNI).",
+            f"File {name} is not text in UTF-8, Windows-1258 or Windows-1252 (possibly TCVN3/VNI encoded).",
+            file=name,
+        )
     return error("unreadable", f"Không đọc được tệp {name}: {exc}", f"Cannot read file {name}: {exc}", file=name)
 
 
 def crashed(name: str, reason: str) -> Finding:
-    return error("reader_crashed", f"Trình đọc bị lỗi khi đọc tệp {name} ({reason}): tệp bị hỏng hoặc được tạo ra "
-                 "để tấn công; bị từ chối.", f"The reader crashed on file {name} ({reason}): the file is damaged "
-                 "or crafted; refused.", file=name, found=reason)
+    return error(
+        "reader_crashed",
+        f"Trình đọc bị lỗi khi đọc tệp {name} ({reason}): tệp bị hỏng hoặc được tạo ra để tấn công; bị từ chối.",
+        f"The reader crashed on file {name} ({reason}): the file is damaged or crafted; refused.",
+        file=name,
+        found=reason,
+    )
 
 
 def handle(request: dict[str, Any]) -> dict[str, Any]:
@@ -173,9 +241,12 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         return {"pong": os.getpid()}
     path, name = Path(request["path"]), request["name"]
     findings, sheets = check_and_read(path, name, bool(request.get("guard", True)))
-    return {"findings": [f.as_dict() for f in findings],
-            "sheets": None if sheets is None else [
-                {"name": s.name, "rows": s.rows, "merges": s.merges, "visible": s.visible} for s in sheets]}
+    return {
+        "findings": [f.as_dict() for f in findings],
+        "sheets": None
+        if sheets is None
+        else [{"name": s.name, "rows": s.rows, "merges": s.merges, "visible": s.visible} for s in sheets],
+    }
 
 
 def _limit_self(memory_bytes: int) -> None:

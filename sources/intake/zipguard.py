@@ -26,11 +26,19 @@ from sources.intake import limits as L
 from sources.intake import refusals as R
 
 CHUNK = 1 << 20
-_ENTITY = re.compile(b"|".join([
-    rb"<!\s*(?:DOCTYPE|ENTITY)",
-    *(re.escape(s.encode(enc)) for s in ("<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity")
-      for enc in ("utf-16-le", "utf-16-be")),
-]), re.IGNORECASE)
+_ENTITY = re.compile(
+    b"|".join(
+        [
+            rb"<!\s*(?:DOCTYPE|ENTITY)",
+            *(
+                re.escape(s.encode(enc))
+                for s in ("<!DOCTYPE", "<!ENTITY", "<!doctype", "<!entity")
+                for enc in ("utf-16-le", "utf-16-be")
+            ),
+        ]
+    ),
+    re.IGNORECASE,
+)
 _CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=[\"']([A-Z]{1,4})(\d{1,9})[\"']")
 _ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=[\"'](\d{1,9})[\"']")
 _MACRO_TYPES = ("macroenabled", "vbaproject", "ms-office.vbaproject")
@@ -61,8 +69,19 @@ def inspect_zip(path: Path, name: str) -> list[Finding]:
         try:
             with zipfile.ZipFile(f) as zf:
                 return _inspect(zf, f, name)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, SafeET.ParseError, DefusedXmlException,
-                OSError, EOFError, ValueError, KeyError, NotImplementedError, RuntimeError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            zlib.error,
+            SafeET.ParseError,
+            DefusedXmlException,
+            OSError,
+            EOFError,
+            ValueError,
+            KeyError,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:
             return [R.damaged(name, str(exc) or type(exc).__name__)]
 
 
@@ -91,10 +110,17 @@ def _inspect(zf: zipfile.ZipFile, f: BinaryIO, name: str) -> list[Finding]:
         if info.flag_bits & 0x1:
             return [R.password_protected(name, f"encrypted zip entry {info.filename}")]
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            return [error("unsupported_format", f"Tệp {name}: phần {info.filename} nén theo kiểu {info.compress_type}"
-                          ", Excel chỉ dùng deflate.", f"File {name}: entry {info.filename} uses compression method "
-                          f"{info.compress_type}; Excel only writes deflate.", file=name, expected="deflate",
-                          found=str(info.compress_type))]
+            return [
+                error(
+                    "unsupported_format",
+                    f"Tệp {name}: phần {info.filename} nén theo kiểu {info.compress_type}, Excel chỉ dùng deflate.",
+                    f"File {name}: entry {info.filename} uses compression method "
+                    f"{info.compress_type}; Excel only writes deflate.",
+                    file=name,
+                    expected="deflate",
+                    found=str(info.compress_type),
+                )
+            ]
     if any(n.endswith("vbaproject.bin") for n in names):
         return [R.macro(name)]
     total = 0
@@ -132,16 +158,23 @@ def _scan_entry(f: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> t
         if is_sheet:
             _grow(extent, window)
             if (too_big := L.over_budget(extent.rows, extent.cols)) is not None:
-                return R.sheet_too_large(name, info.filename, extent.rows, extent.cols, too_big,
-                                        "cells present"), inflated
+                return R.sheet_too_large(
+                    name, info.filename, extent.rows, extent.cols, too_big, "cells present"
+                ), inflated
         tail = chunk[-64:]
     if crc != info.CRC:
         return R.damaged(name, f"bad CRC-32 for {info.filename}"), inflated
     if inflated != info.file_size:
-        return error("zip_size_mismatch", f"Tệp {name}: phần {info.filename} khai báo {info.file_size} byte nhưng giải "
-                     f"nén ra {inflated} byte: tệp bị sửa hoặc hỏng.", f"File {name}: entry {info.filename} declares "
-                     f"{info.file_size} bytes but inflates to {inflated}: the zip header lies (crafted or damaged).",
-                     file=name, expected=str(info.file_size), found=str(inflated)), inflated
+        return error(
+            "zip_size_mismatch",
+            f"Tệp {name}: phần {info.filename} khai báo {info.file_size} byte nhưng giải "
+            f"nén ra {inflated} byte: tệp bị sửa hoặc hỏng.",
+            f"File {name}: entry {info.filename} declares "
+            f"{info.file_size} bytes but inflates to {inflated}: the zip header lies (crafted or damaged).",
+            file=name,
+            expected=str(info.file_size),
+            found=str(inflated),
+        ), inflated
     return None, inflated
 
 
@@ -206,8 +239,7 @@ def _structure(zf: zipfile.ZipFile, names: set[str], name: str) -> list[Finding]
         return [R.not_excel(name, kind)]
     part = next(i for i in zf.infolist() if i.filename.lower() == "[content_types].xml")
     types = SafeET.fromstring(zf.read(part), forbid_dtd=True)
-    content = [(el.get("PartName") or el.get("Extension") or "", (el.get("ContentType") or "").lower())
-               for el in types]
+    content = [(el.get("PartName") or el.get("Extension") or "", (el.get("ContentType") or "").lower()) for el in types]
     if any(m in t for _, t in content for m in _MACRO_TYPES):
         return [R.macro(name)]
     if not any(s in t for _, t in content for s in _SHEET_TYPES):
@@ -218,13 +250,20 @@ def _structure(zf: zipfile.ZipFile, names: set[str], name: str) -> list[Finding]
         if "worksheets/" in lname and lname.endswith(".xml"):
             ref = _dimension(zf, info)
             if ref and (too_big := _ref_over_budget(ref)):
-                return [R.sheet_too_large(name, info.filename, *too_big, f"<dimension ref=\"{ref}\">")]
+                return [R.sheet_too_large(name, info.filename, *too_big, f'<dimension ref="{ref}">')]
     links = sorted(n for n in names if n.startswith("xl/externallinks/") and n.endswith(".xml"))
     if links:
-        findings.append(warning(
-            "external_links", f"Tệp {name} liên kết tới {len(links)} tệp khác: chỉ đọc giá trị đã lưu trong tệp này, "
-            "không mở tệp được liên kết.", f"File {name} links to {len(links)} other workbook(s): only the values "
-            "saved in this file are read; linked files are never opened.", file=name, found=", ".join(links)))
+        findings.append(
+            warning(
+                "external_links",
+                f"Tệp {name} liên kết tới {len(links)} tệp khác: chỉ đọc giá trị đã lưu trong tệp này, "
+                "không mở tệp được liên kết.",
+                f"File {name} links to {len(links)} other workbook(s): only the values "
+                "saved in this file are read; linked files are never opened.",
+                file=name,
+                found=", ".join(links),
+            )
+        )
     return findings
 
 

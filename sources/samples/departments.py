@@ -66,8 +66,10 @@ class DepartmentSamples(_Strict):
         for province, fields in self.figures.items():
             for name, values in fields.items():
                 if len(values) != len(self.years):
-                    raise ValueError(f"figures.{province}.{name}: {len(values)} giá trị cho {len(self.years)} năm / "
-                                     f"values for {len(self.years)} years")
+                    raise ValueError(
+                        f"figures.{province}.{name}: {len(values)} giá trị cho {len(self.years)} năm / "
+                        f"values for {len(self.years)} years"
+                    )
         return self
 
 
@@ -82,8 +84,10 @@ def _check_fields(samples: DepartmentSamples, source: str, path: Path) -> None:
     named += [("headers", f) for variant in samples.headers for f in _leaf_fields(variant)]
     for where, name in named:
         if name not in known:
-            raise SpecError(f"{path}: {where}: {name!r} không phải trường của sources/specs/{source}.yaml / is not a "
-                            f"field of sources/specs/{source}.yaml")
+            raise SpecError(
+                f"{path}: {where}: {name!r} không phải trường của sources/specs/{source}.yaml / is not a "
+                f"field of sources/specs/{source}.yaml"
+            )
 
 
 def _leaf_fields(nodes: Any) -> list[str]:

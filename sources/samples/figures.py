@@ -53,8 +53,9 @@ def split_rules(source: str) -> dict[str, tuple[str, str]]:
     rules: dict[str, tuple[str, str]] = {}
     for f in spec.fields:
         for i, part in enumerate(f.sum_of):
-            rules[part] = ("rest", f.name) if i == 0 else (
-                "increment" if spec.field(part).cumulative else "part", f.name)
+            rules[part] = (
+                ("rest", f.name) if i == 0 else ("increment" if spec.field(part).cumulative else "part", f.name)
+            )
     for f in spec.fields:
         if f.name not in rules and f.part_of:
             whole = f.part_of[0]
@@ -163,7 +164,7 @@ def periods(province: str, source: str) -> list[str]:
 @cache
 def _periods_by_key() -> dict[tuple[str, str], set[str]]:
     out: dict[tuple[str, str], set[str]] = {}
-    for (pr, s, p, _) in province_totals():
+    for pr, s, p, _ in province_totals():
         out.setdefault((pr, s), set()).add(p)
     return out
 
@@ -251,15 +252,23 @@ def _table(province: str, source: str) -> dict[str, dict[str, list[int]]]:
                 continue
             total = _scaled(totals[(province, source, period, fname)], fname, _float_fields(source))
             rng = random.Random(f"{province}-{source}-{period}-{fname}")
-            current[fname] = _split_field(source, fname, total, current, previous, rng,
-                                          _base_weights(province, source, fname, area_list))
+            current[fname] = _split_field(
+                source, fname, total, current, previous, rng, _base_weights(province, source, fname, area_list)
+            )
         out[period] = current
         previous = current
     return out
 
 
-def _split_field(source: str, fname: str, total: int, current: dict[str, list[int]],
-                 previous: dict[str, list[int]], rng: random.Random, base: list[float]) -> list[int]:
+def _split_field(
+    source: str,
+    fname: str,
+    total: int,
+    current: dict[str, list[int]],
+    previous: dict[str, list[int]],
+    rng: random.Random,
+    base: list[float],
+) -> list[int]:
     rule, whole_name = split_rules(source).get(fname, ("free", None))
     whole = current.get(whole_name) if whole_name else None
     before = previous.get(fname)

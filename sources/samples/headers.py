@@ -52,8 +52,16 @@ def extra_column(source: str) -> tuple[str, str]:
     return extra.label, extra.holds
 
 
-AREA_HEADERS_PRE = ["Đơn vị hành chính", "Huyện/Thành phố", "Tên đơn vị", "Địa bàn", "Huyện, thành phố",
-                    "Đơn vị", "Huyện/thị xã/thành phố", "Địa phương"]
+AREA_HEADERS_PRE = [
+    "Đơn vị hành chính",
+    "Huyện/Thành phố",
+    "Tên đơn vị",
+    "Địa bàn",
+    "Huyện, thành phố",
+    "Đơn vị",
+    "Huyện/thị xã/thành phố",
+    "Địa phương",
+]
 AREA_HEADERS_POST = ["Xã/Phường", "Xã, phường", "Tên xã, phường", "Đơn vị hành chính cấp xã", "Đơn vị"]
 CODE_HEADERS = ["Mã ĐVHC", "Mã đơn vị", "Mã", "Mã đơn vị hành chính"]
 

@@ -102,14 +102,26 @@ def period_text(period: str, form: str) -> str | None:
     if p.period_type == "quarter":
         q = (p.start.month - 1) // 3
         roman = ("I", "II", "III", "IV")[q]
-        return {"line": f"Quý {roman}/{p.year}", "sub": f"(Số liệu quý {q + 1} năm {p.year})",
-                "ky": f"Kỳ báo cáo: quý {roman} năm {p.year}", "title": f"QUÝ {roman}/{p.year}"}.get(form)
+        return {
+            "line": f"Quý {roman}/{p.year}",
+            "sub": f"(Số liệu quý {q + 1} năm {p.year})",
+            "ky": f"Kỳ báo cáo: quý {roman} năm {p.year}",
+            "title": f"QUÝ {roman}/{p.year}",
+        }.get(form)
     if p.period_type == "month":
         m = p.start.month
-        return {"line": f"Tháng {m}/{p.year}", "sub": f"(Số liệu tháng {m:02d} năm {p.year})",
-                "ky": f"Kỳ báo cáo: tháng {m:02d} năm {p.year}", "title": f"THÁNG {m}/{p.year}"}.get(form)
-    return {"line": f"Năm {p.year}", "sub": f"(Số liệu năm {p.year})", "ky": f"Kỳ báo cáo: năm {p.year}",
-            "title": f"NĂM {p.year}"}.get(form)
+        return {
+            "line": f"Tháng {m}/{p.year}",
+            "sub": f"(Số liệu tháng {m:02d} năm {p.year})",
+            "ky": f"Kỳ báo cáo: tháng {m:02d} năm {p.year}",
+            "title": f"THÁNG {m}/{p.year}",
+        }.get(form)
+    return {
+        "line": f"Năm {p.year}",
+        "sub": f"(Số liệu năm {p.year})",
+        "ky": f"Kỳ báo cáo: năm {p.year}",
+        "title": f"NĂM {p.year}",
+    }.get(form)
 
 
 def _header(source: str, style: Style, present: set[str]) -> tuple[tuple[Node, ...], set[str]]:
@@ -219,8 +231,7 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
                 code = item.code
                 g.put(r, c, int(code) if style.code == "number" and style.fmt != "csv" else code)
             elif ckind == "area":
-                g.put(r, c, style.total_label if is_total else _area_name(item, style, number, shared),
-                      bold=is_total)
+                g.put(r, c, style.total_label if is_total else _area_name(item, style, number, shared), bold=is_total)
         if is_total and style.total_merged and style.stt:
             g.put(r, 0, style.total_label, bold=True)
             g.put(r, first_value - 1, None)
@@ -228,8 +239,10 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
         for i, lf in enumerate(leaves):
             col = first_value + i
             if lf.field is None:
-                raise ValueError(f"tiêu đề \"{lf.label}\" của mẫu {source} không có trường / header \"{lf.label}\" "
-                                 f"of the {source} samples names no field: give it a field or children")
+                raise ValueError(
+                    f'tiêu đề "{lf.label}" của mẫu {source} không có trường / header "{lf.label}" '
+                    f"of the {source} samples names no field: give it a field or children"
+                )
             if lf.field in empty:
                 g.put(r, col, "-" if style.missing == "omit" else style.missing)
             else:

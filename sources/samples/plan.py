@@ -17,8 +17,12 @@ from sources.samples.layouts import Style
 
 Key = tuple[str, str, str]
 
-SLUGS = {"06": ("bac_kan", "BacKan"), "14": ("son_la", "SonLa"), "83": ("ben_tre", "BenTre"),
-         "19": ("thai_nguyen", "ThaiNguyen")}
+SLUGS = {
+    "06": ("bac_kan", "BacKan"),
+    "14": ("son_la", "SonLa"),
+    "83": ("ben_tre", "BenTre"),
+    "19": ("thai_nguyen", "ThaiNguyen"),
+}
 TOTAL_LABELS = ["Tổng cộng", "Cộng", "Toàn tỉnh", "Tổng", "Tổng số"]
 
 _PROVINCES = ("06", "14", "83", POST_REFORM_PROVINCE)

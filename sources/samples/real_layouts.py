@@ -35,11 +35,21 @@ CENSUS_FILE = "population/Dan_so_chia_theo_thanh_thi_nong_thon_nhom_tuoi_cap_huy
 # Tổng điều tra dân số và nhà ở 2019 (General Statistics Office): population by commune, Huyện Ba Bể, Bắc Kạn.
 # (commune, total, urban, rural); facts as published.
 BA_BE_2019 = (
-    ("Thị trấn Chợ Rã", 4499, 4499, None), ("Xã Bành Trạch", 2876, None, 2876), ("Xã Phúc Lộc", 3158, None, 3158),
-    ("Xã Hà Hiệu", 2739, None, 2739), ("Xã Cao Thượng", 3653, None, 3653), ("Xã Cao Trĩ", 1923, None, 1923),
-    ("Xã Khang Ninh", 4078, None, 4078), ("Xã Nam Mẫu", 2335, None, 2335), ("Xã Thượng Giáo", 3292, None, 3292),
-    ("Xã Địa Linh", 3418, None, 3418), ("Xã Yến Dương", 2401, None, 2401), ("Xã Chu Hương", 3027, None, 3027),
-    ("Xã Quảng Khê", 3416, None, 3416), ("Xã Mỹ Phương", 3446, None, 3446), ("Xã Hoàng Trĩ", 1277, None, 1277),
+    ("Thị trấn Chợ Rã", 4499, 4499, None),
+    ("Xã Bành Trạch", 2876, None, 2876),
+    ("Xã Phúc Lộc", 3158, None, 3158),
+    ("Xã Hà Hiệu", 2739, None, 2739),
+    ("Xã Cao Thượng", 3653, None, 3653),
+    ("Xã Cao Trĩ", 1923, None, 1923),
+    ("Xã Khang Ninh", 4078, None, 4078),
+    ("Xã Nam Mẫu", 2335, None, 2335),
+    ("Xã Thượng Giáo", 3292, None, 3292),
+    ("Xã Địa Linh", 3418, None, 3418),
+    ("Xã Yến Dương", 2401, None, 2401),
+    ("Xã Chu Hương", 3027, None, 3027),
+    ("Xã Quảng Khê", 3416, None, 3416),
+    ("Xã Mỹ Phương", 3446, None, 3446),
+    ("Xã Hoàng Trĩ", 1277, None, 1277),
     ("Xã Đồng Phúc", 2787, None, 2787),
 )
 HISTORIC_FILE = "population/TDT_2019_dan_so_theo_xa_huyen_Ba_Be.xlsx"
@@ -74,7 +84,7 @@ def national_grid() -> SheetGrid:
             for i, y in enumerate(YEARS):
                 g.put(r, 1 + i, province_total(p, y) / 1000)
             r += 1
-    g.put(r + 1, 0, "Ghi chú: \"Cả nước\" và các vùng ở đây chỉ cộng các tỉnh mẫu được trích.")
+    g.put(r + 1, 0, 'Ghi chú: "Cả nước" và các vùng ở đây chỉ cộng các tỉnh mẫu được trích.')
     return g
 
 
@@ -129,14 +139,19 @@ def census_grid() -> SheetGrid:
 
 def historic_grid() -> SheetGrid:
     g = SheetGrid("Cube1a_DansoChung", [])
-    g.put(0, 0, "Tổng điều tra dân số và nhà ở năm 2019: dân số chia theo thành thị nông thôn, đơn vị hành chính "
-                "(ĐVT: Người)")
+    g.put(
+        0,
+        0,
+        "Tổng điều tra dân số và nhà ở năm 2019: dân số chia theo thành thị nông thôn, đơn vị hành chính (ĐVT: Người)",
+    )
     for c, text in enumerate(["Tổng số", "1. Thành thị", "2. Nông thôn"]):
         g.put(2, 3 + c, text, bold=True)
     total = [sum(v or 0 for v in col) for col in list(zip(*BA_BE_2019, strict=True))[1:]]
     # (province, district, commune, figures): the label cells of a row, then its figures
     rows: list[tuple[str | None, str | None, str | None, Sequence[int | None]]] = [
-        (" Tỉnh Bắc Kạn (Tổng số)", None, None, total), (" Tỉnh Bắc Kạn", "Huyện Ba Bể (Tổng số)", None, total)]
+        (" Tỉnh Bắc Kạn (Tổng số)", None, None, total),
+        (" Tỉnh Bắc Kạn", "Huyện Ba Bể (Tổng số)", None, total),
+    ]
     for i, (name, *commune_figures) in enumerate(BA_BE_2019):
         rows.append((None, "Huyện Ba Bể" if i == 0 else None, f" {name}", commune_figures))
     for r, (province, district, commune, row_figures) in enumerate(rows, start=3):
@@ -165,6 +180,10 @@ def partial_grid() -> SheetGrid:
 
 def real_layout_files() -> dict[str, bytes]:
     """``<source>/<filename>`` → bytes of each sample laid out as real statistics and operator files are."""
-    grids = {NATIONAL_FILE: national_grid(), CENSUS_FILE: census_grid(), HISTORIC_FILE: historic_grid(),
-             PARTIAL_FILE: partial_grid()}
+    grids = {
+        NATIONAL_FILE: national_grid(),
+        CENSUS_FILE: census_grid(),
+        HISTORIC_FILE: historic_grid(),
+        PARTIAL_FILE: partial_grid(),
+    }
     return {name: to_bytes([grid], Style(filename=name.split("/")[1])) for name, grid in grids.items()}

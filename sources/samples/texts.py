@@ -50,8 +50,18 @@ def instructions(source: str) -> list[str]:
 
 _ABBREVIATIONS = {"Huyện ": "H. ", "Thành phố ": "TP. ", "Thị xã ": "TX. ", "Xã ": "X. ", "Phường ": "P. "}
 # The unit lists use the old tone placement in a few names; departments often type the new one.
-_NEW_TONE = {"oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
-             "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy"}
+_NEW_TONE = {
+    "oà": "òa",
+    "oá": "óa",
+    "oả": "ỏa",
+    "oã": "õa",
+    "oạ": "ọa",
+    "uỳ": "ùy",
+    "uý": "úy",
+    "uỷ": "ủy",
+    "uỹ": "ũy",
+    "uỵ": "ụy",
+}
 
 
 def new_tone(name: str) -> str:
@@ -73,7 +83,7 @@ def area_label(area: Area, mode: str, *, new_tone_marks: bool = False) -> str:
         text = area.full_name
         for word, short in _ABBREVIATIONS.items():
             if text.startswith(word):
-                text = short + text[len(word):]
+                text = short + text[len(word) :]
                 break
     elif mode == "upper":
         text = area.full_name.upper()

@@ -63,7 +63,8 @@ def xlsx_bytes(sheets: list[SheetGrid]) -> bytes:
                 if any((r, c) in grid.bold for c in range(c0, c1 + 1)) and r < r1:
                     for c in range(c0, c1 + 1):
                         ws.cell(row=r + 1, column=c + 1).alignment = Alignment(
-                            horizontal="center", vertical="center", wrap_text=True)
+                            horizontal="center", vertical="center", wrap_text=True
+                        )
         for r0, c0, r1, c1 in grid.merges:
             ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
         for c, w in grid.widths.items():

@@ -35,12 +35,21 @@ def _filter(src: Path, dst: Path, keep) -> int:
 def main(reference: str) -> None:
     ref = Path(reference)
     # Every province row is kept (97 rows in all), so national tables by province read without XHS_REFERENCE.
-    n = _filter(ref / "admin_units_2025-03-01.csv", HERE / "admin_units_2025-03-01.csv",
-                lambda r: r["province_code"] in PRE_REFORM_PROVINCES or r["level"] == "province")
-    m = _filter(ref / "admin_units_2025-07-01.csv", HERE / "admin_units_2025-07-01.csv",
-                lambda r: r["province_code"] in POST_REFORM_PROVINCES or r["level"] == "province")
-    k = _filter(ref / "admin_crosswalk_2025-07-01.csv", HERE / "admin_crosswalk_2025-07-01.csv",
-                lambda r: r["old_province_code"] in PRE_REFORM_PROVINCES)
+    n = _filter(
+        ref / "admin_units_2025-03-01.csv",
+        HERE / "admin_units_2025-03-01.csv",
+        lambda r: r["province_code"] in PRE_REFORM_PROVINCES or r["level"] == "province",
+    )
+    m = _filter(
+        ref / "admin_units_2025-07-01.csv",
+        HERE / "admin_units_2025-07-01.csv",
+        lambda r: r["province_code"] in POST_REFORM_PROVINCES or r["level"] == "province",
+    )
+    k = _filter(
+        ref / "admin_crosswalk_2025-07-01.csv",
+        HERE / "admin_crosswalk_2025-07-01.csv",
+        lambda r: r["old_province_code"] in PRE_REFORM_PROVINCES,
+    )
     print(f"pre-reform units {n}, post-reform units {m}, crosswalk rows {k}")
 
 

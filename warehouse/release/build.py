@@ -67,38 +67,65 @@ def _write(root: Path, release: Release, name: str, modified: datetime, previous
     resources, files = [], []
     formats.write_table(facts, data, ALL)
     formats.write_table(release.indicators, data, CATALOGUE)
-    resources.append(datapackage.csv_resource(
-        data / f"{ALL}.csv", root, facts, release.descriptions, name=ALL,
-        title="Mọi chỉ tiêu / All indicators", description="Mọi chỉ tiêu theo đơn vị và kỳ. / Every indicator "
-        "by area and period.", primary_key=PRIMARY_KEY))
-    resources.append(datapackage.csv_resource(
-        data / f"{CATALOGUE}.csv", root, release.indicators, release.indicator_descriptions, name=CATALOGUE,
-        title="Danh mục chỉ tiêu / Indicator catalogue", description="Tên, đơn vị, định nghĩa, công thức, mục "
-        "tiêu. / Names, units, definitions, formulas, targets.", primary_key=("indicator_code",)))
+    resources.append(
+        datapackage.csv_resource(
+            data / f"{ALL}.csv",
+            root,
+            facts,
+            release.descriptions,
+            name=ALL,
+            title="Mọi chỉ tiêu / All indicators",
+            description="Mọi chỉ tiêu theo đơn vị và kỳ. / Every indicator by area and period.",
+            primary_key=PRIMARY_KEY,
+        )
+    )
+    resources.append(
+        datapackage.csv_resource(
+            data / f"{CATALOGUE}.csv",
+            root,
+            release.indicators,
+            release.indicator_descriptions,
+            name=CATALOGUE,
+            title="Danh mục chỉ tiêu / Indicator catalogue",
+            description="Tên, đơn vị, định nghĩa, công thức, mục tiêu. / Names, units, definitions, formulas, targets.",
+            primary_key=("indicator_code",),
+        )
+    )
     by_code = {p["indicator_code"][0]: p for p in facts.partition_by("indicator_code")}
     for ind in release.indicators.iter_rows(named=True):
         frame = by_code.get(ind["indicator_code"], facts.clear())
         formats.write_table(frame, data, ind["indicator_code"])
-        resources.append(datapackage.indicator_resource(data / f"{ind['indicator_code']}.csv", root, frame,
-                                                        release, ind))
-    formats.write_workbook(root / WORKBOOK, _readme(release, name, stamp),
-                           [("indicators", release.indicators), ("data", facts)], modified)
+        resources.append(
+            datapackage.indicator_resource(data / f"{ind['indicator_code']}.csv", root, frame, release, ind)
+        )
+    formats.write_workbook(
+        root / WORKBOOK, _readme(release, name, stamp), [("indicators", release.indicators), ("data", facts)], modified
+    )
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".parquet", ".xlsx")):
-        mediatype = ("application/vnd.apache.parquet" if path.suffix == ".parquet"
-                     else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        files.append({"path": path.relative_to(root).as_posix(), "mediatype": mediatype,
-                      **datapackage.file_stats(path)})
-    files += [{"path": r["path"], "mediatype": r["mediatype"], "bytes": r["bytes"], "hash": r["hash"]}
-              for r in resources]
+        mediatype = (
+            "application/vnd.apache.parquet"
+            if path.suffix == ".parquet"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        files.append(
+            {"path": path.relative_to(root).as_posix(), "mediatype": mediatype, **datapackage.file_stats(path)}
+        )
+    files += [
+        {"path": r["path"], "mediatype": r["mediatype"], "bytes": r["bytes"], "hash": r["hash"]} for r in resources
+    ]
     descriptor = datapackage.package(name, stamp, resources, release)
     descriptor["downloads"] = sorted(files, key=lambda f: f["path"])
-    (root / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n",
-                                           encoding="utf-8")
-    (root / "dcat.json").write_text(json.dumps(datapackage.dcat(descriptor, descriptor["downloads"]),
-                                               ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (root / "datapackage.json").write_text(
+        json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    (root / "dcat.json").write_text(
+        json.dumps(datapackage.dcat(descriptor, descriptor["downloads"]), ensure_ascii=False, indent=2) + "\n",
+        encoding="utf-8",
+    )
     prev_frame = changelog.read_previous(previous, f"data/{ALL}.csv")
-    (root / "CHANGELOG.md").write_text(changelog.render(name, previous.name if previous else None, prev_frame,
-                                                        facts), encoding="utf-8")
+    (root / "CHANGELOG.md").write_text(
+        changelog.render(name, previous.name if previous else None, prev_frame, facts), encoding="utf-8"
+    )
     site.write_site(root / "site", release, name, WORKBOOK)
 
 
@@ -110,7 +137,8 @@ def validate_package(root: Path) -> list[str]:
     if report.valid:
         return []
     return [f"{task.name}: {e.type}: {e.note}" for task in report.tasks for e in task.errors][:20] + [
-        f"{e.type}: {e.note}" for e in report.errors][:20]
+        f"{e.type}: {e.note}" for e in report.errors
+    ][:20]
 
 
 def build_release(warehouse: Path, out: Path, now: datetime | None = None) -> Path:
@@ -146,4 +174,3 @@ def build_release(warehouse: Path, out: Path, now: datetime | None = None) -> Pa
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
-

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f",
-           "#bcbd22")
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22")
 MAX_LINES = len(PALETTE)  # areas per chart (each may have one line per frequency)
 W, H = 680, 320
 LEFT, RIGHT, TOP, BOTTOM = 78, 200, 20, 40
@@ -107,21 +106,26 @@ def _series_svg(s: Series, ax: _Axes, colour: str, decimals: int, size: float = 
     if dash is not None and len(s.points) > 1:
         coords = " ".join(f"{ax.x(p.end):.1f},{ax.y(p.value):.1f}" for p in s.points)
         pattern = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{size * 2 / 3:.1f}"{pattern} '
-                   f'points="{coords}"/>')
+        out.append(
+            f'<polyline fill="none" stroke="{colour}" stroke-width="{size * 2 / 3:.1f}"{pattern} points="{coords}"/>'
+        )
     for p in s.points:
         hollow = p.preliminary or p.restated
         fill = "#ffffff" if hollow else colour
         cls = "point hollow" if hollow else "point"
         cx, cy, title = ax.x(p.end), ax.y(p.value), f"<title>{escape(tooltip(s, p, decimals))}</title>"
         if dash is None:  # as of a date: a square, never joined
-            out.append(f'<rect class="{cls}" data-period="{escape(p.code)}" x="{cx - size:.1f}" y="{cy - size:.1f}" '
-                       f'width="{2 * size:.1f}" height="{2 * size:.1f}" fill="{fill}" stroke="{colour}" '
-                       f'stroke-width="1.5">{title}</rect>')
+            out.append(
+                f'<rect class="{cls}" data-period="{escape(p.code)}" x="{cx - size:.1f}" y="{cy - size:.1f}" '
+                f'width="{2 * size:.1f}" height="{2 * size:.1f}" fill="{fill}" stroke="{colour}" '
+                f'stroke-width="1.5">{title}</rect>'
+            )
         else:
-            out.append(f'<circle class="{cls}" data-period="{escape(p.code)}" cx="{cx:.1f}" cy="{cy:.1f}" '
-                       f'r="{size + (0.5 if hollow else 0):.1f}" fill="{fill}" stroke="{colour}" '
-                       f'stroke-width="1.5">{title}</circle>')
+            out.append(
+                f'<circle class="{cls}" data-period="{escape(p.code)}" cx="{cx:.1f}" cy="{cy:.1f}" '
+                f'r="{size + (0.5 if hollow else 0):.1f}" fill="{fill}" stroke="{colour}" '
+                f'stroke-width="1.5">{title}</circle>'
+            )
     out.append("</g>")
     return "".join(out)
 
@@ -134,14 +138,18 @@ def line_chart(series: list[Series], title: str, decimals: int, targets: Sequenc
         return ""
     ax = _Axes(series, list(targets), (LEFT, W - RIGHT, H - BOTTOM, TOP))
     colours = _colours(series)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
-             f'role="img" aria-label="{escape(title)}" class="chart">',
-             f'<rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
+        f'role="img" aria-label="{escape(title)}" class="chart">',
+        f'<rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/>',
+    ]
     for i in range(6):
         v = ax.y_max * i / 5
-        parts.append(f'<line x1="{ax.x0}" y1="{ax.y(v):.1f}" x2="{ax.x1}" y2="{ax.y(v):.1f}" stroke="#e0e0e0"/>'
-                     f'<text x="{ax.x0 - 6}" y="{ax.y(v) + 4:.1f}" text-anchor="end" font-size="11">'
-                     f'{fmt(v, 0 if ax.y_max >= 10 else 1)}</text>')
+        parts.append(
+            f'<line x1="{ax.x0}" y1="{ax.y(v):.1f}" x2="{ax.x1}" y2="{ax.y(v):.1f}" stroke="#e0e0e0"/>'
+            f'<text x="{ax.x0 - 6}" y="{ax.y(v) + 4:.1f}" text-anchor="end" font-size="11">'
+            f"{fmt(v, 0 if ax.y_max >= 10 else 1)}</text>"
+        )
     years = range(ax.first.year, ax.last.year + 1)
     step = max(1, len(years) // 8)
     for year in years:  # a tick at each 31 December, where the yearly values sit
@@ -149,14 +157,18 @@ def line_chart(series: list[Series], title: str, decimals: int, targets: Sequenc
         parts.append(f'<line x1="{tx:.1f}" y1="{ax.y0}" x2="{tx:.1f}" y2="{ax.y0 + 4}" stroke="#333"/>')
         if (year - ax.first.year) % step == 0:
             parts.append(f'<text x="{tx:.1f}" y="{ax.y0 + 16}" text-anchor="middle" font-size="11">{year}</text>')
-    parts.append(f'<line x1="{ax.x0}" y1="{ax.y0}" x2="{ax.x1}" y2="{ax.y0}" stroke="#333"/>'
-                 f'<text x="{ax.x1}" y="{ax.y0 + 32}" text-anchor="end" font-size="10" fill="#555">'
-                 "vạch = 31/12; mỗi giá trị đặt tại ngày cuối kỳ / tick = 31 Dec; values at period end</text>")
+    parts.append(
+        f'<line x1="{ax.x0}" y1="{ax.y0}" x2="{ax.x1}" y2="{ax.y0}" stroke="#333"/>'
+        f'<text x="{ax.x1}" y="{ax.y0 + 32}" text-anchor="end" font-size="10" fill="#555">'
+        "vạch = 31/12; mỗi giá trị đặt tại ngày cuối kỳ / tick = 31 Dec; values at period end</text>"
+    )
     for i, (name, value) in enumerate(targets):  # labels alternate left / right so two close targets stay legible
         lx, anchor = (ax.x0 + 4, "start") if i % 2 == 0 else (ax.x1 - 4, "end")
-        parts.append(f'<line class="target" x1="{ax.x0}" y1="{ax.y(value):.1f}" x2="{ax.x1}" y2="{ax.y(value):.1f}" '
-                     f'stroke="#000" stroke-dasharray="6 4"/><text x="{lx}" y="{ax.y(value) - 4:.1f}" '
-                     f'text-anchor="{anchor}" font-size="11">{escape(name)} {fmt(value, decimals)}</text>')
+        parts.append(
+            f'<line class="target" x1="{ax.x0}" y1="{ax.y(value):.1f}" x2="{ax.x1}" y2="{ax.y(value):.1f}" '
+            f'stroke="#000" stroke-dasharray="6 4"/><text x="{lx}" y="{ax.y(value) - 4:.1f}" '
+            f'text-anchor="{anchor}" font-size="11">{escape(name)} {fmt(value, decimals)}</text>'
+        )
     for s in series:
         parts.append(_series_svg(s, ax, colours[s.key], decimals))
     parts.append(_legend(series, colours, ax.x1 + 12))
@@ -168,8 +180,10 @@ def _legend(series: list[Series], colours: dict[str, str], lx: float) -> str:
     labels = {s.key: s.label for s in series}
     out, ly = [], TOP + 4
     for key, colour in colours.items():
-        out.append(f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{colour}"/>'
-                   f'<text x="{lx + 14}" y="{ly + 9}" font-size="11">{escape(labels[key][:28])}</text>')
+        out.append(
+            f'<rect x="{lx}" y="{ly}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{lx + 14}" y="{ly + 9}" font-size="11">{escape(labels[key][:28])}</text>'
+        )
         ly += 16
     ly += 6
     for freq in [f for f in FREQUENCIES if any(s.frequency == f for s in series)]:
@@ -178,19 +192,23 @@ def _legend(series: list[Series], colours: dict[str, str], lx: float) -> str:
             out.append(f'<rect x="{lx + 6}" y="{ly + 1}" width="7" height="7" fill="#555"/>')
         else:
             pattern = f' stroke-dasharray="{dash}"' if dash else ""
-            out.append(f'<line x1="{lx}" y1="{ly + 5}" x2="{lx + 20}" y2="{ly + 5}" stroke="#555" stroke-width="2"'
-                       f"{pattern}/>")
+            out.append(
+                f'<line x1="{lx}" y1="{ly + 5}" x2="{lx + 20}" y2="{ly + 5}" stroke="#555" stroke-width="2"{pattern}/>'
+            )
         out.append(f'<text x="{lx + 24}" y="{ly + 9}" font-size="11">{escape(label)}</text>')
         ly += 16
     if any(p.preliminary or p.restated for s in series for p in s.points):
-        out.append(f'<circle cx="{lx + 10}" cy="{ly + 5}" r="3.5" fill="#fff" stroke="#555" stroke-width="1.5"/>'
-                   f'<text x="{lx + 24}" y="{ly + 9}" font-size="11">sơ bộ, đính chính /</text>'
-                   f'<text x="{lx + 24}" y="{ly + 23}" font-size="11">preliminary, restated</text>')
+        out.append(
+            f'<circle cx="{lx + 10}" cy="{ly + 5}" r="3.5" fill="#fff" stroke="#555" stroke-width="1.5"/>'
+            f'<text x="{lx + 24}" y="{ly + 9}" font-size="11">sơ bộ, đính chính /</text>'
+            f'<text x="{lx + 24}" y="{ly + 23}" font-size="11">preliminary, restated</text>'
+        )
     return "".join(out)
 
 
-def sparkline(series: list[Series], title: str, decimals: int, target: float | None = None,
-              width: int = 160, height: int = 44) -> str:
+def sparkline(
+    series: list[Series], title: str, decimals: int, target: float | None = None, width: int = 160, height: int = 44
+) -> str:
     """A small chart for the index: the same rules (one line per area and frequency, as-of values as points,
     hollow markers), no axes; the 2025 target as a dashed line."""
     series = [s for s in series if s.points]
@@ -198,11 +216,15 @@ def sparkline(series: list[Series], title: str, decimals: int, target: float | N
         return ""
     ax = _Axes(series, [("", target)] if target is not None else [], (3, width - 3, height - 3, 3))
     colours = _colours(series)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-             f'height="{height}" role="img" aria-label="{escape(title)}" class="spark"><title>{escape(title)}</title>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(title)}" class="spark"><title>{escape(title)}</title>'
+    ]
     if target is not None:
-        parts.append(f'<line class="target" x1="0" y1="{ax.y(target):.1f}" x2="{width}" y2="{ax.y(target):.1f}" '
-                     'stroke="#000" stroke-dasharray="4 3"/>')
+        parts.append(
+            f'<line class="target" x1="0" y1="{ax.y(target):.1f}" x2="{width}" y2="{ax.y(target):.1f}" '
+            'stroke="#000" stroke-dasharray="4 3"/>'
+        )
     parts += [_series_svg(s, ax, colours[s.key], decimals, size=2.0) for s in series]
     parts.append("</svg>")
     return "".join(parts)

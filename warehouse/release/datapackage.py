@@ -18,8 +18,14 @@ from warehouse.release import disclosure
 from warehouse.release.meta import release_meta
 from warehouse.release.tables import PRIMARY_KEY, Release
 
-_TYPES: dict[PolarsDataType, str] = {pl.String: "string", pl.Float64: "number", pl.Int64: "integer",
-                                     pl.Int32: "integer", pl.Date: "date", pl.Boolean: "boolean"}
+_TYPES: dict[PolarsDataType, str] = {
+    pl.String: "string",
+    pl.Float64: "number",
+    pl.Int64: "integer",
+    pl.Int32: "integer",
+    pl.Date: "date",
+    pl.Boolean: "boolean",
+}
 
 
 def file_stats(path: Path) -> dict[str, Any]:
@@ -52,29 +58,55 @@ def _source(row: dict[str, Any]) -> list[dict[str, str]]:
     return [{"title": source_title(row["source"])}]
 
 
-def csv_resource(path: Path, root: Path, frame: pl.DataFrame, descriptions: dict[str, str], *,
-                 name: str, title: str, description: str, primary_key: tuple[str, ...],
-                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def csv_resource(
+    path: Path,
+    root: Path,
+    frame: pl.DataFrame,
+    descriptions: dict[str, str],
+    *,
+    name: str,
+    title: str,
+    description: str,
+    primary_key: tuple[str, ...],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
-        "name": name, "path": path.relative_to(root).as_posix(), "profile": "tabular-data-resource",
-        "title": title, "description": description, "format": "csv", "mediatype": "text/csv",
-        "encoding": "utf-8-sig", **file_stats(path), "schema": schema(frame, descriptions, primary_key),
+        "name": name,
+        "path": path.relative_to(root).as_posix(),
+        "profile": "tabular-data-resource",
+        "title": title,
+        "description": description,
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8-sig",
+        **file_stats(path),
+        "schema": schema(frame, descriptions, primary_key),
         **(extra or {}),
     }
 
 
-def indicator_resource(path: Path, root: Path, frame: pl.DataFrame, release: Release,
-                       indicator: dict[str, Any]) -> dict[str, Any]:
+def indicator_resource(
+    path: Path, root: Path, frame: pl.DataFrame, release: Release, indicator: dict[str, Any]
+) -> dict[str, Any]:
     """One indicator's CSV: names, unit, definitions (both languages), source and targets from dim_indicator."""
     return csv_resource(
-        path, root, frame, release.descriptions, name=indicator["indicator_code"],
+        path,
+        root,
+        frame,
+        release.descriptions,
+        name=indicator["indicator_code"],
         title=f"{indicator['name_vi']} / {indicator['name_en']}",
         description=f"{indicator['definition_vi']} / {indicator['definition_en']}",
         primary_key=PRIMARY_KEY,
-        extra={"unit": indicator["unit"], "kind": indicator["kind"], "sources": _source(indicator),
-               "target_2025": indicator["target_2025"], "target_2030": indicator["target_2030"],
-               "target_source": indicator["target_source"],
-               "disclosure_controlled": indicator["indicator_code"] in release.person_codes},
+        extra={
+            "unit": indicator["unit"],
+            "kind": indicator["kind"],
+            "sources": _source(indicator),
+            "target_2025": indicator["target_2025"],
+            "target_2030": indicator["target_2030"],
+            "target_source": indicator["target_source"],
+            "disclosure_controlled": indicator["indicator_code"] in release.person_codes,
+        },
     )
 
 
@@ -82,10 +114,15 @@ def coverage(release: Release) -> dict[str, Any]:
     facts = release.facts
     periods = facts.select(pl.col("period_end").min().alias("start"), pl.col("period_end").max().alias("end"))
     return {
-        "temporal": {"start": str(facts["period_code"].min()), "end": str(facts["period_code"].max()),
-                     "start_date": str(periods["start"][0]), "end_date": str(periods["end"][0])},
-        "spatial": [f"{r['province_name']} ({r['province_code']}, {r['vintage']})"
-                    for r in release.areas.iter_rows(named=True)],
+        "temporal": {
+            "start": str(facts["period_code"].min()),
+            "end": str(facts["period_code"].max()),
+            "start_date": str(periods["start"][0]),
+            "end_date": str(periods["end"][0]),
+        },
+        "spatial": [
+            f"{r['province_name']} ({r['province_code']}, {r['vintage']})" for r in release.areas.iter_rows(named=True)
+        ],
     }
 
 
@@ -102,8 +139,13 @@ def package(name: str, modified: str, resources: list[dict[str, Any]], release: 
         "keywords": meta["keywords"],
         "licenses": [meta["license"]],
         "sources": [{"title": source_title(s)} for s in release.indicators["source"].unique(maintain_order=True)],
-        "contributors": [{"title": f"{meta['publisher_vi']} / {meta['publisher_en']}", "role": "publisher",
-                          "email": meta["contact_email"]}],
+        "contributors": [
+            {
+                "title": f"{meta['publisher_vi']} / {meta['publisher_en']}",
+                "role": "publisher",
+                "email": meta["contact_email"],
+            }
+        ],
         "created": modified,
         "modified": modified,
         "temporal_coverage": cov["temporal"],
@@ -118,29 +160,48 @@ def dcat(package_descriptor: dict[str, Any], files: list[dict[str, Any]]) -> dic
     meta = release_meta()
     cov = package_descriptor["temporal_coverage"]
     return {
-        "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
-                     "foaf": "http://xmlns.com/foaf/0.1/", "vcard": "http://www.w3.org/2006/vcard/ns#",
-                     "spdx": "http://spdx.org/rdf/terms#"},
+        "@context": {
+            "dcat": "http://www.w3.org/ns/dcat#",
+            "dct": "http://purl.org/dc/terms/",
+            "foaf": "http://xmlns.com/foaf/0.1/",
+            "vcard": "http://www.w3.org/2006/vcard/ns#",
+            "spdx": "http://spdx.org/rdf/terms#",
+        },
         "@type": "dcat:Dataset",
         "dct:identifier": package_descriptor["id"],
         "dct:title": [{"@language": "vi", "@value": meta["title_vi"]}, {"@language": "en", "@value": meta["title_en"]}],
-        "dct:description": [{"@language": "vi", "@value": meta["description_vi"].strip()},
-                            {"@language": "en", "@value": meta["description_en"].strip()}],
+        "dct:description": [
+            {"@language": "vi", "@value": meta["description_vi"].strip()},
+            {"@language": "en", "@value": meta["description_en"].strip()},
+        ],
         "dcat:keyword": meta["keywords"],
-        "dct:publisher": {"@type": "foaf:Organization", "foaf:name": meta["publisher_vi"],
-                          "foaf:name@en": meta["publisher_en"]},
-        "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": meta["publisher_en"],
-                              "vcard:hasEmail": "mailto:" + meta["contact_email"]},
-        "dct:temporal": {"@type": "dct:PeriodOfTime", "dcat:startDate": cov["start_date"],
-                         "dcat:endDate": cov["end_date"]},
+        "dct:publisher": {
+            "@type": "foaf:Organization",
+            "foaf:name": meta["publisher_vi"],
+            "foaf:name@en": meta["publisher_en"],
+        },
+        "dcat:contactPoint": {
+            "@type": "vcard:Organization",
+            "vcard:fn": meta["publisher_en"],
+            "vcard:hasEmail": "mailto:" + meta["contact_email"],
+        },
+        "dct:temporal": {
+            "@type": "dct:PeriodOfTime",
+            "dcat:startDate": cov["start_date"],
+            "dcat:endDate": cov["end_date"],
+        },
         "dct:spatial": package_descriptor["spatial_coverage"],
         "dct:modified": package_descriptor["modified"],
         "dct:license": meta["license"]["path"],
         "dcat:version": package_descriptor["version"],
         "dcat:distribution": [
-            {"@type": "dcat:Distribution", "dcat:downloadURL": f["path"], "dcat:mediaType": f["mediatype"],
-             "dcat:byteSize": f["bytes"],
-             "spdx:checksum": {"spdx:algorithm": "sha256", "spdx:checksumValue": f["hash"].split(":", 1)[1]}}
+            {
+                "@type": "dcat:Distribution",
+                "dcat:downloadURL": f["path"],
+                "dcat:mediaType": f["mediatype"],
+                "dcat:byteSize": f["bytes"],
+                "spdx:checksum": {"spdx:algorithm": "sha256", "spdx:checksumValue": f["hash"].split(":", 1)[1]},
+            }
             for f in files
         ],
     }

@@ -47,8 +47,11 @@ def person_record_codes(indicators: Iterable[dict]) -> frozenset[str]:
     """Codes of the counts from person-record sources, and of every rate built from one of them."""
     rows = list(indicators)
     counts = {r["indicator_code"] for r in rows if r["kind"] == "count" and r["source"] in PERSON_RECORD_SOURCES}
-    rates = {r["indicator_code"] for r in rows if r["kind"] == "rate" and (
-        set(_codes(r["numerator"])) & counts or r["denominator"] in counts)}
+    rates = {
+        r["indicator_code"]
+        for r in rows
+        if r["kind"] == "rate" and (set(_codes(r["numerator"])) & counts or r["denominator"] in counts)
+    }
     return frozenset(counts | rates)
 
 
@@ -57,7 +60,7 @@ def _codes(numerator: str | None) -> list[str]:
 
 
 def _round5(col: pl.Expr) -> pl.Expr:
-    return ((col / ROUND_TO).round(0) * ROUND_TO)
+    return (col / ROUND_TO).round(0) * ROUND_TO
 
 
 def _small_count(col: pl.Expr) -> pl.Expr:
@@ -72,8 +75,13 @@ def apply(frame: pl.DataFrame, person_codes: frozenset[str]) -> pl.DataFrame:
     rate = controlled & (pl.col("kind") == "rate")
     v, num, den = pl.col("value"), pl.col("numerator_value"), pl.col("denominator_value")
     rate_ok = (num >= MIN_NUMERATOR) & (den >= MIN_DENOMINATOR)
-    count_flag = (pl.when(v.is_null() | (v == 0)).then(pl.lit(""))
-                  .when(_small_count(v)).then(pl.lit(SUPPRESSED)).otherwise(pl.lit(ROUNDED)))
+    count_flag = (
+        pl.when(v.is_null() | (v == 0))
+        .then(pl.lit(""))
+        .when(_small_count(v))
+        .then(pl.lit(SUPPRESSED))
+        .otherwise(pl.lit(ROUNDED))
+    )
     rate_flag = pl.when(v.is_null()).then(pl.lit("")).when(rate_ok).then(pl.lit(ROUNDED)).otherwise(pl.lit(SUPPRESSED))
     flag = pl.when(count).then(count_flag).when(rate).then(rate_flag).otherwise(pl.lit("")).alias("flag")
     out = frame.with_columns(flag)
@@ -83,8 +91,15 @@ def apply(frame: pl.DataFrame, person_codes: frozenset[str]) -> pl.DataFrame:
     num_r = _round5(num)
     den_r = pl.when(pl.col("denominator_is_person")).then(_round5(den)).otherwise(den)
     return out.with_columns(
-        value=pl.when(count & (pl.col("flag") == SUPPRESSED)).then(None).when(count).then(_round5(v))
-        .when(hidden_rate).then(None).when(rate).then(v * (num_r / num) * (den / den_r)).otherwise(v),
+        value=pl.when(count & (pl.col("flag") == SUPPRESSED))
+        .then(None)
+        .when(count)
+        .then(_round5(v))
+        .when(hidden_rate)
+        .then(None)
+        .when(rate)
+        .then(v * (num_r / num) * (den / den_r))
+        .otherwise(v),
         numerator_value=pl.when(hidden_rate).then(None).when(rate).then(num_r).otherwise(num),
         denominator_value=pl.when(hidden_rate).then(None).when(rate).then(den_r).otherwise(den),
     )
@@ -92,24 +107,29 @@ def apply(frame: pl.DataFrame, person_codes: frozenset[str]) -> pl.DataFrame:
 
 def check(frame: pl.DataFrame, person_codes: frozenset[str]) -> list[str]:
     """Every cell of ``frame`` (released values) that breaks the rule, described; empty when it is safe."""
-    controlled = frame.filter(pl.col("indicator_code").is_in(list(person_codes))
-                              & (pl.col("area_level") != PROVINCE))
+    controlled = frame.filter(pl.col("indicator_code").is_in(list(person_codes)) & (pl.col("area_level") != PROVINCE))
     v, num, den = pl.col("value"), pl.col("numerator_value"), pl.col("denominator_value")
     not_multiple = (v % ROUND_TO) != 0
     # Without the helper column every denominator is treated as a person-record count (the stricter reading).
     den_is_person = pl.col("denominator_is_person") if "denominator_is_person" in frame.columns else pl.lit(True)
-    bad_counts = controlled.filter((pl.col("kind") == "count") & v.is_not_null() & (v != 0)
-                                   & (_small_count(v) | not_multiple))
-    bad_rates = controlled.filter((pl.col("kind") == "rate") & (
-        (v.is_not_null() & (num.is_null() | den.is_null() | (num < MIN_NUMERATOR) | (den < MIN_DENOMINATOR)))
-        | (num.is_not_null() & (_small_count(num) | ((num % ROUND_TO) != 0)))
-        | (den_is_person & den.is_not_null() & (_small_count(den) | ((den % ROUND_TO) != 0)))
-    ))
+    bad_counts = controlled.filter(
+        (pl.col("kind") == "count") & v.is_not_null() & (v != 0) & (_small_count(v) | not_multiple)
+    )
+    bad_rates = controlled.filter(
+        (pl.col("kind") == "rate")
+        & (
+            (v.is_not_null() & (num.is_null() | den.is_null() | (num < MIN_NUMERATOR) | (den < MIN_DENOMINATOR)))
+            | (num.is_not_null() & (_small_count(num) | ((num % ROUND_TO) != 0)))
+            | (den_is_person & den.is_not_null() & (_small_count(den) | ((den % ROUND_TO) != 0)))
+        )
+    )
     problems = []
     for label, bad in (("count", bad_counts), ("rate", bad_rates)):
         for r in bad.head(20).iter_rows(named=True):
-            problems.append(f"{label} {r['indicator_code']} {r['area_key']} {r['period_code']}: value={r['value']}"
-                            f" numerator={r.get('numerator_value')} denominator={r.get('denominator_value')}")
+            problems.append(
+                f"{label} {r['indicator_code']} {r['area_key']} {r['period_code']}: value={r['value']}"
+                f" numerator={r.get('numerator_value')} denominator={r.get('denominator_value')}"
+            )
     return problems
 
 

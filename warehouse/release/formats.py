@@ -34,8 +34,9 @@ def _sheet(wb: openpyxl.Workbook, title: str, frame: pl.DataFrame) -> None:
     ws.freeze_panes = "A2"
 
 
-def write_workbook(path: Path, readme: list[tuple[str, str]], sheets: list[tuple[str, pl.DataFrame]],
-                   modified: datetime) -> Path:
+def write_workbook(
+    path: Path, readme: list[tuple[str, str]], sheets: list[tuple[str, pl.DataFrame]], modified: datetime
+) -> Path:
     """A workbook whose first sheet is the README (two columns: item, text), then one sheet per table."""
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -65,8 +66,9 @@ def _stamp_zip(path: Path, modified: datetime) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for info, data in members:
             if info.filename == "docProps/core.xml":  # openpyxl sets "modified" to the time of saving
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + iso + rb"\g<2>",
-                              data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + iso + rb"\g<2>", data
+                )
             fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr

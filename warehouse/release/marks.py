@@ -10,18 +10,33 @@ import polars as pl
 from sources.spec import load_specs
 
 KEYS = ("indicator_code", "area_key", "period_code")
-SCHEMA = {"indicator_code": pl.String, "area_key": pl.String, "period_code": pl.String, "preliminary": pl.Boolean,
-          "restated": pl.Boolean, "restated_from": pl.Float64}
+SCHEMA = {
+    "indicator_code": pl.String,
+    "area_key": pl.String,
+    "period_code": pl.String,
+    "preliminary": pl.Boolean,
+    "restated": pl.Boolean,
+    "restated_from": pl.Float64,
+}
 
 
 def value_marks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """One row per fact that is preliminary or restated: KEYS, preliminary, restated, restated_from (the count it
     replaced; None for rates, which are marked when a count they are computed from is)."""
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    parts = [f"SELECT DISTINCT '{s.indicator_prefix}_' || field AS indicator_code, file_sha256, period_code "
-             f"FROM stg_{s.source} WHERE preliminary" for s in load_specs().values() if f"stg_{s.source}" in tables]
-    prelim_sql = " UNION ALL ".join(parts) if parts else \
-        "SELECT NULL::VARCHAR AS indicator_code, NULL::VARCHAR AS file_sha256, NULL::VARCHAR AS period_code LIMIT 0"
+    parts = [
+        f"SELECT DISTINCT '{s.indicator_prefix}_' || field AS indicator_code, file_sha256, period_code "
+        f"FROM stg_{s.source} WHERE preliminary"
+        for s in load_specs().values()
+        if f"stg_{s.source}" in tables
+    ]
+    prelim_sql = (
+        " UNION ALL ".join(parts)
+        if parts
+        else (
+            "SELECT NULL::VARCHAR AS indicator_code, NULL::VARCHAR AS file_sha256, NULL::VARCHAR AS period_code LIMIT 0"
+        )
+    )
     counts = con.sql(f"""
         WITH prelim AS ({prelim_sql}),
         counts AS (
@@ -48,14 +63,26 @@ def value_marks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         FROM fact_indicator f JOIN dim_indicator i USING (indicator_code) WHERE f.derivation = 'rate'
     """).pl()
     counts = counts.with_columns(restated=pl.col("restated_from").is_not_null())
-    terms = rates.with_columns(term=pl.col("numerator").str.split("+")).explode("term").select(
-        "indicator_code", "area_key", "period_code", term=pl.col("term").str.strip_chars(), at="period_code")
-    denominators = rates.select("indicator_code", "area_key", "period_code", term="denominator",
-                                at=pl.coalesce("denominator_period_code", "period_code"))
+    terms = (
+        rates.with_columns(term=pl.col("numerator").str.split("+"))
+        .explode("term")
+        .select("indicator_code", "area_key", "period_code", term=pl.col("term").str.strip_chars(), at="period_code")
+    )
+    denominators = rates.select(
+        "indicator_code",
+        "area_key",
+        "period_code",
+        term="denominator",
+        at=pl.coalesce("denominator_period_code", "period_code"),
+    )
     inputs = pl.concat([terms, denominators]).join(
-        counts.rename({"indicator_code": "term", "period_code": "at"}), on=["term", "area_key", "at"], how="inner")
+        counts.rename({"indicator_code": "term", "period_code": "at"}), on=["term", "area_key", "at"], how="inner"
+    )
     # a rate computed from a preliminary or restated count is preliminary or restated too (without the old rate)
-    rate_marks = inputs.group_by(*KEYS).agg(pl.col("preliminary").any(), pl.col("restated").any()).with_columns(
-        restated_from=pl.lit(None, pl.Float64))
+    rate_marks = (
+        inputs.group_by(*KEYS)
+        .agg(pl.col("preliminary").any(), pl.col("restated").any())
+        .with_columns(restated_from=pl.lit(None, pl.Float64))
+    )
     marked = pl.concat([counts.select(list(SCHEMA)).cast(SCHEMA), rate_marks.select(list(SCHEMA)).cast(SCHEMA)])
     return marked.filter(pl.col("preliminary") | pl.col("restated"))

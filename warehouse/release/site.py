@@ -24,9 +24,11 @@ table.dept td{vertical-align:top}.latest{font-size:.9em}.goal{font-size:.85em;co
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>\n"
+    )
 
 
 def _bi(vi: str, en: str, tag: str = "p") -> str:
@@ -39,8 +41,17 @@ def _series(frame: pl.DataFrame) -> list[Series]:
     rows = frame.filter(pl.col("value").is_not_null())
     for part in rows.partition_by(["area_key", "period_type"], maintain_order=True):
         part = part.sort("period_end", "period_code")
-        points = tuple(Point(r["period_end"], r["period_code"], r["value"], bool(r["preliminary"]),
-                             bool(r["restated"]), r["restated_from"]) for r in part.iter_rows(named=True))
+        points = tuple(
+            Point(
+                r["period_end"],
+                r["period_code"],
+                r["value"],
+                bool(r["preliminary"]),
+                bool(r["restated"]),
+                r["restated_from"],
+            )
+            for r in part.iter_rows(named=True)
+        )
         out.append(Series(part["area_name"][0], part["area_key"][0], part["period_type"][0], points))
     return out
 
@@ -55,9 +66,11 @@ def _largest_areas(series: list[Series]) -> tuple[list[Series], str]:
     if len(latest) <= MAX_LINES:
         return series, ""
     keep = set(sorted(latest, key=lambda k: -latest[k].value)[:MAX_LINES])
-    note = (f'<p class="note">Hiển thị {MAX_LINES}/{len(latest)} đơn vị có giá trị mới nhất lớn nhất; đủ số '
-            f"liệu trong tệp tải về. / Showing {MAX_LINES} of {len(latest)} areas (largest latest value); "
-            "the downloads have them all.</p>")
+    note = (
+        f'<p class="note">Hiển thị {MAX_LINES}/{len(latest)} đơn vị có giá trị mới nhất lớn nhất; đủ số '
+        f"liệu trong tệp tải về. / Showing {MAX_LINES} of {len(latest)} areas (largest latest value); "
+        "the downloads have them all.</p>"
+    )
     return [s for s in series if s.key in keep], note
 
 
@@ -67,7 +80,8 @@ def _charts(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
     chart = line_chart(_series(provinces), "provinces", decimals, targets)
     html = [f"<h3>Các tỉnh / Provinces</h3>{chart}"]
     for part in facts.filter(pl.col("area_level") != "province").partition_by(
-            ["vintage", "province_code"], maintain_order=True):
+        ["vintage", "province_code"], maintain_order=True
+    ):
         series, note = _largest_areas(_series(part))
         if not series:
             continue
@@ -85,8 +99,14 @@ def _over_time(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
 
 
 def _targets(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
-    latest = (facts.filter((pl.col("area_level") == "province") & pl.col("value").is_not_null())
-              .sort("period_end").group_by("area_key", maintain_order=True).last().sort("area_key"))
+    latest = (
+        facts.filter((pl.col("area_level") == "province") & pl.col("value").is_not_null())
+        .sort("period_end")
+        .group_by("area_key", maintain_order=True)
+        .last()
+        .sort("area_key")
+    )
+
     def versus(value: float, target: float | None) -> str:
         if target is None:
             return "–"
@@ -96,11 +116,15 @@ def _targets(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
     rows = "".join(
         f"<tr><td>{escape(r['area_name'])}</td><td>{escape(r['period_code'])}</td><td class=n>"
         f"{fmt(r['value'], decimals)}</td><td class=n>{versus(r['value'], ind['target_2025'])}</td>"
-        f"<td class=n>{versus(r['value'], ind['target_2030'])}</td></tr>" for r in latest.iter_rows(named=True))
+        f"<td class=n>{versus(r['value'], ind['target_2030'])}</td></tr>"
+        for r in latest.iter_rows(named=True)
+    )
     source = f"<p>{escape(ind['target_source'])}</p>" if ind["target_source"] else ""
-    return ("<h2>Giá trị mới nhất và mục tiêu / Latest value and targets</h2><table><tr><th>Tỉnh / Province</th>"
-            "<th>Kỳ / Period</th><th>Giá trị / Value</th><th>Mục tiêu 2025 / 2025 target</th>"
-            f"<th>Mục tiêu 2030 / 2030 target</th></tr>{rows}</table>{source}")
+    return (
+        "<h2>Giá trị mới nhất và mục tiêu / Latest value and targets</h2><table><tr><th>Tỉnh / Province</th>"
+        "<th>Kỳ / Period</th><th>Giá trị / Value</th><th>Mục tiêu 2025 / 2025 target</th>"
+        f"<th>Mục tiêu 2030 / 2030 target</th></tr>{rows}</table>{source}"
+    )
 
 
 def _rule() -> str:
@@ -115,7 +139,7 @@ def indicator_page(ind: dict[str, Any], facts: pl.DataFrame, release_name: str) 
         formula = f"<p>Công thức / Formula: ({escape(ind['numerator'])}) / {escape(ind['denominator'])}</p>"
     body = (
         '<p><a href="index.html">← Trang chủ / Home</a></p>'
-        f"<h1>{escape(ind['name_vi'])}</h1><p lang=\"en\" class=\"en\">{escape(ind['name_en'])}</p>"
+        f'<h1>{escape(ind["name_vi"])}</h1><p lang="en" class="en">{escape(ind["name_en"])}</p>'
         f"<p>Mã / Code: <code>{escape(code)}</code> · Đơn vị tính / Unit: {escape(ind['unit'])} · "
         f"Nguồn / Source: {escape(source_title(ind['source']))} · Bản phát hành / Release: {escape(release_name)}</p>"
         f"<h2>Định nghĩa / Definition</h2>{_bi(ind['definition_vi'], ind['definition_en'])}{formula}"
@@ -128,8 +152,13 @@ def indicator_page(ind: dict[str, Any], facts: pl.DataFrame, release_name: str) 
 
 def _latest_against_target(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
     """Each province's latest value (any frequency, by period end), and whether it meets the 2025 target."""
-    latest = (facts.filter((pl.col("area_level") == "province") & pl.col("value").is_not_null())
-              .sort("period_end", "period_code").group_by("area_key", maintain_order=True).last().sort("area_name"))
+    latest = (
+        facts.filter((pl.col("area_level") == "province") & pl.col("value").is_not_null())
+        .sort("period_end", "period_code")
+        .group_by("area_key", maintain_order=True)
+        .last()
+        .sort("area_name")
+    )
     target = ind["target_2025"]
     items = []
     for r in latest.iter_rows(named=True):
@@ -137,7 +166,7 @@ def _latest_against_target(facts: pl.DataFrame, ind: dict[str, Any], decimals: i
         if target is not None:
             mark = " ✓" if r["value"] >= target else " ✗"
         items.append(f"{escape(r['area_name'])} {escape(r['period_code'])}: <b>{fmt(r['value'], decimals)}</b>{mark}")
-    goal = (f"Mục tiêu / Target 2025: {fmt(target, decimals)}" if target is not None else "")
+    goal = f"Mục tiêu / Target 2025: {fmt(target, decimals)}" if target is not None else ""
     return f'<div class="latest">{"<br>".join(items) or "–"}</div><div class="goal">{goal}</div>'
 
 
@@ -152,19 +181,24 @@ def index_page(release: Release, release_name: str, workbook: str) -> str:
         for r in indicators:
             code, decimals = r["indicator_code"], 1 if r["kind"] == "rate" else 0
             facts = by_code.get(code, release.facts.clear())
-            spark = sparkline(_series(facts.filter(pl.col("area_level") == "province")),
-                              f"{r['name_vi']} / {r['name_en']}: các tỉnh theo thời gian / provinces over time",
-                              decimals, r["target_2025"])
+            spark = sparkline(
+                _series(facts.filter(pl.col("area_level") == "province")),
+                f"{r['name_vi']} / {r['name_en']}: các tỉnh theo thời gian / provinces over time",
+                decimals,
+                r["target_2025"],
+            )
             rows.append(
                 f'<tr><td><a href="{escape(code)}.html">{escape(r["name_vi"])}</a><br>'
                 f'<span lang="en" class="en">{escape(r["name_en"])}</span><br><small>{escape(r["unit"])}</small></td>'
                 f"<td>{spark}</td><td>{_latest_against_target(facts, r, decimals)}</td>"
                 f'<td><a href="../data/{escape(code)}.csv">CSV</a> · '
-                f'<a href="../data/{escape(code)}.parquet">Parquet</a></td></tr>')
+                f'<a href="../data/{escape(code)}.parquet">Parquet</a></td></tr>'
+            )
         sections.append(
             f'<h2>{escape(source_title(source))}</h2><table class="dept"><tr><th>Chỉ tiêu / Indicator</th>'
             "<th>Các tỉnh theo thời gian / Provinces over time</th><th>Mới nhất / Latest (✓ đạt, ✗ chưa đạt mục tiêu "
-            f"2025 / ✓ met, ✗ not met the 2025 target)</th><th>Tải về / Download</th></tr>{''.join(rows)}</table>")
+            f"2025 / ✓ met, ✗ not met the 2025 target)</th><th>Tải về / Download</th></tr>{''.join(rows)}</table>"
+        )
     body = (
         f"<h1>Chỉ tiêu xã hội số — bản phát hành {escape(release_name)}</h1>"
         f'<p lang="en" class="en">Digital-society indicators — release {escape(release_name)}</p>'

@@ -14,18 +14,50 @@ from warehouse.release.marks import value_marks
 
 # Columns of the released indicator tables, in order (all from v_indicator, plus the disclosure flag).
 COLUMNS = (
-    "indicator_code", "indicator_name_vi", "indicator_name_en", "province_code", "province_name", "area_level",
-    "area_code", "area_name", "area_name_en", "vintage", "area_key", "period_code", "period_type", "period_end",
-    "value", "unit", "flag", "derivation", "numerator_value", "denominator_value", "denominator_period_code",
+    "indicator_code",
+    "indicator_name_vi",
+    "indicator_name_en",
+    "province_code",
+    "province_name",
+    "area_level",
+    "area_code",
+    "area_name",
+    "area_name_en",
+    "vintage",
+    "area_key",
+    "period_code",
+    "period_type",
+    "period_end",
+    "value",
+    "unit",
+    "flag",
+    "derivation",
+    "numerator_value",
+    "denominator_value",
+    "denominator_period_code",
 )
 PRIMARY_KEY = ("indicator_code", "area_key", "period_code")
 INDICATOR_COLUMNS = (
-    "indicator_code", "name_vi", "name_en", "unit", "pillar", "source", "kind", "numerator", "denominator",
-    "definition_vi", "definition_en", "target_2025", "target_2030", "target_source",
+    "indicator_code",
+    "name_vi",
+    "name_en",
+    "unit",
+    "pillar",
+    "source",
+    "kind",
+    "numerator",
+    "denominator",
+    "definition_vi",
+    "definition_en",
+    "target_2025",
+    "target_2030",
+    "target_source",
 )
-FLAG_DESCRIPTION = ("Kiểm soát công bố: suppressed = đã ẩn (số nhỏ), rounded = số đếm trong dòng đã làm tròn đến 5, "
-                    "rỗng = giá trị chính xác. / Disclosure control: suppressed = withheld (small count), rounded = "
-                    "counts in the row rounded to 5, empty = exact value.")
+FLAG_DESCRIPTION = (
+    "Kiểm soát công bố: suppressed = đã ẩn (số nhỏ), rounded = số đếm trong dòng đã làm tròn đến 5, "
+    "rỗng = giá trị chính xác. / Disclosure control: suppressed = withheld (small count), rounded = "
+    "counts in the row rounded to 5, empty = exact value."
+)
 
 
 @dataclass(frozen=True)
@@ -52,29 +84,38 @@ def _comments(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
 def read_release(warehouse: Path) -> Release:
     """Read the published warehouse and apply disclosure control."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        indicators = _frame(con, f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM dim_indicator "
-                                 "ORDER BY indicator_code")
-        facts = _frame(con, f"""
-            SELECT {', '.join('v.' + c for c in COLUMNS if c != 'flag')}, i.kind
+        indicators = _frame(con, f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM dim_indicator ORDER BY indicator_code")
+        facts = _frame(
+            con,
+            f"""
+            SELECT {", ".join("v." + c for c in COLUMNS if c != "flag")}, i.kind
             FROM v_indicator v JOIN dim_indicator i USING (indicator_code)
             ORDER BY v.indicator_code, v.vintage, v.province_code, v.area_level DESC, v.area_code, v.period_end,
-                     v.period_code""")
+                     v.period_code""",
+        )
         descriptions = _comments(con, "v_indicator")
         indicator_descriptions = _comments(con, "dim_indicator")
-        areas = _frame(con, "SELECT DISTINCT province_code, province_name, vintage FROM v_indicator "
-                            "ORDER BY vintage, province_code")
+        areas = _frame(
+            con,
+            "SELECT DISTINCT province_code, province_name, vintage FROM v_indicator ORDER BY vintage, province_code",
+        )
         marks = value_marks(con)
     descriptions["flag"] = FLAG_DESCRIPTION
     person = disclosure.person_record_codes(indicators.iter_rows(named=True))
     person_counts = set(indicators.filter(pl.col("kind") == "count")["indicator_code"]) & person
     den_person = {r["indicator_code"] for r in indicators.iter_rows(named=True) if r["denominator"] in person_counts}
     facts = facts.with_columns(denominator_is_person=pl.col("indicator_code").is_in(list(den_person)))
-    released = disclosure.apply(facts, person).join(marks, on=list(PRIMARY_KEY), how="left").with_columns(
-        preliminary=pl.col("preliminary").fill_null(False),
-        # the figure a restatement replaced is shown only where the value itself is exact (not rounded/withheld)
-        restated=pl.col("restated").fill_null(False),
-        restated_from=pl.when(pl.col("flag") == "").then(pl.col("restated_from")),
-    ).select(*COLUMNS, "kind", "denominator_is_person", "preliminary", "restated", "restated_from")
+    released = (
+        disclosure.apply(facts, person)
+        .join(marks, on=list(PRIMARY_KEY), how="left")
+        .with_columns(
+            preliminary=pl.col("preliminary").fill_null(False),
+            # the figure a restatement replaced is shown only where the value itself is exact (not rounded/withheld)
+            restated=pl.col("restated").fill_null(False),
+            restated_from=pl.when(pl.col("flag") == "").then(pl.col("restated_from")),
+        )
+        .select(*COLUMNS, "kind", "denominator_is_person", "preliminary", "restated", "restated_from")
+    )
     return Release(released, indicators, descriptions, indicator_descriptions, person, areas)
 
 
