@@ -10,12 +10,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from bench import hostile_corpus as hostile
 from bench.corpus import CASES, HEADER, NAMES, TITLE, Case, rows
 from bench.workbooks import write
 from pipelines.validate import validate
 from sources.feedback import ERROR_RGB, FINDINGS_SHEET, WARNING_RGB, cell_refs, write_reply
 from sources.findings import error, warning
-from tests import hostile
 from tests.pipeline_helpers import query, run_xhs
 
 LOCATED = [c for c in CASES if c.cell]
