@@ -10,7 +10,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from tests.ui_helpers import free_port, running_ui, ui_env
+from tests.ui_helpers import free_port, running_ui, ui_env, wait_until_served
 
 
 def test_xhs_ui_serves_the_code_location(tmp_path: Path) -> None:
@@ -80,15 +80,7 @@ def test_xhs_ui_stops_with_all_its_processes_within_10_s_of_sigterm(tmp_path: Pa
         start_new_session=True,
     )
     try:
-        deadline, body = time.monotonic() + 120, ""
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as r:
-                    body = r.read().decode()
-                    break
-            except OSError:
-                time.sleep(1)
-        assert "dagster_webserver_version" in body
+        wait_until_served(port, proc)
     finally:
         tree = psutil.Process(proc.pid).children(recursive=True)  # dagster dev, webserver, daemon, code servers
         os.killpg(proc.pid, signal.SIGTERM)

@@ -33,6 +33,19 @@ def ui_env(root: Path) -> dict[str, str]:
     return env
 
 
+def wait_until_served(port: int, proc: subprocess.Popen) -> None:
+    """Until ``/server_info`` answers on ``port`` (at most 120 s), or fail with what the process printed."""
+    deadline, body = time.monotonic() + 120, ""
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as r:
+                body = r.read().decode()
+                break
+        except OSError:
+            time.sleep(1)
+    assert "dagster_webserver_version" in body, proc.stdout.read().decode() if proc.poll() is not None else ""
+
+
 @contextmanager
 def running_ui(root: Path, *args: str) -> Iterator[tuple[int, subprocess.Popen]]:
     """``xhs ui --port <free> *args`` with its paths in ``root``; yields (port, process) once ``/server_info``
@@ -49,19 +62,10 @@ def running_ui(root: Path, *args: str) -> Iterator[tuple[int, subprocess.Popen]]
         umask=0o022,
     )
     try:
-        deadline, body = time.monotonic() + 120, ""
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as r:
-                    body = r.read().decode()
-                    break
-            except OSError:
-                time.sleep(1)
-        assert "dagster_webserver_version" in body, proc.stdout.read().decode() if proc.poll() is not None else ""
+        wait_until_served(port, proc)
         yield port, proc
     finally:
-        # Stopping within a service manager's time is issue #17's: `xhs ui` does not always stop on SIGTERM
-        # yet, and a stuck teardown must not hide the result of the test.
+        # How fast it stops is tested on its own (test_ui.py); a stuck teardown must not hide this test's result.
         os.killpg(proc.pid, 15)
         try:
             proc.wait(timeout=30)
