@@ -19,6 +19,7 @@ class Paths:
     data: Path
     warehouse: Path
     releases: Path
+    lake: Path
 
     @property
     def raw(self) -> Path:
@@ -75,8 +76,9 @@ def _env_path(name: str, default: str) -> str:
 
 class XhsSettings(dg.ConfigurableResource):
     """Folders and files of one deployment, the one place every step, sensor and command takes them from.
-    Defaults: ``landing/``, ``data/``, ``warehouse/xhs.duckdb`` and ``releases/`` under the current directory, or
-    ``XHS_LANDING``, ``XHS_DATA``, ``XHS_WAREHOUSE``, ``XHS_PUBLISH_DIR``; a command's flags override them.
+    Defaults: ``landing/``, ``data/``, ``warehouse/xhs.duckdb``, ``releases/`` and ``lake/`` under the current
+    directory, or ``XHS_LANDING``, ``XHS_DATA``, ``XHS_WAREHOUSE``, ``XHS_PUBLISH_DIR``, ``XHS_LAKE``; a command's
+    flags override them.
     The published warehouse's mode and group: ``XHS_WAREHOUSE_MODE`` (octal, default 0640) and
     ``XHS_WAREHOUSE_GROUP`` (default: the group of the account running xhs)."""
 
@@ -84,6 +86,7 @@ class XhsSettings(dg.ConfigurableResource):
     data: str
     warehouse: str
     releases: str
+    lake: str = ""  # "" = lake/ under the current directory (XHS_LAKE)
     warehouse_mode: str = "0640"
     warehouse_group: str = ""
 
@@ -97,6 +100,7 @@ class XhsSettings(dg.ConfigurableResource):
                 "data": _env_path("XHS_DATA", "data"),
                 "warehouse": _env_path("XHS_WAREHOUSE", "warehouse/xhs.duckdb"),
                 "releases": _env_path("XHS_PUBLISH_DIR", "releases"),
+                "lake": _env_path("XHS_LAKE", "lake"),
                 **chosen,
                 "warehouse_mode": os.environ.get("XHS_WAREHOUSE_MODE") or "0640",
                 "warehouse_group": os.environ.get("XHS_WAREHOUSE_GROUP") or "",
@@ -104,7 +108,8 @@ class XhsSettings(dg.ConfigurableResource):
         )
 
     def paths(self) -> Paths:
-        return Paths(Path(self.landing), Path(self.data), Path(self.warehouse), Path(self.releases))
+        lake = Path(self.lake) if self.lake else Path(_env_path("XHS_LAKE", "lake"))
+        return Paths(Path(self.landing), Path(self.data), Path(self.warehouse), Path(self.releases), lake)
 
     def as_env(self) -> dict[str, str]:
         """These settings as the environment variables a child process (``xhs ui``'s Dagster) reads."""
@@ -113,6 +118,7 @@ class XhsSettings(dg.ConfigurableResource):
             "XHS_DATA": self.data,
             "XHS_WAREHOUSE": self.warehouse,
             "XHS_PUBLISH_DIR": self.releases,
+            "XHS_LAKE": str(self.paths().lake),
             "XHS_WAREHOUSE_MODE": self.warehouse_mode,
             "XHS_WAREHOUSE_GROUP": self.warehouse_group,
         }

@@ -21,7 +21,7 @@ from sources.staging import Stager, department_digest, reader_code_digest, stagi
 from sources.state import StagedFile, StateStore
 from sources.stopping import check_stop, critical_section, interrupted_by_stop
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
-from warehouse.lake import NAMESPACE, lake_dir, write_lake
+from warehouse.lake import NAMESPACE, write_lake
 from warehouse.publish import close_work, current_version, publish
 
 FACT_COLUMNS = (
@@ -160,7 +160,7 @@ def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
                 },
             )
         context.log.info(f"published {paths.warehouse} (kept as {version.name})")
-    publish_lake(context, paths.warehouse)
+    publish_lake(context, paths.warehouse, paths.lake)
     for name in WAREHOUSE_TABLES:
         yield dg.MaterializeResult(
             asset_key=name,
@@ -168,12 +168,12 @@ def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
         )
 
 
-def publish_lake(context: dg.AssetExecutionContext, published: Path) -> None:
+def publish_lake(context: dg.AssetExecutionContext, published: Path, lake: Path) -> None:
     """The publication in place, also as Iceberg tables in the lake (warehouse/lake.py): a new commit per
     publication; nothing when the lake already holds it."""
     from assets.instance import POSTGRES, instance_choice
 
-    lake, choice = lake_dir(), instance_choice()
+    choice = instance_choice()
     url = str(choice.url) if choice.kind == POSTGRES and choice.url else None  # its catalog in the same database
     for w in write_lake(published, current_version(published) or published.name, lake, url):
         context.log.info(

@@ -17,6 +17,7 @@ def xhs_env(root: Path) -> dict[str, str]:
         "DAGSTER_HOME": str(root / ".dagster"),
         "XHS_LANDING": str(root / "landing"),
         "XHS_WAREHOUSE": str(root / "warehouse" / "xhs.duckdb"),
+        "XHS_LAKE": str(root / "lake"),
     }
 
 

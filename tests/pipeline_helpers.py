@@ -19,6 +19,7 @@ def run_xhs(root: Path, *args: str, umask: int = -1, **env_extra: str) -> subpro
         "DAGSTER_HOME": str(root / ".dagster"),
         "XHS_LANDING": str(root / "landing"),
         "XHS_WAREHOUSE": str(root / "warehouse" / "xhs.duckdb"),
+        "XHS_LAKE": str(root / "lake"),
         **env_extra,
     }
     return subprocess.run(

@@ -51,6 +51,7 @@ def run(root: Path, monkeypatch: pytest.MonkeyPatch) -> int:
         "DAGSTER_HOME": root / ".dagster",
         "XHS_LANDING": root / "landing",
         "XHS_WAREHOUSE": root / "warehouse" / "xhs.duckdb",
+        "XHS_LAKE": root / "lake",
     }.items():
         monkeypatch.setenv(name, str(value))
     return main(["run"])

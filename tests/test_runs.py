@@ -54,6 +54,7 @@ def deliver(samples: Path, root: Path, names: tuple[str, ...] | None = None, bad
 
 def settings_for(root: Path) -> XhsSettings:
     return XhsSettings.from_env(
+        lake=str(root / "lake"),
         landing=str(root / "landing"),
         data=str(root / "data"),
         warehouse=str(root / "warehouse" / "xhs.duckdb"),
