@@ -27,7 +27,18 @@ def ensure_dagster_home(home: Path | None = None) -> Path:
 
 
 def open_instance(home: Path):
-    """The Dagster instance kept in ``home``."""
+    """The Dagster instance kept in ``home``. Opening it creates its SQLite storage on first use; two ``xhs run``
+    started at the same moment on a new home both tried to create the tables ("table secondary_indexes already
+    exists"), so the opening is serialised by a lock file in the home."""
+    import fcntl
+
     import dagster as dg
 
-    return dg.DagsterInstance.from_config(str(home))
+    with (home / ".open.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            instance = dg.DagsterInstance.from_config(str(home))
+            instance.get_runs(limit=1)  # the run and event storages are created now, under the lock
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return instance
