@@ -192,6 +192,7 @@ def stop_orphaned_workers(instance, run_id: str) -> list[int]:
     _, alive = psutil.wait_procs(workers, timeout=10)
     for proc in alive:
         proc.kill()
+    psutil.wait_procs(alive, timeout=5)  # gone (and reaped, when it is our own child) before the slot is freed
     return [p.pid for p in workers]
 
 
