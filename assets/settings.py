@@ -89,12 +89,15 @@ class XhsSettings(dg.ConfigurableResource):
     lake: str = ""  # "" = lake/ under the current directory (XHS_LAKE)
     warehouse_mode: str = "0640"
     warehouse_group: str = ""
+    # build the warehouse from nothing instead of bringing the published one up to date (``xhs run --rebuild``)
+    rebuild: bool = False
 
     @classmethod
-    def from_env(cls, **overrides: str | None) -> XhsSettings:
+    def from_env(cls, *, rebuild: bool = False, **overrides: str | None) -> XhsSettings:
         """The settings from the environment, with the non-empty ``overrides`` (a command's flags) on top."""
         chosen = {k: str(Path(v).expanduser().resolve()) for k, v in overrides.items() if v}
         return cls(
+            rebuild=rebuild,
             **{
                 "landing": _env_path("XHS_LANDING", "landing"),
                 "data": _env_path("XHS_DATA", "data"),
@@ -104,7 +107,7 @@ class XhsSettings(dg.ConfigurableResource):
                 **chosen,
                 "warehouse_mode": os.environ.get("XHS_WAREHOUSE_MODE") or "0640",
                 "warehouse_group": os.environ.get("XHS_WAREHOUSE_GROUP") or "",
-            }
+            },
         )
 
     def paths(self) -> Paths:

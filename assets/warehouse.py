@@ -3,6 +3,7 @@ asset check: a failure stops the run before anything is published), then publish
 
 import hashlib
 import json
+import uuid
 from dataclasses import asdict
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from sources.areas import registry
 from sources.disk import writing
 from sources.files import file_state
 from sources.spec import load_specs
-from sources.staging import Stager, department_digest, reader_code_digest, staging_table_digest
+from sources.staging import Stager, department_digest, reader_code_digest
 from sources.state import StagedFile, StateStore
 from sources.stopping import check_stop, critical_section, interrupted_by_stop
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
@@ -72,30 +73,55 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
     stager = Stager(archive, state, paths.staging, check_together)
     files = archive.all()
-    staged = {o.sha256: stager.stage(o) for o in files}
+    staged = {o.sha256: stager.current(o) for o in files}
     tables = {s: paths.staging_table(s) for s in load_specs() if paths.staging_table(s).exists()}
-    key = inputs_key(files, staged, tables, state)
+    code = code_key()
+    digests = file_digests(files, staged)
+    key = inputs_key(code, digests)
     last = state.memo(BUILD_MEMO)
-    if last and last["key"] == key and published_unchanged(paths.warehouse, state, key):
+    if not settings.rebuild and last and last["key"] == key and published_unchanged(paths.warehouse, state, key):
         context.log.info(f"inputs unchanged since {paths.warehouse} was published: not rebuilt")
-        yield dg.MaterializeResult(metadata={"rebuilt": False, **last["counts_shown"]})
+        yield dg.MaterializeResult(metadata={**last["counts_shown"], "rebuilt": False})
         yield _check_result(last["check"], paths.docs_index)
         return
+    changed = None if settings.rebuild else changed_since_publication(paths.warehouse, state, code, digests)
     check_stop("building the warehouse")
     fact_results: list[dict] = []
     with writing(paths.work_database):
-        con = open_work_database(paths.work_database)
+        con = open_work_database(paths.work_database, start_from=None if changed is None else paths.warehouse)
         try:
             with interrupted_by_stop(con.interrupt):  # a stop interrupts the build's query at once
-                counts = build(con, BuildInputs(files, staged, tables, registry()))
+                counts = build(con, BuildInputs(files, staged, tables, registry(), changed))
             check_stop("checking the warehouse")
-            check = validate_facts(con, fact_results)
+            check = validate_facts(con, fact_results, in_scope=changed is not None)
             close_work(con, WORK_ALIAS)
         finally:
             con.close()  # after a failure too: a process that runs again (the daemon) must attach the file anew
     state.remember(FACT_RESULTS_MEMO, {"key": key, "results": fact_results})
-    shown = {"rebuilt": True, **{f"rows_{t}": counts.get(t, 0) for t in WAREHOUSE_TABLES}}
-    state.remember(BUILD_MEMO, {"key": key, "counts": counts, "counts_shown": shown, "check": check})
+    mode = "full" if changed is None else "incremental"
+    shown: dict[str, str | int | bool] = {
+        "rebuilt": True,
+        "build": mode,
+        "files_changed": len(digests) if changed is None else len(changed),
+        "provinces_recomputed": counts.get("provinces_in_scope", 0),
+        **{f"rows_{t}": counts.get(t, 0) for t in WAREHOUSE_TABLES},
+    }
+    context.log.info(
+        f"warehouse built ({mode}): {shown['files_changed']} files changed, "
+        f"{shown['provinces_recomputed']} provinces recomputed"
+    )
+    state.remember(
+        BUILD_MEMO,
+        {
+            "key": key,
+            "build": uuid.uuid4().hex,  # which build the publish step publishes (a rebuild has the same key)
+            "code": code,
+            "files": digests,
+            "counts": counts,
+            "counts_shown": shown,
+            "check": check,
+        },
+    )
     yield dg.MaterializeResult(metadata={**shown, "work_database": dg.MetadataValue.path(str(paths.work_database))})
     yield _check_result(check, paths.docs_index)
 
@@ -140,7 +166,8 @@ def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     built = state.memo(BUILD_MEMO)
     if built is None:
         raise dg.Failure("no warehouse has been built yet / chưa xây dựng kho dữ liệu")
-    if published_unchanged(paths.warehouse, state, built["key"]):
+    saved = state.memo(PUBLISHED_MEMO) or {}
+    if published_unchanged(paths.warehouse, state, built["key"]) and saved.get("build") == built.get("build"):
         context.log.info(f"{paths.warehouse} is already this build: not published again")
     elif not paths.work_database.exists():
         raise dg.Failure(
@@ -154,6 +181,9 @@ def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
                 PUBLISHED_MEMO,
                 {
                     "key": built["key"],
+                    "build": built.get("build"),
+                    "code": built.get("code"),
+                    "files": built.get("files"),
                     "published": str(paths.warehouse),
                     "file": file_state(paths.warehouse),
                     "version": current_version(paths.warehouse),
@@ -185,16 +215,19 @@ def publish_lake(context: dg.AssetExecutionContext, published: Path, lake: Path)
 FACT_CHUNK_ROWS = 250_000
 
 
-def validate_facts(con, results: list[dict] | None = None) -> dict:
+def validate_facts(con, results: list[dict] | None = None, *, in_scope: bool = False) -> dict:
     """``expectations/fact_indicator.json`` on the fact table, a group of indicators at a time, so a national
     table is never one pandas frame (1.25M rows took ~1 GB at size L). The suite's only multi-row expectation
     is uniqueness over (indicator_code, area_key, period_code), so groups split on indicator_code give the same
     outcome; when a group has any failure the whole table is validated again, for the exact messages and rows.
     Returns the rows checked, the error messages, the number of warnings and the first failing rows (Markdown);
-    ``results`` collects GE's validation results (one per group, or the whole table's) for Data Docs."""
+    ``results`` collects GE's validation results (one per group, or the whole table's) for Data Docs.
+    ``in_scope``: an incremental build checks only the facts it recomputed (the areas in ``scope_area``); the
+    rest were checked when they were built, and the primary key keeps (indicator, area, period) unique."""
     from expectations.runner import run_suite
 
-    counts = con.execute("SELECT indicator_code, count(*) FROM fact_indicator GROUP BY 1 ORDER BY 1").fetchall()
+    scope = " WHERE area_key IN (SELECT area_key FROM scope_area)" if in_scope else ""
+    counts = con.execute(f"SELECT indicator_code, count(*) FROM fact_indicator{scope} GROUP BY 1 ORDER BY 1").fetchall()
     total = sum(n for _, n in counts)
     groups: list[list[str]] = []
     size = 0
@@ -207,14 +240,15 @@ def validate_facts(con, results: list[dict] | None = None) -> dict:
     if len(groups) > 1:
         parts: list[dict] = []
         for group in groups:
-            frame = con.execute(FACT_COLUMNS + " WHERE list_contains(?, indicator_code)", [group]).df()
+            where = " AND ".join(filter(None, [scope.removeprefix(" WHERE "), "list_contains(?, indicator_code)"]))
+            frame = con.execute(f"{FACT_COLUMNS} WHERE {where}", [group]).df()
             if run_suite("fact_indicator", frame, results=parts):
                 break
         else:
             if results is not None:
                 results.extend(parts)
             return {"rows": total, "errors": [], "warnings": 0, "failing_rows": ""}
-    frame = con.sql(FACT_COLUMNS).df()
+    frame = con.sql(FACT_COLUMNS + scope).df()
     failures = run_suite("fact_indicator", frame, results=results)
     errors = [f for f in failures if f.severity == "error"]
     rows = sorted({i for f in errors for i in f.row_indices})[:FAILING_ROWS_SHOWN]
@@ -237,23 +271,12 @@ def validate_facts(con, results: list[dict] | None = None) -> dict:
     }
 
 
-def inputs_key(
-    files: list[ArchivedObject], staged: dict[str, StagedFile], tables: dict[str, Path], state: StateStore
-) -> str:
-    """Everything the build reads: the archive (objects and deliveries), each file's recorded outcome, the
-    staging tables, the reader code and specs, and the warehouse code, SQL and catalogue."""
+def code_key() -> str:
+    """What every table depends on besides the files: the reader code, the specs and suites, the unit lists,
+    and the warehouse code, SQL and catalogue. When it changes, the warehouse is built again in full."""
     h = hashlib.sha256(reader_code_digest().encode())
     for source in sorted(load_specs()):
         h.update(department_digest(source).encode())
-    for obj in files:
-        h.update(json.dumps(asdict(obj), sort_keys=True).encode())
-        outcome = staged.get(obj.sha256)
-        if outcome:
-            record = {k: v for k, v in asdict(outcome).items() if k != "values_path"}
-            h.update(json.dumps(record, sort_keys=True, default=str).encode())
-    for source, path in sorted(tables.items()):
-        h.update(source.encode())
-        h.update(staging_table_digest(path, state).encode())
     here = Path(__file__).resolve().parent.parent
     code = [
         *(here / "warehouse").glob("*.py"),
@@ -266,6 +289,43 @@ def inputs_key(
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()
+
+
+def file_digests(files: list[ArchivedObject], staged: dict[str, StagedFile]) -> dict[str, str]:
+    """Per file (sha256): a digest of its deliveries and its recorded outcome (status, period, findings, read
+    key): what the warehouse holds of it. A file whose digest differs from the published build's changed."""
+    out = {}
+    for obj in files:
+        h = hashlib.sha256(json.dumps(asdict(obj), sort_keys=True).encode())
+        outcome = staged.get(obj.sha256)
+        if outcome:
+            record = {k: v for k, v in asdict(outcome).items() if k != "values_path"}
+            h.update(json.dumps(record, sort_keys=True, default=str).encode())
+        out[obj.sha256] = h.hexdigest()[:20]
+    return out
+
+
+def inputs_key(code: str, digests: dict[str, str]) -> str:
+    """Everything the build reads: the code key and every file's digest."""
+    h = hashlib.sha256(code.encode())
+    for sha, digest in sorted(digests.items()):
+        h.update(f"{sha}:{digest};".encode())
+    return h.hexdigest()
+
+
+def changed_since_publication(
+    published: Path, state: StateStore, code: str, digests: dict[str, str]
+) -> list[str] | None:
+    """The files (sha256) whose deliveries or outcome differ from those of the warehouse in place, when an
+    incremental build can start from it; None when it cannot (nothing published yet, the published file is not
+    the last publication (rolled back or replaced), or the code, specs, unit lists or catalogue changed)."""
+    saved = state.memo(PUBLISHED_MEMO)
+    if not saved or "files" not in saved or saved.get("code") != code:
+        return None
+    if not published_unchanged(published, state, saved["key"]):
+        return None
+    before: dict[str, str] = saved["files"]
+    return sorted(sha for sha in set(before) | set(digests) if before.get(sha) != digests.get(sha))
 
 
 def published_unchanged(published: Path, state: StateStore, key: str) -> bool:

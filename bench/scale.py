@@ -72,7 +72,7 @@ def reference_folder() -> Path:
     candidates.append(ROOT.parent / "shared" / "reference")
     for c in candidates:
         if (c / f"admin_units_{VINTAGE}.csv").exists():
-            return c
+            return c.resolve()
     return BUILTIN_UNITS
 
 

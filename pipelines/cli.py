@@ -21,6 +21,7 @@ def _settings(args: argparse.Namespace):
         landing=getattr(args, "landing", None),
         warehouse=getattr(args, "warehouse", None),
         releases=getattr(args, "out", None) if args.command == "publish" else None,
+        rebuild=bool(getattr(args, "rebuild", False)),
     )
 
 
@@ -205,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
         "read again from the raw archive, then the warehouse is rebuilt",
     )
     run.add_argument("--source", help="with --period: only this department's files (telecom, health, ...)")
+    run.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build the warehouse from nothing instead of bringing the published one up to date with what "
+        "changed (the result is the same; for after a restore, or to re-sort the stored tables)",
+    )
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check one spreadsheet, load nothing")

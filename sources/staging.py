@@ -106,6 +106,15 @@ class Stager:
         staged.values_path = self._values_path(obj.sha256, staged.read_key) if staged.ok else None
         return staged
 
+    def current(self, obj: ArchivedObject) -> StagedFile:
+        """The recorded outcome of a file read by the current reader, spec and suite (its cached read is not
+        opened: the staging steps have checked it this run), else the file read now (``stage``)."""
+        known = self.outcomes.get(obj.sha256)
+        if known is None or known.read_key != read_key(obj):
+            return self.stage(obj)
+        known.values_path = self._values_path(obj.sha256, known.read_key) if known.ok else None
+        return known
+
     def prefetch(self, objs: list[ArchivedObject], refresh: frozenset[str] = frozenset()) -> set[str]:
         """Read the files of ``objs`` not read yet (and those whose sha256 is in ``refresh``) and validate them
         together (``check_together``), so that ``stage`` then finds them in the cache: the suites run once per

@@ -1,5 +1,6 @@
 """Checks across files and periods, run on the work database after the facts are built (DESIGN §4, §8):
-warnings, recorded in ``meta_finding`` against the later file and the cell its value came from."""
+warnings, recorded in ``meta_finding`` against the later file and the cell its value came from. Each looks at
+one area's series (or one file's areas), so they are run for the areas in scope (``scope_area``, ``stg_all``)."""
 
 from __future__ import annotations
 
@@ -13,22 +14,23 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
     specs = load_specs().values()
     cumulative = [s.indicator_code(f.name) for s in specs for f in s.fields if f.cumulative]
     limits = [(s.indicator_code(f.name), f.max_yearly_change) for s in specs for f in s.fields]
-    con.execute("CREATE TEMP TABLE jump_limit (indicator_code VARCHAR, max_change DOUBLE)")
+    con.execute("CREATE OR REPLACE TEMP TABLE jump_limit (indicator_code VARCHAR, max_change DOUBLE)")
     con.executemany("INSERT INTO jump_limit VALUES (?, ?)", limits)
     con.execute("""
-        CREATE TEMP TABLE restated AS
+        CREATE OR REPLACE TEMP TABLE restated AS
         SELECT indicator_code, area_key, period_code, value, file_sha256,
                lag(value) OVER w AS previous_value, lag(file_sha256) OVER w AS previous_file
-        FROM fact_indicator_history WHERE derivation = 'reported'
+        FROM fact_indicator_history
+        WHERE derivation = 'reported' AND area_key IN (SELECT area_key FROM scope_area)
         WINDOW w AS (PARTITION BY indicator_code, area_key, period_code ORDER BY valid_from, file_sha256)
     """)
     con.execute("""
-        CREATE TEMP TABLE series AS
+        CREATE OR REPLACE TEMP TABLE series AS
         SELECT f.indicator_code, f.area_key, f.period_code, f.value, f.file_sha256, d.end_date, d.period_type,
                lag(f.value) OVER w AS previous_value, lag(f.period_code) OVER w AS previous_period,
                lag(d.period_type) OVER w AS previous_type, lag(d.year) OVER w AS previous_year, d.year
         FROM fact_indicator f JOIN dim_period d USING (period_code)
-        WHERE f.derivation = 'reported' AND f.value IS NOT NULL
+        WHERE f.derivation = 'reported' AND f.value IS NOT NULL AND f.area_key IN (SELECT area_key FROM scope_area)
         WINDOW w AS (PARTITION BY f.indicator_code, f.area_key ORDER BY d.end_date)
     """)
     prefixes = {s.indicator_prefix: s.source for s in load_specs().values()}

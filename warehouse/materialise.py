@@ -9,20 +9,44 @@ the tables: every query written against them keeps working, with the same column
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from pathlib import Path
+
 import duckdb
 
-# view → (table, sort order)
+VIEWS_SQL = Path(__file__).parent / "sql" / "040_views.sql"
+# view → (table, sort order, by area: refreshed for the areas in scope; else recomputed whole, a few hundred rows)
 MATERIALISED = {
-    "v_indicator": ("fact_indicator_wide", "indicator_code, area_level, province_code, period_code, area_code"),
-    "v_target_progress": ("fact_target_progress", "indicator_code, province_code"),
+    "v_indicator": ("fact_indicator_wide", "indicator_code, area_level, province_code, period_code, area_code", True),
+    "v_target_progress": ("fact_target_progress", "indicator_code, province_code", False),
 }
 
 
+@cache
+def view_query(view: str) -> str:
+    """The query of one of the views of ``040_views.sql`` (its ``CREATE VIEW <view> AS`` statement, to the
+    semicolon that ends it): once the view reads its stored table, the stored table is refreshed from this."""
+    found = re.search(rf"CREATE VIEW {view} AS\n(.*?);\n", VIEWS_SQL.read_text(encoding="utf-8"), re.S)
+    if not found:
+        raise ValueError(f"no CREATE VIEW {view} in {VIEWS_SQL}")
+    return found.group(1)
+
+
+def refresh_stored_views(con: duckdb.DuckDBPyConnection) -> None:
+    """An incremental build: the stored rows of the areas in scope (``scope_area``) replaced by the views'
+    queries; the target table recomputed. Rows come in at the end (a full rebuild sorts them again)."""
+    for view, (table, order, by_area) in MATERIALISED.items():
+        where = "WHERE area_key IN (SELECT area_key FROM scope_area)" if by_area else ""
+        con.execute(f"DELETE FROM {table} {where}")
+        con.execute(f"INSERT INTO {table} SELECT * FROM ({view_query(view)}) {where} ORDER BY {order}")
+
+
 def materialise_views(con: duckdb.DuckDBPyConnection) -> None:
-    for view, (table, order) in MATERIALISED.items():
+    for view, (table, order, _) in MATERIALISED.items():
         comments = _column_comments(con, view)
         described = _view_comment(con, view)
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM {view} ORDER BY {order}")
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM ({view_query(view)}) ORDER BY {order}")
         con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {table}")
         # CREATE OR REPLACE drops COMMENT ON text: the view gets its own back, the table the same words
         con.execute(f"COMMENT ON VIEW {view} IS '{_sql(described)}'")

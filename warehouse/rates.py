@@ -12,6 +12,7 @@ from warehouse.catalogue import Indicator
 
 
 def insert_rates(con: duckdb.DuckDBPyConnection, rates: list[Indicator]) -> None:
+    """The rates of the areas in scope (``scope_area``), from the counts already in ``fact_indicator``."""
     for rate in rates:
         con.execute(_rate_sql(rate), [rate.code, list(rate.numerator), len(rate.numerator), rate.denominator])
 
@@ -34,7 +35,7 @@ def _rate_sql(rate: Indicator) -> str:
             SELECT f.area_key, f.period_code, any_value(p.year) AS year, sum(f.value) AS value,
                    min(f.file_sha256) AS file_sha256, max(f.loaded_at) AS loaded_at
             FROM fact_indicator f JOIN dim_period p USING (period_code)
-            WHERE f.indicator_code IN (SELECT unnest($2::VARCHAR[]))
+            WHERE f.indicator_code IN (SELECT unnest($2::VARCHAR[])) AND f.area_key IN (SELECT area_key FROM scope_area)
             GROUP BY f.area_key, f.period_code
             HAVING count(f.value) = $3
         )

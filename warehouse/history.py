@@ -1,0 +1,129 @@
+"""The history of every count value (validity intervals) and the current facts, computed for the provinces in
+scope (``scope_area``, see ``warehouse.scope``): all of them on a full build, those a change touches on an
+incremental one. The province sums, the reported province values that win over them, and the disagreements
+between the two are all per province, so recomputing a province gives what a full build gives."""
+
+from __future__ import annotations
+
+import duckdb
+
+from sources.spec import load_specs
+
+IN_SCOPE = "IN (SELECT area_key FROM scope_area)"
+
+
+def load_history(con: duckdb.DuckDBPyConnection) -> None:
+    """Reported area values and province sums, one row per file, then collapsed into validity intervals: the
+    history of the areas in scope is replaced (``stg_all`` holds the staged values in scope)."""
+    prefixes = {s.source: s.indicator_prefix for s in load_specs().values()}
+    case = " ".join(f"WHEN '{src}' THEN '{p}'" for src, p in prefixes.items())
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE observation AS
+        WITH rows AS (
+            SELECT s.*, (CASE s.source {case} END) || '_' || s.field AS indicator_code,
+                   s.vintage || '/' || s.area_code AS area_key, a.level
+            FROM stg_all s JOIN dim_area a ON a.vintage = s.vintage AND a.code = s.area_code
+        ),
+        province AS (
+            SELECT r.file_sha256, r.indicator_code, r.vintage || '/' || r.province_code AS area_key, r.period_code,
+                   sum(r.value) AS value, count(r.value) AS n_values, any_value(e.n_units) AS n_units
+            FROM rows r JOIN unit_count e USING (vintage, province_code, level)
+            WHERE r.level <> 'province'
+            GROUP BY ALL
+        ),
+        summed AS (
+            SELECT indicator_code, area_key, period_code, value, 'sum_of_areas' AS derivation, file_sha256
+            FROM province WHERE n_values = n_units
+        )
+        -- a province row a national table marks ".." (no data) is no figure, not a null that hides the sum
+        SELECT indicator_code, area_key, period_code, value, 'reported' AS derivation, file_sha256 FROM rows
+        WHERE level <> 'province' OR value IS NOT NULL
+        UNION ALL
+        SELECT * FROM summed
+    """)
+    con.execute(f"DELETE FROM fact_indicator_history WHERE area_key {IN_SCOPE}")
+    con.execute("""
+        INSERT INTO fact_indicator_history
+        WITH loaded AS (
+            SELECT o.*, m.loaded_at AS valid_from, m.received_at
+            FROM observation o
+            JOIN (SELECT sha256, min(loaded_at) AS loaded_at, min(received_at) AS received_at
+                  FROM meta_file WHERE status = 'loaded' GROUP BY sha256) m ON m.sha256 = o.file_sha256
+        ),
+        -- a province value a file reports (a national table by province) wins over the sum of districts from
+        -- then on; the sums before it stay in the history
+        first_reported AS (
+            SELECT indicator_code, area_key, period_code, min(valid_from) AS reported_from
+            FROM loaded l WHERE derivation = 'reported' AND EXISTS (
+                SELECT 1 FROM dim_area a WHERE a.area_key = l.area_key AND a.level = 'province')
+            GROUP BY ALL
+        ),
+        obs AS (
+            SELECT l.* EXCLUDE (reported_from) FROM (
+                SELECT l.*, f.reported_from FROM loaded l LEFT JOIN first_reported f
+                USING (indicator_code, area_key, period_code)) l
+            WHERE l.derivation <> 'sum_of_areas' OR l.reported_from IS NULL OR l.valid_from < l.reported_from
+        ),
+        ordered AS (
+            SELECT *, lag(value) OVER w AS previous, row_number() OVER w AS n
+            FROM obs
+            WINDOW w AS (PARTITION BY indicator_code, area_key, period_code
+                         ORDER BY valid_from, received_at, file_sha256)
+        ),
+        changes AS (SELECT * FROM ordered WHERE n = 1 OR value IS DISTINCT FROM previous)
+        SELECT indicator_code, area_key, period_code, value, derivation, file_sha256, valid_from,
+               lead(valid_from) OVER (PARTITION BY indicator_code, area_key, period_code
+                                      ORDER BY valid_from, received_at, file_sha256) AS valid_to
+        FROM changes
+    """)
+
+
+def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
+    """Where a province's current reported value and the sum of its current district (or commune) values
+    disagree beyond the rounding of the unit the province value was published in (half a unit: 500 persons for a
+    table in thousands), the reported value stays and a warning names both figures and the files, recorded
+    against the file that reported the province value."""
+    con.execute("""
+        INSERT INTO meta_finding
+        WITH current AS (
+            SELECT f.*, a.level, a.province_code, a.vintage, a.code, s.sheet, s.cell, s.area_written,
+                   coalesce(s.scale, 1) AS scale
+            FROM fact_indicator f JOIN dim_area a USING (area_key)
+            LEFT JOIN stg_all s ON s.file_sha256 = f.file_sha256 AND s.vintage = a.vintage AND s.area_code = a.code
+                 AND s.period_code = f.period_code
+                 AND split_part(f.indicator_code, '_', 1) || '_' || s.field = f.indicator_code
+            WHERE f.derivation = 'reported' AND f.value IS NOT NULL AND f.area_key IN (SELECT area_key FROM scope_area)
+        ),
+        file_name AS (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1),
+        parts AS (
+            SELECT c.indicator_code, c.period_code, c.vintage, c.province_code, sum(c.value) AS value,
+                   count(*) AS n, any_value(e.n_units) AS n_units,
+                   string_agg(DISTINCT m.original_name, ', ' ORDER BY m.original_name) AS files
+            FROM current c JOIN unit_count e USING (vintage, province_code, level)
+            JOIN file_name m ON m.sha256 = c.file_sha256
+            WHERE c.level <> 'province' GROUP BY ALL
+        )
+        SELECT r.file_sha256, m.original_name, r.sheet, r.cell, 'province_sum_mismatch', 'warning',
+               format('Giá trị tỉnh {} ({}, {}) là {} nhưng các đơn vị cấp dưới (tệp {}) cộng lại {}; giữ giá '
+                      || 'trị tỉnh đã báo cáo.', r.area_written, r.indicator_code, r.period_code, r.value, p.files,
+                      p.value),
+               format('The province value {} ({}, {}) is {} but its areas (file {}) sum to {}; the reported '
+                      || 'province value is kept.', r.area_written, r.indicator_code, r.period_code, r.value,
+                      p.files, p.value),
+               CAST(p.value AS VARCHAR), CAST(r.value AS VARCHAR)
+        FROM current r
+        JOIN parts p ON p.indicator_code = r.indicator_code AND p.period_code = r.period_code
+             AND p.vintage = r.vintage AND p.province_code = r.code
+        JOIN file_name m ON m.sha256 = r.file_sha256
+        WHERE r.level = 'province' AND p.n = p.n_units AND abs(p.value - r.value) > 0.5 * r.scale
+    """)
+
+
+def load_current_facts(con: duckdb.DuckDBPyConnection) -> None:
+    """The current count values of the areas in scope (rates are computed after, ``warehouse.rates``)."""
+    con.execute(f"DELETE FROM fact_indicator WHERE area_key {IN_SCOPE}")
+    con.execute(f"""
+        INSERT INTO fact_indicator
+        SELECT indicator_code, area_key, period_code, value, NULL, NULL, NULL, derivation, file_sha256, valid_from
+        FROM fact_indicator_history WHERE valid_to IS NULL AND area_key {IN_SCOPE}
+    """)
