@@ -175,19 +175,29 @@ def source_of(obj: ArchivedObject, staged: StagedFile | None) -> str | None:
     return staged.source if staged else None
 
 
-def build_staging_table(staged: list[StagedFile], source: str, out: Path, state: StateStore) -> pl.DataFrame:
-    """``stg_<source>``: the values of every file of the source that passed, with their provenance."""
+def build_staging_table(staged: list[StagedFile], source: str, out: Path, state: StateStore) -> pl.LazyFrame:
+    """``stg_<source>``: the values of every file of the source that passed, with their provenance. The table
+    written last time is brought up to date (the rows of files no longer in it dropped, the new files' rows
+    added) rather than concatenated again from every file: a run with one new file costs one file."""
     paths = [s.values_path for s in staged if s.ok and s.source == source and s.values_path]
-    # The same cached reads as last time (each named by its file's sha256 and read key) make the same table: a
-    # nightly run with nothing new reads it back instead of concatenating every file again.
+    # Each cached read is named by its file's sha256 and read key: the same names and file states, the same table.
     inputs = [[str(p), *file_state(p)] for p in paths]
     saved = state.memo(f"stg_{source}.inputs")
-    if out.exists() and saved and saved.get("inputs") == inputs and saved.get("table") == file_state(out):
-        return pl.read_parquet(out)
-    frame = pl.concat([pl.read_parquet(p) for p in paths]) if paths else pl.DataFrame(schema=STAGING_SCHEMA)
+    current = out.exists() and saved and saved.get("table") == file_state(out)
+    if current and saved and saved.get("inputs") == inputs:
+        return pl.scan_parquet(out)
+    if current and saved:
+        before = {entry[0] for entry in saved["inputs"]}
+        added = [p for p in paths if str(p) not in before]
+        gone = {Path(p).name.split(".")[0] for p in before - {str(p) for p in paths}}
+        gone |= {p.name.split(".")[0] for p in added}  # a file read again replaces its old rows
+        kept = pl.scan_parquet(out).filter(~pl.col("file_sha256").is_in(sorted(gone)))
+        frame = pl.concat([kept.collect(), *(pl.read_parquet(p) for p in added)])
+    else:
+        frame = pl.concat([pl.read_parquet(p) for p in paths]) if paths else pl.DataFrame(schema=STAGING_SCHEMA)
     atomic_write(out, frame.write_parquet)
     state.remember(f"stg_{source}.inputs", {"inputs": inputs, "table": file_state(out), "sha256": sha256_of(out)})
-    return frame
+    return pl.scan_parquet(out)
 
 
 def staging_table_digest(path: Path, state: StateStore) -> str:

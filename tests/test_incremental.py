@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import polars as pl
 import pytest
 
 from bench.corpus import CASES
@@ -114,6 +115,16 @@ def test_incremental_builds_equal_a_rebuild_after_deliveries_corrections_and_rej
     assert restated == [(1,)]  # the history kept the old figure and the correction is recorded as one
     statuses = dict(query(root, "SELECT status, count(*) FROM meta_file GROUP BY 1"))
     assert statuses["duplicate"] == 1 and statuses["quarantined"] == 1
+
+    # the staging tables were brought up to date file by file: the same rows as every loaded file's cached read
+    for source in ("telecom", "population"):
+        loaded = query(root, "SELECT DISTINCT sha256 FROM meta_file WHERE status = 'loaded' AND source = ?", [source])
+        cached = [p for (sha,) in loaded for p in (root / "data" / "staging" / "files").glob(f"{sha}.*.parquet")]
+        assert len(cached) == len(loaded) > 1
+        table = pl.read_parquet(root / "data" / "staging" / f"stg_{source}.parquet")
+        assert table.sort(pl.all()).equals(pl.concat([pl.read_parquet(p) for p in cached]).sort(pl.all()))
+    check = StateStore(root / "data" / "state.sqlite").memo("stg_telecom.check")
+    assert check is not None and 0 < check["outcome"]["rows_checked"] < check["outcome"]["rows"]  # new rows only
 
     incremental = tmp_path / "incremental.duckdb"
     shutil.copyfile(root / "warehouse" / "xhs.duckdb", incremental)
