@@ -22,7 +22,7 @@ from sources.staging import Stager, department_digest, reader_code_digest
 from sources.state import StagedFile, StateStore
 from sources.stopping import check_stop, critical_section, interrupted_by_stop
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
-from warehouse.lake import NAMESPACE, write_lake
+from warehouse.lake import NAMESPACE, Changes, write_lake
 from warehouse.publish import close_work, current_version, publish
 
 FACT_COLUMNS = (
@@ -41,6 +41,7 @@ WAREHOUSE_TABLES = {
 }
 BUILD_MEMO = "warehouse.build"  # the state-store record of the last build: its inputs key, counts, check
 PUBLISHED_MEMO = "warehouse.published"  # ... and of the last publication
+LAKE_MEMO = "warehouse.lake"  # the publication the lake holds, and where
 FACT_RESULTS_MEMO = "warehouse.fact_results"  # GE's results of the fact suite on the last build (Data Docs)
 FAILING_ROWS_SHOWN = 20
 
@@ -85,6 +86,7 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
         yield _check_result(last["check"], paths.docs_index)
         return
     changed = None if settings.rebuild else changed_since_publication(paths.warehouse, state, code, digests)
+    base = current_version(paths.warehouse) if changed is not None else None
     check_stop("building the warehouse")
     fact_results: list[dict] = []
     with writing(paths.work_database):
@@ -92,6 +94,9 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
         try:
             with interrupted_by_stop(con.interrupt):  # a stop interrupts the build's query at once
                 counts = build(con, BuildInputs(files, staged, tables, registry(), changed))
+            provinces = [
+                r[0] for r in con.execute("SELECT DISTINCT province_code FROM scope_province ORDER BY 1").fetchall()
+            ]
             check_stop("checking the warehouse")
             check = validate_facts(con, fact_results, in_scope=changed is not None)
             close_work(con, WORK_ALIAS)
@@ -120,6 +125,9 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
             "counts": counts,
             "counts_shown": shown,
             "check": check,
+            # what the lake needs to replace only the provinces recomputed (warehouse.lake.Changes)
+            "base": None if changed is None else base,
+            "provinces": provinces,
         },
     )
     yield dg.MaterializeResult(metadata={**shown, "work_database": dg.MetadataValue.path(str(paths.work_database))})
@@ -190,7 +198,8 @@ def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
                 },
             )
         context.log.info(f"published {paths.warehouse} (kept as {version.name})")
-    publish_lake(context, paths.warehouse, paths.lake)
+    changes = Changes(built["base"], tuple(built["provinces"])) if built.get("base") else None
+    publish_lake(context, paths.warehouse, paths.lake, state, changes)
     for name in WAREHOUSE_TABLES:
         yield dg.MaterializeResult(
             asset_key=name,
@@ -198,18 +207,31 @@ def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
         )
 
 
-def publish_lake(context: dg.AssetExecutionContext, published: Path, lake: Path) -> None:
+def publish_lake(
+    context: dg.AssetExecutionContext, published: Path, lake: Path, state: StateStore, changes: Changes | None
+) -> None:
     """The publication in place, also as Iceberg tables in the lake (warehouse/lake.py): a new commit per
-    publication; nothing when the lake already holds it."""
+    publication; nothing when the lake already holds it (recorded in the state store: not even opened)."""
     from assets.instance import POSTGRES, instance_choice
 
     choice = instance_choice()
     url = str(choice.url) if choice.kind == POSTGRES and choice.url else None  # its catalog in the same database
-    for w in write_lake(published, current_version(published) or published.name, lake, url):
+    publication = current_version(published) or published.name
+    catalog = lake / "catalog.db"
+    where = {"publication": publication, "lake": str(lake), "catalog": url or _state_of(catalog)}
+    if state.memo(LAKE_MEMO) == where:
+        context.log.info(f"lake {lake}: already this publication ({publication})")
+        return
+    for w in write_lake(published, publication, lake, url, changes):
         context.log.info(
             f"lake {lake}: {NAMESPACE}.{w.table} {w.rows} rows"
             f"{', new snapshot' if w.written else ', already this publication'}"
         )
+    state.remember(LAKE_MEMO, {**where, "catalog": url or _state_of(catalog)})
+
+
+def _state_of(path: Path) -> list[int] | None:
+    return file_state(path) if path.exists() else None
 
 
 FACT_CHUNK_ROWS = 250_000

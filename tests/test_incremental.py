@@ -15,6 +15,8 @@ import pytest
 from bench.corpus import CASES
 from sources.state import StateStore
 from tests.pipeline_helpers import query, run_xhs
+from warehouse.lake import NAMESPACE, open_catalog
+from warehouse.publish import current_version
 
 FIRST = [
     "telecom/BC_vien_thong_BacKan_2022.xlsx",
@@ -115,6 +117,19 @@ def test_incremental_builds_equal_a_rebuild_after_deliveries_corrections_and_rej
     assert restated == [(1,)]  # the history kept the old figure and the correction is recorded as one
     statuses = dict(query(root, "SELECT status, count(*) FROM meta_file GROUP BY 1"))
     assert statuses["duplicate"] == 1 and statuses["quarantined"] == 1
+
+    # the lake replaced the recomputed provinces' facts only, and holds what the warehouse holds
+    lake = open_catalog(root / "lake").load_table((NAMESPACE, "fact_indicator"))
+    summary = lake.current_snapshot().summary
+    assert summary["xhs.publication"] == current_version(root / "warehouse" / "xhs.duckdb")
+    assert 0 < int(summary["added-records"]) < int(summary["total-records"])  # Bắc Kạn's facts, not all
+    in_lake = sorted(
+        lake.scan().to_arrow().select(["indicator_code", "area_key", "period_code", "value"]).to_pylist(), key=repr
+    )
+    facts = query(root, "SELECT indicator_code, area_key, period_code, value FROM fact_indicator")
+    assert in_lake == sorted(
+        ({"indicator_code": i, "area_key": a, "period_code": p, "value": v} for i, a, p, v in facts), key=repr
+    )
 
     # the staging tables were brought up to date file by file: the same rows as every loaded file's cached read
     for source in ("telecom", "population"):

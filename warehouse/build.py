@@ -95,10 +95,9 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
         replace_staging_rows(con, inputs.staging_tables, changed, values)
         add_changed_rows(con, changed)
         scope_of_changes(con, before)
-        # the findings derived across files are recomputed for every file with a row in scope
+        # the findings made across files are made again for the areas in scope
         con.execute(
-            "DELETE FROM meta_finding WHERE list_contains(?, rule) "
-            "AND file_sha256 IN (SELECT file_sha256 FROM stg_all)",
+            "DELETE FROM meta_finding WHERE list_contains(?, rule) AND area_key IN (SELECT area_key FROM scope_area)",
             [list(DERIVED_RULES)],
         )
     # how many units each province has at each level: a province value is summed only from all of them

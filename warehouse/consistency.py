@@ -43,7 +43,7 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
     located = f"""
         INSERT INTO meta_finding
         SELECT s.file_sha256, m.original_name, g.sheet, g.cell, {{rule}}, 'warning', {{vi}}, {{en}},
-               {{expected}}, s.value::VARCHAR
+               {{expected}}, s.value::VARCHAR, s.area_key
         FROM series s
         JOIN dim_area a USING (area_key)
         JOIN jump_limit l USING (indicator_code)
@@ -104,19 +104,19 @@ def record_missing_areas(con: duckdb.DuckDBPyConnection) -> None:
             GROUP BY ALL
         ),
         missing AS (
-            SELECT r.file_sha256, r.sheet, r.province_code, r.level, len(r.codes) AS n_reported,
+            SELECT r.file_sha256, r.sheet, r.vintage, r.province_code, r.level, len(r.codes) AS n_reported,
                    count(*) + any_value(len(r.codes)) AS n_units, string_agg(u.full_name, ', ' ORDER BY u.code) AS names
             FROM reported r
             JOIN dim_area u ON u.vintage = r.vintage AND u.province_code = r.province_code AND u.level = r.level
             WHERE NOT list_contains(r.codes, u.code)
-            GROUP BY r.file_sha256, r.sheet, r.province_code, r.level, r.codes
+            GROUP BY r.file_sha256, r.sheet, r.vintage, r.province_code, r.level, r.codes
         )
         SELECT m.file_sha256, f.original_name, m.sheet, NULL, 'missing_areas', 'warning',
                format('Tệp có {}/{} đơn vị cấp {} của tỉnh {}; thiếu: {}. Không tính tổng toàn tỉnh từ tệp này.',
                       m.n_reported, m.n_units, m.level, m.province_code, m.names),
                format('The file reports {} of {} {} units of province {}; missing: {}. No province total is '
                       'computed from it.', m.n_reported, m.n_units, m.level, m.province_code, m.names),
-               m.n_units::VARCHAR, m.n_reported::VARCHAR
+               m.n_units::VARCHAR, m.n_reported::VARCHAR, m.vintage || '/' || m.province_code
         FROM missing m
         JOIN (SELECT DISTINCT ON (sha256) sha256, original_name FROM meta_file ORDER BY sha256, received_at) f
           ON f.sha256 = m.file_sha256

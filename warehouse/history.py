@@ -110,7 +110,7 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
                format('The province value {} ({}, {}) is {} but its areas (file {}) sum to {}; the reported '
                       || 'province value is kept.', r.area_written, r.indicator_code, r.period_code, r.value,
                       p.files, p.value),
-               CAST(p.value AS VARCHAR), CAST(r.value AS VARCHAR)
+               CAST(p.value AS VARCHAR), CAST(r.value AS VARCHAR), r.area_key
         FROM current r
         JOIN parts p ON p.indicator_code = r.indicator_code AND p.period_code = r.period_code
              AND p.vintage = r.vintage AND p.province_code = r.code

@@ -23,6 +23,7 @@ for engines other than DuckDB (Spark, Trino, Polars, PyArrow) and for time trave
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,11 +92,28 @@ class LakeWrite:
     written: bool  # False when the lake already held this publication
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What an incremental build changed: the publication it started from and the provinces it recomputed. The
+    lake's facts of those provinces are replaced when the lake holds that publication; otherwise all of them."""
+
+    base: str
+    provinces: tuple[str, ...]
+
+
 def write_lake(
-    published: Path, publication: str, lake: Path | None = None, instance_url: str | None = None
+    published: Path,
+    publication: str,
+    lake: Path | None = None,
+    instance_url: str | None = None,
+    changes: Changes | None = None,
 ) -> list[LakeWrite]:
     """Write the four tables of the published DuckDB file as a new snapshot each, unless their current
-    snapshot is already of ``publication`` (a run that published nothing new)."""
+    snapshot is already of ``publication`` (a run that published nothing new). With ``changes`` (an incremental
+    build) and a lake at its base publication, only the facts of the provinces it recomputed are replaced (one
+    overwrite with a filter on the partition column: Iceberg drops their files and appends the new rows)."""
+    from pyiceberg.expressions import AlwaysFalse
+
     catalog = open_catalog(lake, instance_url)
     done = []
     with duckdb.connect(str(published), read_only=True) as con:
@@ -106,14 +124,36 @@ def write_lake(
             if current is not None and current.summary.get(PUBLICATION_PROPERTY) == publication:
                 done.append(LakeWrite(name, int(current.summary.get("total-records", 0)), current.snapshot_id, False))
                 continue
-            data = con.sql(sql).to_arrow_table()
-            table = _evolve(table, data.schema)
-            if current is None:
-                table.append(data, snapshot_properties={PUBLICATION_PROPERTY: publication})
+            tag = {PUBLICATION_PROPERTY: publication}
+            partial = (
+                changes is not None
+                and "province_code" in partition_by
+                and current is not None
+                and current.summary.get(PUBLICATION_PROPERTY) == changes.base
+            )
+
+            if partial and changes is not None:
+                # no province recomputed (only rejected files changed): an empty commit, tagged all the same
+                codes = ", ".join("'" + code.replace("'", "''") + "'" for code in changes.provinces) or "NULL"
+                data = con.sql(f"SELECT * FROM ({sql}) WHERE province_code IN ({codes})").to_arrow_table()
+                table = _evolve(table, data.schema)
+                with warnings.catch_warnings():  # "Delete operation did not match any records" (a new province)
+                    warnings.simplefilter("ignore", UserWarning)
+                    table.overwrite(
+                        data,
+                        overwrite_filter=f"province_code IN ({codes})" if changes.provinces else AlwaysFalse(),
+                        snapshot_properties=tag,
+                    )
             else:
-                table.overwrite(data, snapshot_properties={PUBLICATION_PROPERTY: publication})
+                data = con.sql(sql).to_arrow_table()
+                table = _evolve(table, data.schema)
+                if current is None:
+                    table.append(data, snapshot_properties=tag)
+                else:
+                    table.overwrite(data, snapshot_properties=tag)
             snapshot = table.current_snapshot()
-            done.append(LakeWrite(name, data.num_rows, snapshot.snapshot_id if snapshot else None, True))
+            rows = int(snapshot.summary.get("total-records", data.num_rows)) if snapshot else data.num_rows
+            done.append(LakeWrite(name, rows, snapshot.snapshot_id if snapshot else None, True))
     return done
 
 

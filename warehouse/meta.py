@@ -63,6 +63,7 @@ def load_meta(con: duckdb.DuckDBPyConnection, objects: list[ArchivedObject], out
                     f.message_en,
                     f.expected,
                     f.found,
+                    None,
                 )
             )
     insert_frame(
@@ -105,6 +106,7 @@ def load_meta(con: duckdb.DuckDBPyConnection, objects: list[ArchivedObject], out
                 "message_en",
                 "expected",
                 "found",
+                "area_key",
             ],
         ),
     )

@@ -2,9 +2,8 @@
 
 A full build loads every department's staging table and puts every province in scope. An incremental build
 starts from the published warehouse, replaces only the rows of the files that changed since it was built, and
-puts in scope the provinces those rows are in, old and new, widened until every file with a row in scope has
-all its rows in scope (a national table by province puts every province in scope). Everything the build
-derives is then recomputed for the areas in scope (``scope_area``) and for nothing else."""
+puts in scope the provinces those rows are in, old and new. Everything the build derives is then recomputed for
+the areas in scope (``scope_area``) from the staged values in scope (``stg_all``), and nothing else."""
 
 from __future__ import annotations
 
@@ -111,27 +110,15 @@ def scope_everything(con: duckdb.DuckDBPyConnection) -> None:
     _scope_tables(con)
 
 
-def scope_of_changes(con: duckdb.DuckDBPyConnection, old_rows: str) -> int:
-    """An incremental build: the provinces of the changed files' rows before and after (``old_rows``, see
-    ``changed_provinces`` and ``add_changed_rows``), widened until no file with a
-    row in scope has a row outside it. Returns the number of provinces in scope."""
-    everything = _all_staged(con)
+def scope_of_changes(con: duckdb.DuckDBPyConnection, changed_rows: str) -> int:
+    """An incremental build: the provinces the changed files' rows are in, before and after (``changed_rows``, see
+    ``changed_provinces`` and ``add_changed_rows``). Every value the build derives (a province sum, a current
+    value, a rate, a finding) is about one area and comes from the staged values of its province alone, so a
+    national table by province that touches one province does not put the others in scope. Returns the number of
+    (unit list, province) pairs in scope."""
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE staged_province AS SELECT DISTINCT file_sha256, vintage, province_code "
-        f"FROM ({everything})"
+        f"CREATE OR REPLACE TEMP TABLE scope_province AS SELECT DISTINCT vintage, province_code FROM {changed_rows}"
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE scope_province AS SELECT DISTINCT vintage, province_code FROM {old_rows}"
-    )
-    while True:
-        added = con.execute("""
-            INSERT INTO scope_province
-            SELECT DISTINCT s.vintage, s.province_code FROM staged_province s
-            WHERE s.file_sha256 IN (SELECT file_sha256 FROM staged_province JOIN scope_province
-                                    USING (vintage, province_code))
-            EXCEPT SELECT vintage, province_code FROM scope_province""").fetchall()
-        if not added or not added[0][0]:
-            break
     _scope_tables(con)
     return con.execute("SELECT count(*) FROM scope_province").fetchall()[0][0]
 

@@ -40,7 +40,8 @@ CREATE TABLE meta_finding (
     message_vi  VARCHAR NOT NULL,
     message_en  VARCHAR NOT NULL,
     expected    VARCHAR,
-    found       VARCHAR
+    found       VARCHAR,
+    area_key    VARCHAR
 );
 COMMENT ON TABLE meta_finding IS 'Mọi phát hiện khi kiểm tra dữ liệu: tệp, sheet, ô, quy tắc, mức độ, nội dung song ngữ. / Every validation finding: file, sheet, cell, rule, severity, message in both languages.';
 COMMENT ON COLUMN meta_finding.file_sha256 IS 'Tệp (meta_file.sha256). / File (meta_file.sha256).';
@@ -53,3 +54,4 @@ COMMENT ON COLUMN meta_finding.message_vi IS 'Nội dung (tiếng Việt). / Mes
 COMMENT ON COLUMN meta_finding.message_en IS 'Nội dung (tiếng Anh). / Message in English.';
 COMMENT ON COLUMN meta_finding.expected IS 'Giá trị mong đợi. / Expected.';
 COMMENT ON COLUMN meta_finding.found IS 'Giá trị tìm thấy. / Found.';
+COMMENT ON COLUMN meta_finding.area_key IS 'Đơn vị mà phát hiện liên quan (dim_area), với các phát hiện so sánh giữa các tệp (tổng tỉnh, đính chính, chuỗi số liệu, thiếu đơn vị); NULL với phát hiện của cả tệp. / Area the finding is about (dim_area), for the findings made across files (province sums, restatements, series, missing areas); NULL for a file''s own findings.';
