@@ -1,10 +1,7 @@
 """Warehouse layer, in three steps: build the DuckDB tables in a private work file, check them (a blocking
 asset check: a failure stops the run before anything is published), then publish by an atomic rename."""
 
-import hashlib
-import json
 import uuid
-from dataclasses import asdict
 from pathlib import Path
 
 import dagster as dg
@@ -13,15 +10,16 @@ from assets.faults import step_faults
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from assets.staging import staging_assets
 from expectations.files import check_together
-from sources.archive import ArchivedObject, RawArchive
+from sources.archive import RawArchive
 from sources.areas import registry
 from sources.disk import writing
 from sources.files import file_state
 from sources.spec import load_specs
-from sources.staging import Stager, department_digest, reader_code_digest
-from sources.state import StagedFile, StateStore
+from sources.staging import Stager
+from sources.state import StateStore
 from sources.stopping import check_stop, critical_section, interrupted_by_stop
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
+from warehouse.inputs import code_key, file_digests, inputs_key
 from warehouse.lake import NAMESPACE, Changes, write_lake
 from warehouse.publish import close_work, current_version, publish
 
@@ -291,48 +289,6 @@ def validate_facts(con, results: list[dict] | None = None, *, in_scope: bool = F
         "warnings": len(failures) - len(errors),
         "failing_rows": table,
     }
-
-
-def code_key() -> str:
-    """What every table depends on besides the files: the reader code, the specs and suites, the unit lists,
-    and the warehouse code, SQL and catalogue. When it changes, the warehouse is built again in full."""
-    h = hashlib.sha256(reader_code_digest().encode())
-    for source in sorted(load_specs()):
-        h.update(department_digest(source).encode())
-    here = Path(__file__).resolve().parent.parent
-    code = [
-        *(here / "warehouse").glob("*.py"),
-        *(here / "warehouse" / "sql").glob("*.sql"),  # not release/
-        *(here / "warehouse").glob("*.yaml"),
-        here / "expectations" / "fact_indicator.json",
-        here / "assets" / "warehouse.py",
-    ]
-    for p in sorted(code):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()
-
-
-def file_digests(files: list[ArchivedObject], staged: dict[str, StagedFile]) -> dict[str, str]:
-    """Per file (sha256): a digest of its deliveries and its recorded outcome (status, period, findings, read
-    key): what the warehouse holds of it. A file whose digest differs from the published build's changed."""
-    out = {}
-    for obj in files:
-        h = hashlib.sha256(json.dumps(asdict(obj), sort_keys=True).encode())
-        outcome = staged.get(obj.sha256)
-        if outcome:
-            record = {k: v for k, v in asdict(outcome).items() if k != "values_path"}
-            h.update(json.dumps(record, sort_keys=True, default=str).encode())
-        out[obj.sha256] = h.hexdigest()[:20]
-    return out
-
-
-def inputs_key(code: str, digests: dict[str, str]) -> str:
-    """Everything the build reads: the code key and every file's digest."""
-    h = hashlib.sha256(code.encode())
-    for sha, digest in sorted(digests.items()):
-        h.update(f"{sha}:{digest};".encode())
-    return h.hexdigest()
 
 
 def changed_since_publication(

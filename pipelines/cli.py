@@ -37,6 +37,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"xhs run: {exc}", file=sys.stderr)
         return FAILED
     settings = _settings(args)
+    if not (args.source or args.period or args.rebuild):
+        from pipelines.up_to_date import last_run_if_nothing_new, say_nothing_new
+
+        saved = last_run_if_nothing_new(settings)
+        if saved is not None:
+            say_nothing_new(saved, settings)
+            return 0
     published = settings.paths().warehouse
     before = file_state(published) if published.exists() else None
     finished = run_stoppable(lambda: run_pipeline(settings, home, args.source, args.period))

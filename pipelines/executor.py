@@ -57,19 +57,37 @@ def execute_materialize_all(
     settings: dg.ConfigurableResource,
     run_config: dict,
     tags: dict[str, str] | None = None,
+    departments: set[str] | None = None,
 ):
     """Run ``materialize_all`` on ``instance`` for ``xhs run``: in this process unless ``XHS_EXECUTOR=multiprocess``
     (a delivery of a few files pays more for forking the steps than it wins, and a stop signal reaches an
-    in-process run's steps at their next safe point); returns Dagster's result."""
+    in-process run's steps at their next safe point); returns Dagster's result. With ``departments``, only
+    their staging steps run (with their checks), besides the archive, the warehouse and what follows it."""
+    selection = None if departments is None else selected_assets(departments)
+    # the settings as run config (the job's resource configured for this run), as the worker processes get them
+    config = {**run_config, "resources": {"settings": {"config": settings_config(settings)}}}
     if executor_kind(default=IN_PROCESS) == IN_PROCESS:
         return materialize_all_job().execute_in_process(
-            instance=instance, resources={"settings": settings}, raise_on_error=False, run_config=run_config, tags=tags
+            instance=instance, raise_on_error=False, run_config=config, tags=tags, asset_selection=selection
         )
-    config = {**run_config, "resources": {"settings": {"config": settings_config(settings)}}}
     # Not entered as a context manager: only the events are read, and they are in the result already.
     return dg.execute_job(
-        dg.reconstructable(materialize_all_job), instance=instance, run_config=config, raise_on_error=False, tags=tags
+        dg.reconstructable(materialize_all_job),
+        instance=instance,
+        run_config=config,
+        raise_on_error=False,
+        tags=tags,
+        asset_selection=selection,
     )
+
+
+def selected_assets(departments: set[str]) -> list[dg.AssetKey]:
+    """Every asset of ``materialize_all`` but the staging assets of other departments."""
+    from sources.spec import load_specs
+
+    others = {f"stg_{s}" for s in load_specs() if s not in departments}
+    keys = materialize_all_job().asset_layer.executable_asset_keys
+    return sorted(k for k in keys if k.to_user_string() not in others)
 
 
 def settings_config(settings: dg.ConfigurableResource) -> dict:

@@ -47,8 +47,11 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
 
     from pipelines.definitions import defs
     from pipelines.home import open_instance
+    from pipelines.up_to_date import departments_to_read, remember_completed, starting_point
 
     paths = settings.paths()
+    start = starting_point(settings)  # before anything is archived: a file landing during the run is new next time
+    departments, detail = departments_to_read(settings)
     with writing(home), open_instance(home) as instance:  # Dagster's storage: a full disk is named too
         if not instance_choice().shared:  # on a shared instance the daemon's run monitoring does it
             release_dead_runs(instance)
@@ -66,7 +69,7 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
                 **rerun_arguments(instance, source, period),
             )
         else:
-            result = execute_materialize_all(instance, settings, run_config)
+            result = execute_materialize_all(instance, settings, run_config, departments=departments)
     if not result.success:
         if not STOP.is_set():  # a stopped run is reported by ``print_stopped``
             fault = disk_fault(result, paths.data)
@@ -79,7 +82,10 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
     reports = [m.metadata.get("report") for m in result.asset_materializations_for_node("run_report")]
     report = next((Path(r.value) for r in reports if isinstance(r, dg.PathMetadataValue)), None)
     rejected = any(d.rejected for d in received)
-    return RunOutcome(SOME_REJECTED if rejected else OK, received, _warehouse_summary(paths.warehouse), report)
+    summary = _warehouse_summary(paths.warehouse)
+    if not (source or period):
+        remember_completed(settings, start, detail, result.run_id, summary)
+    return RunOutcome(SOME_REJECTED if rejected else OK, received, summary, report)
 
 
 def publish_release(settings: XhsSettings, home: Path) -> Path:

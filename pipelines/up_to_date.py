@@ -1,0 +1,140 @@
+"""Whether ``xhs run`` has anything to do, decided before anything heavy is imported or opened.
+
+A run that completed records what it started from: the landing folder's listing (names, sizes, modification
+times), the code key (reader, specs, suites, unit lists, warehouse code: ``warehouse.inputs.code_key``) and what
+it left: the manifest of the raw archive, the published warehouse and its version. When all of them are still
+the same, a new run would archive nothing, read nothing and publish nothing: ``xhs run`` says so and launches no
+Dagster run (the nightly schedule's runs are launched as always). A re-run (``--period``) or ``--rebuild`` always
+runs."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sources.archive import ACCEPTED_SUFFIXES
+from sources.files import file_state
+from sources.state import StateStore
+
+if TYPE_CHECKING:
+    from assets.settings import XhsSettings
+
+RUN_MEMO = "run.completed"
+
+
+def landing_files(landing: Path) -> dict[str, list[int]]:
+    """Every file ``xhs run`` would archive (the archive's own filter), by path under the landing folder:
+    [size, mtime in ns]."""
+    files = {}
+    if landing.exists():
+        for p in landing.rglob("*"):
+            if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in ACCEPTED_SUFFIXES:
+                st = p.stat()
+                files[p.relative_to(landing).as_posix()] = [st.st_size, st.st_mtime_ns]
+    return files
+
+
+def _digest(files: dict[str, list[int]]) -> str:
+    h = hashlib.sha256()
+    for rel, (size, mtime) in sorted(files.items()):
+        h.update(f"{rel}\0{size}\0{mtime}\n".encode())
+    return h.hexdigest()
+
+
+def starting_point(settings: XhsSettings) -> dict[str, Any]:
+    """What a run starts from: the landing listing and the code key."""
+    from warehouse.inputs import code_key
+
+    return {"landing": _digest(landing_files(settings.paths().landing)), "code": code_key()}
+
+
+def departments_to_read(settings: XhsSettings) -> tuple[set[str] | None, dict[str, Any]]:
+    """The departments a run has files to read for, by what changed since the last completed run: a file added
+    to or changed in a department's landing folder, or its spec or suite edited; None (every department) for a
+    file at the top of the landing folder or in a folder of no department, an edited reader, or no completed run
+    to compare with. Also returns what to remember of this start (``remember_completed``)."""
+    from sources.spec import load_specs
+    from sources.staging import department_digest, reader_code_digest
+
+    files = landing_files(settings.paths().landing)
+    specs = sorted(load_specs())
+    detail: dict[str, Any] = {
+        "files": files,
+        "reader": reader_code_digest(),
+        "departments": {source: department_digest(source) for source in specs},
+    }
+    saved = StateStore(settings.paths().state).memo(RUN_MEMO) if settings.paths().state.exists() else None
+    before = (saved or {}).get("detail")
+    if not before or before.get("reader") != detail["reader"]:
+        return None, detail
+    chosen = {s for s in specs if before["departments"].get(s) != detail["departments"][s]}
+    for rel, state in files.items():
+        if before["files"].get(rel) != state:
+            folder = rel.split("/", 1)[0] if "/" in rel else None
+            if folder not in specs:
+                return None, detail
+            chosen.add(folder)
+    return chosen, detail
+
+
+def _left(settings: XhsSettings) -> dict[str, Any]:
+    """What a run leaves: the raw archive's manifest, the published warehouse and its version."""
+    from warehouse.publish import current_version
+
+    paths = settings.paths()
+    manifest = paths.raw / "manifest.sqlite"
+    return {
+        "manifest": file_state(manifest) if manifest.exists() else None,
+        "published": str(paths.warehouse),
+        "warehouse": file_state(paths.warehouse) if paths.warehouse.exists() else None,
+        "version": current_version(paths.warehouse) if paths.warehouse.exists() else None,
+    }
+
+
+def remember_completed(
+    settings: XhsSettings, start: dict[str, Any], detail: dict[str, Any], run_id: str, summary: dict[str, int]
+) -> None:
+    """After a run of everything succeeded: what it started from and left, and its summary."""
+    StateStore(settings.paths().state).remember(
+        RUN_MEMO,
+        {
+            "state": {**start, **_left(settings)},
+            "detail": detail,
+            "run_id": run_id,
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "summary": summary,
+        },
+    )
+
+
+def last_run_if_nothing_new(settings: XhsSettings) -> dict[str, Any] | None:
+    """The last completed run's record when nothing has changed since it (landing, code, archive, warehouse);
+    None when a run has something to do."""
+    paths = settings.paths()
+    if not paths.state.exists():
+        return None
+    saved = StateStore(paths.state).memo(RUN_MEMO)
+    if not saved or saved.get("state", {}).get("published") != str(paths.warehouse):
+        return None
+    if saved["state"] != {**starting_point(settings), **_left(settings)}:
+        return None
+    return saved
+
+
+def say_nothing_new(saved: dict[str, Any], settings: XhsSettings) -> None:
+    s = saved.get("summary") or {}
+    paths = settings.paths()
+    print(
+        f"Nothing new since the run of {saved['finished_at']} ({saved['run_id'][:8]}): no file was added to or "
+        f"changed in {paths.landing}, and the warehouse is that run's publication. No run launched. / "
+        f"Không có gì mới kể từ lần chạy lúc {saved['finished_at']}: thư mục tiếp nhận không có tệp mới hay tệp "
+        "thay đổi, kho dữ liệu là bản công bố của lần chạy đó. Không khởi chạy."
+    )
+    print(
+        f"Files in the warehouse / Tệp trong kho: {s.get('files_loaded', 0)} loaded, "
+        f"{s.get('files_quarantined', 0)} quarantined, {s.get('files_duplicate', 0)} duplicate deliveries"
+    )
+    print(f"Warehouse / Kho dữ liệu: {paths.warehouse}")
+    print("  (xhs run --rebuild builds the warehouse again from nothing / xây dựng lại kho từ đầu)")

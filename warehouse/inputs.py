@@ -1,0 +1,60 @@
+"""What a warehouse build depends on, as digests: the code key (reader, specs, suites, unit lists, warehouse
+code and catalogue) and one digest per archived file (its deliveries and recorded outcome). The build step
+compares them with the publication in place (nothing changed: no build; some files changed: an incremental
+build; the code changed: a full one), and ``xhs run`` compares them before it launches anything."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from sources.archive import ArchivedObject
+from sources.spec import load_specs
+from sources.staging import department_digest, reader_code_digest
+from sources.state import StagedFile
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def code_key() -> str:
+    """What every table depends on besides the files: the reader code, the specs and suites, the unit lists,
+    and the warehouse code, SQL and catalogue. When it changes, the warehouse is built again in full."""
+    h = hashlib.sha256(reader_code_digest().encode())
+    for source in sorted(load_specs()):
+        h.update(department_digest(source).encode())
+    here = ROOT
+    code = [
+        *(here / "warehouse").glob("*.py"),
+        *(here / "warehouse" / "sql").glob("*.sql"),  # not release/
+        *(here / "warehouse").glob("*.yaml"),
+        here / "expectations" / "fact_indicator.json",
+        here / "assets" / "warehouse.py",
+    ]
+    for p in sorted(code):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def file_digests(files: list[ArchivedObject], staged: dict[str, StagedFile]) -> dict[str, str]:
+    """Per file (sha256): a digest of its deliveries and its recorded outcome (status, period, findings, read
+    key): what the warehouse holds of it. A file whose digest differs from the published build's changed."""
+    out = {}
+    for obj in files:
+        h = hashlib.sha256(json.dumps(asdict(obj), sort_keys=True).encode())
+        outcome = staged.get(obj.sha256)
+        if outcome:
+            record = {k: v for k, v in asdict(outcome).items() if k != "values_path"}
+            h.update(json.dumps(record, sort_keys=True, default=str).encode())
+        out[obj.sha256] = h.hexdigest()[:20]
+    return out
+
+
+def inputs_key(code: str, digests: dict[str, str]) -> str:
+    """Everything the build reads: the code key and every file's digest."""
+    h = hashlib.sha256(code.encode())
+    for sha, digest in sorted(digests.items()):
+        h.update(f"{sha}:{digest};".encode())
+    return h.hexdigest()
