@@ -45,12 +45,13 @@ QUERIES = {
     "targets": "SELECT province_name, indicator_name_en, latest_period, value, target_2025, gap_2025, met_2025 "
     "FROM v_target_progress ORDER BY indicator_code, province_name",
 }
-TARGETS = {
-    "ratio_vs_raw_read": "<= 3",
+TARGETS = {  # issue #14, at M on 2 cores
+    "ratio_vs_raw_read": "<= 100",
     "ratio_vs_naive": ">= 10",
     "noop_overhead_s": "<= 3",
-    "query_p95_ms": "< 100",
-    "peak_rss_mb": "< 2048",
+    "one_new_file_over_noop_s": "<= 2",
+    "query_p95_ms": "<= 100",
+    "peak_rss_mb": "<= 2048",
 }
 
 
@@ -233,7 +234,11 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
 
     new = extra_file(size, landing)
     one = run_measured(xhs("run"), env, root)
-    log(f"[{size}] one new file ({new.name}): {one['seconds']:.2f}s")
+    built = last_build(root)
+    log(
+        f"[{size}] one new file ({new.name}): {one['seconds']:.2f}s, {built.get('build')} build, "
+        f"{built.get('provinces_recomputed')} provinces recomputed"
+    )
 
     warehouse = root / "warehouse" / "xhs.duckdb"
     queries = query_latency(warehouse, *latest_telecom(size))
@@ -259,6 +264,8 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
         "noop_overhead_s": noop["seconds"] - startup,
         "one_new_file_s": one["seconds"],
         "one_new_file_over_noop_s": one["seconds"] - noop["seconds"],
+        "one_new_file_build": built.get("build"),
+        "one_new_file_provinces_recomputed": built.get("provinces_recomputed"),
         "per_file_s": (full["seconds"] - noop["seconds"]) / len(files),
         "query_p50_ms": queries["all"]["p50_ms"],
         "query_p95_ms": queries["all"]["p95_ms"],
@@ -306,6 +313,14 @@ def run_naive(size: str, root: Path, landing: Path, sample: list[Path], total: i
     }
 
 
+def last_build(root: Path) -> dict:
+    """What the last warehouse build of a bench run did (full or incremental, provinces recomputed)."""
+    from sources.state import StateStore
+
+    memo = StateStore(root / "data" / "state.sqlite").memo("warehouse.build")
+    return (memo or {}).get("counts_shown", {})
+
+
 def _count(warehouse: Path, sql: str) -> int:
     import duckdb
 
@@ -340,18 +355,18 @@ def table(results: dict[str, dict]) -> str:
         ("files rejected (must be 0)", "files_rejected", "{:.0f}", None),
         ("raw read floor (fastexcel) s", "raw_read_s", "{:.2f}", None),
         ("xhs run end-to-end s", "end_to_end_s", "{:.1f}", None),
-        ("ratio vs raw read (target <= 3)", "ratio_vs_raw_read", "{:.1f}x", "ratio_vs_raw_read"),
+        ("ratio vs raw read (target <= 100)", "ratio_vs_raw_read", "{:.1f}x", "ratio_vs_raw_read"),
         ("  same, start-up excluded", "ratio_vs_raw_read_excl_startup", "{:.1f}x", None),
         ("naive pipeline s", "naive_s", "{:.1f}", None),
         ("ratio vs naive (target >= 10)", "ratio_vs_naive", "{:.1f}x", "ratio_vs_naive"),
         ("no-op run s", "noop_s", "{:.2f}", None),
         ("no-op over xhs --help s (target <= 3)", "noop_overhead_s", "{:.2f}", "noop_overhead_s"),
         ("one new file run s", "one_new_file_s", "{:.2f}", None),
-        ("  over no-op s", "one_new_file_over_noop_s", "{:.2f}", None),
+        ("  over no-op s (target <= 2)", "one_new_file_over_noop_s", "{:.2f}", "one_new_file_over_noop_s"),
         ("  per-file cost in full run s", "per_file_s", "{:.3f}", None),
         ("query p50 ms", "query_p50_ms", "{:.1f}", None),
-        ("query p95 ms (target < 100)", "query_p95_ms", "{:.1f}", "query_p95_ms"),
-        ("peak RSS MB (target < 2048)", "peak_rss_mb", "{:.0f}", "peak_rss_mb"),
+        ("query p95 ms (target <= 100)", "query_p95_ms", "{:.1f}", "query_p95_ms"),
+        ("peak RSS MB (target <= 2048)", "peak_rss_mb", "{:.0f}", "peak_rss_mb"),
     ]
     sizes = [s for s in ORDER if s in results]
     lines = ["| figure | " + " | ".join(sizes) + " |", "| --- |" + " --- |" * len(sizes)]

@@ -116,8 +116,20 @@ def test_harness_writes_every_figure(tmp_path: Path, monkeypatch: pytest.MonkeyP
     out = tmp_path / "results.json"
     assert harness.main(["--size", "XS", "--out", str(out)]) == 0
     results = json.loads(out.read_text())
-    for k in ("ratio_vs_raw_read", "ratio_vs_naive", "noop_overhead_s", "query_p95_ms", "peak_rss_mb", "size", "files"):
+    for k in (
+        "ratio_vs_raw_read",
+        "ratio_vs_naive",
+        "noop_overhead_s",
+        "one_new_file_over_noop_s",
+        "query_p95_ms",
+        "peak_rss_mb",
+        "size",
+        "files",
+    ):
         assert results[k] is not None, k
+    # the run with one new file brought the published warehouse up to date: one province recomputed
+    assert results["sizes"]["XS"]["one_new_file_build"] == "incremental"
+    assert results["sizes"]["XS"]["one_new_file_provinces_recomputed"] == 1
     assert results["size"] == "XS" and results["files"] == len(sources())
     # one file per department and the one added for the incremental run
     assert results["sizes"]["XS"]["files_loaded"] == len(sources()) + 1

@@ -1,0 +1,92 @@
+"""``xhs run`` works in proportion to what changed (issue #14 parts 1 and 3): with nothing new it launches no
+Dagster run and opens nothing; with new files in one department's folder only that department's staging step
+runs; a changed file, an edited spec or a file at the top of the landing folder are noticed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.home import ensure_dagster_home, open_instance
+from tests.pipeline_helpers import run_xhs
+
+FIRST = ["telecom/BC_vien_thong_BacKan_2022.xlsx", "population/Dan_so_ho_GD_BacKan_2022.xlsx"]
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sources.samples import write_samples
+
+    out = tmp_path_factory.mktemp("samples")
+    write_samples(out)
+    return out
+
+
+def deliver(samples: Path, root: Path, name: str, as_name: str | None = None) -> None:
+    target = root / "landing" / (as_name or name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(samples / name, target)
+
+
+def runs(root: Path) -> list[dg.DagsterRun]:
+    with open_instance(ensure_dagster_home(root / ".dagster")) as instance:
+        return list(instance.get_runs())
+
+
+def steps_of_last_run(root: Path) -> set[str]:
+    with open_instance(ensure_dagster_home(root / ".dagster")) as instance:
+        [last, *_] = instance.get_runs(limit=1)
+        events = instance.all_logs(last.run_id, of_type=dg.DagsterEventType.STEP_START)
+        return {e.step_key for e in events if e.step_key}
+
+
+def run(root: Path) -> str:
+    result = run_xhs(root, "run")
+    assert result.returncode in (0, 1), result.stdout + result.stderr  # 1: a file was quarantined
+    return result.stdout
+
+
+def test_nothing_new_launches_no_run_and_new_files_run_their_department_only(samples: Path, tmp_path: Path) -> None:
+    root = tmp_path / "deployment"
+    for name in FIRST:
+        deliver(samples, root, name)
+    run(root)
+    assert {"stg_telecom", "stg_population", "stg_health"} <= steps_of_last_run(root)  # first run: everything
+    published = root / "warehouse" / "xhs.duckdb"
+    before = published.stat()
+
+    out = run(root)
+    assert "Nothing new" in out and "Không có gì mới" in out
+    assert len(runs(root)) == 1 and published.stat() == before  # no Dagster run, the warehouse not opened
+
+    deliver(samples, root, "telecom/so_lieu_thue_bao_bac_kan_2023.xlsx")
+    assert "Nothing new" not in run(root)
+    steps = steps_of_last_run(root)
+    assert {"raw_files", "stg_telecom", "stg_telecom_expectations", "warehouse_work", "run_report"} <= steps
+    assert not {s for s in steps if s.startswith("stg_") and not s.startswith("stg_telecom")}
+
+    # the same name with other bytes (a department replaced its file): noticed by size and modification time
+    deliver(samples, root, "telecom/vien_thong_bac_kan_2024.xlsx", as_name="telecom/so_lieu_thue_bao_bac_kan_2023.xlsx")
+    assert "Nothing new" not in run(root) and len(runs(root)) == 3
+
+    # a file at the top of the landing folder: its department is known only once read, so every one runs
+    deliver(samples, root, "health/BC_HSSKDT_BacKan_2021.xlsx", as_name="BC_HSSKDT_BacKan_2021.xlsx")
+    run(root)
+    assert {"stg_telecom", "stg_health", "stg_population"} <= steps_of_last_run(root)
+    assert "Nothing new" in run(root) and len(runs(root)) == 4
+
+
+def test_a_replaced_warehouse_or_a_rebuild_runs_again(samples: Path, tmp_path: Path) -> None:
+    root = tmp_path / "deployment"
+    deliver(samples, root, FIRST[0])
+    run(root)
+    published = root / "warehouse" / "xhs.duckdb"
+    shutil.copyfile(published, tmp_path / "copy.duckdb")
+    shutil.copyfile(tmp_path / "copy.duckdb", published)  # someone put a file in its place
+    assert "Nothing new" not in run(root) and len(runs(root)) == 2
+    assert "Nothing new" in run(root)
+    result = run_xhs(root, "run", "--rebuild")
+    assert result.returncode == 0 and "Nothing new" not in result.stdout and len(runs(root)) == 3
