@@ -131,11 +131,12 @@ class Stager:
                     (o, read_file(self.archive.stored_path(o), specs.get(o.source) if o.source else None, name=o.name))
                 )
             self.check([(result, o.sha256) for o, result in reads])
-            for o, result in reads:
-                self._store(o, result)
+            staged = [self._store(o, result, record=False) for o, result in reads]
+            for s in self.state.record_many(staged, self.loaded_at):  # one transaction per batch
+                self.outcomes[s.sha256] = s
         return {o.sha256 for o in todo}
 
-    def _store(self, obj: ArchivedObject, result: ReadResult) -> StagedFile:
+    def _store(self, obj: ArchivedObject, result: ReadResult, *, record: bool = True) -> StagedFile:
         self.reads += 1
         if any(f.rule == "personal_data" for f in result.errors):
             self.archive.restrict(obj)  # the bytes leave the ordinary archive; nothing of them is cached
@@ -162,7 +163,8 @@ class Stager:
             values_path,
             key,
         )
-        self.outcomes[obj.sha256] = self.state.record(staged, self.loaded_at)
+        if record:
+            self.outcomes[obj.sha256] = self.state.record(staged, self.loaded_at)
         if previous and previous.read_key != key:  # the read it replaces is no longer current
             self._values_path(obj.sha256, previous.read_key).unlink(missing_ok=True)
         return staged

@@ -98,26 +98,34 @@ class StateStore:
 
     def record(self, staged: StagedFile, loaded_at: str | None = None) -> StagedFile:
         """Write (or replace) a file's outcome. ``loaded_at`` keeps the first time the file loaded."""
+        return self.record_many([staged], loaded_at)[0]
+
+    def record_many(self, outcomes: list[StagedFile], loaded_at: str | None = None) -> list[StagedFile]:
+        """``record`` for many files in one transaction (a batch of files read together)."""
         with self._connect() as con:
-            row = con.execute("SELECT loaded_at FROM file_outcome WHERE sha256 = ?", [staged.sha256]).fetchone()
-            staged.loaded_at = (row[0] if row and row[0] else None) or ((loaded_at or now_iso()) if staged.ok else None)
-            con.execute(
-                "INSERT OR REPLACE INTO file_outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    staged.sha256,
-                    staged.name,
-                    staged.source,
-                    staged.status,
-                    staged.period,
-                    staged.province_code,
-                    staged.sheet,
-                    json.dumps([f.as_dict() for f in staged.findings], ensure_ascii=False),
-                    staged.read_key,
-                    staged.loaded_at,
-                    now_iso(),
-                ],
-            )
-        return staged
+            con.execute("BEGIN IMMEDIATE")
+            for staged in outcomes:
+                row = con.execute("SELECT loaded_at FROM file_outcome WHERE sha256 = ?", [staged.sha256]).fetchone()
+                first = row[0] if row and row[0] else None
+                staged.loaded_at = first or ((loaded_at or now_iso()) if staged.ok else None)
+                con.execute(
+                    "INSERT OR REPLACE INTO file_outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        staged.sha256,
+                        staged.name,
+                        staged.source,
+                        staged.status,
+                        staged.period,
+                        staged.province_code,
+                        staged.sheet,
+                        json.dumps([f.as_dict() for f in staged.findings], ensure_ascii=False),
+                        staged.read_key,
+                        staged.loaded_at,
+                        now_iso(),
+                    ],
+                )
+            con.execute("COMMIT")
+        return outcomes
 
     def reported(self) -> set[tuple[str, str]]:
         """(sha256, landing path) of every delivery a completed run has reported."""
