@@ -75,7 +75,7 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     staged = {o.sha256: stager.current(o) for o in files}
     tables = {s: paths.staging_table(s) for s in load_specs() if paths.staging_table(s).exists()}
     code = code_key()
-    digests = file_digests(files, staged)
+    digests = file_digests(files, state.outcome_digests())
     key = inputs_key(code, digests)
     last = state.memo(BUILD_MEMO)
     if not settings.rebuild and last and last["key"] == key and published_unchanged(paths.warehouse, state, key):

@@ -26,6 +26,15 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if not (args.source or args.period or args.rebuild):  # before anything heavy is imported
+        from assets.paths import paths_from_env
+        from pipelines.up_to_date import last_run_if_nothing_new, say_nothing_new
+
+        paths = paths_from_env(landing=args.landing, warehouse=args.warehouse)
+        saved = last_run_if_nothing_new(paths)
+        if saved is not None:
+            say_nothing_new(saved, paths)
+            return 0
     from assets.instance import InstanceSettingError, instance_choice, instance_summary
     from pipelines.processes import run_stoppable
     from pipelines.run import FAILED, RerunError, print_outcome, print_stopped, run_pipeline, say_failure
@@ -37,13 +46,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"xhs run: {exc}", file=sys.stderr)
         return FAILED
     settings = _settings(args)
-    if not (args.source or args.period or args.rebuild):
-        from pipelines.up_to_date import last_run_if_nothing_new, say_nothing_new
-
-        saved = last_run_if_nothing_new(settings)
-        if saved is not None:
-            say_nothing_new(saved, settings)
-            return 0
     published = settings.paths().warehouse
     before = file_state(published) if published.exists() else None
     finished = run_stoppable(lambda: run_pipeline(settings, home, args.source, args.period))

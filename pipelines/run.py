@@ -50,8 +50,8 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
     from pipelines.up_to_date import departments_to_read, remember_completed, starting_point
 
     paths = settings.paths()
-    start = starting_point(settings)  # before anything is archived: a file landing during the run is new next time
-    departments, detail = departments_to_read(settings)
+    start = starting_point(paths)  # before anything is archived: a file landing during the run is new next time
+    departments, detail = departments_to_read(paths)
     with writing(home), open_instance(home) as instance:  # Dagster's storage: a full disk is named too
         if not instance_choice().shared:  # on a shared instance the daemon's run monitoring does it
             release_dead_runs(instance)
@@ -84,7 +84,7 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
     rejected = any(d.rejected for d in received)
     summary = _warehouse_summary(paths.warehouse)
     if not (source or period):
-        remember_completed(settings, start, detail, result.run_id, summary)
+        remember_completed(paths, start, detail, result.run_id, summary)
     return RunOutcome(SOME_REJECTED if rejected else OK, received, summary, report)
 
 

@@ -10,16 +10,15 @@ runs."""
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from assets.paths import Paths
 from sources.archive import ACCEPTED_SUFFIXES
 from sources.files import file_state
 from sources.state import StateStore
-
-if TYPE_CHECKING:
-    from assets.settings import XhsSettings
 
 RUN_MEMO = "run.completed"
 
@@ -27,13 +26,24 @@ RUN_MEMO = "run.completed"
 def landing_files(landing: Path) -> dict[str, list[int]]:
     """Every file ``xhs run`` would archive (the archive's own filter), by path under the landing folder:
     [size, mtime in ns]."""
-    files = {}
+    files: dict[str, list[int]] = {}
     if landing.exists():
-        for p in landing.rglob("*"):
-            if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in ACCEPTED_SUFFIXES:
-                st = p.stat()
-                files[p.relative_to(landing).as_posix()] = [st.st_size, st.st_mtime_ns]
+        _scan(landing, "", files)
     return files
+
+
+def _scan(folder: Path | str, prefix: str, files: dict[str, list[int]]) -> None:
+    with os.scandir(folder) as entries:  # one system call per folder, the file types come with the names
+        for e in entries:
+            if e.is_dir(follow_symlinks=True):
+                _scan(e.path, f"{prefix}{e.name}/", files)
+            elif (
+                e.is_file()
+                and not e.name.startswith((".", "~$"))
+                and os.path.splitext(e.name)[1].lower() in ACCEPTED_SUFFIXES
+            ):
+                st = e.stat()
+                files[prefix + e.name] = [st.st_size, st.st_mtime_ns]
 
 
 def _digest(files: dict[str, list[int]]) -> str:
@@ -43,29 +53,29 @@ def _digest(files: dict[str, list[int]]) -> str:
     return h.hexdigest()
 
 
-def starting_point(settings: XhsSettings) -> dict[str, Any]:
+def starting_point(paths: Paths) -> dict[str, Any]:
     """What a run starts from: the landing listing and the code key."""
     from warehouse.inputs import code_key
 
-    return {"landing": _digest(landing_files(settings.paths().landing)), "code": code_key()}
+    return {"landing": _digest(landing_files(paths.landing)), "code": code_key()}
 
 
-def departments_to_read(settings: XhsSettings) -> tuple[set[str] | None, dict[str, Any]]:
+def departments_to_read(paths: Paths) -> tuple[set[str] | None, dict[str, Any]]:
     """The departments a run has files to read for, by what changed since the last completed run: a file added
     to or changed in a department's landing folder, or its spec or suite edited; None (every department) for a
     file at the top of the landing folder or in a folder of no department, an edited reader, or no completed run
     to compare with. Also returns what to remember of this start (``remember_completed``)."""
+    from sources.digests import department_digest, reader_code_digest
     from sources.spec import load_specs
-    from sources.staging import department_digest, reader_code_digest
 
-    files = landing_files(settings.paths().landing)
+    files = landing_files(paths.landing)
     specs = sorted(load_specs())
     detail: dict[str, Any] = {
         "files": files,
         "reader": reader_code_digest(),
         "departments": {source: department_digest(source) for source in specs},
     }
-    saved = StateStore(settings.paths().state).memo(RUN_MEMO) if settings.paths().state.exists() else None
+    saved = StateStore(paths.state).memo(RUN_MEMO) if paths.state.exists() else None
     before = (saved or {}).get("detail")
     if not before or before.get("reader") != detail["reader"]:
         return None, detail
@@ -79,11 +89,10 @@ def departments_to_read(settings: XhsSettings) -> tuple[set[str] | None, dict[st
     return chosen, detail
 
 
-def _left(settings: XhsSettings) -> dict[str, Any]:
+def _left(paths: Paths) -> dict[str, Any]:
     """What a run leaves: the raw archive's manifest, the published warehouse and its version."""
     from warehouse.publish import current_version
 
-    paths = settings.paths()
     manifest = paths.raw / "manifest.sqlite"
     return {
         "manifest": file_state(manifest) if manifest.exists() else None,
@@ -94,13 +103,13 @@ def _left(settings: XhsSettings) -> dict[str, Any]:
 
 
 def remember_completed(
-    settings: XhsSettings, start: dict[str, Any], detail: dict[str, Any], run_id: str, summary: dict[str, int]
+    paths: Paths, start: dict[str, Any], detail: dict[str, Any], run_id: str, summary: dict[str, int]
 ) -> None:
     """After a run of everything succeeded: what it started from and left, and its summary."""
-    StateStore(settings.paths().state).remember(
+    StateStore(paths.state).remember(
         RUN_MEMO,
         {
-            "state": {**start, **_left(settings)},
+            "state": {**start, **_left(paths)},
             "detail": detail,
             "run_id": run_id,
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -109,23 +118,21 @@ def remember_completed(
     )
 
 
-def last_run_if_nothing_new(settings: XhsSettings) -> dict[str, Any] | None:
+def last_run_if_nothing_new(paths: Paths) -> dict[str, Any] | None:
     """The last completed run's record when nothing has changed since it (landing, code, archive, warehouse);
     None when a run has something to do."""
-    paths = settings.paths()
     if not paths.state.exists():
         return None
     saved = StateStore(paths.state).memo(RUN_MEMO)
     if not saved or saved.get("state", {}).get("published") != str(paths.warehouse):
         return None
-    if saved["state"] != {**starting_point(settings), **_left(settings)}:
+    if saved["state"] != {**starting_point(paths), **_left(paths)}:
         return None
     return saved
 
 
-def say_nothing_new(saved: dict[str, Any], settings: XhsSettings) -> None:
+def say_nothing_new(saved: dict[str, Any], paths: Paths) -> None:
     s = saved.get("summary") or {}
-    paths = settings.paths()
     print(
         f"Nothing new since the run of {saved['finished_at']} ({saved['run_id'][:8]}): no file was added to or "
         f"changed in {paths.landing}, and the warehouse is that run's publication. No run launched. / "

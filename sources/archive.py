@@ -30,6 +30,14 @@ from sources.files import READ_ONLY_FILE, atomic_copy
 from sources.integrity import CorruptStore, check_store_once
 
 ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+# RawArchive.all's last read of each manifest in this process, with the manifest's and its WAL's (size, mtime, inode)
+_ALL: dict[Path, tuple[tuple, list[ArchivedObject]]] = {}
+
+
+def _state(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
 
 MANIFEST_SCHEMA = """
 CREATE TABLE IF NOT EXISTS object (
@@ -152,9 +160,20 @@ class RawArchive:
         return target
 
     def all(self) -> list[ArchivedObject]:
-        """Every archived object with its deliveries, oldest first: one query."""
+        """Every archived object with its deliveries, oldest first: one query, or none when the manifest (and its
+        write-ahead log) are unchanged since this process last read it (the steps of an in-process run)."""
         if not self.manifest.exists():
             return []
+        wal = self.manifest.with_name(self.manifest.name + "-wal")
+        stamp = (_state(self.manifest), _state(wal) if wal.exists() else None)
+        cached = _ALL.get(self.manifest)
+        if cached and cached[0] == stamp:
+            return list(cached[1])
+        objects = self._read_all()
+        _ALL[self.manifest] = (stamp, objects)
+        return list(objects)
+
+    def _read_all(self) -> list[ArchivedObject]:
         with self._connect() as con:
             objects = con.execute(
                 "SELECT sha256, size_bytes, suffix, source, first_received_at FROM object "
@@ -209,5 +228,6 @@ class RawArchive:
                 con.execute("INSERT OR IGNORE INTO delivery VALUES (?, ?, ?, ?)", [sha, rel, path.name, received])
                 known.add((sha, rel))
                 (new if is_new else redelivered).append(sha)
+        _ALL.pop(self.manifest, None)  # written by this process: read again
         by_sha = {o.sha256: o for o in self.all()}
         return [by_sha[s] for s in new], [by_sha[s] for s in dict.fromkeys(redelivered)]

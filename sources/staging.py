@@ -4,59 +4,28 @@ every file that passed."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 import polars as pl
 
 from sources.archive import ArchivedObject, RawArchive, now_iso, sha256_of
-from sources.areas import reference_folder
+from sources.digests import department_digest, reader_code_digest
 from sources.files import atomic_write, file_state
 from sources.intake import REFUSAL_RULES
 from sources.integrity import parquet_footer_ok
 from sources.reader import VALUE_SCHEMA, ReadResult, read_file
-from sources.spec import SPEC_DIR, load_specs
+from sources.spec import load_specs
 from sources.state import StagedFile, StateStore
 from sources.stopping import check_stop
 
 STAGING_SCHEMA = {"file_sha256": pl.String, **VALUE_SCHEMA}
 PREFETCH_BATCH = 200  # files read and validated together by Stager.prefetch
 UNREADABLE_RULES = {"unreadable", "empty_file"} | REFUSAL_RULES  # refused at intake: see sources/intake
-SUITE_DIR = Path(__file__).parent.parent / "expectations"  # hand-written suites, beside their runner
 # Runs the expectation suites on fresh reads (results paired with their file's sha256), adding the findings to
 # each result: ``expectations.files.check_together``, handed in by the caller so the reader does not depend on
 # the suites.
 Checker = Callable[[list[tuple[ReadResult, str]]], None]
-
-
-@cache
-def reader_code_digest() -> str:
-    """The reader's code, the shared vocabulary (``specs/_common.yaml``), the suite code and the unit lists:
-    when any of them changes, every file is read again."""
-    h = hashlib.sha256()
-    here = Path(__file__).parent
-    code = [*here.glob("*.py"), *here.glob("intake/*.py"), *SUITE_DIR.glob("*.py")]
-    for p in sorted([*code, SPEC_DIR / "_common.yaml", *reference_folder().glob("*.csv")]):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()[:16]
-
-
-@cache
-def department_digest(source: str | None) -> str:
-    """A department's spec and its hand-written expectations; for a file whose department is detected from
-    its headers (``source`` None or not a spec), every spec: editing one spec re-reads only its files."""
-    specs = load_specs()
-    chosen = [source] if source in specs else sorted(specs)
-    h = hashlib.sha256()
-    for name in chosen:
-        for p in (specs[name].path, SUITE_DIR / f"{name}.json"):
-            if p.exists():
-                h.update(p.name.encode())
-                h.update(p.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def read_key(obj: ArchivedObject) -> str:

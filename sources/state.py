@@ -14,6 +14,7 @@ writing at once wait for each other.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from contextlib import AbstractContextManager
@@ -95,6 +96,18 @@ class StateStore:
             )
             for r in rows
         }
+
+    def outcome_digests(self) -> dict[str, str]:
+        """A digest of every file's recorded outcome (as stored: the findings' JSON is not parsed), by sha256:
+        what the warehouse build compares to find the files whose outcome changed."""
+        if not self.path.exists():
+            return {}
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT sha256, name, source, status, period, province_code, sheet, findings, read_key, loaded_at "
+                "FROM file_outcome"
+            ).fetchall()
+        return {r[0]: hashlib.sha256(repr(r).encode()).hexdigest()[:20] for r in rows}
 
     def record(self, staged: StagedFile, loaded_at: str | None = None) -> StagedFile:
         """Write (or replace) a file's outcome. ``loaded_at`` keeps the first time the file loaded."""

@@ -156,6 +156,7 @@ def read_keys(root: Path) -> dict[str, tuple[str, str]]:
 def test_editing_one_department_spec_re_reads_only_its_files(
     samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import sources.digests as digests
     import sources.staging as staging
     from pipelines.run import run_pipeline
     from sources.spec import load_spec, load_specs
@@ -177,6 +178,7 @@ def test_editing_one_department_spec_re_reads_only_its_files(
     )
     specs = {**load_specs(), "telecom": load_spec(edited)}
     monkeypatch.setattr(staging, "load_specs", lambda: specs)
+    monkeypatch.setattr(digests, "load_specs", lambda: specs)
     staging.department_digest.cache_clear()
     try:
         assert run_pipeline(settings_for(tmp_path), home).exit_code == 0

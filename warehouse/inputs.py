@@ -6,14 +6,11 @@ build; the code changed: a full one), and ``xhs run`` compares them before it la
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict
 from pathlib import Path
 
 from sources.archive import ArchivedObject
+from sources.digests import department_digest, reader_code_digest
 from sources.spec import load_specs
-from sources.staging import department_digest, reader_code_digest
-from sources.state import StagedFile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,18 +35,13 @@ def code_key() -> str:
     return h.hexdigest()
 
 
-def file_digests(files: list[ArchivedObject], staged: dict[str, StagedFile]) -> dict[str, str]:
-    """Per file (sha256): a digest of its deliveries and its recorded outcome (status, period, findings, read
-    key): what the warehouse holds of it. A file whose digest differs from the published build's changed."""
-    out = {}
-    for obj in files:
-        h = hashlib.sha256(json.dumps(asdict(obj), sort_keys=True).encode())
-        outcome = staged.get(obj.sha256)
-        if outcome:
-            record = {k: v for k, v in asdict(outcome).items() if k != "values_path"}
-            h.update(json.dumps(record, sort_keys=True, default=str).encode())
-        out[obj.sha256] = h.hexdigest()[:20]
-    return out
+def file_digests(files: list[ArchivedObject], outcomes: dict[str, str]) -> dict[str, str]:
+    """Per file (sha256): a digest of its deliveries and of its recorded outcome (``outcomes``:
+    ``StateStore.outcome_digests``, the status, period, findings, read key): what the warehouse holds of it. A
+    file whose digest differs from the published build's has changed."""
+    return {
+        obj.sha256: hashlib.sha256(repr((obj, outcomes.get(obj.sha256))).encode()).hexdigest()[:20] for obj in files
+    }
 
 
 def inputs_key(code: str, digests: dict[str, str]) -> str:
