@@ -47,6 +47,10 @@ CREATE TABLE IF NOT EXISTS object (
 CREATE TABLE IF NOT EXISTS delivery (
     sha256 TEXT NOT NULL REFERENCES object (sha256), landing_path TEXT NOT NULL, name TEXT NOT NULL,
     received_at TEXT NOT NULL, PRIMARY KEY (sha256, landing_path));
+-- A cache, not the record: the bytes each landing path held when it was last archived (by size and modification
+-- time), so that a file already archived is not hashed again on every run. Rows are replaced; losing it costs time.
+CREATE TABLE IF NOT EXISTS landing_file (
+    landing_path TEXT PRIMARY KEY, size_bytes INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL);
 CREATE TRIGGER IF NOT EXISTS object_no_update BEFORE UPDATE ON object
     BEGIN SELECT RAISE(ABORT, 'the raw archive is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS object_no_delete BEFORE DELETE ON object
@@ -192,7 +196,9 @@ class RawArchive:
     def ingest(self, landing: Path) -> tuple[list[ArchivedObject], list[ArchivedObject]]:
         """Archive every file under ``landing``. Returns (new objects, objects that got a new delivery).
         The bytes are copied (atomically) before their manifest row is written, so a manifest row always
-        names complete bytes; bytes without a row (a run killed in between) are copied again next time."""
+        names complete bytes; bytes without a row (a run killed in between) are copied again next time. A file
+        whose path, size and modification time are those it had when it was last archived is not hashed again
+        (``landing_file``); a file rewritten in place gets a new modification time and is."""
         new: list[str] = []
         redelivered: list[str] = []
         candidates = sorted(
@@ -205,13 +211,22 @@ class RawArchive:
         with self._connect() as con:
             known = {(sha, lp) for sha, lp in con.execute("SELECT sha256, landing_path FROM delivery")}
             stored = {sha for (sha,) in con.execute("SELECT sha256 FROM object")}
+            seen = {lp: (size, mtime, sha) for lp, size, mtime, sha in con.execute("SELECT * FROM landing_file")}
+            remember: list[tuple[str, int, int, str]] = []
             for path in candidates:
                 rel = path.relative_to(landing).as_posix()
-                sha = sha256_of(path)
+                st = path.stat()
+                cached = seen.get(rel)
+                if cached and cached[:2] == (st.st_size, st.st_mtime_ns) and (cached[2], rel) in known:
+                    sha = cached[2]
+                else:
+                    sha = sha256_of(path)
                 target = self.object_path(sha, path.suffix.lower())
                 if not target.exists() and not self.restricted_path(sha, path.suffix.lower()).exists():
                     # bytes never copied, or set aside as damaged (``xhs doctor --repair``): copied again
                     atomic_copy(path, target, mode=READ_ONLY_FILE)
+                if cached != (st.st_size, st.st_mtime_ns, sha):
+                    remember.append((rel, st.st_size, st.st_mtime_ns, sha))
                 if (sha, rel) in known:
                     continue
                 received = now_iso()
@@ -219,7 +234,7 @@ class RawArchive:
                     source = rel.split("/", 1)[0] if "/" in rel else None
                     con.execute(
                         "INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)",
-                        [sha, path.stat().st_size, path.suffix.lower(), source, received],
+                        [sha, st.st_size, path.suffix.lower(), source, received],
                     )
                     stored.add(sha)
                     is_new = True
@@ -228,6 +243,10 @@ class RawArchive:
                 con.execute("INSERT OR IGNORE INTO delivery VALUES (?, ?, ?, ?)", [sha, rel, path.name, received])
                 known.add((sha, rel))
                 (new if is_new else redelivered).append(sha)
+            if remember:  # after the deliveries they name are recorded; one transaction
+                con.execute("BEGIN")
+                con.executemany("INSERT OR REPLACE INTO landing_file VALUES (?, ?, ?, ?)", remember)
+                con.execute("COMMIT")
         _ALL.pop(self.manifest, None)  # written by this process: read again
         by_sha = {o.sha256: o for o in self.all()}
         return [by_sha[s] for s in new], [by_sha[s] for s in dict.fromkeys(redelivered)]

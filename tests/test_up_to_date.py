@@ -90,3 +90,31 @@ def test_a_replaced_warehouse_or_a_rebuild_runs_again(samples: Path, tmp_path: P
     assert "Nothing new" in run(root)
     result = run_xhs(root, "run", "--rebuild")
     assert result.returncode == 0 and "Nothing new" not in result.stdout and len(runs(root)) == 3
+
+
+def test_the_archive_hashes_only_files_it_has_not_seen_in_that_state(
+    samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import sources.archive as archive_module
+    from sources.archive import RawArchive
+
+    landing = tmp_path / "landing"
+    for name in FIRST:
+        deliver(samples, tmp_path, name)
+    archive = RawArchive(tmp_path / "raw")
+    hashed: list[str] = []
+    real = archive_module.sha256_of
+    monkeypatch.setattr(archive_module, "sha256_of", lambda p: hashed.append(p.name) or real(p))
+    new, _ = archive.ingest(landing)
+    assert len(new) == 2 and len(hashed) == 2
+    hashed.clear()
+    assert archive.ingest(landing) == ([], []) and hashed == []  # the same names, sizes and times: not hashed
+
+    # a department overwrites a file in place: new bytes, new modification time → hashed, archived as new bytes
+    target = landing / FIRST[0]
+    shutil.copyfile(samples / "telecom/vien_thong_bac_kan_2024.xlsx", target)
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
+    new, _ = archive.ingest(landing)
+    assert hashed == [target.name] and len(new) == 1 and len(archive.all()) == 3
