@@ -2,8 +2,8 @@
 for engines other than DuckDB (Spark, Trino, Polars, PyArrow) and for time travel by publication.
 
 - Tables ``xhs.fact_indicator`` (with the area's ``province_code`` beside ``area_key``), ``xhs.dim_area``,
-  ``xhs.dim_period``, ``xhs.dim_indicator``; each publication is one commit to each table (the first an append,
-  later ones an overwrite, which Iceberg records as a delete and an append snapshot committed together), every
+  ``xhs.dim_period``, ``xhs.dim_indicator``; each publication is one commit to each table (the first appends,
+  later ones delete and append, snapshots committed together; rows are appended 250,000 at a time), every
   snapshot tagged ``xhs.publication`` with the publication's version name: "as published on D" is the snapshot
   current at D, and the state of a publication is the last snapshot tagged with it.
 - Partitioned by province and period: ``fact_indicator`` by ``province_code`` and ``period_year`` (the year
@@ -44,6 +44,8 @@ LAKE_TABLES = {
     "dim_period": ("SELECT * FROM dim_period ORDER BY period_code", ()),
     "dim_indicator": ("SELECT * FROM dim_indicator ORDER BY indicator_code", ()),
 }
+CHUNK_ROWS = 250_000  # rows appended at a time (the 2.7 M facts of size XL in one table took 1.6 GB)
+LAKE_MEMORY_LIMIT = "256MB"
 TABLE_PROPERTIES = {
     "write.object-storage.enabled": "true",
     "write.object-storage.partitioned-paths": "false",
@@ -112,49 +114,66 @@ def write_lake(
     snapshot is already of ``publication`` (a run that published nothing new). With ``changes`` (an incremental
     build) and a lake at its base publication, only the facts of the provinces it recomputed are replaced (one
     overwrite with a filter on the partition column: Iceberg drops their files and appends the new rows)."""
-    from pyiceberg.expressions import AlwaysFalse
+    from pyiceberg.expressions import AlwaysFalse, AlwaysTrue, BooleanExpression
 
-    catalog = open_catalog(lake, instance_url)
+    lake_folder = lake or lake_dir()
+    catalog = open_catalog(lake_folder, instance_url)
     done = []
     with duckdb.connect(str(published), read_only=True) as con:
         con.execute("SET enable_progress_bar = false")
+        # the rows are streamed in chunks: DuckDB sorts them within this bound, spilling beside the lake
+        con.execute(f"SET memory_limit = '{LAKE_MEMORY_LIMIT}'")
+        con.execute(f"SET temp_directory = '{lake_folder / '.spill'}'")
         for name, (sql, partition_by) in LAKE_TABLES.items():
-            table = _table(catalog, name, partition_by, con.sql(sql).limit(0).to_arrow_table().schema)
+            schema = con.sql(sql).limit(0).to_arrow_table().schema
+            table = _table(catalog, name, partition_by, schema)
             current = table.current_snapshot()
             if current is not None and current.summary.get(PUBLICATION_PROPERTY) == publication:
                 done.append(LakeWrite(name, int(current.summary.get("total-records", 0)), current.snapshot_id, False))
                 continue
-            tag = {PUBLICATION_PROPERTY: publication}
             partial = (
                 changes is not None
                 and "province_code" in partition_by
                 and current is not None
                 and current.summary.get(PUBLICATION_PROPERTY) == changes.base
             )
-
+            where = ""
+            replaced: str | BooleanExpression | None = None if current is None else AlwaysTrue()
             if partial and changes is not None:
                 # no province recomputed (only rejected files changed): an empty commit, tagged all the same
-                codes = ", ".join("'" + code.replace("'", "''") + "'" for code in changes.provinces) or "NULL"
-                data = con.sql(f"SELECT * FROM ({sql}) WHERE province_code IN ({codes})").to_arrow_table()
-                table = _evolve(table, data.schema)
-                with warnings.catch_warnings():  # "Delete operation did not match any records" (a new province)
-                    warnings.simplefilter("ignore", UserWarning)
-                    table.overwrite(
-                        data,
-                        overwrite_filter=f"province_code IN ({codes})" if changes.provinces else AlwaysFalse(),
-                        snapshot_properties=tag,
-                    )
-            else:
-                data = con.sql(sql).to_arrow_table()
-                table = _evolve(table, data.schema)
-                if current is None:
-                    table.append(data, snapshot_properties=tag)
-                else:
-                    table.overwrite(data, snapshot_properties=tag)
-            snapshot = table.current_snapshot()
-            rows = int(snapshot.summary.get("total-records", data.num_rows)) if snapshot else data.num_rows
+                codes = ", ".join("'" + code.replace("'", "''") + "'" for code in changes.provinces)
+                where = f" WHERE province_code IN ({codes})" if codes else " WHERE false"
+                replaced = f"province_code IN ({codes})" if codes else AlwaysFalse()
+            table = _evolve(table, schema)
+            _replace(
+                table,
+                con.sql(f"SELECT * FROM ({sql}){where}").fetch_record_batch(CHUNK_ROWS),
+                schema,
+                replaced,
+                {PUBLICATION_PROPERTY: publication},
+            )
+            snapshot = table.refresh().current_snapshot()
+            rows = int(snapshot.summary.get("total-records", 0)) if snapshot else 0
             done.append(LakeWrite(name, rows, snapshot.snapshot_id if snapshot else None, True))
     return done
+
+
+def _replace(table, batches, schema: pa.Schema, replaced, tag: dict[str, str]) -> None:
+    """One commit: the rows matching ``replaced`` deleted (none for a new table), then ``batches`` appended a
+    chunk at a time (memory stays bounded by a chunk, not the table), every snapshot tagged with the publication.
+    An empty set of rows still makes a tagged snapshot, so the lake says which publication it holds."""
+    with table.transaction() as tx:
+        if replaced is not None:
+            with warnings.catch_warnings():  # "Delete operation did not match any records" (a new province)
+                warnings.simplefilter("ignore", UserWarning)
+                tx.delete(replaced, snapshot_properties=tag)
+        appended = 0
+        for batch in batches:
+            if batch.num_rows:
+                tx.append(pa.Table.from_batches([batch]), snapshot_properties=tag)
+                appended += batch.num_rows
+        if not appended:
+            tx.append(schema.empty_table(), snapshot_properties=tag)
 
 
 def _table(catalog, name: str, partition_by: tuple[str, ...], schema: pa.Schema):
