@@ -47,44 +47,34 @@ def cells_frame(table: Table, rows: list[Row], period: Period | None) -> pl.Data
     """One record per (row, bound column), row by row. A row is (row, area code, province code, name as
     written) and optionally its kind: ``area`` (loaded, the default), ``total``, or a row summed for the checks
     only, not loaded and its cells not reported: ``merged`` (a unit merged since, or unknown), ``duplicate``,
-    ``subtotal``. The table's column mapping is decided once (one record per bound column) and crossed with
-    the rows; only taking the cells out of the sheet's grid is done cell by cell."""
-    bindings = table.bindings
-    grid = table.sheet.rows
-    area_rows = pl.DataFrame(
-        {
-            "row": [r[0] for r in rows],
-            "area_code": [r[1] for r in rows],
-            "province_code": [r[2] for r in rows],
-            "area_written": [r[3] for r in rows],
-            "kind": [r[4] if len(r) > 4 else "area" for r in rows],
-        },
-        schema={k: CELLS_SCHEMA[k] for k in ("row", "area_code", "province_code", "area_written", "kind")},
-    )
-    columns = pl.DataFrame(
-        {
-            "col": [b.col for b in bindings],
-            "field": [b.field for b in bindings],
-            "period_code": [p.code if (p := b.period or period) else None for b in bindings],
-            "scale": [b.scale for b in bindings],
-            "preliminary": [b.preliminary for b in bindings],
-        },
-        schema={k: CELLS_SCHEMA[k] for k in ("col", "field", "period_code", "scale", "preliminary")},
-    )
+    ``subtotal``. Built column by column; only taking the cells out of the sheet's grid is done cell by
+    cell."""
+    bindings, grid, n = table.bindings, table.sheet.rows, len(table.bindings)
+    # the table's column mapping, decided once: one entry per bound column, repeated for every row
     cols = [b.col for b in bindings]
+    periods = [p.code if (p := b.period or period) else None for b in bindings]
     empty: list[Cell] = []
     values = [
         line[c] if c < len(line) else None
         for line in (grid[r[0]] if 0 <= r[0] < len(grid) else empty for r in rows)
         for c in cols
     ]
-    return (
-        area_rows.join(columns, how="cross", maintain_order="left_right")
-        .with_columns(
-            num=pl.Series([v if isinstance(v, float) else None for v in values], dtype=pl.Float64),
-            text=pl.Series([v if isinstance(v, str) else None for v in values], dtype=pl.String),
-        )
-        .select(list(CELLS_SCHEMA))
+    return pl.DataFrame(
+        {
+            "row": [r[0] for r in rows for _ in cols],
+            "col": cols * len(rows),
+            "area_code": [r[1] for r in rows for _ in cols],
+            "province_code": [r[2] for r in rows for _ in cols],
+            "area_written": [r[3] for r in rows for _ in cols],
+            "field": [b.field for b in bindings] * len(rows),
+            "period_code": periods * len(rows),
+            "scale": [b.scale for b in bindings] * len(rows),
+            "preliminary": [b.preliminary for b in bindings] * len(rows),
+            "num": [v if isinstance(v, float) else None for v in values],
+            "text": [v if isinstance(v, str) else None for v in values],
+            "kind": [r[4] if len(r) > 4 else "area" for r in rows for _ in range(n)],
+        },
+        schema=CELLS_SCHEMA,
     )
 
 
