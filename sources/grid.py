@@ -33,6 +33,9 @@ class Sheet:
     # Each row's display texts, made once: header detection, the row scan and the checks ask for the same rows
     # many times. A sheet's cells are never changed once read.
     _texts: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # What the reader works out about the sheet whatever the spec (its candidate header blocks): once per sheet,
+    # not once per spec tried (``sources.header``)
+    memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def width(self) -> int:
