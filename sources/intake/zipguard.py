@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
@@ -288,7 +288,7 @@ class _Head:
 
     PIECE = 1024
 
-    def __init__(self, stream: BinaryIO):
+    def __init__(self, stream: IO[bytes]):
         self.stream = stream
 
     def read(self, size: int = -1) -> bytes:
