@@ -85,12 +85,17 @@ def parse_cells(table: Table, cells: pl.DataFrame, file: str, findings: list[Fin
     letters = {b.col: cell_address(0, b.col)[:-1] for b in table.bindings} | {
         c: cell_address(0, c)[:-1] for c in table.rates.values()
     }
+    address = pl.col("col").replace_strict(letters, return_dtype=pl.String) + (pl.col("row") + 1).cast(pl.String)
+    if cells["text"].null_count() == cells.height:  # number cells and empty ones only: no text to cast or report
+        return cells.with_columns(raw=pl.col("num"), is_null_token=pl.col("num").is_null(), cell=address).with_columns(
+            value=(pl.col("raw") * pl.col("scale")).round(6)
+        )
     cells = (
         cells.with_columns(_clean=clean_text(pl.col("text")))
         .with_columns(
             raw=pl.coalesce(pl.col("num"), parse_clean_number(pl.col("_clean"))),
             is_null_token=pl.col("num").is_null() & is_null_token(pl.col("text")),
-            cell=pl.col("col").replace_strict(letters, return_dtype=pl.String) + (pl.col("row") + 1).cast(pl.String),
+            cell=address,
         )
         .drop("_clean")
         .with_columns(value=(pl.col("raw") * pl.col("scale")).round(6))
