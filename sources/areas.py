@@ -13,7 +13,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from sources.periods import Period
@@ -52,7 +52,11 @@ DISTRICT_RANK = {"huyện": 0, "thị xã": 1, "quận": 2, "thành phố": 2}  
 
 def split_type(name: str) -> tuple[str | None, str]:
     """``"TP. Bắc Kạn"`` → (``"thành phố"``, ``"bắc kạn"``); a bare name has no type."""
-    n = norm(name)
+    return _split_type(norm(name))
+
+
+@lru_cache(maxsize=1 << 16)
+def _split_type(n: str) -> tuple[str | None, str]:
     for prefix, unit_type in _TYPE_PREFIXES:
         if n.startswith(prefix) and (prefix.endswith(".") or len(n) == len(prefix) or not n[len(prefix)].isalnum()):
             rest = n[len(prefix) :].strip(" .")
@@ -96,6 +100,14 @@ class AreaMatch:
         return AreaMatch(None, units._suggest(vintage, self.scope or None, written), self.note)
 
 
+MAX_MEMO = 200_000  # names remembered per look-up: a run of files full of junk names does not grow without end
+
+
+def _bound(memo: dict) -> None:
+    if len(memo) >= MAX_MEMO:
+        memo.clear()
+
+
 class UnitRegistry:
     """All units of every vintage found in one folder, with name look-ups."""
 
@@ -116,6 +128,11 @@ class UnitRegistry:
         self._by_fold: dict[tuple[str, str], list[Unit]] = {}
         self._children: dict[tuple[str, str], list[Unit]] = {}
         self._any_name: set[str] = set()
+        # Each distinct name is looked up once per unit list, whatever the number of rows and files naming it (the
+        # registry is shared by every file of a run, and never changes once built)
+        self._candidates: dict[tuple[str, str], tuple[Unit, ...]] = {}
+        self._suggestions: dict[tuple[str, str | None, str], tuple[str, ...]] = {}
+        self.province_memo: dict[tuple[str, tuple[tuple[str, str], ...], str], Unit | None] = {}
         self._provinces: dict[tuple[str, str], Unit] = {}
         for us in self.units.values():
             for u in us:
@@ -156,6 +173,13 @@ class UnitRegistry:
 
     def candidates(self, vintage: str, written: str) -> list[Unit]:
         """Sub-province units whose name matches the written name, narrowed by a written type prefix."""
+        found = self._candidates.get((vintage, written))
+        if found is None:
+            _bound(self._candidates)
+            found = self._candidates[(vintage, written)] = tuple(self._find_candidates(vintage, written))
+        return list(found)
+
+    def _find_candidates(self, vintage: str, written: str) -> list[Unit]:
         unit_type, bare = split_type(written)
         found = self._by_norm.get((vintage, bare)) or self._by_fold.get((vintage, fold(bare))) or []
         found = [u for u in found if u.level != "province"]
@@ -226,6 +250,13 @@ class UnitRegistry:
         return None
 
     def _suggest(self, vintage: str, province: str | None, written: str) -> tuple[str, ...]:
+        found = self._suggestions.get((vintage, province, written))
+        if found is None:
+            _bound(self._suggestions)
+            found = self._suggestions[(vintage, province, written)] = self._closest_names(vintage, province, written)
+        return found
+
+    def _closest_names(self, vintage: str, province: str | None, written: str) -> tuple[str, ...]:
         pool = [u for u in self.units[vintage] if u.level != "province" and province in (None, u.province_code)]
         names = {fold(u.full_name): u.full_name for u in pool} | {fold(u.name): u.full_name for u in pool}
         close = difflib.get_close_matches(fold(written), list(names), n=3, cutoff=0.6)
@@ -239,10 +270,18 @@ class PathResolver:
     def __init__(self, units: UnitRegistry, vintage: str, province_aliases: dict[str, str]):
         self.units, self.vintage = units, vintage
         self.aliases = {key(k): v for k, v in province_aliases.items()}
+        self._alias_items = tuple(sorted(self.aliases.items()))
         self._memo: dict[tuple[str, ...], AreaMatch] = {}
 
     def province(self, written: str) -> Unit | None:
         """A province by name: ``Tỉnh Bắc Kạn``, ``TP. Hồ Chí Minh``, ``Ha Noi``, ``Thừa Thiên Huế`` (an alias)."""
+        memo = (self.vintage, self._alias_items, written)
+        if memo not in self.units.province_memo:
+            _bound(self.units.province_memo)
+            self.units.province_memo[memo] = self._province(written)
+        return self.units.province_memo[memo]
+
+    def _province(self, written: str) -> Unit | None:
         unit_type, bare = split_type(written)
         text = self.aliases.get(key(written)) or self.aliases.get(key(bare))
         if text:

@@ -160,10 +160,28 @@ def _alias_pattern(spec: Spec) -> tuple[re.Pattern[str], dict[str, Field]]:
 
 
 def _match(spec: Spec, path: list[str]) -> tuple[Field | None, int]:
-    return _match_path(spec, tuple(path))
+    memo = spec_memo(spec, "match")
+    found = memo.get(key := tuple(path))
+    if found is None:
+        found = memo[key] = _match_path(spec, key)
+    return found
 
 
-@lru_cache(maxsize=1 << 14)
+_SPEC_MEMOS: dict[tuple[int, str], tuple[Spec, dict]] = {}
+MAX_SPEC_MEMO = 1 << 14
+
+
+def spec_memo(spec: Spec, name: str) -> dict:
+    """A memo of ``name`` for this spec object. Keyed by the object itself, not by its value: hashing a spec
+    hashes every field and alias, which cost more than the look-ups it saved."""
+    entry = _SPEC_MEMOS.get((id(spec), name))
+    if entry is None or entry[0] is not spec or len(entry[1]) >= MAX_SPEC_MEMO:
+        if len(_SPEC_MEMOS) >= 256:  # specs are loaded once per run; tests load many
+            _SPEC_MEMOS.clear()
+        entry = _SPEC_MEMOS[(id(spec), name)] = (spec, {})
+    return entry[1]
+
+
 def _match_path(spec: Spec, path: tuple[str, ...]) -> tuple[Field | None, int]:
     best: tuple[int, Field | None] = (0, None)
     for f in spec.fields:

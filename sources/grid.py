@@ -30,6 +30,12 @@ class Sheet:
     rows: list[list[Cell]]
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # (row0, col0, row1, col1) inclusive
     visible: bool = True
+    # Each row's display texts, made once: header detection, the row scan and the checks ask for the same rows
+    # many times. A sheet's cells are never changed once read.
+    _texts: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # What the reader works out about the sheet whatever the spec (its candidate header blocks): once per sheet,
+    # not once per spec tried (``sources.header``)
+    memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def width(self) -> int:
@@ -45,7 +51,12 @@ class Sheet:
         return cell_text(self.cell(row, col))
 
     def row_texts(self, row: int) -> list[str]:
-        return [cell_text(v) for v in self.rows[row]] if row < len(self.rows) else []
+        """The row's cells as display texts (the same list on every call: do not change it)."""
+        texts = self._texts.get(row)
+        if texts is None:
+            texts = [cell_text(v) for v in self.rows[row]] if row < len(self.rows) else []
+            self._texts[row] = texts
+        return texts
 
 
 def cell_text(value: Cell) -> str:

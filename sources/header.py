@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sources.columns import (
     Binding,
@@ -21,6 +22,7 @@ from sources.columns import (
     column_period,
     is_total_label,
     plan_columns,
+    spec_memo,
 )
 from sources.grid import Sheet
 from sources.measure import Stated, split_label, title_unit
@@ -130,16 +132,7 @@ def find_table(
 ) -> Table | None:
     """The best header block of the sheet for ``spec`` (most fields bound); ``None`` if none binds a field
     and has an area column (``require_area=False``: a field is enough, for messages)."""
-    tops = [
-        top
-        for top in range(min(MAX_HEADER_SCAN, len(sheet.rows)))
-        if (texts := sheet.row_texts(top))
-        and any(texts)
-        and not is_data_row(sheet, top)
-        and not is_column_number_row(sheet, top)
-        and not _is_title(texts)
-        and not any(t and is_area_name(t) for t in texts)
-    ]  # a row naming a unit is data ("Ba Bể | 2019")
+    tops = _memo(sheet, ("tops",), layout, is_area_name, lambda: _header_tops(sheet, is_area_name))
     likely = [top for top in tops if any(_header_like(t, spec, layout) for t in sheet.row_texts(top) if t)]
     for candidates in (likely, [t for t in tops if t not in likely]):  # the likely rows first: most files stop there
         best: Table | None = None
@@ -154,9 +147,45 @@ def find_table(
     return None
 
 
+def _header_tops(sheet: Sheet, is_area_name: Callable[[str], bool]) -> list[int]:
+    """The rows that could start a header: not data, column numbers, a title, nor a row naming a unit (``Ba Bể |
+    2019`` is data)."""
+    return [
+        top
+        for top in range(min(MAX_HEADER_SCAN, len(sheet.rows)))
+        if (texts := sheet.row_texts(top))
+        and any(texts)
+        and not is_data_row(sheet, top)
+        and not is_column_number_row(sheet, top)
+        and not _is_title(texts)
+        and not any(t and is_area_name(t) for t in texts)
+    ]
+
+
+_T = TypeVar("_T")
+
+
+def _memo(sheet: Sheet, name: tuple, layout: Layout, is_area_name: Callable[[str], bool], make: Callable[[], _T]) -> _T:
+    """``make()`` once per sheet for the same layout and area-name test (every spec tried asks again)."""
+    found = sheet.memo.get(name)
+    if isinstance(found, tuple) and found[0] is layout and found[1] is is_area_name:
+        return found[2]
+    value = make()
+    sheet.memo[name] = (layout, is_area_name, value)
+    return value
+
+
 def _header_like(text: str, spec: Spec, layout: Layout) -> bool:
     """A cell that can only be a header: an area, code or row-number header, a field alias (with or without its
     unit), a period, a total or breakdown label, an age band."""
+    memo = spec_memo(spec, "header_like")
+    found = memo.get((layout_key := id(layout), text))
+    if found is None or found[0] is not layout:
+        found = memo[(layout_key, text)] = (layout, _is_header_like(text, spec, layout))
+    return found[1]
+
+
+def _is_header_like(text: str, spec: Spec, layout: Layout) -> bool:
     return (
         layout.is_area_header(text)
         or layout.is_code_header(text)
@@ -242,9 +271,22 @@ def _labels(sheet: Sheet, rows: list[int]) -> dict[int, list[str]]:
     return labels
 
 
-def _build_table(
-    sheet: Sheet, top: int, spec: Spec, layout: Layout, is_area_name: Callable[[str], bool]
-) -> Table | None:
+@dataclass(frozen=True)
+class _Block:
+    """A header block starting at a row, as far as it is the same whatever the spec: its rows, the column labels,
+    the area, code and skipped columns, where the data starts, the title above it and the unit it states."""
+
+    rows: list[int]
+    labels: dict[int, list[str]]
+    alias_cols: list[int]
+    data_start: int
+    code_col: int | None
+    skip: frozenset[int]
+    title_lines: list[str]
+    unit: Stated | None
+
+
+def _block(sheet: Sheet, top: int, layout: Layout, is_area_name: Callable[[str], bool]) -> _Block:
     alias_cols = [c for c, t in enumerate(sheet.row_texts(top)) if t and layout.is_area_header(t)]
     rows = _header_rows(sheet, top, alias_cols[-1] if alias_cols else None, is_area_name)
     labels = _labels(sheet, rows)
@@ -252,20 +294,31 @@ def _build_table(
     data_start = rows[-1] + 1
     while data_start < len(sheet.rows) and is_column_number_row(sheet, data_start):
         data_start += 1
-    table = Table(sheet, rows, data_start, alias_cols or [0], labels, area_by_header=bool(alias_cols))
+    code_col = None
     skip = set(alias_cols)
     for c, path in labels.items():
         if c in skip or not path:
             continue
-        if len(path) == 1 and layout.is_code_header(path[0]) and table.code_col is None:
-            table.code_col = c
+        if len(path) == 1 and layout.is_code_header(path[0]) and code_col is None:
+            code_col = c
             skip.add(c)
         elif len(path) == 1 and (
             _is_row_number(path[0], layout) or layout.is_ignored(path[0]) or layout.is_area_header(path[0])
         ):
             skip.add(c)
-    table.unit = title_unit(table.title_lines())
-    plan = plan_columns(spec, labels, skip, table.title_lines(), table.unit)
+    title = [t for r in range(rows[0]) for t in sheet.row_texts(r) if t]
+    return _Block(rows, labels, alias_cols, data_start, code_col, frozenset(skip), title, title_unit(title))
+
+
+def _build_table(
+    sheet: Sheet, top: int, spec: Spec, layout: Layout, is_area_name: Callable[[str], bool]
+) -> Table | None:
+    block = _memo(sheet, ("block", top), layout, is_area_name, lambda: _block(sheet, top, layout, is_area_name))
+    alias_cols, labels, data_start = block.alias_cols, block.labels, block.data_start
+    table = Table(sheet, block.rows, data_start, list(alias_cols) or [0], labels, area_by_header=bool(alias_cols))
+    table.code_col, table.unit = block.code_col, block.unit
+    skip = set(block.skip)
+    plan = plan_columns(spec, labels, skip, list(block.title_lines), table.unit)
     if not plan.bindings:
         return None
     if not alias_cols:

@@ -24,7 +24,7 @@ def legacy_encoding(sheets: list[Sheet], name: str) -> Finding | None:
             if t
         ]
         for encoding, marks in _LEGACY_MARKS.items():
-            hits = [(r, c, t) for r, c, t in texts if any(ch in marks for ch in t)]
+            hits = [(r, c, t) for r, c, t in texts if not marks.isdisjoint(t)]
             if len(hits) < 3:
                 continue
             r, c, text = hits[0]

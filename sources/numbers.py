@@ -33,7 +33,12 @@ def is_null_token(text: pl.Expr) -> pl.Expr:
 def parse_vietnamese_number(text: pl.Expr) -> pl.Expr:
     """Text → Float64 by the rules above; null for no-data tokens *and* for text that is not a number
     (tell them apart with ``is_null_token``)."""
-    t = clean_text(text)
+    return parse_clean_number(clean_text(text))
+
+
+def parse_clean_number(t: pl.Expr) -> pl.Expr:
+    """``parse_vietnamese_number`` of text already through ``clean_text`` (a column cleaned once, then tested
+    against every rule, rather than cleaned again in each branch)."""
     return (
         pl.when(t.str.contains(_VI_THOUSANDS))
         .then(t.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))

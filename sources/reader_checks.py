@@ -144,6 +144,8 @@ def check_reported_rates(
 ) -> None:
     """A percentage typed beside the counts must agree with the one the counts give (DESIGN §6: rates are
     computed, never typed in); a disagreement is a warning naming the cell."""
+    if not any(rate.name in table.rates for rate in spec.reported_rates):
+        return
     counts = {(r["area_code"], r["field"]): r["value"] for r in values.iter_rows(named=True)}
     for rate in spec.reported_rates:
         c = table.rates.get(rate.name)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import polars as pl
 
 from sources.findings import Finding, cell_address, error
+from sources.grid import Cell
 from sources.header import Table
-from sources.numbers import is_null_token, parse_vietnamese_number
+from sources.numbers import clean_text, is_null_token, parse_clean_number
 from sources.periods import Period
 
 VALUE_SCHEMA = {
@@ -43,51 +44,61 @@ REPORTED_KINDS = ("area", "total")  # rows whose unreadable cells are errors; th
 
 
 def cells_frame(table: Table, rows: list[Row], period: Period | None) -> pl.DataFrame:
-    """One record per (row, bound column). A row is (row, area code, province code, name as written) and
-    optionally its kind: ``area`` (loaded, the default), ``total``, or a row summed for the checks only, not
-    loaded and its cells not reported: ``merged`` (a unit merged since, or unknown), ``duplicate``,
-    ``subtotal``."""
-    sheet = table.sheet
-    records = []
-    for r, code, province, written, *kind in rows:
-        for b in table.bindings:
-            v = sheet.cell(r, b.col)
-            p = b.period or period
-            records.append(
-                (
-                    r,
-                    b.col,
-                    code,
-                    province,
-                    written,
-                    b.field,
-                    p.code if p else None,
-                    b.scale,
-                    b.preliminary,
-                    v if isinstance(v, float) else None,
-                    v if isinstance(v, str) else None,
-                    kind[0] if kind else "area",
-                )
-            )
-    return pl.DataFrame(records, orient="row", schema=CELLS_SCHEMA)
+    """One record per (row, bound column), row by row. A row is (row, area code, province code, name as
+    written) and optionally its kind: ``area`` (loaded, the default), ``total``, or a row summed for the checks
+    only, not loaded and its cells not reported: ``merged`` (a unit merged since, or unknown), ``duplicate``,
+    ``subtotal``. Built column by column; only taking the cells out of the sheet's grid is done cell by
+    cell."""
+    bindings, grid, n = table.bindings, table.sheet.rows, len(table.bindings)
+    # the table's column mapping, decided once: one entry per bound column, repeated for every row
+    cols = [b.col for b in bindings]
+    periods = [p.code if (p := b.period or period) else None for b in bindings]
+    empty: list[Cell] = []
+    values = [
+        line[c] if c < len(line) else None
+        for line in (grid[r[0]] if 0 <= r[0] < len(grid) else empty for r in rows)
+        for c in cols
+    ]
+    return pl.DataFrame(
+        {
+            "row": [r[0] for r in rows for _ in cols],
+            "col": cols * len(rows),
+            "area_code": [r[1] for r in rows for _ in cols],
+            "province_code": [r[2] for r in rows for _ in cols],
+            "area_written": [r[3] for r in rows for _ in cols],
+            "field": [b.field for b in bindings] * len(rows),
+            "period_code": periods * len(rows),
+            "scale": [b.scale for b in bindings] * len(rows),
+            "preliminary": [b.preliminary for b in bindings] * len(rows),
+            "num": [v if isinstance(v, float) else None for v in values],
+            "text": [v if isinstance(v, str) else None for v in values],
+            "kind": [r[4] if len(r) > 4 else "area" for r in rows for _ in range(n)],
+        },
+        schema=CELLS_SCHEMA,
+    )
 
 
 def parse_cells(table: Table, cells: pl.DataFrame, file: str, findings: list[Finding]) -> pl.DataFrame:
     """Cast cells explicitly: number cells as they are, text with the Vietnamese rules, then scaled; report the
-    rest (a text that is not a number is an error naming its cell, never coerced)."""
-    raw = pl.coalesce(pl.col("num"), parse_vietnamese_number(pl.col("text")))
+    rest (a text that is not a number is an error naming its cell, never coerced). Whole columns at once: the
+    text is cleaned once, then every rule is tried on it."""
     letters = {b.col: cell_address(0, b.col)[:-1] for b in table.bindings} | {
         c: cell_address(0, c)[:-1] for c in table.rates.values()
     }
-    cells = (
-        cells.lazy()
-        .with_columns(
-            raw=raw,
-            is_null_token=pl.col("num").is_null() & is_null_token(pl.col("text")),
-            cell=pl.col("col").replace_strict(letters, return_dtype=pl.String) + (pl.col("row") + 1).cast(pl.String),
+    address = pl.col("col").replace_strict(letters, return_dtype=pl.String) + (pl.col("row") + 1).cast(pl.String)
+    if cells["text"].null_count() == cells.height:  # number cells and empty ones only: no text to cast or report
+        return cells.with_columns(raw=pl.col("num"), is_null_token=pl.col("num").is_null(), cell=address).with_columns(
+            value=(pl.col("raw") * pl.col("scale")).round(6)
         )
+    cells = (
+        cells.with_columns(_clean=clean_text(pl.col("text")))
+        .with_columns(
+            raw=pl.coalesce(pl.col("num"), parse_clean_number(pl.col("_clean"))),
+            is_null_token=pl.col("num").is_null() & is_null_token(pl.col("text")),
+            cell=address,
+        )
+        .drop("_clean")
         .with_columns(value=(pl.col("raw") * pl.col("scale")).round(6))
-        .collect()
     )
     bad = pl.col("raw").is_null() & ~pl.col("is_null_token") & pl.col("kind").is_in(REPORTED_KINDS)
     for row in cells.filter(bad).head(200).iter_rows(named=True):

@@ -245,14 +245,19 @@ class Layout(_Strict):
         return _in(label, self.region_rows)
 
     def is_table_end(self, label: str) -> bool:
-        k = key(label)
-        n = norm(label)
-        return any(n.startswith(norm(p)) or (key(p) and k.startswith(key(p))) for p in self.end_prefixes)
+        normed, keyed = _prefixes(self.end_prefixes)
+        return norm(label).startswith(normed) or key(label).startswith(keyed)
 
 
 def _in(label: str, options: tuple[str, ...]) -> bool:
     k = key(label)
     return bool(k) and k in _keyed(options)
+
+
+@cache
+def _prefixes(prefixes: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The table-end prefixes normalised (``norm``) and keyed (``key``, the empty ones left out), once."""
+    return tuple(norm(p) for p in prefixes), tuple(k for p in prefixes if (k := key(p)))
 
 
 @cache

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
@@ -271,7 +271,7 @@ def _dimension(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
     """The ``<dimension ref>`` of a sheet, from its head: parsing stops at ``<sheetData>``."""
     with zf.open(info) as stream:
         try:
-            for _, el in SafeET.iterparse(stream, events=("start",), forbid_dtd=True):
+            for _, el in SafeET.iterparse(_Head(stream), events=("start",), forbid_dtd=True):
                 tag = el.tag.rsplit("}", 1)[-1]
                 if tag == "dimension":
                     return el.get("ref")
@@ -280,6 +280,19 @@ def _dimension(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
         except SafeET.ParseError:
             return None
     return None
+
+
+class _Head:
+    """A stream read in small pieces: ``iterparse`` parses each piece it reads before it yields an event, so with
+    its own 16 KiB reads it parsed a whole small sheet to find a head of a few hundred bytes."""
+
+    PIECE = 1024
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return self.stream.read(self.PIECE if size < 0 else min(size, self.PIECE))
 
 
 _REF = re.compile(r"^\$?([A-Z]{1,4})\$?(\d{1,9})(?::\$?([A-Z]{1,4})\$?(\d{1,9}))?$")
