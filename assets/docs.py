@@ -6,6 +6,7 @@ from assets.settings import XhsSettings
 from assets.warehouse import FACT_RESULTS_MEMO, PUBLISHED_MEMO, WAREHOUSE_TABLES
 from expectations.docs import build_site, prune_results, record_results
 from expectations.files import staging_validation_results
+from sources import progress
 from sources.spec import load_specs
 from sources.state import StateStore
 from warehouse.publish import current_version, list_versions
@@ -20,6 +21,7 @@ from warehouse.publish import current_version, list_versions
     "that is kept (warehouse/versions/).",
 )
 def data_docs(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
+    progress.stage("data docs")
     paths = settings.paths()
     state = StateStore(paths.state)
     version = current_version(paths.warehouse)

@@ -4,6 +4,7 @@ import dagster as dg
 
 from assets.settings import XhsSettings
 from assets.warehouse import WAREHOUSE_TABLES
+from sources import progress
 from sources.archive import RawArchive
 from warehouse.replies import write_replies
 
@@ -17,6 +18,7 @@ from warehouse.replies import write_replies
     "commented in Vietnamese and English, and a first sheet listing the findings, the verdict and what to do.",
 )
 def reply_workbooks(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
+    progress.stage("reply workbooks")
     paths = settings.paths()
     folder = paths.feedback
     done = write_replies(paths.warehouse, RawArchive(paths.raw), folder)

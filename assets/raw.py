@@ -5,6 +5,7 @@ import dagster as dg
 from assets.faults import step_faults
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from expectations.files import check_together
+from sources import progress
 from sources.archive import RawArchive
 from sources.migrate import import_sidecars
 from sources.repair import mend_stores
@@ -27,6 +28,7 @@ def raw_files(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.Ma
 
 
 def _archive_landing(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
+    progress.stage("archiving")
     paths = settings.paths()
     paths.landing.mkdir(parents=True, exist_ok=True)
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
@@ -37,11 +39,14 @@ def _archive_landing(context: dg.AssetExecutionContext, settings: XhsSettings) -
     new, redelivered = archive.ingest(paths.landing)
     stager = Stager(archive, state, paths.staging, check_together)
     objects = archive.all()
-    for obj in objects:  # a file dropped at the top of the landing folder: its department comes from its headers
-        if obj.source is None and not stager.is_cached(obj):
-            check_stop("reading the next file")
-            staged = stager.stage(obj)
-            context.log.info(f"{obj.name}: source detected from headers: {staged.source}")
+    # a file dropped at the top of the landing folder: its department comes from its headers
+    undetected = [obj for obj in objects if obj.source is None and not stager.is_cached(obj)]
+    if undetected:
+        progress.reading("files of no department folder", len(undetected))
+    for obj in undetected:
+        check_stop("reading the next file")
+        staged = stager.stage(obj)
+        context.log.info(f"{obj.name}: source detected from headers: {staged.source}")
     for obj in redelivered:
         context.log.info(
             f"{obj.deliveries[-1].name}: same bytes as {obj.name} (sha256 {obj.sha256[:12]}), "

@@ -7,6 +7,7 @@ import dagster as dg
 from assets.faults import step_faults
 from assets.settings import XhsSettings
 from assets.warehouse import WAREHOUSE_TABLES
+from sources import progress
 from sources.archive import RawArchive
 from sources.state import ReportedDelivery, StagedFile, StateStore
 from warehouse.report import write_report
@@ -25,6 +26,7 @@ def run_report(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.M
 
 
 def _report(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
+    progress.stage("report")
     paths = settings.paths()
     state = StateStore(paths.state)
     pending = unreported_deliveries(RawArchive(paths.raw), state)

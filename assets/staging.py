@@ -10,6 +10,7 @@ from assets.faults import step_faults
 from assets.raw import raw_files
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from expectations.files import check_staging_table, check_together
+from sources import progress
 from sources.archive import ArchivedObject, RawArchive
 from sources.periods import next_due, parse_period_code
 from sources.spec import Spec, load_specs
@@ -70,8 +71,10 @@ def stage_source(context: dg.AssetExecutionContext, settings: XhsSettings, spec:
         if rerun is not None and (known := stager.outcomes.get(o.sha256)) and known.period in rerun
     )
     new = {o.sha256 for o in files if not stager.is_cached(o)}
+    progress.reading(spec.source, len(new | again), already_read=len(files) - len(new | again))
     read = stager.prefetch(files, refresh=again)  # new files read, then validated together: one suite run
     staged = [stager.stage(o, refresh=o.sha256 in again - read) for o in files]
+    progress.stage(f"staging table {spec.source}")
     frame = build_staging_table(staged, spec.source, paths.staging_table(spec.source), state)
     rejected = [s for s in staged if not s.ok]
     for s in rejected:
@@ -162,6 +165,7 @@ def staging_check(spec: Spec) -> dg.AssetChecksDefinition:
         "that fail are quarantined before they reach it, so a failure here stops the warehouse load.",
     )
     def _check(settings: XhsSettings) -> dg.AssetCheckResult:
+        progress.stage(f"checking {spec.source}")
         paths = settings.paths()
         outcome = check_staging_table(spec.source, paths.staging_table(spec.source), StateStore(paths.state))
         listing = "\n".join(f"- {m}" for m in outcome["first_errors"]) or "none"

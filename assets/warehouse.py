@@ -10,6 +10,7 @@ from assets.faults import step_faults
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from assets.staging import staging_assets
 from expectations.files import check_together
+from sources import progress
 from sources.archive import RawArchive
 from sources.areas import registry
 from sources.disk import writing
@@ -63,6 +64,7 @@ FAILING_ROWS_SHOWN = 20
     "the archive and the state store. Not rebuilt when its inputs have not changed since the publication in place.",
 )
 def warehouse_work(context: dg.AssetExecutionContext, settings: XhsSettings):
+    progress.stage("building the warehouse")
     with step_faults("warehouse_work", settings.paths().data):
         yield from _build_work(context, settings)
 
@@ -161,6 +163,7 @@ def _check_result(check: dict, docs_index: Path) -> dg.AssetCheckResult:
 )
 def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
     """The checked work database published onto the file analysts open (one atomic rename)."""
+    progress.stage("publishing the warehouse")
     with step_faults("warehouse_tables", settings.paths().data):
         yield from _publish_work(context, settings)
 
@@ -212,6 +215,7 @@ def publish_lake(
     publication; nothing when the lake already holds it (recorded in the state store: not even opened)."""
     from assets.instance import POSTGRES, instance_choice
 
+    progress.stage("lake")
     choice = instance_choice()
     url = str(choice.url) if choice.kind == POSTGRES and choice.url else None  # its catalog in the same database
     publication = current_version(published) or published.name
@@ -246,6 +250,7 @@ def validate_facts(con, results: list[dict] | None = None, *, in_scope: bool = F
     rest were checked when they were built, and the primary key keeps (indicator, area, period) unique."""
     from expectations.runner import run_suite
 
+    progress.stage("checking the warehouse")
     scope = " WHERE area_key IN (SELECT area_key FROM scope_area)" if in_scope else ""
     counts = con.execute(f"SELECT indicator_code, count(*) FROM fact_indicator{scope} GROUP BY 1 ORDER BY 1").fetchall()
     total = sum(n for _, n in counts)

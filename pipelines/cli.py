@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from pipelines.home import ensure_dagster_home
+from sources import progress
 from sources.files import restrict_umask
 
 EXIT_UNREADABLE = 2
@@ -48,7 +49,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     published = settings.paths().warehouse
     before = file_state(published) if published.exists() else None
+    progress.start("xhs run", quiet=args.quiet)
     finished = run_stoppable(lambda: run_pipeline(settings, home, args.source, args.period))
+    progress.finish("stopped" if finished.signal else "finished")
     if finished.signal:
         print_stopped(finished, published, before)
         if finished.forced:  # the worker thread is still inside a step: end the process now
@@ -122,17 +125,21 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     home = ensure_dagster_home()
     settings = _settings(args)
+    progress.start("xhs publish", quiet=args.quiet)
     try:
         release = publish_release(settings, home)
     except ReleaseFailed as exc:
+        progress.finish()
         print(f"xhs publish refused / từ chối phát hành: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
+        progress.finish()
         print(
             f"xhs publish failed / không phát hành được: {type(exc).__name__}: {' '.join(str(exc).split())}",
             file=sys.stderr,
         )
         return 2
+    progress.finish("finished")
     n_files = sum(1 for p in release.rglob("*") if p.is_file())
     print(f"release / bản phát hành: {release} ({n_files} files / tệp)")
     return 0
@@ -202,6 +209,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return doctor_command(_settings(args), args.repair)
 
 
+QUIET_HELP = (
+    "no progress on stderr (by default: one live line on a terminal, timestamped lines otherwise; "
+    "XHS_PROGRESS=live|lines|log|quiet chooses)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xhs", description="Provincial digital-society (xã hội số) warehouse.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -221,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="build the warehouse from nothing instead of bringing the published one up to date with what "
         "changed (the result is the same; for after a restore, or to re-sort the stored tables)",
     )
+    run.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check one spreadsheet, load nothing")
@@ -250,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     pub = sub.add_parser("publish", help="build a versioned open-data release from the published warehouse")
     pub.add_argument("--out", help="releases folder (XHS_PUBLISH_DIR, default releases/)")
     pub.add_argument("--warehouse")
+    pub.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     pub.set_defaults(func=cmd_publish)
 
     doc = sub.add_parser("doctor", help="check every archived object and state record; --repair mends them")

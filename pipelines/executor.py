@@ -13,6 +13,8 @@ import os
 
 import dagster as dg
 
+from sources import progress
+
 EXECUTOR_ENV = "XHS_EXECUTOR"
 MAX_PROCESSES_ENV = "XHS_MAX_PROCESSES"
 MULTIPROCESS, IN_PROCESS = "multiprocess", "in_process"
@@ -70,6 +72,7 @@ def execute_materialize_all(
         return materialize_all_job().execute_in_process(
             instance=instance, raise_on_error=False, run_config=config, tags=tags, asset_selection=selection
         )
+    progress.in_step_processes()  # plain progress lines: several processes cannot share one live line
     # Not entered as a context manager: only the events are read, and they are in the result already.
     return dg.execute_job(
         dg.reconstructable(materialize_all_job),

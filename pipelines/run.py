@@ -17,6 +17,7 @@ from assets.faults import DISK
 from assets.instance import instance_choice
 from assets.settings import XhsSettings
 from pipelines.executor import execute_materialize_all
+from sources import progress
 from sources.disk import DiskError, classify, classify_text, writing
 from sources.files import file_state
 from sources.integrity import CorruptStore
@@ -70,6 +71,7 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
             )
         else:
             result = execute_materialize_all(instance, settings, run_config, departments=departments)
+    progress.finish()  # the live line is cleared before anything else is printed
     if not result.success:
         if not STOP.is_set():  # a stopped run is reported by ``print_stopped``
             fault = disk_fault(result, paths.data)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from sources import progress
 from sources.archive import ArchivedObject, RawArchive, now_iso, sha256_of
 from sources.digests import department_digest, reader_code_digest
 from sources.files import atomic_write, file_state
@@ -69,6 +70,7 @@ class Stager:
             check_stop(f"reading {obj.name}")
             spec = load_specs().get(obj.source) if obj.source else None
             result = read_file(self.archive.stored_path(obj), spec, name=obj.name)
+            progress.file_read()
             self.check([(result, obj.sha256)])
             return self._store(obj, result)
         staged = self.outcomes[obj.sha256]
@@ -99,6 +101,8 @@ class Stager:
                 reads.append(
                     (o, read_file(self.archive.stored_path(o), specs.get(o.source) if o.source else None, name=o.name))
                 )
+                progress.file_read()
+            progress.validating(len(reads))
             self.check([(result, o.sha256) for o, result in reads])
             staged = [self._store(o, result, record=False) for o, result in reads]
             for s in self.state.record_many(staged, self.loaded_at):  # one transaction per batch

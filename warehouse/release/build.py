@@ -13,6 +13,7 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sources import progress
 from sources.files import PUBLIC_DIR, PUBLIC_FILE, set_tree_mode
 from warehouse.release import changelog, datapackage, disclosure, formats, site
 from warehouse.release.meta import release_meta
@@ -65,6 +66,7 @@ def _write(root: Path, release: Release, name: str, modified: datetime, previous
     data = root / "data"
     facts = public(release.facts)
     resources, files = [], []
+    progress.stage("release: tables")
     formats.write_table(facts, data, ALL)
     formats.write_table(release.indicators, data, CATALOGUE)
     resources.append(
@@ -126,6 +128,7 @@ def _write(root: Path, release: Release, name: str, modified: datetime, previous
     (root / "CHANGELOG.md").write_text(
         changelog.render(name, previous.name if previous else None, prev_frame, facts), encoding="utf-8"
     )
+    progress.stage("release: site")
     site.write_site(root / "site", release, name, WORKBOOK)
 
 
@@ -162,6 +165,7 @@ def build_release(warehouse: Path, out: Path, now: datetime | None = None) -> Pa
     tmp = Path(tempfile.mkdtemp(dir=out, prefix=f".tmp-{name}-"))
     try:
         _write(tmp, release, name, now, previous)
+        progress.stage("release: checking the data package")
         problems = validate_package(tmp)
         if problems:
             raise ReleaseError("gói dữ liệu không hợp lệ / the data package is not valid: " + "; ".join(problems))
