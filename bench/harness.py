@@ -25,10 +25,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 import psutil
 
 from bench.scale import SIZES, files_for, is_post_reform, reference_folder, write_landing
+from sources import progress
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
@@ -58,13 +60,22 @@ TARGETS = {  # issue #14, at M on 2 cores
 # ---- measuring ---------------------------------------------------------------------------------------
 
 
-def run_measured(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float = 7200) -> dict:
-    """Wall time, peak RSS of the whole process tree (psutil, polled every 20 ms), exit code, output."""
+def run_measured(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float = 7200, label: str = "") -> dict:
+    """Wall time, peak RSS of the whole process tree (psutil, polled every 20 ms), exit code, output. With
+    ``label``, the progress lines the command writes to its stderr are shown as this harness's progress."""
     start = time.perf_counter()
-    with open(cwd / "stdout.txt", "w") as out, open(cwd / "stderr.txt", "w") as err:
+    if label:
+        progress.stage(label)
+    with (
+        open(cwd / "stdout.txt", "w") as out,
+        open(cwd / "stderr.txt", "w") as err,
+        open(cwd / "stderr.txt", encoding="utf-8", errors="replace") as written,
+    ):
         proc = psutil.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=err)
         peak = 0
         while proc.poll() is None:
+            if label:
+                show_progress(written, label)
             try:
                 tree = [proc, *proc.children(recursive=True)]
                 peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
@@ -73,6 +84,8 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float 
             if time.perf_counter() - start > timeout:
                 proc.kill()
             time.sleep(0.02)
+        if label:
+            show_progress(written, label)
     wall = time.perf_counter() - start
     return {
         "seconds": wall,
@@ -81,6 +94,19 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float 
         "stdout": (cwd / "stdout.txt").read_text()[-2000:],
         "stderr": (cwd / "stderr.txt").read_text()[-2000:],
     }
+
+
+def show_progress(stderr: TextIO, label: str) -> None:
+    """The progress lines the measured command has written since the last look, as stages of the harness."""
+    while True:
+        where = stderr.tell()
+        line = stderr.readline()
+        if not line.endswith("\n"):  # none, or one still being written: read it whole next time
+            stderr.seek(where)
+            return
+        text = progress.stage_of_line(line)
+        if text:
+            progress.stage(f"{label} · {text}")
 
 
 def raw_read_floor(files: list[Path], passes: int = 3) -> float:
@@ -108,6 +134,7 @@ def xhs_env(root: Path, landing: Path) -> dict[str, str]:
         "XHS_REFERENCE": str(reference_folder()),
         "GX_ANALYTICS_ENABLED": "false",
         "DAGSTER_DISABLE_TELEMETRY": "true",
+        "XHS_PROGRESS": progress.LINES,  # into stderr.txt, where run_measured reads it
     }
 
 
@@ -201,6 +228,7 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     base = WORK / size
     gen_landing = base / "landing"
     t0 = time.perf_counter()
+    progress.stage(f"{size}: generating the files")
     files = write_landing(size, gen_landing)
     gen_s = time.perf_counter() - t0
     log(f"[{size}] {len(files)} files generated/checked in {gen_s:.1f}s ({gen_landing})")
@@ -212,12 +240,13 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     link_tree(gen_landing, landing)
     env = xhs_env(root, landing)
 
+    progress.stage(f"{size}: raw read floor (fastexcel)")
     floor = raw_read_floor(files)
     log(f"[{size}] raw read floor (fastexcel): {floor:.2f}s")
-    help_runs = [run_measured(xhs("--help"), env, root)["seconds"] for _ in range(3)]
+    help_runs = [run_measured(xhs("--help"), env, root, label=f"{size}: xhs --help")["seconds"] for _ in range(3)]
     startup = min(help_runs)
 
-    full = run_measured(xhs("run"), env, root)
+    full = run_measured(xhs("run"), env, root, label=f"{size}: end-to-end xhs run")
     if full["exit"] not in (0, 1):
         raise RuntimeError(f"xhs run failed ({full['exit']}): {full['stderr']}")
     log(f"[{size}] xhs run: {full['seconds']:.1f}s, peak {full['peak_rss_mb']:.0f} MB, exit {full['exit']}")
@@ -229,11 +258,11 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
             f"all valid (first error rules: {rejected}); fix the generator or the reader first"
         )
     floor_after = raw_read_floor(files, passes=1)
-    noop = run_measured(xhs("run"), env, root)
+    noop = run_measured(xhs("run"), env, root, label=f"{size}: no-op xhs run")
     log(f"[{size}] no-op xhs run: {noop['seconds']:.2f}s (xhs --help {startup:.2f}s)")
 
     new = extra_file(size, landing)
-    one = run_measured(xhs("run"), env, root)
+    one = run_measured(xhs("run"), env, root, label=f"{size}: one new file xhs run")
     built = last_build(root)
     log(
         f"[{size}] one new file ({new.name}): {one['seconds']:.2f}s, {built.get('build')} build, "
@@ -241,6 +270,7 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     )
 
     warehouse = root / "warehouse" / "xhs.duckdb"
+    progress.stage(f"{size}: analyst queries")
     queries = query_latency(warehouse, *latest_telecom(size))
     log(f"[{size}] queries p95: {queries['all']['p95_ms']:.1f} ms")
     facts = _count(warehouse, "SELECT count(*) FROM fact_indicator")
@@ -293,7 +323,8 @@ def run_naive(size: str, root: Path, landing: Path, sample: list[Path], total: i
         "GX_ANALYTICS_ENABLED": "false",
         "PYTHONPATH": str(ROOT),
     }
-    m = run_measured([sys.executable, "-c", code, str(landing), str(wd / "naive.duckdb"), str(listing)], env, wd)
+    argv = [sys.executable, "-c", code, str(landing), str(wd / "naive.duckdb"), str(listing)]
+    m = run_measured(argv, env, wd, label=f"{size}: naive pipeline ({len(sample)} files)")
     if m["exit"] != 0:
         raise RuntimeError(f"naive pipeline failed: {m['stderr']}")
     inner = json.loads(m["stdout"].strip().splitlines()[-1])
@@ -401,13 +432,16 @@ def main(argv: list[str] | None = None) -> int:
         "of M, a tenth of L and XL)",
     )
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     args = ap.parse_args(argv)
+    progress.start("make bench", quiet=args.quiet)
     sizes = sorted(args.size or ["S", "M"], key=ORDER.index)
     started = time.perf_counter()
     results = {}
     for size in sizes:
         fraction = args.naive_fraction or {"XS": 1.0, "S": 1.0, "M": 0.5}.get(size, 0.1)
-        results[size] = bench_size(size, naive=not args.no_naive, naive_fraction=fraction)
+        results[size] = bench_size(size, naive=not args.no_naive, naive_fraction=fraction, log=progress.echo)
+    progress.finish("finished")
     largest = results[sizes[-1]]
     out = {
         k: largest.get(k)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import shutil
 import sys
 import threading
@@ -39,6 +40,7 @@ MODES = (LIVE, LINES, LOG, QUIET)
 LINE_EVERY_S = 10.0  # in a log, a department's n/N at most this often between its first and its last file
 LIVE_EVERY_S = 0.1  # a terminal line is redrawn at most this often (the elapsed time ticks every second)
 LOGGER = logging.getLogger("xhs.progress")
+LINE_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (?P<command>.+?) \+\d+\.\ds (?P<text>.*)$")
 
 
 def mode() -> str:
@@ -63,19 +65,18 @@ def start(command: str, *, quiet: bool = False, stream: TextIO | None = None) ->
     """Choose how ``command`` shows progress and tell its step processes; returns the mode. ``XHS_PROGRESS`` set
     by the operator wins over the terminal test (``lines`` in a terminal, ``quiet`` in cron), ``--quiet`` over
     both."""
-    stream = stream or sys.stderr
     chosen = (os.environ.get(PROGRESS_ENV) or "").strip().lower()
     if chosen and chosen not in MODES:
         print(
             f"{PROGRESS_ENV}={chosen!r}: use {', '.join(MODES)}; progress not shown / "
             f"{PROGRESS_ENV} chỉ nhận {', '.join(MODES)}: không hiện tiến độ",
-            file=stream,
+            file=stream or sys.stderr,
         )
         chosen = QUIET
     if quiet:
         chosen = QUIET
     elif not chosen:
-        chosen = LIVE if stream.isatty() else LINES
+        chosen = LIVE if (stream or sys.stderr).isatty() else LINES
     os.environ[PROGRESS_ENV] = chosen
     os.environ[STARTED_ENV] = f"{time.time():.3f} {os.getpid()} {command}"
     _SHOWN.reset(stream)
@@ -132,6 +133,13 @@ def finish(outcome: str = "") -> None:
     _SHOWN.close(outcome)
 
 
+def stage_of_line(line: str) -> str | None:
+    """The stage a progress line of another command's log shows ("reading health 3/10"), or None for another
+    line: how ``make bench`` passes on the progress of the ``xhs run`` it measures."""
+    found = LINE_PATTERN.match(line.rstrip("\n"))
+    return found.group("text") if found else None
+
+
 def elapsed() -> float:
     return max(0.0, time.time() - _started()[0])
 
@@ -141,10 +149,10 @@ class _Shown:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.reset(sys.stderr)
+        self.reset(None)
 
-    def reset(self, stream: TextIO) -> None:
-        self.stream = stream
+    def reset(self, stream: TextIO | None) -> None:
+        self.stream = stream  # None: whatever sys.stderr is when a line is written
         self.label = ""
         self.count: tuple[int, int, str] | None = None
         self.live_text = ""  # what the terminal shows now
@@ -234,8 +242,9 @@ class _Shown:
 
     def write(self, text: str) -> None:
         try:
-            self.stream.write(text)
-            self.stream.flush()
+            stream = self.stream or sys.stderr
+            stream.write(text)
+            stream.flush()
         except (OSError, ValueError):  # stderr closed or gone (a killed terminal): progress is not worth a failure
             pass
 

@@ -237,7 +237,7 @@ def test_an_empty_warehouse_is_refused(tmp_path: Path) -> None:
     with duckdb.connect(str(empty)) as con:
         for sql in sorted((Path(__file__).parent.parent / "warehouse" / "sql").glob("*.sql")):
             con.execute(sql.read_text(encoding="utf-8"))
-    result = run_xhs(tmp_path, "publish", "--out", str(tmp_path / "releases"))
+    result = run_xhs(tmp_path, "publish", "--quiet", "--out", str(tmp_path / "releases"))  # no progress lines
     assert result.returncode == 2
     assert "no indicator values" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "releases").exists()
