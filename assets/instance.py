@@ -26,6 +26,8 @@ telemetry:
   enabled: false
 python_logs:
   python_log_level: INFO  # step workers print no DEBUG lines of their own
+  managed_python_loggers:
+    - xhs.progress  # with XHS_PROGRESS=log, a run's progress (stage, files read n/N) is in its log in the UI
 concurrency:
   pools:
     # Every asset that writes DuckDB is in the pool "duckdb_writer": one writer at a time.

@@ -9,9 +9,6 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 _CHECKED: set[tuple[str, int, int]] = set()  # (path, inode, size) of files this process found sound
 
 
@@ -64,6 +61,9 @@ def store_problem(path: Path) -> str | None:
 
 def parquet_problem(path: Path) -> str | None:
     """What is wrong with a cached read (None when its footer and every row group can be read)."""
+    import pyarrow as pa  # here, not at the top: ``xhs validate`` imports this module and reads no cached file
+    import pyarrow.parquet as pq
+
     try:
         pq.ParquetFile(path).read()
     except FileNotFoundError:
@@ -75,6 +75,9 @@ def parquet_problem(path: Path) -> str | None:
 
 def parquet_footer_ok(path: Path) -> bool:
     """Whether a cached read is whole as far as its footer tells (cheap: a truncated file has no footer)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
         pq.read_metadata(path)
     except (OSError, pa.ArrowException):

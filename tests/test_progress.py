@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from sources import progress
@@ -134,8 +135,15 @@ def test_a_log_gets_timestamped_lines_and_quiet_gets_none(sample_warehouse: Path
     again = run(tmp_path, "publish", "-q", "--out", str(tmp_path / "releases"))
     assert again.returncode == 0 and again.stderr == "", again.stderr
 
-    chosen = run(tmp_path, "run", XHS_PROGRESS="quiet")  # the setting for runs without a terminal of their own
-    assert chosen.returncode == 0 and not progress_texts(chosen.stderr), chosen.stderr
+    # The setting for runs the daemon launches: in the run's log (Dagster's managed Python loggers), not on stderr.
+    logged = run(tmp_path, "run", XHS_PROGRESS="log")
+    assert logged.returncode == 0 and not progress_texts(logged.stderr), logged.stderr
+    instance = dg.DagsterInstance.from_config(str(tmp_path / ".dagster"))
+    [last] = instance.get_runs(limit=1)
+    messages = [e.user_message for e in instance.all_logs(last.run_id)]
+    n = files_in(samples / "health")
+    assert any(m.startswith("xhs run +") and m.endswith(f"reading health 0/0 ({n} already read)") for m in messages)
+    assert any(m.endswith(" report") for m in messages), messages
 
 
 def test_a_terminal_gets_one_line_rewritten(sample_warehouse: Path, tmp_path: Path) -> None:
