@@ -149,9 +149,11 @@ class _Shown:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self.closed = threading.Event()
         self.reset(None)
 
     def reset(self, stream: TextIO | None) -> None:
+        self.closed.set()  # the ticker of an earlier start in this process stops
         self.stream = stream  # None: whatever sys.stderr is when a line is written
         self.label = ""
         self.count: tuple[int, int, str] | None = None
@@ -251,8 +253,10 @@ class _Shown:
     def tick(self) -> None:
         """In a terminal, redraw every second so that the elapsed time moves during a long stage."""
 
+        closed = self.closed
+
         def redraw() -> None:
-            while not self.closed.wait(1.0):
+            while not closed.wait(1.0):
                 with self.lock:
                     if self.live_text:
                         self.live(self.live_body)

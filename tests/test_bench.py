@@ -13,6 +13,7 @@ import pytest
 from bench import scale
 from expectations.files import check_together, read_checked
 from expectations.runner import load_suite
+from sources import progress
 from sources.reader import read_file
 from sources.samples import figures
 from sources.samples.departments import samples_of, sources
@@ -108,13 +109,31 @@ def test_checking_together_gives_the_per_file_findings(tmp_path: Path) -> None:
     assert reads[1].errors and not reads[0].findings and not reads[2].findings
 
 
-def test_harness_writes_every_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_harness_writes_every_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from bench import harness
 
     monkeypatch.setattr(harness, "WORK", tmp_path / "work")
     monkeypatch.setenv("XHS_REFERENCE", str(scale.BUILTIN_UNITS))
+    monkeypatch.setenv(progress.PROGRESS_ENV, "")  # main chooses: plain lines, stderr is not a terminal here
+    monkeypatch.setenv(progress.STARTED_ENV, "")
     out = tmp_path / "results.json"
     assert harness.main(["--size", "XS", "--out", str(out)]) == 0
+    # its progress: the size and stage it is on, with the progress of the xhs run it measures
+    texts = [progress.stage_of_line(line) for line in capsys.readouterr().err.splitlines()]
+    for stage in (
+        "XS: generating the files",
+        "XS: raw read floor (fastexcel)",
+        "XS: end-to-end xhs run · archiving",
+        "XS: end-to-end xhs run · reading telecom 1/1",
+        "XS: end-to-end xhs run · building the warehouse",
+        "XS: no-op xhs run · reading telecom 0/0 (1 already read)",
+        "XS: one new file xhs run · reading telecom 1/1 (1 already read)",
+        "XS: analyst queries",
+        "finished",
+    ):
+        assert stage in texts, (stage, texts)
     results = json.loads(out.read_text())
     for k in (
         "ratio_vs_raw_read",
