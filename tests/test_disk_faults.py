@@ -54,6 +54,9 @@ def run(root: Path, monkeypatch: pytest.MonkeyPatch) -> int:
         "XHS_LAKE": root / "lake",
     }.items():
         monkeypatch.setenv(name, str(value))
+    # no progress lines (the error must be the one line on stderr), and the command's choice is undone afterwards
+    monkeypatch.setenv("XHS_PROGRESS", "quiet")
+    monkeypatch.setenv("XHS_PROGRESS_STARTED", "")
     return main(["run"])
 
 
