@@ -27,6 +27,7 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    progress.start("xhs run", quiet=args.quiet)
     if not (args.source or args.period or args.rebuild):  # before anything heavy is imported
         from assets.paths import paths_from_env
         from pipelines.up_to_date import last_run_if_nothing_new, say_nothing_new
@@ -34,6 +35,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         paths = paths_from_env(landing=args.landing, warehouse=args.warehouse)
         saved = last_run_if_nothing_new(paths)
         if saved is not None:
+            progress.finish("nothing new")
             say_nothing_new(saved, paths)
             return 0
     from assets.instance import InstanceSettingError, instance_choice, instance_summary
@@ -49,7 +51,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     published = settings.paths().warehouse
     before = file_state(published) if published.exists() else None
-    progress.start("xhs run", quiet=args.quiet)
     finished = run_stoppable(lambda: run_pipeline(settings, home, args.source, args.period))
     progress.finish("stopped" if finished.signal else "finished")
     if finished.signal:

@@ -136,14 +136,19 @@ def test_a_log_gets_timestamped_lines_and_quiet_gets_none(sample_warehouse: Path
     assert again.returncode == 0 and again.stderr == "", again.stderr
 
     # The setting for runs the daemon launches: in the run's log (Dagster's managed Python loggers), not on stderr.
+    shutil.copytree(samples / "einvoice", tmp_path / "landing" / "einvoice")
     logged = run(tmp_path, "run", XHS_PROGRESS="log")
     assert logged.returncode == 0 and not progress_texts(logged.stderr), logged.stderr
     instance = dg.DagsterInstance.from_config(str(tmp_path / ".dagster"))
     [last] = instance.get_runs(limit=1)
     messages = [e.user_message for e in instance.all_logs(last.run_id)]
-    n = files_in(samples / "health")
-    assert any(m.startswith("xhs run +") and m.endswith(f"reading health 0/0 ({n} already read)") for m in messages)
+    n = files_in(samples / "einvoice")
+    assert any(m.startswith("xhs run +") and m.endswith(f"reading einvoice {n}/{n}") for m in messages), messages
     assert any(m.endswith(" report") for m in messages), messages
+
+    nothing_new = run(tmp_path, "run")  # no Dagster run at all: said so, with the first and last progress lines
+    assert nothing_new.returncode == 0, nothing_new.stderr
+    assert progress_texts(nothing_new.stderr) == ["starting", "nothing new"], nothing_new.stderr
 
 
 def test_a_terminal_gets_one_line_rewritten(sample_warehouse: Path, tmp_path: Path) -> None:
@@ -170,7 +175,7 @@ def test_a_terminal_gets_one_line_rewritten(sample_warehouse: Path, tmp_path: Pa
     assert code == 0, shown
     texts = progress_texts(shown.replace("\r\n", "\n").replace("\r\x1b[K", "\n"))
     assert any(t.endswith("(steps in separate processes: plain lines)") for t in texts), shown
-    assert f"reading public_services {m}/{m}" in texts and f"reading digital_skills 0/0 ({n} already read)" in texts
+    assert f"reading public_services 0/{m}" in texts and f"reading public_services {m}/{m}" in texts, texts
 
 
 @pytest.mark.parametrize("setting", ["lines", "log", "quiet", "live"])
