@@ -120,12 +120,15 @@ def copy_again_from_landing(archive: RawArchive, landing: Path, damaged: Path) -
 
 
 def doctor_command(settings: XhsSettings, mend: bool) -> int:
+    from pipelines.up_to_date import forget_last_run
+
     found = find_problems(settings)
     for m in found:
         print(f"problem / vấn đề: {m.line()}")
     if not found:
         print("xhs doctor: all is well / mọi thứ đều ổn")
         return 0
+    forget_last_run(settings.paths())  # the next xhs run must not take "nothing new" for granted
     if not mend:
         print(
             f"xhs doctor: {len(found)} problem(s) found / phát hiện {len(found)} vấn đề; "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from assets.paths import Paths
 from sources.archive import ACCEPTED_SUFFIXES
 from sources.files import file_state
+from sources.integrity import CorruptStore
 from sources.state import StateStore
 
 RUN_MEMO = "run.completed"
@@ -75,7 +77,10 @@ def departments_to_read(paths: Paths) -> tuple[set[str] | None, dict[str, Any]]:
         "reader": reader_code_digest(),
         "departments": {source: department_digest(source) for source in specs},
     }
-    saved = StateStore(paths.state).memo(RUN_MEMO) if paths.state.exists() else None
+    try:
+        saved = StateStore(paths.state).memo(RUN_MEMO) if paths.state.exists() else None
+    except (CorruptStore, sqlite3.DatabaseError):  # a damaged store: the run sets it aside, every department runs
+        saved = None
     before = (saved or {}).get("detail")
     if not before or before.get("reader") != detail["reader"]:
         return None, detail
@@ -123,12 +128,25 @@ def last_run_if_nothing_new(paths: Paths) -> dict[str, Any] | None:
     None when a run has something to do."""
     if not paths.state.exists():
         return None
-    saved = StateStore(paths.state).memo(RUN_MEMO)
+    try:
+        saved = StateStore(paths.state).memo(RUN_MEMO)
+    except (CorruptStore, sqlite3.DatabaseError):  # a damaged store: the run sets it aside and rebuilds it
+        return None
     if not saved or saved.get("state", {}).get("published") != str(paths.warehouse):
         return None
     if saved["state"] != {**starting_point(paths), **_left(paths)}:
         return None
     return saved
+
+
+def forget_last_run(paths: Paths) -> None:
+    """The next ``xhs run`` runs whatever the landing folder says (``xhs doctor`` found something damaged: a
+    cached read, the manifest, an object, which the run's steps mend)."""
+    try:
+        if paths.state.exists():
+            StateStore(paths.state).remember(RUN_MEMO, None)
+    except (CorruptStore, sqlite3.DatabaseError):  # damaged itself: its record is unreadable, so forgotten already
+        pass
 
 
 def say_nothing_new(saved: dict[str, Any], paths: Paths) -> None:

@@ -118,3 +118,17 @@ def test_the_archive_hashes_only_files_it_has_not_seen_in_that_state(
     os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
     new, _ = archive.ingest(landing)
     assert hashed == [target.name] and len(new) == 1 and len(archive.all()) == 3
+
+
+def test_damage_found_by_doctor_is_mended_by_the_next_run(samples: Path, tmp_path: Path) -> None:
+    import os
+
+    root = tmp_path / "deployment"
+    deliver(samples, root, FIRST[0])
+    run(root)
+    cached = sorted((root / "data" / "staging" / "files").glob("*.parquet"))[0]
+    os.truncate(cached, cached.stat().st_size // 2)  # nothing else changed: the landing folder says "nothing new"
+    assert run_xhs(root, "doctor").returncode == 1
+    assert "Nothing new" not in run(root)  # doctor forgot the last run: the run reads the damaged read again
+    healthy = run_xhs(root, "doctor")
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
