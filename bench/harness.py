@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -29,33 +28,14 @@ from typing import TextIO
 
 import psutil
 
+from bench.queries import query_latency
+from bench.report import ORDER, TARGETS, machine, met, table
 from bench.scale import SIZES, files_for, is_post_reform, reference_folder, write_landing
 from sources import progress
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results.json"
-ORDER = ["XS", "S", "M", "L", "XL"]
-
-QUERIES = {
-    "series": "SELECT area_name, period_code, value FROM v_indicator "
-    "WHERE indicator_code = 'tel_mobile_subscribers' AND area_level = 'commune' "
-    "ORDER BY province_code, area_name, period_code",
-    "ranked": "SELECT area_name, round(value, 1) AS per_100, numerator_value, denominator_value FROM v_indicator "
-    "WHERE indicator_code = 'tel_phone_density' AND area_level = 'commune' AND province_code = ? "
-    "AND period_code = ? ORDER BY value DESC",
-    "targets": "SELECT province_name, indicator_name_en, latest_period, value, target_2025, gap_2025, met_2025 "
-    "FROM v_target_progress ORDER BY indicator_code, province_name",
-}
-TARGETS = {  # issue #14, at M on 2 cores
-    "ratio_vs_raw_read": "<= 100",
-    "ratio_vs_naive": ">= 10",
-    "noop_overhead_s": "<= 3",
-    "one_new_file_over_noop_s": "<= 2",
-    "query_p95_ms": "<= 100",
-    "peak_rss_mb": "<= 2048",
-}
-
 
 # ---- measuring ---------------------------------------------------------------------------------------
 
@@ -140,34 +120,6 @@ def xhs_env(root: Path, landing: Path) -> dict[str, str]:
 
 def xhs(*args: str) -> list[str]:
     return [sys.executable, "-m", "pipelines.cli", *args]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
-def query_latency(warehouse: Path, province: str, period: str, reps: int = 50) -> dict:
-    import duckdb
-
-    out = {}
-    con = duckdb.connect(str(warehouse), read_only=True)
-    everything: list[float] = []
-    for name, sql in QUERIES.items():
-        params = [province, period] if "?" in sql else []
-        con.execute(sql, params).fetchall()  # warm-up (first open of the file)
-        times = []
-        rows = 0
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            rows = len(con.execute(sql, params).fetchall())
-            times.append((time.perf_counter() - t0) * 1000)
-        everything += times
-        out[name] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95), "rows": rows}
-    con.close()
-    out["all"] = {"p50_ms": percentile(everything, 50), "p95_ms": percentile(everything, 95)}
-    return out
 
 
 # ---- one size ----------------------------------------------------------------------------------------
@@ -360,62 +312,6 @@ def _count(warehouse: Path, sql: str) -> int:
 
 
 # ---- report ------------------------------------------------------------------------------------------
-
-
-def machine() -> dict:
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "load_avg": [round(x, 2) for x in os.getloadavg()],
-        "python": platform.python_version(),
-    }
-
-
-def table(results: dict[str, dict]) -> str:
-    rows = [
-        ("files", "files", "{:.0f}", None),
-        ("files rejected (must be 0)", "files_rejected", "{:.0f}", None),
-        ("raw read floor (fastexcel) s", "raw_read_s", "{:.2f}", None),
-        ("xhs run end-to-end s", "end_to_end_s", "{:.1f}", None),
-        ("ratio vs raw read (target <= 100)", "ratio_vs_raw_read", "{:.1f}x", "ratio_vs_raw_read"),
-        ("  same, start-up excluded", "ratio_vs_raw_read_excl_startup", "{:.1f}x", None),
-        ("naive pipeline s", "naive_s", "{:.1f}", None),
-        ("ratio vs naive (target >= 10)", "ratio_vs_naive", "{:.1f}x", "ratio_vs_naive"),
-        ("no-op run s", "noop_s", "{:.2f}", None),
-        ("no-op over xhs --help s (target <= 3)", "noop_overhead_s", "{:.2f}", "noop_overhead_s"),
-        ("one new file run s", "one_new_file_s", "{:.2f}", None),
-        ("  over no-op s (target <= 2)", "one_new_file_over_noop_s", "{:.2f}", "one_new_file_over_noop_s"),
-        ("  per-file cost in full run s", "per_file_s", "{:.3f}", None),
-        ("query p50 ms", "query_p50_ms", "{:.1f}", None),
-        ("query p95 ms (target <= 100)", "query_p95_ms", "{:.1f}", "query_p95_ms"),
-        ("peak RSS MB (target <= 2048)", "peak_rss_mb", "{:.0f}", "peak_rss_mb"),
-    ]
-    sizes = [s for s in ORDER if s in results]
-    lines = ["| figure | " + " | ".join(sizes) + " |", "| --- |" + " --- |" * len(sizes)]
-    for label, key, fmt, target in rows:
-        cells = []
-        for s in sizes:
-            v = results[s].get(key)
-            cell = "–" if v is None else fmt.format(v)
-            if target and v is not None:
-                cell += " ✓" if met(target, v) else " ✗"
-            cells.append(cell)
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def met(key: str, value: float) -> bool:
-    op, limit = TARGETS[key].split()
-    return {"<=": value <= float(limit), ">=": value >= float(limit), "<": value < float(limit)}[op]
 
 
 def main(argv: list[str] | None = None) -> int:
