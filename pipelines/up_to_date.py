@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assets.paths import Paths
-from sources.archive import ACCEPTED_SUFFIXES
+from sources.archive import is_delivery
 from sources.files import file_state
 from sources.integrity import CorruptStore
 from sources.state import StateStore
@@ -39,11 +39,7 @@ def _scan(folder: Path | str, prefix: str, files: dict[str, list[int]]) -> None:
         for e in entries:
             if e.is_dir(follow_symlinks=True):
                 _scan(e.path, f"{prefix}{e.name}/", files)
-            elif (
-                e.is_file()
-                and not e.name.startswith((".", "~$"))
-                and os.path.splitext(e.name)[1].lower() in ACCEPTED_SUFFIXES
-            ):
+            elif e.is_file() and is_delivery(e.name):
                 st = e.stat()
                 files[prefix + e.name] = [st.st_size, st.st_mtime_ns]
 

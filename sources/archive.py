@@ -34,6 +34,12 @@ ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 _ALL: dict[Path, tuple[tuple, list[ArchivedObject]]] = {}
 
 
+def is_delivery(name: str) -> bool:
+    """Whether a file of this name in the landing folder is a delivery (not hidden, not an office lock file, of an
+    accepted type): what ``RawArchive.ingest`` archives and ``xhs run`` lists to tell whether anything is new."""
+    return not name.startswith((".", "~$")) and os.path.splitext(name)[1].lower() in ACCEPTED_SUFFIXES
+
+
 def _state(path: Path) -> tuple[int, int, int]:
     st = path.stat()
     return (st.st_size, st.st_mtime_ns, st.st_ino)
@@ -201,11 +207,7 @@ class RawArchive:
         (``landing_file``); a file rewritten in place gets a new modification time and is."""
         new: list[str] = []
         redelivered: list[str] = []
-        candidates = sorted(
-            p
-            for p in landing.rglob("*")
-            if p.is_file() and not p.name.startswith((".", "~$")) and p.suffix.lower() in ACCEPTED_SUFFIXES
-        )
+        candidates = sorted(p for p in landing.rglob("*") if p.is_file() and is_delivery(p.name))
         if not candidates:
             return [], []
         with self._connect() as con:
