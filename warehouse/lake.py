@@ -147,7 +147,7 @@ def write_lake(
             table = _evolve(table, schema)
             _replace(
                 table,
-                con.sql(f"SELECT * FROM ({sql}){where}").fetch_record_batch(CHUNK_ROWS),
+                con.sql(f"SELECT * FROM ({sql}){where}").to_arrow_reader(CHUNK_ROWS),
                 schema,
                 replaced,
                 {PUBLICATION_PROPERTY: publication},
