@@ -6,9 +6,9 @@ from assets.settings import XhsSettings
 from assets.warehouse import FACT_RESULTS_MEMO, PUBLISHED_MEMO, WAREHOUSE_TABLES
 from expectations.docs import build_site, prune_results, record_results
 from expectations.files import staging_validation_results
-from sources import progress
-from sources.spec import load_specs
-from sources.state import StateStore
+from runtime import progress
+from sources.archive.state import StateStore
+from sources.specs.model import load_specs
 from warehouse.publish import current_version, list_versions
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from sources.disk import classify
-from sources.integrity import CorruptStore
-from sources.stopping import StopRequested, check_stop
+from runtime.disk import classify
+from runtime.stopping import StopRequested, check_stop
+from sources.archive.integrity import CorruptStore
 
 STOPPED, DISK, CORRUPT = "stopped", "disk", "corrupt"
 

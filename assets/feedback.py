@@ -4,8 +4,8 @@ import dagster as dg
 
 from assets.settings import XhsSettings
 from assets.warehouse import WAREHOUSE_TABLES
-from sources import progress
-from sources.archive import RawArchive
+from runtime import progress
+from sources.archive.raw import RawArchive
 from warehouse.replies import write_replies
 
 

@@ -27,7 +27,7 @@ class Paths:
 
     @property
     def state(self) -> Path:
-        """The state store: what happened to each delivered file (sources/state.py)."""
+        """The state store: what happened to each delivered file (sources/archive/state.py)."""
         return self.data / "state.sqlite"
 
     @property

@@ -5,13 +5,13 @@ import dagster as dg
 from assets.faults import step_faults
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from expectations.files import check_together
-from sources import progress
-from sources.archive import RawArchive
-from sources.migrate import import_sidecars
-from sources.repair import mend_stores
-from sources.staging import Stager
-from sources.state import StateStore
-from sources.stopping import check_stop
+from runtime import progress
+from runtime.stopping import check_stop
+from sources.archive.migrate import import_sidecars
+from sources.archive.raw import RawArchive
+from sources.archive.repair import mend_stores
+from sources.archive.state import StateStore
+from sources.staging.stager import Stager
 
 
 @dg.asset(

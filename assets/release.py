@@ -16,7 +16,7 @@ from assets.warehouse import WAREHOUSE_TABLES
     "releases/): no personal data, small counts suppressed.",
 )
 def open_data_release(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
-    from sources import progress
+    from runtime import progress
     from warehouse.release import ReleaseError, build_release
 
     progress.stage("release")

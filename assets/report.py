@@ -7,9 +7,9 @@ import dagster as dg
 from assets.faults import step_faults
 from assets.settings import XhsSettings
 from assets.warehouse import WAREHOUSE_TABLES
-from sources import progress
-from sources.archive import RawArchive
-from sources.state import ReportedDelivery, StagedFile, StateStore
+from runtime import progress
+from sources.archive.raw import RawArchive
+from sources.archive.state import ReportedDelivery, StagedFile, StateStore
 from warehouse.report import write_report
 
 

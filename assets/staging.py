@@ -10,12 +10,12 @@ from assets.faults import step_faults
 from assets.raw import raw_files
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from expectations.files import check_staging_table, check_together
-from sources import progress
-from sources.archive import ArchivedObject, RawArchive
-from sources.periods import next_due, parse_period_code
-from sources.spec import Spec, load_specs
-from sources.staging import Stager, build_staging_table, source_of
-from sources.state import StagedFile, StateStore
+from runtime import progress
+from sources.archive.raw import ArchivedObject, RawArchive
+from sources.archive.state import StagedFile, StateStore
+from sources.common.periods import next_due, parse_period_code
+from sources.specs.model import Spec, load_specs
+from sources.staging.stager import Stager, build_staging_table, source_of
 
 # One partition per reporting period (``2024``, ``2024-Q2``, ``2025-H2``, ``2024-06-13``), added as files with
 # new periods arrive. Re-running ``stg_<source>`` for a period re-reads that source's files of the period from the

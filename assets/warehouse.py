@@ -10,15 +10,15 @@ from assets.faults import step_faults
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from assets.staging import staging_assets
 from expectations.files import check_together
-from sources import progress
-from sources.archive import RawArchive
-from sources.areas import registry
-from sources.disk import writing
-from sources.files import file_state
-from sources.spec import load_specs
-from sources.staging import Stager
-from sources.state import StateStore
-from sources.stopping import check_stop, critical_section, interrupted_by_stop
+from runtime import progress
+from runtime.disk import writing
+from runtime.files import file_state
+from runtime.stopping import check_stop, critical_section, interrupted_by_stop
+from sources.archive.raw import RawArchive
+from sources.archive.state import StateStore
+from sources.areas.units import registry
+from sources.specs.model import load_specs
+from sources.staging.stager import Stager
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
 from warehouse.inputs import code_key, file_digests, inputs_key
 from warehouse.lake import NAMESPACE, Changes, write_lake

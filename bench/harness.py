@@ -31,7 +31,7 @@ import psutil
 from bench.queries import query_latency
 from bench.report import ORDER, TARGETS, machine, met, table
 from bench.scale import SIZES, files_for, is_post_reform, reference_folder, write_landing
-from sources import progress
+from runtime import progress
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
@@ -298,7 +298,7 @@ def run_naive(size: str, root: Path, landing: Path, sample: list[Path], total: i
 
 def last_build(root: Path) -> dict:
     """What the last warehouse build of a bench run did (full or incremental, provinces recomputed)."""
-    from sources.state import StateStore
+    from sources.archive.state import StateStore
 
     memo = StateStore(root / "data" / "state.sqlite").memo("warehouse.build")
     return (memo or {}).get("counts_shown", {})

@@ -79,8 +79,8 @@ def probe(path: Path, guard: bool) -> dict:
 
 def overhead(folder: Path) -> dict:
     """Per-file cost of the worker on the sample workbooks: in-process calamine vs through the worker."""
-    from sources.grid import read_sheets
     from sources.intake import Sandbox
+    from sources.intake.grid import read_sheets
     from sources.intake.sandbox import read_in_sandbox
     from sources.samples import write_samples
 

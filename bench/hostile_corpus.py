@@ -16,7 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from bench.corpus import HEADER, TITLE, TOTAL, rows
-from sources.findings import cell_address
+from sources.common.findings import cell_address
 
 MiB = 1 << 20
 MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"

@@ -24,7 +24,7 @@ def pandas_sheets(path: Path):
 
     import pandas as pd
 
-    from sources.grid import Sheet
+    from sources.intake.grid import Sheet
 
     frames = pd.read_excel(path, sheet_name=None, header=None, engine="openpyxl", dtype=object)
     sheets = []
@@ -47,7 +47,7 @@ def pandas_sheets(path: Path):
 def run(landing: Path, warehouse: Path, files: list[Path] | None = None) -> dict[str, float]:
     from expectations.files import read_checked
     from sources import reader
-    from sources.spec import load_specs
+    from sources.specs.model import load_specs
 
     reader.read_sheets = pandas_sheets  # the naive I/O: pandas + openpyxl instead of calamine
     specs = load_specs()

@@ -34,14 +34,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.periods import month, quarter
+from sources.common.periods import month, quarter
+from sources.common.text import fold
 from sources.samples.departments import samples_of, sources
 from sources.samples.figures import is_post_reform, split_rules
-from sources.spec import load_specs
-from sources.text import fold
+from sources.specs.model import load_specs
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILTIN_UNITS = ROOT / "sources" / "units"
+BUILTIN_UNITS = ROOT / "sources" / "areas" / "builtin"
 VINTAGE = "2025-07-01"
 PRE_VINTAGE = "2025-03-01"
 LAST_MONTH = (2026, 6)  # the window ends here: a period after today is refused by the reader

@@ -8,7 +8,7 @@ from functools import partial
 import polars as pl
 
 from expectations.runner import Failure, run_suite
-from sources.findings import Finding
+from sources.common.findings import Finding
 
 MAX_ROWS_PER_FAILURE = 20
 KEYS = ["file_sha256", "period_code", "area_code", "province_code"]

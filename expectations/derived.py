@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sources.spec import Spec
+from sources.specs.model import Spec
 
 ID_COLUMNS = ("file_sha256", "period_code", "area_code", "province_code")
 FILLED_COLUMNS = ("file_sha256", "period_code", "area_code")

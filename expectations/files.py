@@ -8,12 +8,12 @@ from pathlib import Path
 import polars as pl
 
 from expectations.checks import check_values, failing_files
-from sources.areas import registry
-from sources.findings import errors_in
-from sources.reader import ReadResult, read_file
-from sources.spec import Spec
-from sources.staging import department_digest, reader_code_digest, staging_table_digest
-from sources.state import StateStore
+from sources.archive.state import StateStore
+from sources.areas.units import registry
+from sources.common.findings import errors_in
+from sources.reading.reader import ReadResult, read_file
+from sources.specs.model import Spec
+from sources.staging.stager import department_digest, reader_code_digest, staging_table_digest
 
 
 def read_checked(

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from expectations.derived import spec_suite
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 if TYPE_CHECKING:
     import pandas as pd

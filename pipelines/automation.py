@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.settings import XhsSettings
-from sources.archive import ACCEPTED_SUFFIXES
+from sources.archive.raw import ACCEPTED_SUFFIXES
 
 NIGHTLY_CRON = "0 2 * * *"
 RELEASE_CRON = "0 4 1 * *"  # the first of every month, 04:00

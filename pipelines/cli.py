@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from pipelines.home import ensure_dagster_home
-from sources import progress
-from sources.files import restrict_umask
+from runtime import progress
+from runtime.files import restrict_umask
 
 EXIT_UNREADABLE = 2
 
@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assets.instance import InstanceSettingError, instance_choice, instance_summary
     from pipelines.processes import run_stoppable
     from pipelines.run import FAILED, RerunError, print_outcome, print_stopped, run_pipeline, say_failure
-    from sources.files import file_state
+    from runtime.files import file_state
 
     try:
         home = ensure_dagster_home()

@@ -18,7 +18,7 @@ from assets.staging import staging_assets, staging_checks
 from assets.warehouse import warehouse_tables, warehouse_work
 from pipelines.automation import build_automation
 from pipelines.executor import job_executor
-from sources.files import restrict_umask
+from runtime.files import restrict_umask
 
 # The code location is the entry point of every Dagster process that runs this code (code server, run
 # workers launched by a daemon that `xhs` did not start): what they write is not world-readable either.

@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 
 from assets.settings import XhsSettings
-from sources.archive import RawArchive, sha256_of
-from sources.files import READ_ONLY_FILE, atomic_copy
-from sources.integrity import parquet_problem, store_problem
-from sources.repair import Mended, archived_objects, mend_stores, set_aside_object
-from sources.state import StateStore
+from runtime.files import READ_ONLY_FILE, atomic_copy
+from sources.archive.integrity import parquet_problem, store_problem
+from sources.archive.raw import RawArchive, sha256_of
+from sources.archive.repair import Mended, archived_objects, mend_stores, set_aside_object
+from sources.archive.state import StateStore
 
 
 def find_problems(settings: XhsSettings) -> list[Mended]:

@@ -13,7 +13,7 @@ import os
 
 import dagster as dg
 
-from sources import progress
+from runtime import progress
 
 EXECUTOR_ENV = "XHS_EXECUTOR"
 MAX_PROCESSES_ENV = "XHS_MAX_PROCESSES"
@@ -86,7 +86,7 @@ def execute_materialize_all(
 
 def selected_assets(departments: set[str]) -> list[dg.AssetKey]:
     """Every asset of ``materialize_all`` but the staging assets of other departments."""
-    from sources.spec import load_specs
+    from sources.specs.model import load_specs
 
     others = {f"stg_{s}" for s in load_specs() if s not in departments}
     keys = materialize_all_job().asset_layer.executable_asset_keys

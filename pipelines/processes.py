@@ -3,7 +3,7 @@
 ``xhs run``: the Dagster job runs in a worker thread and the main thread takes the signals. Dagster's in-process
 interrupt handling (``dagster._utils.interrupts``) is for the main thread only: there it maps SIGTERM to SIGINT
 and raises ``DagsterExecutionInterruptedError`` inside a step, which a step's retry policy turns into a retry 30 s
-later, so the run went on. Here a signal asks the run to stop (``sources.stopping``): the steps stop at their next
+later, so the run went on. Here a signal asks the run to stop (``runtime.stopping``): the steps stop at their next
 safe point (between files, before each phase; a DuckDB query is interrupted), never inside the publication. If
 no safe point comes within ``STOP_GRACE_S``, the process ends once no publication is under way: what is left is
 what a killed run leaves (the next run picks it up). Exit status 128 + the signal: 143 SIGTERM, 130 SIGINT.
@@ -27,7 +27,7 @@ from typing import Generic, TypeVar
 
 import psutil
 
-from sources.stopping import STOP, request_stop, wait_outside_critical_section
+from runtime.stopping import STOP, request_stop, wait_outside_critical_section
 
 STOP_GRACE_S = 4.0  # a stop asked for: how long the run may take to reach a safe point
 UI_GRACE_S = 5.0  # a stop asked for: how long dagster dev may take to stop its children

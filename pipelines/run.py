@@ -17,12 +17,12 @@ from assets.faults import DISK
 from assets.instance import instance_choice
 from assets.settings import XhsSettings
 from pipelines.executor import execute_materialize_all
-from sources import progress
-from sources.disk import DiskError, classify, classify_text, writing
-from sources.files import file_state
-from sources.integrity import CorruptStore
-from sources.state import ReportedDelivery, StateStore
-from sources.stopping import STOP
+from runtime import progress
+from runtime.disk import DiskError, classify, classify_text, writing
+from runtime.files import file_state
+from runtime.stopping import STOP
+from sources.archive.integrity import CorruptStore
+from sources.archive.state import ReportedDelivery, StateStore
 
 OK, SOME_REJECTED, FAILED = 0, 1, 2
 
@@ -124,7 +124,7 @@ def rerun_arguments(instance, source: str | None, period: str | None) -> dict:
 
     from assets.staging import PERIODS
     from assets.warehouse import WAREHOUSE_TABLES
-    from sources.spec import load_specs
+    from sources.specs.model import load_specs
 
     if source and source not in load_specs():
         raise RerunError(f"no source {source!r}; known: {', '.join(sorted(load_specs()))}")

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from assets.paths import Paths
-from sources.archive import is_delivery
-from sources.files import file_state
-from sources.integrity import CorruptStore
-from sources.state import StateStore
+from runtime.files import file_state
+from sources.archive.integrity import CorruptStore
+from sources.archive.raw import is_delivery
+from sources.archive.state import StateStore
 
 RUN_MEMO = "run.completed"
 
@@ -63,8 +63,8 @@ def departments_to_read(paths: Paths) -> tuple[set[str] | None, dict[str, Any]]:
     to or changed in a department's landing folder, or its spec or suite edited; None (every department) for a
     file at the top of the landing folder or in a folder of no department, an edited reader, or no completed run
     to compare with. Also returns what to remember of this start (``remember_completed``)."""
-    from sources.digests import department_digest, reader_code_digest
-    from sources.spec import load_specs
+    from sources.specs.model import load_specs
+    from sources.staging.digests import department_digest, reader_code_digest
 
     files = landing_files(paths.landing)
     specs = sorted(load_specs())

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 from expectations.files import read_checked
-from sources.findings import error
-from sources.reader import ReadResult
-from sources.spec import load_specs
-from sources.staging import UNREADABLE_RULES
+from sources.common.findings import error
+from sources.reading.reader import ReadResult
+from sources.specs.model import load_specs
+from sources.staging.stager import UNREADABLE_RULES
 
 
 def validate(path: Path, source: str | None = None, period: str | None = None) -> tuple[str, ReadResult]:
@@ -42,7 +42,7 @@ def validate_command(
 ) -> int:
     status, result = validate(path, source, period)
     if feedback is not None:
-        from sources.feedback import write_reply
+        from sources.feedback.reply import write_reply
 
         write_reply(feedback, path.name, result.findings, status, path, default_sheet=result.sheet)
     if as_json:

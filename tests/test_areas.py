@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sources.areas import BUILTIN_UNITS, UnitRegistry, reference_folder, registry, split_type
-from sources.periods import as_of, half, year
+from sources.areas.units import BUILTIN_UNITS, UnitRegistry, reference_folder, registry, split_type
+from sources.common.periods import as_of, half, year
 
 
 def test_period_picks_the_unit_list_in_force() -> None:

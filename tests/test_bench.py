@@ -13,11 +13,11 @@ import pytest
 from bench import scale
 from expectations.files import check_together, read_checked
 from expectations.runner import load_suite
-from sources import progress
-from sources.reader import read_file
+from runtime import progress
+from sources.reading.reader import read_file
 from sources.samples import figures
 from sources.samples.departments import samples_of, sources
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 ROW_LEVEL = {
     "expect_column_values_to_be_between",
@@ -95,7 +95,7 @@ def test_checking_together_gives_the_per_file_findings(tmp_path: Path) -> None:
         if i == 1:
             alone.values = bad.values
         from expectations.checks import check_values
-        from sources.areas import registry
+        from sources.areas.units import registry
 
         known = [u.code for u in registry().units[alone.vintage]]
         expected = check_values(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 from warehouse.catalogue import (
     CATALOGUE_PATH,
     OVERRIDE_KEYS,

@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from expectations.docs import RESULTS_FILE, build_site, prune_results
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 from tests.test_release_browser import FLAGS, chromium
 
 SUITES = sorted([*load_specs(), "fact_indicator"])

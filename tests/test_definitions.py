@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.definitions import defs
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 
 def test_definitions_load_every_asset() -> None:
@@ -72,7 +72,7 @@ def test_a_late_department_shows_as_stale() -> None:
     import polars as pl
 
     from assets.staging import overdue
-    from sources.periods import next_due
+    from sources.common.periods import next_due
 
     assert next_due(date(2024, 12, 31), "year", 45) == date(2026, 2, 14)
     assert next_due(date(2024, 6, 30), "quarter", 30) == date(2024, 10, 30)

@@ -16,9 +16,9 @@ import duckdb
 import pytest
 import sqlalchemy.exc
 
-import sources.archive
+import sources.archive.raw
 from pipelines.cli import main
-from sources.files import atomic_write
+from runtime.files import atomic_write
 from tests.fault_helpers import fact_values, file_digest, file_statuses, misnamed_objects
 
 FIRST = ("population/dan_so_bac_kan_2023.xlsx", "telecom/BC_vien_thong_BacKan_2022.xlsx")
@@ -108,7 +108,7 @@ def inject(site: str, kind: int, root: Path, mp: pytest.MonkeyPatch) -> None:
         raise OSError(kind, os_message, str(tmp))
 
     def failing_sqlite(name: Path) -> Callable[[Path], object]:
-        real = sources.archive.connect_sqlite
+        real = sources.archive.raw.connect_sqlite
 
         def connect(path: Path):
             con = real(path)
@@ -117,13 +117,13 @@ def inject(site: str, kind: int, root: Path, mp: pytest.MonkeyPatch) -> None:
         return connect
 
     if site == "archive copy":
-        mp.setattr("sources.archive.atomic_copy", lambda src, dst, **_: atomic_write(dst, write_part_then_fail))
+        mp.setattr("sources.archive.raw.atomic_copy", lambda src, dst, **_: atomic_write(dst, write_part_then_fail))
     elif site == "cached read":
-        mp.setattr("sources.staging.atomic_write", lambda path, write: atomic_write(path, write_part_then_fail))
+        mp.setattr("sources.staging.stager.atomic_write", lambda path, write: atomic_write(path, write_part_then_fail))
     elif site == "manifest":
-        mp.setattr("sources.archive.connect_sqlite", failing_sqlite(root / "data" / "raw" / "manifest.sqlite"))
+        mp.setattr("sources.archive.raw.connect_sqlite", failing_sqlite(root / "data" / "raw" / "manifest.sqlite"))
     elif site == "state store":
-        mp.setattr("sources.archive.connect_sqlite", failing_sqlite(root / "data" / "state.sqlite"))
+        mp.setattr("sources.archive.raw.connect_sqlite", failing_sqlite(root / "data" / "state.sqlite"))
     elif site == "work database":
 
         def build(con, inputs):

@@ -14,7 +14,7 @@ from expectations import runner
 from expectations.derived import derived_expectations
 from expectations.runner import Failure, referenced_columns, run_suite, suite_names
 from sources.samples.figures import area_values, fields_of, sample_keys
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 SOURCES = list(load_specs())
 ID_COLUMNS = ["file_sha256", "period_code", "area_code", "province_code"]

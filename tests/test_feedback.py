@@ -14,8 +14,8 @@ from bench import hostile_corpus as hostile
 from bench.corpus import CASES, HEADER, NAMES, TITLE, Case, rows
 from bench.workbooks import write
 from pipelines.validate import validate
-from sources.feedback import ERROR_RGB, FINDINGS_SHEET, WARNING_RGB, cell_refs, write_reply
-from sources.findings import error, warning
+from sources.common.findings import error, warning
+from sources.feedback.reply import ERROR_RGB, FINDINGS_SHEET, WARNING_RGB, cell_refs, write_reply
 from tests.pipeline_helpers import query, run_xhs
 
 LOCATED = [c for c in CASES if c.cell]

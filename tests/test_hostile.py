@@ -21,13 +21,13 @@ from bench.hostile_corpus import CASES, PERSONAL_VALUES, Hostile, person_grid, w
 from bench.hostile_corpus import sheet_xml as xml_of
 from bench.workbooks import write
 from pipelines.validate import validate, validate_command
-from sources.grid import read_sheets
+from sources.common.masking import mask_personal_numbers
 from sources.intake import Sandbox, mask, read_untrusted
+from sources.intake.grid import read_sheets
 from sources.intake.ole import _walk_biff
 from sources.intake.personal import person_list_findings
 from sources.intake.sandbox import read_in_sandbox
 from sources.intake.sniff import sniff_bytes
-from sources.masking import mask_personal_numbers
 from tests.pipeline_helpers import query, run_xhs
 
 
@@ -168,7 +168,7 @@ def test_masking_shows_four_and_three_characters() -> None:
 
 
 def test_aggregate_headers_and_a_contact_number_are_not_a_person_list() -> None:
-    from sources.grid import Sheet
+    from sources.intake.grid import Sheet
 
     grid = [
         ["BÁO CÁO SỐ LIỆU THUÊ BAO NĂM 2022"],
@@ -203,7 +203,7 @@ def test_a_number_that_gets_past_intake_is_masked_in_every_finding(
 
 
 def test_ids_typed_as_numbers_under_an_id_header_are_personal() -> None:
-    from sources.grid import Sheet
+    from sources.intake.grid import Sheet
 
     grid = [["Danh sách"], ["STT", "Đơn vị hành chính", "Số CCCD"], [1, "Ba Bể", 60012345234.0]]
     [finding] = person_list_findings([Sheet("DS", grid)], "x.xlsx")

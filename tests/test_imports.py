@@ -1,11 +1,13 @@
 """What a command imports (issue #14): ``xhs --help`` and ``xhs validate`` never import Dagster; ``xhs validate``
 imports Great Expectations only when the file reaches the suites. Measured on the real commands with Python's
-``-X importtime``; and the top-level packages import each other without a cycle (``sources`` imports none)."""
+``-X importtime``; the top-level packages import each other without a cycle (``sources`` imports only ``runtime``,
+which imports none); and each room of ``sources/`` imports only the rooms its ``__init__`` declares."""
 
 from __future__ import annotations
 
 import ast
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("sources", "expectations", "warehouse", "assets", "pipelines", "bench", "deploy")
+PACKAGES = ("runtime", "sources", "expectations", "warehouse", "assets", "pipelines", "bench", "deploy")
 
 
 def imported_by(*args: str, cwd: Path) -> set[str]:
@@ -78,7 +80,8 @@ def package_imports() -> dict[str, set[str]]:
 
 def test_packages_import_each_other_without_a_cycle() -> None:
     graph = package_imports()
-    assert graph["sources"] == set(), graph["sources"]  # the reader and its helpers stand alone
+    assert graph["runtime"] == set(), graph["runtime"]  # shared by everything, imports nothing of xhs
+    assert graph["sources"] <= {"runtime"}, graph["sources"]  # the reader and its helpers stand alone
     done: set[str] = set()
 
     def visit(package: str, path: tuple[str, ...]) -> None:
@@ -90,3 +93,56 @@ def test_packages_import_each_other_without_a_cycle() -> None:
 
     for package in PACKAGES:
         visit(package, ())
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute module name a file imports (``from sources import x`` counts as ``sources.x``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found |= {node.module} if node.module != "sources" else {f"sources.{a.name}" for a in node.names}
+    return found
+
+
+def declared_rooms(init: Path) -> tuple[str, ...]:
+    """A room's ``MAY_IMPORT``, read from its ``__init__`` without importing it."""
+    for node in ast.parse(init.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.AnnAssign | ast.Assign):
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
+            if any(isinstance(t, ast.Name) and t.id == "MAY_IMPORT" for t in targets) and node.value is not None:
+                return tuple(ast.literal_eval(node.value))
+    raise AssertionError(f"{init} declares no MAY_IMPORT")
+
+
+def room_violations(sources: Path) -> list[str]:
+    """Imports that cross from one room of ``sources/`` into a room it does not declare, and modules that sit at
+    the top level of ``sources/`` instead of in a room."""
+    problems = [f"{p.name} is not in a room" for p in sources.glob("*.py") if p.name != "__init__.py"]
+    for room in sorted(p for p in sources.iterdir() if (p / "__init__.py").exists()):
+        allowed = {room.name, *declared_rooms(room / "__init__.py")}
+        for path in sorted(room.rglob("*.py")):
+            for module in imported_modules(path):
+                parts = module.split(".")
+                if parts[0] == "sources" and len(parts) > 1 and parts[1] not in allowed:
+                    problems.append(f"{path.relative_to(sources)} imports {module} ({room.name} may import {allowed})")
+    return problems
+
+
+def test_rooms_of_sources_import_only_what_they_declare() -> None:
+    rooms = [p.name for p in (ROOT / "sources").iterdir() if (p / "__init__.py").exists()]
+    assert {"common", "specs", "areas", "intake", "reading", "archive", "staging", "feedback", "samples"} <= set(rooms)
+    assert room_violations(ROOT / "sources") == []
+
+
+def test_room_check_fails_on_a_planted_violation(tmp_path: Path) -> None:
+    copy = tmp_path / "sources"
+    shutil.copytree(ROOT / "sources", copy, ignore=shutil.ignore_patterns("__pycache__", "*.csv", "*.yaml"))
+    text = copy / "common" / "text.py"  # the lowest room reaching up into the reader
+    text.write_text(text.read_text(encoding="utf-8") + "\nfrom sources.reading.reader import read_file\n")
+    (copy / "stray.py").write_text("from sources import archive\n", encoding="utf-8")
+    assert room_violations(copy) == [
+        "stray.py is not in a room",
+        "common/text.py imports sources.reading.reader (common may import {'common'})",
+    ]

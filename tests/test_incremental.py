@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from bench.corpus import CASES
-from sources.state import StateStore
+from sources.archive.state import StateStore
 from tests.pipeline_helpers import query, run_xhs
 from warehouse.lake import NAMESPACE, open_catalog
 from warehouse.publish import current_version

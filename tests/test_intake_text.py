@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sources.grid import Sheet, decode_text
 from sources.intake import read_untrusted
+from sources.intake.grid import Sheet, decode_text
+from sources.intake.legacy import legacy_encoding
 from sources.intake.sniff import sniff_bytes
-from sources.legacy import legacy_encoding
 
 TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
@@ -118,7 +118,7 @@ def test_the_code_page_is_the_one_that_reads_as_vietnamese() -> None:
 
 def test_tcvn3_text_is_still_refused(tmp_path: Path) -> None:
     """TCVN3 read as a code page is gibberish: a TCVN3 CSV is refused at intake, and the same gibberish in cells
-    (decoded as Windows-1252) is what ``sources.legacy`` refuses."""
+    (decoded as Windows-1252) is what ``sources.intake.legacy`` refuses."""
     grid = [
         ["N¨m 2022"],
         ["§¬n vÞ hµnh chÝnh", "Di ®éng"],

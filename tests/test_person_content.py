@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bench.workbooks import write
-from sources.grid import Sheet
 from sources.intake import mask, read_untrusted
+from sources.intake.grid import Sheet
 from sources.intake.personal import content_finding, looks_like_full_name, person_list_findings
 
 NAMES = [

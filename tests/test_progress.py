@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from sources import progress
+from runtime import progress
 
 FIRST = ("digital_skills", "public_services")  # two departments of the samples, nine files each
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bench.workbooks import write
-from sources.reader import read_file
-from sources.spec import load_specs
+from sources.reading.reader import read_file
+from sources.specs.model import load_specs
 
 TELECOM = load_specs()["telecom"]
 # Bắc Kạn's eight districts as departments write them, with the unit codes they must resolve to.

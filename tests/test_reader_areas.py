@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.workbooks import write
-from sources.reader import read_file
+from sources.reading.reader import read_file
 from tests.test_reader import TELECOM, values
 
 TRA_VINH = [
@@ -56,7 +56,7 @@ def test_a_code_column_decides_and_a_type_resolves(tmp_path: Path) -> None:
 def test_numbered_districts_are_not_outvoted_by_wards_of_the_same_number(tmp_path: Path) -> None:
     """ "1" in a list of Hồ Chí Minh City's districts is Quận 1, though the city also has many "Phường 1": each row
     votes once for the levels its name could be at (issue #18, found at XL)."""
-    from sources.areas import UnitRegistry
+    from sources.areas.units import UnitRegistry
 
     units = tmp_path / "units"
     units.mkdir()
@@ -81,7 +81,7 @@ def test_numbered_districts_are_not_outvoted_by_wards_of_the_same_number(tmp_pat
 def test_names_one_tone_mark_apart_are_two_units(tmp_path: Path) -> None:
     """Xã Thanh An and Xã Thạnh An are two communes of Hồ Chí Minh City: a name spelt as the list spells it is that
     unit; only a name without any of the list's accents falls back to the diacritics-free form (found at XL)."""
-    from sources.areas import UnitRegistry
+    from sources.areas.units import UnitRegistry
 
     units = tmp_path / "units"
     units.mkdir()

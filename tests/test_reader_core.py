@@ -13,14 +13,14 @@ import pytest
 from defusedxml import ElementTree as SafeET
 
 from bench.workbooks import write
-from sources import areas
-from sources.areas import UnitRegistry, registry
-from sources.columns import _match
-from sources.grid import Sheet, cell_text
+from sources.areas import units as areas
+from sources.areas.units import UnitRegistry, registry
 from sources.intake import zipguard
-from sources.reader import read_file
+from sources.intake.grid import Sheet, cell_text
+from sources.reading.columns import _match
+from sources.reading.reader import read_file
 from sources.samples import write_samples
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 TELECOM = load_specs()["telecom"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.workbooks import write
-from sources.reader import read_file
+from sources.reading.reader import read_file
 from sources.samples import figures
 from sources.samples.real_layouts import (
     BA_BE_2019,
@@ -26,7 +26,7 @@ from sources.samples.real_layouts import (
     province_total,
     real_layout_files,
 )
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 POPULATION = load_specs()["population"]
 TELECOM = load_specs()["telecom"]

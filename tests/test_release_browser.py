@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from sources.periods import parse_period_code
+from sources.common.periods import parse_period_code
 
 NS = "{http://www.w3.org/2000/svg}"
 PAGES = ("index.html", "hlt_ehr_pct.html", "tel_mobile_subscribers.html", "cid_eid_activated.html")
@@ -211,7 +211,7 @@ def test_restated_and_preliminary_values_are_hollow_with_a_tooltip(quarter_relea
 def test_the_index_groups_indicators_by_department_with_a_small_chart(quarter_release: Path) -> None:
     html = (quarter_release / "site" / "index.html").read_text(encoding="utf-8")
     headings = re.findall(r"<h2>([^<]*)</h2>", html)
-    from sources.spec import load_specs
+    from sources.specs.model import load_specs
 
     assert len(headings) == len(load_specs()), headings  # one group per department
     assert html.count('class="spark"') >= 40

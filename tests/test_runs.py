@@ -156,10 +156,10 @@ def read_keys(root: Path) -> dict[str, tuple[str, str]]:
 def test_editing_one_department_spec_re_reads_only_its_files(
     samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sources.digests as digests
-    import sources.staging as staging
+    import sources.staging.digests as digests
+    import sources.staging.stager as staging
     from pipelines.run import run_pipeline
-    from sources.spec import load_spec, load_specs
+    from sources.specs.model import load_spec, load_specs
 
     deliver(samples, tmp_path, bad=False)
     home = ensure_dagster_home(tmp_path / ".dagster")
@@ -245,7 +245,7 @@ def test_a_failed_fact_check_is_recorded_and_nothing_is_published(
 
 
 def test_an_archive_of_the_earlier_layout_is_imported_without_losing_anything(samples: Path, tmp_path: Path) -> None:
-    from sources.archive import sha256_of
+    from sources.archive.raw import sha256_of
 
     source = samples / SUBSET[0]
     sha = sha256_of(source)

@@ -13,14 +13,14 @@ import pytest
 import yaml
 from python_calamine import CalamineWorkbook
 
-from sources.periods import parse_period_code
-from sources.reader import read_file
+from sources.common.periods import parse_period_code
+from sources.reading.reader import read_file
 from sources.samples import figures, write_samples
 from sources.samples.departments import samples_of, sources
 from sources.samples.headers import header_variants
 from sources.samples.plan import plan
 from sources.samples.real_layouts import real_layout_files
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 from warehouse.catalogue import load_catalogue
 
 ROOT = Path(__file__).parent.parent

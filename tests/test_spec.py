@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sources.samples import departments
-from sources.spec import SPEC_DIR, SpecError, load_layout, load_spec, load_specs
+from sources.specs.model import SPEC_DIR, SpecError, load_layout, load_spec, load_specs
 
 SPEC_FILES = sorted(p for p in SPEC_DIR.glob("*.yaml") if not p.name.startswith("_"))
 

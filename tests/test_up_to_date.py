@@ -97,8 +97,8 @@ def test_the_archive_hashes_only_files_it_has_not_seen_in_that_state(
 ) -> None:
     import os
 
-    import sources.archive as archive_module
-    from sources.archive import RawArchive
+    import sources.archive.raw as archive_module
+    from sources.archive.raw import RawArchive
 
     landing = tmp_path / "landing"
     for name in FIRST:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import duckdb
 
-from sources.archive import ArchivedObject
-from sources.areas import UnitRegistry
-from sources.state import StagedFile
+from sources.archive.raw import ArchivedObject
+from sources.archive.state import StagedFile
+from sources.areas.units import UnitRegistry
 from warehouse.catalogue import load_catalogue
 from warehouse.consistency import record_consistency_findings
 from warehouse.dimensions import load_areas, load_indicators, load_periods

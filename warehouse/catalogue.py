@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
 KINDS = frozenset({"count", "rate"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import duckdb
 
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 
 def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 from warehouse.build import SQL_DIR, STAGING_COLUMN_COMMENTS
 from warehouse.catalogue import load_catalogue
 from warehouse.materialise import materialise_views

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from sources.areas import UnitRegistry
-from sources.periods import parse_period_code
+from sources.areas.units import UnitRegistry
+from sources.common.periods import parse_period_code
 from warehouse.catalogue import Indicator
 
 

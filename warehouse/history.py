@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import duckdb
 
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 IN_SCOPE = "IN (SELECT area_key FROM scope_area)"
 

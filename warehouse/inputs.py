@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sources.archive import ArchivedObject
-from sources.digests import department_digest, reader_code_digest
-from sources.spec import load_specs
+from sources.archive.raw import ArchivedObject
+from sources.specs.model import load_specs
+from sources.staging.digests import department_digest, reader_code_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from sources.archive import ArchivedObject
-from sources.state import StagedFile
+from sources.archive.raw import ArchivedObject
+from sources.archive.state import StagedFile
 from warehouse.dimensions import insert_frame
 
 # Findings the build derives across files (province sums, restatements, series, missing areas): recomputed for

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from sources.files import PRIVATE_FILE, atomic_copy, atomic_write_text
+from runtime.files import PRIVATE_FILE, atomic_copy, atomic_write_text
 
 KEEP_VERSIONS = 5
 CURRENT = "CURRENT"

@@ -1,5 +1,5 @@
 """The reply workbooks of a run: one ``data/feedback/<landing path> - kiem tra.xlsx`` per delivered file with
-findings (``sources.feedback``), read from the published ``meta_file`` / ``meta_finding`` so that the checks
+findings (``sources.feedback.reply``), read from the published ``meta_file`` / ``meta_finding`` so that the checks
 across files (restatements, missing areas) are in it too.
 
 Each landing path keeps one reply, for its latest delivery: a corrected file sent under the same name replaces
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import duckdb
 
-from sources.archive import RawArchive
-from sources.feedback import SUFFIX, write_reply
-from sources.files import atomic_write_text
-from sources.findings import Finding
+from runtime.files import atomic_write_text
+from sources.archive.raw import RawArchive
+from sources.common.findings import Finding
+from sources.feedback.reply import SUFFIX, write_reply
 
 INDEX = ".replies.json"
 FINDING_COLUMNS = ("sheet", "cell", "rule", "severity", "message_vi", "message_en", "expected", "found")

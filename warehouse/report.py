@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 import duckdb
 
-from sources.files import atomic_write_text
-from sources.state import ReportedDelivery
+from runtime.files import atomic_write_text
+from sources.archive.state import ReportedDelivery
 
 
 def _cell(text: object) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sources.spec import load_specs
-from sources.staging import STAGING_SCHEMA
+from sources.specs.model import load_specs
+from sources.staging.stager import STAGING_SCHEMA
 
 STAGING_COLUMN_COMMENTS = {
     "file_sha256": "Tệp nguồn (meta_file.sha256). / Source file (meta_file.sha256).",

@@ -12,7 +12,7 @@ and suite pages are plain HTML tables (they render without them, unstyled except
 index lists the results with bootstrap-table, from a script: offline it is empty. ``OfflineIndexPageRenderer`` (a
 GE renderer plug-in, named in the site's ``site_index_builder``) renders the same links as plain tables instead.
 
-(A sub-package: ``sources.staging.reader_fingerprint`` hashes ``expectations/*.*``, and rendering is no reason to
+(A sub-package: ``sources.staging.stager.reader_fingerprint`` hashes ``expectations/*.*``, and rendering is no reason to
 read every delivered file again.)"""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Hostile and personal input (DESIGN §2 "untrusted files are parsed at arm's length", §8).
 
-Every delivered file passes through here before the reader sees a cell (``sources.reader.read_file``):
+Every delivered file passes through here before the reader sees a cell (``sources.reading.reader.read_file``):
 
 1. **Identify** by magic bytes (``sniff``): ``PK\\3\\4`` xlsx, ``D0CF11E0`` OLE2 (xls, or an encrypted xlsx),
    else text/CSV; HTML saved as ``.xls`` is refused with that reason; a suffix that disagrees with the bytes is a
@@ -32,12 +32,13 @@ try:  # asserted at start-up: the XML this package parses itself goes through de
 except ImportError as exc:  # pragma: no cover - the lock pins it
     raise ImportError("defusedxml is required to read untrusted workbooks (pip install defusedxml)") from exc
 
-from sources.findings import Finding
-from sources.grid import Sheet
+from sources.common.findings import Finding
+from sources.intake.grid import Sheet
 from sources.intake.limits import REFUSAL_RULES
 from sources.intake.personal import mask, person_list_findings
 from sources.intake.sandbox import Sandbox, read_in_sandbox, shared_sandbox
 
+MAY_IMPORT: tuple[str, ...] = ("common",)  # the rooms of sources/ this one may import (tests/test_imports.py)
 DEFUSEDXML_VERSION = defusedxml.__version__
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import olefile
 
-from sources.findings import Finding, error
+from sources.common.findings import Finding, error
 from sources.intake.limits import over_budget
 from sources.intake.refusals import macro, password_protected, sheet_too_large
 

@@ -17,7 +17,7 @@ A sheet is a list of people when
   A name column alone is not enough: streets and many communes are named after people (``Lê Lợi``, ``Trần Hưng
   Đạo``, ``Nguyễn Trãi``), so a table of them with counts, like a list of officials with counts, is read; units
   written with their type (``Phường Nguyễn Thị Minh Khai``, ``Xã Lê Lợi``, ``TP. Bắc Kạn``) are never names.
-Headers are compared whole after normalisation (``sources.text.key``): ``Thuê bao điện thoại di động`` or
+Headers are compared whole after normalisation (``sources.common.text.key``): ``Thuê bao điện thoại di động`` or
 ``Số hồ sơ CCCD đã thu nhận`` are aggregate indicators, not personal columns. One contact phone number in a
 signature block is not a list of people.
 
@@ -32,10 +32,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 
-from sources.findings import Finding, cell_address, error
-from sources.grid import Cell, Sheet, cell_text
-from sources.masking import mask, number_kind
-from sources.text import key, norm
+from sources.common.findings import Finding, cell_address, error
+from sources.common.masking import mask, number_kind
+from sources.common.text import key, norm
+from sources.intake.grid import Cell, Sheet, cell_text
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "name": (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zipfile
 
-from sources.findings import Finding, error
+from sources.common.findings import Finding, error
 from sources.intake import limits as L
 
 

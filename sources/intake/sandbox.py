@@ -26,9 +26,9 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from sources.findings import Finding, error
-from sources.grid import Sheet
+from sources.common.findings import Finding, error
 from sources.intake import limits as L
+from sources.intake.grid import Sheet
 from sources.intake.worker import crashed
 
 _FINDING_FIELDS = {f.name for f in fields(Finding)}

@@ -24,14 +24,14 @@ from typing import Any
 
 from python_calamine import CalamineError
 
-from sources.findings import Finding, cell_address, error, warning
-from sources.grid import Sheet, decode_text, read_sheets
+from sources.common.findings import Finding, cell_address, error, warning
 from sources.intake import limits as L
+from sources.intake.grid import Sheet, decode_text, read_sheets
+from sources.intake.legacy import _LEGACY_MARKS as LEGACY_MARKS
 from sources.intake.ole import inspect_ole
 from sources.intake.refusals import sheet_too_large
 from sources.intake.sniff import EXPECTED, KIND_NAMES, describe, sniff
 from sources.intake.zipguard import inspect_zip
-from sources.legacy import _LEGACY_MARKS as LEGACY_MARKS
 
 FORMAT_OF = {"zip": "xlsx", "ole2": "xls", "text": "csv"}
 
@@ -184,7 +184,7 @@ _WORD = re.compile(r"[^\s,;\"'()\[\]0-9.:/-]+")
 
 def _legacy_font(text: str, scan_chars: int = 256 * 1024) -> tuple[str, str] | None:
     """(font encoding, a word) when at least 2 words of ``text`` carry the marks that legacy font encodings leave
-    when read as a code page (``sources.legacy``) among other letters: ``§¬n``, ``®éng``, ``haønh``."""
+    when read as a code page (``sources.intake.legacy``) among other letters: ``§¬n``, ``®éng``, ``haønh``."""
     for font, marks in LEGACY_MARKS.items():
         words = [
             w

@@ -21,7 +21,7 @@ from typing import IO, BinaryIO
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from sources.findings import Finding, error, warning
+from sources.common.findings import Finding, error, warning
 from sources.intake import limits as L
 from sources.intake import refusals as R
 

@@ -18,6 +18,7 @@ from sources.samples.plan import plan
 from sources.samples.real_layouts import real_layout_files
 from sources.samples.writers import to_bytes
 
+MAY_IMPORT: tuple[str, ...] = ("common", "specs")  # the rooms of sources/ this one may import (tests/test_imports.py)
 __all__ = ["sample_files", "write_samples"]
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from sources.spec import SPEC_DIR, SpecError, load_specs, read_yaml, validated
+from sources.specs.model import SPEC_DIR, SpecError, load_specs, read_yaml, validated
 
 SAMPLES_DIR = SPEC_DIR / "samples"
 Number = int | float

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from sources.periods import parse_period_code
+from sources.common.periods import parse_period_code
 from sources.samples.departments import samples_of, sources
 from sources.samples.series import DISTRICT_WEIGHTS, Value
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 Number = int | float
-UNITS_DIR = Path(__file__).parent.parent / "units"
+UNITS_DIR = Path(__file__).parent.parent / "areas" / "builtin"
 PRE_REFORM = "2025-03-01"
 POST_REFORM = "2025-07-01"
 PRE_REFORM_PROVINCES = ("06", "14", "83")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from sources.periods import parse_period_code
+from sources.common.periods import parse_period_code
 from sources.samples import figures
 from sources.samples.departments import samples_of
 from sources.samples.headers import (
@@ -25,7 +25,7 @@ from sources.samples.headers import (
     prune,
 )
 from sources.samples.texts import agency, area_label, footnote, instructions, report_title, unit_line
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 Cell = str | int | float | None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sources.periods import parse_period_code
+from sources.common.periods import parse_period_code
 from sources.samples.departments import samples_of
 from sources.samples.figures import POST_REFORM_PROVINCE, sample_keys
 from sources.samples.headers import header_variants

@@ -13,8 +13,8 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sources import progress
-from sources.files import PUBLIC_DIR, PUBLIC_FILE, set_tree_mode
+from runtime import progress
+from runtime.files import PUBLIC_DIR, PUBLIC_FILE, set_tree_mode
 from warehouse.release import changelog, datapackage, disclosure, formats, site
 from warehouse.release.meta import release_meta
 from warehouse.release.tables import PRIMARY_KEY, Release, public, read_release

@@ -13,7 +13,7 @@ import polars as pl
 if TYPE_CHECKING:
     from polars._typing import PolarsDataType
 
-from sources.archive import sha256_of
+from sources.archive.raw import sha256_of
 from warehouse.release import disclosure
 from warehouse.release.meta import release_meta
 from warehouse.release.tables import PRIMARY_KEY, Release
@@ -46,7 +46,7 @@ def schema(frame: pl.DataFrame, descriptions: dict[str, str], primary_key: tuple
 
 def source_title(source: str) -> str:
     """The reporting department of a source, from its spec (``sources/specs/<source>.yaml``), both languages."""
-    from sources.spec import load_specs
+    from sources.specs.model import load_specs
 
     spec = load_specs().get(source)
     if spec is None:

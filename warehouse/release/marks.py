@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from sources.spec import load_specs
+from sources.specs.model import load_specs
 
 KEYS = ("indicator_code", "area_key", "period_code")
 SCHEMA = {

@@ -1,0 +1,180 @@
+"""What happened to each delivered file, in one place: ``data/state.sqlite``.
+
+    file_outcome     per file (sha256): department, period, status, province, sheet, findings, the key of the
+                     read that produced them, when its values first entered the warehouse
+    delivery_report  which deliveries a completed run has reported (the run report, ``xhs run``'s summary)
+    memo             small records steps keep between runs: the inputs of each ``stg_<source>`` table and the
+                     outcome of its check, the last publication
+
+The raw archive (``sources/archive/raw.py``) holds bytes and deliveries only; cached reads (``data/staging/files``)
+hold values. Every step reads this store once per run (``StateStore.outcomes``). SQLite gives each write a
+transaction: a killed run leaves the previous record or the new one, never half of one, and two processes
+writing at once wait for each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sources.archive.raw import now_iso, open_store
+from sources.common.findings import Finding, errors_in
+
+STATE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS file_outcome (
+    sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, source TEXT, status TEXT NOT NULL, period TEXT,
+    province_code TEXT, sheet TEXT, findings TEXT NOT NULL, read_key TEXT NOT NULL, loaded_at TEXT,
+    updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS delivery_report (
+    sha256 TEXT NOT NULL, landing_path TEXT NOT NULL, status TEXT NOT NULL, first_error TEXT NOT NULL,
+    reported_at TEXT NOT NULL, run_id TEXT, PRIMARY KEY (sha256, landing_path));
+CREATE TABLE IF NOT EXISTS memo (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+"""
+
+
+@dataclass
+class StagedFile:
+    """The outcome of reading one file: what the state store keeps for it, and where its values are."""
+
+    sha256: str
+    name: str
+    source: str | None
+    status: str  # loaded | quarantined | unreadable
+    period: str | None
+    province_code: str | None
+    sheet: str | None
+    findings: list[Finding] = field(default_factory=list)
+    values_path: Path | None = None
+    read_key: str = ""
+    loaded_at: str | None = None  # the first time its values entered the warehouse
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "loaded"
+
+    @property
+    def errors(self) -> list[Finding]:
+        return errors_in(self.findings)
+
+
+@dataclass(frozen=True)
+class ReportedDelivery:
+    sha256: str
+    landing_path: str
+    status: str  # loaded | quarantined | unreadable | duplicate
+    first_error: str  # the first error's cell and English message, for the summary line
+
+    @property
+    def rejected(self) -> bool:
+        return self.status in {"quarantined", "unreadable"}
+
+
+class StateStore:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return open_store(self.path, STATE_SCHEMA)
+
+    def outcomes(self) -> dict[str, StagedFile]:
+        """Every file's recorded outcome, by sha256 (values_path is left for the caller, who knows the cache)."""
+        if not self.path.exists():
+            return {}
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT sha256, name, source, status, period, province_code, sheet, findings, "
+                "read_key, loaded_at FROM file_outcome"
+            ).fetchall()
+        return {
+            r[0]: StagedFile(
+                r[0], r[1], r[2], r[3], r[4], r[5], r[6], [Finding(**f) for f in json.loads(r[7])], None, r[8], r[9]
+            )
+            for r in rows
+        }
+
+    def outcome_digests(self) -> dict[str, str]:
+        """A digest of every file's recorded outcome (as stored: the findings' JSON is not parsed), by sha256:
+        what the warehouse build compares to find the files whose outcome changed."""
+        if not self.path.exists():
+            return {}
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT sha256, name, source, status, period, province_code, sheet, findings, read_key, loaded_at "
+                "FROM file_outcome"
+            ).fetchall()
+        return {r[0]: hashlib.sha256(repr(r).encode()).hexdigest()[:20] for r in rows}
+
+    def record(self, staged: StagedFile, loaded_at: str | None = None) -> StagedFile:
+        """Write (or replace) a file's outcome. ``loaded_at`` keeps the first time the file loaded."""
+        return self.record_many([staged], loaded_at)[0]
+
+    def record_many(self, outcomes: list[StagedFile], loaded_at: str | None = None) -> list[StagedFile]:
+        """``record`` for many files in one transaction (a batch of files read together)."""
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            for staged in outcomes:
+                row = con.execute("SELECT loaded_at FROM file_outcome WHERE sha256 = ?", [staged.sha256]).fetchone()
+                first = row[0] if row and row[0] else None
+                staged.loaded_at = first or ((loaded_at or now_iso()) if staged.ok else None)
+                con.execute(
+                    "INSERT OR REPLACE INTO file_outcome VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        staged.sha256,
+                        staged.name,
+                        staged.source,
+                        staged.status,
+                        staged.period,
+                        staged.province_code,
+                        staged.sheet,
+                        json.dumps([f.as_dict() for f in staged.findings], ensure_ascii=False),
+                        staged.read_key,
+                        staged.loaded_at,
+                        now_iso(),
+                    ],
+                )
+            con.execute("COMMIT")
+        return outcomes
+
+    def reported(self) -> set[tuple[str, str]]:
+        """(sha256, landing path) of every delivery a completed run has reported."""
+        if not self.path.exists():
+            return set()
+        with self._connect() as con:
+            return {(s, p) for s, p in con.execute("SELECT sha256, landing_path FROM delivery_report")}
+
+    def mark_reported(self, deliveries: list[ReportedDelivery], run_id: str | None) -> None:
+        with self._connect() as con:
+            con.executemany(
+                "INSERT OR IGNORE INTO delivery_report VALUES (?, ?, ?, ?, ?, ?)",
+                [(d.sha256, d.landing_path, d.status, d.first_error, now_iso(), run_id) for d in deliveries],
+            )
+
+    def reported_by(self, run_id: str) -> list[ReportedDelivery]:
+        """The deliveries the run ``run_id`` reported, in the order it reported them."""
+        if not self.path.exists():
+            return []
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT sha256, landing_path, status, first_error FROM delivery_report WHERE run_id = ? ORDER BY rowid",
+                [run_id],
+            ).fetchall()
+        return [ReportedDelivery(*r) for r in rows]
+
+    def memo(self, name: str) -> Any:
+        """A record kept under ``name`` (JSON), or None."""
+        if not self.path.exists():
+            return None
+        with self._connect() as con:
+            row = con.execute("SELECT value FROM memo WHERE name = ?", [name]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def remember(self, name: str, value: Any) -> None:
+        with self._connect() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO memo VALUES (?, ?, ?)", [name, json.dumps(value, ensure_ascii=False), now_iso()]
+            )

@@ -1,0 +1,383 @@
+"""Administrative units and the resolution of area names as departments write them.
+
+Units come from ``admin_units_<vintage>.csv`` files (columns of ``shared/reference``): the built-in list in
+``sources/areas/builtin/`` covers the sample provinces; ``XHS_REFERENCE`` points at a folder of full national lists.
+A unit is keyed by (vintage, code): codes were reused after the 1 July 2025 reform.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+from sources.common.periods import Period
+from sources.common.text import fold, key, norm
+
+BUILTIN_UNITS = Path(__file__).parent / "builtin"
+
+# Written prefixes → the unit type they name (normalised). Longest first so "thành phố" wins over "tp".
+_TYPE_PREFIXES: list[tuple[str, str]] = sorted(
+    [
+        ("thành phố", "thành phố"),
+        ("tp.", "thành phố"),
+        ("tp", "thành phố"),
+        ("thị xã", "thị xã"),
+        ("tx.", "thị xã"),
+        ("tx", "thị xã"),
+        ("huyện", "huyện"),
+        ("h.", "huyện"),
+        ("quận", "quận"),
+        ("q.", "quận"),
+        ("thị trấn", "thị trấn"),
+        ("tt.", "thị trấn"),
+        ("phường", "phường"),
+        ("p.", "phường"),
+        ("xã", "xã"),
+        ("x.", "xã"),
+        ("đặc khu", "đặc khu"),
+        ("tỉnh", "tỉnh"),
+    ],
+    key=lambda p: -len(p[0]),
+)
+
+
+DISTRICT_RANK = {"huyện": 0, "thị xã": 1, "quận": 2, "thành phố": 2}  # a district is only ever upgraded
+
+
+def split_type(name: str) -> tuple[str | None, str]:
+    """``"TP. Bắc Kạn"`` → (``"thành phố"``, ``"bắc kạn"``); a bare name has no type."""
+    return _split_type(norm(name))
+
+
+@lru_cache(maxsize=1 << 16)
+def _split_type(n: str) -> tuple[str | None, str]:
+    for prefix, unit_type in _TYPE_PREFIXES:
+        if n.startswith(prefix) and (prefix.endswith(".") or len(n) == len(prefix) or not n[len(prefix)].isalnum()):
+            rest = n[len(prefix) :].strip(" .")
+            if rest:
+                return unit_type, rest
+    return None, n
+
+
+@dataclass(frozen=True)
+class Unit:
+    vintage: str
+    code: str
+    level: str
+    name: str
+    full_name: str
+    name_en: str
+    parent_code: str
+    province_code: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.vintage}/{self.code}"
+
+    @property
+    def unit_type(self) -> str | None:
+        return split_type(self.full_name)[0]
+
+
+@dataclass(frozen=True)
+class AreaMatch:
+    unit: Unit | None
+    suggestions: tuple[str, ...] = ()
+    note: str | None = None  # e.g. the code and the name disagree
+    scope: str | None = None  # unresolved in a hierarchy: the province to suggest names from ("" = anywhere)
+    candidates: tuple[Unit, ...] = ()  # an ambiguous name: every unit it could be, in code order
+
+    def with_suggestions(self, units: UnitRegistry, vintage: str, written: str) -> AreaMatch:
+        """Suggestions are looked up only for the names a message shows (difflib over a national list is slow)."""
+        if self.unit is not None or self.scope is None:
+            return self
+        return AreaMatch(None, units._suggest(vintage, self.scope or None, written), self.note)
+
+
+MAX_MEMO = 200_000  # names remembered per look-up: a run of files full of junk names does not grow without end
+
+
+def _bound(memo: dict) -> None:
+    if len(memo) >= MAX_MEMO:
+        memo.clear()
+
+
+class UnitRegistry:
+    """All units of every vintage found in one folder, with name look-ups."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.units: dict[str, list[Unit]] = {}
+        for path in sorted(folder.glob("admin_units_*.csv")):
+            vintage = path.stem.removeprefix("admin_units_")
+            with path.open(encoding="utf-8", newline="") as f:
+                self.units[vintage] = [Unit(vintage=vintage, **row) for row in csv.DictReader(f)]
+        if not self.units:
+            raise FileNotFoundError(f"no admin_units_<vintage>.csv in {folder}")
+        self._by_code = {(u.vintage, u.code): u for us in self.units.values() for u in us}
+        # names as written (NFC, tone placement, case) and, apart, without diacritics: "Thanh An" finds Xã Thanh
+        # An, not also Xã Thạnh An (two communes of Hồ Chí Minh City); "Thanh An" without the list's accents
+        # falls back to the folded form
+        self._by_norm: dict[tuple[str, str], list[Unit]] = {}
+        self._by_fold: dict[tuple[str, str], list[Unit]] = {}
+        self._children: dict[tuple[str, str], list[Unit]] = {}
+        self._any_name: set[str] = set()
+        # Each distinct name is looked up once per unit list, whatever the number of rows and files naming it (the
+        # registry is shared by every file of a run, and never changes once built)
+        self._candidates: dict[tuple[str, str], tuple[Unit, ...]] = {}
+        self._suggestions: dict[tuple[str, str | None, str], tuple[str, ...]] = {}
+        self.province_memo: dict[tuple[str, tuple[tuple[str, str], ...], str], Unit | None] = {}
+        self._provinces: dict[tuple[str, str], Unit] = {}
+        for us in self.units.values():
+            for u in us:
+                self._by_norm.setdefault((u.vintage, norm(u.name)), []).append(u)
+                self._by_fold.setdefault((u.vintage, fold(u.name)), []).append(u)
+                self._any_name.add(key(u.name))
+                if u.level == "province":
+                    self._provinces[(u.vintage, key(u.name))] = u
+                if u.parent_code:
+                    self._children.setdefault((u.vintage, u.parent_code), []).append(u)
+
+    @property
+    def vintages(self) -> list[str]:
+        return sorted(self.units)
+
+    def vintage_for(self, period: Period) -> str:
+        """The unit list in force at the end of the period (the earliest list for older periods)."""
+        valid = [v for v in self.vintages if v <= period.end.isoformat()]
+        return valid[-1] if valid else self.vintages[0]
+
+    def province_by_key(self, vintage: str, keyed: str) -> Unit | None:
+        """A province by its name compared loosely (``key``): ``ha noi``, ``ba ria vung tau``."""
+        return self._provinces.get((vintage, keyed))
+
+    def knows_name(self, written: str) -> bool:
+        """Whether any unit of any list has this name (with or without its type): an area column's content."""
+        k = key(split_type(written)[1])
+        return bool(k) and (k in self._any_name or key(written) in self._any_name)
+
+    def get(self, vintage: str, code: str) -> Unit | None:
+        return self._by_code.get((vintage, code))
+
+    def province(self, vintage: str, province_code: str) -> Unit | None:
+        return self.get(vintage, province_code)
+
+    def children(self, vintage: str, province_code: str, level: str) -> list[Unit]:
+        return [u for u in self.units[vintage] if u.province_code == province_code and u.level == level]
+
+    def candidates(self, vintage: str, written: str) -> list[Unit]:
+        """Sub-province units whose name matches the written name, narrowed by a written type prefix."""
+        found = self._candidates.get((vintage, written))
+        if found is None:
+            _bound(self._candidates)
+            found = self._candidates[(vintage, written)] = tuple(self._find_candidates(vintage, written))
+        return list(found)
+
+    def _find_candidates(self, vintage: str, written: str) -> list[Unit]:
+        unit_type, bare = split_type(written)
+        found = self._by_norm.get((vintage, bare)) or self._by_fold.get((vintage, fold(bare))) or []
+        found = [u for u in found if u.level != "province"]
+        if unit_type:
+            typed = [u for u in found if u.unit_type == unit_type]
+            found = typed or found
+        return found
+
+    def resolve_rows(
+        self, vintage: str, names: list[str], codes: list[str | None]
+    ) -> tuple[str | None, list[AreaMatch]]:
+        """Resolve a table's area column: pick the province most rows belong to, then each row within it."""
+        cands = [self.candidates(vintage, n) for n in names]
+        coded = [self._by_code_text(vintage, c) for c in codes]
+        votes = Counter(u.province_code for cs in cands for u in {x.province_code: x for x in cs}.values())
+        votes.update(u.province_code for u in coded if u)
+        if not votes:
+            return None, [AreaMatch(None, self._suggest(vintage, None, n)) for n in names]
+        province = votes.most_common(1)[0][0]
+        # each row votes once for each level its name could be at: a district list's "1" (Quận 1) is not outvoted
+        # by the many "Phường 1" of the province
+        levels = Counter(level for cs in cands for level in {u.level for u in cs if u.province_code == province})
+        matches = []
+        for name, cs, code_unit in zip(names, cands, coded, strict=True):
+            in_prov = [u for u in cs if u.province_code == province]
+            if len(in_prov) > 1:  # the level most rows are at (a district list names districts)
+                top = max(levels[u.level] for u in in_prov)
+                in_prov = sorted((u for u in in_prov if levels[u.level] == top), key=lambda u: u.code)
+                by_level = Counter(u.level for u in in_prov)
+                unique = [u for u in in_prov if by_level[u.level] == 1]
+                if len(by_level) > 1 and len(unique) == 1:  # levels tied: the one where the name is one unit
+                    in_prov = unique
+            if code_unit and code_unit.province_code == province:  # a code column decides
+                note = None
+                if in_prov and code_unit not in in_prov:
+                    names_say = " / ".join(u.full_name for u in in_prov)
+                    note = f"code {code_unit.code} is {code_unit.full_name}, name says {names_say}"
+                matches.append(AreaMatch(code_unit, note=note))
+            elif len(in_prov) > 1:  # Thị xã and Huyện Duyên Hải are both "Duyên Hải"
+                matches.append(
+                    AreaMatch(
+                        None,
+                        tuple(u.full_name for u in in_prov),
+                        note="ambiguous: " + "; ".join(f"{u.code} {u.full_name}" for u in in_prov),
+                        candidates=tuple(in_prov),
+                    )
+                )
+            elif in_prov:
+                matches.append(AreaMatch(in_prov[0]))
+            else:
+                matches.append(AreaMatch(None, self._suggest(vintage, province, name)))
+        return province, matches
+
+    def by_code_text(self, vintage: str, code: str | None) -> Unit | None:
+        """The sub-province unit a code column names (``58``, ``"058"``, ``"00058"``), if any."""
+        return self._by_code_text(vintage, code)
+
+    def _by_code_text(self, vintage: str, code: str | None) -> Unit | None:
+        if code is None:
+            return None
+        text = re.sub(r"\.0$", "", str(code).strip())
+        if not text.isdigit():
+            return None
+        for width in (5, 3, 2):
+            u = self.get(vintage, text.zfill(width))
+            if u and u.level != "province":
+                return u
+        return None
+
+    def _suggest(self, vintage: str, province: str | None, written: str) -> tuple[str, ...]:
+        found = self._suggestions.get((vintage, province, written))
+        if found is None:
+            _bound(self._suggestions)
+            found = self._suggestions[(vintage, province, written)] = self._closest_names(vintage, province, written)
+        return found
+
+    def _closest_names(self, vintage: str, province: str | None, written: str) -> tuple[str, ...]:
+        pool = [u for u in self.units[vintage] if u.level != "province" and province in (None, u.province_code)]
+        names = {fold(u.full_name): u.full_name for u in pool} | {fold(u.name): u.full_name for u in pool}
+        close = difflib.get_close_matches(fold(written), list(names), n=3, cutoff=0.6)
+        return tuple(dict.fromkeys(names[c] for c in close))
+
+
+class PathResolver:
+    """Resolves area paths (names carried down a hierarchy: province, district, commune) within their parents,
+    memoising each prefix: a ward list of 10,000 rows resolves each district once."""
+
+    def __init__(self, units: UnitRegistry, vintage: str, province_aliases: dict[str, str]):
+        self.units, self.vintage = units, vintage
+        self.aliases = {key(k): v for k, v in province_aliases.items()}
+        self._alias_items = tuple(sorted(self.aliases.items()))
+        self._memo: dict[tuple[str, ...], AreaMatch] = {}
+
+    def province(self, written: str) -> Unit | None:
+        """A province by name: ``Tỉnh Bắc Kạn``, ``TP. Hồ Chí Minh``, ``Ha Noi``, ``Thừa Thiên Huế`` (an alias)."""
+        memo = (self.vintage, self._alias_items, written)
+        if memo not in self.units.province_memo:
+            _bound(self.units.province_memo)
+            self.units.province_memo[memo] = self._province(written)
+        return self.units.province_memo[memo]
+
+    def _province(self, written: str) -> Unit | None:
+        unit_type, bare = split_type(written)
+        text = self.aliases.get(key(written)) or self.aliases.get(key(bare))
+        if text:
+            unit_type, bare = None, norm(text)
+        if unit_type not in (None, "tỉnh", "thành phố"):
+            return None
+        found = self.units.province_by_key(self.vintage, key(bare))
+        # "Thành phố Bắc Kạn" is a district: a written type must be the province's own (Tỉnh / Thành phố Hà Nội)
+        if found is not None and unit_type is not None and found.unit_type != unit_type:
+            return None
+        return found
+
+    def resolve(self, path: tuple[str, ...], province: str | None = None, *, provinces_only: bool = False) -> AreaMatch:
+        """The unit a path names, within the nearest ancestor that resolves; ``provinces_only`` for the rows
+        of a national table (``Hà Tây`` is a former province, not a commune of that name)."""
+        if path in self._memo:
+            return self._memo[path]
+        if provinces_only and len(path) == 1:
+            p = self.province(path[0])
+            match = AreaMatch(p) if p else AreaMatch(None, scope="")
+        elif len(path) > 1:
+            ancestors = [self.resolve(path[:k], province).unit for k in range(len(path) - 1, 0, -1)]
+            parent = next((u for u in ancestors if u is not None), None)
+            if parent is None:
+                match = AreaMatch(None, scope=province or "")
+            elif parent is ancestors[0]:
+                match = self._resolve_in(path[-1], parent, province, top=False)
+            else:  # the parent is gone (merged since): look within the province above it
+                match = self._resolve_in(path[-1], None, parent.province_code, top=False)
+        else:
+            match = self._resolve_in(path[-1], None, province, top=True)
+        self._memo[path] = match
+        return match
+
+    def resolve_under(self, path: tuple[str, ...], province: str | None) -> AreaMatch:
+        """A hierarchy whose top level is below the province (district | commune): the top names are resolved
+        within the province most of them belong to, each lower name within the one above it."""
+        m = self._resolve_in(path[0], None, province, top=False)
+        for name in path[1:]:
+            if m.unit is None:
+                return m
+            m = self._resolve_in(name, m.unit, province, top=False)
+        return m
+
+    def _resolve_in(self, written: str, parent: Unit | None, province: str | None, *, top: bool) -> AreaMatch:
+        if top and parent is None and (p := self.province(written)):
+            return AreaMatch(p)
+        found = self.units.candidates(self.vintage, written)
+        unit_type = split_type(written)[0]
+        if unit_type:  # in a formal hierarchy "Thị trấn Phố Lu" is not "Xã Phố Lu", nor "Huyện X" "Phường X"
+            exact = [u for u in found if u.unit_type == unit_type]
+            # districts are upgraded in place (Thị xã Phổ Yên is now Thành phố Phổ Yên, the same unit and code)
+            upgraded = [
+                u
+                for u in found
+                if unit_type in DISTRICT_RANK and DISTRICT_RANK.get(u.unit_type or "", -1) >= DISTRICT_RANK[unit_type]
+            ]
+            found = exact or upgraded
+        if parent is not None:
+            inside = [u for u in found if u.parent_code == parent.code] or [
+                u for u in found if u.province_code == parent.province_code and parent.level == "province"
+            ]
+            if not inside and not found:
+                inside = self._type_only(written, parent)
+            found = inside
+        elif province:
+            found = [u for u in found if u.province_code == province]
+        if len(found) == 1:
+            return AreaMatch(found[0])
+        if len(found) > 1:
+            found = sorted(found, key=lambda u: u.code)
+            names = "; ".join(f"{u.code} {u.full_name}" for u in found[:6])
+            return AreaMatch(
+                None, tuple(u.full_name for u in found[:6]), note=f"ambiguous: {names}", candidates=tuple(found)
+            )
+        return AreaMatch(None, scope=(parent.province_code if parent else province) or "")
+
+    def _type_only(self, written: str, parent: Unit) -> list[Unit]:
+        """``Thị trấn`` alone inside a district that has exactly one thị trấn."""
+        unit_type, rest = split_type(written + " x")
+        if unit_type is None or rest != "x":
+            return []
+        kids = [u for u in self.units._children.get((self.vintage, parent.code), []) if u.unit_type == unit_type]
+        return kids if len(kids) == 1 else []
+
+
+def reference_folder() -> Path:
+    """``XHS_REFERENCE`` when set, else the built-in list of the sample provinces."""
+    env = os.environ.get("XHS_REFERENCE")
+    return Path(env) if env else BUILTIN_UNITS
+
+
+@cache
+def _registry(folder: Path) -> UnitRegistry:
+    return UnitRegistry(folder)
+
+
+def registry(folder: Path | None = None) -> UnitRegistry:
+    return _registry((folder or reference_folder()).resolve())

@@ -1,0 +1,256 @@
+"""The generic, spec-driven reader: one departmental file in, one long table of values and findings out.
+
+result = read_file(Path("landing/telecom/bao_cao_2022.xlsx"), spec=load_specs()["telecom"])
+result.values   # area, period, field, value, with the sheet and cell each value came from
+result.findings # everything wrong with the file, each naming its sheet and cell, in vi and en
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import polars as pl
+
+from sources.areas.units import UnitRegistry, registry
+from sources.common.findings import Finding, cell_address, error, errors_in, warning
+from sources.common.periods import Period
+from sources.intake import read_untrusted
+from sources.intake.legacy import legacy_encoding
+from sources.reading.area_rows import ScannedRows, scan_rows
+from sources.reading.checks import check_reported_rates, check_subtotals, check_totals
+from sources.reading.header import Table
+from sources.reading.resolve import resolve_areas
+from sources.reading.tables import choose_table
+from sources.reading.title import EARLIEST_YEAR, plausible, table_period
+from sources.reading.values import VALUE_SCHEMA, cells_frame, parse_cells, read_values
+from sources.specs.model import Layout, Spec, load_layout
+
+__all__ = ["VALUE_SCHEMA", "ReadResult", "read_file"]
+
+
+@dataclass
+class ReadResult:
+    path: Path
+    name: str
+    source: str | None = None
+    sheet: str | None = None
+    period: Period | None = None  # the file's period; with periods across columns, the latest of them
+    periods: list[Period] = field(default_factory=list)  # every period the values have
+    vintage: str | None = None
+    province_code: str | None = None
+    values: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=VALUE_SCHEMA))
+    totals: dict[str, float | None] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return errors_in(self.findings)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def read_file(
+    path: Path,
+    spec: Spec | None = None,
+    period: str | None = None,
+    *,
+    name: str | None = None,
+    units: UnitRegistry | None = None,
+) -> ReadResult:
+    """Read one departmental file. ``spec=None`` picks the spec whose headers the file matches best;
+    ``period`` (a code such as ``2024-Q2``) overrides the period written in the file; ``name`` is the
+    file's original name (for period detection and messages) when ``path`` is an archived copy.
+    The bytes are identified, bounded and parsed at arm's length (``sources.intake``): a refused file comes
+    back with its findings only."""
+    result = ReadResult(path=path, name=name or path.name)
+    layout = load_layout()
+    units = units or registry()
+    findings, sheets = read_untrusted(path, result.name)
+    result.findings.extend(findings)
+    if sheets is None:
+        return result
+    if len(sheets) == 1 and sheets[0].name == path.stem:  # a CSV's one sheet is named after the delivered file
+        sheets[0].name = Path(result.name).stem
+    legacy = legacy_encoding(sheets, result.name)
+    if legacy:
+        result.findings.append(legacy)
+        return result
+    table, spec = choose_table(sheets, spec, layout, units, result.name, result.findings)
+    if table is None or spec is None:
+        return result
+    result.source, result.sheet = spec.source, table.sheet.name
+    if not _periods(result, table, period):
+        return result
+    _read_rows(result, table, spec, units, layout)
+    return result
+
+
+def _periods(result: ReadResult, table: Table, explicit: str | None) -> bool:
+    """The period of every column: its own when its header states one (columns of a period before 2015 or in the
+    future are dropped with one warning), else the file's (title, sheet or file name). An explicit period keeps
+    the columns of that period only."""
+    in_columns = [b for b in table.bindings if b.period]
+    if explicit and in_columns:
+        return _explicit_column_period(result, table, explicit)
+    if in_columns and len(in_columns) == len(table.bindings):
+        # every binding states its period here (in_columns holds them all)
+        early = sorted({b.label for b in in_columns if b.period and not plausible(b.period)})
+        table.plan.bindings = [b for b in table.bindings if b.period and plausible(b.period)]
+        if early:
+            result.findings.append(
+                warning(
+                    "period_out_of_range",
+                    f"Bỏ qua các cột của kỳ ngoài khoảng hợp lệ (từ năm {EARLIEST_YEAR} đến hôm nay): "
+                    f"{'; '.join(early)}.",
+                    f"Columns of periods out of range (from {EARLIEST_YEAR} to today) are skipped: {'; '.join(early)}.",
+                    file=result.name,
+                    sheet=table.sheet.name,
+                    found="; ".join(early)[:500],
+                )
+            )
+        if not table.bindings:
+            result.findings.append(
+                error(
+                    "period_out_of_range",
+                    "Không cột nào thuộc kỳ báo cáo hợp lệ.",
+                    "No column belongs to a period in range.",
+                    file=result.name,
+                    sheet=table.sheet.name,
+                )
+            )
+            return False
+        result.periods = sorted({b.period for b in table.bindings if b.period})
+        result.period = result.periods[-1]
+        return True
+    result.period = table_period(result.name, table, explicit, result.findings)
+    if result.period is None:
+        return False
+    result.periods = sorted({result.period, *(b.period for b in table.bindings if b.period)})
+    return True
+
+
+def _explicit_column_period(result: ReadResult, table: Table, explicit: str) -> bool:
+    period = table_period(result.name, table, explicit, result.findings)
+    if period is None:
+        return False
+    kept = [b for b in table.bindings if b.period is None or b.period == period]
+    if not any(b.period == period for b in kept):
+        found = ", ".join(p.code for p in sorted({b.period for b in table.bindings if b.period}))
+        result.findings.append(
+            error(
+                "period_not_in_columns",
+                f"Kỳ {period.code} được chỉ định nhưng các cột của bảng ghi kỳ: {found}.",
+                f"Period {period.code} was given but the table's columns state: {found}.",
+                file=result.name,
+                sheet=table.sheet.name,
+                expected=period.code,
+                found=found,
+            )
+        )
+        return False
+    table.plan.bindings = [replace(b, period=None) for b in kept]
+    result.period, result.periods = period, [period]
+    return True
+
+
+def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry, layout: Layout) -> None:
+    sheet, name = table.sheet, result.name
+    period = result.period
+    assert period is not None
+    vintage = units.vintage_for(period)
+    result.vintage = vintage
+    if len({units.vintage_for(p) for p in result.periods}) > 1:
+        codes = ", ".join(p.code for p in result.periods)
+        result.findings.append(
+            error(
+                "periods_span_unit_lists",
+                f"Các cột ghi các kỳ {codes}, trước và sau ngày đổi danh mục đơn vị ({vintage}): tên đơn vị không thể "
+                "đối chiếu với một danh mục. Hãy tách thành hai tệp.",
+                f"The columns state periods {codes}, before and after a change of unit list ({vintage}): "
+                "the names cannot be resolved against one list. Split the file in two.",
+                file=name,
+                sheet=sheet.name,
+                found=codes,
+            )
+        )
+        return
+    rows = scan_rows(table, layout)
+    _report_regions(result, table, rows)
+    if not rows.leaves:
+        result.findings.append(
+            error(
+                "no_rows",
+                "Bảng không có dòng số liệu nào của đơn vị hành chính.",
+                "The table has no area rows.",
+                file=name,
+                sheet=sheet.name,
+                cell=cell_address(table.data_start, table.area_col),
+            )
+        )
+        return
+    kept, unresolved = resolve_areas(
+        rows, units, vintage, min(result.periods), layout, file=name, sheet=sheet.name, findings=result.findings
+    )
+    provinces = {k.province for k in kept}
+    result.province_code = provinces.pop() if len(provinces) == 1 else None
+    keep = [(k.row, k.code, k.province, k.written) for k in kept]
+    # Every row's cells are parsed once, each with its kind: loaded (area), summed for the checks only (merged:
+    # a unit merged since or unknown; duplicate; subtotal), or the table's total.
+    placed = {k.row for k in kept} | {a.row for a in unresolved}
+    checked = [(a.row, "", "", a.written, "merged") for a in unresolved]
+    checked += [(a.row, "", "", a.written, "duplicate") for a in rows.leaves if a.has_values and a.row not in placed]
+    checked += [(a.row, "", "", a.written, "subtotal") for a in rows.areas if a.kind == "subtotal" and a.has_values]
+    total = [(rows.total_row, "", "", "total", "total")] if rows.total_row is not None else []
+    cells = parse_cells(table, cells_frame(table, [*keep, *checked, *total], period), name, result.findings)
+    result.values = read_values(table, cells, spec.source, vintage)
+    _check_fractional_counts(result, table, spec)
+    result.totals = check_totals(table, spec, cells, name, result.findings)
+    check_subtotals(table, spec, rows, cells, name, result.findings)
+    check_reported_rates(table, spec, result.values, keep, name, result.findings)
+
+
+def _check_fractional_counts(result: ReadResult, table: Table, spec: Spec) -> None:
+    """A count with decimals and no stated unit is a table in thousands (or millions) that does not say so:
+    loading it as persons would be off by a factor of a thousand."""
+    counts = {f.name for f in spec.fields if f.integer}
+    odd = result.values.filter(
+        pl.col("field").is_in(counts) & (pl.col("scale") == 1.0) & (pl.col("value") != pl.col("value").round(0))
+    )
+    for fname, cells in odd.group_by("field", maintain_order=True).agg(pl.col("cell")).iter_rows():
+        first = cells[0]
+        result.findings.append(
+            error(
+                "fractional_count",
+                f"Trường {fname} là số đếm nhưng {len(cells)} ô có phần thập phân (ví dụ {first}) và bảng không ghi "
+                'đơn vị: có lẽ bảng tính bằng nghìn. Hãy ghi đơn vị (ví dụ "Đơn vị tính: Nghìn người") vào tiêu đề '
+                "hoặc cột.",
+                f"Field {fname} is a count but {len(cells)} cells have decimals (e.g. {first}) and the table states no "
+                'unit: it is probably in thousands. State the unit (e.g. "Đơn vị tính: Nghìn người") in the title '
+                "or header.",
+                file=result.name,
+                sheet=table.sheet.name,
+                cell=first,
+                expected="số nguyên / whole number",
+                found=str(len(cells)),
+            )
+        )
+
+
+def _report_regions(result: ReadResult, table: Table, rows: ScannedRows) -> None:
+    if not rows.regions:
+        return
+    names = "; ".join(n for _, n in rows.regions)
+    result.findings.append(
+        warning(
+            "region_rows_skipped",
+            f"Các dòng cả nước / vùng được nhận diện và không nạp (kho tự cộng theo tỉnh): {names}.",
+            f"National and regional rows are recognised and not loaded (the warehouse sums provinces itself): {names}.",
+            file=result.name,
+            sheet=table.sheet.name,
+            cell=cell_address(rows.regions[0][0], table.area_cols[0]),
+            found=names[:500],
+        )
+    )

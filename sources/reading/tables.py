@@ -1,0 +1,232 @@
+"""Which sheet, which header block and which department's spec a file is read with; and, when none fits, a
+message that points the right way (each department's closest match, not the first spec in the alphabet)."""
+
+from __future__ import annotations
+
+import re
+
+from sources.areas.units import UnitRegistry
+from sources.common.findings import Finding, cell_address, error, warning
+from sources.common.text import key, norm
+from sources.intake.grid import Sheet
+from sources.reading.area_rows import split_subtotal
+from sources.reading.columns import column_period
+from sources.reading.header import MAX_HEADER_SCAN, Table, find_table, header_only_table, is_data_text
+from sources.specs.model import Layout, Spec, load_specs
+
+
+def area_name_test(units: UnitRegistry, layout: Layout):
+    aliases = {key(k) for k, _ in layout.province_aliases}
+
+    def is_area_name(text: str) -> bool:
+        name = split_subtotal(text)[0]
+        return units.knows_name(name) or key(name) in aliases or layout.is_region(name)
+
+    return is_area_name
+
+
+def _sheet_rank(sheet: Sheet, spec: Spec) -> tuple[int, int]:
+    named = any(key(p) and key(p) in key(sheet.name) for p in spec.sheet_patterns)
+    return (1 if sheet.visible else 0, 1 if named else 0)
+
+
+def choose_table(
+    sheets: list[Sheet], spec: Spec | None, layout: Layout, units: UnitRegistry, name: str, findings: list[Finding]
+) -> tuple[Table | None, Spec | None]:
+    """The best table of the file: visible sheets first, then the most fields bound, over every spec when the
+    department is not known."""
+    specs = [spec] if spec else list(load_specs().values())
+    is_area = area_name_test(units, layout)
+    best: tuple[tuple, Table, Spec] | None = None
+    for s in specs:
+        for sheet in sheets:
+            table = find_table(sheet, s, layout, is_area)
+            if table is None:
+                continue
+            visible, named = _sheet_rank(sheet, s)
+            rank = (visible, table.score, named)
+            if best is None or rank > best[0]:
+                best = (rank, table, s)
+    if best is None:
+        findings.extend(_no_table_findings(sheets, specs, layout, name, is_area, explicit=spec is not None))
+        return None, None
+    _, table, chosen = best
+    where = {"file": name, "sheet": table.sheet.name}
+    for c, label in sorted(table.ignored.items()):
+        findings.append(
+            warning(
+                "unknown_header",
+                f'Cột "{label}" không thuộc biểu mẫu {chosen.source}: bỏ qua.',
+                f'Column "{label}" is not a {chosen.source} field: ignored.',
+                cell=cell_address(table.header_rows[0], c),
+                found=label,
+                **where,
+            )
+        )
+    for c, (label, fname) in sorted(table.plan.unit_mismatch.items()):
+        unit = chosen.field(fname).unit
+        findings.append(
+            warning(
+                "unit_mismatch",
+                f'Cột "{label}" ghi đơn vị không thể là của trường {fname} ({unit}): không nạp như {fname}.',
+                f'Column "{label}" states a unit that cannot be field {fname}\'s ({unit}): not loaded as {fname}.',
+                cell=cell_address(table.header_rows[0], c),
+                found=label,
+                expected=unit,
+                **where,
+            )
+        )
+    if table.plan.breakdowns:
+        labels = "; ".join(dict.fromkeys(table.plan.breakdowns.values()))
+        findings.append(
+            warning(
+                "breakdown_not_loaded",
+                f"Các cột phân tổ được nhận diện và không nạp (cột Tổng số được nạp): {labels[:600]}.",
+                f"Breakdown columns are recognised and not loaded (the total column is): {labels[:600]}.",
+                cell=cell_address(table.header_rows[0], min(table.plan.breakdowns)),
+                **where,
+            )
+        )
+    for vi, en in table.plan.notes:
+        findings.append(warning("age_bands_do_not_fit", vi, en, **where))
+    for fname in table.missing_required:
+        f = chosen.field(fname)
+        seen = "; ".join(table.headers_seen())
+        findings.append(
+            warning(
+                "usual_field_missing",
+                f'Tệp không có cột "{fname}" ({chosen.source}) mà đơn vị thường gửi (tiêu đề như: '
+                f"{'; '.join(f.aliases[:4])}); nạp các cột có. Các tiêu đề đã thấy: {seen}.",
+                f'The file has no "{fname}" column ({chosen.source}), which the department always sends (headers such '
+                f"as: {'; '.join(f.aliases[:4])}); the columns it has are loaded. Headers seen: {seen}.",
+                cell=cell_address(table.header_rows[0], table.area_col),
+                expected="; ".join(f.aliases),
+                found=seen,
+                **where,
+            )
+        )
+    return table, chosen
+
+
+def _no_table_findings(
+    sheets: list[Sheet], specs: list[Spec], layout: Layout, name: str, is_area, *, explicit: bool
+) -> list[Finding]:
+    if not sheets or all(not any(any(v is not None for v in r) for r in s.rows) for s in sheets):
+        return [error("empty_file", f"Tệp {name} không có dữ liệu.", f"File {name} has no data.", file=name)]
+    arealess = [
+        (t, s)
+        for s in specs
+        for sh in sheets
+        if (t := find_table(sh, s, layout, is_area, require_area=False)) is not None
+    ]
+    if arealess:
+        table, spec = max(arealess, key=lambda ts: ts[0].score)
+        aliases = ", ".join(layout.area_aliases[:6])
+        fields = ", ".join(sorted(table.plan.fields))
+        return [
+            error(
+                "no_area_column",
+                f'Sheet "{table.sheet.name}" của {name} có cột số liệu {spec.source} ({fields}) nhưng không có cột đơn '
+                f"vị hành chính: không tiêu đề nào như {aliases}, và không cột nào chứa tên đơn vị trong danh mục.",
+                f'Sheet "{table.sheet.name}" of {name} has {spec.source} columns ({fields}) but no area column: no '
+                f"header such as {aliases}, and no column whose values are unit names.",
+                file=name,
+                sheet=table.sheet.name,
+                expected=aliases,
+            )
+        ]
+    headed = [(t, s) for s in specs for sh in sheets if (t := header_only_table(sh, s, layout))]
+    if explicit and headed:
+        table, spec = headed[0]
+        return [_no_field(table, spec, name)]
+    if not explicit:
+        return [_no_spec(sheets, specs, name, is_area)]
+    aliases = ", ".join(layout.area_aliases[:6])
+    return [
+        error(
+            "no_area_column",
+            f"Không tìm thấy cột đơn vị hành chính trong sheet nào của {name} (tìm tiêu đề như: {aliases}).",
+            f"No sheet of {name} has an area column (looked for headers such as: {aliases}).",
+            file=name,
+            expected=aliases,
+        )
+    ]
+
+
+def _no_field(table: Table, spec: Spec, name: str) -> Finding:
+    seen = "; ".join(table.headers_seen())
+    wanted = [f for f in spec.fields if f.required] or list(spec.fields)
+    aliases = "; ".join(a for f in wanted for a in f.aliases[:3])
+    names = ", ".join(f.name for f in wanted)
+    return error(
+        "missing_required_field",
+        f'Không cột nào khớp với trường nào của biểu mẫu {spec.source} (ví dụ "{names}": {aliases}). '
+        f"Các tiêu đề đã thấy: {seen}.",
+        f'No column matches any {spec.source} field (e.g. "{names}": {aliases}). Headers seen: {seen}.',
+        file=name,
+        sheet=table.sheet.name,
+        cell=cell_address(table.header_rows[0], table.area_col),
+        expected=aliases,
+        found=seen,
+    )
+
+
+_COMMON_WORDS = {
+    "số",
+    "tổng",
+    "của",
+    "và",
+    "theo",
+    "phân",
+    "chia",
+    "trong",
+    "đó",
+    "các",
+    "năm",
+    "the",
+    "of",
+    "and",
+    "by",
+    "total",
+    "đã",
+    "có",
+}
+
+
+def _words(text: str) -> set[str]:
+    """The words of a text with their diacritics (``hộ`` is not ``hồ``), less the commonest."""
+    return set(re.sub(r"[^\w\s]", " ", norm(text)).split()) - _COMMON_WORDS
+
+
+def _closest(sheets: list[Sheet], spec: Spec, is_area) -> str:
+    """The header text of the file nearest to one of the spec's aliases (shared words beyond the commonest), with
+    that alias. Figures, periods and unit names are not headers."""
+    best: tuple[float, str, str] = (0.0, "", "")
+    for sheet in sheets:
+        for r in range(min(MAX_HEADER_SCAN, len(sheet.rows))):
+            for text in sheet.row_texts(r):
+                words = _words(text)
+                if not words or len(text) > 80 or is_area(text) or column_period(text) or is_data_text(text):
+                    continue
+                for f in spec.fields:
+                    for alias in f.aliases:
+                        aw = _words(alias)
+                        share = len(words & aw) / len(words | aw) if aw else 0.0
+                        if share > best[0]:
+                            best = (share, text, alias)
+    return f'"{best[1]}" ~ "{best[2]}"' if best[0] >= 0.25 else "—"
+
+
+def _no_spec(sheets: list[Sheet], specs: list[Spec], name: str, is_area) -> Finding:
+    closest = [(s.source, _closest(sheets, s, is_area)) for s in specs]
+    vi = "; ".join(f"{src}: {c if c != '—' else 'không có tiêu đề nào gần'}" for src, c in closest)
+    en = "; ".join(f"{src}: {c if c != '—' else 'no header comes close'}" for src, c in closest)
+    return error(
+        "no_spec_matched",
+        f"Tệp {name} không khớp biểu mẫu của đơn vị nào (không cột nào là chỉ tiêu đã biết). Gần nhất theo từng "
+        f"đơn vị: {vi}. Nếu đây là một loại báo cáo mới, cần thêm biểu mẫu (sources/specs).",
+        f"File {name} matches no department's spec (no column is a known field). Closest per department: {en}. "
+        "If this is a new kind of report, it needs a spec (sources/specs).",
+        file=name,
+        found="; ".join(f"{s}={c}" for s, c in closest)[:500],
+    )

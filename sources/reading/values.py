@@ -1,0 +1,159 @@
+"""Cells → values: every (area row, bound column) cast with the Vietnamese number rules, scaled to the field's
+unit, given its column's period, and summed where a field is the sum of parts (e-ID levels, age bands)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sources.common.findings import Finding, cell_address, error
+from sources.common.periods import Period
+from sources.intake.grid import Cell
+from sources.reading.header import Table
+from sources.reading.numbers import clean_text, is_null_token, parse_clean_number
+
+VALUE_SCHEMA = {
+    "source": pl.String,
+    "period_code": pl.String,
+    "vintage": pl.String,
+    "area_code": pl.String,
+    "province_code": pl.String,
+    "field": pl.String,
+    "value": pl.Float64,
+    "sheet": pl.String,
+    "cell": pl.String,
+    "area_written": pl.String,
+    "scale": pl.Float64,
+    "preliminary": pl.Boolean,
+}
+CELLS_SCHEMA = {
+    "row": pl.Int64,
+    "col": pl.Int64,
+    "area_code": pl.String,
+    "province_code": pl.String,
+    "area_written": pl.String,
+    "field": pl.String,
+    "period_code": pl.String,
+    "scale": pl.Float64,
+    "preliminary": pl.Boolean,
+    "num": pl.Float64,
+    "text": pl.String,
+    "kind": pl.String,
+}
+Row = tuple  # (row, area code, province code, name as written[, kind])
+REPORTED_KINDS = ("area", "total")  # rows whose unreadable cells are errors; the others are only checked
+
+
+def cells_frame(table: Table, rows: list[Row], period: Period | None) -> pl.DataFrame:
+    """One record per (row, bound column), row by row. A row is (row, area code, province code, name as
+    written) and optionally its kind: ``area`` (loaded, the default), ``total``, or a row summed for the checks
+    only, not loaded and its cells not reported: ``merged`` (a unit merged since, or unknown), ``duplicate``,
+    ``subtotal``. Built column by column; only taking the cells out of the sheet's grid is done cell by
+    cell."""
+    bindings, grid, n = table.bindings, table.sheet.rows, len(table.bindings)
+    # the table's column mapping, decided once: one entry per bound column, repeated for every row
+    cols = [b.col for b in bindings]
+    periods = [p.code if (p := b.period or period) else None for b in bindings]
+    empty: list[Cell] = []
+    values = [
+        line[c] if c < len(line) else None
+        for line in (grid[r[0]] if 0 <= r[0] < len(grid) else empty for r in rows)
+        for c in cols
+    ]
+    return pl.DataFrame(
+        {
+            "row": [r[0] for r in rows for _ in cols],
+            "col": cols * len(rows),
+            "area_code": [r[1] for r in rows for _ in cols],
+            "province_code": [r[2] for r in rows for _ in cols],
+            "area_written": [r[3] for r in rows for _ in cols],
+            "field": [b.field for b in bindings] * len(rows),
+            "period_code": periods * len(rows),
+            "scale": [b.scale for b in bindings] * len(rows),
+            "preliminary": [b.preliminary for b in bindings] * len(rows),
+            "num": [v if isinstance(v, float) else None for v in values],
+            "text": [v if isinstance(v, str) else None for v in values],
+            "kind": [r[4] if len(r) > 4 else "area" for r in rows for _ in range(n)],
+        },
+        schema=CELLS_SCHEMA,
+    )
+
+
+def parse_cells(table: Table, cells: pl.DataFrame, file: str, findings: list[Finding]) -> pl.DataFrame:
+    """Cast cells explicitly: number cells as they are, text with the Vietnamese rules, then scaled; report the
+    rest (a text that is not a number is an error naming its cell, never coerced). Whole columns at once: the
+    text is cleaned once, then every rule is tried on it."""
+    letters = {b.col: cell_address(0, b.col)[:-1] for b in table.bindings} | {
+        c: cell_address(0, c)[:-1] for c in table.rates.values()
+    }
+    address = pl.col("col").replace_strict(letters, return_dtype=pl.String) + (pl.col("row") + 1).cast(pl.String)
+    if cells["text"].null_count() == cells.height:  # number cells and empty ones only: no text to cast or report
+        return cells.with_columns(raw=pl.col("num"), is_null_token=pl.col("num").is_null(), cell=address).with_columns(
+            value=(pl.col("raw") * pl.col("scale")).round(6)
+        )
+    cells = (
+        cells.with_columns(_clean=clean_text(pl.col("text")))
+        .with_columns(
+            raw=pl.coalesce(pl.col("num"), parse_clean_number(pl.col("_clean"))),
+            is_null_token=pl.col("num").is_null() & is_null_token(pl.col("text")),
+            cell=address,
+        )
+        .drop("_clean")
+        .with_columns(value=(pl.col("raw") * pl.col("scale")).round(6))
+    )
+    bad = pl.col("raw").is_null() & ~pl.col("is_null_token") & pl.col("kind").is_in(REPORTED_KINDS)
+    for row in cells.filter(bad).head(200).iter_rows(named=True):
+        where = row["cell"]
+        label = table.label(row["col"])
+        findings.append(
+            error(
+                "not_a_number",
+                f'Ô {where} ("{label}", {row["area_written"]}) phải là số nhưng có "{row["text"]}".',
+                f'Cell {where} ("{label}", {row["area_written"]}) must be a number but holds "{row["text"]}".',
+                file=file,
+                sheet=table.sheet.name,
+                cell=where,
+                expected="số / number",
+                found=row["text"],
+            )
+        )
+    return cells
+
+
+def read_values(table: Table, cells: pl.DataFrame, source: str, vintage: str) -> pl.DataFrame:
+    """The values (``VALUE_SCHEMA``) of the parsed cells of the area rows (kind ``area``)."""
+    keys = ["row", "area_code", "province_code", "area_written", "period_code"]
+    long = cells.lazy().filter(pl.col("kind") == "area").select(*keys, "field", "value", "cell", "scale", "preliminary")
+    parts = [long]
+    for fname, fields in table.derived.items():
+        parts.append(
+            long.filter(pl.col("field").is_in(fields))
+            .group_by(keys, maintain_order=True)
+            .agg(
+                field=pl.lit(fname),
+                value=pl.when(pl.col("value").is_not_null().any()).then(pl.col("value").sum()),
+                cell=pl.col("cell").str.join("+"),
+                scale=pl.col("scale").first(),
+                preliminary=pl.col("preliminary").any(),
+            )
+            .select(*keys, "field", "value", "cell", "scale", "preliminary")
+        )
+    return (
+        pl.concat(parts)
+        .filter(~pl.col("field").str.starts_with("_"))
+        .select(  # age bands are parts
+            source=pl.lit(source),
+            period_code="period_code",
+            vintage=pl.lit(vintage),
+            area_code="area_code",
+            province_code="province_code",
+            field="field",
+            value="value",
+            sheet=pl.lit(table.sheet.name),
+            cell="cell",
+            area_written="area_written",
+            scale="scale",
+            preliminary="preliminary",
+        )
+        .sort("period_code", "area_code", "field")
+        .collect()
+    )

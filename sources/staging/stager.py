@@ -1,0 +1,184 @@
+"""Staging: each archived file read once per (bytes, department spec and suite, reader code) into a cached long
+table, its outcome recorded in the state store, then one table per source (``stg_<source>``) of the values of
+every file that passed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from runtime import progress
+from runtime.files import atomic_write, file_state
+from runtime.stopping import check_stop
+from sources.archive.integrity import parquet_footer_ok
+from sources.archive.raw import ArchivedObject, RawArchive, now_iso, sha256_of
+from sources.archive.state import StagedFile, StateStore
+from sources.intake import REFUSAL_RULES
+from sources.reading.reader import VALUE_SCHEMA, ReadResult, read_file
+from sources.specs.model import load_specs
+from sources.staging.digests import department_digest, reader_code_digest
+
+STAGING_SCHEMA = {"file_sha256": pl.String, **VALUE_SCHEMA}
+PREFETCH_BATCH = 200  # files read and validated together by Stager.prefetch
+UNREADABLE_RULES = {"unreadable", "empty_file"} | REFUSAL_RULES  # refused at intake: see sources/intake
+# Runs the expectation suites on fresh reads (results paired with their file's sha256), adding the findings to
+# each result: ``expectations.files.check_together``, handed in by the caller so the reader does not depend on
+# the suites.
+Checker = Callable[[list[tuple[ReadResult, str]]], None]
+
+
+def read_key(obj: ArchivedObject) -> str:
+    """What a cached read of ``obj`` depends on besides its bytes: its department's spec and suite, and the
+    reader code."""
+    return f"{reader_code_digest()}-{department_digest(obj.source)}"
+
+
+class Stager:
+    """Reads archived files (or takes their cached reads) and records each outcome in the state store, which
+    it reads once."""
+
+    def __init__(self, archive: RawArchive, state: StateStore, staging_root: Path, check: Checker):
+        self.archive = archive
+        self.state = state
+        self.check = check  # the expectation suites on fresh reads (expectations.files.check_together)
+        self.cache = staging_root / "files"
+        self.outcomes = state.outcomes()
+        self.reads = 0  # files actually read by this stager (the rest came from the cache)
+        # One load time for every file this stager loads first: the files of one department loaded by one run are
+        # loaded at the same moment (which of them wins over another, such as a reported province value over a
+        # sum of districts, must not depend on how many seconds reading took).
+        self.loaded_at = now_iso()
+
+    def _values_path(self, sha: str, key: str) -> Path:
+        return self.cache / f"{sha}.{key}.parquet"
+
+    def is_cached(self, obj: ArchivedObject) -> bool:
+        """Whether the current reader, spec and suite have read the file already."""
+        known = self.outcomes.get(obj.sha256)
+        key = read_key(obj)
+        # a cached read that is missing or truncated (no footer) is read again from the archive
+        return bool(
+            known and known.read_key == key and (not known.ok or parquet_footer_ok(self._values_path(obj.sha256, key)))
+        )
+
+    def stage(self, obj: ArchivedObject, *, refresh: bool = False) -> StagedFile:
+        """Read an archived file (or take the cached read, unless ``refresh``) and record the outcome.
+        ``refresh`` is what re-running a period does: the file is read again from the archive."""
+        if refresh or not self.is_cached(obj):
+            check_stop(f"reading {obj.name}")
+            spec = load_specs().get(obj.source) if obj.source else None
+            result = read_file(self.archive.stored_path(obj), spec, name=obj.name)
+            progress.file_read()
+            self.check([(result, obj.sha256)])
+            return self._store(obj, result)
+        staged = self.outcomes[obj.sha256]
+        staged.values_path = self._values_path(obj.sha256, staged.read_key) if staged.ok else None
+        return staged
+
+    def current(self, obj: ArchivedObject) -> StagedFile:
+        """The recorded outcome of a file read by the current reader, spec and suite (its cached read is not
+        opened: the staging steps have checked it this run), else the file read now (``stage``)."""
+        known = self.outcomes.get(obj.sha256)
+        if known is None or known.read_key != read_key(obj):
+            return self.stage(obj)
+        known.values_path = self._values_path(obj.sha256, known.read_key) if known.ok else None
+        return known
+
+    def prefetch(self, objs: list[ArchivedObject], refresh: frozenset[str] = frozenset()) -> set[str]:
+        """Read the files of ``objs`` not read yet (and those whose sha256 is in ``refresh``) and validate them
+        together (``check_together``), so that ``stage`` then finds them in the cache: the suites run once per
+        source, not once per file. Returns the sha256 of the files it read."""
+        todo = [o for o in objs if o.sha256 in refresh or not self.is_cached(o)]
+        if len(todo) < 2:
+            return set()
+        specs = load_specs()
+        for start in range(0, len(todo), PREFETCH_BATCH):  # bounded memory; each batch cached as it is done
+            reads = []
+            for o in todo[start : start + PREFETCH_BATCH]:
+                check_stop(f"reading {o.name}")
+                reads.append(
+                    (o, read_file(self.archive.stored_path(o), specs.get(o.source) if o.source else None, name=o.name))
+                )
+                progress.file_read()
+            progress.validating(len(reads))
+            self.check([(result, o.sha256) for o, result in reads])
+            staged = [self._store(o, result, record=False) for o, result in reads]
+            for s in self.state.record_many(staged, self.loaded_at):  # one transaction per batch
+                self.outcomes[s.sha256] = s
+        return {o.sha256 for o in todo}
+
+    def _store(self, obj: ArchivedObject, result: ReadResult, *, record: bool = True) -> StagedFile:
+        self.reads += 1
+        if any(f.rule == "personal_data" for f in result.errors):
+            self.archive.restrict(obj)  # the bytes leave the ordinary archive; nothing of them is cached
+        if not result.ok:
+            status = "unreadable" if any(f.rule in UNREADABLE_RULES for f in result.errors) else "quarantined"
+        else:
+            status = "loaded"
+        key = read_key(obj)
+        values_path = None
+        if result.ok:
+            values_path = self._values_path(obj.sha256, key)
+            values = result.values.with_columns(file_sha256=pl.lit(obj.sha256)).select(list(STAGING_SCHEMA))
+            atomic_write(values_path, values.write_parquet)
+        previous = self.outcomes.get(obj.sha256)
+        staged = StagedFile(
+            obj.sha256,
+            obj.name,
+            result.source,
+            status,
+            result.period.code if result.period else None,
+            result.province_code,
+            result.sheet,
+            result.findings,
+            values_path,
+            key,
+        )
+        if record:
+            self.outcomes[obj.sha256] = self.state.record(staged, self.loaded_at)
+        if previous and previous.read_key != key:  # the read it replaces is no longer current
+            self._values_path(obj.sha256, previous.read_key).unlink(missing_ok=True)
+        return staged
+
+
+def source_of(obj: ArchivedObject, staged: StagedFile | None) -> str | None:
+    """The department of a file: its landing folder's, else the one the reader detected from its headers."""
+    if obj.source in load_specs():
+        return obj.source
+    return staged.source if staged else None
+
+
+def build_staging_table(staged: list[StagedFile], source: str, out: Path, state: StateStore) -> pl.LazyFrame:
+    """``stg_<source>``: the values of every file of the source that passed, with their provenance. The table
+    written last time is brought up to date (the rows of files no longer in it dropped, the new files' rows
+    added) rather than concatenated again from every file: a run with one new file costs one file."""
+    paths = [s.values_path for s in staged if s.ok and s.source == source and s.values_path]
+    # Each cached read is named by its file's sha256 and read key: the same names and file states, the same table.
+    inputs = [[str(p), *file_state(p)] for p in paths]
+    saved = state.memo(f"stg_{source}.inputs")
+    current = out.exists() and saved and saved.get("table") == file_state(out)
+    if current and saved and saved.get("inputs") == inputs:
+        return pl.scan_parquet(out)
+    if current and saved:
+        before = {entry[0] for entry in saved["inputs"]}
+        added = [p for p in paths if str(p) not in before]
+        gone = {Path(p).name.split(".")[0] for p in before - {str(p) for p in paths}}
+        gone |= {p.name.split(".")[0] for p in added}  # a file read again replaces its old rows
+        kept = pl.scan_parquet(out).filter(~pl.col("file_sha256").is_in(sorted(gone)))
+        frame = pl.concat([kept.collect(), *(pl.read_parquet(p) for p in added)])
+    else:
+        frame = pl.concat([pl.read_parquet(p) for p in paths]) if paths else pl.DataFrame(schema=STAGING_SCHEMA)
+    atomic_write(out, frame.write_parquet)
+    state.remember(f"stg_{source}.inputs", {"inputs": inputs, "table": file_state(out), "sha256": sha256_of(out)})
+    return pl.scan_parquet(out)
+
+
+def staging_table_digest(path: Path, state: StateStore) -> str:
+    """sha256 of ``stg_<source>.parquet``, hashed once when it was written (kept in the state store) and hashed
+    again only if the file has changed since: what the staging check and the warehouse key compare."""
+    saved = state.memo(f"{path.stem}.inputs")
+    if saved and saved.get("sha256") and saved.get("table") == file_state(path):
+        return saved["sha256"]
+    return sha256_of(path)
