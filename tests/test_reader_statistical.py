@@ -119,7 +119,7 @@ def test_unit_in_the_header_scales_and_a_density_is_not_a_population(tmp_path: P
     result = read_file(write(tmp_path / "mat_do.xlsx", grid))
     assert result.errors == []
     assert _values(result) == {("2022", "06", "total"): 314000, ("2022", "14", "total"): 1288000}
-    assert "unknown_header" in _rules(result)  # the density column is named, not loaded
+    assert "rate_not_loaded" in _rules(result)  # the density column is named as a rate, not loaded
 
 
 def test_fractional_counts_without_a_unit_are_refused(tmp_path: Path) -> None:

@@ -8,7 +8,11 @@ A column's header path (top to bottom, ``sources.reading.header``) is read in th
 - the rest is matched against the field aliases; a ``Tổng số`` leaf under a field's group is the field; a path
   that is only a total (or empty, under a period) is the field the **title** names;
 - **breakdowns** (urban/rural, sex, household size) are recognised and not loaded; **age bands** are summed into
-  the population fields whose ages they exactly cover (``age_band`` in the spec).
+  the population fields whose ages they exactly cover (``age_band`` in the spec);
+- **rates**: a column whose path holds a ratio unit (``%``, ``Nam/100 nữ``, ``Người/km2``, ``điểm``) or a ratio word
+  (``Tỷ lệ``, ``Tỷ trọng``, ``Mật độ``, ``Index``…) at any level, or that the title names when the title's measure
+  is a rate (``Tỷ lệ tăng dân số``), or that states no unit under a table unit that is a ratio (``ĐVT: %``), is a
+  rate: never bound to a count field (``ColumnPlan.rates``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from functools import cache, lru_cache
 
 from sources.common.periods import Period, find_period_spans, year
 from sources.common.text import fold, key, norm
-from sources.reading.measure import Stated, split_label
+from sources.reading.measure import Stated, ratio_word, split_label
 from sources.specs.model import Field, Spec
 
 TOTAL_WORDS = {"tong so", "tong", "cong", "chung", "total", "toan bo", "tong cong", "all"}
@@ -44,7 +48,7 @@ BREAKDOWN_WORDS: dict[str, str] = {
 _HOUSEHOLD_SIZE = re.compile(r"^(ho\s*)?\d{1,2}\s*(nguoi|nhan khau)(\s*tro len)?$")
 _BAND = re.compile(r"^(?:tu\s*)?(\d{1,3})-(\d{1,3})(?:\s*tuoi)?$")
 _BAND_OPEN = re.compile(r"^(?:tu\s*)?(\d{1,3})\s*(?:\+|tuoi tro len|tro len|tuoi\s*\+)$")
-_RATIO_WORDS = ("mat do", "ty le", "toc do", "ty suat", "co cau", "ty so", "binh quan", "chi so")
+_CLAUSE = re.compile(r"[,;:.(]|\s(?:va|and|theo|by|phan theo)\s")
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class ColumnPlan:
     breakdowns: dict[int, str] = field(default_factory=dict)  # column → label of a recognised breakdown
     unit_mismatch: dict[int, tuple[str, str]] = field(default_factory=dict)  # column → (label, field)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (vi, en) notes for the findings
+    rates: dict[int, tuple[str, str]] = field(default_factory=dict)  # column → (label, what marks it a rate)
 
     @property
     def fields(self) -> set[str]:
@@ -126,9 +131,23 @@ def is_total_label(label: str) -> bool:
 
 
 def title_field(spec: Spec, lines: list[str], unit: Stated | None) -> Field | None:
-    """The field a title names (``Dân số trung bình phân theo địa phương``): the longest alias it contains, not
-    preceded by a ratio word (``Mật độ dân số`` is not a population) and in a unit the field can have."""
+    """The field a title names (``Dân số trung bình phân theo địa phương``): the longest alias it contains, with no
+    ratio word before it in the same clause (``Mật độ dân số``, ``Tỷ lệ tăng dân số``, ``Tỷ trọng dân số 15-64``
+    are not a population) and in a unit the field can have."""
     return _title_field(spec, tuple(lines), unit)
+
+
+def title_rate(lines: list[str]) -> str | None:
+    """What makes the title's measure a rate: its first ratio word (``Tỷ lệ tăng dân số`` → ``ty le``), or None."""
+    for line in lines:
+        if word := ratio_word(line):
+            return word
+    return None
+
+
+def _clause_start(text: str, end: int) -> int:
+    starts = [m.end() for m in _CLAUSE.finditer(text, 0, end)]
+    return starts[-1] if starts else 0
 
 
 @cache
@@ -139,7 +158,7 @@ def _title_field(spec: Spec, lines: tuple[str, ...], unit: Stated | None) -> Fie
         text = fold(line)
         for m in pattern.finditer(text):
             f = by_alias[m.group(0)]
-            if any(text[: m.start()].strip().endswith(w) for w in _RATIO_WORDS):
+            if ratio_word(text[_clause_start(text, m.start()) : m.start()]):
                 continue
             if unit is not None and not unit.fits(f.unit):
                 continue
@@ -213,23 +232,26 @@ class _Column:
     preliminary: bool
     unit: Stated | None
     label: str
+    rate: str | None = None  # the unit or word that makes it a rate, ratio, share or index
 
 
 def _read_column(col: int, raw: list[str]) -> _Column:
-    path, full, period, prelim, unit, label = _read_labels(tuple(raw))
-    return _Column(col, list(path), list(full), period, prelim, unit, label)
+    path, full, period, prelim, unit, label, rate = _read_labels(tuple(raw))
+    return _Column(col, list(path), list(full), period, prelim, unit, label, rate)
 
 
 @lru_cache(maxsize=1 << 14)
 def _read_labels(
     raw: tuple[str, ...],
-) -> tuple[tuple[str, ...], tuple[str, ...], Period | None, bool, Stated | None, str]:
+) -> tuple[tuple[str, ...], tuple[str, ...], Period | None, bool, Stated | None, str, str | None]:
     """A header path read once: (path without periods and units, path with units, period, preliminary, unit,
-    label). The same headers recur in every candidate block and for every spec."""
+    label, what marks it a rate). The same headers recur in every candidate block and for every spec."""
     path: list[str] = []
     full: list[str] = []
     period, prelim, unit = None, False, None
+    rate: str | None = None
     for text in raw:
+        rate = rate or ratio_word(text)
         p = _cell_period(text)
         if p:
             period, prelim = p[0], prelim or p[1]
@@ -241,12 +263,13 @@ def _read_labels(
         rest, stated = split_label(text)
         if stated is not None:
             unit = stated
+            rate = rate or (stated.text if stated.ratio else None)
             if not rest:
                 continue
             text = rest
         if text and (not path or norm(path[-1]) != norm(text)):
             path.append(text)
-    return tuple(path), tuple(full), period, prelim, unit, " / ".join(raw)
+    return tuple(path), tuple(full), period, prelim, unit, " / ".join(raw), rate
 
 
 def plan_columns(
@@ -255,12 +278,19 @@ def plan_columns(
     """Bind every column of ``labels`` (except ``skip``) to a field, a breakdown, or nothing."""
     plan = ColumnPlan()
     named = title_field(spec, title_lines, table_unit)
+    titled_rate = None if named else title_rate(title_lines)
+    table_rate = table_unit.text if table_unit is not None and table_unit.ratio else None
     columns = [_read_column(c, labels[c]) for c in sorted(labels) if c not in skip and labels[c]]
     used: set[tuple[str, Period | None]] = set()
     bands: list[tuple[_Column, tuple[int, int | None], tuple[str, ...]]] = []
     candidates: list[tuple[int, int, Field, _Column]] = []
     for col in columns:
         path = col.path
+        titled = not path or all(is_total_label(p) for p in path)  # a column the title's measure names
+        rate = col.rate or (table_rate if col.unit is None else None) or (titled_rate if titled else None)
+        if rate:  # a rate, ratio, share or index is never a count (DESIGN §3b)
+            plan.rates[col.col] = (col.label, rate)
+            continue
         f, s = _match(spec, col.full)
         if f is None:
             f, s = _match(spec, path)

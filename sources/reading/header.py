@@ -26,7 +26,7 @@ from sources.reading.columns import (
     plan_columns,
     spec_memo,
 )
-from sources.reading.measure import Stated, split_label, title_unit
+from sources.reading.measure import Stated, is_unit_line, split_label, title_unit
 from sources.reading.numbers import NULL_TOKENS
 from sources.specs.model import Layout, Spec
 
@@ -149,8 +149,10 @@ def find_table(
 
 def _header_tops(sheet: Sheet, is_area_name: Callable[[str], bool]) -> list[int]:
     """The rows that could start a header: not data, column numbers, a title, nor a row naming a unit (``Ba Bể |
-    2019`` is data)."""
-    return [
+    2019`` is data); nor a row right under a row of group headers (two or more header cells, ``Tỷ trọng dân số (%)``
+    over ``0-14 | 15-64 | 65+``): a block starts at its group headers, whose words and units are part of what its
+    columns mean."""
+    tops = [
         top
         for top in range(min(MAX_HEADER_SCAN, len(sheet.rows)))
         if (texts := sheet.row_texts(top))
@@ -159,7 +161,10 @@ def _header_tops(sheet: Sheet, is_area_name: Callable[[str], bool]) -> list[int]
         and not is_column_number_row(sheet, top)
         and not _is_title(texts)
         and not any(t and is_area_name(t) for t in texts)
+        and not all(is_unit_line(t) for t in texts if t)
     ]
+    groups = {top for top in tops if sum(1 for t in sheet.row_texts(top) if t) >= 2}
+    return [top for top in tops if top - 1 not in groups]
 
 
 _T = TypeVar("_T")
@@ -333,12 +338,13 @@ def _build_table(
     table.plan = plan
     bound = {b.field for b in plan.bindings} | set(plan.derived)
     table.missing_required = [f.name for f in spec.fields if f.required and f.name not in bound]
-    for c in sorted(plan.ignored):
+    for c in sorted({*plan.ignored, *plan.rates}):
         path = labels.get(c) or []
         rate = next((r for r in spec.reported_rates if path and r.matches(path[-1])), None)
-        if rate and rate.name not in table.rates:
+        if rate and rate.name not in table.rates:  # a percentage typed beside the counts: checked, not loaded
             table.rates[rate.name] = c
-            del plan.ignored[c]
+            plan.ignored.pop(c, None)
+            plan.rates.pop(c, None)
     return table
 
 

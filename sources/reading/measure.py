@@ -1,9 +1,14 @@
 """Units and scale as tables state them: ``(Nghìn người)``, ``Nghìn thuê bao``, ``Triệu``, ``(ĐVT: Người)``,
-``ĐVT: Hộ``, ``%``, ``‰``, ``Người/km2``.
+``ĐVT: Hộ``, ``%``, ``‰``, ``Người/km2``, ``Nam/100 nữ``, ``điểm``.
 
 A stated unit is a scale (``nghìn`` = 1,000, ``triệu`` = 1,000,000, ``tỷ`` = 10⁹) and a base (persons,
 households, subscribers, …). Values are multiplied by the scale into the field's unit. A base that cannot be the
-field's unit (``Người/km2`` is a density, ``%`` a share) means the column is not that field.
+field's unit (``Người/km2`` is a density, ``%`` a share, ``Nam/100 nữ`` a ratio, ``điểm`` an index score,
+``Tuổi`` an age) means the column is not that field.
+
+A column is a **count** only when nothing marks it otherwise (DESIGN §3b): a ratio unit (above) or a ratio word
+(``RATIO_WORDS``: ``Tỷ lệ``, ``Tỷ số``, ``Tỷ trọng``, ``Chỉ số``, ``Mật độ``, ``bình quân``, ``Rate``, ``Index``…)
+anywhere in its header, or in the title that names its measure, makes it a rate, ratio, share or index.
 """
 
 from __future__ import annotations
@@ -65,7 +70,47 @@ RATIO_BASES = {
     "/km2": "density",
     "/km": "density",
     "ty le": "percent",
+    "/100": "ratio",  # Nam/100 nữ: a sex ratio
+    "per 1": "rate",  # per 1,000 / per 100,000 / per 100 inhabitants
+    "= 100": "index",  # Index (Previous year = 100)
+    "=100": "index",
 }
+# Single unit words that are no count's: a score, an age, an area, money, times. ``diem`` (điểm) is an index score.
+OTHER_UNITS = {
+    "diem": "index",
+    "lan": "ratio",
+    "tuoi": None,
+    "km2": None,
+    "ha": None,
+    "tan": None,
+    "dong": None,
+    "usd": None,
+    "vnd": None,
+}
+# Words that make a column a rate, ratio, share or index wherever they stand in its header path (folded, whole
+# words). No alias of a count field holds one (tests/test_spec.py checks it).
+RATIO_WORDS = {
+    "ty le": "Tỷ lệ",
+    "ty so": "Tỷ số",
+    "ty trong": "Tỷ trọng",
+    "ty suat": "Tỷ suất",
+    "chi so": "Chỉ số",
+    "mat do": "Mật độ",
+    "binh quan": "bình quân",
+    "toc do": "Tốc độ",
+    "co cau": "Cơ cấu",
+    "rate": "Rate",
+    "ratio": "Ratio",
+    "share": "Share",
+    "index": "Index",
+    "density": "Density",
+    "percent": "Percent",
+    "percentage": "Percentage",
+    "per capita": "per capita",
+}
+_RATIO_WORD = re.compile(
+    r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in sorted(RATIO_WORDS, key=len, reverse=True)) + r")(?![a-z0-9])"
+)
 _WORDS = sorted(BASES, key=len, reverse=True)
 _PAREN = re.compile(r"\(([^()]*)\)")
 _DVT = re.compile(r"(?:đvt|dvt|đơn vị tính|don vi tinh|đơn vị|don vi)\s*[:：]\s*(.+)$", re.IGNORECASE)
@@ -97,7 +142,12 @@ def parse_unit(text: str) -> Stated | None:
     for mark, ratio in RATIO_BASES.items():
         if mark in f:
             return Stated(raw, ratio=ratio)
+    if "/" in f and (per := _per_unit(f)):
+        return Stated(raw, ratio=per)
     words = [w.strip(".") for w in f.split() if w.strip(".")]
+    if len(words) == 1 and words[0] in OTHER_UNITS:
+        kind = OTHER_UNITS[words[0]]
+        return Stated(raw, ratio=kind) if kind else Stated(raw, other=True)
     first = norm(raw).split()[0].strip(".") if raw.split() else ""
     scale = 1.0
     if words and first in SCALES:
@@ -109,6 +159,25 @@ def parse_unit(text: str) -> Stated | None:
     if base is None:  # "triệu đồng": a scale of something no field counts
         return Stated(raw, scale, other=True) if scale != 1.0 else None
     return Stated(raw, scale, BASES[base])
+
+
+def _per_unit(folded: str) -> str | None:
+    """``người/hộ``, ``thuê bao/100 dân``: one quantity per another is a ratio; ``Nghìn người/Thous. pers.`` (the
+    same unit in two languages) is not."""
+    left, _, right = folded.partition("/")
+    left, right = left.strip(" ."), right.strip(" .")
+    if not left or not right:
+        return None
+    a, b = parse_unit(left), parse_unit(right)
+    if a is None or b is None or (a.bases and a.bases == b.bases and a.scale == b.scale):
+        return None  # "tính đến ngày 13/6/2024" is a date, not a ratio
+    return "ratio"
+
+
+def ratio_word(text: str) -> str | None:
+    """The ratio word a header or title holds (``Tỷ lệ tăng dân số`` → ``Tỷ lệ``), or None."""
+    m = _RATIO_WORD.search(fold(text))
+    return RATIO_WORDS[m.group(0)] if m else None
 
 
 def split_label(label: str) -> tuple[str, Stated | None]:
@@ -127,6 +196,12 @@ def split_label(label: str) -> tuple[str, Stated | None]:
         if stated is not None:
             return label[: d.start()].strip(" ,;:-()"), stated
     return label, None
+
+
+def is_unit_line(text: str) -> bool:
+    """``ĐVT: %``, ``Đơn vị tính: Nghìn người``: a line that states the table's unit, never a header."""
+    d = _DVT.match(text.strip())
+    return d is not None and parse_unit(d.group(1).strip(" ()")) is not None
 
 
 def title_unit(lines: list[str]) -> Stated | None:

@@ -10,8 +10,9 @@ from sources.common.findings import Finding, cell_address, error, warning
 from sources.common.text import key, norm
 from sources.intake.grid import Sheet
 from sources.reading.area_rows import split_subtotal
-from sources.reading.columns import column_period
-from sources.reading.header import MAX_HEADER_SCAN, Table, find_table, header_only_table, is_data_text
+from sources.reading.columns import column_period, title_rate
+from sources.reading.header import MAX_HEADER_SCAN, Table, find_table, header_only_table, is_data_row, is_data_text
+from sources.reading.measure import ratio_word, split_label
 from sources.specs.model import Layout, Spec, load_specs
 
 
@@ -30,27 +31,88 @@ def _sheet_rank(sheet: Sheet, spec: Spec) -> tuple[int, int]:
     return (1 if sheet.visible else 0, 1 if named else 0)
 
 
-def choose_table(
+def choose_tables(
     sheets: list[Sheet], spec: Spec | None, layout: Layout, units: UnitRegistry, name: str, findings: list[Finding]
-) -> tuple[Table | None, Spec | None]:
-    """The best table of the file: visible sheets first, then the most fields bound, over every spec when the
-    department is not known."""
+) -> tuple[list[Table], Spec | None]:
+    """Every table of the file for one department (DESIGN §3b, "a workbook is many tables"): the department is the
+    given spec, else the one whose best table binds the most (visible sheets first, every spec tried); then each
+    visible sheet's best table for it, in sheet order (hidden sheets only when no visible one has a table: they hold
+    look-up lists and copies). A sheet of figures that binds no field of the department is one warning."""
     specs = [spec] if spec else list(load_specs().values())
     is_area = area_name_test(units, layout)
-    best: tuple[tuple, Table, Spec] | None = None
+    found: dict[str, list[Table | None]] = {}
+    best: tuple[tuple, Spec] | None = None
     for s in specs:
-        for sheet in sheets:
-            table = find_table(sheet, s, layout, is_area)
+        found[s.source] = [find_table(sheet, s, layout, is_area) for sheet in sheets]
+        for sheet, table in zip(sheets, found[s.source], strict=True):
             if table is None:
                 continue
             visible, named = _sheet_rank(sheet, s)
             rank = (visible, table.score, named)
             if best is None or rank > best[0]:
-                best = (rank, table, s)
+                best = (rank, s)
     if best is None:
         findings.extend(_no_table_findings(sheets, specs, layout, name, is_area, explicit=spec is not None))
-        return None, None
-    _, table, chosen = best
+        return [], None
+    chosen = best[1]
+    tables = [t for t in found[chosen.source] if t is not None]
+    shown = [t for t in tables if t.sheet.visible]
+    tables = shown or tables[:1]
+    read = {t.sheet.name for t in tables}
+    for sheet in sheets:
+        if sheet.name not in read and sheet.visible and _holds_figures(sheet):
+            findings.append(_table_not_loaded(sheet, chosen, name))
+    bound = {f for table in tables for f in (*table.plan.fields, *table.derived)}
+    for i, table in enumerate(tables):
+        _header_findings(table, chosen, name, findings, missing=[] if i else _missing(chosen, bound))
+    return tables, chosen
+
+
+def _missing(spec: Spec, bound: set[str]) -> list[str]:
+    """The fields the department always sends that no table of the file binds."""
+    return [f.name for f in spec.fields if f.required and f.name not in bound]
+
+
+def _holds_figures(sheet: Sheet) -> bool:
+    """A sheet with at least two rows of figures: a table, not instructions or a list of names and codes."""
+    rows = 0
+    for r in range(len(sheet.rows)):
+        if is_data_row(sheet, r):
+            rows += 1
+            if rows >= 2:
+                return True
+    return False
+
+
+def sheet_title(sheet: Sheet) -> str:
+    """The first line of text of a sheet (its title), shortened."""
+    for r in range(min(MAX_HEADER_SCAN, len(sheet.rows))):
+        texts = [t for t in sheet.row_texts(r) if t]
+        if texts:
+            return texts[0][:160]
+    return ""
+
+
+def _table_not_loaded(sheet: Sheet, spec: Spec, name: str) -> Finding:
+    title = sheet_title(sheet)
+    rate = title_rate([title]) if title else None
+    why_vi = f' (tiêu đề là một tỷ lệ/chỉ số: "{rate}")' if rate else ""
+    why_en = f' (its title is a rate or index: "{rate}")' if rate else ""
+    return warning(
+        "table_not_loaded",
+        f'Sheet "{sheet.name}" ("{title}") không có cột nào là chỉ tiêu của biểu mẫu {spec.source}{why_vi}: không nạp. '
+        "Các sheet khác của tệp vẫn được nạp.",
+        f'Sheet "{sheet.name}" ("{title}") has no column that is a {spec.source} field{why_en}: not loaded. The '
+        "file's other sheets are.",
+        file=name,
+        sheet=sheet.name,
+        found=title,
+    )
+
+
+def _header_findings(table: Table, chosen: Spec, name: str, findings: list[Finding], *, missing: list[str]) -> None:
+    """What a chosen table's header says about its columns: unknown, rates, wrong units, breakdowns, age bands
+    that do not fit, the department's usual fields missing."""
     where = {"file": name, "sheet": table.sheet.name}
     for c, label in sorted(table.ignored.items()):
         findings.append(
@@ -58,6 +120,19 @@ def choose_table(
                 "unknown_header",
                 f'Cột "{label}" không thuộc biểu mẫu {chosen.source}: bỏ qua.',
                 f'Column "{label}" is not a {chosen.source} field: ignored.',
+                cell=cell_address(table.header_rows[0], c),
+                found=label,
+                **where,
+            )
+        )
+    for c, (label, mark) in sorted(table.plan.rates.items()):
+        findings.append(
+            warning(
+                "rate_not_loaded",
+                f'Cột "{label}" là tỷ lệ, tỷ số, tỷ trọng hoặc chỉ số ("{mark}"), không phải số đếm: không trường nào '
+                f"của biểu mẫu {chosen.source} chứa chỉ tiêu này, không nạp.",
+                f'Column "{label}" is a rate, ratio, share or index ("{mark}"), not a count: no {chosen.source} field '
+                "holds it; not loaded.",
                 cell=cell_address(table.header_rows[0], c),
                 found=label,
                 **where,
@@ -89,7 +164,7 @@ def choose_table(
         )
     for vi, en in table.plan.notes:
         findings.append(warning("age_bands_do_not_fit", vi, en, **where))
-    for fname in table.missing_required:
+    for fname in missing:
         f = chosen.field(fname)
         seen = "; ".join(table.headers_seen())
         findings.append(
@@ -105,7 +180,6 @@ def choose_table(
                 **where,
             )
         )
-    return table, chosen
 
 
 def _no_table_findings(
@@ -138,8 +212,8 @@ def _no_table_findings(
     headed = [(t, s) for s in specs for sh in sheets if (t := header_only_table(sh, s, layout))]
     if explicit and headed:
         table, spec = headed[0]
-        return [_no_field(table, spec, name)]
-    if not explicit:
+        return [_no_field(table, spec, name, _rate_note(sheets))]
+    if not explicit or _rates_seen(sheets):
         return [_no_spec(sheets, specs, name, is_area)]
     aliases = ", ".join(layout.area_aliases[:6])
     return [
@@ -153,16 +227,52 @@ def _no_table_findings(
     ]
 
 
-def _no_field(table: Table, spec: Spec, name: str) -> Finding:
+def _rates_seen(sheets: list[Sheet]) -> list[tuple[str, str, str]]:
+    """(sheet, text, what marks it) for each sheet whose title or header cells name a rate, ratio, share or index
+    (a ratio word, or a unit such as ``%`` or ``Nam/100 nữ``): what a file of no count field holds instead."""
+    seen = []
+    for sheet in sheets:
+        for r in range(min(MAX_HEADER_SCAN, len(sheet.rows))):
+            mark = next(
+                (
+                    (text, word)
+                    for text in sheet.row_texts(r)
+                    if text and not is_data_text(text) and (word := ratio_word(text) or _ratio_unit(text))
+                ),
+                None,
+            )
+            if mark:
+                seen.append((sheet.name, mark[0][:120], mark[1]))
+                break
+    return seen
+
+
+def _ratio_unit(text: str) -> str | None:
+    stated = split_label(text)[1]
+    return stated.text if stated is not None and stated.ratio else None
+
+
+def _rate_note(sheets: list[Sheet]) -> tuple[str, str]:
+    rates = _rates_seen(sheets)
+    if not rates:
+        return "", ""
+    listed = "; ".join(f'"{sheet}": "{text}" ("{word}")' for sheet, text, word in rates[:5])
+    return (
+        f" Bảng là tỷ lệ, tỷ số hoặc chỉ số, không phải số đếm ({listed}), và không biểu mẫu nào có chỉ tiêu này.",
+        f" The table is a rate, ratio or index, not a count ({listed}), and no spec holds such a field.",
+    )
+
+
+def _no_field(table: Table, spec: Spec, name: str, note: tuple[str, str] = ("", "")) -> Finding:
     seen = "; ".join(table.headers_seen())
     wanted = [f for f in spec.fields if f.required] or list(spec.fields)
     aliases = "; ".join(a for f in wanted for a in f.aliases[:3])
     names = ", ".join(f.name for f in wanted)
     return error(
         "missing_required_field",
-        f'Không cột nào khớp với trường nào của biểu mẫu {spec.source} (ví dụ "{names}": {aliases}). '
+        f'Không cột nào khớp với trường nào của biểu mẫu {spec.source} (ví dụ "{names}": {aliases}).{note[0]} '
         f"Các tiêu đề đã thấy: {seen}.",
-        f'No column matches any {spec.source} field (e.g. "{names}": {aliases}). Headers seen: {seen}.',
+        f'No column matches any {spec.source} field (e.g. "{names}": {aliases}).{note[1]} Headers seen: {seen}.',
         file=name,
         sheet=table.sheet.name,
         cell=cell_address(table.header_rows[0], table.area_col),
@@ -221,12 +331,13 @@ def _no_spec(sheets: list[Sheet], specs: list[Spec], name: str, is_area) -> Find
     closest = [(s.source, _closest(sheets, s, is_area)) for s in specs]
     vi = "; ".join(f"{src}: {c if c != '—' else 'không có tiêu đề nào gần'}" for src, c in closest)
     en = "; ".join(f"{src}: {c if c != '—' else 'no header comes close'}" for src, c in closest)
+    rate_vi, rate_en = _rate_note(sheets)
     return error(
         "no_spec_matched",
-        f"Tệp {name} không khớp biểu mẫu của đơn vị nào (không cột nào là chỉ tiêu đã biết). Gần nhất theo từng "
-        f"đơn vị: {vi}. Nếu đây là một loại báo cáo mới, cần thêm biểu mẫu (sources/specs).",
-        f"File {name} matches no department's spec (no column is a known field). Closest per department: {en}. "
-        "If this is a new kind of report, it needs a spec (sources/specs).",
+        f"Tệp {name} không khớp biểu mẫu của đơn vị nào (không cột nào là chỉ tiêu đã biết).{rate_vi} Gần nhất theo "
+        f"từng đơn vị: {vi}. Nếu đây là một loại báo cáo mới, cần thêm biểu mẫu (sources/specs).",
+        f"File {name} matches no department's spec (no column is a known field).{rate_en} Closest per department: "
+        f"{en}. If this is a new kind of report, it needs a spec (sources/specs).",
         file=name,
         found="; ".join(f"{s}={c}" for s, c in closest)[:500],
     )
