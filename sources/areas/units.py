@@ -238,12 +238,16 @@ class UnitRegistry:
         return self._by_code_text(vintage, code)
 
     def _by_code_text(self, vintage: str, code: str | None) -> Unit | None:
+        """A code as written: ``058`` is a district, ``00058`` a commune; a number that lost its zeros (``58``) is
+        looked for at the widest level first only when nothing says its width (the reader pads a code column's
+        codes to its level's width first)."""
         if code is None:
             return None
         text = re.sub(r"\.0$", "", str(code).strip())
         if not text.isdigit():
             return None
-        for width in (5, 3, 2):
+        widths = (len(text),) if len(text) in (3, 5) else (5, 3)
+        for width in widths:
             u = self.get(vintage, text.zfill(width))
             if u and u.level != "province":
                 return u

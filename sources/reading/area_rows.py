@@ -97,6 +97,12 @@ def scan_rows(table: Table, layout: Layout) -> ScannedRows:
                 carry[j] = ""
         depth = filled[-1]
         name, marked = split_subtotal(names[depth])
+        if (
+            table.type_col is not None
+            and cols[depth] == table.type_col[1]
+            and (kind := sheet.text(r, table.type_col[0]))
+        ):
+            name = f"{kind} {name}"  # "Thành phố" | "Bắc Kạn" in two columns is Thành phố Bắc Kạn
         parents = tuple(carry[:depth])
         if layout.is_total(name):
             if any(parents):
@@ -113,13 +119,19 @@ def scan_rows(table: Table, layout: Layout) -> ScannedRows:
             continue
         if is_breakdown_row(name):
             continue
-        code = sheet.text(r, table.code_col) if table.code_col is not None else None
+        code = code_key(sheet.text(r, table.code_col), table.code_width) if table.code_col is not None else None
         path = (*parents, name)
         out.areas.append(
             AreaRow(r, cols[depth], name, path, code or None, "subtotal" if marked else "area", has_values)
         )
     _mark_parents(out)
     return out
+
+
+def code_key(text: str, width: int) -> str:
+    """A code as a key: ``58`` (a number that lost its zeros) in a column of district codes is ``058``."""
+    t = re.sub(r"\.0$", "", text.strip())
+    return t.zfill(width) if width and t.isdigit() and len(t) < width else t
 
 
 def _mark_parents(out: ScannedRows) -> None:

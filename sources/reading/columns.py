@@ -118,11 +118,22 @@ def breakdown_kind(label: str) -> str | None:
     for word, kind in BREAKDOWN_WORDS.items():
         if k == word or (k.startswith(word + " ") and k.removeprefix(word).strip() in TOTAL_WORDS):
             return kind
+    if snake := _snake_breakdown(k):  # total_urban_male, total_female: a data portal's breakdown columns
+        return snake
     if _HOUSEHOLD_SIZE.match(k):
         return "household size"
     if k.startswith(("chia ra", "chia theo", "trong do", "by ", "phan theo")) and not k.startswith("trong do:"):
         return "group"
     return None
+
+
+def _snake_breakdown(k: str) -> str | None:
+    """``total urban male`` (a portal's ``total_urban_male``): breakdown words after an optional total word."""
+    words = k.split()
+    if len(words) < 2 or words[0] not in TOTAL_WORDS:
+        return None
+    kinds = [BREAKDOWN_WORDS.get(w) for w in words[1:]]
+    return kinds[0] if all(kinds) else None
 
 
 def is_total_label(label: str) -> bool:

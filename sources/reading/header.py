@@ -26,13 +26,13 @@ from sources.reading.columns import (
     plan_columns,
     spec_memo,
 )
+from sources.reading.keys import area_cols_by_content, find_code_col, find_period_col, find_type_col
 from sources.reading.measure import Stated, is_unit_line, split_label, title_unit
 from sources.reading.numbers import NULL_TOKENS
 from sources.specs.model import Layout, Spec
 
 MAX_HEADER_SCAN = 40  # rows searched for the header
 MAX_HEADER_ROWS = 4
-CONTENT_SAMPLE = 400  # data rows looked at to find area columns by their content
 _COLUMN_NUMBER = re.compile(r"^\(?([0-9]{1,2}|[a-z]{1,2})\)?(\s*=.*)?$", re.IGNORECASE)
 _NUMERIC_TEXT = re.compile(r"^[+-]?\d[\d.,\s\u00a0]*%?$")
 
@@ -52,6 +52,9 @@ class Table:
     missing_required: list[str] = field(default_factory=list)
     rates: dict[str, int] = field(default_factory=dict)  # reported-rate name → column (checked, not loaded)
     unit: Stated | None = None  # the unit the title states for the whole table
+    code_width: int = 0  # the width of the code column's codes (2, 3 or 5), 0 when not known
+    type_col: tuple[int, int] | None = None  # a column of level words, and the area column whose names it prefixes
+    period_col: int | None = None  # a column that gives each row its period
 
     @property
     def area_col(self) -> int:
@@ -286,6 +289,8 @@ class _Block:
     alias_cols: list[int]
     data_start: int
     code_col: int | None
+    code_width: int
+    period_col: int | None
     skip: frozenset[int]
     title_lines: list[str]
     unit: Stated | None
@@ -299,20 +304,34 @@ def _block(sheet: Sheet, top: int, layout: Layout, is_area_name: Callable[[str],
     data_start = rows[-1] + 1
     while data_start < len(sheet.rows) and is_column_number_row(sheet, data_start):
         data_start += 1
-    code_col = None
     skip = set(alias_cols)
     for c, path in labels.items():
-        if c in skip or not path:
-            continue
-        if len(path) == 1 and layout.is_code_header(path[0]) and code_col is None:
-            code_col = c
-            skip.add(c)
-        elif len(path) == 1 and (
-            _is_row_number(path[0], layout) or layout.is_ignored(path[0]) or layout.is_area_header(path[0])
+        if (
+            c not in skip
+            and len(path) == 1
+            and (_is_row_number(path[0], layout) or layout.is_ignored(path[0]) or layout.is_area_header(path[0]))
         ):
             skip.add(c)
+    coded = find_code_col(sheet, data_start, labels, skip, layout)
+    code_col, code_width = coded if coded else (None, 0)
+    skip |= {code_col} if code_col is not None else set()
+    period_col = find_period_col(sheet, data_start, labels, skip)
+    skip |= {period_col} if period_col is not None else set()
     title = [t for r in range(rows[0]) for t in sheet.row_texts(r) if t]
-    return _Block(rows, labels, alias_cols, data_start, code_col, frozenset(skip), title, title_unit(title))
+    if not title:  # a data portal's CSV has no title: its name says what it holds (census2019_population_by_district)
+        title = [sheet.name.replace("_", " ")]
+    return _Block(
+        rows,
+        labels,
+        alias_cols,
+        data_start,
+        code_col,
+        code_width,
+        period_col,
+        frozenset(skip),
+        title,
+        title_unit(title),
+    )
 
 
 def _build_table(
@@ -322,17 +341,18 @@ def _build_table(
     alias_cols, labels, data_start = block.alias_cols, block.labels, block.data_start
     table = Table(sheet, block.rows, data_start, list(alias_cols) or [0], labels, area_by_header=bool(alias_cols))
     table.code_col, table.unit = block.code_col, block.unit
+    table.code_width, table.period_col = block.code_width, block.period_col
     skip = set(block.skip)
     plan = plan_columns(spec, labels, skip, list(block.title_lines), table.unit)
     if not plan.bindings:
         return None
     if not alias_cols:
         first = min(b.col for b in plan.bindings)
-        found = _area_cols_by_content(
-            sheet, data_start, [c for c in range(first) if c not in skip], layout, is_area_name
-        )
+        left = [c for c in range(first) if c not in skip]
+        found, names = area_cols_by_content(sheet, data_start, left, layout, is_area_name)
         table.area_cols = found
-        for c in found:
+        table.type_col = find_type_col(sheet, data_start, found, skip)
+        for c in (*names, *(table.type_col or ())):  # names, other spellings, level words: keys, not unknowns
             plan.ignored.pop(c, None)
             plan.breakdowns.pop(c, None)
     table.plan = plan
@@ -346,25 +366,6 @@ def _build_table(
             plan.ignored.pop(c, None)
             plan.rates.pop(c, None)
     return table
-
-
-def _area_cols_by_content(
-    sheet: Sheet, start: int, cols: list[int], layout: Layout, is_area_name: Callable[[str], bool]
-) -> list[int]:
-    """Columns (left of the figures) whose non-empty values are mostly unit, region or total names."""
-    found = []
-    rows = range(start, min(len(sheet.rows), start + CONTENT_SAMPLE))
-    for c in cols:
-        texts = [t for r in rows if (t := sheet.text(r, c))]
-        hits = sum(1 for t in texts if is_area_name(t) or layout.is_region(t) or layout.is_total(t))
-        if (
-            texts
-            and hits >= min(2, len(texts))
-            and hits >= 0.3 * len(texts)
-            and not all(column_period(t) for t in texts[:5])
-        ):
-            found.append(c)
-    return found
 
 
 def _is_row_number(label: str, layout: Layout) -> bool:

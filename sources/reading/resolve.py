@@ -11,13 +11,14 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 
 from sources.areas.units import AreaMatch, PathResolver, Unit, UnitRegistry, split_type
 from sources.common.findings import Finding, cell_address, error, warning
 from sources.common.periods import Period
-from sources.common.text import norm
+from sources.common.text import key, norm
 from sources.reading.area_rows import AreaRow, ScannedRows
 from sources.specs.model import Layout
 
@@ -80,10 +81,29 @@ def resolve_areas(
             m = resolver.resolve(a.path, vote, provinces_only=not hierarchical)
         else:
             m = resolver.resolve_under(a.path, vote)
-        if m.unit is None and a.code and (coded := units.by_code_text(vintage, a.code)):
-            m = AreaMatch(coded)
+        if a.code and (coded := units.by_code_text(vintage, a.code)):
+            m = _with_code(m, coded, a)
         matches[a.row] = m
     return _keep(leaves, matches, units, vintage, period, lenient=True, file=file, sheet=sheet, findings=findings)
+
+
+def _with_code(by_name: AreaMatch, coded: Unit, row: AreaRow) -> AreaMatch:
+    """A row's code beside its name: the code names the unit when the name agrees with it or names nothing the
+    list knows but is spelt close to it; a code that names another unit than the written name is never loaded
+    silently (codes were reused after units merged: 769 was Quận 2, then Thành phố Thủ Đức)."""
+    if by_name.unit is not None:
+        if by_name.unit.code == coded.code:
+            return by_name
+        note = f"code {coded.code} is {coded.full_name}, name says {by_name.unit.full_name}"
+        return AreaMatch(by_name.unit, note=note)
+    if not row.written or _spelt_alike(row.written, coded):
+        return AreaMatch(coded)
+    return by_name
+
+
+def _spelt_alike(written: str, unit: Unit) -> bool:
+    a, b = key(split_type(written)[1]), key(unit.name)
+    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
 
 
 def _keep(
