@@ -23,7 +23,7 @@ def read_checked(
     exactly what the pipeline does to a delivered file, and what ``xhs validate`` reports."""
     result = read_file(path, spec, period, name=name)
     if result.ok and result.source and result.vintage:
-        known = [u.code for u in registry().units[result.vintage]]
+        known = registry().known_codes(result.vintage)
         values = result.values.with_columns(file_sha256=pl.lit(sha256))
         result.findings.extend(check_values(result.source, values, known, file=result.name, sheet=result.sheet))
     return result
@@ -42,7 +42,7 @@ def check_together(results: list[tuple[ReadResult, str]]) -> None:
             fields = tuple(sorted(set(result.values["field"].to_list())))
             groups.setdefault((result.source, result.vintage, fields), []).append((result, sha))
     for (source, vintage, _), members in groups.items():
-        known = [u.code for u in registry().units[vintage]]
+        known = registry().known_codes(vintage)
         frames = {sha: r.values.with_columns(file_sha256=pl.lit(sha)) for r, sha in members}
         flagged = failing_files(source, pl.concat(list(frames.values())), known) if len(members) > 1 else None
         for result, sha in members:
@@ -72,7 +72,7 @@ def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
         frame = table.filter(~pl.col("file_sha256").is_in(sorted(since))).collect()
     else:
         frame = table.collect() if table is not None else pl.DataFrame()
-    known = sorted({u.code for us in registry().units.values() for u in us})
+    known = sorted({c for v in registry().vintages for c in registry().known_codes(v)})
     results: list[dict] = []
     findings = check_values(source, frame, known, results=results) if frame.height else []
     errors = errors_in(findings)

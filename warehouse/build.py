@@ -20,7 +20,12 @@ from sources.areas.units import UnitRegistry
 from warehouse.catalogue import load_catalogue
 from warehouse.consistency import record_consistency_findings
 from warehouse.dimensions import load_areas, load_indicators, load_periods
-from warehouse.history import load_current_facts, load_history, record_province_disagreements
+from warehouse.history import (
+    load_current_facts,
+    load_history,
+    record_province_disagreements,
+    record_simultaneous_conflicts,
+)
 from warehouse.materialise import materialise_views, refresh_stored_views
 from warehouse.meta import DERIVED_RULES, delete_meta, load_meta
 from warehouse.rates import insert_rates
@@ -109,6 +114,7 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     load_periods(con)
     load_current_facts(con)
     record_province_disagreements(con)
+    record_simultaneous_conflicts(con)
     insert_rates(con, [i for i in load_catalogue() if i.is_rate])
     record_consistency_findings(con)
     if inputs.changed is None:

@@ -9,17 +9,19 @@ from datetime import date, timedelta
 import duckdb
 import polars as pl
 
-from sources.areas.units import UnitRegistry
+from sources.areas.units import COUNTRY_CODE, COUNTRY_NAME, UnitRegistry
 from sources.common.periods import parse_period_code
 from warehouse.catalogue import Indicator
 
 
 def load_areas(con: duckdb.DuckDBPyConnection, units: UnitRegistry) -> None:
     vintages = units.vintages
-    rows = []
+    rows: list[tuple[str | date | None, ...]] = []
     for i, vintage in enumerate(vintages):
         valid_from = date.fromisoformat(vintage) if i > 0 else None
         valid_to = date.fromisoformat(vintages[i + 1]) - timedelta(days=1) if i + 1 < len(vintages) else None
+        country = (f"{vintage}/{COUNTRY_CODE}", vintage, COUNTRY_CODE, "country", *COUNTRY_NAME, None, COUNTRY_CODE)
+        rows.append((*country, valid_from, valid_to))  # national tables load here, beside the provinces
         for u in units.units[vintage]:
             parent = f"{vintage}/{u.parent_code}" if u.parent_code else None
             rows.append(

@@ -28,16 +28,19 @@ def load_history(con: duckdb.DuckDBPyConnection) -> None:
             SELECT r.file_sha256, r.indicator_code, r.vintage || '/' || r.province_code AS area_key, r.period_code,
                    sum(r.value) AS value, count(r.value) AS n_values, any_value(e.n_units) AS n_units
             FROM rows r JOIN unit_count e USING (vintage, province_code, level)
-            WHERE r.level <> 'province'
+            WHERE r.level NOT IN ('province', 'country')
             GROUP BY ALL
         ),
         summed AS (
-            SELECT indicator_code, area_key, period_code, value, 'sum_of_areas' AS derivation, file_sha256
+            SELECT indicator_code, area_key, period_code, value, 'sum_of_areas' AS derivation, file_sha256,
+                   1.0 AS scale
             FROM province WHERE n_values = n_units
         )
         -- a province row a national table marks ".." (no data) is no figure, not a null that hides the sum
-        SELECT indicator_code, area_key, period_code, value, 'reported' AS derivation, file_sha256 FROM rows
-        WHERE level <> 'province' OR value IS NOT NULL
+        SELECT indicator_code, area_key, period_code, value, 'reported' AS derivation, file_sha256,
+               coalesce(scale, 1.0) AS scale
+        FROM rows
+        WHERE level NOT IN ('province', 'country') OR value IS NOT NULL
         UNION ALL
         SELECT * FROM summed
     """)
@@ -68,12 +71,12 @@ def load_history(con: duckdb.DuckDBPyConnection) -> None:
             SELECT *, lag(value) OVER w AS previous, row_number() OVER w AS n
             FROM obs
             WINDOW w AS (PARTITION BY indicator_code, area_key, period_code
-                         ORDER BY valid_from, received_at, file_sha256)
+                         ORDER BY valid_from, received_at, scale DESC, file_sha256)
         ),
         changes AS (SELECT * FROM ordered WHERE n = 1 OR value IS DISTINCT FROM previous)
         SELECT indicator_code, area_key, period_code, value, derivation, file_sha256, valid_from,
                lead(valid_from) OVER (PARTITION BY indicator_code, area_key, period_code
-                                      ORDER BY valid_from, received_at, file_sha256) AS valid_to
+                                      ORDER BY valid_from, received_at, scale DESC, file_sha256) AS valid_to
         FROM changes
     """)
 
@@ -101,7 +104,7 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
                    string_agg(DISTINCT m.original_name, ', ' ORDER BY m.original_name) AS files
             FROM current c JOIN unit_count e USING (vintage, province_code, level)
             JOIN file_name m ON m.sha256 = c.file_sha256
-            WHERE c.level <> 'province' GROUP BY ALL
+            WHERE c.level NOT IN ('province', 'country') GROUP BY ALL
         )
         SELECT r.file_sha256, m.original_name, r.sheet, r.cell, 'province_sum_mismatch', 'warning',
                format('Giá trị tỉnh {} ({}, {}) là {} nhưng các đơn vị cấp dưới (tệp {}) cộng lại {}; giữ giá '
@@ -116,6 +119,39 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
              AND p.vintage = r.vintage AND p.province_code = r.code
         JOIN file_name m ON m.sha256 = r.file_sha256
         WHERE r.level = 'province' AND p.n = p.n_units AND abs(p.value - r.value) > 0.5 * r.scale
+    """)
+
+
+def record_simultaneous_conflicts(con: duckdb.DuckDBPyConnection) -> None:
+    """Two files delivered at the same moment that report different values for one indicator, area and period
+    (a census count and the statistics office's average population for the same year): the finer figure is kept
+    (an exact count over one published in thousands; between equals, the file whose digest sorts last), and a
+    warning names both, recorded against the file whose value was not kept."""
+    con.execute("""
+        INSERT INTO meta_finding
+        WITH reported AS (
+            SELECT o.*, m.loaded_at, m.original_name
+            FROM observation o
+            JOIN (SELECT sha256, min(loaded_at) AS loaded_at, any_value(original_name) AS original_name
+                  FROM meta_file WHERE status = 'loaded' GROUP BY sha256) m ON m.sha256 = o.file_sha256
+            WHERE o.derivation = 'reported' AND o.value IS NOT NULL AND o.area_key IN (SELECT area_key FROM scope_area)
+        ),
+        ranked AS (
+            SELECT *, row_number() OVER (PARTITION BY indicator_code, area_key, period_code, loaded_at
+                                         ORDER BY scale, file_sha256 DESC) AS rank
+            FROM reported
+        ),
+        kept AS (SELECT * FROM ranked WHERE rank = 1)
+        SELECT r.file_sha256, r.original_name, NULL, NULL, 'simultaneous_conflict', 'warning',
+               format('Tệp {} và tệp {} (cùng lúc) ghi hai giá trị khác nhau cho {} ({}, {}): {} và {}; giữ {} '
+                      || '(số chi tiết hơn, hoặc tệp sau theo mã băm).', r.original_name, k.original_name,
+                      r.indicator_code, r.area_key, r.period_code, r.value, k.value, k.value),
+               format('Files {} and {} (delivered together) give different values for {} ({}, {}): {} and {}; {} '
+                      || 'is kept (the finer figure, else the file whose digest sorts last).', r.original_name,
+                      k.original_name, r.indicator_code, r.area_key, r.period_code, r.value, k.value, k.value),
+               CAST(k.value AS VARCHAR), CAST(r.value AS VARCHAR), r.area_key
+        FROM ranked r JOIN kept k USING (indicator_code, area_key, period_code, loaded_at)
+        WHERE r.rank > 1 AND r.value <> k.value
     """)
 
 

@@ -12,7 +12,14 @@ from warehouse.dimensions import insert_frame
 
 # Findings the build derives across files (province sums, restatements, series, missing areas): recomputed for
 # the provinces a build touches, unlike the reader's and the suites' findings, which come with each file.
-DERIVED_RULES = ("province_sum_mismatch", "restatement", "cumulative_decrease", "year_on_year_jump", "missing_areas")
+DERIVED_RULES = (
+    "province_sum_mismatch",
+    "simultaneous_conflict",
+    "restatement",
+    "cumulative_decrease",
+    "year_on_year_jump",
+    "missing_areas",
+)
 
 
 def delete_meta(con: duckdb.DuckDBPyConnection, shas: list[str]) -> None:

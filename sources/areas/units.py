@@ -20,6 +20,9 @@ from sources.common.periods import Period
 from sources.common.text import fold, key, norm
 
 BUILTIN_UNITS = Path(__file__).parent / "builtin"
+# The whole country: a national table's values load on it (``dim_area`` level ``country``, one row per unit list).
+COUNTRY_CODE = "VN"
+COUNTRY_NAME = ("Việt Nam", "Việt Nam", "Viet Nam")  # name, full name, English name
 
 # Written prefixes → the unit type they name (normalised). Longest first so "thành phố" wins over "tp".
 _TYPE_PREFIXES: list[tuple[str, str]] = sorted(
@@ -161,6 +164,10 @@ class UnitRegistry:
         """Whether any unit of any list has this name (with or without its type): an area column's content."""
         k = key(split_type(written)[1])
         return bool(k) and (k in self._any_name or key(written) in self._any_name)
+
+    def known_codes(self, vintage: str) -> list[str]:
+        """Every area code a value of this unit list may carry: its units' and the country's."""
+        return [*(u.code for u in self.units[vintage]), COUNTRY_CODE]
 
     def get(self, vintage: str, code: str) -> Unit | None:
         return self._by_code.get((vintage, code))

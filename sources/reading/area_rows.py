@@ -73,6 +73,8 @@ def scan_rows(table: Table, layout: Layout) -> ScannedRows:
     cols = table.area_cols
     carry = [""] * len(cols)
     for r in range(table.data_start, len(sheet.rows)):
+        if table.rows_only is not None and r not in table.rows_only:
+            continue
         texts = sheet.row_texts(r)
         nonempty = [t for t in texts if t]
         if not nonempty:

@@ -27,7 +27,7 @@ from sources.reading.measure import Stated, ratio_word, split_label
 from sources.specs.model import Field, Spec
 
 TOTAL_WORDS = {"tong so", "tong", "cong", "chung", "total", "toan bo", "tong cong", "all"}
-PRELIM = re.compile(r"\(\s*\*+\s*\)|\bso\s*bo\b|\bprel\b\.?|\buoc\s*(tinh|thuc hien)?\b|\bpreliminary\b")
+PRELIM = re.compile(r"\(\s*\*+\s*\)|\bso\s*bo\b|\bprel\b\.?|\bpre\.|\buoc\s*(tinh|thuc hien)?\b|\bpreliminary\b")
 _ANY_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})(?![0-9])")
 # Words that join a period to a label: "Thuê bao đến 30/6/2024", "Dân số năm 2020", "as of 2021".
 _CONNECTORS = re.compile(

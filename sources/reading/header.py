@@ -55,6 +55,12 @@ class Table:
     code_width: int = 0  # the width of the code column's codes (2, 3 or 5), 0 when not known
     type_col: tuple[int, int] | None = None  # a column of level words, and the area column whose names it prefixes
     period_col: int | None = None  # a column that gives each row its period
+    rows_only: frozenset[int] | None = None  # one period's rows of a table with a period column
+
+    @property
+    def national(self) -> bool:
+        """No area column, rows told apart by their period: a table of the whole country."""
+        return not self.area_cols and self.period_col is not None
 
     @property
     def area_col(self) -> int:
@@ -141,7 +147,7 @@ def find_table(
         best: Table | None = None
         for top in candidates:
             table = _build_table(sheet, top, spec, layout, is_area_name)
-            if table is None or (require_area and not table.area_cols):
+            if table is None or (require_area and not table.area_cols and not table.national):
                 continue
             if best is None or table.score > best.score:
                 best = table
@@ -356,6 +362,9 @@ def _build_table(
             plan.ignored.pop(c, None)
             plan.breakdowns.pop(c, None)
     table.plan = plan
+    if table.national:  # its text columns (Items: "Total - Thous. Subcribers") qualify rows: not unknown fields
+        for c in [c for c in plan.ignored if _text_only(sheet, data_start, c)]:
+            del plan.ignored[c]
     bound = {b.field for b in plan.bindings} | set(plan.derived)
     table.missing_required = [f.name for f in spec.fields if f.required and f.name not in bound]
     for c in sorted({*plan.ignored, *plan.rates}):
@@ -366,6 +375,11 @@ def _build_table(
             plan.ignored.pop(c, None)
             plan.rates.pop(c, None)
     return table
+
+
+def _text_only(sheet: Sheet, start: int, col: int) -> bool:
+    cells = [v for r in range(start, len(sheet.rows)) if (v := sheet.cell(r, col)) not in (None, "")]
+    return bool(cells) and not any(isinstance(v, float) or (isinstance(v, str) and is_data_text(v)) for v in cells)
 
 
 def _is_row_number(label: str, layout: Layout) -> bool:

@@ -90,13 +90,19 @@ def find_code_col(
 
 
 def find_period_col(sheet: Sheet, start: int, labels: dict[int, list[str]], skip: set[int]) -> int | None:
-    """A column headed ``year``/``Năm``/``Kỳ``… whose values are periods (``2015``, ``Pre. 2016``, ``2019 (*)``)."""
+    """A column headed ``year``/``Năm``/``Kỳ``… whose values are periods (``2015``, ``Pre. 2016``, ``2019 (*)``),
+    or a first column holding nothing but periods (a table turned round: years down the rows)."""
+    first = True
     for c, path in sorted(labels.items()):
-        if c in skip or len(path) != 1 or key(path[0]) not in _PERIOD_HEADERS:
+        if c in skip or len(path) > 1:
             continue
         texts = _texts(sheet, start, c)
-        if texts and sum(1 for t in texts if row_period(t)) >= 0.9 * len(texts):
+        headed = bool(path) and key(path[0]) in _PERIOD_HEADERS
+        periods = sum(1 for t in texts if row_period(t))
+        only_periods = first and len(texts) >= 2 and periods == len(texts)
+        if texts and ((headed and periods >= 0.9 * len(texts)) or only_periods):
             return c
+        first = first and not texts
     return None
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.areas.units import UnitRegistry, registry
+from sources.areas.units import COUNTRY_CODE, UnitRegistry, registry
 from sources.common.findings import Finding, cell_address, error, errors_in, warning
 from sources.common.periods import Period
 from sources.intake import read_untrusted
@@ -21,6 +21,7 @@ from sources.reading.area_rows import ScannedRows, scan_rows
 from sources.reading.checks import check_reported_rates, check_subtotals, check_totals
 from sources.reading.header import Table
 from sources.reading.resolve import resolve_areas
+from sources.reading.split import by_period, country_rows, scaled
 from sources.reading.tables import choose_tables
 from sources.reading.title import EARLIEST_YEAR, plausible, table_period
 from sources.reading.values import VALUE_SCHEMA, cells_frame, parse_cells, read_values
@@ -84,12 +85,96 @@ def read_file(
     result.source, result.sheet = spec.source, tables[0].sheet.name
     parts = []
     for table in tables:
-        part = ReadResult(path=path, name=result.name, source=spec.source, sheet=table.sheet.name)
-        if _periods(part, table, period):
-            _read_rows(part, table, spec, units, layout)
-        parts.append(part)
+        parts.extend(_read_table(result, table, spec, period, units, layout))
     merge_tables(result, parts)
     return result
+
+
+def _read_table(
+    result: ReadResult, table: Table, spec: Spec, explicit: str | None, units: UnitRegistry, layout: Layout
+) -> list[ReadResult]:
+    """One table, or one table per period of its period column (a national table's rows load on the country)."""
+
+    def part() -> ReadResult:
+        return ReadResult(path=result.path, name=result.name, source=spec.source, sheet=table.sheet.name)
+
+    if table.period_col is None:
+        whole = part()
+        if _periods(whole, table, explicit):
+            _read_rows(whole, table, spec, units, layout)
+        return [whole]
+    subs, _ = by_period(table)
+    if explicit:
+        subs = [s for s in subs if s.period.code == explicit]
+    first = part()
+    early = [s.period.code for s in subs if not plausible(s.period)]
+    if early:
+        first.findings.append(_early_rows(result.name, table, early))
+    parts: list[ReadResult] = []
+    warned: set[str] = set()
+    for s in (s for s in subs if plausible(s.period)):
+        one = first if not parts else part()
+        one.period, one.periods = s.period, [s.period]
+        if table.national:
+            _read_country(one, s.table, spec, units, warned)
+        else:
+            _read_rows(one, s.table, spec, units, layout)
+        parts.append(one)
+    if not parts:
+        first.findings.append(
+            error(
+                "period_out_of_range",
+                "Không dòng nào thuộc kỳ báo cáo hợp lệ.",
+                "No row belongs to a period in range.",
+                file=result.name,
+                sheet=table.sheet.name,
+            )
+        )
+        return [first]
+    return parts
+
+
+def _early_rows(name: str, table: Table, codes: list[str]) -> Finding:
+    listed = "; ".join(codes)
+    return warning(
+        "period_out_of_range",
+        f"Bỏ qua các dòng của kỳ ngoài khoảng hợp lệ (từ năm {EARLIEST_YEAR} đến hôm nay): {listed}.",
+        f"Rows of periods out of range (from {EARLIEST_YEAR} to today) are skipped: {listed}.",
+        file=name,
+        sheet=table.sheet.name,
+        found=listed[:500],
+    )
+
+
+def _read_country(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry, warned: set[str]) -> None:
+    """One period of a national table: its count row loads on the country (``VN``)."""
+    period = result.period
+    assert period is not None
+    found = country_rows(table, result.name, result.findings, warned)
+    if found is None:
+        result.findings.append(
+            error(
+                "national_rows_ambiguous",
+                f"Bảng không có cột đơn vị hành chính nhưng có nhiều dòng số đếm cho kỳ {period.code}: không rõ dòng "
+                "nào là cả nước. Hãy thêm cột đơn vị hành chính.",
+                f"The table has no area column but several count rows for period {period.code}: which one is the "
+                "country is not clear. Add an area column.",
+                file=result.name,
+                sheet=table.sheet.name,
+                found=period.code,
+            )
+        )
+        return
+    rows, scale = found
+    if not rows:
+        return
+    table = scaled(table, scale)
+    result.vintage = units.vintage_for(period)
+    country = [(rows[0], COUNTRY_CODE, COUNTRY_CODE, "Việt Nam")]
+    cells = parse_cells(table, cells_frame(table, country, period), result.name, result.findings)
+    result.values = read_values(table, cells, spec.source, result.vintage)
+    result.province_code = COUNTRY_CODE
+    _check_fractional_counts(result, table, spec)
 
 
 def merge_tables(result: ReadResult, parts: list[ReadResult]) -> None:

@@ -24,6 +24,7 @@ MIN_DENOMINATOR = 50
 SUPPRESSED = "suppressed"
 ROUNDED = "rounded"
 PROVINCE = "province"
+ABOVE_PROVINCE = ("province", "country")  # levels whose counts are never small
 
 RULE_VI = (
     "Kiểm soát công bố: với số liệu đếm từ hồ sơ cá nhân (y tế, căn cước/định danh) ở cấp dưới tỉnh, giá trị 0 "
@@ -70,7 +71,7 @@ def _small_count(col: pl.Expr) -> pl.Expr:
 def apply(frame: pl.DataFrame, person_codes: frozenset[str]) -> pl.DataFrame:
     """The released values of ``frame`` (columns indicator_code, kind, area_level, value, numerator_value,
     denominator_value) with a ``flag`` column: ``suppressed``, ``rounded`` or empty."""
-    controlled = pl.col("indicator_code").is_in(list(person_codes)) & (pl.col("area_level") != PROVINCE)
+    controlled = pl.col("indicator_code").is_in(list(person_codes)) & ~pl.col("area_level").is_in(ABOVE_PROVINCE)
     count = controlled & (pl.col("kind") == "count")
     rate = controlled & (pl.col("kind") == "rate")
     v, num, den = pl.col("value"), pl.col("numerator_value"), pl.col("denominator_value")
@@ -107,7 +108,9 @@ def apply(frame: pl.DataFrame, person_codes: frozenset[str]) -> pl.DataFrame:
 
 def check(frame: pl.DataFrame, person_codes: frozenset[str]) -> list[str]:
     """Every cell of ``frame`` (released values) that breaks the rule, described; empty when it is safe."""
-    controlled = frame.filter(pl.col("indicator_code").is_in(list(person_codes)) & (pl.col("area_level") != PROVINCE))
+    controlled = frame.filter(
+        pl.col("indicator_code").is_in(list(person_codes)) & ~pl.col("area_level").is_in(ABOVE_PROVINCE)
+    )
     v, num, den = pl.col("value"), pl.col("numerator_value"), pl.col("denominator_value")
     not_multiple = (v % ROUND_TO) != 0
     # Without the helper column every denominator is treated as a person-record count (the stricter reading).

@@ -79,7 +79,7 @@ def _charts(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
     provinces = facts.filter(pl.col("area_level") == "province")
     chart = line_chart(_series(provinces), "provinces", decimals, targets)
     html = [f"<h3>Các tỉnh / Provinces</h3>{chart}"]
-    for part in facts.filter(pl.col("area_level") != "province").partition_by(
+    for part in facts.filter(~pl.col("area_level").is_in(["province", "country"])).partition_by(
         ["vintage", "province_code"], maintain_order=True
     ):
         series, note = _largest_areas(_series(part))

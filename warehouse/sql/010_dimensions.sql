@@ -17,8 +17,8 @@ CREATE TABLE dim_area (
 COMMENT ON TABLE dim_area IS 'Đơn vị hành chính theo từng danh mục (trước/sau sắp xếp 1/7/2025), khóa (vintage, code) vì mã được dùng lại. / Administrative units per unit list (before/after the 1 July 2025 reform), keyed by (vintage, code) because codes are reused.';
 COMMENT ON COLUMN dim_area.area_key IS 'Khóa đơn vị: "<vintage>/<code>", ví dụ 2025-03-01/058. / Unit key "<vintage>/<code>", e.g. 2025-03-01/058.';
 COMMENT ON COLUMN dim_area.vintage IS 'Danh mục đơn vị: 2025-03-01 (trước sắp xếp, 3 cấp) hoặc 2025-07-01 (sau sắp xếp, 2 cấp). / Unit list: 2025-03-01 (pre-reform, 3 levels) or 2025-07-01 (post-reform, 2 levels).';
-COMMENT ON COLUMN dim_area.code IS 'Mã đơn vị hành chính (tỉnh 2 số, huyện 3 số, xã 5 số). / Official unit code (province 2 digits, district 3, commune 5).';
-COMMENT ON COLUMN dim_area.level IS 'Cấp: province / district / commune. / Level: province, district or commune.';
+COMMENT ON COLUMN dim_area.code IS 'Mã đơn vị hành chính (tỉnh 2 số, huyện 3 số, xã 5 số; cả nước VN). / Official unit code (province 2 digits, district 3, commune 5; the whole country VN).';
+COMMENT ON COLUMN dim_area.level IS 'Cấp: country (cả nước, từ bảng toàn quốc; không cộng từ các tỉnh) / province / district / commune. / Level: country (the whole country, from national tables; never the sum of the provinces), province, district or commune.';
 COMMENT ON COLUMN dim_area.name IS 'Tên ngắn, không có loại đơn vị (Ba Bể). / Short name without the unit type (Ba Bể).';
 COMMENT ON COLUMN dim_area.full_name IS 'Tên đầy đủ (Huyện Ba Bể). / Full name with the unit type (Huyện Ba Bể).';
 COMMENT ON COLUMN dim_area.name_en IS 'Tên không dấu / tiếng Anh. / Name without diacritics / English name.';
