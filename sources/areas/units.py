@@ -51,20 +51,50 @@ _TYPE_PREFIXES: list[tuple[str, str]] = sorted(
 
 
 DISTRICT_RANK = {"huyện": 0, "thị xã": 1, "quận": 2, "thành phố": 2}  # a district is only ever upgraded
+# The level a written unit type asks for (issue #25): "thành phố" is a province when it names a centrally governed
+# city (``UnitRegistry.level_asked``), else a district.
+TYPE_LEVEL = {
+    "tỉnh": "province",
+    "thành phố": "district",
+    "thị xã": "district",
+    "huyện": "district",
+    "quận": "district",
+    "xã": "commune",
+    "phường": "commune",
+    "thị trấn": "commune",
+    "đặc khu": "commune",
+}
+# English exports write the type after the name: "Bac Kan province", "Bac Kan city", "Ba Be district".
+_TYPE_SUFFIXES = {
+    "province": "tỉnh",
+    "city": "thành phố",
+    "district": "huyện",
+    "urban district": "quận",
+    "rural district": "huyện",
+    "town": "thị xã",
+    "commune": "xã",
+    "ward": "phường",
+}
+_CENTRAL = re.compile(r"\s*[\(,-]?\s*(?:trực thuộc (?:tw|trung ương)|tw)\s*\)?\s*$")
 
 
 def split_type(name: str) -> tuple[str | None, str]:
-    """``"TP. Bắc Kạn"`` → (``"thành phố"``, ``"bắc kạn"``); a bare name has no type."""
+    """``"TP. Bắc Kạn"`` → (``"thành phố"``, ``"bắc kạn"``); ``"Ba Be district"`` → (``"huyện"``, ``"ba be"``); a
+    bare name has no type."""
     return _split_type(norm(name))
 
 
 @lru_cache(maxsize=1 << 16)
 def _split_type(n: str) -> tuple[str | None, str]:
+    n = _CENTRAL.sub("", n)  # "TP. Hà Nội (trực thuộc TW)"
     for prefix, unit_type in _TYPE_PREFIXES:
         if n.startswith(prefix) and (prefix.endswith(".") or len(n) == len(prefix) or not n[len(prefix)].isalnum()):
             rest = n[len(prefix) :].strip(" .")
             if rest:
                 return unit_type, rest
+    for suffix in sorted(_TYPE_SUFFIXES, key=len, reverse=True):
+        if n.endswith(" " + suffix) and (rest := n[: -len(suffix) - 1].strip(" .")):
+            return _TYPE_SUFFIXES[suffix], rest
     return None, n
 
 
@@ -187,13 +217,36 @@ class UnitRegistry:
         return list(found)
 
     def _find_candidates(self, vintage: str, written: str) -> list[Unit]:
+        """A written level word decides the level (``Tỉnh Bắc Kạn`` is never the city of Bắc Kạn, ``Thành phố Bắc
+        Kạn`` never the province); within it the written type first (``Huyện X`` before ``Thị xã X``)."""
         unit_type, bare = split_type(written)
         found = self._by_norm.get((vintage, bare)) or self._by_fold.get((vintage, fold(bare))) or []
         found = [u for u in found if u.level != "province"]
         if unit_type:
-            typed = [u for u in found if u.unit_type == unit_type]
-            found = typed or found
+            level = self.level_asked(vintage, written)
+            same_level = [u for u in found if u.level == level]
+            typed = [u for u in same_level if u.unit_type == unit_type]
+            found = typed or same_level
         return found
+
+    def level_asked(self, vintage: str, written: str) -> str | None:
+        """The level a name's level word asks for: ``Tỉnh X`` and ``Thành phố Hà Nội`` (a centrally governed
+        city: a province whose full name is "Thành phố …") a province; ``Thành phố Bắc Kạn``, ``Huyện``,
+        ``Quận``, ``Thị xã`` a district; ``Xã``, ``Phường``, ``Thị trấn``, ``Đặc khu`` a commune; None without
+        one."""
+        unit_type, bare = split_type(written)
+        if unit_type is None:
+            return None
+        if unit_type == "thành phố":
+            p = self.province_by_key(vintage, key(bare))
+            if p is not None and p.unit_type == "thành phố":
+                return "province"
+        return TYPE_LEVEL[unit_type]
+
+    def same_name_province(self, vintage: str, written: str) -> Unit | None:
+        """The province a bare name (no level word) also names: ``Bắc Kạn``, ``Hoà Bình`` (tone placement aside)."""
+        unit_type, bare = split_type(written)
+        return None if unit_type else self.province_by_key(vintage, key(bare))
 
     def resolve_rows(
         self, vintage: str, names: list[str], codes: list[str | None]

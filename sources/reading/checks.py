@@ -35,7 +35,7 @@ def check_totals(
     """The total row (cells of kind ``total``) is checked against the sum of the area rows as written (those
     that resolve, and those of units merged since), never loaded as an area. Returns the totals by field
     (``field@period`` when the periods are in the columns)."""
-    total = cells.filter(pl.col("kind") == "total")
+    total = cells.filter(pl.col("kind").is_in(("total", "province")))
     if total.is_empty():
         return {}
     sheet = table.sheet

@@ -24,7 +24,7 @@ from sources.reading.resolve import resolve_areas
 from sources.reading.split import by_period, country_rows, scaled
 from sources.reading.tables import choose_tables
 from sources.reading.title import EARLIEST_YEAR, plausible, table_period
-from sources.reading.values import VALUE_SCHEMA, cells_frame, parse_cells, read_values
+from sources.reading.values import VALUE_SCHEMA, cells_frame, parse_cells, read_values, sums_of_rows
 from sources.specs.model import Layout, Spec, load_layout
 
 __all__ = ["VALUE_SCHEMA", "ReadResult", "read_file"]
@@ -337,11 +337,23 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
         )
         return
     kept, unresolved = resolve_areas(
-        rows, units, vintage, min(result.periods), layout, file=name, sheet=sheet.name, findings=result.findings
+        rows,
+        units,
+        vintage,
+        min(result.periods),
+        layout,
+        file=name,
+        sheet=sheet.name,
+        findings=result.findings,
+        sums_to=sums_of_rows(table),
     )
     provinces = {k.province for k in kept}
     result.province_code = provinces.pop() if len(provinces) == 1 else None
+    # a province row among its own units (Tỉnh Bắc Kạn under its districts) is the province's reported value,
+    # checked against their sum as a total row is
+    mixed = any(k.code != k.province for k in kept)
     keep = [(k.row, k.code, k.province, k.written) for k in kept]
+    loaded = [(*k, "province" if mixed and k[1] == k[2] else "area") for k in keep]
     # Every row's cells are parsed once, each with its kind: loaded (area), summed for the checks only (merged:
     # a unit merged since or unknown; duplicate; subtotal), or the table's total.
     placed = {k.row for k in kept} | {a.row for a in unresolved}
@@ -349,7 +361,7 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
     checked += [(a.row, "", "", a.written, "duplicate") for a in rows.leaves if a.has_values and a.row not in placed]
     checked += [(a.row, "", "", a.written, "subtotal") for a in rows.areas if a.kind == "subtotal" and a.has_values]
     total = [(rows.total_row, "", "", "total", "total")] if rows.total_row is not None else []
-    cells = parse_cells(table, cells_frame(table, [*keep, *checked, *total], period), name, result.findings)
+    cells = parse_cells(table, cells_frame(table, [*loaded, *checked, *total], period), name, result.findings)
     result.values = read_values(table, cells, spec.source, vintage)
     _check_fractional_counts(result, table, spec)
     result.totals = check_totals(table, spec, cells, name, result.findings)

@@ -20,10 +20,12 @@ from sources.common.findings import Finding, cell_address, error, warning
 from sources.common.periods import Period
 from sources.common.text import key, norm
 from sources.reading.area_rows import AreaRow, ScannedRows
+from sources.reading.levels import SumsTo, national_same_names, settle_levels
 from sources.specs.model import Layout
 
 MAX_LISTED = 40  # unresolved names listed in one historic-units warning
 MAX_ROW_ERRORS = 50  # per-row unknown-area errors before the rest are summarised
+_LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,11 @@ def resolve_areas(
     file: str,
     sheet: str,
     findings: list[Finding],
+    sums_to: SumsTo | None = None,
 ) -> tuple[list[Kept], list[AreaRow]]:
     """The leaf rows that resolve, one per unit, and the rows with values that resolve to no unit (problems are
-    appended to ``findings``; the leaves in neither list are duplicates or rows without values)."""
+    appended to ``findings``; the leaves in neither list are duplicates or rows without values). ``sums_to(row,
+    others)``: whether a row's figures are the sum of other rows' (a province row under its districts)."""
     resolver = PathResolver(units, vintage, dict(layout.province_aliases))
     areas = rows.areas
     matches: dict[int, AreaMatch] = {}
@@ -60,9 +64,11 @@ def resolve_areas(
         in_province = sum(1 for a, m in zip(areas, flat, strict=True) if a.kind == "area" and m.unit)
         national = as_provinces > in_province or (as_provinces == in_province and bool(rows.regions))
         if not national:  # on a tie, "Cả nước" or a region row above says the rows are provinces
+            matches = {a.row: m for a, m in zip(areas, flat, strict=True)}
+            findings.extend(settle_levels(leaves, matches, resolver, units, vintage, sums_to, file=file, sheet=sheet))
             return _keep(
                 leaves,
-                {a.row: m for a, m in zip(areas, flat, strict=True)},
+                matches,
                 units,
                 vintage,
                 period,
@@ -71,6 +77,8 @@ def resolve_areas(
                 sheet=sheet,
                 findings=findings,
             )
+        if same := national_same_names(leaves, units, vintage, file=file, sheet=sheet):
+            findings.append(same)
     tops = {a.path[0] for a in areas if a.path and a.path[0]}
     province_top = bool(tops) and sum(1 for t in tops if resolver.province(t)) >= 0.5 * len(tops)
     vote = None if province_top else units.resolve_rows(vintage, sorted(tops), [None] * len(tops))[0]
@@ -274,11 +282,14 @@ def _unknown_errors(
                 )
             )
             continue
+        asked = units.level_asked(vintage, a.written)
+        level_vi = f" Từ chỉ cấp trong tên yêu cầu cấp {_LEVEL_VI[asked]}." if asked else ""
+        level_en = f" Its level word asks for a {asked}." if asked else ""
         out.append(
             error(
                 "unknown_area",
-                f'Không nhận ra đơn vị hành chính "{label}" (danh mục {vintage}). Gần giống: {hint}.',
-                f'Unknown area "{label}" (unit list {vintage}). Closest known names: {hint}.',
+                f'Không nhận ra đơn vị hành chính "{label}" (danh mục {vintage}).{level_vi} Gần giống: {hint}.',
+                f'Unknown area "{label}" (unit list {vintage}).{level_en} Closest known names: {hint}.',
                 found=label,
                 expected=hint,
                 **where,

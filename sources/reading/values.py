@@ -40,12 +40,13 @@ CELLS_SCHEMA = {
     "kind": pl.String,
 }
 Row = tuple  # (row, area code, province code, name as written[, kind])
-REPORTED_KINDS = ("area", "total")  # rows whose unreadable cells are errors; the others are only checked
+REPORTED_KINDS = ("area", "province", "total")  # rows whose unreadable cells are errors; the others are checked
 
 
 def cells_frame(table: Table, rows: list[Row], period: Period | None) -> pl.DataFrame:
     """One record per (row, bound column), row by row. A row is (row, area code, province code, name as
-    written) and optionally its kind: ``area`` (loaded, the default), ``total``, or a row summed for the checks
+    written) and optionally its kind: ``area`` (loaded, the default), ``province`` (a province row among its own
+    units: loaded, and checked as a total), ``total``, or a row summed for the checks
     only, not loaded and its cells not reported: ``merged`` (a unit merged since, or unknown), ``duplicate``,
     ``subtotal``. Built column by column; only taking the cells out of the sheet's grid is done cell by
     cell."""
@@ -120,9 +121,14 @@ def parse_cells(table: Table, cells: pl.DataFrame, file: str, findings: list[Fin
 
 
 def read_values(table: Table, cells: pl.DataFrame, source: str, vintage: str) -> pl.DataFrame:
-    """The values (``VALUE_SCHEMA``) of the parsed cells of the area rows (kind ``area``)."""
+    """The values (``VALUE_SCHEMA``) of the parsed cells of the area rows (kind ``area``, and a province row among
+    its own units, kind ``province``)."""
     keys = ["row", "area_code", "province_code", "area_written", "period_code"]
-    long = cells.lazy().filter(pl.col("kind") == "area").select(*keys, "field", "value", "cell", "scale", "preliminary")
+    long = (
+        cells.lazy()
+        .filter(pl.col("kind").is_in(("area", "province")))
+        .select(*keys, "field", "value", "cell", "scale", "preliminary")
+    )
     parts = [long]
     for fname, fields in table.derived.items():
         parts.append(
@@ -157,3 +163,37 @@ def read_values(table: Table, cells: pl.DataFrame, source: str, vintage: str) ->
         .sort("period_code", "area_code", "field")
         .collect()
     )
+
+
+def sums_of_rows(table: Table):
+    """``sums_to(row, others)``: whether the row's figures in the bound columns equal the sum of the other rows'
+    (every column with figures in all of them; at least one)."""
+    numbers = _numbers(table)
+
+    def sums_to(row: int, others: list[int]) -> bool:
+        agreed = 0
+        for col in range(len(table.bindings)):
+            mine = numbers.get(row, [])[col] if row in numbers else None
+            parts = [numbers.get(o, [None] * len(table.bindings))[col] for o in others]
+            if mine is None or any(p is None for p in parts):
+                continue
+            total = sum(p for p in parts if p is not None)
+            if abs(mine - total) > max(0.5, 1e-9 * abs(total)):
+                return False
+            agreed += 1
+        return agreed > 0
+
+    return sums_to
+
+
+def _numbers(table: Table) -> dict[int, list[float | None]]:
+    """Every data row's bound cells as numbers (Vietnamese number text cast as the reader casts it)."""
+    rows = [
+        r for r in range(table.data_start, len(table.sheet.rows)) if table.rows_only is None or r in table.rows_only
+    ]
+    cols = [b.col for b in table.bindings]
+    cells = [table.sheet.cell(r, c) for r in rows for c in cols]
+    texts = pl.Series("t", [c if isinstance(c, str) else None for c in cells], dtype=pl.String)
+    parsed = pl.DataFrame({"t": texts}).select(parse_clean_number(clean_text(pl.col("t")))).to_series().to_list()
+    values = [c if isinstance(c, float) else p for c, p in zip(cells, parsed, strict=True)]
+    return {r: values[i * len(cols) : (i + 1) * len(cols)] for i, r in enumerate(rows)}
