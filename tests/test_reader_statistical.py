@@ -58,7 +58,25 @@ def test_national_table_by_province_years_across_in_thousands(tmp_path: Path) ->
     prelim = {r["period_code"] for r in result.values.iter_rows(named=True) if r["preliminary"]}
     assert prelim == {"2024"}  # "Sơ bộ 2024"
     [regions] = [f for f in result.findings if f.rule == "region_rows_skipped"]
-    assert "CẢ NƯỚC" in regions.message_en and "Đồng bằng sông Cửu Long" in regions.message_vi
+    assert "Trung du và miền núi phía Bắc" in regions.message_en and "Đồng bằng sông Cửu Long" in regions.message_vi
+    assert result.totals == {f"total@{y}": sum(province_total(p, y) for p in ("06", "14", "83")) for y in YEARS}
+
+
+def test_the_national_row_of_a_table_by_province_loads_on_the_country(tmp_path: Path) -> None:
+    """"Cả nước" above the provinces is the national figure: loaded on VN, never summed into the provinces."""
+    grid = [
+        ["Dân số trung bình phân theo địa phương"],
+        ["Đơn vị tính: Nghìn người"],
+        [None, "2022", "2023"],
+        ["CẢ NƯỚC", 99474.4, 100309.2],
+        ["Bắc Kạn", 314.4, 317.0],
+        ["Sơn La", 1288.2, 1300.1],
+    ]
+    result = read_file(write(tmp_path / "V02.01.xlsx", grid))
+    assert result.errors == []
+    got = _values(result)
+    assert got[("2022", "VN", "total")] == 99474400 and got[("2023", "06", "total")] == 317000
+    assert "region_rows_skipped" not in _rules(result)
 
 
 def test_census_cube_hierarchy_blank_headers_breakdowns_and_age_bands(tmp_path: Path) -> None:
@@ -135,11 +153,17 @@ def test_periods_before_2015_are_skipped_with_a_warning(tmp_path: Path) -> None:
         ["Average population"],
         ["Cities, provincies", "Total 2014", "Total 2015", "Total Prel. 2016"],
         ["Bac Kan", 300, 301, 302],
-        ["WHOLE COUNTRY", 9, 9, 9],
+        ["Red River Delta", 8, 8, 8],
+        ["WHOLE COUNTRY", 9000, 9001, 9002],
     ]
     result = read_file(write(tmp_path / "en.csv", grid))
     assert result.errors == []
-    assert _values(result) == {("2015", "06", "total"): 301, ("2016", "06", "total"): 302}
+    assert _values(result) == {
+        ("2015", "06", "total"): 301,
+        ("2016", "06", "total"): 302,
+        ("2015", "VN", "total"): 9001,  # the whole country's row loads on the country
+        ("2016", "VN", "total"): 9002,
+    }
     assert {"period_out_of_range", "region_rows_skipped"} <= _rules(result)
 
 

@@ -39,6 +39,7 @@ class AreaRow:
 class ScannedRows:
     areas: list[AreaRow] = field(default_factory=list)
     total_row: int | None = None
+    country_row: int | None = None  # the national row (Cả nước) of a table by province: loaded on the country
     regions: list[tuple[int, str]] = field(default_factory=list)  # (row, name)
 
     @property
@@ -115,6 +116,9 @@ def scan_rows(table: Table, layout: Layout) -> ScannedRows:
         if layout.is_total(texts[0]) and depth == 0 and cols[0] > 0 and not any(parents):
             if out.total_row is None:
                 out.total_row = r
+            continue
+        if layout.is_country(name) and has_values and not any(parents) and out.country_row is None:
+            out.country_row = r
             continue
         if layout.is_region(name):
             out.regions.append((r, name))

@@ -283,6 +283,11 @@ def _read_labels(
     return tuple(path), tuple(full), period, prelim, unit, " / ".join(raw), rate
 
 
+def header_without_period(raw: tuple[str, ...]) -> tuple[str, ...]:
+    """A header path with its periods taken out, units kept (``2011 Area (Km2)`` → ``area (km2)``)."""
+    return _read_labels(raw)[1]
+
+
 def plan_columns(
     spec: Spec, labels: dict[int, list[str]], skip: set[int], title_lines: list[str], table_unit: Stated | None
 ) -> ColumnPlan:

@@ -45,8 +45,18 @@ class Keys:
     period_col: int | None = None
 
 
-def _texts(sheet: Sheet, start: int, col: int) -> list[str]:
-    return [t for r in range(start, min(len(sheet.rows), start + CONTENT_SAMPLE)) if (t := sheet.text(r, col))]
+def _texts(sheet: Sheet, start: int, col: int, end: int | None = None) -> list[str]:
+    stop = min(len(sheet.rows), start + CONTENT_SAMPLE, end if end is not None else len(sheet.rows))
+    return [t for r in range(start, stop) if (t := sheet.text(r, col))]
+
+
+def _data_end(sheet: Sheet, start: int, layout: Layout) -> int:
+    """The first row below the data that a footnote or signature starts (``Ghi chú``, ``(*)``, ``Người lập``)."""
+    for r in range(start, min(len(sheet.rows), start + CONTENT_SAMPLE)):
+        texts = [t for t in sheet.row_texts(r) if t]
+        if texts and layout.is_table_end(texts[0]):
+            return r
+    return len(sheet.rows)
 
 
 def _code_text(text: str) -> str | None:
@@ -121,8 +131,9 @@ def area_cols_by_content(
     names in two spellings (``district_vi``, ``district_en``), the one with the diacritics. Returns (the area
     columns, every column of names)."""
     found: list[int] = []
+    end = _data_end(sheet, start, layout)
     for c in cols:
-        texts = _texts(sheet, start, c)
+        texts = _texts(sheet, start, c, end)
         hits = sum(1 for t in texts if is_area_name(t) or layout.is_region(t) or layout.is_total(t))
         if (
             texts

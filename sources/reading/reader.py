@@ -24,6 +24,7 @@ from sources.reading.resolve import resolve_areas
 from sources.reading.split import by_period, country_rows, scaled
 from sources.reading.tables import choose_tables
 from sources.reading.title import EARLIEST_YEAR, plausible, table_period
+from sources.reading.turned import turn_back, turned_at
 from sources.reading.values import VALUE_SCHEMA, cells_frame, parse_cells, read_values, sums_of_rows
 from sources.specs.model import Layout, Spec, load_layout
 
@@ -85,7 +86,11 @@ def read_file(
     result.source, result.sheet = spec.source, tables[0].sheet.name
     parts = []
     for table in tables:
-        parts.extend(_read_table(result, table, spec, period, units, layout))
+        read = _read_table(result, table, spec, period, units, layout)
+        if (head := turned_at(table.sheet)) is not None:  # areas across the columns: addresses as in the file
+            for part in read:
+                part.values = turn_back(part.values, part.findings, table.sheet.name, head)
+        parts.extend(read)
     merge_tables(result, parts)
     return result
 
@@ -324,6 +329,13 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
         return
     rows = scan_rows(table, layout)
     _report_regions(result, table, rows)
+    if not rows.leaves and rows.country_row is not None:  # the national row alone (Cả nước): the country
+        result.province_code = COUNTRY_CODE
+        country = [(rows.country_row, COUNTRY_CODE, COUNTRY_CODE, "Việt Nam", "country")]
+        cells = parse_cells(table, cells_frame(table, country, period), name, result.findings)
+        result.values = read_values(table, cells, spec.source, vintage)
+        _check_fractional_counts(result, table, spec)
+        return
     if not rows.leaves:
         result.findings.append(
             error(
@@ -361,6 +373,8 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
     checked += [(a.row, "", "", a.written, "duplicate") for a in rows.leaves if a.has_values and a.row not in placed]
     checked += [(a.row, "", "", a.written, "subtotal") for a in rows.areas if a.kind == "subtotal" and a.has_values]
     total = [(rows.total_row, "", "", "total", "total")] if rows.total_row is not None else []
+    if rows.country_row is not None:  # a table by province's national row loads on the country, summed into nothing
+        loaded.append((rows.country_row, COUNTRY_CODE, COUNTRY_CODE, "Việt Nam", "country"))
     cells = parse_cells(table, cells_frame(table, [*loaded, *checked, *total], period), name, result.findings)
     result.values = read_values(table, cells, spec.source, vintage)
     _check_fractional_counts(result, table, spec)
@@ -403,8 +417,8 @@ def _report_regions(result: ReadResult, table: Table, rows: ScannedRows) -> None
     result.findings.append(
         warning(
             "region_rows_skipped",
-            f"Các dòng cả nước / vùng được nhận diện và không nạp (kho tự cộng theo tỉnh): {names}.",
-            f"National and regional rows are recognised and not loaded (the warehouse sums provinces itself): {names}.",
+            f"Các dòng vùng được nhận diện và không nạp (kho tự cộng theo tỉnh): {names}.",
+            f"Regional rows are recognised and not loaded (the warehouse sums provinces itself): {names}.",
             file=result.name,
             sheet=table.sheet.name,
             cell=cell_address(rows.regions[0][0], table.area_cols[0]),

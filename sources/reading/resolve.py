@@ -62,7 +62,8 @@ def resolve_areas(
         # "Long An" and "Bình Phước" are provinces, but in a list of Vĩnh Long's communes they are communes.
         as_provinces = sum(1 for a in leaves if resolver.province(a.written))
         in_province = sum(1 for a, m in zip(areas, flat, strict=True) if a.kind == "area" and m.unit)
-        national = as_provinces > in_province or (as_provinces == in_province and bool(rows.regions))
+        above = bool(rows.regions) or rows.country_row is not None
+        national = as_provinces > in_province or (as_provinces == in_province and above)
         if not national:  # on a tie, "Cả nước" or a region row above says the rows are provinces
             matches = {a.row: m for a, m in zip(areas, flat, strict=True)}
             findings.extend(settle_levels(leaves, matches, resolver, units, vintage, sums_to, file=file, sheet=sheet))

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
+
 from sources.areas.units import UnitRegistry
 from sources.common.findings import Finding, cell_address, error, warning
 from sources.common.text import key, norm
 from sources.intake.grid import Sheet
 from sources.reading.area_rows import split_subtotal
-from sources.reading.columns import column_period, title_rate
+from sources.reading.columns import column_period, header_without_period, title_rate
 from sources.reading.header import MAX_HEADER_SCAN, Table, find_table, header_only_table, is_data_row, is_data_text
 from sources.reading.measure import ratio_word, split_label
+from sources.reading.turned import turn_back, turned, turned_at
 from sources.specs.model import Layout, Spec, load_specs
 
 
@@ -43,7 +46,7 @@ def choose_tables(
     found: dict[str, list[Table | None]] = {}
     best: tuple[tuple, Spec] | None = None
     for s in specs:
-        found[s.source] = [find_table(sheet, s, layout, is_area) for sheet in sheets]
+        found[s.source] = [_find(sheet, s, layout, is_area) for sheet in sheets]
         for sheet, table in zip(sheets, found[s.source], strict=True):
             if table is None:
                 continue
@@ -64,8 +67,45 @@ def choose_tables(
             findings.append(_table_not_loaded(sheet, chosen, name))
     bound = {f for table in tables for f in (*table.plan.fields, *table.derived)}
     for i, table in enumerate(tables):
-        _header_findings(table, chosen, name, findings, missing=[] if i else _missing(chosen, bound))
+        said: list[Finding] = []
+        _header_findings(table, chosen, name, said, missing=[] if i else _missing(chosen, bound))
+        if (head := turned_at(table.sheet)) is not None:
+            turn_back(pl.DataFrame(), said, table.sheet.name, head)
+        findings.extend(said)
     return tables, chosen
+
+
+def _find(sheet: Sheet, spec: Spec, layout: Layout, is_area) -> Table | None:
+    """The sheet's table as it is, else turned round (areas across the columns, periods down the rows)."""
+    table = find_table(sheet, spec, layout, is_area)
+    if table is not None:
+        return table
+    memo = ("turned", id(layout), id(is_area))
+    if memo not in sheet.memo:  # turned once per sheet, whatever the number of specs tried
+        sheet.memo[memo] = turned(sheet, is_area)
+    round_ = sheet.memo[memo]
+    return find_table(round_, spec, layout, is_area) if isinstance(round_, Sheet) else None
+
+
+def _by_label(table: Table, columns: dict[int, tuple[str, str]]) -> list[tuple[list[int], tuple[str, str]]]:
+    """Columns grouped by their label without its period (``2011 / Diện tích (Km2)``, ``2012 / Diện tích (Km2)``
+    are one column per year of one thing): one finding per thing, naming every column."""
+    groups: dict[str, tuple[list[int], tuple[str, str]]] = {}
+    for c, (label, mark) in sorted(columns.items()):
+        raw = tuple(table.labels.get(c, []))
+        bare = " / ".join(header_without_period(raw)) or label
+        groups.setdefault(bare, ([], (bare, mark)))[0].append(c)
+    return [
+        (cols, (label if len(cols) == 1 else shown, mark))
+        for cols, (shown, mark) in groups.values()
+        for label in [columns[cols[0]][0]]
+    ]
+
+
+def _columns(table: Table, cols: list[int]) -> str:
+    if len(cols) < 2:
+        return ""
+    return f" ({len(cols)} cột / columns: {', '.join(cell_address(table.header_rows[0], c) for c in cols)})"
 
 
 def _missing(spec: Spec, bound: set[str]) -> list[str]:
@@ -114,26 +154,26 @@ def _header_findings(table: Table, chosen: Spec, name: str, findings: list[Findi
     """What a chosen table's header says about its columns: unknown, rates, wrong units, breakdowns, age bands
     that do not fit, the department's usual fields missing."""
     where = {"file": name, "sheet": table.sheet.name}
-    for c, label in sorted(table.ignored.items()):
+    for cols, (label, _) in _by_label(table, {c: (text, "") for c, text in table.ignored.items()}):
         findings.append(
             warning(
                 "unknown_header",
-                f'Cột "{label}" không thuộc biểu mẫu {chosen.source}: bỏ qua.',
-                f'Column "{label}" is not a {chosen.source} field: ignored.',
-                cell=cell_address(table.header_rows[0], c),
+                f'Cột "{label}" không thuộc biểu mẫu {chosen.source}: bỏ qua.{_columns(table, cols)}',
+                f'Column "{label}" is not a {chosen.source} field: ignored.{_columns(table, cols)}',
+                cell=cell_address(table.header_rows[0], cols[0]),
                 found=label,
                 **where,
             )
         )
-    for c, (label, mark) in sorted(table.plan.rates.items()):
+    for cols, (label, mark) in _by_label(table, table.plan.rates):
         findings.append(
             warning(
                 "rate_not_loaded",
                 f'Cột "{label}" là tỷ lệ, tỷ số, tỷ trọng hoặc chỉ số ("{mark}"), không phải số đếm: không trường nào '
-                f"của biểu mẫu {chosen.source} chứa chỉ tiêu này, không nạp.",
+                f"của biểu mẫu {chosen.source} chứa chỉ tiêu này, không nạp.{_columns(table, cols)}",
                 f'Column "{label}" is a rate, ratio, share or index ("{mark}"), not a count: no {chosen.source} field '
-                "holds it; not loaded.",
-                cell=cell_address(table.header_rows[0], c),
+                f"holds it; not loaded.{_columns(table, cols)}",
+                cell=cell_address(table.header_rows[0], cols[0]),
                 found=label,
                 **where,
             )

@@ -40,7 +40,12 @@ CELLS_SCHEMA = {
     "kind": pl.String,
 }
 Row = tuple  # (row, area code, province code, name as written[, kind])
-REPORTED_KINDS = ("area", "province", "total")  # rows whose unreadable cells are errors; the others are checked
+REPORTED_KINDS = (
+    "area",
+    "province",
+    "country",
+    "total",
+)  # rows whose unreadable cells are errors; the others are checked
 
 
 def cells_frame(table: Table, rows: list[Row], period: Period | None) -> pl.DataFrame:
@@ -126,7 +131,7 @@ def read_values(table: Table, cells: pl.DataFrame, source: str, vintage: str) ->
     keys = ["row", "area_code", "province_code", "area_written", "period_code"]
     long = (
         cells.lazy()
-        .filter(pl.col("kind").is_in(("area", "province")))
+        .filter(pl.col("kind").is_in(("area", "province", "country")))
         .select(*keys, "field", "value", "cell", "scale", "preliminary")
     )
     parts = [long]

@@ -71,20 +71,22 @@ def national_grid() -> SheetGrid:
     for i, label in enumerate(labels):
         g.put(3, 1 + i, int(label) if label.isdigit() else label, bold=True)
     r = 4
-    listed = [("Cả nước", PROVINCES)] + [(name, provs) for name, provs in REGIONS.items()]
+    # "Tổng cộng": the extract's total, checked against its provinces (a "Cả nước" row would load on the country,
+    # and these three provinces are not the country)
+    listed = [("Tổng cộng", PROVINCES)] + [(name, provs) for name, provs in REGIONS.items()]
     for name, provs in listed:
-        g.put(r, 0, name.upper() if name == "Cả nước" else name, bold=True)
+        g.put(r, 0, name.upper() if name == "Tổng cộng" else name, bold=True)
         for i, y in enumerate(YEARS):
             g.put(r, 1 + i, sum(province_total(p, y) for p in provs) / 1000)
         r += 1
-        if name == "Cả nước":
+        if name == "Tổng cộng":
             continue
         for p in provs:
             g.put(r, 0, figures.province_name(p))
             for i, y in enumerate(YEARS):
                 g.put(r, 1 + i, province_total(p, y) / 1000)
             r += 1
-    g.put(r + 1, 0, 'Ghi chú: "Cả nước" và các vùng ở đây chỉ cộng các tỉnh mẫu được trích.')
+    g.put(r + 1, 0, 'Ghi chú: "Tổng cộng" và các vùng ở đây chỉ cộng các tỉnh mẫu được trích.')
     return g
 
 

@@ -213,6 +213,7 @@ class CommonFile(_Strict):
     total_row: _Labels
     table_end: _Prefixes
     ignored_columns: _Aliases = _Aliases(aliases=())
+    country_rows: tuple[str, ...] = ()
     region_rows: tuple[str, ...] = ()
     province_aliases: dict[str, str] = {}
 
@@ -226,6 +227,7 @@ class Layout(_Strict):
     total_labels: tuple[str, ...]
     end_prefixes: tuple[str, ...]
     ignored_aliases: tuple[str, ...] = ()
+    country_rows: tuple[str, ...] = ()
     region_rows: tuple[str, ...] = ()
     province_aliases: tuple[tuple[str, str], ...] = ()  # (written name, unit name in the list)
 
@@ -242,7 +244,11 @@ class Layout(_Strict):
         return _in(label, self.total_labels)
 
     def is_region(self, label: str) -> bool:
-        return _in(label, self.region_rows)
+        """A regional row, or the national one: not an area of the unit list."""
+        return _in(label, self.region_rows) or self.is_country(label)
+
+    def is_country(self, label: str) -> bool:
+        return _in(label, self.country_rows)
 
     def is_table_end(self, label: str) -> bool:
         normed, keyed = _prefixes(self.end_prefixes)
@@ -371,6 +377,7 @@ def load_layout(spec_dir: Path = SPEC_DIR) -> Layout:
         total_labels=common.total_row.labels,
         end_prefixes=common.table_end.prefixes,
         ignored_aliases=common.ignored_columns.aliases,
+        country_rows=common.country_rows,
         region_rows=common.region_rows,
         province_aliases=tuple(common.province_aliases.items()),
     )
