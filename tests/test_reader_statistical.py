@@ -63,7 +63,7 @@ def test_national_table_by_province_years_across_in_thousands(tmp_path: Path) ->
 
 
 def test_the_national_row_of_a_table_by_province_loads_on_the_country(tmp_path: Path) -> None:
-    """"Cả nước" above the provinces is the national figure: loaded on VN, never summed into the provinces."""
+    """ "Cả nước" above the provinces is the national figure: loaded on VN, never summed into the provinces."""
     grid = [
         ["Dân số trung bình phân theo địa phương"],
         ["Đơn vị tính: Nghìn người"],
