@@ -151,3 +151,55 @@ def _add_sheets(path: Path, sheets: list[tuple[str, list[list[object]]]]) -> Non
                 if value is not None:
                     ws.cell(r, c, value)
     wb.save(path)
+
+
+def _family(tmp_path: Path, name: str) -> ReadResult:
+    from sources.samples.families import family_files
+
+    path = tmp_path / name.split("/")[1]
+    path.write_bytes(family_files()[name])
+    return read_file(path, load_specs()[name.split("/")[0]])
+
+
+def test_the_sample_families_read_exactly(tmp_path: Path) -> None:
+    """The families as ``make run`` shows them (sources/samples/families.py), with the departmental figures."""
+    from sources.samples import families, figures
+
+    book = _family(tmp_path, families.BOOK_FILE)
+    expected = {
+        (families.BOOK_YEAR, code, field): v[field]
+        for code, v in figures.area_values("06", "population", families.BOOK_YEAR).items()
+        for field in ("total", "households")
+    }
+    assert book.errors == [] and _values(book) == expected
+    assert [f.sheet for f in book.findings if f.rule == "table_not_loaded"] == ["Biểu 03", "Biểu 04"]
+
+    portal = _family(tmp_path, families.PORTAL_FILE)
+    assert portal.errors == [] and [p.code for p in portal.periods] == list(families.PORTAL_YEARS)
+    got = _values(portal)
+    for province in ("06", "14"):
+        for year in families.PORTAL_YEARS:
+            for code, v in figures.area_values(province, "population", year).items():
+                assert got[(year, code, "total")] == v["total"] and got[(year, code, "households")] == v["households"]
+    assert ("2022", "058", "total") in got  # "58" in a column of district codes is 058
+
+    turned = _family(tmp_path, families.TURNED_FILE)
+    assert turned.errors == []
+    assert _values(turned) == {
+        (y, code, "total"): v["total"]
+        for y in families.TURNED_YEARS
+        for code, v in figures.area_values("14", "population", y).items()
+    }
+    first = turned.values.filter(turned.values["period_code"] == "2020").sort("cell")["cell"][0]
+    assert first == "B4"  # the first district's 2020 figure, where it is in the file (turned back)
+
+    national = _family(tmp_path, families.NATIONAL_FILE)
+    assert national.errors == []
+    assert _values(national) == {
+        ("2015", "VN", "mobile_subscribers"): 120324100,
+        ("2016", "VN", "mobile_subscribers"): 121268100,
+        ("2015", "VN", "fixed_subscribers"): 5900000,
+        ("2016", "VN", "fixed_subscribers"): 8900000,
+    }
+    assert set(national.values.filter(national.values["period_code"] == "2016")["preliminary"]) == {True}
+    assert [f.rule for f in national.findings] == ["rate_not_loaded"]  # the index row

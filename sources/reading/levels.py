@@ -60,9 +60,8 @@ def settle_levels(
             matches[a.row] = AreaMatch(province)
             findings.append(_chose(a, province, other, why, file, sheet))
         elif m.unit is not None:
-            findings.append(
-                _chose(a, other, province, ("các đơn vị của một tỉnh", "a list of its province's units"), file, sheet)
-            )
+            among = ("nằm trong danh sách các đơn vị của tỉnh", "it is listed among its province's units")
+            findings.append(_chose(a, other, province, among, file, sheet))
     return findings
 
 

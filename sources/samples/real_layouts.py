@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sources.samples import figures
+from sources.samples.families import family_files
 from sources.samples.layouts import SheetGrid, Style
 from sources.samples.writers import to_bytes
 
@@ -188,4 +189,5 @@ def real_layout_files() -> dict[str, bytes]:
         HISTORIC_FILE: historic_grid(),
         PARTIAL_FILE: partial_grid(),
     }
-    return {name: to_bytes([grid], Style(filename=name.split("/")[1])) for name, grid in grids.items()}
+    files = {name: to_bytes([grid], Style(filename=name.split("/")[1])) for name, grid in grids.items()}
+    return {**files, **family_files()}  # the families of issue #20: a book, a portal CSV, turned, national
