@@ -203,3 +203,15 @@ def test_the_sample_families_read_exactly(tmp_path: Path) -> None:
     }
     assert set(national.values.filter(national.values["period_code"] == "2016")["preliminary"]) == {True}
     assert [f.rule for f in national.findings] == ["rate_not_loaded"]  # the index row
+
+
+def test_a_csv_with_no_period_says_where_its_period_came_from(tmp_path: Path) -> None:
+    grid = [["district_code", "district_vi", "total"], *[[CODES[n], n, v] for n, v in DISTRICTS]]
+    named = read_file(write(tmp_path / "census2019_population_by_district.csv", grid))
+    assert named.errors == [] and [p.code for p in named.periods] == ["2019"]
+    [said] = [f for f in named.findings if f.rule == "period_from_file_name"]
+    assert "2019" in said.message_en and "file name" in said.message_en
+    given = read_file(write(tmp_path / "population_by_district.csv", grid), period="2021")
+    assert [p.code for p in given.periods] == ["2021"]
+    assert [f.rule for f in given.findings] == ["period_given"]
+    assert _values(given) == {("2021", CODES[n], "total"): v for n, v in DISTRICTS}

@@ -14,12 +14,15 @@ def table_period(name: str, table: Table, explicit: str | None, findings: list[F
     """The period of ``table`` in file ``name``; problems are appended to ``findings``."""
     if explicit:
         try:
-            return parse_period_code(explicit)
+            given = parse_period_code(explicit)
         except ValueError as exc:
             findings.append(
                 error("bad_period", f"Kỳ báo cáo không hợp lệ: {explicit!r}.", str(exc), file=name, found=explicit)
             )
             return None
+        if name.lower().endswith(".csv"):
+            findings.append(_csv_period(name, given, "given"))
+        return given
     sheet = table.sheet
     title = [(r, t) for r in range(table.header_rows[0]) for t in sheet.row_texts(r) if t]
     candidates = [c for _, t in title for c in find_periods(t)] + find_periods(sheet.name)
@@ -50,6 +53,8 @@ def table_period(name: str, table: Table, explicit: str | None, findings: list[F
                 found=from_name.code,
             )
         )
+    if chosen is None and from_name is not None and name.lower().endswith(".csv"):
+        findings.append(_csv_period(name, from_name, "name"))  # a CSV has no title: say where its period came from
     chosen = chosen or from_name
     if chosen is not None and not plausible(chosen):
         findings.append(
@@ -85,3 +90,15 @@ EARLIEST_YEAR = 2015
 def plausible(period: Period) -> bool:
     """Not before 2015 (no digital-society reporting earlier) and not ending in the future."""
     return period.start.year >= EARLIEST_YEAR and period.start <= date.today()
+
+
+def _csv_period(name: str, period: Period, source: str) -> Finding:
+    how_vi = "được chỉ định (--period)" if source == "given" else "lấy từ tên tệp"
+    how_en = "was given (--period)" if source == "given" else "is taken from the file name"
+    return warning(
+        "period_from_file_name" if source == "name" else "period_given",
+        f"Tệp CSV {name} không ghi kỳ báo cáo trong bảng; kỳ {period.code} {how_vi}.",
+        f"CSV file {name} states no period in its table; period {period.code} {how_en}.",
+        file=name,
+        found=period.code,
+    )
