@@ -65,8 +65,8 @@ def test_datapackage_metadata(sample_release: Path, sample_warehouse: Path) -> N
     package = json.loads((sample_release / "datapackage.json").read_text(encoding="utf-8"))
     assert package["licenses"][0]["name"] == "CC-BY-4.0"
     assert package["disclosure_control"] == {"vi": disclosure.RULE_VI, "en": disclosure.RULE_EN}
-    # the earliest sample period: the 2019 census by commune (sources/samples/real_layouts.py)
-    assert package["temporal_coverage"]["start"] == "2019" and package["spatial_coverage"]
+    # the earliest sample period: the country's telephone subscribers of 2015 (sources/samples/families.py)
+    assert package["temporal_coverage"]["start"] == "2015" and package["spatial_coverage"]
     resources = {r["name"]: r for r in package["resources"]}
     for r in [*resources.values(), *package["downloads"]]:
         data = (sample_release / r["path"]).read_bytes()
