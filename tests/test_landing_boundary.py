@@ -111,6 +111,20 @@ def test_a_name_too_long_or_not_utf8_is_refused_and_shown_escaped() -> None:
     assert len(shown("x" * 1000)) == 160
 
 
+def test_folders_nested_too_deep_are_a_finding_not_a_crash(tmp_path: Path) -> None:
+    from sources.archive.landing import MAX_DEPTH
+
+    landing = tmp_path / "landing"
+    deep = landing.joinpath(*(f"d{i}" for i in range(MAX_DEPTH + 5)))
+    workbook(deep / "bao_cao.xlsx")
+    workbook(landing.joinpath(*(f"d{i}" for i in range(MAX_DEPTH - 1))) / "deepest_read.xlsx")
+    listing = list_landing(landing)
+    assert [f.path.count("/") for f in listing.files] == [MAX_DEPTH - 1]
+    [refused] = listing.refused
+    assert refused.rule == NAME_REFUSED and refused.path.count("/") == MAX_DEPTH
+    assert "nearer the top" in refused.message_en
+
+
 def test_a_link_or_fifo_swapped_in_after_the_listing_is_refused(tmp_path: Path, secret: Path) -> None:
     landing = tmp_path / "landing"
     target = workbook(landing / "telecom" / "bao_cao_2024.xlsx")

@@ -15,7 +15,10 @@ own rights. This module is the one way xhs lists it and opens a file in it.
   built from it. Findings show a name with such characters escaped (``\\n``), never a link's target or content.
 - **Uploads settle.** A file whose inode changed (written, truncated, renamed, touched: its ``ctime``, which an
   uploader cannot set) within the last ``XHS_SETTLE_SECONDS`` is still being uploaded: listed apart, not read.
-  Upload temporaries (``*.part``, ``*.filepart``, ``*.tmp``, ``.~lock.*``, ``~$*``) and hidden names are ignored.
+  Upload temporaries (``*.part``, ``*.filepart``, ``*.tmp``, ``.~lock.*``, ``~$*``) and hidden names are ignored
+  (a hidden folder is not descended into).
+- **What xhs may not read** (a file or folder its account has no permission for) is a finding too
+  (``unreadable``), not an error that stops the run; so is a folder nested deeper than ``MAX_DEPTH`` levels.
 - **Copied whole or not at all.** ``OpenedFile.copy_to`` copies while hashing the bytes it copies and compares
   them with the hash taken before (hash, copy, hash again), and checks the file's ``fstat`` did not change: a
   file changing while it is archived is not archived half."""
@@ -41,11 +44,13 @@ SETTLE_ENV = "XHS_SETTLE_SECONDS"
 DEFAULT_SETTLE_SECONDS = 60.0
 TEMPORARY = ("*.part", "*.filepart", "*.tmp", ".~lock.*", "~$*")
 NAME_MAX_BYTES = 255
+MAX_DEPTH = 16  # folders below the landing root: telecom/2024/quy_2 is 3
 LINK_REFUSED, NOT_A_FILE, NAME_REFUSED, UNREADABLE = "link_refused", "not_a_file", "name_refused", "unreadable"
 REFUSAL_RULES = (LINK_REFUSED, NOT_A_FILE, NAME_REFUSED, UNREADABLE)
 ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 _NOT_INSIDE = ("không phải đường dẫn trong thư mục tiếp nhận", "not a path inside the landing folder")
+_TOO_DEEP = (f"thư mục lồng quá {MAX_DEPTH} cấp", f"folders nested deeper than {MAX_DEPTH} levels")
 _CHUNK = 1 << 20
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -181,7 +186,10 @@ def _identity(st: os.stat_result | None) -> str:
 def refusal(path: str, rule: str, kind: str, identity: str = "", why: tuple[str, str] = ("", "")) -> Refusal:
     """The finding for ``path``: never a link's target, never a byte of content."""
     where = shown(path)
-    if rule == NAME_REFUSED:
+    if rule == NAME_REFUSED and why == _TOO_DEEP:
+        vi = f"{where}: {why[0]}; xhs không đọc bên trong. Hãy đặt tệp ở thư mục gần gốc hơn."
+        en = f"{where}: {why[1]}; xhs does not read inside. Put the files in a folder nearer the top."
+    elif rule == NAME_REFUSED:
         vi = f"{where}: {why[0]}; xhs không đọc tệp này. Hãy đổi tên (chữ, số, dấu cách, - _ .) và gửi lại."
         en = f"{where}: {why[1]}; xhs does not read it. Rename it (letters, digits, spaces, - _ .) and send it again."
     elif rule == LINK_REFUSED and kind == "hard link":
@@ -272,6 +280,9 @@ def _descend(
     regular: list[tuple[LandingFile, bool]],
     refused: list[Refusal],
 ) -> None:
+    if path.count("/") + 1 > MAX_DEPTH:  # bounded: a department cannot make the walk run out of stack or files
+        refused.append(refusal(path, NAME_REFUSED, "folder", _identity(st), _TOO_DEEP))
+        return
     try:
         sub = os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=folder)
     except FileNotFoundError:
