@@ -18,10 +18,15 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-## make run: install, write the sample workbooks into landing/ if it is empty, run every asset, print a summary
+## make run: install, write the sample workbooks into landing/ if it is empty, run every asset, print a summary.
+## Sample files it has just written are complete (this very command wrote them): that run does not wait for them
+## to settle (XHS_SETTLE_SECONDS=0). Otherwise xhs run waits for uploads as always (docs/security.md).
 run: $(STAMP)
-	$(BIN)/xhs samples --if-empty
-	$(BIN)/xhs run
+	@out="$$($(BIN)/xhs samples --if-empty)" || exit 2; echo "$$out"; \
+	case "$$out" in \
+	  wrote*) echo "XHS_SETTLE_SECONDS=0: the sample files were written just now"; XHS_SETTLE_SECONDS=0 $(BIN)/xhs run ;; \
+	  *) $(BIN)/xhs run ;; \
+	esac
 
 ## make browser: headless Chromium for the release-site tests (apt-get, as root); says so loudly when it can't
 browser:

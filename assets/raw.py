@@ -7,11 +7,14 @@ from assets.settings import TRANSIENT_RETRY, XhsSettings
 from expectations.files import check_together
 from runtime import progress
 from runtime.stopping import check_stop
+from sources.archive.landing import list_landing, shown
 from sources.archive.migrate import import_sidecars
 from sources.archive.raw import RawArchive
 from sources.archive.repair import mend_stores
 from sources.archive.state import StateStore
 from sources.staging.stager import Stager
+
+WAITING_MEMO = "landing.waiting"  # the files the last archiving left for later (still being uploaded)
 
 
 @dg.asset(
@@ -19,8 +22,9 @@ from sources.staging.stager import Stager
     retry_policy=TRANSIENT_RETRY,
     kinds={"file"},
     description="Files delivered to the landing folder, copied once into the content-addressed raw archive "
-    "(data/raw/objects). Files dropped at the top of the landing folder have their source detected from "
-    "their headers.",
+    "(data/raw/objects), once their upload has settled (XHS_SETTLE_SECONDS). Links and special files are not "
+    "opened: each is a finding of the run report. Files dropped at the top of the landing folder have their "
+    "source detected from their headers.",
 )
 def raw_files(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
     with step_faults("raw_files", settings.paths().data):
@@ -36,7 +40,21 @@ def _archive_landing(context: dg.AssetExecutionContext, settings: XhsSettings) -
         context.log.warning(mended.line())
     if imported := import_sidecars(archive, state):
         context.log.info(f"{imported} archived files of the earlier layout imported into the manifest and state")
-    new, redelivered = archive.ingest(paths.landing)
+    listing = list_landing(paths.landing, settings.settle_seconds)
+    intake = archive.take_in(paths.landing, listing)
+    new, redelivered = intake.new, intake.redelivered
+    refused = [*listing.refused, *intake.refused]
+    if added := state.record_refusals(refused):
+        context.log.warning(f"{added} entries of the landing folder not opened (links, special files, names)")
+    for r in refused:
+        context.log.warning(f"{r.path}: {r.rule} ({r.kind})")
+    waiting = sorted({*(shown(f.path) for f in listing.unsettled), *map(shown, intake.changed)})
+    state.remember(WAITING_MEMO, {"run_id": context.run.run_id, "paths": waiting, "settle": settings.settle_seconds})
+    if waiting:
+        context.log.info(
+            f"{len(waiting)} files still being uploaded (changed within {settings.settle_seconds:g} s), read by a "
+            f"later run: {', '.join(waiting[:10])}"
+        )
     stager = Stager(archive, state, paths.staging, check_together)
     objects = archive.all()
     # a file dropped at the top of the landing folder: its department comes from its headers
@@ -58,6 +76,8 @@ def _archive_landing(context: dg.AssetExecutionContext, settings: XhsSettings) -
             "new_files": len(new),
             "redelivered_files": len(redelivered),
             "archived_files": total,
+            "refused_entries": len(refused),
+            "files_still_uploading": len(waiting),
             "archive": dg.MetadataValue.path(str(paths.raw)),
         }
     )

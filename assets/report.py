@@ -5,12 +5,13 @@ findings, in Vietnamese and English (``data/reports/run-<time>.md``). Every run 
 import dagster as dg
 
 from assets.faults import step_faults
+from assets.raw import WAITING_MEMO
 from assets.settings import XhsSettings
 from assets.warehouse import WAREHOUSE_TABLES
 from runtime import progress
 from sources.archive.raw import RawArchive
 from sources.archive.state import ReportedDelivery, StagedFile, StateStore
-from warehouse.report import write_report
+from warehouse.report import Landing, write_report
 
 
 @dg.asset(
@@ -30,17 +31,27 @@ def _report(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.Mate
     paths = settings.paths()
     state = StateStore(paths.state)
     pending = unreported_deliveries(RawArchive(paths.raw), state)
+    refused = state.refusals(unreported=True)  # links, special files, refused names: never opened
+    waiting = (state.memo(WAITING_MEMO) or {}).get("paths", [])
     report = (
-        write_report(paths.warehouse, paths.reports, pending, paths.feedback, paths.docs_index) if pending else None
+        write_report(
+            paths.warehouse, paths.reports, pending, paths.feedback, paths.docs_index, Landing(refused, waiting)
+        )
+        if pending or refused
+        else None
     )
     state.mark_reported(pending, context.run.run_id)
+    state.mark_refusals_reported(refused, context.run.run_id)
     rejected = [d for d in pending if d.rejected]
     for d in rejected:
         context.log.warning(f"{d.landing_path}: {d.status} {d.first_error}")
+    for r in refused:
+        context.log.warning(f"{r.path}: {r.rule} ({r.kind})")
     return dg.MaterializeResult(
         metadata={
             "deliveries": len(pending),
             "rejected": len(rejected),
+            "not_opened": len(refused),
             "report": dg.MetadataValue.path(str(report)) if report else dg.MetadataValue.text("nothing new"),
         }
     )

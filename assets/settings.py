@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from assets.paths import Paths, env_path, folders_from_env
+from sources.archive.landing import DEFAULT_SETTLE_SECONDS, SETTLE_ENV, settle_seconds_from_env
 
 if TYPE_CHECKING:
     from warehouse.publish import WarehouseAccess
@@ -27,7 +28,9 @@ class XhsSettings(dg.ConfigurableResource):
     directory, or ``XHS_LANDING``, ``XHS_DATA``, ``XHS_WAREHOUSE``, ``XHS_PUBLISH_DIR``, ``XHS_LAKE``; a command's
     flags override them.
     The published warehouse's mode and group: ``XHS_WAREHOUSE_MODE`` (octal, default 0640) and
-    ``XHS_WAREHOUSE_GROUP`` (default: the group of the account running xhs)."""
+    ``XHS_WAREHOUSE_GROUP`` (default: the group of the account running xhs).
+    ``settle_seconds`` (``XHS_SETTLE_SECONDS``, default 60): a landing file is read once it has not changed for
+    that long (``sources/archive/landing.py``)."""
 
     landing: str
     data: str
@@ -38,6 +41,7 @@ class XhsSettings(dg.ConfigurableResource):
     warehouse_group: str = ""
     # build the warehouse from nothing instead of bringing the published one up to date (``xhs run --rebuild``)
     rebuild: bool = False
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS
 
     @classmethod
     def from_env(cls, *, rebuild: bool = False, **overrides: str | None) -> XhsSettings:
@@ -47,6 +51,7 @@ class XhsSettings(dg.ConfigurableResource):
             **folders_from_env(**overrides),
             warehouse_mode=os.environ.get("XHS_WAREHOUSE_MODE") or "0640",
             warehouse_group=os.environ.get("XHS_WAREHOUSE_GROUP") or "",
+            settle_seconds=settle_seconds_from_env(),
         )
 
     def paths(self) -> Paths:
@@ -63,6 +68,7 @@ class XhsSettings(dg.ConfigurableResource):
             "XHS_LAKE": str(self.paths().lake),
             "XHS_WAREHOUSE_MODE": self.warehouse_mode,
             "XHS_WAREHOUSE_GROUP": self.warehouse_group,
+            SETTLE_ENV: repr(self.settle_seconds),
         }
 
     def warehouse_access(self) -> WarehouseAccess:

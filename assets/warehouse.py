@@ -20,7 +20,7 @@ from sources.areas.units import registry
 from sources.specs.model import load_specs
 from sources.staging.stager import Stager
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
-from warehouse.inputs import code_key, file_digests, inputs_key
+from warehouse.inputs import code_key, file_digests, inputs_key, refusals_digest
 from warehouse.lake import NAMESPACE, Changes, write_lake
 from warehouse.publish import close_work, current_version, publish
 
@@ -78,7 +78,8 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     tables = {s: paths.staging_table(s) for s in load_specs() if paths.staging_table(s).exists()}
     code = code_key()
     digests = file_digests(files, state.outcome_digests())
-    key = inputs_key(code, digests)
+    refused = state.refusals()  # entries of the landing folder not opened: findings with no file (meta_finding)
+    key = inputs_key(code, {**digests, "landing_refusals": refusals_digest(refused)})
     last = state.memo(BUILD_MEMO)
     if not settings.rebuild and last and last["key"] == key and published_unchanged(paths.warehouse, state, key):
         context.log.info(f"inputs unchanged since {paths.warehouse} was published: not rebuilt")
@@ -93,7 +94,7 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
         con = open_work_database(paths.work_database, start_from=None if changed is None else paths.warehouse)
         try:
             with interrupted_by_stop(con.interrupt):  # a stop interrupts the build's query at once
-                counts = build(con, BuildInputs(files, staged, tables, registry(), changed))
+                counts = build(con, BuildInputs(files, staged, tables, registry(), changed, refused))
             provinces = [
                 r[0] for r in con.execute("SELECT DISTINCT province_code FROM scope_province ORDER BY 1").fetchall()
             ]

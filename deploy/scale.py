@@ -1,9 +1,11 @@
 """``make scale``: the grown set-up of DESIGN §9b on this one machine, start to finish (issue #15).
 
 1. start a throwaway PostgreSQL on loopback (Debian's initdb + pg_ctl; password authentication);
-2. ``xhs run`` on the sample files in ``landing/`` through a Dagster instance on that PostgreSQL
+2. ``xhs run --rebuild`` on the sample files in ``landing/`` through a Dagster instance on that PostgreSQL
    (``XHS_INSTANCE=postgres``, password given in a 0600 file), with the multiprocess executor, into its own
-   folders (``data/scale/``, ``warehouse/scale/xhs.duckdb``) so it really builds;
+   folders (``data/scale/``, ``warehouse/scale/xhs.duckdb``) so it really builds: ``--rebuild`` launches the run
+   even when a ``make scale`` before left nothing new (the point is to show a run on the fresh instance; without
+   it the second ``make scale`` launched nothing and found no run to show, issue #26);
 3. the publication goes to the DuckDB file and to the Iceberg lake ``lake/`` (catalog ``lake/catalog.db``:
    the server is thrown away at the end, so the catalog is kept in SQLite, ``XHS_LAKE_CATALOG=sqlite``);
 4. reads the lake back with Polars and compares it with DuckDB;
@@ -21,12 +23,13 @@ from pathlib import Path
 import duckdb
 
 from deploy.local_postgres import PostgresUnavailable, start_local_postgres
+from sources.archive.landing import list_landing
 
 
 def main() -> int:
     root = Path.cwd()
     landing = Path(os.environ.get("XHS_LANDING") or root / "landing")
-    if not any(landing.rglob("*.xls*")):
+    if not list_landing(landing).files:  # listed as xhs lists it: no link followed
         print(
             f"no sample files in {landing}: run `make run` first / chưa có tệp mẫu: chạy `make run` trước",
             file=sys.stderr,
@@ -61,10 +64,14 @@ def main() -> int:
             "XHS_WAREHOUSE": str(warehouse),
             "DAGSTER_HOME": str(root / ".dagster" / "scale"),
         }
-        print(f"2. xhs run: instance PostgreSQL {server.url}, multiprocess executor, landing {landing}")
+        print(f"2. xhs run --rebuild: instance PostgreSQL {server.url}, multiprocess executor, landing {landing}")
         t1 = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", "run"], env=env, cwd=root, text=True, capture_output=True
+            [sys.executable, "-m", "pipelines.cli", "run", "--rebuild"],
+            env=env,
+            cwd=root,
+            text=True,
+            capture_output=True,
         )
         print("   " + done.stdout.strip().replace("\n", "\n   "))
         if done.returncode not in (0, 1):
@@ -86,6 +93,9 @@ def report_instance(env: dict[str, str], password: str) -> bool:
     os.environ["PGPASSWORD"] = password
     with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
         runs = instance.get_runs()
+        if not runs:
+            print("3. no run recorded in PostgreSQL / không có lần chạy nào được ghi", file=sys.stderr)
+            return False
         run = runs[0]
         workers = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_WORKER_STARTED)
         steps = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)

@@ -11,22 +11,21 @@ from pathlib import Path
 import dagster as dg
 
 from assets.settings import XhsSettings
-from sources.archive.raw import ACCEPTED_SUFFIXES
+from sources.archive.landing import list_landing
 
 NIGHTLY_CRON = "0 2 * * *"
 RELEASE_CRON = "0 4 1 * *"  # the first of every month, 04:00
 TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
-def landing_state(landing: Path) -> dict[str, list[float]]:
-    """Every acceptable file in the landing folder with its (size, mtime): what the sensor compares."""
-    if not landing.exists():
-        return {}
-    return {
-        p.relative_to(landing).as_posix(): [p.stat().st_size, p.stat().st_mtime]
-        for p in sorted(landing.rglob("*"))
-        if p.is_file() and p.suffix.lower() in ACCEPTED_SUFFIXES and not p.name.startswith((".", "~$"))
-    }
+def landing_state(landing: Path, settle_seconds: float = 0.0) -> tuple[dict[str, list], list[str]]:
+    """What the sensor compares: every settled delivery in the landing folder with its [size, mtime in ns], and
+    every entry that is not opened (a link, a special file, a refused name) with [rule, identity], so that a new
+    one is reported by a run; and, apart, the deliveries still being uploaded (``sources.archive.landing``)."""
+    listing = list_landing(landing, settle_seconds)
+    state: dict[str, list] = {f.path: [f.size, f.mtime_ns] for f in listing.files}
+    state.update({r.path: [r.rule, r.identity] for r in listing.refused})
+    return state, [f.path for f in listing.unsettled]
 
 
 def build_automation(
@@ -46,15 +45,22 @@ def build_automation(
         job=job,
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Requests a run when files in the landing folder are new or changed. The cursor holds "
-        "the folder's state; the run key is derived from it, so a state is processed once.",
+        description="Requests a run when files in the landing folder are new or changed, once their upload has "
+        "settled (unchanged for XHS_SETTLE_SECONDS, default 60). The cursor holds the folder's state; the run key "
+        "is derived from it, so a state is processed once.",
     )
     def landing_sensor(context: dg.SensorEvaluationContext, settings: XhsSettings) -> dg.SensorResult | dg.SkipReason:
-        state = landing_state(Path(settings.landing))
+        state, uploading = landing_state(Path(settings.landing), settings.settle_seconds)
         previous = json.loads(context.cursor) if context.cursor else {}
         changed = sorted(k for k, v in state.items() if previous.get(k) != v)
         if not changed:
-            return dg.SkipReason("no new or changed files in the landing folder")
+            waiting = (
+                f"; {len(uploading)} still being uploaded (read once unchanged for {settings.settle_seconds:g} s): "
+                + ", ".join(uploading[:5])
+                if uploading
+                else ""
+            )
+            return dg.SkipReason(f"no new or changed files in the landing folder{waiting}")
         cursor = json.dumps(state, sort_keys=True)
         run_key = f"landing-{hashlib.sha256(cursor.encode()).hexdigest()[:16]}"
         return dg.SensorResult(

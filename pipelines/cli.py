@@ -28,12 +28,29 @@ def _settings(args: argparse.Namespace):
 
 def cmd_run(args: argparse.Namespace) -> int:
     progress.start("xhs run", quiet=args.quiet)
-    if not (args.source or args.period or args.rebuild):  # before anything heavy is imported
+    if not (args.source or args.period):  # before anything heavy is imported
         from assets.paths import paths_from_env
-        from pipelines.up_to_date import last_run_if_nothing_new, say_nothing_new
+        from pipelines.up_to_date import (
+            last_run_if_nothing_new,
+            say_nothing_new,
+            say_still_uploading,
+            wait_for_uploads,
+        )
+        from sources.archive.landing import settle_seconds_from_env
 
         paths = paths_from_env(landing=args.landing, warehouse=args.warehouse)
-        saved = last_run_if_nothing_new(paths)
+        try:
+            settle = settle_seconds_from_env()
+            uploading = wait_for_uploads(paths.landing, settle)  # up to XHS_SETTLE_SECONDS; then skipped
+        except ValueError as exc:
+            print(f"xhs run: {exc}", file=sys.stderr)
+            return EXIT_UNREADABLE
+        except KeyboardInterrupt:
+            print("xhs run stopped while waiting for uploads / đã dừng khi đang chờ tải lên", file=sys.stderr)
+            return 130
+        if uploading:
+            say_still_uploading(uploading, settle)
+        saved = None if args.rebuild else last_run_if_nothing_new(paths)
         if saved is not None:
             progress.finish("nothing new")
             say_nothing_new(saved, paths)
@@ -77,10 +94,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
+    from sources.archive.landing import list_landing
     from sources.samples import write_samples
 
     out = Path(args.out or os.environ.get("XHS_LANDING") or "landing")
-    if args.if_empty and out.exists() and any(p.is_file() for p in out.rglob("*")):
+    listed = list_landing(out) if args.if_empty else None  # as xhs lists it: no link followed
+    if listed is not None and (listed.files or listed.unsettled or listed.refused):
         print(f"{out} is not empty: samples not written (landing folder already has files)")
         return 0
     paths = write_samples(out)

@@ -11,8 +11,9 @@ from pathlib import Path
 import duckdb
 
 from assets.settings import XhsSettings
-from runtime.files import READ_ONLY_FILE, atomic_copy
+from runtime.files import READ_ONLY_FILE
 from sources.archive.integrity import parquet_problem, store_problem
+from sources.archive.landing import ChangedSinceListing, LandingRefused, open_file
 from sources.archive.raw import RawArchive, sha256_of
 from sources.archive.repair import Mended, archived_objects, mend_stores, set_aside_object
 from sources.archive.state import StateStore
@@ -104,7 +105,9 @@ def repair(settings: XhsSettings, found: list[Mended]) -> list[Mended]:
 
 
 def copy_again_from_landing(archive: RawArchive, landing: Path, damaged: Path) -> bool:
-    """Put the bytes of a damaged object back from a delivery still in the landing folder, if one hashes right."""
+    """Put the bytes of a damaged object back from a delivery still in the landing folder, if one hashes right.
+    The delivery is opened as the archive opens it (no link followed, no special file read: ``open_file``), and
+    copied only if its bytes hash right before and while they are copied."""
     sha = damaged.name.split(".")[0]
     if store_problem(archive.manifest):
         return False
@@ -112,10 +115,14 @@ def copy_again_from_landing(archive: RawArchive, landing: Path, damaged: Path) -
         if obj.sha256 != sha:
             continue
         for d in obj.deliveries:
-            candidate = landing / d.landing_path
-            if candidate.is_file() and sha256_of(candidate) == sha:
-                atomic_copy(candidate, archive.object_path(sha, obj.suffix), mode=READ_ONLY_FILE)
-                return True
+            try:
+                with open_file(landing, d.landing_path) as opened:
+                    if opened.sha256() != sha:
+                        continue
+                    opened.copy_to(archive.object_path(sha, obj.suffix), sha, READ_ONLY_FILE)
+                    return True
+            except (LandingRefused, ChangedSinceListing, FileNotFoundError, NotADirectoryError):
+                continue
     return False
 
 

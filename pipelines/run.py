@@ -1,7 +1,8 @@
 """``xhs run``: materialise every asset in-process through Dagster, then summarise (DESIGN §10).
 
 Exit status: 0 every file received since the last completed run was loaded; 1 the run finished but some
-of them were quarantined or unreadable (the rest loaded); 2 the run could not complete."""
+of them were quarantined or unreadable (the rest loaded), or something in the landing folder was not opened (a
+link, a special file, a refused name: a finding each); 2 the run could not complete."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from runtime.disk import DiskError, classify, classify_text, writing
 from runtime.files import file_state
 from runtime.stopping import STOP
 from sources.archive.integrity import CorruptStore
+from sources.archive.landing import Refusal
 from sources.archive.state import ReportedDelivery, StateStore
 
 OK, SOME_REJECTED, FAILED = 0, 1, 2
@@ -31,6 +33,7 @@ OK, SOME_REJECTED, FAILED = 0, 1, 2
 class RunOutcome:
     exit_code: int
     received: list[ReportedDelivery] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)  # landing entries not opened, reported by this run
     summary: dict[str, int] = field(default_factory=dict)
     report: Path | None = None
 
@@ -51,8 +54,9 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
     from pipelines.up_to_date import departments_to_read, remember_completed, starting_point
 
     paths = settings.paths()
-    start = starting_point(paths)  # before anything is archived: a file landing during the run is new next time
-    departments, detail = departments_to_read(paths)
+    # before anything is archived: a file landing during the run is new next time
+    start = starting_point(paths, settings.settle_seconds)
+    departments, detail = departments_to_read(paths, settings.settle_seconds)
     with writing(home), open_instance(home) as instance:  # Dagster's storage: a full disk is named too
         if not instance_choice().shared:  # on a shared instance the daemon's run monitoring does it
             release_dead_runs(instance)
@@ -80,14 +84,15 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
             else:
                 print("Run failed / Chạy thất bại:", *_failure_messages(result), sep="\n  ", file=sys.stderr)
         return RunOutcome(FAILED)
-    received = StateStore(paths.state).reported_by(result.run_id)
+    state = StateStore(paths.state)
+    received, refused = state.reported_by(result.run_id), state.refusals(run_id=result.run_id)
     reports = [m.metadata.get("report") for m in result.asset_materializations_for_node("run_report")]
     report = next((Path(r.value) for r in reports if isinstance(r, dg.PathMetadataValue)), None)
     rejected = any(d.rejected for d in received)
     summary = _warehouse_summary(paths.warehouse)
     if not (source or period):
         remember_completed(paths, start, detail, result.run_id, summary)
-    return RunOutcome(SOME_REJECTED if rejected else OK, received, summary, report)
+    return RunOutcome(SOME_REJECTED if rejected or refused else OK, received, refused, summary, report)
 
 
 def publish_release(settings: XhsSettings, home: Path) -> Path:
@@ -292,6 +297,10 @@ def print_outcome(outcome: RunOutcome, settings: XhsSettings) -> None:
     for d in outcome.received:
         if d.status != "loaded":
             print(f"  {d.status:<12} {d.landing_path}  {d.first_error}")
+    if outcome.refused:
+        print(f"Not opened in the landing folder / Không mở trong thư mục tiếp nhận: {len(outcome.refused)}")
+    for r in outcome.refused:
+        print(f"  {r.rule:<12} {r.message_en}")
     print(
         f"Files in the warehouse / Tệp trong kho: {s.get('files_loaded', 0)} loaded, "
         f"{s.get('files_quarantined', 0)} quarantined, {s.get('files_duplicate', 0)} duplicate deliveries"

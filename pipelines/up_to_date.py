@@ -10,8 +10,8 @@ runs."""
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,46 +19,73 @@ from typing import Any
 from assets.paths import Paths
 from runtime.files import file_state
 from sources.archive.integrity import CorruptStore
-from sources.archive.raw import is_delivery
+from sources.archive.landing import Listing, list_landing, settle_seconds_from_env, shown
 from sources.archive.state import StateStore
 
 RUN_MEMO = "run.completed"
 
 
-def landing_files(landing: Path) -> dict[str, list[int]]:
-    """Every file ``xhs run`` would archive (the archive's own filter), by path under the landing folder:
-    [size, mtime in ns]."""
-    files: dict[str, list[int]] = {}
-    if landing.exists():
-        _scan(landing, "", files)
-    return files
+def landing_files(landing: Path, settle_seconds: float | None = None) -> dict[str, list[int]]:
+    """Every file ``xhs run`` would archive now (settled deliveries, listed as the archive lists them:
+    ``sources.archive.landing``), by path under the landing folder: [size, mtime in ns]. ``settle_seconds``:
+    default ``XHS_SETTLE_SECONDS``."""
+    return {f.path: [f.size, f.mtime_ns] for f in _listing(landing, settle_seconds).files}
 
 
-def _scan(folder: Path | str, prefix: str, files: dict[str, list[int]]) -> None:
-    with os.scandir(folder) as entries:  # one system call per folder, the file types come with the names
-        for e in entries:
-            if e.is_dir(follow_symlinks=True):
-                _scan(e.path, f"{prefix}{e.name}/", files)
-            elif e.is_file() and is_delivery(e.name):
-                st = e.stat()
-                files[prefix + e.name] = [st.st_size, st.st_mtime_ns]
+def _listing(landing: Path, settle_seconds: float | None) -> Listing:
+    return list_landing(landing, settle_seconds_from_env() if settle_seconds is None else settle_seconds)
 
 
-def _digest(files: dict[str, list[int]]) -> str:
+def wait_for_uploads(landing: Path, settle_seconds: float) -> list[str]:
+    """``xhs run`` waits for the files still being uploaded (changed within the last ``settle_seconds``), up to
+    ``settle_seconds`` in all; returns those still changing after that: this run skips them (a later run reads
+    them). Says so once on stdout when it waits."""
+    deadline = time.monotonic() + settle_seconds
+    told = False
+    while True:
+        unsettled = list_landing(landing, settle_seconds).unsettled
+        left = deadline - time.monotonic()
+        if not unsettled or left <= 0:
+            return [f.path for f in unsettled]
+        if not told:
+            print(
+                f"Waiting up to {settle_seconds:g} s for {len(unsettled)} file(s) still being uploaded / Đang chờ "
+                f"tối đa {settle_seconds:g} giây cho {len(unsettled)} tệp đang được tải lên: "
+                + ", ".join(shown(f.path) for f in unsettled[:5]),
+                flush=True,
+            )
+            told = True
+        settles_in = min(f.ctime_ns for f in unsettled) / 1e9 + settle_seconds - time.time()
+        time.sleep(min(left, max(settles_in, 0.0) + 0.01, 1.0))
+
+
+def say_still_uploading(paths: list[str], settle_seconds: float) -> None:
+    print(
+        f"Still being uploaded, not read by this run / Vẫn đang được tải lên, lần chạy này không đọc "
+        f"({len(paths)}; read once unchanged for {settle_seconds:g} s / đọc khi không đổi trong "
+        f"{settle_seconds:g} giây): " + ", ".join(shown(p) for p in paths[:10]),
+        flush=True,
+    )
+
+
+def _digest(listing: Listing) -> str:
     h = hashlib.sha256()
-    for rel, (size, mtime) in sorted(files.items()):
-        h.update(f"{rel}\0{size}\0{mtime}\n".encode())
+    for f in listing.files:
+        h.update(f"{f.path}\0{f.size}\0{f.mtime_ns}\n".encode())
+    for r in listing.refused:  # a new link or special file is something a run reports
+        h.update(f"{r.path}\0{r.rule}\0{r.identity}\n".encode())
     return h.hexdigest()
 
 
-def starting_point(paths: Paths) -> dict[str, Any]:
-    """What a run starts from: the landing listing and the code key."""
+def starting_point(paths: Paths, settle_seconds: float | None = None) -> dict[str, Any]:
+    """What a run starts from: the landing listing (settled deliveries, and what is not opened) and the code
+    key."""
     from warehouse.inputs import code_key
 
-    return {"landing": _digest(landing_files(paths.landing)), "code": code_key()}
+    return {"landing": _digest(_listing(paths.landing, settle_seconds)), "code": code_key()}
 
 
-def departments_to_read(paths: Paths) -> tuple[set[str] | None, dict[str, Any]]:
+def departments_to_read(paths: Paths, settle_seconds: float | None = None) -> tuple[set[str] | None, dict[str, Any]]:
     """The departments a run has files to read for, by what changed since the last completed run: a file added
     to or changed in a department's landing folder, or its spec or suite edited; None (every department) for a
     file at the top of the landing folder or in a folder of no department, an edited reader, or no completed run
@@ -66,7 +93,7 @@ def departments_to_read(paths: Paths) -> tuple[set[str] | None, dict[str, Any]]:
     from sources.specs.model import load_specs
     from sources.staging.digests import department_digest, reader_code_digest
 
-    files = landing_files(paths.landing)
+    files = landing_files(paths.landing, settle_seconds)
     specs = sorted(load_specs())
     detail: dict[str, Any] = {
         "files": files,

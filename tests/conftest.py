@@ -4,6 +4,9 @@ import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+# Tests write the files they run on a moment before: no waiting for uploads to settle (issue #26), except in the
+# tests of settling, which set it themselves (tests/test_landing_*.py).
+os.environ.setdefault("XHS_SETTLE_SECONDS", "0")
 
 
 @pytest.fixture(autouse=True)

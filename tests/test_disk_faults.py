@@ -117,7 +117,8 @@ def inject(site: str, kind: int, root: Path, mp: pytest.MonkeyPatch) -> None:
         return connect
 
     if site == "archive copy":
-        mp.setattr("sources.archive.raw.atomic_copy", lambda src, dst, **_: atomic_write(dst, write_part_then_fail))
+        # the archive copies a landing file from the descriptor it opened (sources/archive/landing.py)
+        mp.setattr("sources.archive.landing.atomic_write", lambda dst, _, mode: atomic_write(dst, write_part_then_fail))
     elif site == "cached read":
         mp.setattr("sources.staging.stager.atomic_write", lambda path, write: atomic_write(path, write_part_then_fail))
     elif site == "manifest":

@@ -105,8 +105,8 @@ def test_the_archive_hashes_only_files_it_has_not_seen_in_that_state(
         deliver(samples, tmp_path, name)
     archive = RawArchive(tmp_path / "raw")
     hashed: list[str] = []
-    real = archive_module.sha256_of
-    monkeypatch.setattr(archive_module, "sha256_of", lambda p: hashed.append(p.name) or real(p))
+    real = archive_module.sha256_of_opened
+    monkeypatch.setattr(archive_module, "sha256_of_opened", lambda f: hashed.append(f.name) or real(f))
     new, _ = archive.ingest(landing)
     assert len(new) == 2 and len(hashed) == 2
     hashed.clear()

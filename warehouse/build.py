@@ -9,11 +9,12 @@ in (``warehouse.scope``). Both end with the same tables (``tests/test_incrementa
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from sources.archive.landing import Refusal
 from sources.archive.raw import ArchivedObject
 from sources.archive.state import StagedFile
 from sources.areas.units import UnitRegistry
@@ -27,7 +28,7 @@ from warehouse.history import (
     record_simultaneous_conflicts,
 )
 from warehouse.materialise import materialise_views, refresh_stored_views
-from warehouse.meta import DERIVED_RULES, delete_meta, load_meta
+from warehouse.meta import DERIVED_RULES, delete_meta, load_meta, load_refusals
 from warehouse.rates import insert_rates
 from warehouse.scope import (
     STAGING_COLUMN_COMMENTS,
@@ -56,6 +57,8 @@ class BuildInputs:
     # sha256 of the files whose delivery or outcome changed since the warehouse the work file was copied from;
     # None: a full build
     changed: list[str] | None = None
+    # what the landing folder held that was not opened (links, special files, refused names): meta_finding rows
+    refused: list[Refusal] = field(default_factory=list)
 
 
 def open_work_database(path: Path, start_from: Path | None = None) -> duckdb.DuckDBPyConnection:
@@ -105,6 +108,7 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
             "DELETE FROM meta_finding WHERE list_contains(?, rule) AND area_key IN (SELECT area_key FROM scope_area)",
             [list(DERIVED_RULES)],
         )
+    load_refusals(con, inputs.refused)
     # how many units each province has at each level: a province value is summed only from all of them
     con.execute(
         "CREATE OR REPLACE TEMP TABLE unit_count AS "

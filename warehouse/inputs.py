@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from sources.archive.landing import Refusal
 from sources.archive.raw import ArchivedObject
 from sources.specs.model import load_specs
 from sources.staging.digests import department_digest, reader_code_digest
@@ -42,6 +43,11 @@ def file_digests(files: list[ArchivedObject], outcomes: dict[str, str]) -> dict[
     return {
         obj.sha256: hashlib.sha256(repr((obj, outcomes.get(obj.sha256))).encode()).hexdigest()[:20] for obj in files
     }
+
+
+def refusals_digest(refused: list[Refusal]) -> str:
+    """A digest of the landing entries that were not opened (their ``meta_finding`` rows)."""
+    return hashlib.sha256(repr(sorted(refused, key=repr)).encode()).hexdigest()[:20]
 
 
 def inputs_key(code: str, digests: dict[str, str]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from sources.archive.landing import REFUSAL_RULES, Refusal
 from sources.archive.raw import ArchivedObject
 from sources.archive.state import StagedFile
 from warehouse.dimensions import insert_frame
@@ -117,3 +118,15 @@ def load_meta(con: duckdb.DuckDBPyConnection, objects: list[ArchivedObject], out
             ],
         ),
     )
+
+
+def load_refusals(con: duckdb.DuckDBPyConnection, refused: list[Refusal]) -> None:
+    """One ``meta_finding`` row (an error with no file sha256: nothing was read) for every entry of the landing
+    folder that was not opened (``sources.archive.landing``): its landing path, the rule, the messages, and what it
+    was in ``found`` (a symbolic link, a FIFO…), never a link's target. Replaces the rows of the last build."""
+    con.execute("DELETE FROM meta_finding WHERE file_sha256 IS NULL AND list_contains(?, rule)", [list(REFUSAL_RULES)])
+    rows = [
+        (None, r.path, None, None, r.rule, "error", r.message_vi, r.message_en, None, r.kind, None) for r in refused
+    ]
+    if rows:
+        con.executemany("INSERT INTO meta_finding VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
+import unicodedata
 from pathlib import Path
 
 import duckdb
 
 from runtime.files import atomic_write_text
+from sources.archive.landing import NAME_MAX_BYTES
 from sources.archive.raw import RawArchive
 from sources.common.findings import Finding
 from sources.feedback.reply import SUFFIX, write_reply
@@ -24,10 +28,28 @@ FINDING_COLUMNS = ("sheet", "cell", "rule", "severity", "message_vi", "message_e
 
 
 def reply_path(folder: Path, landing_path: str) -> Path:
-    """``telecom/bao_cao_2024.xls`` → ``<folder>/telecom/bao_cao_2024.xls - kiem tra.xlsx``."""
-    rel = Path(landing_path)
-    safe = [p for p in rel.parts if p not in {"", ".", ".."} and not Path(p).is_absolute()]
-    return folder.joinpath(*safe[:-1], safe[-1] + SUFFIX) if safe else folder / ("file" + SUFFIX)
+    """``telecom/bao_cao_2024.xls`` → ``<folder>/telecom/bao_cao_2024.xls - kiem tra.xlsx``, always inside
+    ``folder`` whatever the landing path holds (issue #26): it is split on ``/`` and ``\\``, and ``..``, ``.``,
+    empty and absolute parts are dropped; control characters become ``_``; a name that would pass 255 bytes
+    with the suffix is cut, with a digest of the whole path so that two long names never share a reply."""
+    parts = [_safe_part(p) for p in re.split(r"[/\\]", landing_path) if p not in {"", ".", ".."}]
+    parts = [p for p in parts if p]
+    if not parts:
+        parts = ["file"]
+    name = parts[-1] + SUFFIX
+    if len(name.encode()) > NAME_MAX_BYTES:
+        digest = hashlib.sha256(landing_path.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        keep = NAME_MAX_BYTES - len(f"~{digest}{SUFFIX}".encode())
+        name = parts[-1].encode()[:keep].decode("utf-8", "ignore") + f"~{digest}{SUFFIX}"
+    out = folder.joinpath(*[p.encode()[:NAME_MAX_BYTES].decode("utf-8", "ignore") for p in parts[:-1]], name)
+    if os.path.commonpath([os.path.abspath(out), os.path.abspath(folder)]) != os.path.abspath(folder):
+        raise ValueError(f"reply path outside {folder}: {landing_path!r}")  # cannot happen: parts hold no ..
+    return out
+
+
+def _safe_part(part: str) -> str:
+    """A landing path's part as a file name: control characters, bytes that are not UTF-8 and NUL become ``_``."""
+    return "".join("_" if unicodedata.category(ch) == "Cc" or "\udc80" <= ch <= "\udcff" else ch for ch in part)
 
 
 def latest_deliveries(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:

@@ -4,6 +4,7 @@ to a department as it is."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -11,7 +12,17 @@ from urllib.parse import quote
 import duckdb
 
 from runtime.files import atomic_write_text
+from sources.archive.landing import Refusal
 from sources.archive.state import ReportedDelivery
+
+
+@dataclass
+class Landing:
+    """What the report says of the landing folder besides the deliveries: what was not opened (a finding each)
+    and the files still being uploaded (read by a later run)."""
+
+    refused: list[Refusal] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
 
 
 def _cell(text: object) -> str:
@@ -31,9 +42,11 @@ def write_report(
     received: list[ReportedDelivery],
     feedback: Path | None = None,
     docs: Path | None = None,
+    landing: Landing | None = None,
 ) -> Path:
     """Write ``reports/run-<UTC time>.md`` for the deliveries of this run; return its path. ``feedback`` is the
-    folder of reply workbooks, ``docs`` the Great Expectations Data Docs index: both linked when they exist."""
+    folder of reply workbooks, ``docs`` the Great Expectations Data Docs index: both linked when they exist.
+    ``landing``: what in the landing folder was not opened, and what is still being uploaded."""
     from warehouse.replies import reply_path
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -49,6 +62,9 @@ def write_report(
     # deployments given the same files write their reports in different orders
     received = sorted(received, key=lambda d: d.landing_path)
     lines += [f"| {_cell(d.landing_path)} | {d.status} |" for d in received]
+    landing = landing or Landing()
+    lines += [f"| {_cell(r.path)} | {r.rule} |" for r in landing.refused]
+    lines += _landing_sections(landing)
     rejected = [d.landing_path for d in received if d.rejected]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for landing_path in rejected:
@@ -79,3 +95,29 @@ def write_report(
     path = reports / f"run-{stamp}.md"
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
+
+
+def _landing_sections(landing: Landing) -> list[str]:
+    lines: list[str] = []
+    if landing.refused:
+        lines += [
+            "",
+            "## Không mở / Not opened",
+            "",
+            "Các mục sau trong thư mục tiếp nhận không được mở (liên kết, tệp đặc biệt, tên không hợp lệ); hãy gửi "
+            "chính tệp bảng tính. / These entries of the landing folder were not opened (links, special files, "
+            "refused names); send the spreadsheet file itself.",
+            "",
+            "| tệp / file | quy tắc / rule | nội dung | message |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {_cell(r.path)} | {r.rule} | {_cell(r.message_vi)} | {_cell(r.message_en)} |" for r in landing.refused
+        ]
+    if landing.waiting:
+        lines += [
+            "",
+            "Đang tải lên, sẽ đọc ở lần chạy sau / Still being uploaded, read by a later run: "
+            + ", ".join(_cell(p) for p in landing.waiting),
+        ]
+    return lines

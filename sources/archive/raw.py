@@ -11,7 +11,8 @@ findings) is not archive but state: ``sources/archive/state.py``.
 
 A file is identified by its bytes: the same bytes delivered again under another name are recorded as
 another delivery of the same object and never loaded twice. Nothing here is ever deleted or overwritten
-(the manifest's triggers refuse an UPDATE or DELETE); the landing folder is only read.
+(the manifest's triggers refuse an UPDATE or DELETE); the landing folder is only read, and only as
+``sources/archive/landing.py`` lists and opens it (no link followed, no special file read, settled uploads only).
 """
 
 from __future__ import annotations
@@ -26,18 +27,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from runtime.disk import kind_of, writing
-from runtime.files import READ_ONLY_FILE, atomic_copy
+from runtime.files import READ_ONLY_FILE
 from sources.archive.integrity import CorruptStore, check_store_once
+from sources.archive.landing import (
+    ACCEPTED_SUFFIXES,
+    ChangedSinceListing,
+    LandingFile,
+    LandingRefused,
+    Listing,
+    OpenedFile,
+    Refusal,
+    is_delivery,
+    list_landing,
+    open_file,
+)
 
-ACCEPTED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+__all__ = ["ACCEPTED_SUFFIXES", "ArchivedObject", "Delivery", "Intake", "RawArchive", "is_delivery"]
+
 # RawArchive.all's last read of each manifest in this process, with the manifest's and its WAL's (size, mtime, inode)
 _ALL: dict[Path, tuple[tuple, list[ArchivedObject]]] = {}
-
-
-def is_delivery(name: str) -> bool:
-    """Whether a file of this name in the landing folder is a delivery (not hidden, not an office lock file, of an
-    accepted type): what ``RawArchive.ingest`` archives and ``xhs run`` lists to tell whether anything is new."""
-    return not name.startswith((".", "~$")) and os.path.splitext(name)[1].lower() in ACCEPTED_SUFFIXES
 
 
 def _state(path: Path) -> tuple[int, int, int]:
@@ -136,6 +144,23 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def sha256_of_opened(opened: OpenedFile) -> str:
+    """The sha256 of a landing file opened by ``sources.archive.landing.open_file`` (from its descriptor)."""
+    return opened.sha256()
+
+
+@dataclass
+class Intake:
+    """What archiving a listing of the landing folder did: new objects, objects with a new delivery, files
+    refused at the open (a link or special file swapped in since the listing) and files left for a later run
+    (changed since the listing, or while they were being copied)."""
+
+    new: list[ArchivedObject] = field(default_factory=list)
+    redelivered: list[ArchivedObject] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+
 class RawArchive:
     def __init__(self, root: Path):
         self.root = root
@@ -200,49 +225,58 @@ class RawArchive:
         ]
 
     def ingest(self, landing: Path) -> tuple[list[ArchivedObject], list[ArchivedObject]]:
-        """Archive every file under ``landing``. Returns (new objects, objects that got a new delivery).
-        The bytes are copied (atomically) before their manifest row is written, so a manifest row always
-        names complete bytes; bytes without a row (a run killed in between) are copied again next time. A file
-        whose path, size and modification time are those it had when it was last archived is not hashed again
-        (``landing_file``); a file rewritten in place gets a new modification time and is."""
+        """Archive every settled delivery under ``landing`` (no settling time): (new objects, objects that got a
+        new delivery)."""
+        done = self.take_in(landing, list_landing(landing))
+        return done.new, done.redelivered
+
+    def take_in(self, landing: Path, listing: Listing) -> Intake:
+        """Archive the deliveries of ``listing`` (``sources.archive.landing.list_landing``). Each file is opened
+        as listed, without following a link (``open_file``), hashed, and copied while its bytes are hashed again:
+        a file that changed meanwhile is not archived (``Intake.changed``, read next time), a link or special
+        file swapped in since the listing is refused (``Intake.refused``). The bytes are copied (atomically)
+        before their manifest row is written, so a manifest row always names complete bytes; bytes without a row
+        (a run killed in between) are copied again next time. A file whose path, size and modification time are
+        those it had when it was last archived is not hashed again (``landing_file``); a file rewritten in place
+        gets a new modification time and is."""
+        done = Intake()
+        if not listing.files:
+            return done
         new: list[str] = []
         redelivered: list[str] = []
-        candidates = sorted(p for p in landing.rglob("*") if p.is_file() and is_delivery(p.name))
-        if not candidates:
-            return [], []
         with self._connect() as con:
             known = {(sha, lp) for sha, lp in con.execute("SELECT sha256, landing_path FROM delivery")}
             stored = {sha for (sha,) in con.execute("SELECT sha256 FROM object")}
             seen = {lp: (size, mtime, sha) for lp, size, mtime, sha in con.execute("SELECT * FROM landing_file")}
             remember: list[tuple[str, int, int, str]] = []
-            for path in candidates:
-                rel = path.relative_to(landing).as_posix()
-                st = path.stat()
+            for f in listing.files:
+                rel = f.path
+                suffix = os.path.splitext(f.name)[1].lower()
                 cached = seen.get(rel)
-                if cached and cached[:2] == (st.st_size, st.st_mtime_ns) and (cached[2], rel) in known:
-                    sha = cached[2]
-                else:
-                    sha = sha256_of(path)
-                target = self.object_path(sha, path.suffix.lower())
-                if not target.exists() and not self.restricted_path(sha, path.suffix.lower()).exists():
-                    # bytes never copied, or set aside as damaged (``xhs doctor --repair``): copied again
-                    atomic_copy(path, target, mode=READ_ONLY_FILE)
-                if cached != (st.st_size, st.st_mtime_ns, sha):
-                    remember.append((rel, st.st_size, st.st_mtime_ns, sha))
+                same = cached is not None and cached[:2] == (f.size, f.mtime_ns) and (cached[2], rel) in known
+                try:
+                    sha = self._archive_bytes(landing, f, suffix, cached[2] if cached and same else None)
+                except LandingRefused as exc:
+                    done.refused.append(exc.refusal)
+                    continue
+                except (ChangedSinceListing, FileNotFoundError):
+                    done.changed.append(rel)
+                    continue
+                if cached != (f.size, f.mtime_ns, sha):
+                    remember.append((rel, f.size, f.mtime_ns, sha))
                 if (sha, rel) in known:
                     continue
                 received = now_iso()
                 if sha not in stored:
                     source = rel.split("/", 1)[0] if "/" in rel else None
                     con.execute(
-                        "INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)",
-                        [sha, st.st_size, path.suffix.lower(), source, received],
+                        "INSERT OR IGNORE INTO object VALUES (?, ?, ?, ?, ?)", [sha, f.size, suffix, source, received]
                     )
                     stored.add(sha)
                     is_new = True
                 else:
                     is_new = False
-                con.execute("INSERT OR IGNORE INTO delivery VALUES (?, ?, ?, ?)", [sha, rel, path.name, received])
+                con.execute("INSERT OR IGNORE INTO delivery VALUES (?, ?, ?, ?)", [sha, rel, f.name, received])
                 known.add((sha, rel))
                 (new if is_new else redelivered).append(sha)
             if remember:  # after the deliveries they name are recorded; one transaction
@@ -251,4 +285,26 @@ class RawArchive:
                 con.execute("COMMIT")
         _ALL.pop(self.manifest, None)  # written by this process: read again
         by_sha = {o.sha256: o for o in self.all()}
-        return [by_sha[s] for s in new], [by_sha[s] for s in dict.fromkeys(redelivered)]
+        done.new = [by_sha[s] for s in new]
+        done.redelivered = [by_sha[s] for s in dict.fromkeys(redelivered)]
+        return done
+
+    def _archive_bytes(self, landing: Path, f: LandingFile, suffix: str, cached: str | None) -> str:
+        """The sha256 of the listed file ``f``, its bytes copied into the archive unless they are there already.
+        ``cached``: its sha256 when it was archived before in this very state (path, size, modification time):
+        then it is not opened again, unless its object is missing (never copied, or set aside as damaged by
+        ``xhs doctor --repair``)."""
+        if cached is not None and self._holds(cached, suffix):
+            return cached
+        with open_file(landing, f.path, expected=f) as opened:
+            sha = sha256_of_opened(opened)
+            if not self._holds(sha, suffix):
+                opened.copy_to(self.object_path(sha, suffix), sha, READ_ONLY_FILE)  # hashed again as it is copied
+            elif not opened.unchanged():  # hashed while it was being written
+                raise ChangedSinceListing(f.path)
+        return sha
+
+    def _holds(self, sha: str | None, suffix: str) -> bool:
+        return sha is not None and (
+            self.object_path(sha, suffix).exists() or self.restricted_path(sha, suffix).exists()
+        )

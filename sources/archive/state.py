@@ -5,6 +5,9 @@
     delivery_report  which deliveries a completed run has reported (the run report, ``xhs run``'s summary)
     memo             small records steps keep between runs: the inputs of each ``stg_<source>`` table and the
                      outcome of its check, the last publication
+    landing_refusal  what in the landing folder was not opened (a link, a special file, a refused name: issue
+                     #26), once per name, rule and file (a new link under the same name is a new row), and which
+                     completed run reported it
 
 The raw archive (``sources/archive/raw.py``) holds bytes and deliveries only; cached reads (``data/staging/files``)
 hold values. Every step reads this store once per run (``StateStore.outcomes``). SQLite gives each write a
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sources.archive.landing import Refusal
 from sources.archive.raw import now_iso, open_store
 from sources.common.findings import Finding, errors_in
 
@@ -34,6 +38,10 @@ CREATE TABLE IF NOT EXISTS delivery_report (
     sha256 TEXT NOT NULL, landing_path TEXT NOT NULL, status TEXT NOT NULL, first_error TEXT NOT NULL,
     reported_at TEXT NOT NULL, run_id TEXT, PRIMARY KEY (sha256, landing_path));
 CREATE TABLE IF NOT EXISTS memo (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS landing_refusal (
+    landing_path TEXT NOT NULL, rule TEXT NOT NULL, identity TEXT NOT NULL, kind TEXT NOT NULL,
+    message_vi TEXT NOT NULL, message_en TEXT NOT NULL, first_seen TEXT NOT NULL, run_id TEXT, reported_at TEXT,
+    PRIMARY KEY (landing_path, rule, identity));
 """
 
 
@@ -164,6 +172,47 @@ class StateStore:
                 [run_id],
             ).fetchall()
         return [ReportedDelivery(*r) for r in rows]
+
+    def record_refusals(self, refusals: list[Refusal]) -> int:
+        """Remember what the landing folder holds that was not opened; returns how many were not known yet."""
+        if not refusals:
+            return 0
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            before = con.total_changes
+            con.executemany(
+                "INSERT OR IGNORE INTO landing_refusal VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                [(r.path, r.rule, r.identity, r.kind, r.message_vi, r.message_en, now_iso()) for r in refusals],
+            )
+            added = con.total_changes - before
+            con.execute("COMMIT")
+        return added
+
+    def refusals(self, unreported: bool = False, run_id: str | None = None) -> list[Refusal]:
+        """Every refusal recorded (by landing path), or those no completed run has reported yet, or those the
+        run ``run_id`` reported."""
+        if not self.path.exists():
+            return []
+        where, args = "", []
+        if unreported:
+            where = "WHERE reported_at IS NULL"
+        elif run_id is not None:
+            where, args = "WHERE run_id = ?", [run_id]
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT landing_path, rule, kind, identity, message_vi, message_en FROM landing_refusal "
+                f"{where} ORDER BY landing_path, first_seen, rule, identity",
+                args,
+            ).fetchall()
+        return [Refusal(path, rule, kind, identity, vi, en) for path, rule, kind, identity, vi, en in rows]
+
+    def mark_refusals_reported(self, refusals: list[Refusal], run_id: str | None) -> None:
+        with self._connect() as con:
+            con.executemany(
+                "UPDATE landing_refusal SET run_id = ?, reported_at = ? "
+                "WHERE landing_path = ? AND rule = ? AND identity = ? AND reported_at IS NULL",
+                [(run_id, now_iso(), r.path, r.rule, r.identity) for r in refusals],
+            )
 
     def memo(self, name: str) -> Any:
         """A record kept under ``name`` (JSON), or None."""

@@ -44,8 +44,8 @@ CREATE TABLE meta_finding (
     area_key    VARCHAR
 );
 COMMENT ON TABLE meta_finding IS 'Mọi phát hiện khi kiểm tra dữ liệu: tệp, sheet, ô, quy tắc, mức độ, nội dung song ngữ. / Every validation finding: file, sheet, cell, rule, severity, message in both languages.';
-COMMENT ON COLUMN meta_finding.file_sha256 IS 'Tệp (meta_file.sha256). / File (meta_file.sha256).';
-COMMENT ON COLUMN meta_finding.file_name IS 'Tên tệp. / File name.';
+COMMENT ON COLUMN meta_finding.file_sha256 IS 'Tệp (meta_file.sha256); NULL với mục trong thư mục tiếp nhận không được mở (liên kết, tệp đặc biệt, tên không hợp lệ: link_refused, not_a_file, name_refused, unreadable). / File (meta_file.sha256); NULL for an entry of the landing folder that was not opened (a link, a special file, a refused name: link_refused, not_a_file, name_refused, unreadable).';
+COMMENT ON COLUMN meta_finding.file_name IS 'Tên tệp; với mục không được mở, đường dẫn trong thư mục tiếp nhận. / File name; for an entry that was not opened, its path in the landing folder.';
 COMMENT ON COLUMN meta_finding.sheet IS 'Tên sheet. / Sheet name.';
 COMMENT ON COLUMN meta_finding.cell IS 'Ô, ví dụ D12. / Cell address, e.g. D12.';
 COMMENT ON COLUMN meta_finding.rule IS 'Quy tắc bị vi phạm, ví dụ not_a_number. / Rule, e.g. not_a_number.';
