@@ -236,4 +236,9 @@ def test_a_file_uploaded_slowly_is_read_once_settled_in_one_run(scenario: Scenar
     assert scenario.second_run is not None and scenario.second_run.success
     files = query(scenario.root, "SELECT landing_path, status FROM meta_file")
     assert [s for p, s in files if p == GROWING] == ["loaded"]
-    assert not (scenario.root / "data" / "feedback" / (GROWING + " - kiem tra.xlsx")).exists()
+    errors = query(
+        scenario.root,
+        "SELECT count(*) FROM meta_finding g JOIN meta_file f ON f.sha256 = g.file_sha256 "
+        f"WHERE f.landing_path = '{GROWING}' AND g.severity = 'error'",
+    )
+    assert errors == [(0,)]  # read whole: no "truncated or damaged", no resend asked
