@@ -156,10 +156,14 @@ def test_magic_bytes_decide_the_format(head: bytes, kind: str) -> None:
 
 
 def test_a_password_protected_xls_is_found_by_its_filepass_record() -> None:
-    bof, filepass = b"\x09\x08\x04\x00" + b"\0" * 4, b"\x2f\x00\x02\x00\x00\x00"
-    assert [f.rule for f in _walk_biff(bof + filepass, "x.xls")] == ["password_protected"]
+    bof, filepass, eof = b"\x09\x08\x04\x00" + b"\0" * 4, b"\x2f\x00\x02\x00\x00\x00", b"\x0a\x00\x00\x00"
+    assert [f.rule for f in _walk_biff(bof + filepass, "x.xls")[0]] == ["password_protected"]
+    # A DIMENSIONS record is a hint (tests/test_sheet_extent.py); a value out in column 1,501 is refused.
     dims = b"\x00\x02\x0e\x00" + (0).to_bytes(4, "little") + (70_000).to_bytes(4, "little") + b"\0\0" + b"\xff\x00\0\0"
-    assert [f.rule for f in _walk_biff(bof + dims, "x.xls")] == ["sheet_too_large"]
+    number = b"\x03\x02\x0e\x00" + (0).to_bytes(2, "little") + (1500).to_bytes(2, "little") + b"\0\0" + b"\0" * 8
+    assert _walk_biff(bof + eof + bof + dims + eof, "x.xls")[0] == []
+    [finding] = _walk_biff(bof + eof + bof + dims + number + eof, "x.xls")[0]
+    assert (finding.rule, finding.cell) == ("sheet_too_large", "BES1")
 
 
 def test_masking_shows_four_and_three_characters() -> None:

@@ -2,74 +2,188 @@
 kind in OLE2 with ``EncryptionInfo``/``EncryptedPackage`` streams).
 
 Streams are listed with ``olefile``; the .xls ``Workbook`` stream is walked record by record (4-byte headers,
-no parsing of values) to find a ``FILEPASS`` record (a password-protected .xls) and each sheet's
-``DIMENSIONS`` record (its extent, held to the same budget as an .xlsx)."""
+no parsing of values) to find a ``FILEPASS`` record (a password-protected .xls) and each sheet's cells with a
+value (``NUMBER``, ``RK``, ``MULRK``, ``LABELSST``, ``FORMULA`` …; ``BLANK``/``MULBLANK`` are formatted empty
+cells), held to the same budget as an .xlsx (``extent``).
+
+A sheet's ``DIMENSIONS`` record is a hint: Excel writes one covering every formatted blank (65,536 rows × 256
+columns for a sheet formatted to the end). calamine, though, reserves rows × columns cells from it before it
+reads one (a record claiming 2³² rows aborts the process on a 44 TB allocation). So a record claiming more than
+the budget, on a sheet whose cells with a value fit, is rewritten, in a copy in memory, to the extent of those
+cells (``IntakeOle.data``); calamine reads the copy. The delivered file is never changed."""
 
 from __future__ import annotations
 
+import io
 import struct
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import olefile
 
-from sources.common.findings import Finding, error
+from sources.common.findings import Finding, cell_address, error
+from sources.intake.extent import Extent
 from sources.intake.limits import over_budget
 from sources.intake.refusals import macro, password_protected, sheet_too_large
 
-FILEPASS, DIMENSIONS = 0x002F, 0x0200
+BOF, EOF, FILEPASS, DIMENSIONS, BOUNDSHEET = 0x0809, 0x000A, 0x002F, 0x0200, 0x0085
+FORMULA, STRING, MULRK = 0x0006, 0x0207, 0x00BD
+# The records calamine turns into a cell with a value, each at (row, col) in its first 4 bytes: NUMBER, LABEL,
+# RSTRING, BOOLERR, RK, LABELSST, FORMULA (its value may follow in a STRING record, at the formula's cell).
+_CELLS = frozenset({0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD, FORMULA})
 
 
-def inspect_ole(path: Path, name: str) -> list[Finding]:
-    """Findings for an OLE2 file (errors refuse it); ``[]`` when it is an .xls that may be parsed."""
+@dataclass
+class IntakeOle:
+    findings: list[Finding] = field(default_factory=list)
+    data: bytes | None = None  # the file with its DIMENSIONS records rewritten, when any had to be
+
+
+@dataclass
+class _Sheet:
+    name: str
+    extent: Extent = field(default_factory=Extent)
+    dimensions: list[tuple[int, int]] = field(default_factory=list)  # (offset of the body, its size)
+
+
+def inspect_ole(path: Path, name: str) -> IntakeOle:
+    """Findings for an OLE2 file (errors refuse it), and the bytes calamine is to read when they are not the
+    file's own."""
     try:
         with olefile.OleFileIO(str(path)) as ole:
             streams = {"/".join(parts).lower() for parts in ole.listdir(streams=True, storages=True)}
             if {"encryptioninfo", "encryptedpackage"} & streams:
-                return [password_protected(name, "EncryptionInfo/EncryptedPackage")]
+                return IntakeOle([password_protected(name, "EncryptionInfo/EncryptedPackage")])
             if any(s.startswith("_vba_project_cur") for s in streams):
-                return [macro(name)]
+                return IntakeOle([macro(name)])
             book = next((s for s in ("workbook", "book") if s in streams), None)
             if book is None:
-                return [
-                    error(
-                        "unsupported_format",
-                        f"Tệp {name} là tệp OLE2 nhưng không phải sổ tính Excel.",
-                        f"File {name} is an OLE2 file but not an Excel workbook (no Workbook stream).",
-                        file=name,
-                        expected="xls",
-                        found=", ".join(sorted(streams))[:200],
-                    )
-                ]
+                return IntakeOle(
+                    [
+                        error(
+                            "unsupported_format",
+                            f"Tệp {name} là tệp OLE2 nhưng không phải sổ tính Excel.",
+                            f"File {name} is an OLE2 file but not an Excel workbook (no Workbook stream).",
+                            file=name,
+                            expected="xls",
+                            found=", ".join(sorted(streams))[:200],
+                        )
+                    ]
+                )
             data = ole.openstream(book).read()
-    except (OSError, ValueError, IndexError, struct.error, TypeError, AttributeError) as exc:
-        return [
-            error(
-                "unreadable",
-                f"Tệp {name} là tệp OLE2 bị hỏng hoặc cắt cụt ({exc}).",
-                f"File {name} is a damaged or truncated OLE2 file ({exc}).",
-                file=name,
-                found=str(exc)[:200],
-            )
-        ]
-    return _walk_biff(data, name)
+        findings, sheets = _walk_biff(data, name)
+        if findings or not (patches := _patches(data, sheets)):
+            return IntakeOle(findings)
+        return IntakeOle([], _rewritten(path, book, data, patches))
+    except (OSError, ValueError, IndexError, struct.error, TypeError, AttributeError, NotImplementedError) as exc:
+        return IntakeOle(
+            [
+                error(
+                    "unreadable",
+                    f"Tệp {name} là tệp OLE2 bị hỏng hoặc cắt cụt ({exc}).",
+                    f"File {name} is a damaged or truncated OLE2 file ({exc}).",
+                    file=name,
+                    found=str(exc)[:200],
+                )
+            ]
+        )
 
 
-def _walk_biff(data: bytes, name: str) -> list[Finding]:
-    at, sheet = 0, 0
+def _walk_biff(data: bytes, name: str) -> tuple[list[Finding], list[_Sheet]]:
+    """(refusals, each sheet with its cells with a value and its DIMENSIONS records). The first substream is the
+    workbook's globals; a chart or other substream nested in a sheet is skipped, as calamine skips it."""
+    names = _sheet_names(data)
+    sheets: list[_Sheet] = []
+    at, depth, globals_seen, formula_at = 0, 0, False, (0, 0)
     while at + 4 <= len(data):
         kind, size = struct.unpack_from("<HH", data, at)
-        body = at + 4
+        body, at = at + 4, at + 4 + size
         if kind == FILEPASS:
-            return [password_protected(name, "FILEPASS")]
+            return [password_protected(name, "FILEPASS")], sheets
+        if kind == BOF:
+            depth += 1
+            if depth == 1 and globals_seen:
+                sheets.append(_Sheet(names.get(body - 4, str(len(sheets) + 1))))
+            globals_seen = True
+            continue
+        if kind == EOF:
+            depth = max(0, depth - 1)
+            continue
+        if depth != 1 or not sheets or at > len(data):
+            continue
+        sheet, cell = sheets[-1], None
         if kind == DIMENSIONS:
-            sheet += 1
+            sheet.dimensions.append((body, size))
+        elif kind in _CELLS and size >= 4:
+            cell = struct.unpack_from("<HH", data, body)
+            sheet.extent.add(cell[0] + 1, cell[1] + 1)
+            formula_at = cell if kind == FORMULA else formula_at
+        elif kind == STRING:  # a formula's text value: one more cell in calamine's list, at the formula's cell
+            cell = formula_at
+            sheet.extent.add(cell[0] + 1, cell[1] + 1)
+        elif kind == MULRK and size >= 6:
+            row, first = struct.unpack_from("<HH", data, body)
+            (last,) = struct.unpack_from("<H", data, at - 2)
+            if last >= first:
+                cell = (row, last)
+                sheet.extent.add(row + 1, last + 1, last - first + 1)
+        if cell is not None and sheet.extent.over():
+            sheet.extent.far = cell_address(*cell)
+            return [sheet_too_large(name, f'"{sheet.name}"', sheet.extent, sheet.name)], sheets
+    return [], sheets
+
+
+def _sheet_names(data: bytes) -> dict[int, str]:
+    """Stream offset of each sheet's BOF → its name, from the BOUNDSHEET records of the workbook globals
+    (BIFF8 names are UTF-16 or Latin-1 by a flag; BIFF5 names are in the workbook's code page, shown as cp1252)."""
+    names: dict[int, str] = {}
+    at, biff8 = 0, False
+    while at + 4 <= len(data):
+        kind, size = struct.unpack_from("<HH", data, at)
+        body, at = at + 4, at + 4 + size
+        if kind == BOF and size >= 2:
+            biff8 = struct.unpack_from("<H", data, body)[0] == 0x0600
+        elif kind == EOF:
+            break
+        elif kind == BOUNDSHEET and size >= 8 and at <= len(data):
+            (offset,) = struct.unpack_from("<I", data, body)
+            cch = data[body + 6]
+            if biff8:
+                raw = data[body + 8 : at]
+                text = (
+                    raw[: 2 * cch].decode("utf-16-le", "replace") if data[body + 7] & 1 else raw[:cch].decode("latin-1")
+                )
+            else:
+                text = data[body + 7 : at][:cch].decode("cp1252", "replace")
+            names[offset] = text
+    return names
+
+
+def _patches(data: bytes, sheets: list[_Sheet]) -> list[tuple[int, bytes]]:
+    """(offset, new body) for each DIMENSIONS record claiming more than the budget: the extent of the sheet's
+    cells with a value instead (which fit, or the sheet was refused)."""
+    patches = []
+    for sheet in sheets:
+        for body, size in sheet.dimensions:
             if size >= 14:
                 _, rows, _, cols = struct.unpack_from("<IIHH", data, body)
+                layout = "<IIHHH"
             elif size >= 10:
                 _, rows, _, cols = struct.unpack_from("<HHHH", data, body)
+                layout = "<HHHHH"
             else:
-                rows = cols = 0
-            if (too_big := over_budget(rows, cols)) is not None:
-                return [sheet_too_large(name, f"sheet {sheet}", rows, cols, too_big, "DIMENSIONS record")]
-        at = body + size
-    return []
+                continue
+            if over_budget(rows, cols) is not None:
+                patches.append((body, struct.pack(layout, 0, sheet.extent.rows, 0, sheet.extent.cols, 0)))
+    return patches
+
+
+def _rewritten(path: Path, book: str, data: bytes, patches: list[tuple[int, bytes]]) -> bytes:
+    """A copy of the file in memory whose Workbook stream has ``patches`` applied (same length, same sectors)."""
+    stream = bytearray(data)
+    for offset, body in patches:
+        stream[offset : offset + len(body)] = body
+    copy = io.BytesIO(path.read_bytes())
+    with olefile.OleFileIO(copy, write_mode=True) as ole:
+        ole.write_stream(next(e for e in ole.listdir() if e[0].lower() == book), bytes(stream))
+    return copy.getvalue()

@@ -1,0 +1,208 @@
+"""What a sheet really holds: its cells with a value, counted while its bytes stream past, and how far they reach.
+
+A sheet's declared extent is a hint, never the measure. Excel writes ``<dimension ref="A1:WVO225">`` and
+``spans="1:16135"`` for a 225 × 18 report whose rows someone formatted to the end, and an .xls ``DIMENSIONS``
+record covers every formatted blank. What costs memory is what calamine (python-calamine 0.9) does with the
+cells: it keeps every cell holding a value in a list (duplicates too), then allocates the rectangle from A1 to
+the furthest of them; empty cells (``<c r="XFD5" s="1"/>``) are skipped; the xlsx ``<dimension>`` only reserves
+room for at most 100,000 cells. (Measured: a workbook declaring ``A1:XFD1048576`` around 24 rows reads in
+20 MiB; one value at ``XFD1048576`` asks for 512 GiB.) So the budget of ``limits`` is held against the cells with a
+value — their number and the rectangle they span — whatever the sheet declares.
+
+The scan mirrors calamine's reading of a worksheet part: a ``<c>`` is at its ``r`` reference, or, without one,
+right of the previous cell in the row (``<row r>``, or the row after the previous one). A cell counts when its
+element has content (``<c r="B2"><v>1</v></c>``); a self-closing or empty ``<c>`` does not. Cells with an
+``r`` — what every spreadsheet program writes — are matched by one regular expression per chunk; a part with a
+cell without one is counted again, tag by tag (``exact_cells``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sources.common.findings import cell_address
+from sources.intake import limits as L
+
+_NAME = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix: <x:c>
+_QUOTED = rb"(?:\"[^\"]*\"|'[^']*')"
+_ATTR = rb"\s+[^\s=/>]+\s*=\s*" + _QUOTED
+_NOT_R = rb"\s+(?!r\s*=)[^\s=/>]+\s*=\s*" + _QUOTED
+_C_OPEN = rb"<" + _NAME + rb"c(?=[\s/>])"
+_C_CLOSE = rb"</" + _NAME + rb"c\s*>"
+
+
+def _cell_patterns(name: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """(a cell with an r reference and content — not self-closing, not followed at once by its end tag; a cell
+    without an r reference), for tags named ``name``."""
+    c_open, c_close = rb"<" + name + rb"c(?=[\s/>])", rb"</" + name + rb"c\s*>"
+    valued = c_open + rb"(?:" + _NOT_R + rb")*\s+r\s*=\s*[\"']([A-Za-z]+)(\d+)[\"'](?:" + _ATTR + rb")*\s*>"
+    return re.compile(valued + rb"(?!\s*" + c_close + rb")"), re.compile(c_open + rb"(?:" + _NOT_R + rb")*\s*/?>")
+
+
+# Without a namespace prefix the expressions start with a literal "<c" and run twice as fast: used for the
+# chunks with no ":c" anywhere (so no <x:c> tag).
+_PLAIN, _PREFIXED = _cell_patterns(b""), _cell_patterns(_NAME)
+_OPEN_CELL_AT_END = re.compile(_C_OPEN + rb"(?:" + _ATTR + rb")*\s*>\s*")
+# Tag by tag: <row …>, </row>, <c …>, </c>; a <c> start tag takes an end tag that follows at once with it.
+_TOKEN = re.compile(rb"<(/?)" + _NAME + rb"(row|c)(?=[\s/>])((?:" + _ATTR + rb")*)\s*(/?)>(\s*" + _C_CLOSE + rb")?")
+_ATTRS = re.compile(rb"\s+([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_REF = re.compile(rb"([A-Za-z]*)(\d+)")
+_SI = re.compile(rb"<" + _NAME + rb"si(?=[\s/>])")
+_SST = re.compile(rb"<" + _NAME + rb"sst((?:" + _ATTR + rb")*)\s*/?>")
+
+
+def col_number(letters: bytes | str) -> int:
+    """``A`` → 1, ``XFD`` → 16384 (lower case as calamine reads it)."""
+    n = 0
+    for ch in letters.upper() if isinstance(letters, str) else letters.decode("ascii").upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+@dataclass
+class Extent:
+    """The cells with a value of one sheet: how many, and the rectangle from A1 to the furthest of them."""
+
+    cells: int = 0
+    rows: int = 0  # 1-based: the last row holding a value
+    cols: int = 0
+    far: str = ""  # once over the budget: a cell with a value past it, for the message
+
+    def add(self, row: int, col: int, n: int = 1) -> None:
+        """``n`` cells with a value, reaching row ``row`` and column ``col`` (both 1-based)."""
+        self.cells += n
+        self.rows, self.cols = max(self.rows, row), max(self.cols, col)
+
+    def over(self) -> str | None:
+        """Why these cells do not fit the budget, or None."""
+        if self.cells > L.MAX_CELLS:
+            return f"more than {L.MAX_CELLS} cells with values"
+        return L.over_budget(self.rows, self.cols)
+
+
+def _attributes(raw: bytes) -> dict[bytes, bytes]:
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTRS.finditer(raw)}
+
+
+def _split(buf: bytes, final: bool) -> tuple[bytes, bytes]:
+    """(the part of ``buf`` made of whole tags, the rest to carry into the next chunk). The part ends before the
+    last ``<``, and before a ``<c …>`` start tag that ends it (whether that cell is empty is in the next chunk).
+    What is carried is at most one tag and a text run: ``zipguard`` refuses runs past ``MAX_TEXT_RUN_BYTES``."""
+    if final:
+        return buf, b""
+    cut = buf.rfind(b"<")
+    if cut < 0:
+        return buf, b""
+    prev = buf.rfind(b"<", 0, cut)
+    if prev >= 0 and _OPEN_CELL_AT_END.fullmatch(buf, prev, cut):
+        cut = prev
+    return buf[:cut], buf[cut:]
+
+
+class TooLarge(Exception):
+    """Raised by a reader that counts cells as it parses (a CSV) when they do not fit: ``extent.over()``."""
+
+    def __init__(self, extent: Extent):
+        super().__init__(extent.over())
+        self.extent = extent
+
+
+class SheetCells:
+    """The cells with a value of one worksheet part, fed its inflated bytes in chunks.
+    ``refless`` is set when a cell has no ``r`` reference: count the part again with ``exact_cells``."""
+
+    def __init__(self) -> None:
+        self.extent = Extent()
+        self.refless = False
+        self._carry = b""
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        region, self._carry = _split(self._carry + chunk, final)
+        if self.refless or not region:
+            return
+        valued, refless = _PREFIXED if b":c" in region else _PLAIN
+        if refless.search(region):
+            self.refless = True
+            return
+        refs = valued.findall(region)
+        if not refs:
+            return
+        letters, digits = zip(*refs, strict=True)
+        cols = {c: col_number(c) for c in set(letters)}
+        self.extent.add(max(map(int, digits)), max(cols.values()), len(refs))
+        if not self.extent.far and self.extent.over():
+            self.extent.far = _past_budget([(int(r), cols[c]) for c, r in refs])
+
+
+def _past_budget(cells: list[tuple[int, int]]) -> str:
+    """The address of a cell (1-based row, column) outside the budget's rows or columns, else of the lowest."""
+    row, col = next(((r, c) for r, c in cells if r > L.MAX_ROWS or c > L.MAX_COLS), max(cells))
+    return cell_address(row - 1, col - 1)
+
+
+def exact_cells(chunks: Iterable[bytes]) -> Extent:
+    """The cells with a value of a worksheet part, tag by tag as calamine reads them: an ``r`` reference places a
+    cell, a cell without one goes right of the previous cell; ``<row r>`` sets the row, ``</row>`` moves to the
+    next one. Slower than ``SheetCells`` (a Python step per tag): used only for parts with cells without ``r``."""
+    extent, carry = Extent(), b""
+    row = col = 0  # 0-based, calamine's row_index and col_index
+    for chunk, final in _with_final(chunks):
+        region, carry = _split(carry + chunk, final)
+        for closing, tag, raw, self_closing, empty_end in _TOKEN.findall(region):
+            if tag == b"row":
+                if not closing:
+                    r = _attributes(raw).get(b"r")
+                    if r is not None and (m := _REF.fullmatch(r)):
+                        row = int(m.group(2)) - 1
+                if closing or self_closing:
+                    row, col = row + 1, 0
+                continue
+            if closing:
+                continue
+            r = _attributes(raw).get(b"r")
+            if r is not None and (m := _REF.fullmatch(r)) and m.group(1):
+                row_here, col = int(m.group(2)) - 1, col_number(m.group(1)) - 1
+            else:
+                row_here = row
+            if not self_closing and not empty_end:
+                extent.add(row_here + 1, col + 1)
+                if extent.over():
+                    extent.far = cell_address(row_here, col)
+                    return extent
+            col += 1
+    return extent
+
+
+def _with_final(chunks: Iterable[bytes]) -> Iterable[tuple[bytes, bool]]:
+    it = iter(chunks)
+    prev = next(it, None)
+    for chunk in it:
+        yield prev or b"", False
+        prev = chunk
+    yield prev or b"", True
+
+
+class SharedStrings:
+    """The shared strings table: how many strings it holds (``<si>``), and how many it declares
+    (``<sst uniqueCount>``): calamine reserves room for the declared count before it reads one."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.declared: int | None = None
+        self._carry = b""
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        region, self._carry = _split(self._carry + chunk, final)
+        if self.declared is None and self.count == 0 and (m := _SST.search(region)):
+            declared = _attributes(m.group(1)).get(b"uniqueCount", b"")
+            self.declared = int(declared) if declared.isdigit() else 0
+        self.count += len(_SI.findall(region))
+
+    def over(self) -> str | None:
+        if self.count > L.MAX_SHARED_STRINGS:
+            return f"more than {L.MAX_SHARED_STRINGS} strings"
+        if self.declared is not None and self.declared > L.MAX_SHARED_STRINGS:
+            return f'uniqueCount="{self.declared}" declared'
+        return None
