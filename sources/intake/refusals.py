@@ -84,14 +84,14 @@ def sheet_too_large(name: str, part: str, extent: Extent, sheet: str | None = No
         en = f"File {name}: sheet {part} holds more than {L.MAX_CELLS} cells with values: {budget_en}."
         found = f"> {L.MAX_CELLS} cells with values"
     else:
-        at_vi, at_en = (f" (ô {extent.far} có giá trị)", f" (a value in {extent.far})") if extent.far else ("", "")
+        at_vi, at_en = (f", có ô {extent.far}", f", one in {extent.far}") if extent.far else ("", "")
         vi = (
-            f"Tệp {name}: trang tính {part} có ô chứa giá trị trải tới {extent.rows} dòng × {extent.cols} cột"
-            f"{at_vi} ({why}): {budget_vi}."
+            f"Tệp {name}: trang tính {part} có ô chứa giá trị trải tới {extent.rows} dòng × {extent.cols} cột "
+            f"(ít nhất {extent.cells} ô có giá trị{at_vi}; {why}): {budget_vi}."
         )
         en = (
-            f"File {name}: sheet {part} has cells with values out to {extent.rows} rows × {extent.cols} columns"
-            f"{at_en} ({why}): {budget_en}."
+            f"File {name}: sheet {part} has cells with values out to {extent.rows} rows × {extent.cols} columns "
+            f"(at least {extent.cells} cells with values{at_en}; {why}): {budget_en}."
         )
         found = f"{extent.rows} × {extent.cols}"
     return error(
