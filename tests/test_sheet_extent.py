@@ -210,7 +210,7 @@ def _guard_extents(path: Path) -> list[tuple[int, int]]:
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 scan = SheetCells()
                 scan.feed(zf.read(name), final=True)
-                assert not scan.refless
+                assert not scan.exact
                 extents.append((scan.extent.rows, scan.extent.cols))
     return sorted(extents)
 
@@ -226,7 +226,7 @@ def test_cells_without_a_reference_are_placed_as_calamine_places_them(samples: d
         xml = zf.read("xl/worksheets/sheet2.xml")
     scan = SheetCells()
     scan.feed(xml, final=True)
-    assert scan.refless
+    assert scan.exact
     calamine = read_sheets(path)[1]
     extent = exact_cells([xml[:5000], xml[5000:]])
     assert (extent.rows, extent.cols) == (len(calamine.rows), calamine.width)
@@ -241,6 +241,29 @@ def test_cells_without_a_reference_are_placed_as_calamine_places_them(samples: d
         "rong.xlsx",
     )
     assert (finding.rule, finding.cell) == ("sheet_too_large", f"ALM{xml.count(b'<row') + 1}")
+
+
+@pytest.mark.parametrize(
+    ("row", "cell"),
+    [
+        (b'<row r="1048576"><c r="XFD1048576"s="1"><v>1</v></c></row>', "XFD1048576"),  # no space: calamine reads it
+        (b'<row r="1048576"><c r="A1" r="XFD1048576"><v>1</v></c></row>', "XFD1048576"),  # the last r wins
+        (b'<row r="1048576"><c\n\tr = "XFD1048576"\n><v>1</v></c></row>', "XFD1048576"),
+        (b'<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>', "XFD1048576"),  # lower case letters
+        (b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t></t></is></c></row>', "XFD1048576"),
+        (b'<row r="1048576"><c r="XFD1048576" x=">"><v>1</v></c></row>', "XFD1048576"),  # ">" in quotes
+        (b'<row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></row>', "XFD1048576"),  # a prefix
+        # calamine stops at the third of r/s/t: this r is never read and the cells go side by side, A2 … ALM2
+        (b'<row r="2">' + b'<c t="n" s="0" t="n" r="A2"><v>1</v></c>' * (L.MAX_COLS + 1) + b"</row>", "ALM2"),
+    ],
+    ids=["run_together", "two_r", "whitespace", "lower_case", "empty_text", "quoted_gt", "prefix", "r_unread"],
+)
+def test_cells_written_unusually_are_counted_where_calamine_puts_them(row: bytes, cell: str, tmp_path: Path) -> None:
+    """Every variant makes calamine alone allocate past the budget (512 GiB for XFD1048576)."""
+    end = b"</sheetData></worksheet>"
+    path = write_zip(tmp_path / "la.xlsx", workbook_parts(sheet_xml([["Năm 2022"]])[: -len(end)] + row + end))
+    [finding] = inspect_zip(path, path.name)
+    assert (finding.rule, finding.cell) == ("sheet_too_large", cell)
 
 
 def test_an_xls_whose_dimensions_record_claims_the_whole_sheet_loads_exactly(

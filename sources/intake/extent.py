@@ -11,46 +11,58 @@ value — their number and the rectangle they span — whatever the sheet declar
 
 The scan mirrors calamine's reading of a worksheet part: a ``<c>`` is at its ``r`` reference, or, without one,
 right of the previous cell in the row (``<row r>``, or the row after the previous one). A cell counts when its
-element has content (``<c r="B2"><v>1</v></c>``); a self-closing or empty ``<c>`` does not. Cells with an
-``r`` — what every spreadsheet program writes — are matched by one regular expression per chunk; a part with a
-cell without one is counted again, tag by tag (``exact_cells``).
+element has content (``<c r="B2"><v>1</v></c>``); a self-closing or empty ``<c>`` does not (a ``<c>`` whose only
+content is a formula or a comment counts too, though calamine reads it as empty: more, never less). Cells as every
+spreadsheet program writes them — ``r`` first, then other attributes, double-quoted, space-separated — are matched
+by a regular expression per chunk; a part with any other cell (no ``r``, attributes run together, two ``r``) is
+counted again tag by tag, parsing attributes as calamine parses them (``exact_cells``).
 """
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import compress
 
 from sources.common.findings import cell_address
 from sources.intake import limits as L
 
 _NAME = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix: <x:c>
 _QUOTED = rb"(?:\"[^\"]*\"|'[^']*')"
-_ATTR = rb"\s+[^\s=/>]+\s*=\s*" + _QUOTED
-_NOT_R = rb"\s+(?!r\s*=)[^\s=/>]+\s*=\s*" + _QUOTED
-_C_OPEN = rb"<" + _NAME + rb"c(?=[\s/>])"
-_C_CLOSE = rb"</" + _NAME + rb"c\s*>"
 
 
 def _cell_patterns(name: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """(a cell with an r reference and content — not self-closing, not followed at once by its end tag; a cell
-    without an r reference), for tags named ``name``."""
-    c_open, c_close = rb"<" + name + rb"c(?=[\s/>])", rb"</" + name + rb"c\s*>"
-    valued = c_open + rb"(?:" + _NOT_R + rb")*\s+r\s*=\s*[\"']([A-Za-z]+)(\d+)[\"'](?:" + _ATTR + rb")*\s*>"
-    return re.compile(valued + rb"(?!\s*" + c_close + rb")"), re.compile(c_open + rb"(?:" + _NOT_R + rb")*\s*/?>")
+    """(any ``<c>`` start tag; a cell written the usual way — space-separated, double-quoted attributes, one ``r``,
+    at most two ``s``/``t`` before it so that calamine reads that ``r`` — with its column letters, row digits,
+    ``/`` when self-closing, and its end tag when that follows at once), for tags named ``name``."""
+    value = rb'"[^">]*"'
+    other = rb"(?:\s+(?![rst]=)[A-Za-z_][\w:.-]*=" + value + rb")"
+    usual = (
+        rb"<" + name + rb"c" + other + rb"*(?:\s+[st]=" + value + other + rb'*){0,2}\s+r="([A-Za-z]+)(\d+)"'
+        rb"(?:\s+(?!r=)[A-Za-z_][\w:.-]*=" + value + rb")*\s*(/?)>(\s*</" + name + rb"c\s*>)?"
+    )
+    return re.compile(rb"<" + name + rb"c[\s/>]"), re.compile(usual)
 
 
 # Without a namespace prefix the expressions start with a literal "<c" and run twice as fast: used for the
 # chunks with no ":c" anywhere (so no <x:c> tag).
 _PLAIN, _PREFIXED = _cell_patterns(b""), _cell_patterns(_NAME)
-_OPEN_CELL_AT_END = re.compile(_C_OPEN + rb"(?:" + _ATTR + rb")*\s*>\s*")
-# Tag by tag: <row …>, </row>, <c …>, </c>; a <c> start tag takes an end tag that follows at once with it.
-_TOKEN = re.compile(rb"<(/?)" + _NAME + rb"(row|c)(?=[\s/>])((?:" + _ATTR + rb")*)\s*(/?)>(\s*" + _C_CLOSE + rb")?")
-_ATTRS = re.compile(rb"\s+([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_REF = re.compile(rb"([A-Za-z]*)(\d+)")
+_OPEN_CELL_AT_END = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])(?:[^>\"']|" + _QUOTED + rb")*>\s*")
+# Tag by tag, as quick-xml (calamine's parser) cuts them: <row …>, </row>, <c …>, </c> (a ">" inside quotes does
+# not end a tag); a <c> start tag takes an end tag that follows at once with it.
+_TOKEN = re.compile(
+    rb"<(/?)" + _NAME + rb"(row|c)(?=[\s/>])((?:[^>\"']|" + _QUOTED + rb")*)>(\s*</" + _NAME + rb"c\s*>)?"
+)
+_REF = re.compile(rb"([A-Za-z]*)(\d+)")  # calamine's reading of r: letters (the column), then digits (the row)
+_WS = b" \t\n\r\x0c"  # Rust's is_ascii_whitespace, which calamine's attribute parser skips
 _SI = re.compile(rb"<" + _NAME + rb"si(?=[\s/>])")
-_SST = re.compile(rb"<" + _NAME + rb"sst((?:" + _ATTR + rb")*)\s*/?>")
+_SST = re.compile(rb"<" + _NAME + rb"sst((?:[^>\"']|" + _QUOTED + rb")*)>")
+
+
+class _Malformed(Exception):
+    """An attribute calamine cannot parse: it refuses the sheet."""
 
 
 def col_number(letters: bytes | str) -> int:
@@ -82,8 +94,45 @@ class Extent:
         return L.over_budget(self.rows, self.cols)
 
 
-def _attributes(raw: bytes) -> dict[bytes, bytes]:
-    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTRS.finditer(raw)}
+def _attributes(raw: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(key, value) of each attribute in a tag's raw attribute bytes, as calamine's ``RawAttrIter`` reads them:
+    whitespace skipped, the key up to ``=``, a quoted value; ``_Malformed`` where calamine errs."""
+    pos, end = 0, len(raw)
+    while True:
+        while pos < end and raw[pos] in _WS:
+            pos += 1
+        if pos >= end:
+            return
+        eq = raw.find(b"=", pos)
+        if eq < 0:
+            raise _Malformed
+        key, pos = raw[pos:eq].rstrip(_WS), eq + 1
+        while pos < end and raw[pos] in _WS:
+            pos += 1
+        if pos >= end or raw[pos] not in b"\"'":
+            raise _Malformed
+        close = raw.find(raw[pos : pos + 1], pos + 1)
+        close = end if close < 0 else close
+        yield key, raw[pos + 1 : close]
+        pos = close + 1
+
+
+def _cell_r(raw: bytes) -> bytes | None:
+    """A cell's ``r`` as calamine's ``get_attrs!(r, s, t)`` takes it: the last ``r`` seen before three of these
+    keys (repeats counted) have been."""
+    r, found = None, 0
+    for key, value in _attributes(raw):
+        if key in (b"r", b"s", b"t"):
+            r = value if key == b"r" else r
+            found += 1
+            if found == 3:
+                break
+    return r
+
+
+def _row_r(raw: bytes) -> bytes | None:
+    """A row's ``r`` as calamine's ``raw_attr(b"r")`` takes it: the first."""
+    return next((value for key, value in _attributes(raw) if key == b"r"), None)
 
 
 def _split(buf: bytes, final: bool) -> tuple[bytes, bytes]:
@@ -111,29 +160,34 @@ class TooLarge(Exception):
 
 class SheetCells:
     """The cells with a value of one worksheet part, fed its inflated bytes in chunks.
-    ``refless`` is set when a cell has no ``r`` reference: count the part again with ``exact_cells``."""
+    ``exact`` is set at the first cell not written the usual way: count the part again with ``exact_cells``."""
 
     def __init__(self) -> None:
         self.extent = Extent()
-        self.refless = False
+        self.exact = False
         self._carry = b""
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         region, self._carry = _split(self._carry + chunk, final)
-        if self.refless or not region:
+        if self.exact or not region:
             return
-        valued, refless = _PREFIXED if b":c" in region else _PLAIN
-        if refless.search(region):
-            self.refless = True
+        any_cell, usual = _PREFIXED if b":c" in region else _PLAIN
+        cells = usual.findall(region)
+        if len(cells) != len(any_cell.findall(region)):
+            self.exact = True
             return
-        refs = valued.findall(region)
-        if not refs:
+        if not cells:
             return
-        letters, digits = zip(*refs, strict=True)
+        letters, digits, slashes, ends = zip(*cells, strict=True)
+        if any(slashes) or any(ends):  # keep the cells with content (in C: b"" + b"" is the only false sum)
+            keep = list(map(operator.not_, map(operator.add, slashes, ends)))
+            letters, digits = tuple(compress(letters, keep)), tuple(compress(digits, keep))
+        if not digits:
+            return
         cols = {c: col_number(c) for c in set(letters)}
-        self.extent.add(max(map(int, digits)), max(cols.values()), len(refs))
+        self.extent.add(max(map(int, digits)), max(cols.values()), len(digits))
         if not self.extent.far and self.extent.over():
-            self.extent.far = _past_budget([(int(r), cols[c]) for c, r in refs])
+            self.extent.far = _past_budget([(int(r), cols[c]) for c, r in zip(letters, digits, strict=True)])
 
 
 def _past_budget(cells: list[tuple[int, int]]) -> str:
@@ -145,31 +199,36 @@ def _past_budget(cells: list[tuple[int, int]]) -> str:
 def exact_cells(chunks: Iterable[bytes]) -> Extent:
     """The cells with a value of a worksheet part, tag by tag as calamine reads them: an ``r`` reference places a
     cell, a cell without one goes right of the previous cell; ``<row r>`` sets the row, ``</row>`` moves to the
-    next one. Slower than ``SheetCells`` (a Python step per tag): used only for parts with cells without ``r``."""
+    next one. A tag calamine cannot parse makes it refuse the sheet: it places nothing. Slower than
+    ``SheetCells`` (a Python step per tag): used only for parts with cells not written the usual way."""
     extent, carry = Extent(), b""
     row = col = 0  # 0-based, calamine's row_index and col_index
     for chunk, final in _with_final(chunks):
         region, carry = _split(carry + chunk, final)
-        for closing, tag, raw, self_closing, empty_end in _TOKEN.findall(region):
-            if tag == b"row":
-                if not closing:
-                    r = _attributes(raw).get(b"r")
+        for closing, tag, raw, empty_end in _TOKEN.findall(region):
+            self_closing = raw.endswith(b"/")
+            raw = raw[:-1] if self_closing else raw
+            try:
+                if tag == b"row":
+                    r = None if closing else _row_r(raw)
                     if r is not None and (m := _REF.fullmatch(r)):
                         row = int(m.group(2)) - 1
-                if closing or self_closing:
-                    row, col = row + 1, 0
+                    if closing or self_closing:
+                        row, col = row + 1, 0
+                    continue
+                if closing:
+                    continue
+                r = _cell_r(raw)
+            except _Malformed:
                 continue
-            if closing:
-                continue
-            r = _attributes(raw).get(b"r")
             if r is not None and (m := _REF.fullmatch(r)) and m.group(1):
-                row_here, col = int(m.group(2)) - 1, col_number(m.group(1)) - 1
+                here, col = int(m.group(2)) - 1, col_number(m.group(1)) - 1
             else:
-                row_here = row
+                here = row
             if not self_closing and not empty_end:
-                extent.add(row_here + 1, col + 1)
+                extent.add(here + 1, col + 1)
                 if extent.over():
-                    extent.far = cell_address(row_here, col)
+                    extent.far = cell_address(here, col)
                     return extent
             col += 1
     return extent
@@ -196,7 +255,10 @@ class SharedStrings:
     def feed(self, chunk: bytes, final: bool = False) -> None:
         region, self._carry = _split(self._carry + chunk, final)
         if self.declared is None and self.count == 0 and (m := _SST.search(region)):
-            declared = _attributes(m.group(1)).get(b"uniqueCount", b"")
+            try:  # calamine's raw_attr(b"uniqueCount"): the first; a count it cannot parse reserves nothing
+                declared = next((v for k, v in _attributes(m.group(1).rstrip(b"/")) if k == b"uniqueCount"), b"")
+            except _Malformed:
+                declared = b""
             self.declared = int(declared) if declared.isdigit() else 0
         self.count += len(_SI.findall(region))
 

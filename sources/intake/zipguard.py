@@ -169,10 +169,10 @@ def _scan_entry(f: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> t
 def _counted(
     f: BinaryIO, info: zipfile.ZipInfo, name: str, cells: SheetCells | None, strings: SharedStrings | None
 ) -> Finding | None:
-    """The last chunk's cells or strings; a sheet with cells without an ``r`` reference counted again, exactly."""
+    """The last chunk's cells or strings; a sheet with cells not written the usual way counted again, exactly."""
     if cells is not None:
         cells.feed(b"", final=True)
-        extent = exact_cells(chunk for chunk, _ in _inflate(f, info)) if cells.refless else cells.extent
+        extent = exact_cells(chunk for chunk, _ in _inflate(f, info)) if cells.exact else cells.extent
         if extent.over():
             return R.sheet_too_large(name, info.filename, extent)
     if strings is not None:
