@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import struct
 import sys
 import zipfile
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.hostile_corpus import GOOD, sheet_xml, workbook_parts, write_zip
+from bench.hostile_corpus import GOOD, ole2, sheet_xml, workbook_parts, write_zip
 from bench.hostile_extent import set_xls_dimensions, xls
 from pipelines.validate import validate, validate_command
 from sources.common.findings import cell_address
@@ -318,8 +319,6 @@ def _xls_formatted_to_the_end(sheets: list[Sheet], path: Path) -> Path:
 
 
 def _dimensions(path: Path) -> list[tuple[int, int]]:
-    import struct
-
     import olefile
 
     with olefile.OleFileIO(str(path)) as ole:
@@ -339,6 +338,33 @@ def test_an_xls_with_a_value_in_iv65536_is_refused(tmp_path: Path) -> None:
     [finding] = read_untrusted(path, path.name)[0]
     assert (finding.rule, finding.sheet, finding.cell) == ("sheet_too_large", "Biểu 01", "IV65536")
     assert "65536 × 256 = 16777216 cells > 2000000" in finding.message_en
+
+
+def test_an_xls_sheet_is_walked_from_where_its_boundsheet_record_points(tmp_path: Path) -> None:
+    """calamine reads a sheet from the offset its BOUNDSHEET record gives: here, records hidden inside another
+    record of the globals, with a value in IV65536. Walking the stream record after record never sees them."""
+
+    def records(*pairs: tuple[int, bytes]) -> bytes:
+        return b"".join(struct.pack("<HH", kind, len(body)) + body for kind, body in pairs)
+
+    bof, eof = (0x0809, struct.pack("<HHHH", 0x0600, 0x10, 0, 0)), (0x000A, b"")
+    hidden = records(bof, *((0x0203, struct.pack("<HHHd", r, c, 0, 1.0)) for r, c in ((0, 0), (65535, 255))), eof)
+
+    def globals_(at: int) -> bytes:
+        return records(bof, (0x0085, struct.pack("<IBBBB", at, 0, 0, 2, 0) + b"S1"), (0x00FF, hidden), eof)
+
+    at = len(records(bof, (0x0085, struct.pack("<IBBBB", 0, 0, 0, 2, 0) + b"S1"))) + 4
+    stream = globals_(at) + records(bof, (0x0203, struct.pack("<HHHd", 0, 0, 0, 2.0)), eof)
+    path = tmp_path / "an.xls"
+    path.write_bytes(ole2({"Workbook": stream}))
+    [finding] = read_untrusted(path, path.name)[0]
+    assert (finding.rule, finding.sheet, finding.cell) == ("sheet_too_large", "S1", "IV65536")
+    sandbox = Sandbox()
+    try:
+        findings, sheets = read_in_sandbox(path, path.name, sandbox, guard=False)
+        assert sheets is None and findings[0].rule == "reader_crashed"  # calamine alone: 512 MiB, then abort
+    finally:
+        sandbox.close()
 
 
 def test_a_csv_with_lines_of_separators_loads_exactly(samples: dict[str, Path], tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class _Sheet:
     name: str
     extent: Extent = field(default_factory=Extent)
     dimensions: list[tuple[int, int]] = field(default_factory=list)  # (offset of the body, its size)
+    password: bool = False  # a FILEPASS record in the sheet
 
 
 def inspect_ole(path: Path, name: str) -> IntakeOle:
@@ -90,29 +92,70 @@ def inspect_ole(path: Path, name: str) -> IntakeOle:
 
 
 def _walk_biff(data: bytes, name: str) -> tuple[list[Finding], list[_Sheet]]:
-    """(refusals, each sheet with its cells with a value and its DIMENSIONS records). The first substream is the
-    workbook's globals; a chart or other substream nested in a sheet is skipped, as calamine skips it."""
-    names = _sheet_names(data)
-    sheets: list[_Sheet] = []
-    at, depth, globals_seen, formula_at = 0, 0, False, (0, 0)
+    """(refusals, each sheet with its cells with a value and its DIMENSIONS records), read as calamine reads
+    them: the workbook globals up to their EOF (a FILEPASS there: a password), then each sheet from the offset
+    its BOUNDSHEET record gives, up to the sheet's EOF, a chart or other substream nested in it skipped."""
+    password, names = _globals(data)
+    if password:
+        return [password_protected(name, "FILEPASS")], []
+    sheets = [_sheet(data, offset, sheet_name) for offset, sheet_name in names]
+    for sheet in sheets:
+        if sheet.password:
+            return [password_protected(name, "FILEPASS")], sheets
+        if sheet.extent.over():
+            return [sheet_too_large(name, f'"{sheet.name}"', sheet.extent, sheet.name)], sheets
+    return [], sheets
+
+
+def _records(data: bytes, at: int) -> Iterator[tuple[int, int, int]]:
+    """(type, offset of the body, size) of each whole record from ``at``."""
     while at + 4 <= len(data):
         kind, size = struct.unpack_from("<HH", data, at)
-        body, at = at + 4, at + 4 + size
+        if at + 4 + size > len(data):
+            return
+        yield kind, at + 4, size
+        at += 4 + size
+
+
+def _globals(data: bytes) -> tuple[bool, list[tuple[int, str]]]:
+    """(a FILEPASS record?, each sheet's BOF offset and name from its BOUNDSHEET record — BIFF8 names UTF-16 or
+    Latin-1 by a flag, BIFF5 names in the workbook's code page, shown as cp1252), up to the globals' EOF."""
+    names: list[tuple[int, str]] = []
+    biff8 = False
+    for kind, body, size in _records(data, 0):
         if kind == FILEPASS:
-            return [password_protected(name, "FILEPASS")], sheets
-        if kind == BOF:
-            depth += 1
-            if depth == 1 and globals_seen:
-                sheets.append(_Sheet(names.get(body - 4, str(len(sheets) + 1))))
-            globals_seen = True
+            return True, names
+        if kind == BOF and size >= 2:
+            biff8 = struct.unpack_from("<H", data, body)[0] == 0x0600
+        elif kind == EOF:
+            break
+        elif kind == BOUNDSHEET and size >= 8:
+            (offset,) = struct.unpack_from("<I", data, body)
+            cch, text = data[body + 6], data[body + 7 : body + size]
+            if not biff8:
+                names.append((offset, text[:cch].decode("cp1252", "replace")))
+            elif text[0] & 1:
+                names.append((offset, text[1 : 1 + 2 * cch].decode("utf-16-le", "replace")))
+            else:
+                names.append((offset, text[1 : 1 + cch].decode("latin-1")))
+    return False, names
+
+
+def _sheet(data: bytes, offset: int, name: str) -> _Sheet:
+    """One sheet's records from its BOF to its EOF; those of a substream nested in it (a chart) skipped."""
+    sheet, depth, formula_at = _Sheet(name), 0, (0, 0)
+    for kind, body, size in _records(data, offset):
+        if kind in (BOF, EOF):
+            depth += 1 if kind == BOF else -1
+            if depth <= 0:
+                break
             continue
-        if kind == EOF:
-            depth = max(0, depth - 1)
+        if depth > 1:
             continue
-        if depth != 1 or not sheets or at > len(data):
-            continue
-        sheet, cell = sheets[-1], None
-        if kind == DIMENSIONS:
+        cell = None
+        if kind == FILEPASS:
+            sheet.password = True
+        elif kind == DIMENSIONS:
             sheet.dimensions.append((body, size))
         elif kind in _CELLS and size >= 4:
             cell = struct.unpack_from("<HH", data, body)
@@ -123,40 +166,14 @@ def _walk_biff(data: bytes, name: str) -> tuple[list[Finding], list[_Sheet]]:
             sheet.extent.add(cell[0] + 1, cell[1] + 1)
         elif kind == MULRK and size >= 6:
             row, first = struct.unpack_from("<HH", data, body)
-            (last,) = struct.unpack_from("<H", data, at - 2)
+            (last,) = struct.unpack_from("<H", data, body + size - 2)
             if last >= first:
                 cell = (row, last)
                 sheet.extent.add(row + 1, last + 1, last - first + 1)
         if cell is not None and sheet.extent.over():
             sheet.extent.far = cell_address(*cell)
-            return [sheet_too_large(name, f'"{sheet.name}"', sheet.extent, sheet.name)], sheets
-    return [], sheets
-
-
-def _sheet_names(data: bytes) -> dict[int, str]:
-    """Stream offset of each sheet's BOF → its name, from the BOUNDSHEET records of the workbook globals
-    (BIFF8 names are UTF-16 or Latin-1 by a flag; BIFF5 names are in the workbook's code page, shown as cp1252)."""
-    names: dict[int, str] = {}
-    at, biff8 = 0, False
-    while at + 4 <= len(data):
-        kind, size = struct.unpack_from("<HH", data, at)
-        body, at = at + 4, at + 4 + size
-        if kind == BOF and size >= 2:
-            biff8 = struct.unpack_from("<H", data, body)[0] == 0x0600
-        elif kind == EOF:
             break
-        elif kind == BOUNDSHEET and size >= 8 and at <= len(data):
-            (offset,) = struct.unpack_from("<I", data, body)
-            cch = data[body + 6]
-            if biff8:
-                raw = data[body + 8 : at]
-                text = (
-                    raw[: 2 * cch].decode("utf-16-le", "replace") if data[body + 7] & 1 else raw[:cch].decode("latin-1")
-                )
-            else:
-                text = data[body + 7 : at][:cch].decode("cp1252", "replace")
-            names[offset] = text
-    return names
+    return sheet
 
 
 def _patches(data: bytes, sheets: list[_Sheet]) -> list[tuple[int, bytes]]:
