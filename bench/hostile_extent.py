@@ -65,15 +65,16 @@ def xls(path: Path, grid: Sequence[Sequence[object]], far: tuple[int, int] | Non
     return path
 
 
-def set_xls_dimensions(path: Path, rows: int, cols: int) -> Path:
-    """Make every DIMENSIONS record of the .xls at ``path`` claim ``rows`` × ``cols`` (in place)."""
+def set_xls_dimensions(path: Path, rows: int, cols: int, first_row: int = 0) -> Path:
+    """Make every DIMENSIONS record of the .xls at ``path`` claim rows ``first_row`` … ``rows`` - 1 × ``cols``
+    columns (in place)."""
     with olefile.OleFileIO(str(path), write_mode=True) as ole:
         stream = bytearray(ole.openstream("Workbook").read())
         at = 0
         while at + 4 <= len(stream):
             kind, size = struct.unpack_from("<HH", stream, at)
             if kind == 0x0200 and size >= 14:
-                struct.pack_into("<IIHH", stream, at + 4, 0, rows, 0, cols)
+                struct.pack_into("<IIHH", stream, at + 4, first_row, rows, 0, cols)
             at += 4 + size
         ole.write_stream("Workbook", bytes(stream))
     return path

@@ -271,24 +271,28 @@ def test_an_xls_whose_dimensions_record_claims_the_whole_sheet_loads_exactly(
     samples: dict[str, Path], tmp_path: Path
 ) -> None:
     """Excel's DIMENSIONS covers every formatted blank (here 65,536 × 256, as xlwt writes it for blank styled
-    cells out to IV65536); a crafted one claims 2³² rows. calamine reserves what it claims; intake gives it a
-    copy in memory claiming the extent of the values, and the delivered file is never changed."""
+    cells out to IV65536); a crafted one claims 2³² rows, or a first row past its last. calamine reserves what it
+    claims; intake gives it a copy in memory claiming the extent of the values; the delivered file never changes."""
     original = samples[TELECOM_XLS]
     formatted = _xls_formatted_to_the_end(read_sheets(original), tmp_path / "formatted" / original.name)
-    assert _dimensions(formatted) == [(65536, 256)]
-    (tmp_path / "crafted").mkdir()
-    crafted = tmp_path / "crafted" / original.name
-    crafted.write_bytes(original.read_bytes())
+    assert _dimensions(formatted) == [(0, 65536, 256)]
+    crafted, inverted = tmp_path / "crafted" / original.name, tmp_path / "inverted" / original.name
+    for path in (crafted, inverted):
+        path.parent.mkdir()
+        path.write_bytes(original.read_bytes())
     set_xls_dimensions(crafted, 0xFFFF_FFF0, 256)
-    assert _dimensions(crafted) == [(0xFFFF_FFF0, 256)]
-    for changed in (formatted, crafted):
+    assert _dimensions(crafted) == [(0, 0xFFFF_FFF0, 256)]
+    set_xls_dimensions(inverted, 50, 10, first_row=100)  # calamine: 50 - 100 rows, wrapping to 4 billion
+    assert _dimensions(inverted) == [(100, 50, 10)]
+    for changed in (formatted, crafted, inverted):
         digest = hashlib.sha256(changed.read_bytes()).digest()
         _same_read(original, changed)
         assert hashlib.sha256(changed.read_bytes()).digest() == digest
     sandbox = Sandbox()
-    try:  # what the rewrite spares: calamine alone aborts on the crafted record, in its own worker
-        findings, sheets = read_in_sandbox(crafted, crafted.name, sandbox, guard=False)
-        assert sheets is None and findings[0].rule == "reader_crashed"
+    try:  # what the rewrite spares: calamine alone aborts on the crafted records, in its own worker
+        for changed in (crafted, inverted):
+            findings, sheets = read_in_sandbox(changed, changed.name, sandbox, guard=False)
+            assert sheets is None and findings[0].rule == "reader_crashed"
     finally:
         sandbox.close()
 
@@ -318,7 +322,7 @@ def _xls_formatted_to_the_end(sheets: list[Sheet], path: Path) -> Path:
     return path
 
 
-def _dimensions(path: Path) -> list[tuple[int, int]]:
+def _dimensions(path: Path) -> list[tuple[int, int, int]]:
     import olefile
 
     with olefile.OleFileIO(str(path)) as ole:
@@ -327,8 +331,8 @@ def _dimensions(path: Path) -> list[tuple[int, int]]:
     while at + 4 <= len(data):
         kind, size = struct.unpack_from("<HH", data, at)
         if kind == 0x0200:
-            _, rows, _, cols = struct.unpack_from("<IIHH", data, at + 4)
-            out.append((rows, cols))
+            first, rows, _, cols = struct.unpack_from("<IIHH", data, at + 4)
+            out.append((first, rows, cols))
         at += 4 + size
     return out
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import olefile
 
 from sources.common.findings import Finding, cell_address, error
+from sources.intake import limits as L
 from sources.intake.extent import Extent
-from sources.intake.limits import over_budget
 from sources.intake.refusals import macro, password_protected, sheet_too_large
 
 BOF, EOF, FILEPASS, DIMENSIONS, BOUNDSHEET = 0x0809, 0x000A, 0x002F, 0x0200, 0x0085
@@ -177,22 +177,28 @@ def _sheet(data: bytes, offset: int, name: str) -> _Sheet:
 
 
 def _patches(data: bytes, sheets: list[_Sheet]) -> list[tuple[int, bytes]]:
-    """(offset, new body) for each DIMENSIONS record claiming more than the budget: the extent of the sheet's
-    cells with a value instead (which fit, or the sheet was refused)."""
+    """(offset, new body) for each DIMENSIONS record for which calamine would reserve more cells than the budget:
+    the extent of the sheet's cells with a value instead (which fit, or the sheet was refused)."""
     patches = []
     for sheet in sheets:
         for body, size in sheet.dimensions:
-            if size >= 14:
-                _, rows, _, cols = struct.unpack_from("<IIHH", data, body)
-                layout = "<IIHHH"
-            elif size >= 10:
-                _, rows, _, cols = struct.unpack_from("<HHHH", data, body)
-                layout = "<HHHHH"
-            else:
-                continue
-            if over_budget(rows, cols) is not None:
-                patches.append((body, struct.pack(layout, 0, sheet.extent.rows, 0, sheet.extent.cols, 0)))
+            layout = {14: "<IIHH", 10: "<HHHH"}.get(size)  # calamine reads no other size (an error)
+            if layout and _reserved(*struct.unpack_from(layout, data, body)) > L.MAX_CELLS:
+                real = struct.pack(layout, 0, sheet.extent.rows, 0, sheet.extent.cols)
+                patches.append((body, real + data[body + len(real) : body + size]))
     return patches
+
+
+def _reserved(first_row: int, end_row: int, first_col: int, end_col: int) -> int:
+    """The cells calamine reserves for a DIMENSIONS record (``parse_dimensions``, then rows × columns in u32
+    arithmetic that wraps: a first row past the last one reserves 4 billion rows)."""
+    if first_col > 0xFF or end_col < first_col:
+        first_col = 0
+    if end_row >= 1 and end_col >= 1:
+        rows, cols = (end_row - 1 - first_row + 1) % 2**32, (end_col - 1 - first_col + 1) % 2**32
+    else:
+        rows = cols = 1
+    return rows * cols
 
 
 def _rewritten(path: Path, book: str, data: bytes, patches: list[tuple[int, bytes]]) -> bytes:
