@@ -29,7 +29,7 @@ from sources.common.findings import cell_address
 from sources.intake import Sandbox, read_untrusted
 from sources.intake import limits as L
 from sources.intake.extent import SheetCells, exact_cells
-from sources.intake.grid import _BLANK, Sheet, read_sheets
+from sources.intake.grid import _BLANK, Sheet, _used, read_sheets
 from sources.intake.ole import _walk_biff
 from sources.intake.sandbox import read_in_sandbox
 from sources.intake.zipguard import inspect_zip
@@ -397,5 +397,14 @@ def test_a_csv_value_past_the_budget_is_refused_and_a_long_quoted_run_stays_too_
     assert finding.rule == "cell_too_long"
 
 
-def test_blank_is_what_str_strip_strips() -> None:
+def test_a_rows_used_width_ends_at_its_last_value() -> None:
+    """What ``_used`` strips in C is what str.strip() strips; a field of NULs (UTF-16 text keeps them) is a value."""
     assert set(_BLANK) - {"\0"} == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+    for fields, used in [
+        (["a", "", " "] + [""] * 100, 1),
+        (["a"] + ["\u3000", " \t"] * 50 + ["b", " "] + [""] * 70, 102),
+        ([""] * 80 + ["\0"] + [""] * 10, 81),
+        (["x\0y"] + [" "] * 99, 1),
+        ([" "] * 200, 0),
+    ]:
+        assert _used(fields) == used, fields[:3]

@@ -197,7 +197,7 @@ def read_csv(path: Path) -> list[Sheet]:
 # text of one cell, which stays longer than MAX_CELL_CHARS and is refused as cell_too_long either way. So a line
 # of 60 million separators costs a list of 32,768 fields, not of 60 million.
 SEPARATOR_RUN = L.MAX_CELL_CHARS + 1
-# What str.strip() strips (tests/test_sheet_extent.py checks it), and NUL: no CSV field holds one (decode_text).
+# What str.strip() strips (tests/test_sheet_extent.py checks it), and NUL, the joiner of _used.
 _BLANK = (
     "\0\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
     + "".join(map(chr, range(0x2000, 0x200B)))
@@ -220,11 +220,12 @@ def _capped_runs(text: str, delimiter: str) -> str:
 
 
 def _used(fields: list[str]) -> int:
-    """1 + the index of the last field holding a value (not blank), 0 for none."""
+    """1 + the index of the last field holding a value (not blank), 0 for none. The trailing blanks of a long row
+    are found in C: joined with NUL (when no field holds one), stripped, the NULs left counted."""
     n = len(fields)
-    if n > 64:  # the trailing blanks of a long row found in C: join with NUL, strip, count the NULs left
-        joined = "\0".join(fields).rstrip(_BLANK)
-        n = min(n, joined.count("\0") + 1) if joined else 0
+    if n > 64 and (joined := "\0".join(fields)).count("\0") == n - 1:
+        joined = joined.rstrip(_BLANK)
+        n = joined.count("\0") + 1 if joined else 0
     while n and not fields[n - 1].strip():
         n -= 1
     return n
