@@ -4,8 +4,9 @@ Real files: a district office's 120 KB workbook that declares ``A1:WVO225``; sam
 (``sources.samples``) rewritten the way Excel writes rows formatted to the end (``<dimension ref="A1:XFD24">``,
 ``spans="1:16384"``, styled empty cells out to column XFD, empty rows down to 1,048,576), an .xls whose
 ``DIMENSIONS`` record claims the whole sheet, a CSV with lines of separators. Each reads exactly as the
-unmodified file; values past the budget are refused with the cell and the count. The hostile corpus
-(``bench/hostile_extent.py``) has the crafted cases; ``bench/hostile.py`` measures them."""
+unmodified file; values past the budget are refused with the cell and the count. How the guard counts cells as
+calamine places them is in ``tests/test_sheet_extent_scan.py``; the hostile corpus (``bench/hostile_extent.py``)
+has the crafted cases, ``bench/hostile.py`` measures them."""
 
 from __future__ import annotations
 
@@ -28,9 +29,7 @@ from pipelines.validate import validate, validate_command
 from sources.common.findings import cell_address
 from sources.intake import Sandbox, read_untrusted
 from sources.intake import limits as L
-from sources.intake.extent import SheetCells, exact_cells
 from sources.intake.grid import _BLANK, Sheet, _used, read_sheets
-from sources.intake.ole import _walk_biff
 from sources.intake.sandbox import read_in_sandbox
 from sources.intake.zipguard import inspect_zip
 from sources.samples import write_samples
@@ -176,95 +175,6 @@ def test_more_cells_with_values_than_the_budget_are_refused_with_the_count(tmp_p
     assert (finding.rule, finding.found) == ("sheet_too_large", f"> {L.MAX_CELLS} cells with values")
     assert f"more than {L.MAX_CELLS} cells with values" in finding.message_en
     assert f"hơn {L.MAX_CELLS} ô chứa giá trị" in finding.message_vi
-
-
-def test_the_extent_counted_is_calamines_on_every_sample_workbook(samples: dict[str, Path]) -> None:
-    """The guard's rows × columns per sheet are what calamine reads (xlsx parts, xls sheets)."""
-    checked = 0
-    for key, path in samples.items():
-        if path.suffix == ".csv":
-            continue
-        calamine = sorted((len(s.rows), s.width) for s in read_sheets(path))
-        assert _guard_extents(path) == calamine, key
-        checked += 1
-    assert checked > 60
-
-
-def test_the_extent_counted_is_calamines_on_the_real_workbooks() -> None:
-    paths = sorted(realworld().glob("*.xls*"))
-    assert len(paths) >= 10
-    for path in paths:
-        assert _guard_extents(path) == sorted((len(s.rows), s.width) for s in read_sheets(path)), path.name
-
-
-def _guard_extents(path: Path) -> list[tuple[int, int]]:
-    if path.suffix == ".xls":
-        import olefile
-
-        with olefile.OleFileIO(str(path)) as ole:
-            findings, sheets = _walk_biff(ole.openstream("Workbook").read(), path.name)
-        assert findings == []
-        return sorted((s.extent.rows, s.extent.cols) for s in sheets)
-    extents = []
-    with zipfile.ZipFile(path) as zf:
-        for name in zf.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                scan = SheetCells()
-                scan.feed(zf.read(name), final=True)
-                assert not scan.exact
-                extents.append((scan.extent.rows, scan.extent.cols))
-    return sorted(extents)
-
-
-def test_cells_without_a_reference_are_placed_as_calamine_places_them(samples: dict[str, Path], tmp_path: Path) -> None:
-    """Without ``r`` a cell goes right of the previous one, a row below the previous one: the exact count."""
-
-    def strip_refs(xml: bytes) -> bytes:
-        return re.sub(rb'(<(?:c|row)) r="[A-Z]*\d+"', rb"\1", xml)
-
-    path = _rewrite_sheets(samples[TELECOM_XLSX], tmp_path / "khong_r.xlsx", strip_refs)
-    with zipfile.ZipFile(path) as zf:
-        xml = zf.read("xl/worksheets/sheet2.xml")
-    scan = SheetCells()
-    scan.feed(xml, final=True)
-    assert scan.exact
-    calamine = read_sheets(path)[1]
-    extent = exact_cells([xml[:5000], xml[5000:]])
-    assert (extent.rows, extent.cols) == (len(calamine.rows), calamine.width)
-    assert extent.cells == sum(v is not None for row in calamine.rows for v in row)
-    # … so a value placed far away without a reference is refused like any other
-    far = xml.replace(b"</sheetData>", b'<row r="1048576"><c><v>1</v></c></row></sheetData>')
-    [finding] = inspect_zip(write_zip(tmp_path / "xa.xlsx", workbook_parts(far)), "xa.xlsx")
-    assert (finding.rule, finding.cell) == ("sheet_too_large", "A1048576")
-    wide = b"<row>" + b"<c><v>1</v></c>" * (L.MAX_COLS + 1) + b"</row>"  # the row after the sheet's last
-    [finding] = inspect_zip(
-        write_zip(tmp_path / "rong.xlsx", workbook_parts(xml.replace(b"</sheetData>", wide + b"</sheetData>"))),
-        "rong.xlsx",
-    )
-    assert (finding.rule, finding.cell) == ("sheet_too_large", f"ALM{xml.count(b'<row') + 1}")
-
-
-@pytest.mark.parametrize(
-    ("row", "cell"),
-    [
-        (b'<row r="1048576"><c r="XFD1048576"s="1"><v>1</v></c></row>', "XFD1048576"),  # no space: calamine reads it
-        (b'<row r="1048576"><c r="A1" r="XFD1048576"><v>1</v></c></row>', "XFD1048576"),  # the last r wins
-        (b'<row r="1048576"><c\n\tr = "XFD1048576"\n><v>1</v></c></row>', "XFD1048576"),
-        (b'<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>', "XFD1048576"),  # lower case letters
-        (b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t></t></is></c></row>', "XFD1048576"),
-        (b'<row r="1048576"><c r="XFD1048576" x=">"><v>1</v></c></row>', "XFD1048576"),  # ">" in quotes
-        (b'<row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></row>', "XFD1048576"),  # a prefix
-        # calamine stops at the third of r/s/t: this r is never read and the cells go side by side, A2 … ALM2
-        (b'<row r="2">' + b'<c t="n" s="0" t="n" r="A2"><v>1</v></c>' * (L.MAX_COLS + 1) + b"</row>", "ALM2"),
-    ],
-    ids=["run_together", "two_r", "whitespace", "lower_case", "empty_text", "quoted_gt", "prefix", "r_unread"],
-)
-def test_cells_written_unusually_are_counted_where_calamine_puts_them(row: bytes, cell: str, tmp_path: Path) -> None:
-    """Every variant makes calamine alone allocate past the budget (512 GiB for XFD1048576)."""
-    end = b"</sheetData></worksheet>"
-    path = write_zip(tmp_path / "la.xlsx", workbook_parts(sheet_xml([["Năm 2022"]])[: -len(end)] + row + end))
-    [finding] = inspect_zip(path, path.name)
-    assert (finding.rule, finding.cell) == ("sheet_too_large", cell)
 
 
 def test_an_xls_whose_dimensions_record_claims_the_whole_sheet_loads_exactly(

@@ -20,11 +20,10 @@ counted again tag by tag, parsing attributes as calamine parses them (``exact_ce
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import compress
+from operator import itemgetter
 
 from sources.common.findings import cell_address
 from sources.intake import limits as L
@@ -33,27 +32,51 @@ _NAME = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix: <x:c>
 _QUOTED = rb"(?:\"[^\"]*\"|'[^']*')"
 
 
-def _cell_patterns(name: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """(any ``<c>`` start tag; a cell written the usual way — space-separated, double-quoted attributes, one ``r``,
-    at most two ``s``/``t`` before it so that calamine reads that ``r`` — with its column letters, row digits,
-    ``/`` when self-closing, and its end tag when that follows at once), for tags named ``name``."""
-    value = rb'"[^">]*"'
-    other = rb"(?:\s+(?![rst]=)[A-Za-z_][\w:.-]*=" + value + rb")"
+_XML_WS = rb"[ \t\r\n]"  # quick-xml's whitespace: it ends a tag's name ("<c\x0br=…>" is no cell)
+
+
+def _cell_patterns(name: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """For tags named ``name``: a ``<c>`` start tag written the usual way — space-separated, double-quoted
+    attributes, one ``r``, at most two ``s``/``t`` before it so that calamine reads that ``r`` —, not self-closing
+    and not followed at once by its end tag (its column letters and row digits); the same, followed at once by its
+    end tag (no value); a ``</c>`` end tag."""
+    value, sep, end = rb'"[^">]*"', _XML_WS + rb"+", rb"\s*</" + name + rb"c" + _XML_WS + rb"*>"
+    other = rb"(?:" + sep + rb"(?![rst]=)[A-Za-z_][\w:.-]*=" + value + rb")"
     usual = (
-        rb"<" + name + rb"c" + other + rb"*(?:\s+[st]=" + value + other + rb'*){0,2}\s+r="([A-Za-z]+)(\d+)"'
-        rb"(?:\s+(?!r=)[A-Za-z_][\w:.-]*=" + value + rb")*\s*(/?)>(\s*</" + name + rb"c\s*>)?"
+        rb"<"
+        + name
+        + rb"c"
+        + other
+        + rb"*(?:"
+        + sep
+        + rb"[st]="
+        + value
+        + other
+        + rb"*){0,2}"
+        + sep
+        + rb'r="([A-Za-z]+)(\d+)"(?:'
+        + sep
+        + rb"(?!r=)[A-Za-z_][\w:.-]*="
+        + value
+        + rb")*"
+        + _XML_WS
+        + rb"*>"
     )
-    return re.compile(rb"<" + name + rb"c[\s/>]"), re.compile(usual)
+    return re.compile(usual + rb"(?!" + end + rb")"), re.compile(usual + end), re.compile(end.removeprefix(rb"\s*"))
 
 
 # Without a namespace prefix the expressions start with a literal "<c" and run twice as fast: used for the
 # chunks with no ":c" anywhere (so no <x:c> tag).
 _PLAIN, _PREFIXED = _cell_patterns(b""), _cell_patterns(_NAME)
-_OPEN_CELL_AT_END = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])(?:[^>\"']|" + _QUOTED + rb")*>\s*")
+_NAME_ENDS = (b" ", b"\t", b"\r", b"\n", b"/", b">", b"")  # what may follow a tag's name (b"": not read yet)
+_PREFIX = re.compile(rb"<[A-Za-z_][\w.-]*")
+_TAG_REST = re.compile(rb"(?:[^>\"']|" + _QUOTED + rb")*>")  # the rest of a tag: quick-xml skips ">" in quotes
+_OPEN_CELL_AT_END = re.compile(rb"<" + _NAME + rb"c(?=[ \t\r\n/>])(?:[^>\"']|" + _QUOTED + rb")*>\s*")
+MAX_CELL_XML = 4 << 20  # one cell's XML: a cell holds at most 32,767 characters
 # Tag by tag, as quick-xml (calamine's parser) cuts them: <row …>, </row>, <c …>, </c> (a ">" inside quotes does
 # not end a tag); a <c> start tag takes an end tag that follows at once with it.
 _TOKEN = re.compile(
-    rb"<(/?)" + _NAME + rb"(row|c)(?=[\s/>])((?:[^>\"']|" + _QUOTED + rb")*)>(\s*</" + _NAME + rb"c\s*>)?"
+    rb"<(/?)" + _NAME + rb"(row|c)(?=[ \t\r\n/>])((?:[^>\"']|" + _QUOTED + rb")*)>(\s*</" + _NAME + rb"c\s*>)?"
 )
 _REF = re.compile(rb"([A-Za-z]*)(\d+)")  # calamine's reading of r: letters (the column), then digits (the row)
 _WS = b" \t\n\r\x0c"  # Rust's is_ascii_whitespace, which calamine's attribute parser skips
@@ -150,6 +173,46 @@ def _split(buf: bytes, final: bool) -> tuple[bytes, bytes]:
     return buf[:cut], buf[cut:]
 
 
+def _last_tag(buf: bytes, mark: bytes, end: int) -> int:
+    """Where the last ``mark`` (``<c``, ``:c``) before ``end`` that a tag name ends after begins, -1 for none."""
+    for _ in range(16):  # <col, <cols, <cfRule … are passed over one by one, then all at once
+        at = buf.rfind(mark, 0, end)
+        if at < 0 or buf[at + len(mark) : at + len(mark) + 1] in _NAME_ENDS:
+            return at
+        end = at
+    return max(buf.rfind(mark + after, 0, end) for after in _NAME_ENDS[:-1])
+
+
+def _last_cell_start(buf: bytes) -> int:
+    """Where the last ``<c …>`` start tag of ``buf`` begins (prefixed or not), -1 for none."""
+    plain = _last_tag(buf, b"<c", len(buf))
+    end = len(buf)
+    while b":c" in buf and (colon := _last_tag(buf, b":c", end)) > plain:
+        lt = buf.rfind(b"<", 0, colon)
+        if lt >= 0 and _PREFIX.fullmatch(buf, lt, colon):
+            return lt
+        end = colon  # ":c " in text: look further back
+    return plain
+
+
+def _split_outside_cells(buf: bytes, final: bool) -> tuple[bytes, bytes]:
+    """(the part of ``buf`` that ends outside any ``<c>`` element — right after the last complete one, or before
+    the last one that is not complete yet —, the rest to carry into the next chunk)."""
+    if final:
+        return buf, b""
+    start = _last_cell_start(buf)
+    if start < 0:
+        cut = buf.rfind(b"<")
+        return (buf, b"") if cut < 0 else (buf[:cut], buf[cut:])
+    tag = _TAG_REST.match(buf, start + 1)
+    if tag is None:
+        return buf[:start], buf[start:]
+    if buf[tag.end() - 2 : tag.end() - 1] == b"/":
+        return buf[: tag.end()], buf[tag.end() :]
+    end = (_PREFIXED if buf[start + 1 : start + 2] != b"c" else _PLAIN)[2].search(buf, tag.end())
+    return (buf[:start], buf[start:]) if end is None else (buf[: end.end()], buf[end.end() :])
+
+
 class TooLarge(Exception):
     """Raised by a reader that counts cells as it parses (a CSV) when they do not fit: ``extent.over()``."""
 
@@ -159,8 +222,11 @@ class TooLarge(Exception):
 
 
 class SheetCells:
-    """The cells with a value of one worksheet part, fed its inflated bytes in chunks.
-    ``exact`` is set at the first cell not written the usual way: count the part again with ``exact_cells``."""
+    """The cells with a value of one worksheet part, fed its inflated bytes in chunks, each cut where no ``<c>``
+    element is open. A cell with a value is a ``<c>`` element with an end tag: when a chunk's end tags are as many
+    as its usual, not self-closing ``<c>`` start tags, those are all its cells that may hold a value (a
+    self-closing ``<c …/>``, however written, holds none and places no other cell). Else ``exact`` is set: count
+    the part again with ``exact_cells``."""
 
     def __init__(self) -> None:
         self.extent = Extent()
@@ -168,26 +234,25 @@ class SheetCells:
         self._carry = b""
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
-        region, self._carry = _split(self._carry + chunk, final)
-        if self.exact or not region:
+        if self.exact:
             return
-        any_cell, usual = _PREFIXED if b":c" in region else _PLAIN
-        cells = usual.findall(region)
-        if len(cells) != len(any_cell.findall(region)):
+        region, self._carry = _split_outside_cells(self._carry + chunk, final)
+        if len(self._carry) > MAX_CELL_XML:  # one cell's XML past what a cell can hold: tag by tag
             self.exact = True
+        valued, empty, end_tag = _PREFIXED if b":c" in region else _PLAIN
+        ends = len(end_tag.findall(region))  # a cell with a value has an end tag (the part ends outside cells)
+        if self.exact or not ends:
+            return
+        cells = valued.findall(region)
+        if len(cells) != ends and len(cells) + len(empty.findall(region)) != ends:
+            self.exact = True  # a <c> with content not written the usual way
             return
         if not cells:
             return
-        letters, digits, slashes, ends = zip(*cells, strict=True)
-        if any(slashes) or any(ends):  # keep the cells with content (in C: b"" + b"" is the only false sum)
-            keep = list(map(operator.not_, map(operator.add, slashes, ends)))
-            letters, digits = tuple(compress(letters, keep)), tuple(compress(digits, keep))
-        if not digits:
-            return
-        cols = {c: col_number(c) for c in set(letters)}
-        self.extent.add(max(map(int, digits)), max(cols.values()), len(digits))
+        cols = {c: col_number(c) for c in set(map(itemgetter(0), cells))}
+        self.extent.add(max(map(int, map(itemgetter(1), cells))), max(cols.values()), len(cells))
         if not self.extent.far and self.extent.over():
-            self.extent.far = _past_budget([(int(r), cols[c]) for c, r in zip(letters, digits, strict=True)])
+            self.extent.far = _past_budget([(int(r), cols[c]) for c, r in cells])
 
 
 def _past_budget(cells: list[tuple[int, int]]) -> str:
