@@ -121,6 +121,8 @@ def test_cells_without_a_reference_are_placed_as_calamine_places_them(samples: d
         (b'<row r="2">' + b'<c s="0"\x0br="A2"><v>1</v></c>' * (L.MAX_COLS + 1) + b"</row>", "ALM2"),
         # quick-xml ends a tag name at space, tab or a line end only: "<c\x0cr=…/>" is no cell, resets nothing
         (b'<row r="2"><c r="XFD2"/><c\x0cr="A2"/><c><v>1</v></c></row>', "XFE2"),
+        # rows without r follow one another: a value below 100,001 empty ones is in row 100,003
+        (b"<row/>" * (L.MAX_ROWS + 1) + b"<row><c><v>1</v></c></row>", f"A{L.MAX_ROWS + 3}"),
     ],
     ids=[
         "run_together",
@@ -133,6 +135,7 @@ def test_cells_without_a_reference_are_placed_as_calamine_places_them(samples: d
         "r_unread",
         "vertical_tab",
         "form_feed_name",
+        "rows_without_r",
     ],
 )
 def test_cells_written_unusually_are_counted_where_calamine_puts_them(row: bytes, cell: str, tmp_path: Path) -> None:

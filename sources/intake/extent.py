@@ -74,9 +74,13 @@ _TAG_REST = re.compile(rb"(?:[^>\"']|" + _QUOTED + rb")*>")  # the rest of a tag
 _OPEN_CELL_AT_END = re.compile(rb"<" + _NAME + rb"c(?=[ \t\r\n/>])(?:[^>\"']|" + _QUOTED + rb")*>\s*")
 MAX_CELL_XML = 4 << 20  # one cell's XML: a cell holds at most 32,767 characters
 # Tag by tag, as quick-xml (calamine's parser) cuts them: <row …>, </row>, <c …>, </c> (a ">" inside quotes does
-# not end a tag); a <c> start tag takes an end tag that follows at once with it.
+# not end a tag); a <c> start tag takes an end tag that follows at once with it. A run of self-closing cells, or
+# rows, with no r attribute (written the usual way) is one step: each moves one cell right, or one row down.
+_NO_R = rb'(?:[ \t\r\n]+(?!r=)[^\s=/>"\']+="[^"<]*")*[ \t\r\n]*/>'
 _TOKEN = re.compile(
-    rb"<(/?)" + _NAME + rb"(row|c)(?=[ \t\r\n/>])((?:[^>\"']|" + _QUOTED + rb")*)>(\s*</" + _NAME + rb"c\s*>)?"
+    rb"(?P<cells>(?:<" + _NAME + rb"c" + _NO_R + rb")+)|(?P<rows>(?:<" + _NAME + rb"row" + _NO_R + rb")+)"
+    rb"|<(?P<closing>/?)" + _NAME + rb"(?P<tag>row|c)(?=[ \t\r\n/>])(?P<raw>(?:[^>\"']|" + _QUOTED + rb")*)>"
+    rb"(?P<empty>\s*</" + _NAME + rb"c\s*>)?"
 )
 _REF = re.compile(rb"([A-Za-z]*)(\d+)")  # calamine's reading of r: letters (the column), then digits (the row)
 _WS = b" \t\n\r\x0c"  # Rust's is_ascii_whitespace, which calamine's attribute parser skips
@@ -270,7 +274,14 @@ def exact_cells(chunks: Iterable[bytes]) -> Extent:
     row = col = 0  # 0-based, calamine's row_index and col_index
     for chunk, final in _with_final(chunks):
         region, carry = _split(carry + chunk, final)
-        for closing, tag, raw, empty_end in _TOKEN.findall(region):
+        for token in _TOKEN.finditer(region):
+            if (run := token["cells"]) is not None:
+                col += run.count(b"<")
+                continue
+            if (run := token["rows"]) is not None:
+                row, col = row + run.count(b"<"), 0
+                continue
+            closing, tag, raw, empty_end = token["closing"], token["tag"], token["raw"], token["empty"]
             self_closing = raw.endswith(b"/")
             raw = raw[:-1] if self_closing else raw
             try:
