@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.hostile_corpus import CASES, write_corpus  # noqa: E402
+from bench.hostile_corpus import CASES  # noqa: E402
 
 # One case in a fresh interpreter: validate (the CLI's code path), close the worker so it is reaped, then report
 # the peak RSS of this process and of its children (the worker) from getrusage (ru_maxrss is in KiB on Linux).
@@ -75,6 +75,20 @@ def probe(path: Path, guard: bool) -> dict:
         }
     out = json.loads(done.stdout.strip().splitlines()[-1])
     return {**out, "process_alive": True, "wall_with_startup": wall}
+
+
+def write_corpus(folder: Path) -> dict[str, Path]:
+    """The corpus, written by a child process: writing it (two million shared strings, a million empty cells)
+    grows a process by some 300 MiB that Python keeps, and Linux counts a process's size before it forks and
+    execs in the peak (``ru_maxrss``) of the probe started from it."""
+    code = (
+        "import json, sys; from pathlib import Path; from bench.hostile_corpus import write_corpus; "
+        "print(json.dumps({k: str(v) for k, v in write_corpus(Path(sys.argv[1])).items()}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(folder)], cwd=ROOT, check=True, capture_output=True, text=True, timeout=600
+    )
+    return {name: Path(path) for name, path in json.loads(done.stdout.strip().splitlines()[-1]).items()}
 
 
 def overhead(folder: Path) -> dict:

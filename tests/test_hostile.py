@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -156,10 +157,24 @@ def test_magic_bytes_decide_the_format(head: bytes, kind: str) -> None:
 
 
 def test_a_password_protected_xls_is_found_by_its_filepass_record() -> None:
-    bof, filepass = b"\x09\x08\x04\x00" + b"\0" * 4, b"\x2f\x00\x02\x00\x00\x00"
-    assert [f.rule for f in _walk_biff(bof + filepass, "x.xls")] == ["password_protected"]
-    dims = b"\x00\x02\x0e\x00" + (0).to_bytes(4, "little") + (70_000).to_bytes(4, "little") + b"\0\0" + b"\xff\x00\0\0"
-    assert [f.rule for f in _walk_biff(bof + dims, "x.xls")] == ["sheet_too_large"]
+    def records(*pairs: tuple[int, bytes]) -> bytes:
+        return b"".join(struct.pack("<HH", kind, len(body)) + body for kind, body in pairs)
+
+    bof, filepass, eof = (0x0809, struct.pack("<HHHH", 0x0600, 5, 0, 0)), (0x002F, b"\0\0"), (0x000A, b"")
+    assert [f.rule for f in _walk_biff(records(bof, filepass), "x.xls")[0]] == ["password_protected"]
+    # A DIMENSIONS record is a hint (tests/test_sheet_extent.py); a value out in column 1,501 is refused.
+    dims = (0x0200, struct.pack("<IIHHH", 0, 70_000, 0, 255, 0))
+    number = (0x0203, struct.pack("<HHHd", 0, 1500, 0, 1.0))
+
+    def workbook(*sheet: tuple[int, bytes]) -> bytes:
+        def globals_(at: int) -> bytes:
+            return records(bof, (0x0085, struct.pack("<IBBBB", at, 0, 0, 2, 0) + b"S1"), eof)
+
+        return globals_(len(globals_(0))) + records(bof, *sheet, eof)
+
+    assert _walk_biff(workbook(dims), "x.xls")[0] == []
+    [finding] = _walk_biff(workbook(dims, number), "x.xls")[0]
+    assert (finding.rule, finding.sheet, finding.cell) == ("sheet_too_large", "S1", "BES1")
 
 
 def test_masking_shows_four_and_three_characters() -> None:

@@ -5,17 +5,13 @@ shortcuts give what reading everything afresh gives, and that every finding stil
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
-from defusedxml import ElementTree as SafeET
 
 from bench.workbooks import write
 from sources.areas import units as areas
 from sources.areas.units import UnitRegistry, registry
-from sources.intake import zipguard
 from sources.intake.grid import Sheet, cell_text
 from sources.reading.columns import _match
 from sources.reading.reader import read_file
@@ -130,30 +126,3 @@ def test_header_memo_is_per_spec_object_not_per_spec_value() -> None:
         assert other is None or other.name != "mobile_subscribers"
         del renamed
     assert _match(TELECOM, path) == (field, score)
-
-
-def test_a_sheet_dimension_is_read_from_its_head_only() -> None:
-    """``<dimension>`` sits in a sheet's first bytes: the parse stops there, not at the end of a 16 KiB read
-    (a whole small sheet); a huge dimension is still refused by ``inspect_zip``."""
-    body = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 2000))
-    xml = (
-        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        f'<dimension ref="A1:A1999"/><sheetData>{body}</sheetData></worksheet>'
-    ).encode()
-    assert len(xml) > 40_000
-    stream = io.BytesIO(xml)
-    events = SafeET.iterparse(zipguard._Head(stream), events=("start",), forbid_dtd=True)
-    refs = [el.get("ref") for _, el in events if el.tag.endswith("dimension")][:1]
-    assert refs == ["A1:A1999"]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("xl/worksheets/sheet1.xml", xml)
-    with zipfile.ZipFile(buf) as zf:
-        info = zf.getinfo("xl/worksheets/sheet1.xml")
-        assert zipguard._dimension(zf, info) == "A1:A1999"
-    stream = io.BytesIO(xml)
-    head = zipguard._Head(stream)
-    for _, el in SafeET.iterparse(head, events=("start",), forbid_dtd=True):
-        if el.tag.endswith("sheetData"):
-            break
-    assert stream.tell() <= 2 * zipguard._Head.PIECE  # stopped at the head, the rows were never read

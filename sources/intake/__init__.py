@@ -7,7 +7,9 @@ Every delivered file passes through here before the reader sees a cell (``source
    warning and the file is read as what it really is.
 2. **Bound** the container (``zipguard``, ``ole``): entry count, the real inflated bytes of each entry (streamed
    with a cap), compression ratio, XML ``DOCTYPE``/``ENTITY`` declarations (billion laughs, XXE), each sheet's
-   ``<dimension>`` and real extent against a rows × columns budget, text runs longer than one cell can hold.
+   cells with a value against a rows × columns budget (``extent``: counted as they stream past, never taken from
+   the ``<dimension>`` or ``DIMENSIONS`` a sheet declares), the shared strings table, text runs longer than one
+   cell can hold.
 3. **Refuse what must not be read**: password-protected workbooks; **macro-enabled workbooks** (``.xlsm``, a
    ``vbaProject.bin``, an .xls with VBA storage) are refused with "save as .xlsx": calamine would never run the
    macros, but a macro may be what computes the figures, and a department re-saves in seconds. Formulas and

@@ -6,7 +6,9 @@ a float, a text cell a str) and nothing is inferred per column, so ``279.568`` t
 dtype erases that difference, and for ``.xls`` it starts the frame at the first used row, shifting every
 cell address.) CSV files are read as text (``,`` ``;`` or tab separated): UTF-8 with or without BOM, UTF-16 with
 its BOM (Excel's "Unicode text"), else a Windows code page — 1258 (Vietnamese) or 1252, whichever reads as
-Vietnamese (``decode_text``); a few stray NUL bytes are dropped.
+Vietnamese (``decode_text``); a few stray NUL bytes are dropped. A CSV is read as its used range (the rows and
+columns that hold a value), held to the budget of ``limits`` while it is parsed (``TooLarge``): separators alone
+are not cells.
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+from sources.common.findings import cell_address
+from sources.intake import limits as L
+from sources.intake.extent import Extent, TooLarge
 
 Cell = str | float | None
 
@@ -82,10 +89,13 @@ def _clean(value: object) -> Cell:
 _SUFFIXES = {"xlsx": {".xlsx", ".xlsm"}, "xls": {".xls"}}
 
 
-def read_workbook(path: Path, fmt: str | None = None) -> list[Sheet]:
+def read_workbook(path: Path, fmt: str | None = None, data: bytes | None = None) -> list[Sheet]:
     """Every sheet of an .xlsx/.xlsm/.xls workbook, in workbook order. ``fmt`` (``xlsx``/``xls``) is the format
-    the file's bytes say it is; when its name says otherwise calamine is given the bytes, not the name."""
-    if fmt is None or path.suffix.lower() in _SUFFIXES.get(fmt, set()):
+    the file's bytes say it is; when its name says otherwise calamine is given the bytes, not the name. ``data``,
+    when given, is what calamine reads instead of the file (an .xls whose DIMENSIONS records intake rewrote)."""
+    if data is not None:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    elif fmt is None or path.suffix.lower() in _SUFFIXES.get(fmt, set()):
         wb = CalamineWorkbook.from_path(str(path))
     else:
         with path.open("rb") as f:
@@ -170,7 +180,8 @@ def vietnamese_score(text: str) -> int:
 
 
 def read_csv(path: Path) -> list[Sheet]:
-    """A CSV file as one sheet named after the file; every cell stays text (see ``decode_text``)."""
+    """A CSV file as one sheet named after the file: its used range, every cell text (see ``decode_text``).
+    ``TooLarge`` when its cells with a value do not fit the budget (``limits``)."""
     text = decode_text(path.read_bytes()).text
     sample = text[:8192]
     try:
@@ -178,15 +189,80 @@ def read_csv(path: Path) -> list[Sheet]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    rows: list[list[Cell]] = [
-        [c if c.strip() else None for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)
-    ]
-    return [Sheet(path.stem, rows)]
+    return [Sheet(path.stem, _used_range(_capped_runs(text, delimiter), delimiter))]
 
 
-def read_sheets(path: Path, fmt: str | None = None) -> list[Sheet]:
+# Runs of separators longer than this are cut to it before parsing. Outside quotes they are empty cells: a value
+# after the run is past MAX_COLS either way, and trailing ones are not in the used range. Inside quotes they are
+# text of one cell, which stays longer than MAX_CELL_CHARS and is refused as cell_too_long either way. So a line
+# of 60 million separators costs a list of 32,768 fields, not of 60 million.
+SEPARATOR_RUN = L.MAX_CELL_CHARS + 1
+# What str.strip() strips (tests/test_sheet_extent.py checks it), and NUL, the joiner of _used.
+_BLANK = (
+    "\0\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def _capped_runs(text: str, delimiter: str) -> str:
+    needle = delimiter * (SEPARATOR_RUN + 1)
+    at = text.find(needle)
+    if at < 0:
+        return text
+    run, parts, start = re.compile(re.escape(delimiter) + "+"), [], 0
+    while at >= 0:
+        end = run.match(text, at).end()  # type: ignore[union-attr]  # the needle is there
+        parts.append(text[start : at + SEPARATOR_RUN])
+        start, at = end, text.find(needle, end)
+    parts.append(text[start:])
+    return "".join(parts)
+
+
+def _used(fields: list[str]) -> int:
+    """1 + the index of the last field holding a value (not blank), 0 for none. The trailing blanks of a long row
+    are found in C: joined with NUL (when no field holds one), stripped, the NULs left counted."""
+    n = len(fields)
+    if n > 64 and (joined := "\0".join(fields)).count("\0") == n - 1:
+        joined = joined.rstrip(_BLANK)
+        n = joined.count("\0") + 1 if joined else 0
+    while n and not fields[n - 1].strip():
+        n -= 1
+    return n
+
+
+def _used_range(text: str, delimiter: str) -> list[list[Cell]]:
+    """The records of ``text`` up to the last holding a value, each as parsed but cut at the last column holding a
+    value in any record (blank fields → None). Raises ``TooLarge`` the moment the cells with a value pass the
+    budget: past MAX_ROWS rows or MAX_COLS columns, or more than MAX_CELLS of them."""
+    extent = Extent()
+    rows: list[list[Cell]] = []
+    lengths: list[int] = []  # each record's number of fields, to restore its blank cells up to the used width
+    for i, fields in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
+        used = _used(fields)
+        if not used:
+            if i < L.MAX_ROWS:  # a blank record further down is past the used range, or refused with what follows
+                rows.append([])
+                lengths.append(len(fields))
+            continue
+        extent.add(i + 1, used, 0)
+        if extent.over() is None:
+            extent.cells += sum(1 for f in fields[:used] if f.strip())
+        if extent.over() is not None:
+            extent.far = cell_address(i, used - 1) if extent.cells <= L.MAX_CELLS else ""
+            raise TooLarge(extent)
+        rows.append([c if c.strip() else None for c in fields[:used]])
+        lengths.append(len(fields))
+    rows, width = rows[: extent.rows], extent.cols
+    for row, length in zip(rows, lengths, strict=False):
+        row.extend([None] * (min(length, width) - len(row)))
+    return rows
+
+
+def read_sheets(path: Path, fmt: str | None = None, data: bytes | None = None) -> list[Sheet]:
     """The sheets of a workbook or CSV file. ``fmt`` (``xlsx`` | ``xls`` | ``csv``), when given, is the format
-    identified from the file's bytes (``sources/intake``) and wins over its suffix."""
+    identified from the file's bytes (``sources/intake``) and wins over its suffix; ``data``, when given, is what
+    calamine reads instead of the file (``read_workbook``)."""
     if fmt == "csv" or (fmt is None and path.suffix.lower() in {".csv", ".txt"}):
         return read_csv(path)
-    return read_workbook(path, fmt)
+    return read_workbook(path, fmt, data)

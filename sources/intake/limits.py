@@ -13,9 +13,13 @@ MAX_ENTRY_BYTES = 128 * MiB  # inflated bytes of one zip entry, counted while in
 MAX_TOTAL_BYTES = 256 * MiB  # inflated bytes of all entries together
 MAX_RATIO = 200  # inflated / compressed, for entries that inflate past RATIO_FLOOR
 RATIO_FLOOR = 1 * MiB
-MAX_ROWS = 100_000  # rows of a sheet, from its <dimension> and from the cells it really has
-MAX_COLS = 1_000  # columns (A … ALL)
-MAX_CELLS = 2_000_000  # rows × columns of a sheet's extent (calamine allocates the whole rectangle)
+# A sheet is held to these by the cells that hold a value (sources/intake/extent.py), never by the extent it
+# declares (<dimension>, row spans, an .xls DIMENSIONS record, a CSV's separators): calamine allocates the
+# rectangle from A1 to the furthest value, and keeps every cell with a value in a list before that.
+MAX_ROWS = 100_000  # the last row holding a value
+MAX_COLS = 1_000  # the last column holding a value (A … ALL)
+MAX_CELLS = 2_000_000  # rows × columns of that rectangle, and the number of cells with a value
+MAX_SHARED_STRINGS = 2_000_000  # strings in an .xlsx shared strings table, held and declared (uniqueCount)
 MAX_CELL_CHARS = 32_767  # Excel's own limit for the text of one cell
 MAX_TEXT_RUN_BYTES = 4 * MAX_CELL_CHARS  # a run of XML text longer than this cannot be one valid cell
 
@@ -37,6 +41,7 @@ REFUSAL_RULES = frozenset(
         "zip_size_mismatch",
         "xml_entities",
         "sheet_too_large",
+        "too_many_strings",
         "cell_too_long",
         "password_protected",
         "macro_enabled",

@@ -6,6 +6,7 @@ import zipfile
 
 from sources.common.findings import Finding, error
 from sources.intake import limits as L
+from sources.intake.extent import Extent, SharedStrings
 
 
 def mb(n: int) -> str:
@@ -73,17 +74,60 @@ def entities(name: str, info: zipfile.ZipInfo) -> Finding:
     )
 
 
-def sheet_too_large(name: str, part: str, rows: int, cols: int, why: str, seen: str) -> Finding:
+def sheet_too_large(name: str, part: str, extent: Extent, sheet: str | None = None) -> Finding:
+    """A sheet whose cells with a value do not fit: too many of them, or out too far (``extent.over()``)."""
+    why = extent.over() or ""
+    budget_vi = f"vượt giới hạn {L.MAX_ROWS} dòng, {L.MAX_COLS} cột, {L.MAX_CELLS} ô có giá trị"
+    budget_en = f"over the budget of {L.MAX_ROWS} rows, {L.MAX_COLS} columns, {L.MAX_CELLS} cells with values"
+    if extent.cells > L.MAX_CELLS:
+        vi = f"Tệp {name}: trang tính {part} có hơn {L.MAX_CELLS} ô chứa giá trị: {budget_vi}."
+        en = f"File {name}: sheet {part} holds more than {L.MAX_CELLS} cells with values: {budget_en}."
+        found = f"> {L.MAX_CELLS} cells with values"
+    else:
+        at_vi, at_en = (f", có ô {extent.far}", f", one in {extent.far}") if extent.far else ("", "")
+        vi = (
+            f"Tệp {name}: trang tính {part} có ô chứa giá trị trải tới {extent.rows} dòng × {extent.cols} cột "
+            f"(ít nhất {extent.cells} ô có giá trị{at_vi}; {why}): {budget_vi}."
+        )
+        en = (
+            f"File {name}: sheet {part} has cells with values out to {extent.rows} rows × {extent.cols} columns "
+            f"(at least {extent.cells} cells with values{at_en}; {why}): {budget_en}."
+        )
+        found = f"{extent.rows} × {extent.cols}"
     return error(
         "sheet_too_large",
-        f"Tệp {name}: trang tính {part} trải tới {rows} dòng × {cols} cột ({seen}; {why}):"
-        f" vượt giới hạn {L.MAX_ROWS} dòng, {L.MAX_COLS} cột, {L.MAX_CELLS} ô.",
-        f"File {name}: sheet {part} extends to {rows} rows × {cols} columns ({seen}; {why}): over the "
-        f"budget of {L.MAX_ROWS} rows, {L.MAX_COLS} columns, {L.MAX_CELLS} cells.",
+        vi,
+        en,
         file=name,
-        expected=f"≤ {L.MAX_ROWS} × {L.MAX_COLS}, ≤ {L.MAX_CELLS} cells",
-        found=f"{rows} × {cols}",
+        sheet=sheet,
+        cell=extent.far or None,
+        expected=f"≤ {L.MAX_ROWS} × {L.MAX_COLS}, ≤ {L.MAX_CELLS} cells with values",
+        found=found,
     )
+
+
+def too_many_strings(name: str, part: str, strings: SharedStrings) -> Finding:
+    """A shared strings table holding, or declaring, more strings than ``MAX_SHARED_STRINGS``: calamine reads
+    every one, and first reserves room for as many as ``uniqueCount`` declares."""
+    if strings.count > L.MAX_SHARED_STRINGS:
+        vi = f"Tệp {name}: bảng chuỗi dùng chung {part} có hơn {L.MAX_SHARED_STRINGS} chuỗi: vượt giới hạn."
+        en = (
+            f"File {name}: the shared strings table {part} holds more than {L.MAX_SHARED_STRINGS} strings: "
+            "over the budget."
+        )
+        found = f"> {L.MAX_SHARED_STRINGS}"
+    else:
+        vi = (
+            f'Tệp {name}: bảng chuỗi dùng chung {part} khai báo uniqueCount="{strings.declared}" nhưng chỉ có '
+            f"{strings.count} chuỗi (tối đa {L.MAX_SHARED_STRINGS}): tệp bị sửa hoặc hỏng, bị từ chối."
+        )
+        en = (
+            f'File {name}: the shared strings table {part} declares uniqueCount="{strings.declared}" but holds '
+            f"{strings.count} string{'' if strings.count == 1 else 's'} (at most {L.MAX_SHARED_STRINGS}; the reader "
+            "would reserve memory for every declared one): crafted or damaged, refused."
+        )
+        found = f'uniqueCount="{strings.declared}", {strings.count} strings'
+    return error("too_many_strings", vi, en, file=name, expected=f"≤ {L.MAX_SHARED_STRINGS} strings", found=found)
 
 
 def cell_too_long(name: str, part: str, found: str) -> Finding:

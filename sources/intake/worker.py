@@ -26,6 +26,7 @@ from python_calamine import CalamineError
 
 from sources.common.findings import Finding, cell_address, error, warning
 from sources.intake import limits as L
+from sources.intake.extent import TooLarge
 from sources.intake.grid import Sheet, decode_text, read_sheets
 from sources.intake.legacy import _LEGACY_MARKS as LEGACY_MARKS
 from sources.intake.ole import inspect_ole
@@ -58,24 +59,27 @@ def check_and_read(path: Path, name: str, guard: bool = True) -> tuple[list[Find
         ], None
     kind, head = sniff(path)
     findings = _identify(kind, head, Path(name).suffix.lower(), name)
-    container = (
-        inspect_zip(path, name)
-        if kind == "zip"
-        else inspect_ole(path, name)
-        if kind == "ole2"
-        else _csv_checks(path, name)
-        if kind == "text"
-        else []
-    )
+    data = None  # what calamine reads instead of the file: an .xls whose DIMENSIONS records were rewritten
+    if kind == "zip":
+        container = inspect_zip(path, name)
+    elif kind == "ole2":
+        ole = inspect_ole(path, name)
+        container, data = ole.findings, ole.data
+    else:
+        container = _csv_checks(path, name) if kind == "text" else []
     if refusals := [f for f in [*findings, *container] if f.severity == "error"]:
         return refusals, None  # the reason alone: an encrypted .xlsx is OLE2, no "extension mismatch" noise
     findings += container
-    return _parse(path, name, FORMAT_OF[kind], findings)
+    return _parse(path, name, FORMAT_OF[kind], findings, data)
 
 
-def _parse(path: Path, name: str, fmt: str | None, findings: list[Finding]) -> tuple[list[Finding], list[Sheet] | None]:
+def _parse(
+    path: Path, name: str, fmt: str | None, findings: list[Finding], data: bytes | None = None
+) -> tuple[list[Finding], list[Sheet] | None]:
     try:
-        sheets = read_sheets(path, fmt)
+        sheets = read_sheets(path, fmt, data)
+    except TooLarge as too_large:  # a CSV, counted as it is parsed
+        return [*findings, sheet_too_large(name, Path(name).stem, too_large.extent)], None
     except (CalamineError, UnicodeDecodeError, OSError, ValueError) as exc:
         return [*findings, unreadable(name, exc)], None
     except MemoryError:
@@ -135,16 +139,11 @@ def _identify(kind: str, head: bytes, suffix: str, name: str) -> list[Finding]:
 
 
 def _csv_checks(path: Path, name: str) -> list[Finding]:
-    """A CSV is bounded by its number of fields (every separator and line end), counted on the bytes; text in a
-    Windows code page or with stray NUL bytes is read with a warning saying so, text typed in a legacy Vietnamese
-    font encoding (TCVN3, VNI) is refused: read as a code page it is gibberish."""
-    raw = path.read_bytes()
-    lines = raw.count(b"\n") + 1
-    fields = max(raw.count(sep) for sep in (b",", b";", b"\t")) + lines
-    if fields > L.MAX_CELLS:
-        return [sheet_too_large(name, "CSV", lines, fields // lines, f"{fields} fields > {L.MAX_CELLS}", "CSV fields")]
+    """Text in a Windows code page or with stray NUL bytes is read with a warning saying so, text typed in a legacy
+    Vietnamese font encoding (TCVN3, VNI) is refused: read as a code page it is gibberish. (A CSV's size is held
+    to the budget by its cells with a value, counted as it is parsed: ``grid.read_csv``.)"""
     try:
-        decoded = decode_text(raw)
+        decoded = decode_text(path.read_bytes())
     except (UnicodeDecodeError, ValueError) as exc:
         return [unreadable(name, exc)]
     if decoded.code_page and (legacy := _legacy_font(decoded.text)):

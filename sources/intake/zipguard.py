@@ -1,10 +1,11 @@
 """Bound an .xlsx before anything parses it: entry count, the real inflated size of every entry (streamed with
-a cap: the sizes a zip declares can lie), compression ratio, XML entity declarations, the extent of every sheet,
-encrypted or macro-enabled content, links to other workbooks.
+a cap: the sizes a zip declares can lie), compression ratio, XML entity declarations, the cells with a value of
+every sheet and the strings of the shared strings table (``extent``: counted as they stream past, whatever the
+sheet's ``<dimension>`` declares), encrypted or macro-enabled content, links to other workbooks.
 
 Only the zip's own structure is trusted to ``zipfile``; every entry is inflated here, chunk by chunk, and
 refused the moment it passes a limit, so a 10 KB file that inflates to 10 GB costs at most a few MB.
-The few XML parts read as XML (``[Content_Types].xml``, sheet heads) are parsed with ``defusedxml``.
+The one XML part read as XML (``[Content_Types].xml``) is parsed with ``defusedxml``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import BinaryIO
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
@@ -24,6 +24,7 @@ from defusedxml import ElementTree as SafeET
 from sources.common.findings import Finding, error, warning
 from sources.intake import limits as L
 from sources.intake import refusals as R
+from sources.intake.extent import SharedStrings, SheetCells, exact_cells
 
 CHUNK = 1 << 20
 _ENTITY = re.compile(
@@ -39,23 +40,8 @@ _ENTITY = re.compile(
     ),
     re.IGNORECASE,
 )
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=[\"']([A-Z]{1,4})(\d{1,9})[\"']")
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=[\"'](\d{1,9})[\"']")
 _MACRO_TYPES = ("macroenabled", "vbaproject", "ms-office.vbaproject")
 _SHEET_TYPES = ("spreadsheetml.sheet.main", "spreadsheetml.template.main")
-
-
-def col_number(letters: bytes | str) -> int:
-    n = 0
-    for ch in letters.upper() if isinstance(letters, str) else letters.decode().upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-@dataclass
-class _Extent:
-    rows: int = 0
-    cols: int = 0
 
 
 def inspect_zip(path: Path, name: str) -> list[Finding]:
@@ -136,8 +122,9 @@ def _scan_entry(f: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> t
     """Inflate one entry in chunks, counting real bytes; refuse at the first limit it passes."""
     lname = info.filename.lower()
     is_sheet = "worksheets/" in lname and lname.endswith(".xml")
-    text_part = is_sheet or lname.endswith("sharedstrings.xml")
-    extent, inflated, tail, run = _Extent(), 0, b"", 0
+    is_strings = lname.endswith("sharedstrings.xml")
+    cells, strings = SheetCells() if is_sheet else None, SharedStrings() if is_strings else None
+    inflated, tail, run = 0, b"", 0
     crc = 0
     for chunk, consumed in _inflate(f, info):
         inflated += len(chunk)
@@ -148,19 +135,20 @@ def _scan_entry(f: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> t
             return R.entry_too_large(name, info, inflated), inflated
         if inflated > budget:
             return R.bomb(name, info, inflated, f"all entries together inflate past {R.mb(L.MAX_TOTAL_BYTES)}"), 0
-        window = tail + chunk
-        if _ENTITY.search(window):
+        if _ENTITY.search(tail + chunk):
             return R.entities(name, info), inflated
-        if text_part:
+        if is_sheet or is_strings:
             longest, run = _runs(chunk, run)
             if longest > L.MAX_TEXT_RUN_BYTES:
                 return R.cell_too_long(name, info.filename, f"> {L.MAX_TEXT_RUN_BYTES} bytes"), inflated
-        if is_sheet:
-            _grow(extent, window)
-            if (too_big := L.over_budget(extent.rows, extent.cols)) is not None:
-                return R.sheet_too_large(
-                    name, info.filename, extent.rows, extent.cols, too_big, "cells present"
-                ), inflated
+        if cells is not None:
+            cells.feed(chunk)
+            if cells.extent.over():
+                return R.sheet_too_large(name, info.filename, cells.extent), inflated
+        if strings is not None:
+            strings.feed(chunk)
+            if strings.count > L.MAX_SHARED_STRINGS:
+                return R.too_many_strings(name, info.filename, strings), inflated
         tail = chunk[-64:]
     if crc != info.CRC:
         return R.damaged(name, f"bad CRC-32 for {info.filename}"), inflated
@@ -175,7 +163,23 @@ def _scan_entry(f: BinaryIO, info: zipfile.ZipInfo, name: str, budget: int) -> t
             expected=str(info.file_size),
             found=str(inflated),
         ), inflated
-    return None, inflated
+    return _counted(f, info, name, cells, strings), inflated
+
+
+def _counted(
+    f: BinaryIO, info: zipfile.ZipInfo, name: str, cells: SheetCells | None, strings: SharedStrings | None
+) -> Finding | None:
+    """The last chunk's cells or strings; a sheet with cells not written the usual way counted again, exactly."""
+    if cells is not None:
+        cells.feed(b"", final=True)
+        extent = exact_cells(chunk for chunk, _ in _inflate(f, info)) if cells.exact else cells.extent
+        if extent.over():
+            return R.sheet_too_large(name, info.filename, extent)
+    if strings is not None:
+        strings.feed(b"", final=True)
+        if strings.over():
+            return R.too_many_strings(name, info.filename, strings)
+    return None
 
 
 def _inflate(f: BinaryIO, info: zipfile.ZipInfo) -> Iterator[tuple[bytes, int]]:
@@ -222,18 +226,8 @@ def _runs(chunk: bytes, carried: int) -> tuple[int, int]:
     return max(longest, trailing), trailing
 
 
-def _grow(extent: _Extent, window: bytes) -> None:
-    cells = _CELL_REF.findall(window)
-    if cells:
-        extent.cols = max(extent.cols, *(col_number(c) for c in {c for c, _ in cells}))
-        extent.rows = max(extent.rows, *(int(r) for r in {r for _, r in cells}))
-    rows = _ROW_REF.findall(window)
-    if rows:
-        extent.rows = max(extent.rows, *(int(r) for r in rows))
-
-
 def _structure(zf: zipfile.ZipFile, names: set[str], name: str) -> list[Finding]:
-    """Content types (a workbook? macro-enabled?), sheet dimensions, external links; XML through defusedxml."""
+    """Content types (a workbook? macro-enabled?), external links; XML through defusedxml."""
     if "[content_types].xml" not in names:
         kind = "OpenDocument (.ods)" if "mimetype" in names else "zip"
         return [R.not_excel(name, kind)]
@@ -245,12 +239,6 @@ def _structure(zf: zipfile.ZipFile, names: set[str], name: str) -> list[Finding]
     if not any(s in t for _, t in content for s in _SHEET_TYPES):
         return [R.not_excel(name, "Office (not an Excel workbook)")]
     findings: list[Finding] = []
-    for info in zf.infolist():
-        lname = info.filename.lower()
-        if "worksheets/" in lname and lname.endswith(".xml"):
-            ref = _dimension(zf, info)
-            if ref and (too_big := _ref_over_budget(ref)):
-                return [R.sheet_too_large(name, info.filename, *too_big, f'<dimension ref="{ref}">')]
     links = sorted(n for n in names if n.startswith("xl/externallinks/") and n.endswith(".xml"))
     if links:
         findings.append(
@@ -265,44 +253,3 @@ def _structure(zf: zipfile.ZipFile, names: set[str], name: str) -> list[Finding]
             )
         )
     return findings
-
-
-def _dimension(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
-    """The ``<dimension ref>`` of a sheet, from its head: parsing stops at ``<sheetData>``."""
-    with zf.open(info) as stream:
-        try:
-            for _, el in SafeET.iterparse(_Head(stream), events=("start",), forbid_dtd=True):
-                tag = el.tag.rsplit("}", 1)[-1]
-                if tag == "dimension":
-                    return el.get("ref")
-                if tag == "sheetData":
-                    return None
-        except SafeET.ParseError:
-            return None
-    return None
-
-
-class _Head:
-    """A stream read in small pieces: ``iterparse`` parses each piece it reads before it yields an event, so with
-    its own 16 KiB reads it parsed a whole small sheet to find a head of a few hundred bytes."""
-
-    PIECE = 1024
-
-    def __init__(self, stream: IO[bytes]):
-        self.stream = stream
-
-    def read(self, size: int = -1) -> bytes:
-        return self.stream.read(self.PIECE if size < 0 else min(size, self.PIECE))
-
-
-_REF = re.compile(r"^\$?([A-Z]{1,4})\$?(\d{1,9})(?::\$?([A-Z]{1,4})\$?(\d{1,9}))?$")
-
-
-def _ref_over_budget(ref: str) -> tuple[int, int, str] | None:
-    m = _REF.match(ref.strip().upper())
-    if not m:
-        return None
-    col, row = m.group(3) or m.group(1), m.group(4) or m.group(2)
-    rows, cols = int(row), col_number(col)
-    too_big = L.over_budget(rows, cols)
-    return (rows, cols, too_big) if too_big else None
