@@ -35,6 +35,7 @@ NO_SPEC = {  # out of scope, or a rate no spec holds, or text lost to a code pag
     "gso_density_by_province_years_as_rows.csv",
     "gso_en_admin_units_by_province_2009_2016_latin1.csv",
     "gso_en_deaths_registered_by_province_2018_2023.csv",
+    "ktxh_tonghop_giatri_15-25.xlsx",  # a district's production values, formatted to column WVO (issue #26)
     "measles_geodata_district_population_2012_2014.xlsx",
     "nihe_je_vaccination_by_province_1997_2016.xlsx",
     "vksnd_data_entry_progress_by_province34.xlsx",
