@@ -215,3 +215,24 @@ def test_a_csv_with_no_period_says_where_its_period_came_from(tmp_path: Path) ->
     assert [p.code for p in given.periods] == ["2021"]
     assert [f.rule for f in given.findings] == ["period_given"]
     assert _values(given) == {("2021", CODES[n], "total"): v for n, v in DISTRICTS}
+
+
+def test_a_table_with_no_area_column_is_the_unit_its_title_names_else_the_country(tmp_path: Path) -> None:
+    """A province's report by year (no area column, "TỈNH BẮC KẠN" in the title) is the province's, said in a
+    warning; a title naming two units is an error; a title naming none (or "cả nước") is the country."""
+
+    def read(title: str) -> ReadResult:
+        grid = [[title], ["Chỉ tiêu", "2021", "2022"], ["Thuê bao di động", 123000, 125000]]
+        return read_file(write(tmp_path / "by_year.xlsx", grid))
+
+    province = read("SỐ THUÊ BAO ĐIỆN THOẠI TỈNH BẮC KẠN")
+    assert _values(province) == {
+        ("2021", "06", "mobile_subscribers"): 123000,
+        ("2022", "06", "mobile_subscribers"): 125000,
+    }
+    assert [f.rule for f in province.findings] == ["area_from_title"]
+    assert {r["area_code"] for r in read("SỐ THUÊ BAO ĐIỆN THOẠI CẢ NƯỚC").values.iter_rows(named=True)} == {"VN"}
+    motto = read("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM - SỐ THUÊ BAO")  # "xã hội" is society, not a commune
+    assert {r["area_code"] for r in motto.values.iter_rows(named=True)} == {"VN"}
+    two = read("THUÊ BAO TỈNH BẮC KẠN VÀ TỈNH SƠN LA")
+    assert [f.rule for f in two.findings] == ["area_in_title_ambiguous"] and two.values.is_empty()

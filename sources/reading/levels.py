@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from sources.areas.units import AreaMatch, PathResolver, Unit, UnitRegistry
 from sources.common.findings import Finding, cell_address, warning
+from sources.common.text import norm
 from sources.reading.area_rows import AreaRow
 
 SumsTo = Callable[[int, list[int]], bool]
@@ -118,3 +119,37 @@ def national_same_names(
         sheet=sheet,
         found=listed[:500],
     )
+
+
+_LEVEL_WORDS = ("thành phố", "thị xã", "thị trấn", "đặc khu", "tỉnh", "huyện", "quận", "xã", "phường", "tp.", "tx.")
+_COMMON_PHRASES = ("xã hội",)  # "xã hội số", "Cộng hòa xã hội chủ nghĩa": society, not a commune
+
+
+def areas_in_title(lines: list[str], resolver: PathResolver, units: UnitRegistry, vintage: str) -> list[Unit]:
+    """The units a table's title names with a level word (``TỈNH BẮC KẠN``, ``Huyện Đạ Huoai``), each once: a
+    table with no area column is the table of that area, not of the country."""
+    found: dict[str, Unit] = {}
+    for line in lines:
+        words = norm(line).replace(",", " ").replace("(", " ").replace(")", " ").split()
+        for i in range(len(words)):
+            for level in _LEVEL_WORDS:
+                n = len(level.split())
+                if " ".join(words[i : i + n]) != level or " ".join(words[i : i + 2]) in _COMMON_PHRASES:
+                    continue
+                unit = _longest_name(words[i : i + n + 5], n, resolver, units, vintage)
+                if unit is not None:
+                    found.setdefault(unit.code, unit)
+    return list(found.values())
+
+
+def _longest_name(words: list[str], n: int, resolver: PathResolver, units: UnitRegistry, vintage: str) -> Unit | None:
+    for end in range(len(words), n, -1):
+        text = " ".join(words[:end])
+        if units.level_asked(vintage, text) == "province":
+            unit = resolver.province(text)
+        else:
+            found = units.candidates(vintage, text)
+            unit = found[0] if len(found) == 1 else None
+        if unit is not None:
+            return unit
+    return None

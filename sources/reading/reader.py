@@ -19,9 +19,11 @@ from sources.intake import read_untrusted
 from sources.intake.legacy import legacy_encoding
 from sources.reading.area_rows import ScannedRows, scan_rows
 from sources.reading.checks import check_reported_rates, check_subtotals, check_totals
+from sources.reading.country import check_fractional_counts, read_country
 from sources.reading.header import Table
+from sources.reading.merge import merge_tables
 from sources.reading.resolve import resolve_areas
-from sources.reading.split import by_period, country_rows, scaled
+from sources.reading.split import by_period
 from sources.reading.tables import choose_tables
 from sources.reading.title import EARLIEST_YEAR, plausible, table_period
 from sources.reading.turned import turn_back, turned_at
@@ -121,7 +123,7 @@ def _read_table(
         one = first if not parts else part()
         one.period, one.periods = s.period, [s.period]
         if table.national:
-            _read_country(one, s.table, spec, units, warned)
+            read_country(one, s.table, spec, units, warned)
         else:
             _read_rows(one, s.table, spec, units, layout)
         parts.append(one)
@@ -148,93 +150,6 @@ def _early_rows(name: str, table: Table, codes: list[str]) -> Finding:
         file=name,
         sheet=table.sheet.name,
         found=listed[:500],
-    )
-
-
-def _read_country(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry, warned: set[str]) -> None:
-    """One period of a national table: its count row loads on the country (``VN``)."""
-    period = result.period
-    assert period is not None
-    found = country_rows(table, result.name, result.findings, warned)
-    if found is None:
-        result.findings.append(
-            error(
-                "national_rows_ambiguous",
-                f"Bảng không có cột đơn vị hành chính nhưng có nhiều dòng số đếm cho kỳ {period.code}: không rõ dòng "
-                "nào là cả nước. Hãy thêm cột đơn vị hành chính.",
-                f"The table has no area column but several count rows for period {period.code}: which one is the "
-                "country is not clear. Add an area column.",
-                file=result.name,
-                sheet=table.sheet.name,
-                found=period.code,
-            )
-        )
-        return
-    rows, scale = found
-    if not rows:
-        return
-    table = scaled(table, scale)
-    result.vintage = units.vintage_for(period)
-    country = [(rows[0], COUNTRY_CODE, COUNTRY_CODE, "Việt Nam")]
-    cells = parse_cells(table, cells_frame(table, country, period), result.name, result.findings)
-    result.values = read_values(table, cells, spec.source, result.vintage)
-    result.province_code = COUNTRY_CODE
-    _check_fractional_counts(result, table, spec)
-
-
-def merge_tables(result: ReadResult, parts: list[ReadResult]) -> None:
-    """The tables of one file as one result: their findings, and their values once each. The same figure read
-    from two tables (a census book repeats each province's population) is kept once, from the first table;
-    two different figures for one field, area and period are an error naming both cells."""
-    for part in parts:
-        result.findings.extend(part.findings)
-    frames = [p.values for p in parts if len(p.values)]
-    values = pl.concat(frames) if frames else result.values
-    if len(parts) > 1 and len(values):
-        values, conflicts = _once_each(values)
-        result.findings.extend(_conflict(result.name, row) for row in conflicts)
-    result.values = values
-    result.periods = sorted({p for part in parts for p in part.periods})
-    result.period = result.periods[-1] if result.periods else None
-    result.vintage = next((p.vintage for p in parts if p.vintage), None)
-    provinces = {p.province_code for p in parts if p.vintage}
-    result.province_code = provinces.pop() if len(provinces) == 1 else None
-    for part in parts:
-        for k, v in part.totals.items():
-            result.totals.setdefault(k, v)
-    loaded = [p.sheet for p in parts if len(p.values)]
-    result.sheet = loaded[0] if loaded else result.sheet
-
-
-_KEY = ["source", "period_code", "vintage", "area_code", "field"]
-
-
-def _once_each(values: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
-    """Values with one row per key (the first), and the keys whose values disagree."""
-    values = values.with_row_index("_order")
-    grouped = values.group_by(_KEY).agg(
-        pl.col("value").drop_nulls().n_unique().alias("_distinct"),
-        pl.col("sheet"),
-        pl.col("cell"),
-        pl.col("value"),
-        pl.col("area_written").first(),
-    )
-    conflicts = grouped.filter(pl.col("_distinct") > 1).sort(_KEY).to_dicts()
-    first = values.sort("_order").unique(subset=_KEY, keep="first", maintain_order=True).drop("_order")
-    return first, conflicts
-
-
-def _conflict(name: str, row: dict) -> Finding:
-    cells = "; ".join(f"{s}!{c} = {v:g}" for s, c, v in zip(row["sheet"], row["cell"], row["value"], strict=True))
-    what = f"{row['field']}, {row['area_written']} ({row['area_code']}), {row['period_code']}"
-    return error(
-        "conflicting_values",
-        f"Hai bảng của tệp ghi hai số khác nhau cho cùng chỉ tiêu, đơn vị và kỳ ({what}): {cells}.",
-        f"Two tables of the file give different figures for the same field, area and period ({what}): {cells}.",
-        file=name,
-        sheet=row["sheet"][0],
-        cell=row["cell"][0],
-        found=cells[:500],
     )
 
 
@@ -334,7 +249,7 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
         country = [(rows.country_row, COUNTRY_CODE, COUNTRY_CODE, "Việt Nam", "country")]
         cells = parse_cells(table, cells_frame(table, country, period), name, result.findings)
         result.values = read_values(table, cells, spec.source, vintage)
-        _check_fractional_counts(result, table, spec)
+        check_fractional_counts(result, table, spec)
         return
     if not rows.leaves:
         result.findings.append(
@@ -377,37 +292,10 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
         loaded.append((rows.country_row, COUNTRY_CODE, COUNTRY_CODE, "Việt Nam", "country"))
     cells = parse_cells(table, cells_frame(table, [*loaded, *checked, *total], period), name, result.findings)
     result.values = read_values(table, cells, spec.source, vintage)
-    _check_fractional_counts(result, table, spec)
+    check_fractional_counts(result, table, spec)
     result.totals = check_totals(table, spec, cells, name, result.findings)
     check_subtotals(table, spec, rows, cells, name, result.findings)
     check_reported_rates(table, spec, result.values, keep, name, result.findings)
-
-
-def _check_fractional_counts(result: ReadResult, table: Table, spec: Spec) -> None:
-    """A count with decimals and no stated unit is a table in thousands (or millions) that does not say so:
-    loading it as persons would be off by a factor of a thousand."""
-    counts = {f.name for f in spec.fields if f.integer}
-    odd = result.values.filter(
-        pl.col("field").is_in(counts) & (pl.col("scale") == 1.0) & (pl.col("value") != pl.col("value").round(0))
-    )
-    for fname, cells in odd.group_by("field", maintain_order=True).agg(pl.col("cell")).iter_rows():
-        first = cells[0]
-        result.findings.append(
-            error(
-                "fractional_count",
-                f"Trường {fname} là số đếm nhưng {len(cells)} ô có phần thập phân (ví dụ {first}) và bảng không ghi "
-                'đơn vị: có lẽ bảng tính bằng nghìn. Hãy ghi đơn vị (ví dụ "Đơn vị tính: Nghìn người") vào tiêu đề '
-                "hoặc cột.",
-                f"Field {fname} is a count but {len(cells)} cells have decimals (e.g. {first}) and the table states no "
-                'unit: it is probably in thousands. State the unit (e.g. "Đơn vị tính: Nghìn người") in the title '
-                "or header.",
-                file=result.name,
-                sheet=table.sheet.name,
-                cell=first,
-                expected="số nguyên / whole number",
-                found=str(len(cells)),
-            )
-        )
 
 
 def _report_regions(result: ReadResult, table: Table, rows: ScannedRows) -> None:
