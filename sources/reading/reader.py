@@ -18,7 +18,7 @@ from sources.common.periods import Period
 from sources.intake import read_untrusted
 from sources.intake.legacy import legacy_encoding
 from sources.reading.area_rows import ScannedRows, scan_rows
-from sources.reading.checks import check_reported_rates, check_subtotals, check_totals
+from sources.reading.checks import check_measures, check_reported_rates, check_subtotals, check_totals
 from sources.reading.header import Table
 from sources.reading.resolve import resolve_areas
 from sources.reading.split import by_period, country_rows, scaled
@@ -225,7 +225,10 @@ def _once_each(values: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
 
 
 def _conflict(name: str, row: dict) -> Finding:
-    cells = "; ".join(f"{s}!{c} = {v:g}" for s, c, v in zip(row["sheet"], row["cell"], row["value"], strict=True))
+    cells = "; ".join(
+        f"{s}!{c} = {'–' if v is None else f'{v:g}'}"
+        for s, c, v in zip(row["sheet"], row["cell"], row["value"], strict=True)
+    )
     what = f"{row['field']}, {row['area_written']} ({row['area_code']}), {row['period_code']}"
     return error(
         "conflicting_values",
@@ -357,7 +360,7 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
         file=name,
         sheet=sheet.name,
         findings=result.findings,
-        sums_to=sums_of_rows(table),
+        sums_to=sums_of_rows(table, {f.name for f in spec.fields if f.additive}),
     )
     provinces = {k.province for k in kept}
     result.province_code = provinces.pop() if len(provinces) == 1 else None
@@ -372,21 +375,47 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
     checked = [(a.row, "", "", a.written, "merged") for a in unresolved]
     checked += [(a.row, "", "", a.written, "duplicate") for a in rows.leaves if a.has_values and a.row not in placed]
     checked += [(a.row, "", "", a.written, "subtotal") for a in rows.areas if a.kind == "subtotal" and a.has_values]
-    total = [(rows.total_row, "", "", "total", "total")] if rows.total_row is not None else []
+    total = (
+        [(rows.total_row, "", "", _total_label(table, rows.total_row), "total")] if rows.total_row is not None else []
+    )
     if rows.country_row is not None:  # a table by province's national row loads on the country, summed into nothing
         loaded.append((rows.country_row, COUNTRY_CODE, COUNTRY_CODE, "Việt Nam", "country"))
     cells = parse_cells(table, cells_frame(table, [*loaded, *checked, *total], period), name, result.findings)
+    # A non-additive field's total row is the province's own figure (the catalogue every district shares, the share
+    # of fees paid without cash): loaded as the province's reported value, never checked against a sum.
+    if result.province_code and kept and all(k.code != k.province for k in kept):
+        cells = province_from_total(cells, spec, result.province_code)
     result.values = read_values(table, cells, spec.source, vintage)
     _check_fractional_counts(result, table, spec)
+    check_measures(result.values, spec, units.province_count(vintage), name, sheet.name, result.findings)
     result.totals = check_totals(table, spec, cells, name, result.findings)
     check_subtotals(table, spec, rows, cells, name, result.findings)
     check_reported_rates(table, spec, result.values, keep, name, result.findings)
 
 
+def _total_label(table: Table, row: int) -> str:
+    texts = [t for c in table.area_cols if (t := table.sheet.text(row, c))]
+    return texts[-1] if texts else "total"
+
+
+def province_from_total(cells: pl.DataFrame, spec: Spec, province: str) -> pl.DataFrame:
+    """The total row's cells of the fields that do not add up over areas (``aggregate: none``, rates, indices,
+    ranks), made the province's reported value (kind ``province``, the province's code)."""
+    measures = [f.name for f in spec.fields if not f.additive]
+    if not measures:
+        return cells
+    own = (pl.col("kind") == "total") & pl.col("field").is_in(measures)
+    return cells.with_columns(
+        area_code=pl.when(own).then(pl.lit(province)).otherwise("area_code"),
+        province_code=pl.when(own).then(pl.lit(province)).otherwise("province_code"),
+        kind=pl.when(own).then(pl.lit("province")).otherwise("kind"),
+    )
+
+
 def _check_fractional_counts(result: ReadResult, table: Table, spec: Spec) -> None:
     """A count with decimals and no stated unit is a table in thousands (or millions) that does not say so:
     loading it as persons would be off by a factor of a thousand."""
-    counts = {f.name for f in spec.fields if f.integer}
+    counts = {f.name for f in spec.fields if f.integer and f.is_count}
     odd = result.values.filter(
         pl.col("field").is_in(counts) & (pl.col("scale") == 1.0) & (pl.col("value") != pl.col("value").round(0))
     )
