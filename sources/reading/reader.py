@@ -400,11 +400,12 @@ def _total_label(table: Table, row: int) -> str:
 
 def province_from_total(cells: pl.DataFrame, spec: Spec, province: str) -> pl.DataFrame:
     """The total row's cells of the fields that do not add up over areas (``aggregate: none``, rates, indices,
-    ranks), made the province's reported value (kind ``province``, the province's code)."""
+    ranks) that hold a figure, made the province's reported value (kind ``province``, the province's code)."""
     measures = [f.name for f in spec.fields if not f.additive]
     if not measures:
         return cells
-    own = (pl.col("kind") == "total") & pl.col("field").is_in(measures)
+    figure = pl.col("value").is_not_null() | pl.col("value_lower").is_not_null() | pl.col("value_upper").is_not_null()
+    own = (pl.col("kind") == "total") & pl.col("field").is_in(measures) & figure
     return cells.with_columns(
         area_code=pl.when(own).then(pl.lit(province)).otherwise("area_code"),
         province_code=pl.when(own).then(pl.lit(province)).otherwise("province_code"),
