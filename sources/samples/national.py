@@ -20,6 +20,16 @@ WRITTEN_AS = {"46": "Thừa Thiên - Huế"}
 CITIES = ("01", "31", "46", "48", "79", "92")  # centrally governed cities: "Thành phố …"
 
 
+def _cell(value: int | float, as_text: bool) -> int | float | str:
+    """A figure as a number cell, or as Vietnamese text with every decimal it has (``33,55``, ``1.000``)."""
+    if not as_text:
+        return value
+    if float(value).is_integer():
+        return vn_number(int(value))
+    whole, decimals = repr(float(value)).split(".")
+    return f"{vn_number(int(whole))},{decimals}"
+
+
 def _written(province: str) -> str:
     if province in WRITTEN_AS:
         return WRITTEN_AS[province]
@@ -63,7 +73,8 @@ def national_grid(source: str, year: str, variant: int) -> SheetGrid:
         g.put(r, 1, _written(province))
         for j, lf in enumerate(leaves):
             value = figures.total_of(province, source, year, lf.field or "")
-            g.put(r, 2 + j, "-" if value is None else value if isinstance(value, str) else vn_number(value))
+            shown = "-" if value is None else value if isinstance(value, str) else _cell(value, variant % 2 == 0)
+            g.put(r, 2 + j, shown)
         r += 1
     g.box = (top, 0, r - 1, width - 1)
     g.widths = {0: 6, 1: 30, **{2 + j: 14 for j in range(len(leaves))}}
