@@ -163,24 +163,24 @@ def _colours(series: list[Series]) -> dict[str, str]:
 
 
 def _series_svg(s: Series, ax: _Axes, colour: str, decimals: int, size: float = 3.0) -> str:
+    """The series' exact values as one group (a line through them in time order, and their markers); its values
+    known only by their bounds in a group of their own beside it (``class="bounds"``): a bar or an arrow each, which
+    no line passes through."""
     dash, _ = FREQUENCIES.get(s.frequency, ("", s.frequency))
     out = [f'<g class="series" data-area="{escape(s.key)}" data-frequency="{escape(s.frequency)}">']
     exact = [p for p in s.points if p.value is not None]
-    if dash is not None and len(exact) > 1:  # a line joins exact values only; a bound is no point on it
+    if dash is not None and len(exact) > 1:
         coords = " ".join(f"{ax.x(p.end):.1f},{ax.y(p.value):.1f}" for p in exact if p.value is not None)
         pattern = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
             f'<polyline fill="none" stroke="{colour}" stroke-width="{size * 2 / 3:.1f}"{pattern} points="{coords}"/>'
         )
-    for p in s.points:
+    for p in exact:
+        assert p.value is not None
         hollow = p.preliminary or p.restated
         fill = "#ffffff" if hollow else colour
         cls = "point hollow" if hollow else "point"
-        cx, title = ax.x(p.end), f"<title>{escape(tooltip(s, p, decimals))}</title>"
-        if p.value is None:
-            out.append(_bound_svg(p, ax, cx, colour, size, title))
-            continue
-        cy = ax.y(p.value)
+        cx, cy, title = ax.x(p.end), ax.y(p.value), f"<title>{escape(tooltip(s, p, decimals))}</title>"
         if dash is None:  # as of a date: a square, never joined
             out.append(
                 f'<rect class="{cls}" data-period="{escape(p.code)}" x="{cx - size:.1f}" y="{cy - size:.1f}" '
@@ -194,6 +194,13 @@ def _series_svg(s: Series, ax: _Axes, colour: str, decimals: int, size: float = 
                 f'stroke-width="1.5">{title}</circle>'
             )
     out.append("</g>")
+    bounded = [p for p in s.points if p.value is None]
+    if bounded:
+        out.append(f'<g class="bounds" data-area="{escape(s.key)}" data-frequency="{escape(s.frequency)}">')
+        for p in bounded:
+            title = f"<title>{escape(tooltip(s, p, decimals))}</title>"
+            out.append(_bound_svg(p, ax, ax.x(p.end), colour, size, title))
+        out.append("</g>")
     return "".join(out)
 
 
