@@ -225,9 +225,10 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
     body: list[tuple[str, figures.Area | None]] = [("area", a) for a in units]  # None for total and blank rows
     if style.blank_rows:
         body.insert(len(body) // 2, ("blank", None))
-    if style.total == "first":
+    total = style.total if len(units) > 1 else "none"  # the province's own row is no table to total
+    if total == "first":
         body = [("total", None), *([("blank", None)] if style.blank_rows else []), *body]
-    elif style.total == "last":
+    elif total == "last":
         body = [*body, ("total", None)]
     number = 0
     for kind, item in body:
