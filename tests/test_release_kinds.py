@@ -147,3 +147,17 @@ def test_a_range_is_a_bar_and_a_bound_an_arrow_never_a_point_on_the_line() -> No
     titles = [t.text for t in root.iter(f"{NS}title")]
     assert any(t and "20,0–25,0" in t and "not one number" in t for t in titles)
     assert any(t and "≥ 27,0" in t for t in titles)
+
+
+def test_a_national_table_shows_the_provinces_held_first_then_the_best_placed() -> None:
+    """63 provinces cannot share one chart: the provinces the warehouse holds by district come first (Bắc Kạn, 51st),
+    then the best placed (the smallest ranks), with a note that the downloads have them all."""
+    from warehouse.release.site import _largest_areas
+
+    series = [
+        Series(f"P{r}", f"2025-03-01/{r:02d}", "year", (Point(date(2021, 12, 31), "2021", float(r)),))
+        for r in range(1, 64)
+    ]
+    kept, note = _largest_areas(series, frozenset({"2025-03-01/51"}), rank=True)
+    assert [s.key for s in kept] == ["2025-03-01/01", *(f"2025-03-01/{r:02d}" for r in range(2, 10)), "2025-03-01/51"]
+    assert "Showing 10 of 63" in note and "best placed" in note and "held by district" in note

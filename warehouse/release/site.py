@@ -92,8 +92,12 @@ def _series(frame: pl.DataFrame) -> list[Series]:
     return out
 
 
-def _largest_areas(series: list[Series]) -> tuple[list[Series], str]:
-    """At most MAX_LINES areas (those with the largest latest value), with a note when some are left out."""
+def _largest_areas(
+    series: list[Series], prefer: frozenset[str] = frozenset(), rank: bool = False
+) -> tuple[list[Series], str]:
+    """At most MAX_LINES areas, with a note when some are left out: those of ``prefer`` first (the provinces the
+    warehouse holds by district or commune, in a national table of 63), then the largest latest value (for a rank,
+    the best placed: the smallest)."""
     latest: dict[str, Point] = {}
     for s in series:
         last = s.points[-1]
@@ -101,24 +105,34 @@ def _largest_areas(series: list[Series]) -> tuple[list[Series], str]:
             latest[s.key] = last
     if len(latest) <= MAX_LINES:
         return series, ""
-    keep = set(sorted(latest, key=lambda k: -latest[k].sort_value)[:MAX_LINES])
+
+    def order(k: str) -> tuple[bool, float]:
+        value = latest[k].sort_value
+        return k not in prefer, value if rank else -value
+
+    keep = set(sorted(latest, key=order)[:MAX_LINES])
+    how_vi = "tốt nhất (hạng nhỏ nhất)" if rank else "lớn nhất"
+    how_en = "best placed" if rank else "largest latest value"
+    first_vi = "các tỉnh có số liệu cấp huyện, xã trước, sau đó " if prefer & set(latest) else ""
+    first_en = "the provinces held by district or commune first, then " if prefer & set(latest) else ""
     note = (
-        f'<p class="note">Hiển thị {MAX_LINES}/{len(latest)} đơn vị có giá trị mới nhất lớn nhất; đủ số '
-        f"liệu trong tệp tải về. / Showing {MAX_LINES} of {len(latest)} areas (largest latest value); "
+        f'<p class="note">Hiển thị {MAX_LINES}/{len(latest)} đơn vị ({first_vi}giá trị mới nhất {how_vi}); đủ số '
+        f"liệu trong tệp tải về. / Showing {MAX_LINES} of {len(latest)} areas ({first_en}{how_en}); "
         "the downloads have them all.</p>"
     )
     return [s for s in series if s.key in keep], note
 
 
-def _charts(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
+def _charts(facts: pl.DataFrame, ind: dict[str, Any], decimals: int, focus: frozenset[str]) -> str:
     targets = [(f"Mục tiêu / Target {y}", ind[f"target_{y}"]) for y in (2025, 2030) if ind[f"target_{y}"] is not None]
     provinces = facts.filter(pl.col("area_level") == "province")
-    chart = line_chart(_series(provinces), "provinces", decimals, targets, scale_of(ind, provinces))
-    html = [f"<h3>Các tỉnh / Provinces</h3>{chart}"]
+    shown, note = _largest_areas(_series(provinces), focus, ind["kind"] == "rank")
+    chart = line_chart(shown, "provinces", decimals, targets, scale_of(ind, provinces))
+    html = [f"<h3>Các tỉnh / Provinces</h3>{note}{chart}"]
     for part in facts.filter(~pl.col("area_level").is_in(["province", "country"])).partition_by(
         ["vintage", "province_code"], maintain_order=True
     ):
-        series, note = _largest_areas(_series(part))
+        series, note = _largest_areas(_series(part), rank=ind["kind"] == "rank")
         if not series:
             continue
         title = f"{part['province_name'][0]} ({part['vintage'][0]})"
@@ -127,12 +141,12 @@ def _charts(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
     return "".join(html)
 
 
-def _over_time(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
+def _over_time(facts: pl.DataFrame, ind: dict[str, Any], decimals: int, focus: frozenset[str]) -> str:
     """The charts, or a note when no file has brought a value yet (a department just added, a field no department
     has reported)."""
     if facts.is_empty():
         return f'<div class="note">{_bi(NO_VALUES_VI, NO_VALUES_EN)}</div>'
-    return _charts(facts, ind, decimals)
+    return _charts(facts, ind, decimals, focus)
 
 
 def _targets(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
@@ -206,7 +220,10 @@ def _kind_note(ind: dict[str, Any]) -> str:
     return ""
 
 
-def indicator_page(ind: dict[str, Any], facts: pl.DataFrame, release_name: str) -> str:
+def indicator_page(
+    ind: dict[str, Any], facts: pl.DataFrame, release_name: str, focus: frozenset[str] = frozenset()
+) -> str:
+    """One indicator's page; ``focus``: the provinces shown first when a chart cannot show them all."""
     code = ind["indicator_code"]
     decimals = decimals_of(ind)
     formula = ""
@@ -221,17 +238,25 @@ def indicator_page(ind: dict[str, Any], facts: pl.DataFrame, release_name: str) 
         f"<p>Mã / Code: <code>{escape(code)}</code> · Đơn vị tính / Unit: {escape(unit_of(ind))} · "
         f"Nguồn / Source: {escape(source_title(ind['source']))} · Bản phát hành / Release: {escape(release_name)}</p>"
         f"<h2>Định nghĩa / Definition</h2>{_bi(ind['definition_vi'], ind['definition_en'])}{formula}"
-        f"{_targets(facts, ind, decimals)}<h2>Biểu đồ theo thời gian / Over time</h2>{_over_time(facts, ind, decimals)}"
+        f"{_targets(facts, ind, decimals)}<h2>Biểu đồ theo thời gian / Over time</h2>"
+        f"{_over_time(facts, ind, decimals, focus)}"
         f'<h2>Tải về / Download</h2><ul><li><a href="../data/{code}.csv">{code}.csv</a> (CSV, UTF-8)</li>'
         f'<li><a href="../data/{code}.parquet">{code}.parquet</a> (Parquet)</li></ul>{_rule()}'
     )
     return _page(f"{ind['name_vi']} / {ind['name_en']}", body)
 
 
-def _latest_against_target(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
-    """Each province's latest value (any frequency, by period end), and whether it meets the 2025 target."""
+def _latest_against_target(
+    facts: pl.DataFrame, ind: dict[str, Any], decimals: int, shown: set[str] | None = None
+) -> str:
+    """Each province's latest value (any frequency, by period end), and whether it meets the 2025 target; only the
+    provinces of ``shown`` when given (a national table of 63: those of the small chart)."""
     latest = (
-        facts.filter((pl.col("area_level") == "province") & _has_value(facts))
+        facts.filter(
+            (pl.col("area_level") == "province")
+            & _has_value(facts)
+            & (pl.col("area_key").is_in(sorted(shown)) if shown is not None else pl.lit(True))
+        )
         .sort("period_end", "period_code")
         .group_by("area_key", maintain_order=True)
         .last()
@@ -248,8 +273,17 @@ def _latest_against_target(facts: pl.DataFrame, ind: dict[str, Any], decimals: i
     return f'<div class="latest">{"<br>".join(items) or "–"}</div><div class="goal">{goal}</div>'
 
 
+def focus_of(release: Release) -> frozenset[str]:
+    """The provinces the release holds by district or commune (area keys): shown first when a chart of a national
+    table by province cannot show all 63."""
+    below = release.facts.filter(~pl.col("area_level").is_in(["province", "country"]))
+    keys = below.select((pl.col("vintage") + "/" + pl.col("province_code")).alias("k")).unique()["k"]
+    return frozenset(keys.to_list())
+
+
 def index_page(release: Release, release_name: str, workbook: str) -> str:
     by_code = {p["indicator_code"][0]: p for p in release.facts.partition_by("indicator_code")}
+    focus = focus_of(release)
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in release.indicators.iter_rows(named=True):
         groups.setdefault(r["source"], []).append(r)
@@ -260,8 +294,10 @@ def index_page(release: Release, release_name: str, workbook: str) -> str:
             code, decimals = r["indicator_code"], decimals_of(r)
             facts = by_code.get(code, release.facts.clear())
             provinces = facts.filter(pl.col("area_level") == "province")
+            series, note = _largest_areas(_series(provinces), focus, r["kind"] == "rank")
+            shown = {s.key for s in series} if note else None
             spark = sparkline(
-                _series(provinces),
+                series,
                 f"{r['name_vi']} / {r['name_en']}: các tỉnh theo thời gian / provinces over time",
                 decimals,
                 r["target_2025"],
@@ -270,7 +306,7 @@ def index_page(release: Release, release_name: str, workbook: str) -> str:
             rows.append(
                 f'<tr><td><a href="{escape(code)}.html">{escape(r["name_vi"])}</a><br>'
                 f'<span lang="en" class="en">{escape(r["name_en"])}</span><br><small>{escape(unit_of(r))}</small></td>'
-                f"<td>{spark}</td><td>{_latest_against_target(facts, r, decimals)}</td>"
+                f"<td>{spark}</td><td>{_latest_against_target(facts, r, decimals, shown)}</td>"
                 f'<td><a href="../data/{escape(code)}.csv">CSV</a> · '
                 f'<a href="../data/{escape(code)}.parquet">Parquet</a></td></tr>'
             )
@@ -301,9 +337,10 @@ def write_site(folder: Path, release: Release, release_name: str, workbook: str)
     paths = [folder / "index.html"]
     paths[0].write_text(index_page(release, release_name, workbook), encoding="utf-8")
     by_code = {p["indicator_code"][0]: p for p in release.facts.partition_by("indicator_code")}
+    focus = focus_of(release)
     for ind in release.indicators.iter_rows(named=True):
         facts = by_code.get(ind["indicator_code"], release.facts.clear())
         path = folder / f"{ind['indicator_code']}.html"
-        path.write_text(indicator_page(ind, facts, release_name), encoding="utf-8")
+        path.write_text(indicator_page(ind, facts, release_name, focus), encoding="utf-8")
         paths.append(path)
     return paths
