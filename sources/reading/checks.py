@@ -10,14 +10,11 @@ import polars as pl
 from sources.common.findings import Finding, error, warning
 from sources.reading.area_rows import ScannedRows
 from sources.reading.header import Table
+from sources.reading.kinds import fmt
 from sources.reading.values import CELLS_SCHEMA, parse_cells
 from sources.specs.model import Spec
 
 MAX_SUBTOTAL_FINDINGS = 30
-
-
-def fmt(x: float) -> str:
-    return f"{x:,.0f}".replace(",", ".") if float(x).is_integer() else f"{x:,.2f}".replace(",", " ").replace(".", ",")
 
 
 def _allowance(spec: Spec, scale: float, raws: list[float], n: int) -> float:
@@ -244,48 +241,3 @@ def check_reported_rates(
 
 def _num_text(value: object) -> tuple[float | None, str | None]:
     return (value if isinstance(value, float) else None, value if isinstance(value, str) else None)
-
-
-def check_measures(
-    values: pl.DataFrame, spec: Spec, n_provinces: int, file: str, sheet: str, findings: list[Finding]
-) -> None:
-    """A rate, an index or a rank read from the file must lie on its scale: a share in % within 0–100, an index
-    within 0 and its ``scale_max``, a rank a whole number within 1 and its ``out_of`` (``provinces``: the provinces
-    of the unit list in force). A value off its scale is an error naming the cell (bounds are checked as bounds)."""
-    for f in spec.fields:
-        if f.is_count:
-            continue
-        low, high, whole = 0.0, None, False
-        if f.kind == "index":
-            high = f.scale_max
-        elif f.kind == "rank":
-            low, whole = 1.0, True
-            high = float(n_provinces if f.out_of == "provinces" else f.out_of or 0) or None
-        elif f.unit.strip() == "%":
-            high = 100.0
-        rows = values.filter(pl.col("field") == f.name)
-        for r in rows.iter_rows(named=True):
-            for x in (r["value"], r["value_lower"], r["value_upper"]):
-                if x is None:
-                    continue
-                off = x < low or (high is not None and x > high) or (whole and x != round(x))
-                if not off:
-                    continue
-                scale = f"{fmt(low)}–{fmt(high) if high is not None else '…'}" + (", số nguyên" if whole else "")
-                scale_en = f"{fmt(low)}–{fmt(high) if high is not None else '…'}" + (
-                    ", a whole number" if whole else ""
-                )
-                findings.append(
-                    error(
-                        "value_off_scale",
-                        f"Ô {r['cell']} ({r['area_written']}): {f.name} ({f.kind}) là {fmt(x)}, ngoài thang {scale}.",
-                        f"Cell {r['cell']} ({r['area_written']}): {f.name} ({f.kind}) is {fmt(x)}, off its scale "
-                        f"{scale_en}.",
-                        file=file,
-                        sheet=sheet,
-                        cell=r["cell"],
-                        expected=scale_en,
-                        found=fmt(x),
-                    )
-                )
-                break

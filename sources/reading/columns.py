@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 
 from sources.common.periods import Period, find_period_spans, year
 from sources.common.text import fold, key, norm
+from sources.reading.kinds import fits
 from sources.reading.measure import Stated, ratio_word, split_label
 from sources.specs.model import Field, Spec
 
@@ -290,20 +291,6 @@ def _read_labels(
 def header_without_period(raw: tuple[str, ...]) -> tuple[str, ...]:
     """A header path with its periods taken out, units kept (``2011 Area (Km2)`` → ``area (km2)``)."""
     return _read_labels(raw)[1]
-
-
-# The stated units a field of each measure kind can be written in (``Stated.ratio``); a rank states none.
-MEASURE_UNITS = {"rate": frozenset({"percent", "per mille", "ratio", "rate"}), "index": frozenset({"index"})}
-
-
-def fits(stated: Stated, f: Field) -> bool:
-    """Whether a column stated in ``stated`` can hold ``f``: a count in a unit it can have (``Stated.fits``); a rate,
-    index or rank in its own kind of unit, never a count's unit or a scale (``Nghìn``)."""
-    if f.is_count:
-        return stated.fits(f.unit)
-    if stated.other or stated.bases or stated.scale != 1.0:
-        return False
-    return stated.ratio is None or stated.ratio in MEASURE_UNITS.get(f.kind, frozenset())
 
 
 def plan_columns(

@@ -18,8 +18,9 @@ from sources.common.periods import Period
 from sources.intake import read_untrusted
 from sources.intake.legacy import legacy_encoding
 from sources.reading.area_rows import ScannedRows, scan_rows
-from sources.reading.checks import check_measures, check_reported_rates, check_subtotals, check_totals
+from sources.reading.checks import check_reported_rates, check_subtotals, check_totals
 from sources.reading.header import Table
+from sources.reading.kinds import check_measures, province_from_total, total_label
 from sources.reading.resolve import resolve_areas
 from sources.reading.split import by_period, country_rows, scaled
 from sources.reading.tables import choose_tables
@@ -376,7 +377,7 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
     checked += [(a.row, "", "", a.written, "duplicate") for a in rows.leaves if a.has_values and a.row not in placed]
     checked += [(a.row, "", "", a.written, "subtotal") for a in rows.areas if a.kind == "subtotal" and a.has_values]
     total = (
-        [(rows.total_row, "", "", _total_label(table, rows.total_row), "total")] if rows.total_row is not None else []
+        [(rows.total_row, "", "", total_label(table, rows.total_row), "total")] if rows.total_row is not None else []
     )
     if rows.country_row is not None:  # a table by province's national row loads on the country, summed into nothing
         loaded.append((rows.country_row, COUNTRY_CODE, COUNTRY_CODE, "Việt Nam", "country"))
@@ -391,26 +392,6 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
     result.totals = check_totals(table, spec, cells, name, result.findings)
     check_subtotals(table, spec, rows, cells, name, result.findings)
     check_reported_rates(table, spec, result.values, keep, name, result.findings)
-
-
-def _total_label(table: Table, row: int) -> str:
-    texts = [t for c in table.area_cols if (t := table.sheet.text(row, c))]
-    return texts[-1] if texts else "total"
-
-
-def province_from_total(cells: pl.DataFrame, spec: Spec, province: str) -> pl.DataFrame:
-    """The total row's cells of the fields that do not add up over areas (``aggregate: none``, rates, indices,
-    ranks) that hold a figure, made the province's reported value (kind ``province``, the province's code)."""
-    measures = [f.name for f in spec.fields if not f.additive]
-    if not measures:
-        return cells
-    figure = pl.col("value").is_not_null() | pl.col("value_lower").is_not_null() | pl.col("value_upper").is_not_null()
-    own = (pl.col("kind") == "total") & pl.col("field").is_in(measures) & figure
-    return cells.with_columns(
-        area_code=pl.when(own).then(pl.lit(province)).otherwise("area_code"),
-        province_code=pl.when(own).then(pl.lit(province)).otherwise("province_code"),
-        kind=pl.when(own).then(pl.lit("province")).otherwise("kind"),
-    )
 
 
 def _check_fractional_counts(result: ReadResult, table: Table, spec: Spec) -> None:
