@@ -161,3 +161,10 @@ def test_a_national_table_shows_the_provinces_held_first_then_the_best_placed() 
     kept, note = _largest_areas(series, frozenset({"2025-03-01/51"}), rank=True)
     assert [s.key for s in kept] == ["2025-03-01/01", *(f"2025-03-01/{r:02d}" for r in range(2, 10)), "2025-03-01/51"]
     assert "Showing 10 of 63" in note and "best placed" in note and "held by district" in note
+
+
+def test_a_series_of_bounds_only_has_no_line_group() -> None:
+    """A province whose only figure is a range: its bar, and no empty series group (a series names the frequency
+    of the values its line joins)."""
+    root = ElementTree.fromstring(line_chart(_series([(2024, None, 20.0, 25.0)]), "s", 1))
+    assert [g.get("class") for g in root.iter(f"{NS}g")] == ["bounds", "point range"]

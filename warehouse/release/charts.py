@@ -167,8 +167,8 @@ def _series_svg(s: Series, ax: _Axes, colour: str, decimals: int, size: float = 
     known only by their bounds in a group of their own beside it (``class="bounds"``): a bar or an arrow each, which
     no line passes through."""
     dash, _ = FREQUENCIES.get(s.frequency, ("", s.frequency))
-    out = [f'<g class="series" data-area="{escape(s.key)}" data-frequency="{escape(s.frequency)}">']
     exact = [p for p in s.points if p.value is not None]
+    out = [f'<g class="series" data-area="{escape(s.key)}" data-frequency="{escape(s.frequency)}">'] if exact else []
     if dash is not None and len(exact) > 1:
         coords = " ".join(f"{ax.x(p.end):.1f},{ax.y(p.value):.1f}" for p in exact if p.value is not None)
         pattern = f' stroke-dasharray="{dash}"' if dash else ""
@@ -193,7 +193,8 @@ def _series_svg(s: Series, ax: _Axes, colour: str, decimals: int, size: float = 
                 f'r="{size + (0.5 if hollow else 0):.1f}" fill="{fill}" stroke="{colour}" '
                 f'stroke-width="1.5">{title}</circle>'
             )
-    out.append("</g>")
+    if exact:
+        out.append("</g>")
     bounded = [p for p in s.points if p.value is None]
     if bounded:
         out.append(f'<g class="bounds" data-area="{escape(s.key)}" data-frequency="{escape(s.frequency)}">')
