@@ -25,8 +25,8 @@ from warehouse.lake import NAMESPACE, Changes, write_lake
 from warehouse.publish import close_work, current_version, publish
 
 FACT_COLUMNS = (
-    "SELECT indicator_code, area_key, period_code, value, numerator_value, denominator_value, "
-    "derivation FROM fact_indicator"
+    "SELECT indicator_code, area_key, period_code, value, value_lower, value_upper, numerator_value, "
+    "denominator_value, derivation FROM fact_indicator"
 )
 WAREHOUSE_TABLES = {
     "dim_area": "Administrative units by unit list (vintage, code), before and after the 2025 reform.",

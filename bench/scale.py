@@ -36,7 +36,7 @@ from pathlib import Path
 
 from sources.common.periods import month, quarter
 from sources.common.text import fold
-from sources.samples.departments import samples_of, sources
+from sources.samples.departments import rows_of, samples_of, sources
 from sources.samples.figures import is_post_reform, split_rules
 from sources.specs.model import load_specs
 
@@ -108,6 +108,8 @@ def files_for(size: Size, folder: Path) -> list[tuple[str, str, str]]:
     for p in chosen:
         olds = old_provinces(folder, p)
         for s in sources():
+            if rows_of(s) == "provinces":  # a national table by province: one file a year, not per province
+                continue
             for per in periods_of(s, size.years):
                 keys += [(p, s, per)] if is_post_reform(per) else [(o, s, per) for o in olds]
     return sorted(set(keys), key=keys.index)
@@ -163,13 +165,15 @@ def _fields(source: str, pop0: float, t: int, rng: random.Random) -> list[tuple[
 
 
 def _reference_figures(source: str) -> dict[str, int | float]:
-    """The latest figure of every field of the department's first sample province."""
+    """The latest figure of every field of the department's first sample province that adds up over areas (a rate,
+    an index, a rank or a shared catalogue is the province's own figure, not a count to scale)."""
     samples = samples_of(source)
     province = next(iter(samples.figures))
+    additive = {f.name for f in load_specs()[source].fields if f.additive}
     out: dict[str, int | float] = {}
     for name, values in samples.figures[province].items():
-        latest = [v for v in values if v is not None]
-        if latest:
+        latest = [v for v in values if isinstance(v, int | float)]
+        if latest and name in additive:
             out[name] = latest[-1]
     return out
 

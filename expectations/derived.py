@@ -6,7 +6,9 @@ What every department's suite checks, from the spec alone:
 - the identifier columns exist and are filled, and an area has one row per file and period;
 - area codes are in the list of administrative units (run-time parameter ``known_area_codes``);
 - every field is a non-negative number;
-- every part is at most its whole in every row (``part_of``, transitively, and the parts of a ``sum_of``).
+- every part is at most its whole in every row (``part_of``, transitively, and the parts of a ``sum_of``);
+- an index lies within 0 and its ``scale_max``, a rank from 1 up (to its ``out_of`` when that is a number; ranks out
+  of ``provinces`` are checked against the unit list by the reader).
 
 Every field is optional in the suite (a partial file loads what it has, issue #12): a field the department always
 sends (``required: true``) is reported missing by the reader, as a warning naming the file. Whole numbers
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sources.specs.model import Spec
+from sources.specs.model import Field, Spec
 
 ID_COLUMNS = ("file_sha256", "period_code", "area_code", "province_code")
 FILLED_COLUMNS = ("file_sha256", "period_code", "area_code")
@@ -91,7 +93,32 @@ def derived_expectations(spec: Spec) -> list[dict[str, Any]]:
         )
         for whole, part in spec.part_pairs()
     ]
+    for f in spec.fields:
+        if (scale := _scale(f)) is not None:
+            out.append(_on_scale(f.name, *scale))
     return out
+
+
+def _scale(f: Field) -> tuple[float, float | None] | None:
+    """(lowest, highest) value of an index or a rank; None for other kinds."""
+    if f.kind == "index":
+        return 0.0, f.scale_max
+    if f.kind == "rank":
+        return 1.0, float(f.out_of) if isinstance(f.out_of, int) else None
+    return None
+
+
+def _on_scale(column: str, low: float, high: float | None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"column": column, "min_value": low}
+    if high is not None:
+        kwargs["max_value"] = high
+    return _expectation(
+        "expect_column_values_to_be_between",
+        kwargs,
+        "value_off_scale",
+        "Cột {column} có {count} giá trị ngoài thang của nó: {values}.",
+        "Column {column} has {count} value(s) off its scale: {values}.",
+    )
 
 
 def spec_suite(spec: Spec, by_hand: dict[str, Any] | None) -> dict[str, Any]:

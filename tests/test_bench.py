@@ -16,7 +16,7 @@ from expectations.runner import load_suite
 from runtime import progress
 from sources.reading.reader import read_file
 from sources.samples import figures
-from sources.samples.departments import samples_of, sources
+from sources.samples.departments import rows_of, samples_of, sources
 from sources.specs.model import load_specs
 
 ROW_LEVEL = {
@@ -35,8 +35,13 @@ def xs_landing(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return scale.write_landing("XS", out, workers=1, folder=scale.BUILTIN_UNITS)
 
 
+def _scaled() -> list[str]:
+    """The departments of the scale benchmark: all but the national tables by province (one file a year)."""
+    return [s for s in sources() if rows_of(s) != "provinces"]
+
+
 def _by_cadence(cadence: str) -> list[str]:
-    return [s for s in sources() if samples_of(s).scale_cadence == cadence]
+    return [s for s in _scaled() if samples_of(s).scale_cadence == cadence]
 
 
 def test_sizes_and_periods() -> None:
@@ -44,7 +49,7 @@ def test_sizes_and_periods() -> None:
     s = scale.files_for(scale.SIZES["S"], folder)
     m = scale.files_for(scale.SIZES["M"], folder)
     monthly, quarterly = _by_cadence("month"), _by_cadence("quarter")
-    assert monthly and quarterly and len(monthly) + len(quarterly) == len(sources())
+    assert monthly and quarterly and len(monthly) + len(quarterly) == len(_scaled())
     assert len(s) == len(monthly) * 12 + len(quarterly) * 4
     assert len(m) == len(s) + 2 * 4 * len(s)  # two old provinces before the reform
     assert scale.periods_of(monthly[0], 1)[:2] == ["2025-07", "2025-08"]
@@ -56,14 +61,15 @@ def test_sizes_and_periods() -> None:
 
 def test_scale_files_read_through_the_real_reader(xs_landing: list[Path]) -> None:
     specs = load_specs()
-    assert sorted(p.parent.name for p in xs_landing) == sorted(sources())  # one file per department
+    assert sorted(p.parent.name for p in xs_landing) == sorted(_scaled())  # one file per department
     for path in xs_landing:
         result = read_checked(path, specs[path.parent.name])
         assert result.ok, [f.message_en for f in result.findings]
         assert not result.findings
         assert result.period and result.period.code in {"2026-06", "2026-Q2"}
         assert result.province_code == scale.DEFAULT_PROVINCE
-        assert result.values["area_code"].n_unique() == len(figures.areas("19", "2026-06"))
+        rows = figures.table_areas("19", path.parent.name, "2026-06")  # a provincial report: the province's row
+        assert result.values["area_code"].n_unique() == len(rows)
     assert figures.province_totals()[("06", "telecom", "2022", "mobile_subscribers")] == 279_568  # samples intact
 
 
@@ -149,7 +155,7 @@ def test_harness_writes_every_figure(
     # the run with one new file brought the published warehouse up to date: one province recomputed
     assert results["sizes"]["XS"]["one_new_file_build"] == "incremental"
     assert results["sizes"]["XS"]["one_new_file_provinces_recomputed"] == 1
-    assert results["size"] == "XS" and results["files"] == len(sources())
+    assert results["size"] == "XS" and results["files"] == len(_scaled())
     # one file per department and the one added for the incremental run
-    assert results["sizes"]["XS"]["files_loaded"] == len(sources()) + 1
+    assert results["sizes"]["XS"]["files_loaded"] == len(_scaled()) + 1
     assert results["sizes"]["XS"]["files_rejected"] == 0

@@ -66,13 +66,23 @@ def _spec_fields() -> dict[str, tuple[str, str]]:
     return {spec.indicator_code(f.name): (f.unit, spec.source) for spec in load_specs().values() for f in spec.fields}
 
 
-def test_every_spec_field_has_a_count_indicator(catalogue):
+def _kinds() -> dict[str, str]:
+    """indicator code -> the kind its spec field gives it: count for a stock, flow or cumulative; else its own."""
+    return {
+        spec.indicator_code(f.name): "count" if f.is_count else f.kind
+        for spec in load_specs().values()
+        for f in spec.fields
+    }
+
+
+def test_every_spec_field_has_an_indicator_of_its_kind(catalogue):
     fields = _spec_fields()
     assert fields, "no spec fields found"
+    kinds = _kinds()
     for code, (unit, source) in fields.items():
         assert code in catalogue, f"spec field {code} has no indicator"
         ind = catalogue[code]
-        assert ind.kind == "count", code
+        assert ind.kind == kinds[code], code
         assert ind.unit == unit, code
         assert ind.source == source, code
         assert ind.numerator == () and ind.denominator is None and ind.scale is None, code
@@ -80,8 +90,13 @@ def test_every_spec_field_has_a_count_indicator(catalogue):
 
 
 def test_every_count_indicator_has_a_spec_field():
-    fields = _spec_fields()
-    assert {ind.code for ind in counts()} == set(fields)
+    assert {ind.code for ind in counts()} == {code for code, kind in _kinds().items() if kind == "count"}
+
+
+def test_every_reported_indicator_has_a_spec_field():
+    """Counts, and the rates, indices and ranks departments report: all from the specs, none written here."""
+    reported = {ind.code for ind in load_catalogue() if not ind.numerator}
+    assert reported == set(_spec_fields())
 
 
 def test_examples_from_the_brief(catalogue):
@@ -99,9 +114,13 @@ def test_examples_from_the_brief(catalogue):
 
 
 def test_pillars(catalogue):
+    """A reported indicator is in its spec's pillar (population for the denominators, digital_society for most; the
+    DTI is a digital_transformation index, e-commerce the digital_economy); a computed one in its numerator's."""
+    specs = load_specs()
+    pillar = {spec.indicator_code(f.name): spec.pillar for spec in specs.values() for f in spec.fields}
+    assert pillar["pop_total"] == "population" and pillar["tel_mobile_subscribers"] == "digital_society"
     for ind in catalogue.values():
-        expected = "population" if ind.code.startswith("pop_") else "digital_society"
-        assert ind.pillar == expected, ind.code
+        assert ind.pillar == (pillar[ind.code] if ind.code in pillar else pillar[ind.numerator[0]]), ind.code
 
 
 def test_every_design_rate_has_its_formula(catalogue):
@@ -154,7 +173,9 @@ def test_counts_say_stock_or_flow(catalogue):
     for spec in specs.values():
         for f in spec.fields:
             ind = catalogue[spec.indicator_code(f.name)]
-            if f.kind == "flow":
+            if not f.is_count:  # a rate, an index, a rank: says what it is instead
+                assert f.kind in ind.definition_en or "share" in ind.definition_en.lower(), ind.code
+            elif f.kind == "flow":
                 assert "flow" in ind.definition_en, ind.code
             elif ind.source != "population":
                 assert "end of the period" in ind.definition_en, ind.code
@@ -191,7 +212,8 @@ def test_yaml_entries_have_exactly_the_documented_keys():
             assert set(entry) - {"code"} <= set(OVERRIDE_KEYS), entry["code"]
         else:
             assert list(entry) == keys, entry.get("code")
-            assert entry["kind"] == "rate", entry["code"]  # counts come from the specs, never written twice
+            # computed: rates and sums; counts and the rates, indices, ranks a department reports come from the specs
+            assert entry["kind"] in ("rate", "sum"), entry["code"]
 
 
 def test_counts_are_the_spec_fields_names_and_definitions(catalogue):

@@ -14,10 +14,12 @@ import yaml
 from python_calamine import CalamineWorkbook
 
 from sources.common.periods import parse_period_code
+from sources.reading.bounds import parse_bound
 from sources.reading.reader import read_file
 from sources.samples import figures, write_samples
-from sources.samples.departments import samples_of, sources
+from sources.samples.departments import rows_of, samples_of, sources
 from sources.samples.headers import header_variants
+from sources.samples.national import national_files
 from sources.samples.plan import plan
 from sources.samples.real_layouts import real_layout_files
 from sources.specs.model import load_specs
@@ -48,8 +50,14 @@ def test_writing_twice_gives_identical_bytes(written: Path, tmp_path: Path) -> N
 
 def test_every_province_source_and_year_has_a_file(written: Path) -> None:
     files = plan()
-    assert {s for _, s, _ in files} == set(sources()) == set(SPECS)  # every department has sample files
+    national = {s for s in sources() if rows_of(s) == "provinces"}  # one national table by province per year
+    assert {s for _, s, _ in files} | national == set(sources()) == set(SPECS)  # every department has sample files
+    assert national and not national & {s for _, s, _ in files}
+    for source in national:
+        assert len([n for n in national_files() if n.startswith(f"{source}/")]) == len(samples_of(source).years)
     for source in sources():
+        if source in national:
+            continue
         samples = samples_of(source)
         for province, fields in samples.figures.items():
             for i, year in enumerate(samples.years):
@@ -62,16 +70,24 @@ def test_every_province_source_and_year_has_a_file(written: Path) -> None:
         ("06", "civil_id", "2024-06-13"),
         ("06", "civil_id", "2024-10-08"),
     }
-    real = real_layout_files()  # the same figures as real files lay them out (issue #12)
+    real = {**real_layout_files(), **national_files()}  # as real files lay them out (issue #12); national tables
     assert all((written / name).is_file() for name in real)
     assert len(list(written.rglob("*.*"))) == len(files) + len(real)
 
 
 def test_area_rows_sum_to_the_province_totals() -> None:
+    """The areas of a field that adds up sum to its province total; a non-additive field's areas show the province's
+    figure or nothing (never a split of it); a table of the province's own row holds the figure as it is."""
     for (province, source, period, fname), total in figures.province_totals().items():
         rows = figures.area_values(province, source, period)
-        assert len(rows) == len(figures.areas(province, period))
-        summed = sum(r[fname] for r in rows.values())
+        assert len(rows) == len(figures.table_areas(province, source, period))
+        if fname in figures.non_additive(source):
+            assert {r[fname] for r in rows.values()} <= {total, None}, (province, source, period, fname)
+            continue
+        if isinstance(total, str):  # a bound or a range, in a table of the province's own row
+            assert rows_of(source) != "areas" and rows[province][fname] == total
+            continue
+        summed = sum(r[fname] for r in rows.values())  # type: ignore[misc]
         assert summed == pytest.approx(total, abs=1e-6), (province, source, period, fname)
 
 
@@ -82,7 +98,7 @@ def test_area_rows_are_plausible() -> None:
         spec = SPECS[source]
         pairs = {*spec.part_pairs(), *((w, f) for f, (_, w) in figures.split_rules(source).items())}
         sums = [(f.name, f.sum_of) for f in spec.fields if f.sum_of]
-        for code, row in figures.area_values(province, source, period).items():
+        for code, row in figures.area_counts(province, source, period).items():
             assert all(v >= 0 for v in row.values()), (province, source, period, code)
             for whole, part in pairs:
                 if part in row and whole in row:
@@ -98,8 +114,8 @@ def test_cumulative_counters_never_decrease() -> None:
             cumulative = [f.name for f in spec.fields if f.cumulative]
             chain = figures.periods(province, source)
             for before, after in itertools.pairwise(chain):
-                a = figures.area_values(province, source, before)
-                b = figures.area_values(province, source, after)
+                a = figures.area_counts(province, source, before)
+                b = figures.area_counts(province, source, after)
                 for code in a.keys() & b.keys():
                     for fname in cumulative:
                         if fname in a[code] and fname in b[code]:
@@ -107,16 +123,21 @@ def test_cumulative_counters_never_decrease() -> None:
 
 
 def count(indicator: str, area_code: str, period: str) -> float | None:
+    """A reported figure's province total (a count, a rate, an index, a rank); None when it is none, or is written
+    as a range or a bound."""
     prefix, fname = indicator.split("_", 1)
     value = figures.total_of(area_code, PREFIX[prefix], period, fname)
-    return None if value is None else float(value)
+    return None if value is None or isinstance(value, str) else float(value)
 
 
 def computed(indicator: str, area_code: str, period: str) -> float | None:
     """The indicator as the warehouse computes it (DESIGN §6), from the province totals alone."""
     entry = CATALOGUE[indicator]
-    if entry["kind"] == "count":
+    if not entry["numerator"]:  # reported
         return count(indicator, area_code, period)
+    if entry["kind"] == "sum":
+        terms = [count(n, area_code, period) for n in entry["numerator"]]
+        return None if any(t is None for t in terms) else sum(terms)  # type: ignore[arg-type]
     parts = [count(n, area_code, period) for n in entry["numerator"]]
     denominator = entry["denominator"]
     den_period = str(parse_period_code(period).year) if denominator.startswith("pop_") else period
@@ -150,9 +171,9 @@ def test_the_mapping_covers_every_seed_row_once() -> None:
     mapped = [(e["seed"]["province"], e["seed"]["measure"], str(e["seed"]["period"])) for e in MAPPING]
     assert sorted(mapped) == sorted(seeds)
     for e in MAPPING:
-        assert e.get("indicator") or e.get("modelled") is False, e["seed"]
-        if e.get("indicator"):
-            assert e["indicator"] in CATALOGUE
+        assert "modelled" not in e, e["seed"]  # every published figure has its place in the warehouse (issue #25)
+        assert bool(e.get("indicator")) != bool(e.get("bound")), e["seed"]
+        assert (e.get("indicator") or e["bound"]["indicator"]) in CATALOGUE, e["seed"]
 
 
 @pytest.mark.parametrize(
@@ -176,22 +197,30 @@ def test_inconsistent_rates_record_what_the_counts_give(entry: dict) -> None:
     assert got is not None and round(got, 1) == pytest.approx(entry["computed"])
 
 
-def test_unmodelled_rows_still_hold_in_the_samples() -> None:
-    """Sums and bounds the mapping records for rows no indicator carries."""
-    checked = 0
-    for e in MAPPING:
-        if r := e.get("reproduced_as"):
-            total = sum(count(i, r["area_code"], str(r["period"])) for i in r["sum_of"])  # type: ignore[misc]
-            assert total == r["value"]
-            checked += 1
-        if b := e.get("bound"):
-            if "greater_than" in b:
-                assert count(b["indicator"], b["area_code"], str(b["period"])) > b["greater_than"]
-            else:
-                num, den = (count(i, b["area_code"], str(b["period"])) for i in b["ratio_of"])
-                assert b["between"][0] <= num / den * 100 <= b["between"][1]  # type: ignore[operator]
-            checked += 1
-    assert checked >= 5
+@pytest.mark.parametrize("entry", [e for e in MAPPING if e.get("bound")], ids=lambda e: e["bound"]["indicator"])
+def test_bounds_hold_in_the_samples(entry: dict) -> None:
+    """A published range or bound: the sample file writes it as such when the warehouse stores it as bounds (the
+    text, read by the reader's rules, gives exactly those bounds); otherwise the exact figure lies within it."""
+    b = entry["bound"]
+    lower, upper = b["lower"], b["upper"]
+    if entry["stored"]:
+        prefix, fname = b["indicator"].split("_", 1)
+        text = figures.total_of(b["area_code"], PREFIX[prefix], str(b["period"]), fname)
+        assert isinstance(text, str), b
+        found = parse_bound(text)
+        assert found is not None and (found.lower, found.upper) == (lower, upper), (text, found)
+        return
+    got = computed(b["indicator"], b["area_code"], str(b["period"]))
+    assert got is not None, b
+    assert (lower is None or got > lower) and (upper is None or got < upper), (got, b)
+
+
+def test_the_mapping_has_no_figure_without_a_place() -> None:
+    """Before issue #25, 24 seed figures were "not modelled"; now each is a warehouse value, a bound or range kept
+    as such, or a published rate that contradicts its own counts."""
+    kinds = [("inconsistent" if e.get("inconsistent") else "bound" if e.get("bound") else "exact") for e in MAPPING]
+    assert len(kinds) == len(seed_rows())
+    assert kinds.count("inconsistent") == 2 and kinds.count("bound") == 6
 
 
 def test_an_xlsx_reads_back_with_openpyxl(written: Path) -> None:
@@ -257,11 +286,19 @@ def test_the_reader_loads_every_sample_file_with_the_figures(written: Path) -> N
         assert result.period is not None and result.period.code == period, style.filename
         assert result.province_code == province, style.filename
         expected = figures.area_values(province, source, period)
-        got = {(r["area_code"], r["field"]): r["value"] for r in result.values.iter_rows(named=True)}
-        assert {a for a, _ in got} == set(expected), style.filename
-        for (code, fname), value in got.items():
-            if value is not None:
-                assert value == pytest.approx(expected[code][fname]), (style.filename, code, fname)
+        measures = figures.non_additive(source) & set(figures.fields_of(province, source, period))
+        if measures and rows_of(source) == "areas":  # the total row is the province's own figure
+            expected[province] = {f: figures.total_of(province, source, period, f) for f in measures}
+        rows = {(r["area_code"], r["field"]): r for r in result.values.iter_rows(named=True)}
+        assert {a for a, _ in rows} == set(expected), style.filename
+        for (code, fname), row in rows.items():
+            want = expected[code].get(fname)
+            if isinstance(want, str):  # a range or a bound: read as its bounds, never one number
+                found = parse_bound(want)
+                assert found is not None and row["value"] is None, (style.filename, code, fname)
+                assert (row["value_lower"], row["value_upper"]) == (found.lower, found.upper), style.filename
+            elif row["value"] is not None:
+                assert row["value"] == pytest.approx(want), (style.filename, code, fname)
 
 
 def test_mapped_values_are_the_published_values() -> None:

@@ -88,6 +88,65 @@ def test_inconsistent_published_rates_show_the_computed_value(warehouse: Path) -
         assert got is not None and round(got, 1) == pytest.approx(e["computed"], abs=0.1)
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [e for e in yaml.safe_load(MAPPING.read_text(encoding="utf-8")) if e.get("bound")],
+    ids=lambda e: e["bound"]["indicator"],
+)
+def test_published_bounds_are_checked_as_bounds(warehouse: Path, entry: dict) -> None:
+    """A figure published as a range or a bound: stored as those bounds (value empty), or an exact value within."""
+    b = entry["bound"]
+    [(value, lower, upper, bound)] = query(
+        warehouse,
+        "SELECT value, value_lower, value_upper, value_bound FROM v_indicator WHERE indicator_code = ? "
+        "AND area_key = ? AND period_code = ?",
+        [b["indicator"], f"2025-03-01/{b['area_code']}", str(b["period"])],
+    )
+    if entry["stored"]:
+        assert value is None and (lower, upper) == (b["lower"], b["upper"])
+        assert bound == (
+            "range" if b["lower"] is not None and b["upper"] is not None else "lower" if b["lower"] else "upper"
+        )
+    else:
+        assert value is not None and bound == "exact" and lower == upper == value
+        assert (b["lower"] is None or value > b["lower"]) and (b["upper"] is None or value < b["upper"])
+
+
+def test_the_figures_of_issue_25(warehouse: Path) -> None:
+    """The "done when" of issue #25, read from v_indicator: the DTI with its scale and the number ranked, and Sơn
+    La's e-commerce accounts as a lower bound."""
+    rows = query(
+        warehouse,
+        """
+        SELECT indicator_code, period_code, value, scale_max, out_of, derivation FROM v_indicator
+        WHERE area_key = '2025-03-01/06' AND indicator_code LIKE 'dti_%'
+          AND indicator_code IN ('dti_score', 'dti_rank', 'dti_society_score', 'dti_society_rank')
+        ORDER BY period_code, indicator_code""",
+    )
+    assert rows == [
+        ("dti_rank", "2020", 59, None, 63, "reported"),
+        ("dti_score", "2020", 241, 1000, None, "reported"),
+        ("dti_rank", "2021", 51, None, 63, "reported"),
+        ("dti_score", "2021", 320.7, 1000, None, "reported"),
+        ("dti_society_rank", "2021", 50, None, 63, "reported"),
+        ("dti_society_score", "2021", 33.55, 150, None, "reported"),
+        ("dti_rank", "2022", 63, None, 63, "reported"),
+        ("dti_score", "2022", 410.3, 1000, None, "reported"),
+    ]
+    assert query(
+        warehouse,
+        "SELECT value, value_lower, value_upper, value_bound, unit FROM v_indicator WHERE indicator_code = "
+        "'ecm_accounts' AND area_key = '2025-03-01/14' AND period_code = '2023'",
+    ) == [(None, 116000, None, "lower", "accounts")]
+    # a finding says so, naming the cell
+    [(rule, message)] = query(
+        warehouse,
+        "SELECT rule, message_en FROM meta_finding f JOIN meta_file m ON m.sha256 = f.file_sha256 "
+        "WHERE m.source = 'ecommerce' AND m.period_code = '2023' AND rule LIKE 'value_is_%'",
+    )
+    assert rule == "value_is_bound" and "Hơn 116.000" in message and "lower bound of 116.000" in message
+
+
 def test_post_reform_communes_resolve_to_the_new_list(warehouse: Path) -> None:
     rows = query(
         warehouse, "SELECT DISTINCT vintage, area_level, province_code FROM v_indicator WHERE period_code = '2025-H2'"

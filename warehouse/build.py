@@ -29,7 +29,7 @@ from warehouse.history import (
 )
 from warehouse.materialise import materialise_views, refresh_stored_views
 from warehouse.meta import DERIVED_RULES, delete_meta, load_meta, load_refusals
-from warehouse.rates import insert_rates
+from warehouse.rates import insert_rates, insert_sums
 from warehouse.scope import (
     STAGING_COLUMN_COMMENTS,
     add_changed_rows,
@@ -119,6 +119,7 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     load_current_facts(con)
     record_province_disagreements(con)
     record_simultaneous_conflicts(con)
+    insert_sums(con, [i for i in load_catalogue() if i.is_sum])
     insert_rates(con, [i for i in load_catalogue() if i.is_rate])
     record_consistency_findings(con)
     if inputs.changed is None:

@@ -72,8 +72,9 @@ def render() -> str:
         "",
         "## Indicators / Chỉ tiêu",
         "",
-        "| code | name (vi) | name (en) | unit | kind | formula | target 2025 | target 2030 |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| code | name (vi) | name (en) | unit | kind | summed over areas | scale | formula | target 2025 "
+        "| target 2030 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for i in load_catalogue():
         formula = ""
@@ -81,14 +82,22 @@ def render() -> str:
             num = " + ".join(i.numerator)
             num = f"min({num}, {i.denominator})" if i.cap_at_denominator else num
             formula = f"({num}) / {i.denominator} × {i.scale:g}"
+        elif i.is_sum:
+            formula = " + ".join(i.numerator)
+        scale = f"0–{i.scale_max:g}" if i.scale_max is not None else ""
+        if i.out_of:
+            ranked = "the provinces in force: 63 to 30/6/2025, 34 after" if i.out_of == "provinces" else i.out_of
+            scale = f"1 (first) to {ranked}"
+        summed = "yes" if i.aggregate == "sum" and i.kind in ("count", "sum") else "no"
         targets = [f"{t:g}" if t is not None else "" for t in (i.target_2025, i.target_2030)]
         lines.append(
-            f"| `{i.code}` | {_cell(i.name_vi)} | {_cell(i.name_en)} | {i.unit} | {i.kind} | {formula} | "
-            f"{targets[0]} | {targets[1]} |"
+            f"| `{i.code}` | {_cell(i.name_vi)} | {_cell(i.name_en)} | {i.unit} | {i.kind} | {summed} | {scale} | "
+            f"{formula} | {targets[0]} | {targets[1]} |"
         )
     lines += [
         "",
-        "Definitions and target sources are in `dim_indicator` and `warehouse/catalogue.yaml`.",
+        "Definitions and target sources are in `dim_indicator` and `warehouse/catalogue.yaml`. Kinds, non-additive "
+        "values, ranges and bounds, and how a rank is compared over time: `docs/field_kinds.md`.",
         "",
         "## Departmental fields / Trường theo biểu mẫu",
         "",
@@ -108,9 +117,10 @@ def render() -> str:
             if f.sum_of:
                 aliases += f" (or the sum of {' + '.join(f.sum_of)})"
             wholes = ", ".join(f"`{w}`" for w in spec.wholes_of(f.name))
+            kind = f.kind if f.additive else f"{f.kind}, not summed"
             lines.append(
                 f"| `{f.name}` | `{spec.indicator_code(f.name)}` | {_cell(f.name_vi)} | {_cell(f.name_en)} | "
-                f"{f.unit} | {f.kind} | {wholes} | {'yes' if f.required else ''} | {_cell(aliases)} |"
+                f"{f.unit} | {kind} | {wholes} | {'yes' if f.required else ''} | {_cell(aliases)} |"
             )
         lines += ["", "Definitions / Định nghĩa:", ""]
         lines += [

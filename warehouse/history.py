@@ -1,7 +1,12 @@
 """The history of every count value (validity intervals) and the current facts, computed for the provinces in
 scope (``scope_area``, see ``warehouse.scope``): all of them on a full build, those a change touches on an
 incremental one. The province sums, the reported province values that win over them, and the disagreements
-between the two are all per province, so recomputing a province gives what a full build gives."""
+between the two are all per province, so recomputing a province gives what a full build gives.
+
+Only an indicator that adds up over areas (a count with ``aggregate: sum``) is ever summed into its province: a
+rate, an index, a rank or a catalogue every district shares (``aggregate: none``) has only the province value a file
+reports (issue #25). A value delivered as its bounds ("20–25 %", "hơn 116.000") keeps them (``value_lower``,
+``value_upper``, ``value`` null) and is summed into nothing."""
 
 from __future__ import annotations
 
@@ -12,12 +17,18 @@ from sources.specs.model import load_specs
 IN_SCOPE = "IN (SELECT area_key FROM scope_area)"
 
 
+def additive_codes() -> list[str]:
+    """The reported indicators whose province value may be the sum of its areas (counts with ``aggregate: sum``)."""
+    return [s.indicator_code(f.name) for s in load_specs().values() for f in s.fields if f.additive]
+
+
 def load_history(con: duckdb.DuckDBPyConnection) -> None:
     """Reported area values and province sums, one row per file, then collapsed into validity intervals: the
     history of the areas in scope is replaced (``stg_all`` holds the staged values in scope)."""
     prefixes = {s.source: s.indicator_prefix for s in load_specs().values()}
     case = " ".join(f"WHEN '{src}' THEN '{p}'" for src, p in prefixes.items())
-    con.execute(f"""
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE observation AS
         WITH rows AS (
             SELECT s.*, (CASE s.source {case} END) || '_' || s.field AS indicator_code,
@@ -28,22 +39,25 @@ def load_history(con: duckdb.DuckDBPyConnection) -> None:
             SELECT r.file_sha256, r.indicator_code, r.vintage || '/' || r.province_code AS area_key, r.period_code,
                    sum(r.value) AS value, count(r.value) AS n_values, any_value(e.n_units) AS n_units
             FROM rows r JOIN unit_count e USING (vintage, province_code, level)
-            WHERE r.level NOT IN ('province', 'country')
+            WHERE r.level NOT IN ('province', 'country') AND list_contains($1, r.indicator_code)
             GROUP BY ALL
         ),
         summed AS (
-            SELECT indicator_code, area_key, period_code, value, 'sum_of_areas' AS derivation, file_sha256,
-                   1.0 AS scale
+            SELECT indicator_code, area_key, period_code, value, NULL::DOUBLE AS value_lower,
+                   NULL::DOUBLE AS value_upper, 'sum_of_areas' AS derivation, file_sha256, 1.0 AS scale
             FROM province WHERE n_values = n_units
         )
         -- a province row a national table marks ".." (no data) is no figure, not a null that hides the sum
-        SELECT indicator_code, area_key, period_code, value, 'reported' AS derivation, file_sha256,
-               coalesce(scale, 1.0) AS scale
+        SELECT indicator_code, area_key, period_code, value, value_lower, value_upper, 'reported' AS derivation,
+               file_sha256, coalesce(scale, 1.0) AS scale
         FROM rows
-        WHERE level NOT IN ('province', 'country') OR value IS NOT NULL
+        WHERE level NOT IN ('province', 'country') OR value IS NOT NULL OR value_lower IS NOT NULL
+              OR value_upper IS NOT NULL
         UNION ALL
         SELECT * FROM summed
-    """)
+    """,
+        [additive_codes()],
+    )
     con.execute(f"DELETE FROM fact_indicator_history WHERE area_key {IN_SCOPE}")
     con.execute("""
         INSERT INTO fact_indicator_history
@@ -68,13 +82,14 @@ def load_history(con: duckdb.DuckDBPyConnection) -> None:
             WHERE l.derivation <> 'sum_of_areas' OR l.reported_from IS NULL OR l.valid_from < l.reported_from
         ),
         ordered AS (
-            SELECT *, lag(value) OVER w AS previous, row_number() OVER w AS n
+            SELECT *, lag((value, value_lower, value_upper)) OVER w AS previous, row_number() OVER w AS n
             FROM obs
             WINDOW w AS (PARTITION BY indicator_code, area_key, period_code
                          ORDER BY valid_from, received_at, scale DESC, file_sha256)
         ),
-        changes AS (SELECT * FROM ordered WHERE n = 1 OR value IS DISTINCT FROM previous)
-        SELECT indicator_code, area_key, period_code, value, derivation, file_sha256, valid_from,
+        changes AS (SELECT * FROM ordered WHERE n = 1 OR (value, value_lower, value_upper) IS DISTINCT FROM previous)
+        SELECT indicator_code, area_key, period_code, value, value_lower, value_upper, derivation, file_sha256,
+               valid_from,
                lead(valid_from) OVER (PARTITION BY indicator_code, area_key, period_code
                                       ORDER BY valid_from, received_at, scale DESC, file_sha256) AS valid_to
         FROM changes
@@ -85,8 +100,10 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
     """Where a province's current reported value and the sum of its current district (or commune) values
     disagree beyond the rounding of the unit the province value was published in (half a unit: 500 persons for a
     table in thousands), the reported value stays and a warning names both figures and the files, recorded
-    against the file that reported the province value."""
-    con.execute("""
+    against the file that reported the province value. Only indicators that add up over areas are compared: a
+    rate, an index, a rank or a shared catalogue is never a sum of its areas."""
+    con.execute(
+        """
         INSERT INTO meta_finding
         WITH current AS (
             SELECT f.*, a.level, a.province_code, a.vintage, a.code, s.sheet, s.cell, s.area_written,
@@ -96,6 +113,7 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
                  AND s.period_code = f.period_code
                  AND split_part(f.indicator_code, '_', 1) || '_' || s.field = f.indicator_code
             WHERE f.derivation = 'reported' AND f.value IS NOT NULL AND f.area_key IN (SELECT area_key FROM scope_area)
+              AND list_contains(?, f.indicator_code)
         ),
         file_name AS (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1),
         parts AS (
@@ -119,7 +137,9 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
              AND p.vintage = r.vintage AND p.province_code = r.code
         JOIN file_name m ON m.sha256 = r.file_sha256
         WHERE r.level = 'province' AND p.n = p.n_units AND abs(p.value - r.value) > 0.5 * r.scale
-    """)
+    """,
+        [additive_codes()],
+    )
 
 
 def record_simultaneous_conflicts(con: duckdb.DuckDBPyConnection) -> None:
@@ -160,6 +180,7 @@ def load_current_facts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"DELETE FROM fact_indicator WHERE area_key {IN_SCOPE}")
     con.execute(f"""
         INSERT INTO fact_indicator
-        SELECT indicator_code, area_key, period_code, value, NULL, NULL, NULL, derivation, file_sha256, valid_from
+        SELECT indicator_code, area_key, period_code, value, value_lower, value_upper, NULL, NULL, NULL, derivation,
+               file_sha256, valid_from
         FROM fact_indicator_history WHERE valid_to IS NULL AND area_key {IN_SCOPE}
     """)

@@ -1,14 +1,36 @@
-"""Rates computed from numerator and denominator at every area and period (DESIGN §5, §6).
+"""Rates computed from numerator and denominator, and sums of counts, at every area and period (DESIGN §5, §6;
+sums: issue #25).
 
 A population denominator (``pop_*``) is taken from the same year as the numerator's period, else the
 latest earlier year (the latest period within that year), and the period used is recorded in the fact
-row. Other denominators (facilities, enterprises, applications) must come from the same period."""
+row. Other denominators (facilities, enterprises, applications) must come from the same period.
+
+A sum (``kind: sum`` in the catalogue: telephone subscribers = fixed + mobile) is computed where every one of its
+terms has an exact value for the area and period; a term known only by its bounds gives no sum."""
 
 from __future__ import annotations
 
 import duckdb
 
 from warehouse.catalogue import Indicator
+
+
+def insert_sums(con: duckdb.DuckDBPyConnection, sums: list[Indicator]) -> None:
+    """The sums of the areas in scope (``scope_area``), from the counts already in ``fact_indicator``; the terms
+    are in ``numerator_value``'s place only as the formula of ``dim_indicator``."""
+    for total in sums:
+        con.execute(
+            """
+            INSERT INTO fact_indicator
+            SELECT $1, f.area_key, f.period_code, sum(f.value), NULL, NULL, NULL, NULL, NULL, 'sum',
+                   min(f.file_sha256), max(f.loaded_at)
+            FROM fact_indicator f
+            WHERE f.indicator_code IN (SELECT unnest($2::VARCHAR[])) AND f.area_key IN (SELECT area_key FROM scope_area)
+            GROUP BY f.area_key, f.period_code
+            HAVING count(f.value) = $3
+            """,
+            [total.code, list(total.numerator), len(total.numerator)],
+        )
 
 
 def insert_rates(con: duckdb.DuckDBPyConnection, rates: list[Indicator]) -> None:
@@ -40,7 +62,7 @@ def _rate_sql(rate: Indicator) -> str:
             HAVING count(f.value) = $3
         )
         SELECT $1, n.area_key, n.period_code,
-               CASE WHEN d.value > 0 THEN {numerator} / d.value * {rate.scale or 100} END,
+               CASE WHEN d.value > 0 THEN {numerator} / d.value * {rate.scale or 100} END, NULL, NULL,
                n.value, d.value, d.period_code, 'rate', n.file_sha256, n.loaded_at
         FROM n {join}
     """

@@ -199,6 +199,11 @@ class UnitRegistry:
         """Every area code a value of this unit list may carry: its units' and the country's."""
         return [*(u.code for u in self.units[vintage]), COUNTRY_CODE]
 
+    def province_count(self, vintage: str) -> int:
+        """How many provinces the unit list has (63 before 1 July 2025, 34 after): what a rank ``out_of:
+        provinces`` is out of."""
+        return sum(1 for u in self.units[vintage] if u.level == "province")
+
     def get(self, vintage: str, code: str) -> Unit | None:
         return self._by_code.get((vintage, code))
 

@@ -10,14 +10,11 @@ import polars as pl
 from sources.common.findings import Finding, error, warning
 from sources.reading.area_rows import ScannedRows
 from sources.reading.header import Table
+from sources.reading.kinds import fmt
 from sources.reading.values import CELLS_SCHEMA, parse_cells
 from sources.specs.model import Spec
 
 MAX_SUBTOTAL_FINDINGS = 30
-
-
-def fmt(x: float) -> str:
-    return f"{x:,.0f}".replace(",", ".") if float(x).is_integer() else f"{x:,.2f}".replace(",", " ").replace(".", ",")
 
 
 def _allowance(spec: Spec, scale: float, raws: list[float], n: int) -> float:
@@ -34,47 +31,89 @@ def check_totals(
 ) -> dict[str, float | None]:
     """The total row (cells of kind ``total``) is checked against the sum of the area rows as written (those
     that resolve, and those of units merged since), never loaded as an area. Returns the totals by field
-    (``field@period`` when the periods are in the columns)."""
-    total = cells.filter(pl.col("kind").is_in(("total", "province")))
+    (``field@period`` when the periods are in the columns). A field that does not add up over areas (a rate, an
+    index, a rank, ``aggregate: none``) is not checked. Where a total or an area is a range or a bound, the check
+    is of bounds: the total's range and the range the areas sum to must meet."""
+    additive = {f.name for f in spec.fields if f.additive}
+    total = cells.filter(pl.col("kind").is_in(("total", "province")) & pl.col("field").is_in(additive))
     if total.is_empty():
         return {}
     sheet = table.sheet
+    bounded = pl.col("value_lower").is_not_null() | pl.col("value_upper").is_not_null()
     grouped = (
         cells.filter(pl.col("kind").is_in(("area", "merged")))
         .group_by("field", "period_code")
-        .agg(pl.col("value").sum(), n=pl.len())
+        .agg(
+            pl.col("value").sum(),
+            n=pl.len(),
+            bounded=bounded.any(),
+            lo=pl.coalesce("value_lower", "value").sum(),
+            hi=pl.when(
+                (
+                    pl.col("value").is_null() & pl.col("value_lower").is_not_null() & pl.col("value_upper").is_null()
+                ).any()
+            )
+            .then(None)
+            .otherwise(pl.coalesce("value_upper", "value").sum()),
+        )
     )
-    sums = {(f, p): v for f, p, v, _ in grouped.iter_rows()}
-    counts = {f"{f}@{p}": n for f, p, _, n in grouped.iter_rows()}
+    sums = {(r["field"], r["period_code"]): r for r in grouped.iter_rows(named=True)}
     totals: dict[str, float | None] = {}
     multi = any(b.period for b in table.bindings)
     for row in total.iter_rows(named=True):
         if row["field"].startswith("_"):
             continue
         label = f"{row['field']}@{row['period_code']}" if multi else row["field"]
-        total, summed = row["value"], sums.get((row["field"], row["period_code"]))
-        totals[label] = total
-        if total is None or summed is None:
+        total_value, got = row["value"], sums.get((row["field"], row["period_code"]))
+        totals[label] = total_value
+        if got is None or (total_value is None and row["value_lower"] is None and row["value_upper"] is None):
             continue
-        n = counts.get(f"{row['field']}@{row['period_code']}", 1)
-        if abs(total - summed) > _allowance(spec, row["scale"], [row["raw"]], n):
-            where = row["cell"]
-            tol = fmt(spec.total_tolerance)
-            findings.append(
-                error(
-                    "total_mismatch",
-                    f'Dòng tổng ô {where} ("{table.label(row["col"])}") ghi {fmt(total)} nhưng tổng các đơn vị là '
-                    f"{fmt(summed)} (chênh {fmt(total - summed)}, cho phép {tol}).",
-                    f'Total row cell {where} ("{table.label(row["col"])}") says {fmt(total)} but the areas sum to '
-                    f"{fmt(summed)} (difference {fmt(total - summed)}, tolerance {tol}).",
-                    file=file,
-                    sheet=sheet.name,
-                    cell=where,
-                    expected=fmt(summed),
-                    found=fmt(total),
-                )
+        allowance = _allowance(spec, row["scale"], [row["raw"]], got["n"])
+        if total_value is not None and not got["bounded"]:
+            if got["value"] is None or abs(total_value - got["value"]) <= allowance:
+                continue
+            expected, found, difference = fmt(got["value"]), fmt(total_value), fmt(total_value - got["value"])
+        else:
+            t_lo = row["value_lower"] if total_value is None else total_value
+            t_hi = row["value_upper"] if total_value is None else total_value
+            if _meet((t_lo, t_hi), (got["lo"], got["hi"] if got["bounded"] else got["value"]), allowance):
+                continue
+            expected, found, difference = (
+                _span(got["lo"], got["hi"] if got["bounded"] else got["value"]),
+                row["text"] or fmt(total_value),
+                "–",
             )
+        where = row["cell"]
+        tol = fmt(spec.total_tolerance)
+        findings.append(
+            error(
+                "total_mismatch",
+                f'Dòng tổng ô {where} ("{table.label(row["col"])}") ghi {found} nhưng tổng các đơn vị là '
+                f"{expected} (chênh {difference}, cho phép {tol}).",
+                f'Total row cell {where} ("{table.label(row["col"])}") says {found} but the areas sum to '
+                f"{expected} (difference {difference}, tolerance {tol}).",
+                file=file,
+                sheet=sheet.name,
+                cell=where,
+                expected=expected,
+                found=found,
+            )
+        )
     return totals
+
+
+def _meet(a: tuple[float | None, float | None], b: tuple[float | None, float | None], allowance: float) -> bool:
+    """Whether two ranges (None = open on that side) overlap, within ``allowance``."""
+    (a_lo, a_hi), (b_lo, b_hi) = a, b
+    if a_lo is not None and b_hi is not None and a_lo > b_hi + allowance:
+        return False
+    return not (b_lo is not None and a_hi is not None and b_lo > a_hi + allowance)
+
+
+def _span(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None and lo == hi:
+        return fmt(lo)
+    return f"{fmt(lo) if lo is not None else '…'}–{fmt(hi) if hi is not None else '…'}"
 
 
 def check_subtotals(
@@ -82,7 +121,8 @@ def check_subtotals(
 ) -> None:
     """Each subtotal (``X (Tổng số)``, a parent row, a ``Cộng`` row in a group) against the sum of the area rows
     under it, as written (resolved or not): a difference is a warning naming both figures."""
-    sub_cells = cells.filter(pl.col("kind") == "subtotal")
+    additive = {f.name for f in spec.fields if f.additive}
+    sub_cells = cells.filter((pl.col("kind") == "subtotal") & pl.col("field").is_in(additive))
     if sub_cells.is_empty():
         return
     path_of: dict[int, tuple[str, ...]] = {a.row: a.path for a in rows.areas}

@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 
 from sources.common.periods import Period, find_period_spans, year
 from sources.common.text import fold, key, norm
+from sources.reading.kinds import fits
 from sources.reading.measure import Stated, ratio_word, split_label
 from sources.specs.model import Field, Spec
 
@@ -189,11 +190,13 @@ def _alias_pattern(spec: Spec) -> tuple[re.Pattern[str], dict[str, Field]]:
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in words) + r")(?![a-z0-9])"), by_alias
 
 
-def _match(spec: Spec, path: list[str]) -> tuple[Field | None, int]:
-    memo = spec_memo(spec, "match")
+def _match(spec: Spec, path: list[str], measures_only: bool = False) -> tuple[Field | None, int]:
+    """The field a header path names best; ``measures_only``: among the rate, index and rank fields alone (a column
+    marked as a rate, ratio, share, index or rank is never a count)."""
+    memo = spec_memo(spec, "match-measures" if measures_only else "match")
     found = memo.get(key := tuple(path))
     if found is None:
-        found = memo[key] = _match_path(spec, key)
+        found = memo[key] = _match_path(spec, key, measures_only)
     return found
 
 
@@ -212,9 +215,11 @@ def spec_memo(spec: Spec, name: str) -> dict:
     return entry[1]
 
 
-def _match_path(spec: Spec, path: tuple[str, ...]) -> tuple[Field | None, int]:
+def _match_path(spec: Spec, path: tuple[str, ...], measures_only: bool = False) -> tuple[Field | None, int]:
     best: tuple[int, Field | None] = (0, None)
     for f in spec.fields:
+        if measures_only and f.is_count:
+            continue
         s = score(f, list(path))
         if s > best[0]:
             best = (s, f)
@@ -304,12 +309,14 @@ def plan_columns(
         path = col.path
         titled = not path or all(is_total_label(p) for p in path)  # a column the title's measure names
         rate = col.rate or (table_rate if col.unit is None else None) or (titled_rate if titled else None)
-        if rate:  # a rate, ratio, share or index is never a count (DESIGN §3b)
+        # A rate, ratio, share, index or rank is never a count (DESIGN §3b): a marked column binds only to a field
+        # of kind rate, index or rank (issue #25), and is otherwise a rate no field holds.
+        f, s = _match(spec, col.full, measures_only=bool(rate))
+        if f is None:
+            f, s = _match(spec, path, measures_only=bool(rate))
+        if rate and f is None:
             plan.rates[col.col] = (col.label, rate)
             continue
-        f, s = _match(spec, col.full)
-        if f is None:
-            f, s = _match(spec, path)
         if f is None and path and is_total_label(path[-1]):
             f, s = _match(spec, path[:-1]) if len(path) > 1 else (None, 0)
             if f is None and (len(path) == 1 or all(is_total_label(p) for p in path)) and named:
@@ -327,17 +334,16 @@ def plan_columns(
             continue
         candidates.append((s, -col.col, f, col))
     for _, _, f, col in sorted(candidates, key=lambda t: (t[0], t[1]), reverse=True):
-        unit = col.unit or (table_unit if table_unit and table_unit.fits(f.unit) else None)
-        if col.unit is not None and not col.unit.fits(f.unit):
+        unit = col.unit or (table_unit if table_unit and fits(table_unit, f) else None)
+        if col.unit is not None and not fits(col.unit, f):
             plan.unit_mismatch[col.col] = (col.label, f.name)
             continue
         if (f.name, col.period) in used:
             plan.ignored[col.col] = col.label
             continue
         used.add((f.name, col.period))
-        plan.bindings.append(
-            Binding(col.col, f.name, col.period, col.preliminary, unit.scale if unit else 1.0, col.label)
-        )
+        scale = unit.scale if unit and f.is_count else 1.0  # a rate, index or rank is never scaled
+        plan.bindings.append(Binding(col.col, f.name, col.period, col.preliminary, scale, col.label))
     plan.bindings.sort(key=lambda b: b.col)
     bound = {b.field for b in plan.bindings}
     for f in spec.fields:

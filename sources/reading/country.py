@@ -94,7 +94,7 @@ def _area_from_title(name: str, sheet: str, written: str, code: str) -> Finding:
 def check_fractional_counts(result: ReadResult, table: Table, spec: Spec) -> None:
     """A count with decimals and no stated unit is a table in thousands (or millions) that does not say so:
     loading it as persons would be off by a factor of a thousand."""
-    counts = {f.name for f in spec.fields if f.integer}
+    counts = {f.name for f in spec.fields if f.integer and f.is_count}
     odd = result.values.filter(
         pl.col("field").is_in(counts) & (pl.col("scale") == 1.0) & (pl.col("value") != pl.col("value").round(0))
     )

@@ -8,7 +8,9 @@ field's unit (``Người/km2`` is a density, ``%`` a share, ``Nam/100 nữ`` a r
 
 A column is a **count** only when nothing marks it otherwise (DESIGN §3b): a ratio unit (above) or a ratio word
 (``RATIO_WORDS``: ``Tỷ lệ``, ``Tỷ số``, ``Tỷ trọng``, ``Chỉ số``, ``Mật độ``, ``bình quân``, ``Rate``, ``Index``…)
-anywhere in its header, or in the title that names its measure, makes it a rate, ratio, share or index.
+anywhere in its header, or in the title that names its measure, makes it a rate, ratio, share or index; a rank
+word (``Xếp hạng``, ``Thứ hạng``, ``Rank``) makes it a rank. Such a column binds only to a field of kind ``rate``,
+``index`` or ``rank`` (``sources/reading/columns.py``), never to a count.
 """
 
 from __future__ import annotations
@@ -87,8 +89,9 @@ OTHER_UNITS = {
     "usd": None,
     "vnd": None,
 }
-# Words that make a column a rate, ratio, share or index wherever they stand in its header path (folded, whole
-# words). No alias of a count field holds one (tests/test_spec.py checks it).
+# Words that make a column a rate, ratio, share, index or rank wherever they stand in its header path (folded, whole
+# words). No alias of a count field holds one (tests/test_spec.py checks it); a field of kind rate, index or rank may
+# (sources/specs/fields.py).
 RATIO_WORDS = {
     "ty le": "Tỷ lệ",
     "ty so": "Tỷ số",
@@ -107,6 +110,11 @@ RATIO_WORDS = {
     "percent": "Percent",
     "percentage": "Percentage",
     "per capita": "per capita",
+    # a rank is a position, never a count either (issue #25)
+    "xep hang": "Xếp hạng",
+    "thu hang": "Thứ hạng",
+    "rank": "Rank",
+    "ranking": "Ranking",
 }
 _RATIO_WORD = re.compile(
     r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in sorted(RATIO_WORDS, key=len, reverse=True)) + r")(?![a-z0-9])"

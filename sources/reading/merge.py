@@ -57,7 +57,10 @@ def _once_each(values: pl.DataFrame) -> tuple[pl.DataFrame, list[dict]]:
 
 
 def _conflict(name: str, row: dict) -> Finding:
-    cells = "; ".join(f"{s}!{c} = {v:g}" for s, c, v in zip(row["sheet"], row["cell"], row["value"], strict=True))
+    cells = "; ".join(
+        f"{s}!{c} = {'–' if v is None else f'{v:g}'}"
+        for s, c, v in zip(row["sheet"], row["cell"], row["value"], strict=True)
+    )
     what = f"{row['field']}, {row['area_written']} ({row['area_code']}), {row['period_code']}"
     return error(
         "conflicting_values",

@@ -21,6 +21,7 @@ from sources.reading.area_rows import ScannedRows, scan_rows
 from sources.reading.checks import check_reported_rates, check_subtotals, check_totals
 from sources.reading.country import check_fractional_counts, read_country
 from sources.reading.header import Table
+from sources.reading.kinds import check_measures, province_from_total, total_label
 from sources.reading.merge import merge_tables
 from sources.reading.resolve import resolve_areas
 from sources.reading.split import by_period
@@ -272,7 +273,7 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
         file=name,
         sheet=sheet.name,
         findings=result.findings,
-        sums_to=sums_of_rows(table),
+        sums_to=sums_of_rows(table, {f.name for f in spec.fields if f.additive}),
     )
     provinces = {k.province for k in kept}
     result.province_code = provinces.pop() if len(provinces) == 1 else None
@@ -287,12 +288,19 @@ def _read_rows(result: ReadResult, table: Table, spec: Spec, units: UnitRegistry
     checked = [(a.row, "", "", a.written, "merged") for a in unresolved]
     checked += [(a.row, "", "", a.written, "duplicate") for a in rows.leaves if a.has_values and a.row not in placed]
     checked += [(a.row, "", "", a.written, "subtotal") for a in rows.areas if a.kind == "subtotal" and a.has_values]
-    total = [(rows.total_row, "", "", "total", "total")] if rows.total_row is not None else []
+    total = (
+        [(rows.total_row, "", "", total_label(table, rows.total_row), "total")] if rows.total_row is not None else []
+    )
     if rows.country_row is not None:  # a table by province's national row loads on the country, summed into nothing
         loaded.append((rows.country_row, COUNTRY_CODE, COUNTRY_CODE, "Việt Nam", "country"))
     cells = parse_cells(table, cells_frame(table, [*loaded, *checked, *total], period), name, result.findings)
+    # A non-additive field's total row is the province's own figure (the catalogue every district shares, the share
+    # of fees paid without cash): loaded as the province's reported value, never checked against a sum.
+    if result.province_code and kept and all(k.code != k.province for k in kept):
+        cells = province_from_total(cells, spec, result.province_code)
     result.values = read_values(table, cells, spec.source, vintage)
     check_fractional_counts(result, table, spec)
+    check_measures(result.values, spec, units.province_count(vintage), name, sheet.name, result.findings)
     result.totals = check_totals(table, spec, cells, name, result.findings)
     check_subtotals(table, spec, rows, cells, name, result.findings)
     check_reported_rates(table, spec, result.values, keep, name, result.findings)

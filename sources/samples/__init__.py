@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sources.samples.layouts import build_sheets
+from sources.samples.national import national_files
 from sources.samples.plan import plan
 from sources.samples.real_layouts import real_layout_files
 from sources.samples.writers import to_bytes
@@ -30,7 +31,8 @@ def sample_files() -> dict[str, bytes]:
         if name in out:
             raise ValueError(f"two sample files would be written as {name}")
         out[name] = to_bytes(build_sheets(key, style), style)
-    for name, data in real_layout_files().items():  # the same figures as real files lay them out
+    # the same figures as real files lay them out; national tables by province (one file per period)
+    for name, data in {**real_layout_files(), **national_files()}.items():
         if name in out:
             raise ValueError(f"two sample files would be written as {name}")
         out[name] = data

@@ -37,7 +37,7 @@ NATIONAL_ROWS = (
 
 
 def _districts(province: str, year: str) -> list[tuple[figures.Area, dict]]:
-    values = figures.area_values(province, "population", year)
+    values = figures.area_counts(province, "population", year)
     return [(a, values[a.code]) for a in figures.areas(province, year)]
 
 
@@ -107,7 +107,7 @@ def turned_table() -> SheetGrid:
         g.put(2, c, area.name, bold=True)
     for r, year in enumerate(TURNED_YEARS, start=3):
         g.put(r, 0, year)
-        values = figures.area_values("14", "population", year)
+        values = figures.area_counts("14", "population", year)
         for c, area in enumerate(areas, start=1):
             g.put(r, c, int(values[area.code]["total"]))
     return g

@@ -13,6 +13,11 @@ so they are the same on every machine. Rules that keep each area row plausible:
 
 How each field is split follows from its spec (``part_of``, ``sum_of``, ``kind``) and the ``splits`` of its
 sample file (``sources/specs/samples/<source>.yaml``, which also holds the province totals).
+
+Only a field that adds up over areas is split (issue #25). A rate, an index, a rank or a catalogue every district
+shares (``aggregate: none``) is the province's figure: its area rows show it again or nothing (``area_cells``), and
+the total row holds it. A department whose tables are the province's own row (``rows: province``) or a national table
+of provinces (``rows: provinces``) has its figures as they are, one row per province, text (a range, a bound) too.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from functools import cache
 from pathlib import Path
 
 from sources.common.periods import parse_period_code
-from sources.samples.departments import samples_of, sources
-from sources.samples.series import DISTRICT_WEIGHTS, Value
+from sources.samples.departments import Figure, rows_of, samples_of, sources
+
+__all__ = ["Figure"]
+from sources.samples.series import DISTRICT_WEIGHTS
 from sources.specs.model import load_specs
 
 Number = int | float
@@ -80,10 +87,10 @@ class Area:
 # Where the unit lists come from and which province totals replace the sample ones: changed only by
 # ``configure`` (the national-scale generator of ``bench/scale.py``).
 _UNITS_DIR: list[Path] = [UNITS_DIR]
-_ADDED_TOTALS: dict[tuple[str, str, str, str], Number] = {}
+_ADDED_TOTALS: dict[tuple[str, str, str, str], Figure] = {}
 
 
-def configure(units_dir: Path | None = None, totals: dict[tuple[str, str, str, str], Number] | None = None) -> None:
+def configure(units_dir: Path | None = None, totals: dict[tuple[str, str, str, str], Figure] | None = None) -> None:
     """Read units from ``units_dir`` (e.g. the national lists of ``XHS_REFERENCE``) and use ``totals``
     ((province, source, period, field) → province total) instead of the sample ones; ``configure()`` undoes
     it."""
@@ -134,12 +141,35 @@ def is_urban(area: Area) -> bool:
     return area.full_name.startswith(("Thành phố", "Thị xã", "Phường"))
 
 
+def table_areas(province: str, source: str, period: str) -> tuple[Area, ...]:
+    """The rows of a department's table: the province's areas (``areas``), else the province itself."""
+    if rows_of(source) == "areas":
+        return areas(province, period)
+    name = province_name(province)
+    return (Area(province, name, _province_full_name(province), "province"),)
+
+
+def _province_full_name(province: str) -> str:
+    for vintage in (PRE_REFORM, POST_REFORM):
+        for r in _unit_rows(vintage):
+            if r["code"] == province:
+                return r["full_name"]
+    raise KeyError(province)
+
+
 @cache
-def province_totals() -> dict[tuple[str, str, str, str], Number]:
-    """(province code, source, period code, field) → province total, for every value a sample file holds."""
+def non_additive(source: str) -> frozenset[str]:
+    """The fields whose province value is never the sum of its areas (``aggregate: none``, rates, indices, ranks)."""
+    return frozenset(f.name for f in load_specs()[source].fields if not f.additive)
+
+
+@cache
+def province_totals() -> dict[tuple[str, str, str, str], Figure]:
+    """(province code, source, period code, field) → province total, for every value a sample file holds (text
+    for a range or a bound)."""
     if _ADDED_TOTALS:
         return dict(_ADDED_TOTALS)
-    out: dict[tuple[str, str, str, str], Number] = {}
+    out: dict[tuple[str, str, str, str], Figure] = {}
     for source in sources():
         samples = samples_of(source)
         for province, fields in samples.figures.items():
@@ -222,7 +252,8 @@ def _commune_weight(area: Area) -> float:
     return (2.2 if is_urban(area) else 1.0) * rng.uniform(0.7, 1.5) * 20
 
 
-def _scaled(total: Number, fname: str, floats: set[str]) -> int:
+def _scaled(total: Figure, fname: str, floats: set[str]) -> int:
+    assert not isinstance(total, str), f"{fname}: a figure written as text is never split"
     return round(total * 10) if fname in floats else int(total)
 
 
@@ -248,9 +279,10 @@ def _table(province: str, source: str) -> dict[str, dict[str, list[int]]]:
             previous = {}  # a new unit list: nothing to carry over
         current: dict[str, list[int]] = {}
         for fname in _field_order(source):
-            if (province, source, period, fname) not in totals:
-                continue
-            total = _scaled(totals[(province, source, period, fname)], fname, _float_fields(source))
+            figure = totals.get((province, source, period, fname))
+            if figure is None or isinstance(figure, str) or fname in non_additive(source):
+                continue  # only a count that adds up over areas is split
+            total = _scaled(figure, fname, _float_fields(source))
             rng = random.Random(f"{province}-{source}-{period}-{fname}")
             current[fname] = _split_field(
                 source, fname, total, current, previous, rng, _base_weights(province, source, fname, area_list)
@@ -296,18 +328,40 @@ def _add(before: list[int], increments: list[int]) -> list[int]:
     return [b + i for b, i in zip(before, increments, strict=True)]
 
 
-def area_values(province: str, source: str, period: str) -> dict[str, dict[str, Number]]:
-    """area code → field → value for one province, source and period; the areas sum to ``province_totals``."""
+def area_values(province: str, source: str, period: str) -> dict[str, dict[str, Figure | None]]:
+    """area code → field → value for one province, source and period; the areas of a field that adds up sum to
+    ``province_totals``. A non-additive field's area rows hold the province's figure (``area_cells: same``) or
+    nothing (None); a table of the province's own row holds its figures as they are."""
+    if rows_of(source) != "areas":
+        return {province: {f: total_of(province, source, period, f) for f in fields_of(province, source, period)}}
     table = _table(province, source)[period]
     area_list = areas(province, period)
     floats = _float_fields(source)
-    return {a.code: {f: _unscaled(v[i], f, floats) for f, v in table.items()} for i, a in enumerate(area_list)}
+    out: dict[str, dict[str, Figure | None]] = {
+        a.code: {f: _unscaled(v[i], f, floats) for f, v in table.items()} for i, a in enumerate(area_list)
+    }
+    cells = samples_of(source).area_cells
+    for fname in fields_of(province, source, period):
+        if fname in non_additive(source):
+            shown = total_of(province, source, period, fname) if cells.get(fname) == "same" else None
+            for row in out.values():
+                row[fname] = shown
+    return out
 
 
-def total_of(province: str, source: str, period: str, fname: str) -> Value:
+def area_counts(province: str, source: str, period: str) -> dict[str, dict[str, Number]]:
+    """``area_values`` of the figures that are numbers (the counts split over the areas)."""
+    return {
+        code: {f: v for f, v in row.items() if isinstance(v, int | float)}
+        for code, row in area_values(province, source, period).items()
+    }
+
+
+def total_of(province: str, source: str, period: str, fname: str) -> Figure | None:
     return province_totals().get((province, source, period, fname))
 
 
 def sample_keys() -> list[tuple[str, str, str]]:
-    """Every (province, source, period) that has a sample file."""
-    return sorted({(p, s, per) for (p, s, per, _) in province_totals()})
+    """Every (province, source, period) that has a sample file of its own (a national table of provinces is one
+    file per period: ``sources.samples.national``)."""
+    return sorted({(p, s, per) for (p, s, per, _) in province_totals() if rows_of(s) != "provinces"})

@@ -138,7 +138,11 @@ def _header(source: str, style: Style, present: set[str]) -> tuple[tuple[Node, .
     return nodes, covered(nodes) - present
 
 
-def _number(value: int | float, style: Style, col: int, total: bool) -> Cell:
+def _number(value: int | float | str | None, style: Style, col: int, total: bool) -> Cell:
+    if value is None:  # a non-additive field's area row: no data
+        return "-"
+    if isinstance(value, str):  # a range or a bound, as the department wrote it ("20 - 25", "Hơn 116.000")
+        return value
     as_text = style.numbers == "text" or (style.numbers == "mixed" and (total or col % 2 == 0))
     if as_text:
         return vn_number(value)
@@ -170,7 +174,8 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
     nodes, empty = _header(source, style, present)
     leaves = [x for n in nodes for x in n.leaves()]
     depth = max(n.depth() for n in nodes)
-    post = figures.areas(province, period)[0].level == "commune"
+    units = figures.table_areas(province, source, period)
+    post = units[0].level == "commune"
 
     cols: list[tuple[str, str]] = []  # (kind, label) for the fixed columns
     if style.stt:
@@ -203,17 +208,27 @@ def _data_sheet(key: tuple[str, str, str], style: Style) -> SheetGrid:
                 g.put(r, i, chr(ord("A") + i) if i < first_value else i - first_value + 1)
         r += 1
 
-    units = figures.areas(province, period)
     # A unit that shares its bare name with another of the province (Thị xã and Huyện Duyên Hải, Quận 1 and the
     # Phường 1) is written with its type, as departments do: a bare name would be ambiguous (issue #18).
     shared = figures.shared_names(province, period)
-    total_row = {f: sum(values[a.code][f] for a in units) for f in present}
+    # the total row: the sum of the areas of a field that adds up, the province's own figure of one that does not
+    measures = figures.non_additive(source)
+    total_row: dict[str, figures.Figure | None] = {}
+    for f in present:
+        parts = [values[a.code][f] for a in units]
+        summed = f not in measures and all(isinstance(x, int | float) for x in parts)
+        total_row[f] = (
+            sum(x for x in parts if isinstance(x, int | float))
+            if summed
+            else figures.total_of(province, source, period, f)
+        )
     body: list[tuple[str, figures.Area | None]] = [("area", a) for a in units]  # None for total and blank rows
     if style.blank_rows:
         body.insert(len(body) // 2, ("blank", None))
-    if style.total == "first":
+    total = style.total if len(units) > 1 else "none"  # the province's own row is no table to total
+    if total == "first":
         body = [("total", None), *([("blank", None)] if style.blank_rows else []), *body]
-    elif style.total == "last":
+    elif total == "last":
         body = [*body, ("total", None)]
     number = 0
     for kind, item in body:
@@ -286,14 +301,15 @@ def _area_name(area: object, style: Style, number: int, shared: set[str] | froze
     return area_label(area, mode, new_tone_marks=style.new_tone)  # type: ignore[arg-type]
 
 
-def _extra(source: str, row: dict[str, int | float]) -> Cell:
+def _extra(source: str, row: dict) -> Cell:
     what = extra_column(source)[1]
     if what == "blank":
         return None
     num, den = what.removeprefix("ratio:").split("/")
-    if num not in row or den not in row or not row[den]:
+    top, bottom = row.get(num), row.get(den)
+    if not isinstance(top, int | float) or not isinstance(bottom, int | float) or not bottom:
         return "x"
-    return f"{vn_number(round(row[num] / row[den] * 100, 1))}%"
+    return f"{vn_number(round(top / bottom * 100, 1))}%"
 
 
 def _titles(g: SheetGrid, key: tuple[str, str, str], style: Style, width: int) -> int:

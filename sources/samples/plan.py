@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sources.common.periods import parse_period_code
-from sources.samples.departments import samples_of
-from sources.samples.figures import POST_REFORM_PROVINCE, sample_keys
+from sources.samples.departments import rows_of, samples_of
+from sources.samples.figures import POST_REFORM_PROVINCE, fields_of, non_additive, sample_keys
 from sources.samples.headers import header_variants
 from sources.samples.layouts import Style
 
@@ -68,6 +68,10 @@ def style_for(key: Key) -> Style:
         stem = str(options["filename"]).rsplit(".", 1)[0]
         options["filename"] = f"{stem}.{options['fmt']}"
     style = Style(**options)  # type: ignore[arg-type]
+    if rows_of(source) == "province":  # the province's own row: no total, its name with its level word, no code
+        style = replace(style, total="none", names="full", code=None, blank_rows=False, hidden_list=False)
+    elif style.total == "none" and non_additive(source) & set(fields_of(province, source, period)):
+        style = replace(style, total="last")  # the province's figure of a non-additive field is in the total row
     if not style.stt:
         style = replace(style, total_merged=False)
     if not style.titles:

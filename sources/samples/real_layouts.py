@@ -61,7 +61,7 @@ PARTIAL_FIELDS = ("internet_subscribers", "ftth_households")
 
 
 def province_total(province: str, year: str) -> int:
-    return sum(int(v["total"]) for v in figures.area_values(province, "population", year).values())
+    return sum(int(v["total"]) for v in figures.area_counts(province, "population", year).values())
 
 
 def national_grid() -> SheetGrid:
@@ -114,7 +114,7 @@ def census_grid() -> SheetGrid:
     for p in PROVINCES[:2]:
         rows = []
         for area in figures.areas(p, CENSUS_YEAR):
-            v = {k: int(x) for k, x in figures.area_values(p, "population", CENSUS_YEAR)[area.code].items()}
+            v = {k: int(x) for k, x in figures.area_counts(p, "population", CENSUS_YEAR)[area.code].items()}
             urban = round(v["total"] * (0.6 if figures.is_urban(area) else 0.12))
             rows.append((area.full_name, [v["total"], urban, v["total"] - urban, *census_bands(v)]))
         sub = [sum(vals[i] for _, vals in rows) for i in range(6)]
@@ -172,7 +172,7 @@ def partial_grid() -> SheetGrid:
     g.put(0, 0, f"SỐ LIỆU THUÊ BAO INTERNET VÀ CÁP QUANG NĂM {PARTIAL_YEAR} - TỈNH BẮC KẠN", bold=True)
     for c, text in enumerate(["STT", "Huyện/Thành phố", "TB Internet", "Số hộ có cáp quang"]):
         g.put(2, c, text, bold=True)
-    values = figures.area_values("06", "telecom", PARTIAL_YEAR)
+    values = figures.area_counts("06", "telecom", PARTIAL_YEAR)
     for i, area in enumerate(figures.areas("06", PARTIAL_YEAR)):
         g.put(3 + i, 0, i + 1)
         g.put(3 + i, 1, area.full_name)

@@ -4,7 +4,8 @@ and the sample workbooks are all derived from them.
 
 Each file is validated on load by the pydantic models below (``extra="forbid"``, as PUDL's metadata classes): an
 unknown or misspelt key (``requried: true``, ``cadense: year``) or a missing one is a ``SpecError`` naming the file
-and the key path, in Vietnamese and English. README.md ("Adding a department") lists every key.
+and the key path, in Vietnamese and English. README.md ("Adding a department") lists every key; the field kinds
+(rate, index, rank, ``aggregate``, ``scale_max``, ``out_of``: ``sources/specs/fields.py``) are in docs/field_kinds.md.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, model_validator
 
 from sources.common.text import key, norm
+from sources.specs.fields import KINDS, Field, ReportedRate, in_aliases
+
+__all__ = ["KINDS", "Field", "Layout", "ReportedRate", "Spec", "SpecError", "load_layout", "load_specs"]
 
 SPEC_DIR = Path(__file__).parent  # the YAML specs sit beside their model
-KINDS = ("stock", "flow", "cumulative")
 
 
 class SpecError(ValueError):
@@ -29,73 +32,6 @@ class SpecError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Field(_Strict):
-    """One figure a department reports per area and period."""
-
-    name: str
-    name_vi: str
-    name_en: str
-    definition_vi: str
-    definition_en: str
-    unit: str
-    # stock: as of the end of the period; flow: total over the period; cumulative: a stock counted since a
-    # programme began, which never decreases (the warehouse warns when it does).
-    kind: Literal["stock", "flow", "cumulative"] = "stock"
-    aliases: tuple[str, ...]
-    required: bool = False  # the department always sends it: its absence is a warning
-    integer: bool = True  # a count: decimals with no stated unit are an error (a table in thousands)
-    part_of: tuple[str, ...] = ()  # wholes this field is a part of (checked: part <= whole, in every row)
-    sum_of: tuple[str, ...] = ()  # parts that add up to it when it is delivered split (e.g. levels 1 + 2)
-    max_yearly_change: float = 0.5  # a larger relative move between consecutive years is a warning
-    age_band: tuple[int, int | None] | None = None  # ages the field counts (lo, hi; None = and over)
-
-    @field_validator("part_of", "sum_of", "aliases", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return (value,) if isinstance(value, str) else value
-
-    @field_validator("name")
-    @classmethod
-    def _snake_case(cls, value: str) -> str:
-        if not value.isidentifier() or value != value.lower():
-            raise ValueError(
-                f"tên trường {value!r} phải viết thường, kiểu snake_case / field name {value!r} must be "
-                "lower-case snake_case (letters, digits, _)"
-            )
-        return value
-
-    @property
-    def cumulative(self) -> bool:
-        return self.kind == "cumulative"
-
-    def matches(self, label: str) -> int:
-        """0 = no match, 2 = exact (normalised) match, 1 = diacritics/punctuation-insensitive match."""
-        normed, keyed = _alias_forms(self.aliases)
-        if norm(label) in normed:
-            return 2
-        k = key(label)
-        return 1 if k and k in keyed else 0
-
-
-@cache
-def _alias_forms(aliases: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
-    """The aliases normalised and keyed once (the reader compares every header with every alias)."""
-    return frozenset(norm(a) for a in aliases), frozenset(k for a in aliases if (k := key(a)))
-
-
-class ReportedRate(_Strict):
-    """A percentage some departments type beside the counts; checked against the counts, never loaded."""
-
-    name: str
-    numerator: str
-    denominator: str
-    aliases: tuple[str, ...]
-    tolerance: float = 0.5  # percentage points
-
-    def matches(self, label: str) -> bool:
-        return _in(label, self.aliases)
 
 
 class Spec(_Strict):
@@ -132,12 +68,18 @@ class Spec(_Strict):
                 "letters, digits, _"
             )
         units = {f.name: f.unit for f in self.fields}
+        counts = {f.name for f in self.fields if f.is_count}
         for f in self.fields:
             for ref in (*f.part_of, *f.sum_of):
                 if ref not in units:
                     raise ValueError(
                         f"fields ({f.name}): {ref!r} (part_of/sum_of) không phải trường của đặc tả "
                         "này / is not a field of this spec"
+                    )
+                if ref not in counts:
+                    raise ValueError(
+                        f"fields ({f.name}): {ref!r} (part_of/sum_of) không phải số đếm / is not a count "
+                        f"(kind {self.field(ref).kind})"
                     )
             for whole in f.part_of:
                 if units[whole] != f.unit:
@@ -147,10 +89,10 @@ class Spec(_Strict):
                     )
         for r in self.reported_rates:
             for ref in (r.numerator, r.denominator):
-                if ref not in units:
+                if ref not in counts:
                     raise ValueError(
-                        f"reported_rates ({r.name}): {ref!r} không phải trường của đặc tả này / is not a "
-                        "field of this spec"
+                        f"reported_rates ({r.name}): {ref!r} không phải trường số đếm của đặc tả này / is not a "
+                        "count field of this spec"
                     )
         for f in self.fields:
             self.wholes_of(f.name)  # raises on a part_of cycle
@@ -256,19 +198,13 @@ class Layout(_Strict):
 
 
 def _in(label: str, options: tuple[str, ...]) -> bool:
-    k = key(label)
-    return bool(k) and k in _keyed(options)
+    return in_aliases(label, options)
 
 
 @cache
 def _prefixes(prefixes: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The table-end prefixes normalised (``norm``) and keyed (``key``, the empty ones left out), once."""
     return tuple(norm(p) for p in prefixes), tuple(k for p in prefixes if (k := key(p)))
-
-
-@cache
-def _keyed(options: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(key(o) for o in options)
 
 
 # --- loading ----------------------------------------------------------------------------------------------------

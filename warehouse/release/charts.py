@@ -6,7 +6,11 @@ never joined; values "as of" a date are points, never a line. Preliminary and re
 and each marker's ``<title>`` (the browser's tooltip) gives the period, the value and what was restated.
 
 Each series is one ``<g class="series" data-area=… data-frequency=…>`` holding its line and its markers
-(``data-period`` on each): the browser tests parse the SVG and fail on a group whose periods mix frequencies."""
+(``data-period`` on each): the browser tests parse the SVG and fail on a group whose periods mix frequencies.
+
+Kinds are charted as they are (issue #25): an index on its own scale, 0 to its ``scale_max``, said on the axis; a
+rank the right way up, 1 at the top and the number ranked at the bottom; a value known only by its bounds as a bar
+from its lower to its upper bound (a range) or an arrow from the one bound it has, never as a point it is not."""
 
 from __future__ import annotations
 
@@ -33,10 +37,35 @@ FREQUENCIES = {
 class Point:
     end: date  # the period's end date: where the point sits on the time axis
     code: str  # period code (2024, 2024-Q2, 2024-06-13)
-    value: float
+    value: float | None  # None: known only by its bounds
     preliminary: bool = False
     restated: bool = False
     restated_from: float | None = None  # the figure it replaced, when that may be published
+    lower: float | None = None  # the bounds of a value given as a range or a bound ("20–25 %", "hơn 116.000")
+    upper: float | None = None
+
+    @property
+    def known(self) -> list[float]:
+        """The numbers the point states: its value, or its bounds."""
+        return [self.value] if self.value is not None else [x for x in (self.lower, self.upper) if x is not None]
+
+    @property
+    def sort_value(self) -> float:
+        return max(self.known, default=0.0)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How the value axis runs: ``index`` from 0 to ``top`` (its scale_max); ``rank`` from 1 at the top down to
+    ``top`` (the number ranked) at the bottom."""
+
+    kind: str
+    top: float
+
+    def label(self) -> str:
+        if self.kind == "rank":
+            return f"hạng: 1 = cao nhất, trên {fmt(self.top)} / rank: 1 = first, of {fmt(self.top)}"
+        return f"thang điểm 0–{fmt(self.top)} / scale 0–{fmt(self.top)}"
 
 
 @dataclass(frozen=True)
@@ -65,8 +94,20 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+def shown(value: float | None, lower: float | None, upper: float | None, decimals: int) -> str:
+    """A value as published: ``90,5``; a range ``20–25``; a bound ``≥ 116.000`` or ``≤ 60``."""
+    if value is not None or (lower is None and upper is None):
+        return fmt(value, decimals)
+    if lower is not None and upper is not None:
+        return f"{fmt(lower, decimals)}–{fmt(upper, decimals)}"
+    return f"≥ {fmt(lower, decimals)}" if lower is not None else f"≤ {fmt(upper, decimals)}"
+
+
 def tooltip(s: Series, p: Point, decimals: int) -> str:
-    text = f"{s.label} {p.code} ({FREQUENCIES.get(s.frequency, ('', s.frequency))[1]}): {fmt(p.value, decimals)}"
+    value = shown(p.value, p.lower, p.upper, decimals)
+    text = f"{s.label} {p.code} ({FREQUENCIES.get(s.frequency, ('', s.frequency))[1]}): {value}"
+    if p.value is None:
+        text += " — khoảng/cận, không phải một số / a range or a bound, not one number"
     if p.preliminary:
         text += " — số sơ bộ / preliminary"
     if p.restated and p.restated_from is not None:
@@ -79,20 +120,41 @@ def tooltip(s: Series, p: Point, decimals: int) -> str:
 
 class _Axes:
     """Scales of one chart: time (by period end, from 1 January of the first year to 31 December of the last)
-    and value (0 to a round maximum)."""
+    and value (0 to a round maximum; an index to its scale; a rank from 1 at the top to the number ranked)."""
 
-    def __init__(self, series: list[Series], targets: list[tuple[str, float]], box: tuple[float, float, float, float]):
+    def __init__(
+        self,
+        series: list[Series],
+        targets: list[tuple[str, float]],
+        box: tuple[float, float, float, float],
+        scale: Scale | None = None,
+    ):
         points = [p for s in series for p in s.points]
         self.first = date(min(p.end for p in points).year, 1, 1)
         self.last = date(max(p.end for p in points).year, 12, 31)
-        self.y_max = _nice_max(max([p.value for p in points] + [t[1] for t in targets]))
+        highest = max([x for p in points for x in p.known] + [t[1] for t in targets], default=0.0)
+        self.scale = scale
+        self.y_max = max(scale.top, highest) if scale and scale.kind == "index" else _nice_max(highest)
+        if scale and scale.kind == "rank":
+            self.y_max = max(scale.top, highest, 2.0)
         self.x0, self.x1, self.y0, self.y1 = box
+
+    @property
+    def rank(self) -> bool:
+        return self.scale is not None and self.scale.kind == "rank"
 
     def x(self, d: date) -> float:
         return self.x0 + (d - self.first).days / ((self.last - self.first).days or 1) * (self.x1 - self.x0)
 
     def y(self, v: float) -> float:
+        if self.rank:  # 1 at the top, the last place at the bottom
+            return self.y1 + (v - 1) / (self.y_max - 1) * (self.y0 - self.y1)
         return self.y0 - v / self.y_max * (self.y0 - self.y1)
+
+    def ticks(self) -> list[float]:
+        if self.rank:
+            return [1.0] + [round(1 + (self.y_max - 1) * i / 5) for i in range(1, 6)]
+        return [self.y_max * i / 5 for i in range(6)]
 
 
 def _colours(series: list[Series]) -> dict[str, str]:
@@ -101,15 +163,20 @@ def _colours(series: list[Series]) -> dict[str, str]:
 
 
 def _series_svg(s: Series, ax: _Axes, colour: str, decimals: int, size: float = 3.0) -> str:
+    """The series' exact values as one group (a line through them in time order, and their markers); its values
+    known only by their bounds in a group of their own beside it (``class="bounds"``): a bar or an arrow each, which
+    no line passes through."""
     dash, _ = FREQUENCIES.get(s.frequency, ("", s.frequency))
-    out = [f'<g class="series" data-area="{escape(s.key)}" data-frequency="{escape(s.frequency)}">']
-    if dash is not None and len(s.points) > 1:
-        coords = " ".join(f"{ax.x(p.end):.1f},{ax.y(p.value):.1f}" for p in s.points)
+    exact = [p for p in s.points if p.value is not None]
+    out = [f'<g class="series" data-area="{escape(s.key)}" data-frequency="{escape(s.frequency)}">'] if exact else []
+    if dash is not None and len(exact) > 1:
+        coords = " ".join(f"{ax.x(p.end):.1f},{ax.y(p.value):.1f}" for p in exact if p.value is not None)
         pattern = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
             f'<polyline fill="none" stroke="{colour}" stroke-width="{size * 2 / 3:.1f}"{pattern} points="{coords}"/>'
         )
-    for p in s.points:
+    for p in exact:
+        assert p.value is not None
         hollow = p.preliminary or p.restated
         fill = "#ffffff" if hollow else colour
         cls = "point hollow" if hollow else "point"
@@ -126,29 +193,74 @@ def _series_svg(s: Series, ax: _Axes, colour: str, decimals: int, size: float = 
                 f'r="{size + (0.5 if hollow else 0):.1f}" fill="{fill}" stroke="{colour}" '
                 f'stroke-width="1.5">{title}</circle>'
             )
-    out.append("</g>")
+    if exact:
+        out.append("</g>")
+    bounded = [p for p in s.points if p.value is None]
+    if bounded:
+        out.append(f'<g class="bounds" data-area="{escape(s.key)}" data-frequency="{escape(s.frequency)}">')
+        for p in bounded:
+            title = f"<title>{escape(tooltip(s, p, decimals))}</title>"
+            out.append(_bound_svg(p, ax, ax.x(p.end), colour, size, title))
+        out.append("</g>")
     return "".join(out)
 
 
-def line_chart(series: list[Series], title: str, decimals: int, targets: Sequence[tuple[str, float]] = ()) -> str:
+def _bound_svg(p: Point, ax: _Axes, cx: float, colour: str, size: float, title: str) -> str:
+    """A range as a bar with end caps from its lower to its upper bound; a single bound as an arrow from it towards
+    the open side (up for "at least", down for "at most"; the other way round on a rank's axis)."""
+    period = escape(p.code)
+    if p.lower is not None and p.upper is not None:
+        ya, yb = ax.y(p.lower), ax.y(p.upper)
+        return (
+            f'<g class="point range" data-period="{period}">{title}'
+            f'<line x1="{cx:.1f}" y1="{ya:.1f}" x2="{cx:.1f}" y2="{yb:.1f}" stroke="{colour}" stroke-width="3"/>'
+            f'<line x1="{cx - size:.1f}" y1="{ya:.1f}" x2="{cx + size:.1f}" y2="{ya:.1f}" stroke="{colour}"/>'
+            f'<line x1="{cx - size:.1f}" y1="{yb:.1f}" x2="{cx + size:.1f}" y2="{yb:.1f}" stroke="{colour}"/></g>'
+        )
+    at = p.lower if p.lower is not None else p.upper
+    assert at is not None
+    y = ax.y(at)
+    up = (p.lower is not None) != ax.rank  # towards larger values, drawn upwards unless the axis is a rank's
+    tip = y - 4 * size if up else y + 4 * size
+    return (
+        f'<g class="point bound" data-period="{period}">{title}'
+        f'<line x1="{cx:.1f}" y1="{y:.1f}" x2="{cx:.1f}" y2="{tip:.1f}" stroke="{colour}" stroke-width="2"/>'
+        f'<polygon points="{cx - size:.1f},{tip + (size if up else -size):.1f} {cx + size:.1f},'
+        f'{tip + (size if up else -size):.1f} {cx:.1f},{tip:.1f}" fill="{colour}"/>'
+        f'<line x1="{cx - size:.1f}" y1="{y:.1f}" x2="{cx + size:.1f}" y2="{y:.1f}" stroke="{colour}" '
+        'stroke-width="2"/></g>'
+    )
+
+
+def line_chart(
+    series: list[Series],
+    title: str,
+    decimals: int,
+    targets: Sequence[tuple[str, float]] = (),
+    scale: Scale | None = None,
+) -> str:
     """An SVG chart on a time axis: one line per area and frequency, as-of values as points, hollow markers for
-    preliminary or restated values, dashed black lines for the targets (drawn across the whole axis)."""
+    preliminary or restated values, dashed black lines for the targets (drawn across the whole axis); an index on
+    its scale, a rank with 1 at the top (``scale``), ranges and bounds as bars and arrows."""
     series = [s for s in series if s.points]
     if not series:
         return ""
-    ax = _Axes(series, list(targets), (LEFT, W - RIGHT, H - BOTTOM, TOP))
+    ax = _Axes(series, list(targets), (LEFT, W - RIGHT, H - BOTTOM, TOP), scale)
     colours = _colours(series)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
         f'role="img" aria-label="{escape(title)}" class="chart">',
         f'<rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/>',
     ]
-    for i in range(6):
-        v = ax.y_max * i / 5
+    for v in ax.ticks():
         parts.append(
             f'<line x1="{ax.x0}" y1="{ax.y(v):.1f}" x2="{ax.x1}" y2="{ax.y(v):.1f}" stroke="#e0e0e0"/>'
             f'<text x="{ax.x0 - 6}" y="{ax.y(v) + 4:.1f}" text-anchor="end" font-size="11">'
             f"{fmt(v, 0 if ax.y_max >= 10 else 1)}</text>"
+        )
+    if scale is not None:
+        parts.append(
+            f'<text class="scale" x="{ax.x0}" y="{TOP - 6}" font-size="11" fill="#333">{escape(scale.label())}</text>'
         )
     years = range(ax.first.year, ax.last.year + 1)
     step = max(1, len(years) // 8)
@@ -207,14 +319,20 @@ def _legend(series: list[Series], colours: dict[str, str], lx: float) -> str:
 
 
 def sparkline(
-    series: list[Series], title: str, decimals: int, target: float | None = None, width: int = 160, height: int = 44
+    series: list[Series],
+    title: str,
+    decimals: int,
+    target: float | None = None,
+    width: int = 160,
+    height: int = 44,
+    scale: Scale | None = None,
 ) -> str:
     """A small chart for the index: the same rules (one line per area and frequency, as-of values as points,
-    hollow markers), no axes; the 2025 target as a dashed line."""
+    hollow markers, an index on its scale, a rank the right way up), no axes; the 2025 target as a dashed line."""
     series = [s for s in series if s.points]
     if not series:
         return ""
-    ax = _Axes(series, [("", target)] if target is not None else [], (3, width - 3, height - 3, 3))
+    ax = _Axes(series, [("", target)] if target is not None else [], (3, width - 3, height - 3, 3), scale)
     colours = _colours(series)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '

@@ -101,6 +101,9 @@ def indicator_resource(
         extra={
             "unit": indicator["unit"],
             "kind": indicator["kind"],
+            "aggregate": indicator["aggregate"],
+            "scale_max": indicator["scale_max"],
+            "out_of": indicator["out_of"],
             "sources": _source(indicator),
             "target_2025": indicator["target_2025"],
             "target_2030": indicator["target_2030"],

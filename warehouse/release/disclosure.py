@@ -5,7 +5,12 @@ Rule, for indicators from a person-record source (health records, civil ID) at a
 counts of 0 are published, 1–9 are suppressed (value empty, flag ``suppressed``), others are rounded to the
 nearest 5 (flag ``rounded``: the row holds rounded counts); a rate is published only where its numerator is
 ≥ 10 and its denominator ≥ 50, and is then computed from its person-record counts rounded to 5 like any other.
-Province totals stay exact. ``check`` is the blocking test run on the final tables right before anything is written."""
+Province totals stay exact. ``check`` is the blocking test run on the final tables right before anything is written.
+
+Only counts of people's records are controlled (``kind`` count, and sums of them): a rate a department reports, an
+index or a rank is not a count of people and is published as it is (issue #25). A controlled count known only by its
+bounds ("hơn 1.000") is published by bounds rounded outward to 5 (the lower down, the upper up); a bound below 10
+is withheld."""
 
 from __future__ import annotations
 
@@ -44,16 +49,23 @@ class DisclosureError(ValueError):
     """A table about to be released contains a cell that breaks the disclosure rule."""
 
 
+COUNT_KINDS = ("count", "sum")  # counts of things (reported, or added up): the kinds controlled as counts
+
+
 def person_record_codes(indicators: Iterable[dict]) -> frozenset[str]:
-    """Codes of the counts from person-record sources, and of every rate built from one of them."""
+    """Codes of the counts from person-record sources, of every sum of them, and of every rate built from one of
+    them. A rate, an index or a rank a department reports (no formula) is not a count of people."""
     rows = list(indicators)
     counts = {r["indicator_code"] for r in rows if r["kind"] == "count" and r["source"] in PERSON_RECORD_SOURCES}
+    sums = {r["indicator_code"] for r in rows if r["kind"] == "sum" and set(_codes(r["numerator"])) & counts}
     rates = {
         r["indicator_code"]
         for r in rows
-        if r["kind"] == "rate" and (set(_codes(r["numerator"])) & counts or r["denominator"] in counts)
+        if r["kind"] == "rate"
+        and r["numerator"]
+        and (set(_codes(r["numerator"])) & (counts | sums) or r["denominator"] in counts)
     }
-    return frozenset(counts | rates)
+    return frozenset(counts | sums | rates)
 
 
 def _codes(numerator: str | None) -> list[str]:
@@ -70,14 +82,23 @@ def _small_count(col: pl.Expr) -> pl.Expr:
 
 def apply(frame: pl.DataFrame, person_codes: frozenset[str]) -> pl.DataFrame:
     """The released values of ``frame`` (columns indicator_code, kind, area_level, value, numerator_value,
-    denominator_value) with a ``flag`` column: ``suppressed``, ``rounded`` or empty."""
+    denominator_value, and the bounds value_lower, value_upper) with a ``flag`` column: ``suppressed``, ``rounded``
+    or empty."""
+    if "value_lower" not in frame.columns:  # a frame without bounds: every value exact
+        frame = frame.with_columns(value_lower=pl.col("value"), value_upper=pl.col("value"))
     controlled = pl.col("indicator_code").is_in(list(person_codes)) & ~pl.col("area_level").is_in(ABOVE_PROVINCE)
-    count = controlled & (pl.col("kind") == "count")
+    count = controlled & pl.col("kind").is_in(COUNT_KINDS)
     rate = controlled & (pl.col("kind") == "rate")
     v, num, den = pl.col("value"), pl.col("numerator_value"), pl.col("denominator_value")
     rate_ok = (num >= MIN_NUMERATOR) & (den >= MIN_DENOMINATOR)
+    lo, hi = pl.col("value_lower"), pl.col("value_upper")
+    bound = v.is_null() & (lo.is_not_null() | hi.is_not_null())
     count_flag = (
-        pl.when(v.is_null() | (v == 0))
+        pl.when(bound & hi.is_not_null() & (hi < MIN_COUNT))
+        .then(pl.lit(SUPPRESSED))
+        .when(bound)
+        .then(pl.lit(ROUNDED))
+        .when(v.is_null() | (v == 0))
         .then(pl.lit(""))
         .when(_small_count(v))
         .then(pl.lit(SUPPRESSED))
@@ -91,7 +112,26 @@ def apply(frame: pl.DataFrame, person_codes: frozenset[str]) -> pl.DataFrame:
     hidden_rate = rate & ((pl.col("flag") == SUPPRESSED) | v.is_null())
     num_r = _round5(num)
     den_r = pl.when(pl.col("denominator_is_person")).then(_round5(den)).otherwise(den)
-    return out.with_columns(
+    withheld = count & (pl.col("flag") == SUPPRESSED)
+    out = out.with_columns(
+        # a controlled count's bounds: those of its rounded value, or (known only by bounds) rounded outward to 5,
+        # a lower bound below 10 withheld
+        value_lower=pl.when(withheld)
+        .then(None)
+        .when(count & bound)
+        .then(pl.when(lo >= MIN_COUNT).then((lo / ROUND_TO).floor() * ROUND_TO))
+        .when(count)
+        .then(_round5(v))
+        .otherwise(lo),
+        value_upper=pl.when(withheld)
+        .then(None)
+        .when(count & bound)
+        .then((hi / ROUND_TO).ceil() * ROUND_TO)
+        .when(count)
+        .then(_round5(v))
+        .otherwise(hi),
+    )
+    out = out.with_columns(
         value=pl.when(count & (pl.col("flag") == SUPPRESSED))
         .then(None)
         .when(count)
@@ -103,7 +143,16 @@ def apply(frame: pl.DataFrame, person_codes: frozenset[str]) -> pl.DataFrame:
         .otherwise(v),
         numerator_value=pl.when(hidden_rate).then(None).when(rate).then(num_r).otherwise(num),
         denominator_value=pl.when(hidden_rate).then(None).when(rate).then(den_r).otherwise(den),
+    ).with_columns(  # an exact rate's bounds are its (recomputed) value
+        value_lower=pl.when(rate & v.is_not_null()).then(pl.col("value")).otherwise(pl.col("value_lower")),
+        value_upper=pl.when(rate & v.is_not_null()).then(pl.col("value")).otherwise(pl.col("value_upper")),
     )
+    if "value_bound" in out.columns:  # a withheld value has no bound to name
+        gone = pl.all_horizontal(
+            pl.col("value").is_null(), pl.col("value_lower").is_null(), pl.col("value_upper").is_null()
+        )
+        out = out.with_columns(value_bound=pl.when(gone).then(None).otherwise(pl.col("value_bound")))
+    return out
 
 
 def check(frame: pl.DataFrame, person_codes: frozenset[str]) -> list[str]:
@@ -115,8 +164,11 @@ def check(frame: pl.DataFrame, person_codes: frozenset[str]) -> list[str]:
     not_multiple = (v % ROUND_TO) != 0
     # Without the helper column every denominator is treated as a person-record count (the stricter reading).
     den_is_person = pl.col("denominator_is_person") if "denominator_is_person" in frame.columns else pl.lit(True)
+    bounds = [pl.col(c) for c in ("value_lower", "value_upper") if c in frame.columns]
+    loose = [(b.is_not_null() & (b != 0) & (_small_count(b) | ((b % ROUND_TO) != 0))) for b in bounds]
     bad_counts = controlled.filter(
-        (pl.col("kind") == "count") & v.is_not_null() & (v != 0) & (_small_count(v) | not_multiple)
+        pl.col("kind").is_in(COUNT_KINDS)
+        & ((v.is_not_null() & (v != 0) & (_small_count(v) | not_multiple)) | pl.any_horizontal(pl.lit(False), *loose))
     )
     bad_rates = controlled.filter(
         (pl.col("kind") == "rate")

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from warehouse.release import disclosure
-from warehouse.release.charts import MAX_LINES, Point, Series, fmt, line_chart, sparkline
+from warehouse.release.charts import MAX_LINES, Point, Scale, Series, fmt, line_chart, shown, sparkline
 from warehouse.release.datapackage import source_title
 from warehouse.release.tables import Release
 
@@ -35,10 +35,44 @@ def _bi(vi: str, en: str, tag: str = "p") -> str:
     return f'<{tag}>{escape(vi)}</{tag}><{tag} lang="en" class="en">{escape(en)}</{tag}>'
 
 
+DECIMALS = {"rate": 1, "index": 2}  # counts, sums and ranks are whole numbers
+
+
+def decimals_of(ind: dict[str, Any]) -> int:
+    return DECIMALS.get(ind["kind"], 0)
+
+
+def scale_of(ind: dict[str, Any], facts: pl.DataFrame) -> Scale | None:
+    """An index's axis runs to its scale; a rank's from 1 down to the most units ranked in the chart's rows."""
+    if ind["kind"] == "index" and ind.get("scale_max"):
+        return Scale("index", float(ind["scale_max"]))
+    if ind["kind"] == "rank":
+        ranked = facts["out_of"].drop_nulls().max() if "out_of" in facts.columns and facts.height else None
+        return Scale("rank", float(ranked)) if isinstance(ranked, int | float) else None
+    return None
+
+
+def unit_of(ind: dict[str, Any]) -> str:
+    """The unit as the site shows it: with an index's scale (điểm, 0–1.000), a rank's direction (1 = first)."""
+    if ind["kind"] == "index" and ind.get("scale_max"):
+        return f"{ind['unit']} (0–{fmt(ind['scale_max'])})"
+    if ind["kind"] == "rank":
+        return f"{ind['unit']} (1 = cao nhất / first)"
+    return str(ind["unit"])
+
+
+def _value(r: dict[str, Any], decimals: int) -> str:
+    """A row's value as published: exact, a range, a bound; a rank with how many were ranked (51/63)."""
+    text = shown(r["value"], r.get("value_lower"), r.get("value_upper"), decimals)
+    return f"{text}/{r['out_of']}" if r.get("out_of") and r["value"] is not None else text
+
+
 def _series(frame: pl.DataFrame) -> list[Series]:
-    """One series per area and frequency (``period_type``), points in time order (by period end)."""
+    """One series per area and frequency (``period_type``), points in time order (by period end); a value known only
+    by its bounds is a point with bounds."""
     out = []
-    rows = frame.filter(pl.col("value").is_not_null())
+    bounds = [pl.col(c).is_not_null() for c in ("value_lower", "value_upper") if c in frame.columns]
+    rows = frame.filter(pl.any_horizontal(pl.col("value").is_not_null(), *bounds))
     for part in rows.partition_by(["area_key", "period_type"], maintain_order=True):
         part = part.sort("period_end", "period_code")
         points = tuple(
@@ -49,6 +83,8 @@ def _series(frame: pl.DataFrame) -> list[Series]:
                 bool(r["preliminary"]),
                 bool(r["restated"]),
                 r["restated_from"],
+                r.get("value_lower") if r["value"] is None else None,
+                r.get("value_upper") if r["value"] is None else None,
             )
             for r in part.iter_rows(named=True)
         )
@@ -56,8 +92,12 @@ def _series(frame: pl.DataFrame) -> list[Series]:
     return out
 
 
-def _largest_areas(series: list[Series]) -> tuple[list[Series], str]:
-    """At most MAX_LINES areas (those with the largest latest value), with a note when some are left out."""
+def _largest_areas(
+    series: list[Series], prefer: frozenset[str] = frozenset(), rank: bool = False
+) -> tuple[list[Series], str]:
+    """At most MAX_LINES areas, with a note when some are left out: those of ``prefer`` first (the provinces the
+    warehouse holds by district or commune, in a national table of 63), then the largest latest value (for a rank,
+    the best placed: the smallest)."""
     latest: dict[str, Point] = {}
     for s in series:
         last = s.points[-1]
@@ -65,57 +105,68 @@ def _largest_areas(series: list[Series]) -> tuple[list[Series], str]:
             latest[s.key] = last
     if len(latest) <= MAX_LINES:
         return series, ""
-    keep = set(sorted(latest, key=lambda k: -latest[k].value)[:MAX_LINES])
+
+    def order(k: str) -> tuple[bool, float]:
+        value = latest[k].sort_value
+        return k not in prefer, value if rank else -value
+
+    keep = set(sorted(latest, key=order)[:MAX_LINES])
+    how_vi = "tốt nhất (hạng nhỏ nhất)" if rank else "lớn nhất"
+    how_en = "best placed" if rank else "largest latest value"
+    first_vi = "các tỉnh có số liệu cấp huyện, xã trước, sau đó " if prefer & set(latest) else ""
+    first_en = "the provinces held by district or commune first, then " if prefer & set(latest) else ""
     note = (
-        f'<p class="note">Hiển thị {MAX_LINES}/{len(latest)} đơn vị có giá trị mới nhất lớn nhất; đủ số '
-        f"liệu trong tệp tải về. / Showing {MAX_LINES} of {len(latest)} areas (largest latest value); "
+        f'<p class="note">Hiển thị {MAX_LINES}/{len(latest)} đơn vị ({first_vi}giá trị mới nhất {how_vi}); đủ số '
+        f"liệu trong tệp tải về. / Showing {MAX_LINES} of {len(latest)} areas ({first_en}{how_en}); "
         "the downloads have them all.</p>"
     )
     return [s for s in series if s.key in keep], note
 
 
-def _charts(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
+def _charts(facts: pl.DataFrame, ind: dict[str, Any], decimals: int, focus: frozenset[str]) -> str:
     targets = [(f"Mục tiêu / Target {y}", ind[f"target_{y}"]) for y in (2025, 2030) if ind[f"target_{y}"] is not None]
     provinces = facts.filter(pl.col("area_level") == "province")
-    chart = line_chart(_series(provinces), "provinces", decimals, targets)
-    html = [f"<h3>Các tỉnh / Provinces</h3>{chart}"]
+    shown, note = _largest_areas(_series(provinces), focus, ind["kind"] == "rank")
+    chart = line_chart(shown, "provinces", decimals, targets, scale_of(ind, provinces))
+    html = [f"<h3>Các tỉnh / Provinces</h3>{note}{chart}"]
     for part in facts.filter(~pl.col("area_level").is_in(["province", "country"])).partition_by(
         ["vintage", "province_code"], maintain_order=True
     ):
-        series, note = _largest_areas(_series(part))
+        series, note = _largest_areas(_series(part), rank=ind["kind"] == "rank")
         if not series:
             continue
         title = f"{part['province_name'][0]} ({part['vintage'][0]})"
-        html.append(f"<h3>{escape(title)} — theo đơn vị / by area</h3>{note}{line_chart(series, title, decimals)}")
+        chart = line_chart(series, title, decimals, scale=scale_of(ind, part))
+        html.append(f"<h3>{escape(title)} — theo đơn vị / by area</h3>{note}{chart}")
     return "".join(html)
 
 
-def _over_time(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
+def _over_time(facts: pl.DataFrame, ind: dict[str, Any], decimals: int, focus: frozenset[str]) -> str:
     """The charts, or a note when no file has brought a value yet (a department just added, a field no department
     has reported)."""
     if facts.is_empty():
         return f'<div class="note">{_bi(NO_VALUES_VI, NO_VALUES_EN)}</div>'
-    return _charts(facts, ind, decimals)
+    return _charts(facts, ind, decimals, focus)
 
 
 def _targets(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
     latest = (
-        facts.filter((pl.col("area_level") == "province") & pl.col("value").is_not_null())
+        facts.filter((pl.col("area_level") == "province") & _has_value(facts))
         .sort("period_end")
         .group_by("area_key", maintain_order=True)
         .last()
         .sort("area_key")
     )
 
-    def versus(value: float, target: float | None) -> str:
-        if target is None:
+    def versus(value: float | None, target: float | None) -> str:
+        if target is None or value is None:
             return "–"
         met = "đạt / met" if value >= target else "chưa đạt / not met"
         return f"{fmt(target, decimals)} ({met})"
 
     rows = "".join(
         f"<tr><td>{escape(r['area_name'])}</td><td>{escape(r['period_code'])}</td><td class=n>"
-        f"{fmt(r['value'], decimals)}</td><td class=n>{versus(r['value'], ind['target_2025'])}</td>"
+        f"{escape(_value(r, decimals))}</td><td class=n>{versus(r['value'], ind['target_2025'])}</td>"
         f"<td class=n>{versus(r['value'], ind['target_2030'])}</td></tr>"
         for r in latest.iter_rows(named=True)
     )
@@ -131,29 +182,81 @@ def _rule() -> str:
     return f'<div class="note">{_bi(disclosure.RULE_VI, disclosure.RULE_EN)}</div>'
 
 
-def indicator_page(ind: dict[str, Any], facts: pl.DataFrame, release_name: str) -> str:
+def _has_value(facts: pl.DataFrame) -> pl.Expr:
+    bounds = [pl.col(c).is_not_null() for c in ("value_lower", "value_upper") if c in facts.columns]
+    return pl.any_horizontal(pl.col("value").is_not_null(), *bounds)
+
+
+def _kind_note(ind: dict[str, Any]) -> str:
+    """What kind of figure the indicator is, when it is not a count: never summed, its scale."""
+    kind = ind["kind"]
+    if kind == "index":
+        return _bi(
+            f"Chỉ số theo thang điểm 0–{fmt(ind['scale_max'])}; không cộng qua các đơn vị, giá trị tỉnh là giá trị "
+            "được công bố.",
+            f"An index on a scale of 0–{fmt(ind['scale_max'])}; never summed over areas, the province value is the "
+            "published one.",
+        )
+    if kind == "rank":
+        return _bi(
+            "Thứ hạng: 1 là cao nhất (trục biểu đồ có hạng 1 ở trên). Số tỉnh được xếp hạng là 63 trước 1/7/2025 và 34 "
+            "sau đó: thứ hạng chỉ so sánh được trong cùng một danh mục đơn vị; so sánh qua thời gian hãy dùng điểm "
+            "của chỉ số.",
+            "A rank: 1 is first (the chart's axis has 1 at the top). 63 provinces were ranked before 1 July 2025 and "
+            "34 after: a rank compares only within one unit list; over time, compare the index score.",
+        )
+    if kind == "rate" and not ind["numerator"]:
+        return _bi(
+            "Tỷ lệ do đơn vị báo cáo; không cộng qua các đơn vị. Giá trị báo cáo dưới dạng khoảng hoặc cận được "
+            "giữ nguyên các cận.",
+            "A rate the department reports; never summed over areas. A value reported as a range or a bound keeps "
+            "its bounds.",
+        )
+    if ind.get("aggregate") == "none":
+        return _bi(
+            "Không cộng qua các đơn vị: giá trị tỉnh là giá trị được báo cáo.",
+            "Not summed over areas: the province value is the reported one.",
+        )
+    return ""
+
+
+def indicator_page(
+    ind: dict[str, Any], facts: pl.DataFrame, release_name: str, focus: frozenset[str] = frozenset()
+) -> str:
+    """One indicator's page; ``focus``: the provinces shown first when a chart cannot show them all."""
     code = ind["indicator_code"]
-    decimals = 1 if ind["kind"] == "rate" else 0
+    decimals = decimals_of(ind)
     formula = ""
-    if ind["kind"] == "rate":
+    if ind["kind"] == "rate" and ind["numerator"]:
         formula = f"<p>Công thức / Formula: ({escape(ind['numerator'])}) / {escape(ind['denominator'])}</p>"
+    elif ind["kind"] == "sum":
+        formula = f"<p>Công thức / Formula: {escape(ind['numerator'])}</p>"
+    formula += _kind_note(ind)
     body = (
         '<p><a href="index.html">← Trang chủ / Home</a></p>'
         f'<h1>{escape(ind["name_vi"])}</h1><p lang="en" class="en">{escape(ind["name_en"])}</p>'
-        f"<p>Mã / Code: <code>{escape(code)}</code> · Đơn vị tính / Unit: {escape(ind['unit'])} · "
+        f"<p>Mã / Code: <code>{escape(code)}</code> · Đơn vị tính / Unit: {escape(unit_of(ind))} · "
         f"Nguồn / Source: {escape(source_title(ind['source']))} · Bản phát hành / Release: {escape(release_name)}</p>"
         f"<h2>Định nghĩa / Definition</h2>{_bi(ind['definition_vi'], ind['definition_en'])}{formula}"
-        f"{_targets(facts, ind, decimals)}<h2>Biểu đồ theo thời gian / Over time</h2>{_over_time(facts, ind, decimals)}"
+        f"{_targets(facts, ind, decimals)}<h2>Biểu đồ theo thời gian / Over time</h2>"
+        f"{_over_time(facts, ind, decimals, focus)}"
         f'<h2>Tải về / Download</h2><ul><li><a href="../data/{code}.csv">{code}.csv</a> (CSV, UTF-8)</li>'
         f'<li><a href="../data/{code}.parquet">{code}.parquet</a> (Parquet)</li></ul>{_rule()}'
     )
     return _page(f"{ind['name_vi']} / {ind['name_en']}", body)
 
 
-def _latest_against_target(facts: pl.DataFrame, ind: dict[str, Any], decimals: int) -> str:
-    """Each province's latest value (any frequency, by period end), and whether it meets the 2025 target."""
+def _latest_against_target(
+    facts: pl.DataFrame, ind: dict[str, Any], decimals: int, shown: set[str] | None = None
+) -> str:
+    """Each province's latest value (any frequency, by period end), and whether it meets the 2025 target; only the
+    provinces of ``shown`` when given (a national table of 63: those of the small chart)."""
     latest = (
-        facts.filter((pl.col("area_level") == "province") & pl.col("value").is_not_null())
+        facts.filter(
+            (pl.col("area_level") == "province")
+            & _has_value(facts)
+            & (pl.col("area_key").is_in(sorted(shown)) if shown is not None else pl.lit(True))
+        )
         .sort("period_end", "period_code")
         .group_by("area_key", maintain_order=True)
         .last()
@@ -163,15 +266,24 @@ def _latest_against_target(facts: pl.DataFrame, ind: dict[str, Any], decimals: i
     items = []
     for r in latest.iter_rows(named=True):
         mark = ""
-        if target is not None:
+        if target is not None and r["value"] is not None:
             mark = " ✓" if r["value"] >= target else " ✗"
-        items.append(f"{escape(r['area_name'])} {escape(r['period_code'])}: <b>{fmt(r['value'], decimals)}</b>{mark}")
+        items.append(f"{escape(r['area_name'])} {escape(r['period_code'])}: <b>{escape(_value(r, decimals))}</b>{mark}")
     goal = f"Mục tiêu / Target 2025: {fmt(target, decimals)}" if target is not None else ""
     return f'<div class="latest">{"<br>".join(items) or "–"}</div><div class="goal">{goal}</div>'
 
 
+def focus_of(release: Release) -> frozenset[str]:
+    """The provinces the release holds by district or commune (area keys): shown first when a chart of a national
+    table by province cannot show all 63."""
+    below = release.facts.filter(~pl.col("area_level").is_in(["province", "country"]))
+    keys = below.select((pl.col("vintage") + "/" + pl.col("province_code")).alias("k")).unique()["k"]
+    return frozenset(keys.to_list())
+
+
 def index_page(release: Release, release_name: str, workbook: str) -> str:
     by_code = {p["indicator_code"][0]: p for p in release.facts.partition_by("indicator_code")}
+    focus = focus_of(release)
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in release.indicators.iter_rows(named=True):
         groups.setdefault(r["source"], []).append(r)
@@ -179,18 +291,22 @@ def index_page(release: Release, release_name: str, workbook: str) -> str:
     for source, indicators in groups.items():
         rows = []
         for r in indicators:
-            code, decimals = r["indicator_code"], 1 if r["kind"] == "rate" else 0
+            code, decimals = r["indicator_code"], decimals_of(r)
             facts = by_code.get(code, release.facts.clear())
+            provinces = facts.filter(pl.col("area_level") == "province")
+            series, note = _largest_areas(_series(provinces), focus, r["kind"] == "rank")
+            shown = {s.key for s in series} if note else None
             spark = sparkline(
-                _series(facts.filter(pl.col("area_level") == "province")),
+                series,
                 f"{r['name_vi']} / {r['name_en']}: các tỉnh theo thời gian / provinces over time",
                 decimals,
                 r["target_2025"],
+                scale=scale_of(r, provinces),
             )
             rows.append(
                 f'<tr><td><a href="{escape(code)}.html">{escape(r["name_vi"])}</a><br>'
-                f'<span lang="en" class="en">{escape(r["name_en"])}</span><br><small>{escape(r["unit"])}</small></td>'
-                f"<td>{spark}</td><td>{_latest_against_target(facts, r, decimals)}</td>"
+                f'<span lang="en" class="en">{escape(r["name_en"])}</span><br><small>{escape(unit_of(r))}</small></td>'
+                f"<td>{spark}</td><td>{_latest_against_target(facts, r, decimals, shown)}</td>"
                 f'<td><a href="../data/{escape(code)}.csv">CSV</a> · '
                 f'<a href="../data/{escape(code)}.parquet">Parquet</a></td></tr>'
             )
@@ -221,9 +337,10 @@ def write_site(folder: Path, release: Release, release_name: str, workbook: str)
     paths = [folder / "index.html"]
     paths[0].write_text(index_page(release, release_name, workbook), encoding="utf-8")
     by_code = {p["indicator_code"][0]: p for p in release.facts.partition_by("indicator_code")}
+    focus = focus_of(release)
     for ind in release.indicators.iter_rows(named=True):
         facts = by_code.get(ind["indicator_code"], release.facts.clear())
         path = folder / f"{ind['indicator_code']}.html"
-        path.write_text(indicator_page(ind, facts, release_name), encoding="utf-8")
+        path.write_text(indicator_page(ind, facts, release_name, focus), encoding="utf-8")
         paths.append(path)
     return paths

@@ -65,6 +65,9 @@ CREATE TABLE dim_indicator (
     kind           VARCHAR NOT NULL,
     numerator      VARCHAR,
     denominator    VARCHAR,
+    aggregate      VARCHAR NOT NULL,
+    scale_max      DOUBLE,
+    out_of         VARCHAR,
     definition_vi  VARCHAR NOT NULL,
     definition_en  VARCHAR NOT NULL,
     target_2025    DOUBLE,
@@ -78,9 +81,12 @@ COMMENT ON COLUMN dim_indicator.name_en IS 'Tên chỉ tiêu (tiếng Anh). / In
 COMMENT ON COLUMN dim_indicator.unit IS 'Đơn vị tính. / Unit of measure.';
 COMMENT ON COLUMN dim_indicator.pillar IS 'Trụ cột chuyển đổi số. / Digital-transformation pillar.';
 COMMENT ON COLUMN dim_indicator.source IS 'Nguồn (sở, ngành) báo cáo. / Reporting source (department).';
-COMMENT ON COLUMN dim_indicator.kind IS 'count: số liệu báo cáo; rate: tỷ lệ tính toán. / count: reported figure; rate: computed ratio.';
-COMMENT ON COLUMN dim_indicator.numerator IS 'Tử số (các mã chỉ tiêu cộng lại, cách nhau bởi +). / Numerator (indicator codes summed, joined by +).';
+COMMENT ON COLUMN dim_indicator.kind IS 'count: số đếm báo cáo; sum: số đếm cộng từ các số đếm khác; rate: tỷ lệ (tính từ tử số/mẫu số, hoặc do đơn vị báo cáo khi không có công thức); index: chỉ số theo thang điểm (scale_max); rank: thứ hạng, 1 là cao nhất (out_of). / count: a reported count; sum: a count added up from other counts; rate: a share or ratio (computed from numerator and denominator, or reported as such when it has no formula); index: a score on a scale (scale_max); rank: a position, 1 = first (out_of).';
+COMMENT ON COLUMN dim_indicator.numerator IS 'Tử số của tỷ lệ, hoặc các số hạng của tổng (mã chỉ tiêu cộng lại, cách nhau bởi +). / Numerator of a rate, or the terms of a sum (indicator codes added up, joined by +).';
 COMMENT ON COLUMN dim_indicator.denominator IS 'Mẫu số (mã chỉ tiêu). / Denominator (indicator code).';
+COMMENT ON COLUMN dim_indicator.aggregate IS 'sum: giá trị tỉnh là tổng các đơn vị (trừ khi tỉnh được báo cáo trực tiếp); none: không bao giờ cộng, giá trị tỉnh chỉ là giá trị được báo cáo (tỷ lệ, chỉ số, thứ hạng, danh mục dùng chung). / sum: the province value is the sum of its areas (unless the province is reported itself); none: never summed, the province value is only the reported one (rates, indices, ranks, a catalogue every district shares).';
+COMMENT ON COLUMN dim_indicator.scale_max IS 'Chỉ số: điểm tối đa của thang (ví dụ 1000). / Index: the top of its scale (e.g. 1000).';
+COMMENT ON COLUMN dim_indicator.out_of IS 'Thứ hạng: số đơn vị được xếp hạng, hoặc provinces = số tỉnh của danh mục đơn vị đang áp dụng (63 trước 1/7/2025, 34 sau đó). Thứ hạng chỉ so sánh được trong cùng một danh mục; so sánh qua thời gian dùng điểm của chỉ số. / Rank: how many units are ranked, or provinces = the provinces of the unit list in force (63 before 1 July 2025, 34 after). A rank compares only within one unit list; over time, compare the index score.';
 COMMENT ON COLUMN dim_indicator.definition_vi IS 'Định nghĩa (tiếng Việt). / Definition in Vietnamese.';
 COMMENT ON COLUMN dim_indicator.definition_en IS 'Định nghĩa (tiếng Anh). / Definition in English.';
 COMMENT ON COLUMN dim_indicator.target_2025 IS 'Mục tiêu quốc gia năm 2025. / National target for 2025.';

@@ -15,7 +15,16 @@ SELECT
     d.period_type,
     d.end_date          AS period_end,
     f.value,
+    coalesce(f.value_lower, f.value) AS value_lower,
+    coalesce(f.value_upper, f.value) AS value_upper,
+    CASE WHEN f.value IS NOT NULL THEN 'exact'
+         WHEN f.value_lower IS NOT NULL AND f.value_upper IS NOT NULL THEN 'range'
+         WHEN f.value_lower IS NOT NULL THEN 'lower'
+         WHEN f.value_upper IS NOT NULL THEN 'upper' END AS value_bound,
     i.unit,
+    i.kind              AS indicator_kind,
+    i.scale_max,
+    CASE WHEN i.out_of = 'provinces' THEN n.n_provinces ELSE TRY_CAST(i.out_of AS INTEGER) END AS out_of,
     f.derivation,
     f.numerator_value,
     f.denominator_value,
@@ -27,8 +36,10 @@ FROM fact_indicator f
 JOIN dim_indicator i USING (indicator_code)
 JOIN dim_area a USING (area_key)
 JOIN dim_period d USING (period_code)
-LEFT JOIN dim_area p_unit ON p_unit.vintage = a.vintage AND p_unit.code = a.province_code;
-COMMENT ON VIEW v_indicator IS 'Chỉ tiêu dạng dễ đọc: tên chỉ tiêu, đơn vị hành chính, kỳ, giá trị, đơn vị tính. / Readable indicators: names, area, period, value, unit.';
+LEFT JOIN dim_area p_unit ON p_unit.vintage = a.vintage AND p_unit.code = a.province_code
+LEFT JOIN (SELECT vintage, count(*) AS n_provinces FROM dim_area WHERE level = 'province' GROUP BY vintage) n
+       ON n.vintage = a.vintage;
+COMMENT ON VIEW v_indicator IS 'Chỉ tiêu dạng dễ đọc: tên chỉ tiêu, đơn vị hành chính, kỳ, giá trị (và các cận khi giá trị là một khoảng), đơn vị tính, loại chỉ tiêu và thang của nó. / Readable indicators: names, area, period, value (and its bounds when it is a range), unit, the kind of indicator and its scale.';
 
 CREATE VIEW v_target_progress AS
 WITH latest AS (
@@ -83,7 +94,7 @@ old_values AS (
     JOIN dim_indicator i USING (indicator_code)
     JOIN successor s ON s.old_province_code = a.code
     WHERE a.level = 'province' AND a.vintage < (SELECT vintage FROM new_vintage)
-      AND i.kind = 'count' AND f.value IS NOT NULL
+      AND i.kind IN ('count', 'sum') AND i.aggregate = 'sum' AND f.value IS NOT NULL
 )
 SELECT
     o.indicator_code,
@@ -100,4 +111,4 @@ FROM old_values o
 JOIN predecessors p USING (new_province_code)
 JOIN dim_area n ON n.vintage = (SELECT vintage FROM new_vintage) AND n.code = o.new_province_code
 GROUP BY o.indicator_code, o.new_province_code, n.full_name, o.period_code, p.n_predecessors, p.predecessor_codes;
-COMMENT ON VIEW v_province_rollup IS 'Chuỗi số liệu (số đếm) của các tỉnh trước sắp xếp cộng dồn vào tỉnh hiện nay (ví dụ Bắc Kạn → Thái Nguyên), kèm mức độ đầy đủ: bao nhiêu tỉnh tiền thân có số liệu. Tỷ lệ không cộng được nên không có ở đây. / Pre-reform province series (counts) rolled up to today''s provinces (e.g. Bắc Kạn → Thái Nguyên), with completeness: how many predecessor provinces have data. Rates cannot be summed and are not rolled up.';
+COMMENT ON VIEW v_province_rollup IS 'Chuỗi số liệu (số đếm) của các tỉnh trước sắp xếp cộng dồn vào tỉnh hiện nay (ví dụ Bắc Kạn → Thái Nguyên), kèm mức độ đầy đủ: bao nhiêu tỉnh tiền thân có số liệu. Tỷ lệ, chỉ số, thứ hạng và số đếm không cộng được (aggregate = none) không có ở đây. / Pre-reform province series (counts) rolled up to today''s provinces (e.g. Bắc Kạn → Thái Nguyên), with completeness: how many predecessor provinces have data. Rates, indices, ranks and non-additive counts (aggregate = none) cannot be summed and are not rolled up.';

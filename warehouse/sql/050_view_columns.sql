@@ -13,8 +13,14 @@ COMMENT ON COLUMN v_indicator.period_code IS 'Mã kỳ báo cáo. / Period code.
 COMMENT ON COLUMN v_indicator.period_type IS 'Loại kỳ: year / half / quarter / month / date. / Period type.';
 COMMENT ON COLUMN v_indicator.period_end IS 'Ngày cuối kỳ. / Last day of the period.';
 COMMENT ON COLUMN v_indicator.value IS 'Giá trị; NULL = không có số liệu. / Value; NULL = no data.';
+COMMENT ON COLUMN v_indicator.value_lower IS 'Cận dưới của giá trị: bằng value khi giá trị chính xác; với một khoảng hoặc cận ("20–25 %", "hơn 116.000"), value để trống và đây là cận dưới (NULL: không có). / Lower bound of the value: equal to value when it is exact; for a range or a bound ("20–25 %", "more than 116,000") value is empty and this is its lower bound (NULL: none).';
+COMMENT ON COLUMN v_indicator.value_upper IS 'Cận trên của giá trị: bằng value khi giá trị chính xác; với một khoảng hoặc cận là cận trên (NULL: không có). / Upper bound of the value: equal to value when it is exact; for a range or a bound its upper bound (NULL: none).';
+COMMENT ON COLUMN v_indicator.value_bound IS 'exact: giá trị chính xác; range: khoảng (value_lower đến value_upper); lower: chỉ biết cận dưới; upper: chỉ biết cận trên; NULL: không có số liệu. / exact; range (value_lower to value_upper); lower: a lower bound only; upper: an upper bound only; NULL: no data.';
 COMMENT ON COLUMN v_indicator.unit IS 'Đơn vị tính. / Unit.';
-COMMENT ON COLUMN v_indicator.derivation IS 'reported / sum_of_areas / rate. / How the value was obtained.';
+COMMENT ON COLUMN v_indicator.indicator_kind IS 'Loại chỉ tiêu (dim_indicator.kind): count, sum, rate, index, rank. / Kind of indicator (dim_indicator.kind).';
+COMMENT ON COLUMN v_indicator.scale_max IS 'Chỉ số: điểm tối đa của thang. / Index: the top of its scale.';
+COMMENT ON COLUMN v_indicator.out_of IS 'Thứ hạng: số đơn vị được xếp hạng trong danh mục đơn vị của dòng (63 tỉnh trước 1/7/2025, 34 sau đó); 1 là cao nhất. / Rank: how many units are ranked in the row''s unit list (63 provinces before 1 July 2025, 34 after); 1 = first.';
+COMMENT ON COLUMN v_indicator.derivation IS 'reported / sum_of_areas / sum / rate. / How the value was obtained.';
 COMMENT ON COLUMN v_indicator.numerator_value IS 'Tử số (tỷ lệ). / Numerator (rates).';
 COMMENT ON COLUMN v_indicator.denominator_value IS 'Mẫu số (tỷ lệ). / Denominator (rates).';
 COMMENT ON COLUMN v_indicator.denominator_period_code IS 'Kỳ của mẫu số. / Period of the denominator.';
