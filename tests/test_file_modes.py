@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import grp
 import os
+import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
 from tests.pipeline_helpers import run_xhs
+
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +82,9 @@ def _another_group() -> str | None:
     return next((grp.getgrgid(g).gr_name for g in os.getgroups() if g != os.getegid()), None)
 
 
-def test_warehouse_mode_and_group_are_settings(deployment: Path) -> None:
+def test_warehouse_mode_and_group_are_settings(deployment: Path, tmp_path: Path) -> None:
+    # a copy: the shared deployment stays as the other tests read it (its lake is not needed here)
+    deployment = Path(shutil.copytree(deployment, tmp_path / "deployment", ignore=shutil.ignore_patterns("lake")))
     published = deployment / "warehouse" / "xhs.duckdb"
     [version] = [p.name for p in (deployment / "warehouse" / "versions").glob("xhs-*.duckdb")]
 
@@ -99,7 +104,7 @@ def test_warehouse_mode_and_group_are_settings(deployment: Path) -> None:
     done = run_xhs(deployment, "rollback", "--to", version, XHS_WAREHOUSE_GROUP="xhs-no-such-group")
     assert done.returncode == 2 and "XHS_WAREHOUSE_GROUP" in done.stderr and "nhóm" in done.stderr, done.stderr
 
-    done = run_xhs(deployment, "rollback", "--to", version)  # the default again, for the other tests of the session
+    done = run_xhs(deployment, "rollback", "--to", version)  # the default again
     assert done.returncode == 0 and _mode(published) == 0o640, done.stderr
 
     group = _another_group()

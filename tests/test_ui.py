@@ -10,7 +10,11 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.ui_helpers import free_port, running_ui, ui_env, wait_until_served
+
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
 
 
 def test_xhs_ui_serves_the_code_location(tmp_path: Path) -> None:
