@@ -7,10 +7,11 @@ and the folders follow the publications that are kept (``warehouse.publish.KEEP_
 rolled off takes its Data Docs with it. The site is rebuilt from the kept results in a fresh ephemeral context
 into a temporary folder, then put in place.
 
-Offline: GE's page templates link Bootstrap, jQuery, bootstrap-table and Font Awesome from CDNs. The validation
-and suite pages are plain HTML tables (they render without them, unstyled except GE's own inline CSS), but GE's
-index lists the results with bootstrap-table, from a script: offline it is empty. ``OfflineIndexPageRenderer`` (a
-GE renderer plug-in, named in the site's ``site_index_builder``) renders the same links as plain tables instead.
+Offline: GE's page templates link Bootstrap, jQuery, bootstrap-table and Font Awesome from CDNs. ``offline.localise``
+serves Bootstrap, jQuery and Font Awesome from the site's ``static/vendor/`` (installed from their XStatic
+packages) and rewrites every page to load them, and GE's logo, from there (issue #27). GE's index lists the
+results with bootstrap-table, from a script: offline it would be empty. ``OfflineIndexPageRenderer`` (a GE
+renderer plug-in, named in the site's ``site_index_builder``) renders the same links as plain tables instead.
 
 (A sub-package: ``sources.staging.stager.reader_fingerprint`` hashes ``expectations/*.*``, and rendering is no reason to
 read every delivered file again.)"""
@@ -24,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from expectations.docs.offline import localise
 from expectations.runner import load_suite
 
 SITE_NAME = "xhs"
@@ -110,6 +112,7 @@ def build_site(validations: Path, site: Path) -> Path:
     if not (tmp / "index.html").exists():  # no result kept yet: GE writes no index; say so
         tmp.mkdir(parents=True, exist_ok=True)
         (tmp / "index.html").write_text(EMPTY_INDEX, encoding="utf-8")
+    localise(tmp)  # Bootstrap, jQuery, Font Awesome and GE's logo from data/docs/static/, not from CDNs
     old = site.with_name(site.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if site.exists():
