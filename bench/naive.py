@@ -46,7 +46,7 @@ def pandas_sheets(path: Path):
 
 def run(landing: Path, warehouse: Path, files: list[Path] | None = None) -> dict[str, float]:
     from expectations.files import read_checked
-    from sources import reader
+    from sources.reading import reader
     from sources.specs.model import load_specs
 
     reader.read_sheets = pandas_sheets  # the naive I/O: pandas + openpyxl instead of calamine

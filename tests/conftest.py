@@ -56,14 +56,23 @@ def sample_files(shared_folder: Path) -> Path:
     return built_once(shared_folder, "sample-files", write_samples)
 
 
+def copy_deployment(deployment: Path, root: Path) -> None:
+    """``deployment`` copied into ``root`` (landing, data, warehouse, Dagster home; modes kept) to go on from, but
+    its lake, whose catalog names the lake's own folder (the copy's next run writes a lake of its own), and its
+    releases."""
+    shutil.copytree(
+        deployment, root, ignore=lambda d, names: {"lake", "releases"} & set(names) if Path(d) == deployment else set()
+    )
+
+
 def _sample_deployment(samples: Path) -> Callable[[Path], None]:
     def build(root: Path) -> None:
         from tests.pipeline_helpers import run_xhs
 
         shutil.copytree(samples, root / "landing")
-        result = run_xhs(root, "run")
+        result = run_xhs(root, "run", umask=0o022)  # as a shell starts it: xhs makes its files private itself
         assert result.returncode == 0, result.stdout + result.stderr
-        result = run_xhs(root, "publish", "--out", str(root / "releases"))
+        result = run_xhs(root, "publish", "--out", str(root / "releases"), umask=0o022)
         assert result.returncode == 0, result.stdout + result.stderr
 
     return build
@@ -89,17 +98,18 @@ PERSON_LIST_NAME = "danh_sach_thue_bao_ca_nhan.csv"  # a list of people: restric
 
 
 @pytest.fixture(scope="session")
-def guarded_deployment(sample_files: Path, shared_folder: Path) -> Path:
-    """A deployment as a data centre has one: the samples, a file quarantined for a bad cell and a list of people,
-    through ``xhs run`` and ``xhs publish`` (into ``releases/``), each started as a process with umask 022.
-    Returns its root; shared read-only (a test that changes it works on a copy)."""
+def guarded_deployment(sample_warehouse: Path, shared_folder: Path) -> Path:
+    """A deployment as a data centre has one: the sample deployment (run with umask 022), then a file quarantined
+    for a bad cell and a list of people delivered, through ``xhs run`` and ``xhs publish`` (into ``releases/``),
+    each started as a process with umask 022. Returns its root; shared read-only (a test that changes it works on
+    a copy)."""
 
     def build(root: Path) -> None:
         from bench.hostile_corpus import person_csv
         from bench.workbooks import write
         from tests.pipeline_helpers import run_xhs
 
-        shutil.copytree(sample_files, root / "landing")
+        copy_deployment(sample_warehouse, root)
         names = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
         write(
             root / "landing" / "telecom" / QUARANTINED_NAME,
@@ -119,17 +129,16 @@ def guarded_deployment(sample_files: Path, shared_folder: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def quarter_release(sample_files: Path, shared_folder: Path) -> Path:
+def quarter_release(sample_warehouse: Path, shared_folder: Path) -> Path:
     """The samples plus what a new user tried (issue #16): a 2023-Q4 telecom delivery for Bắc Kạn beside the
-    yearly files, and a corrected 2023 file (Ba Bể's smartphones restated); returns the release folder."""
+    yearly files, and a corrected 2023 file (Ba Bể's smartphones restated), delivered to (a copy of) the sample
+    deployment, run and published; returns the release folder."""
 
     def build(root: Path) -> None:
         from bench.workbooks import write
         from tests.pipeline_helpers import query, run_xhs
 
-        shutil.copytree(sample_files, root / "landing")
-        first = run_xhs(root, "run")
-        assert first.returncode == 0, first.stdout + first.stderr
+        copy_deployment(sample_warehouse, root)
         rows = query(
             root,
             "SELECT area_written, max(value) FILTER (field = 'mobile_subscribers'), max(value) FILTER "
