@@ -59,7 +59,7 @@ scale: $(STAMP) postgres
 ## make test: install, lint, type-check (mypy), run the whole test suite (what CI runs), on PYTEST_WORKERS
 ## pytest-xdist workers (default 2: this machine's cores; PYTEST_WORKERS=0 runs it in one process)
 PYTEST_WORKERS ?= 2
-PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope)
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder)
 test: $(STAMP) browser nginx postgres
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

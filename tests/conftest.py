@@ -169,12 +169,36 @@ def quarter_release(sample_warehouse: Path, shared_folder: Path) -> Path:
 
 
 DEPLOYMENT_FIXTURES = {"sample_warehouse", "sample_release", "quarter_release", "guarded_deployment", "postgres"}
+# The longest modules, longest first (tests/README.md has their timings): started first, so that the two xdist
+# workers (make test: --dist loadscope --no-loadscope-reorder, which keeps this order) finish together.
+LONGEST_FIRST = (
+    "test_disk_faults",
+    "test_postgres_instance",
+    "test_progress",
+    "test_file_modes",
+    "test_runs",
+    "test_faults",
+    "test_pipeline",
+    "test_up_to_date",
+    "test_operations",
+    "test_bench",
+    "test_stop",
+    "test_release",
+    "test_release_browser",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A test that uses a deployment fixture is a ``deployment`` test, marked or not. Deployment tests run first
-    (they are the long ones: under xdist the two workers then finish together), otherwise in collection order."""
+    """A test that uses a deployment fixture is a ``deployment`` test, marked or not. The longest modules run
+    first, then the other deployment tests, then the rest, otherwise in collection order."""
     for item in items:
         if DEPLOYMENT_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.deployment)
-    items.sort(key=lambda item: item.get_closest_marker("deployment") is None)
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        module = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+        if module in LONGEST_FIRST:
+            return 0, LONGEST_FIRST.index(module)
+        return (1 if item.get_closest_marker("deployment") else 2), 0
+
+    items.sort(key=rank)

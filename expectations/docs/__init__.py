@@ -18,6 +18,7 @@ read every delivered file again.)"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -61,7 +62,19 @@ def prune_results(validations: Path, keep: set[str]) -> list[str]:
 
 
 def build_site(validations: Path, site: Path) -> Path:
-    """Render every kept result with GE's site builder into ``site``; returns ``site/index.html``."""
+    """Render every kept result with GE's site builder into ``site``; returns ``site/index.html``. Two runs at
+    once (a cron run and an operator's) build one after the other: each builds in the same temporary folder and
+    swaps it in, so the second waits for the first (a lock file beside the site)."""
+    site.parent.mkdir(parents=True, exist_ok=True)
+    with (site.parent / f".{site.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _build_site(validations, site)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _build_site(validations: Path, site: Path) -> Path:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
