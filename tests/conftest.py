@@ -172,19 +172,20 @@ DEPLOYMENT_FIXTURES = {"sample_warehouse", "sample_release", "quarter_release", 
 # The longest modules, longest first (tests/README.md has their timings): started first, so that the two xdist
 # workers (make test: --dist loadscope --no-loadscope-reorder, which keeps this order) finish together.
 LONGEST_FIRST = (
-    "test_disk_faults",
     "test_postgres_instance",
-    "test_progress",
-    "test_file_modes",
     "test_runs",
+    "test_progress",
     "test_faults",
+    "test_stop",
+    "test_file_modes",
     "test_pipeline",
-    "test_up_to_date",
     "test_operations",
     "test_bench",
-    "test_stop",
-    "test_release",
+    "test_reverse_proxy",
+    "test_incremental",
+    "test_up_to_date",
     "test_release_browser",
+    "test_release",
 )
 
 
