@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: run test lint samples ui bench clean install browser nginx postgres scale
+.PHONY: run test check lint samples ui bench clean install browser nginx postgres scale
 
 install: $(STAMP)
 
@@ -61,12 +61,23 @@ postgres:
 scale: $(STAMP) postgres
 	$(BIN)/python -m deploy.scale
 
-## make test: install, lint, type-check (mypy), run the whole test suite
+## make test: install, lint, type-check (mypy), run the whole test suite (what CI runs), on PYTEST_WORKERS
+## pytest-xdist workers (default 2: this machine's cores; PYTEST_WORKERS=0 runs it in one process)
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder)
 test: $(STAMP) browser nginx postgres
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
+
+## make check: the quick loop at the keyboard (under 2 minutes): lint, types, and the tests that need no
+## deployment (pytest -m "not deployment"; tests/README.md says which those are)
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not deployment"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

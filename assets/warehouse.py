@@ -171,7 +171,10 @@ def warehouse_tables(context: dg.AssetExecutionContext, settings: XhsSettings):
 
 def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     paths = settings.paths()
-    access = settings.warehouse_access()  # an invalid XHS_WAREHOUSE_MODE: nothing is published
+    try:
+        access = settings.warehouse_access()  # an invalid XHS_WAREHOUSE_MODE: nothing is published
+    except ValueError as exc:  # a setting, not a passing fault: retried, it would only fail again minutes later
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
     state = StateStore(paths.state)
     built = state.memo(BUILD_MEMO)
     if built is None:

@@ -67,8 +67,9 @@ def kind_of(exc: BaseException) -> int | None:
         if isinstance(current, OSError) and current.errno == errno.EIO:
             return errno.EIO
         text = str(current).lower()
+        # DuckDB 2.0's exceptions live in its extension module ``_duckdb`` (``_duckdb.IOException``)
         if isinstance(current, (sqlite3.Error, OSError)) or type(current).__module__.startswith(
-            ("duckdb", "sqlalchemy", "polars")
+            ("duckdb", "_duckdb", "sqlalchemy", "polars")
         ):
             if any(w in text for w in FULL_WORDS):
                 return errno.ENOSPC

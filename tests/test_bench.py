@@ -115,6 +115,7 @@ def test_checking_together_gives_the_per_file_findings(tmp_path: Path) -> None:
     assert reads[1].errors and not reads[0].findings and not reads[2].findings
 
 
+@pytest.mark.deployment
 def test_harness_writes_every_figure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

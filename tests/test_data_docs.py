@@ -12,10 +12,13 @@ import subprocess
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from expectations.docs import RESULTS_FILE, build_site, prune_results
 from sources.specs.model import load_specs
 from tests.test_release_browser import FLAGS, chromium
+
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
 
 SUITES = sorted([*load_specs(), "fact_indicator"])
 LINK = re.compile(r'<a class="" href="(validations/[^"]+\.html)"\s*>\s*([\w]+)\s*</a>')

@@ -131,6 +131,7 @@ def test_validate_feedback_command_marks_the_bad_number_cell(tmp_path: Path) -> 
     assert "phải là số" in cell.comment.text and "must be a number" in cell.comment.text
 
 
+@pytest.mark.deployment
 def test_a_run_writes_one_reply_per_file_with_findings(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     write(landing / "telecom" / "vt_2022.xlsx", [TITLE, HEADER, *rows(), [None, "Tổng cộng", 8000, 4800]])

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import grp
 import os
+import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
+from bench.workbooks import write
 from tests.pipeline_helpers import run_xhs
+
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +83,24 @@ def _another_group() -> str | None:
     return next((grp.getgrgid(g).gr_name for g in os.getgroups() if g != os.getegid()), None)
 
 
-def test_warehouse_mode_and_group_are_settings(deployment: Path) -> None:
+def test_warehouse_mode_and_group_are_settings(deployment: Path, tmp_path: Path) -> None:
+    # a copy: the shared deployment stays as the other tests read it (its lake is not needed here)
+    deployment = Path(shutil.copytree(deployment, tmp_path / "deployment", ignore=shutil.ignore_patterns("lake")))
     published = deployment / "warehouse" / "xhs.duckdb"
-    [version] = [p.name for p in (deployment / "warehouse" / "versions").glob("xhs-*.duckdb")]
+    version = max(p.name for p in (deployment / "warehouse" / "versions").glob("xhs-*.duckdb"))  # the current one
+
+    # A run with something to publish (a new delivery, brought in incrementally) refuses it and publishes nothing.
+    before = published.read_bytes()
+    names = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
+    grid = [
+        ["Năm 2019"],
+        ["STT", "Đơn vị hành chính", "Thuê bao di động"],
+        *[[i + 1, n, 1000] for i, n in enumerate(names)],
+    ]
+    write(deployment / "landing" / "telecom" / "vt_2019.xlsx", grid)
+    done = run_xhs(deployment, "run", XHS_WAREHOUSE_MODE="0666")  # the run refuses it, publishes nothing
+    assert done.returncode == 2 and "XHS_WAREHOUSE_MODE='0666'" in done.stderr, done.stderr
+    assert published.read_bytes() == before and _mode(published) == 0o640
 
     done = run_xhs(deployment, "rollback", "--to", version, XHS_WAREHOUSE_MODE="0644")
     assert done.returncode == 0, done.stderr
@@ -92,14 +111,11 @@ def test_warehouse_mode_and_group_are_settings(deployment: Path) -> None:
         assert done.returncode == 2 and f"XHS_WAREHOUSE_MODE={bad!r}" in done.stderr, (bad, done.stderr)
         assert "không hợp lệ" in done.stderr and "is not a valid mode" in done.stderr
     assert _mode(published) == 0o644  # a refused setting changes nothing
-    done = run_xhs(deployment, "run", XHS_WAREHOUSE_MODE="0666")  # the run refuses it, publishes nothing
-    assert done.returncode == 2 and "XHS_WAREHOUSE_MODE='0666'" in done.stderr, done.stderr
-    assert _mode(published) == 0o644
 
     done = run_xhs(deployment, "rollback", "--to", version, XHS_WAREHOUSE_GROUP="xhs-no-such-group")
     assert done.returncode == 2 and "XHS_WAREHOUSE_GROUP" in done.stderr and "nhóm" in done.stderr, done.stderr
 
-    done = run_xhs(deployment, "rollback", "--to", version)  # the default again, for the other tests of the session
+    done = run_xhs(deployment, "rollback", "--to", version)  # the default again
     assert done.returncode == 0 and _mode(published) == 0o640, done.stderr
 
     group = _another_group()

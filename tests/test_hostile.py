@@ -258,6 +258,7 @@ def _text_everywhere(root: Path) -> bytes:
     return b"\n".join(out)
 
 
+@pytest.mark.deployment
 def test_xhs_run_quarantines_every_hostile_file_and_leaks_no_personal_value(
     corpus: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -269,7 +270,7 @@ def test_xhs_run_quarantines_every_hostile_file_and_leaks_no_personal_value(
         [["Năm 2022"], ["STT", "Đơn vị hành chính", "Thuê bao di động", "Trong đó: smartphone"], *rows()],
     )
     monkeypatch.setenv("XHS_LOG_LEVEL", "DEBUG")  # Dagster's own log lines are searched too
-    done = run_xhs(tmp_path, "run")
+    done = run_xhs(tmp_path, "run", process=True)  # the run's own process survives every file
     assert done.returncode == 1, done.stderr[-3000:]
     statuses = dict(query(tmp_path, "SELECT original_name, status FROM meta_file"))
     for name, status in ((corpus[c.name].name, c.status) for c in CASES):

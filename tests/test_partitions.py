@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from tests.pipeline_helpers import query, run_xhs
 from tests.test_operations import deliver
+
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
 
 
 def cached_reads(root: Path) -> dict[str, int]:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from bench.workbooks import write
 from tests.pipeline_helpers import query, run_xhs
+
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
 
 HEADER = [["Năm 2022"], ["STT", "Đơn vị hành chính", "Thuê bao di động", "Thuê bao cố định"]]
 NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]

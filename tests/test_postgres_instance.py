@@ -21,6 +21,8 @@ import pytest
 from bench.workbooks import write
 from tests.postgres_server import PASSWORD, postgres, postgres_env  # noqa: F401 -- the fixture
 
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
+
 NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
 
 

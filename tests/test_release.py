@@ -149,7 +149,8 @@ def test_second_release_numbers_on_and_logs_changes(
 ) -> None:
     out = tmp_path / "releases"
     shutil.copytree(sample_release, out / sample_release.name)
-    result = run_xhs(sample_warehouse, "publish", "--out", str(out))
+    # the run's record in a Dagster home of its own: the shared sample deployment is only read
+    result = run_xhs(sample_warehouse, "publish", "--out", str(out), DAGSTER_HOME=str(tmp_path / ".dagster"))
     assert result.returncode == 0, result.stderr
     second = out / f"{datetime.now(UTC).date().isoformat()}-2"
     log = (second / "CHANGELOG.md").read_text(encoding="utf-8")

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.workbooks import write
 from tests.pipeline_helpers import run_xhs
+
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
 
 NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
 

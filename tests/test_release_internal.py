@@ -18,6 +18,8 @@ import pytest
 from bench.hostile_corpus import PERSONAL_VALUES
 from tests.conftest import PERSON_LIST_NAME, QUARANTINED_NAME
 
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
+
 
 def readable_text(path: Path) -> str:
     """Everything a reader of ``path`` could see, as text."""

@@ -8,9 +8,12 @@ import zipfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from bench.workbooks import write
 from tests.pipeline_helpers import query, run_xhs
+
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
 
 NAMES = ["TP. Bắc Kạn", "Pác Nặm", "Ba Bể", "Ngân Sơn", "Bạch Thông", "Chợ Đồn", "Chợ Mới", "Na Rì"]
 PERSON = ["Nguyễn Thị Hoà", "Trần Văn Bình", "001203004567", "0912345678", "Lê Thị Mai", "Phạm Quốc Khánh"]

@@ -27,6 +27,8 @@ import pytest
 
 from tests.ui_helpers import free_port, running_ui
 
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
+
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy" / "nginx"
 OPERATOR, VIEWER = ("operator", "mat-khau-van-hanh-1"), ("viewer", "mat-khau-xem-2")
 

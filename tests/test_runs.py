@@ -20,6 +20,8 @@ from pipelines.definitions import defs
 from pipelines.home import ensure_dagster_home, open_instance
 from tests.pipeline_helpers import run_xhs
 
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
+
 # A small delivery: one province's telecom and population files of two years, and a file with a text in a
 # numeric cell (quarantined).
 SUBSET = ("telecom/BC_vien_thong_BacKan_2022.xlsx", "telecom/so_lieu_thue_bao_bac_kan_2023.xlsx")
@@ -27,12 +29,8 @@ BAD = "text_in_numeric_cell"
 
 
 @pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sources.samples import write_samples
-
-    out = tmp_path_factory.mktemp("samples")
-    write_samples(out)
-    return out
+def samples(sample_files: Path) -> Path:
+    return sample_files  # written once per pytest run (tests/conftest.py); only copied from
 
 
 def deliver(samples: Path, root: Path, names: tuple[str, ...] | None = None, bad: bool = True) -> None:

@@ -1,6 +1,6 @@
 """The sample workbooks through the whole pipeline: the warehouse reproduces the published figures.
 
-One run of ``xhs run`` on ``xhs samples`` for the module; every modelled row of
+One run of ``xhs run`` on ``xhs samples`` (the session's ``sample_warehouse``); every modelled row of
 ``shared/reference/seed_facts.csv`` is asserted through ``sources/samples/seed_mapping.yaml``."""
 
 from __future__ import annotations
@@ -10,19 +10,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sources.samples import write_samples
-from tests.pipeline_helpers import query, run_xhs
+from tests.pipeline_helpers import query
+
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
 
 MAPPING = Path(__file__).parent.parent / "sources" / "samples" / "seed_mapping.yaml"
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("samples")
-    write_samples(root / "landing")
-    result = run_xhs(root, "run")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root
+def warehouse(sample_warehouse: Path) -> Path:
+    """The session's sample deployment (tests/conftest.py): ``xhs samples`` through ``xhs run``, built once."""
+    return sample_warehouse
 
 
 def value(root: Path, indicator: str, area_key: str, period: str) -> float | None:

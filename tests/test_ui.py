@@ -3,6 +3,7 @@ binds loopback unless told otherwise, and says loudly that the UI has no login w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
@@ -10,7 +11,11 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.ui_helpers import free_port, running_ui, ui_env, wait_until_served
+
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
 
 
 def test_xhs_ui_serves_the_code_location(tmp_path: Path) -> None:
@@ -45,7 +50,22 @@ def _first_lines(tmp_path: Path, *args: str) -> str:
     finally:
         os.killpg(proc.pid, 9)
         proc.wait(timeout=30)
+        _stop_left_behind(tmp_path)
     return "".join(lines)
+
+
+def _stop_left_behind(folder: Path) -> None:
+    """``xhs ui`` starts ``dagster dev`` in a session of its own: if it had done so before it was killed, that tree
+    (webserver, daemon, code servers) would run on, so every process working in ``folder`` is killed too."""
+    import psutil
+
+    left = []
+    for p in psutil.process_iter(["cwd"]):
+        if p.info["cwd"] == str(folder) and p.pid != os.getpid():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.kill()
+                left.append(p)
+    psutil.wait_procs(left, timeout=30)
 
 
 def test_binding_beyond_loopback_warns_that_the_ui_has_no_login(tmp_path: Path) -> None:

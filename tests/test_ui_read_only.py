@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.ui_helpers import graphql, running_ui
+
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
 
 READ = """{
   runsOrError { __typename ... on Runs { results { runId status } } }

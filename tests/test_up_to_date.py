@@ -13,16 +13,14 @@ import pytest
 from pipelines.home import ensure_dagster_home, open_instance
 from tests.pipeline_helpers import run_xhs
 
+pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
+
 FIRST = ["telecom/BC_vien_thong_BacKan_2022.xlsx", "population/Dan_so_ho_GD_BacKan_2022.xlsx"]
 
 
 @pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sources.samples import write_samples
-
-    out = tmp_path_factory.mktemp("samples")
-    write_samples(out)
-    return out
+def samples(sample_files: Path) -> Path:
+    return sample_files  # written once per pytest run (tests/conftest.py); only copied from
 
 
 def deliver(samples: Path, root: Path, name: str, as_name: str | None = None) -> None:

@@ -7,16 +7,18 @@ and the folders follow the publications that are kept (``warehouse.publish.KEEP_
 rolled off takes its Data Docs with it. The site is rebuilt from the kept results in a fresh ephemeral context
 into a temporary folder, then put in place.
 
-Offline: GE's page templates link Bootstrap, jQuery, bootstrap-table and Font Awesome from CDNs. The validation
-and suite pages are plain HTML tables (they render without them, unstyled except GE's own inline CSS), but GE's
-index lists the results with bootstrap-table, from a script: offline it is empty. ``OfflineIndexPageRenderer`` (a
-GE renderer plug-in, named in the site's ``site_index_builder``) renders the same links as plain tables instead.
+Offline: GE's page templates link Bootstrap, jQuery, bootstrap-table and Font Awesome from CDNs. ``offline.localise``
+serves Bootstrap, jQuery and Font Awesome from the site's ``static/vendor/`` (installed from their XStatic
+packages) and rewrites every page to load them, and GE's logo, from there (issue #27). GE's index lists the
+results with bootstrap-table, from a script: offline it would be empty. ``OfflineIndexPageRenderer`` (a GE
+renderer plug-in, named in the site's ``site_index_builder``) renders the same links as plain tables instead.
 
 (A sub-package: ``sources.staging.stager.reader_fingerprint`` hashes ``expectations/*.*``, and rendering is no reason to
 read every delivered file again.)"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -24,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from expectations.docs.offline import localise
 from expectations.runner import load_suite
 
 SITE_NAME = "xhs"
@@ -59,7 +62,19 @@ def prune_results(validations: Path, keep: set[str]) -> list[str]:
 
 
 def build_site(validations: Path, site: Path) -> Path:
-    """Render every kept result with GE's site builder into ``site``; returns ``site/index.html``."""
+    """Render every kept result with GE's site builder into ``site``; returns ``site/index.html``. Two runs at
+    once (a cron run and an operator's) build one after the other: each builds in the same temporary folder and
+    swaps it in, so the second waits for the first (a lock file beside the site)."""
+    site.parent.mkdir(parents=True, exist_ok=True)
+    with (site.parent / f".{site.name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _build_site(validations, site)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _build_site(validations: Path, site: Path) -> Path:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
@@ -110,6 +125,7 @@ def build_site(validations: Path, site: Path) -> Path:
     if not (tmp / "index.html").exists():  # no result kept yet: GE writes no index; say so
         tmp.mkdir(parents=True, exist_ok=True)
         (tmp / "index.html").write_text(EMPTY_INDEX, encoding="utf-8")
+    localise(tmp)  # Bootstrap, jQuery, Font Awesome and GE's logo from data/docs/static/, not from CDNs
     old = site.with_name(site.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if site.exists():

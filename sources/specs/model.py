@@ -4,7 +4,7 @@ and the sample workbooks are all derived from them.
 
 Each file is validated on load by the pydantic models below (``extra="forbid"``, as PUDL's metadata classes): an
 unknown or misspelt key (``requried: true``, ``cadense: year``) or a missing one is a ``SpecError`` naming the file
-and the key path, in Vietnamese and English. README.md ("Adding a department") lists every key; the field kinds
+and the key path, in Vietnamese and English. docs/adding_a_department.md lists every key; the field kinds
 (rate, index, rank, ``aggregate``, ``scale_max``, ``out_of``: ``sources/specs/fields.py``) are in docs/field_kinds.md.
 """
 
