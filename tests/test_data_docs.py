@@ -95,6 +95,20 @@ def test_data_docs_keep_the_kept_publications_only(sample_warehouse: Path, tmp_p
     html = build_site(validations, tmp_path / "docs").read_text(encoding="utf-8")
     assert versions[2].removesuffix(".duckdb") not in html
     assert not list((tmp_path / "docs" / "validations").glob(f"*/{versions[2].removesuffix('.duckdb')}"))
+    # a new publication: only its pages are rendered (issue #24), and the site is the one a full build gives
+    old_page = next((tmp_path / "docs" / "validations").glob(f"*/{versions[3].removesuffix('.duckdb')}/*/*.html"))
+    before = old_page.stat().st_mtime_ns
+    new = "xhs-20260108T020000000000Z.duckdb"
+    (validations / new).mkdir()
+    (validations / new / RESULTS_FILE).write_text(json.dumps({**results, "version": new}))
+    html = build_site(validations, tmp_path / "docs").read_text(encoding="utf-8")
+    assert new.removesuffix(".duckdb") in html and len(_links_all(html)) == 5 * len(SUITES)
+    moved = tmp_path / "docs" / old_page.relative_to(tmp_path / "docs")
+    assert moved.stat().st_mtime_ns == before  # copied with the site, not rendered again
+    full = build_site(validations, tmp_path / "full")
+    assert full.read_text(encoding="utf-8") == html
+    pages = {p.relative_to(tmp_path / "full") for p in (tmp_path / "full").rglob("*.html")}
+    assert pages == {p.relative_to(tmp_path / "docs") for p in (tmp_path / "docs").rglob("*.html")}
 
 
 def _links_all(html: str) -> list[str]:

@@ -19,18 +19,19 @@ read every delivered file again.)"""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
-import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from expectations.docs.offline import localise
-from expectations.runner import load_suite
+from expectations.runner import import_great_expectations, load_suite
 
 SITE_NAME = "xhs"
 RESULTS_FILE = "results.json"
+BUILT = ".built.json"  # what the site was rendered from (issue #24: a run renders only what is new)
 
 
 def record_results(
@@ -75,8 +76,7 @@ def build_site(validations: Path, site: Path) -> Path:
 
 
 def _build_site(validations: Path, site: Path) -> Path:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
+    gx = import_great_expectations()
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -86,6 +86,9 @@ def _build_site(validations: Path, site: Path) -> Path:
 
     tmp = site.with_name(site.name + ".building")
     shutil.rmtree(tmp, ignore_errors=True)
+    built = _built(site)  # what the site in place was rendered from: only what is new is rendered again
+    if built is not None:
+        shutil.copytree(site, tmp)
     context = gx.get_context(mode="ephemeral")
     context.add_data_docs_site(
         SITE_NAME,
@@ -100,6 +103,7 @@ def _build_site(validations: Path, site: Path) -> Path:
         },
     )
     suites: set[str] = set()
+    keys: dict[str, Any] = {}  # "suite|run|batch" → its identifier
     for path in sorted(validations.glob(f"*/{RESULTS_FILE}")):
         kept = json.loads(path.read_text(encoding="utf-8"))
         run_time, run_name = _version_time(kept["version"]), kept["version"].removesuffix(".duckdb")
@@ -116,12 +120,27 @@ def _build_site(validations: Path, site: Path) -> Path:
             )
             context.validation_results_store.set(key, result)
             suites.add(entry["suite"])
+            keys[f"{entry['suite']}|{run_name}|{entry['batch']}"] = key
+    digests: dict[str, str] = {}
     for name in sorted(suites):
         document = load_suite(name)
+        digests[name] = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
         context.suites.add(
             gx.ExpectationSuite(name=name, expectations=document["expectations"], meta=document.get("meta", {}))
         )
-    context.build_data_docs(site_names=[SITE_NAME])
+    if built is None:
+        context.build_data_docs(site_names=[SITE_NAME])
+    else:  # the pages of results and suites already rendered stay; the index lists every page there is
+        for run in {k.split("|")[1] for k in built["results"]} - {k.split("|")[1] for k in keys}:
+            for folder in (tmp / "validations").glob(f"*/{run}"):
+                shutil.rmtree(folder)  # a publication rolled off
+        for name in set(built["suites"]) - suites:
+            (tmp / "expectations" / f"{name}.html").unlink(missing_ok=True)
+        todo = [key for k, key in keys.items() if k not in built["results"]]
+        todo += [ExpectationSuiteIdentifier(n) for n, d in digests.items() if built["suites"].get(n) != d]
+        context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=todo)
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / BUILT).write_text(json.dumps({"results": sorted(keys), "suites": digests}), encoding="utf-8")
     if not (tmp / "index.html").exists():  # no result kept yet: GE writes no index; say so
         tmp.mkdir(parents=True, exist_ok=True)
         (tmp / "index.html").write_text(EMPTY_INDEX, encoding="utf-8")
@@ -133,6 +152,17 @@ def _build_site(validations: Path, site: Path) -> Path:
     tmp.replace(site)
     shutil.rmtree(old, ignore_errors=True)
     return site / "index.html"
+
+
+def _built(site: Path) -> dict[str, Any] | None:
+    """The results and suites the site in place was rendered from (``BUILT``), or None: rendered by an older
+    version, damaged, or no site yet; then every page is rendered."""
+    try:
+        built = json.loads((site / BUILT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ok = isinstance(built, dict) and isinstance(built.get("results"), list) and isinstance(built.get("suites"), dict)
+    return built if ok and (site / "index.html").exists() else None
 
 
 def _version_time(version: str) -> datetime:
