@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sources.areas.units import COUNTRY_CODE, PathResolver, UnitRegistry
+from sources.areas.paths import PathResolver
+from sources.areas.units import COUNTRY_CODE, UnitRegistry
 from sources.common.findings import Finding, error, warning
 from sources.reading.header import Table
 from sources.reading.levels import areas_in_title

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sources.areas.units import AreaMatch, PathResolver, Unit, UnitRegistry
+from sources.areas.paths import PathResolver
+from sources.areas.units import AreaMatch, Unit, UnitRegistry
 from sources.common.findings import Finding, cell_address, warning
 from sources.common.text import norm
 from sources.reading.area_rows import AreaRow

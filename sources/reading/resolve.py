@@ -15,7 +15,8 @@ import difflib
 import os
 from dataclasses import dataclass
 
-from sources.areas.units import AreaMatch, PathResolver, Unit, UnitRegistry, split_type
+from sources.areas.paths import PathResolver
+from sources.areas.units import AreaMatch, Unit, UnitRegistry, split_type
 from sources.common.findings import Finding, cell_address, error, warning
 from sources.common.periods import Period
 from sources.common.text import key, norm
