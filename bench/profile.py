@@ -27,8 +27,8 @@ from bench.scale import write_landing
 # (stage, any of these in a sampled stack), most specific first: a stack is counted in the first stage it matches
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("importing Great Expectations", ("great_expectations/__init__", "import_great_expectations")),
-    ("validating (Great Expectations)", ("great_expectations", "expectations/runner.py", "expectations/checks.py")),
     ("Data Docs", ("expectations/docs", "assets/docs.py")),
+    ("validating (Great Expectations)", ("great_expectations", "expectations/runner.py", "expectations/checks.py")),
     ("lake (Iceberg)", ("warehouse/lake.py", "pyiceberg")),
     ("publishing (copy, checkpoint, rename)", ("warehouse/publish.py",)),
     ("building the warehouse", ("warehouse/",)),
