@@ -15,6 +15,8 @@ from bench.workbooks import write
 from sources.areas.units import BUILTIN_UNITS
 from tests.pipeline_helpers import query, run_xhs
 
+pytestmark = pytest.mark.deployment  # runs xhs run: not part of make check
+
 DISTRICTS = ("058", "060")  # Thành phố Bắc Kạn, Huyện Pác Nặm
 PROVINCES = ("06", "14", "83")
 

@@ -16,6 +16,8 @@ from bench.workbooks import write
 from tests.pipeline_helpers import query, run_xhs
 from tests.shared_files import shared_path
 
+pytestmark = pytest.mark.deployment  # runs xhs run: not part of make check
+
 # What each real file must come to. Files added to shared/realworld later are read too (test_every_file_has_a_verdict).
 LOADED = {
     "census2019_bieu1_15_by_province.xlsx",
