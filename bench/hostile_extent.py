@@ -3,7 +3,7 @@ value, never by the extent it declares. Files that declare far more than they ho
 ``A1:XFD1048576``, a million empty styled cells out to column XFD, empty rows down to row 1,048,576, an .xls
 ``DIMENSIONS`` record claiming 2³² rows, a CSV line of three million separators); files whose values do not fit
 are refused (a value in IV65536 of an .xls, a shared strings table of two million strings, or one declaring a
-hundred billion). Appended to ``bench.hostile_corpus.CASES``, whose building blocks they use."""
+hundred billion). Appended to ``bench.hostile_corpus.CASES``; built with ``bench.crafted``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from pathlib import Path
 import olefile
 import xlwt
 
-from bench.hostile_corpus import GOOD, NS, Hostile, sheet_xml, workbook_parts, write_zip
+from bench.crafted import NS, sheet_xml, workbook_parts, write_zip
+from bench.hostile_corpus import GOOD, Hostile
 from sources.common.findings import cell_address
 
 SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"

@@ -18,8 +18,9 @@ import polars as pl
 import pytest
 
 from bench.corpus import rows
-from bench.hostile_corpus import CASES, PERSONAL_VALUES, Hostile, person_grid, workbook_parts, write_corpus, write_zip
-from bench.hostile_corpus import sheet_xml as xml_of
+from bench.crafted import sheet_xml as xml_of
+from bench.crafted import workbook_parts, write_zip
+from bench.hostile_corpus import CASES, PERSONAL_VALUES, Hostile, person_grid, write_corpus
 from bench.workbooks import write
 from pipelines.validate import validate, validate_command
 from sources.common.masking import mask_personal_numbers

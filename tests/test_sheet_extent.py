@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.hostile_corpus import GOOD, ole2, sheet_xml, workbook_parts, write_zip
+from bench.crafted import ole2, sheet_xml, workbook_parts, write_zip
+from bench.hostile_corpus import GOOD
 from bench.hostile_extent import set_xls_dimensions, xls
 from pipelines.validate import validate, validate_command
 from sources.common.findings import cell_address

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.hostile_corpus import sheet_xml, workbook_parts, write_zip
+from bench.crafted import sheet_xml, workbook_parts, write_zip
 from sources.intake import limits as L
 from sources.intake.extent import SheetCells, exact_cells
 from sources.intake.grid import read_sheets
