@@ -13,7 +13,8 @@ import pytest
 from bench.workbooks import write
 from sources.intake import mask, read_untrusted
 from sources.intake.grid import Sheet
-from sources.intake.personal import content_finding, looks_like_full_name, person_list_findings
+from sources.intake.person_names import content_finding, looks_like_full_name
+from sources.intake.personal import person_list_findings
 
 NAMES = [
     "Nguyễn Văn An",
