@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from sources.common.text import fold
+from sources.reading.numbers import parse_number
 
 _NUMBER = r"[+-]?\d[\d.,]*"
 _SCALE_WORDS = {"nghin": 1e3, "ngan": 1e3, "trieu": 1e6, "ty": 1e9, "ti": 1e9, "thousand": 1e3, "million": 1e6}
@@ -71,11 +72,6 @@ _LOWER = re.compile(r"^(?:" + _alternatives(_LOWER_WORDS) + r")\s*" + _AMOUNT.fo
 _UPPER = re.compile(r"^(?:" + _alternatives(_UPPER_WORDS) + r")\s*" + _AMOUNT.format(i=1) + r"$")
 _AND_UP = re.compile(r"^(?:tu\s*)?" + _AMOUNT.format(i=1) + r"\s*tro len$")
 _AND_DOWN = re.compile(r"^" + _AMOUNT.format(i=1) + r"\s*tro xuong$")
-_VI_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
-_VI_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
-_PLAIN = re.compile(r"^[+-]?\d+$")
-_DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
-_EN_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3}){2,}(\.\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -109,22 +105,8 @@ def _show(x: float | None) -> str:
     return f"{x:,.0f}".replace(",", ".") if float(x).is_integer() else f"{x:g}".replace(".", ",")
 
 
-def number(text: str) -> float | None:
-    """One number by the Vietnamese rules of ``numbers.py`` (without its ``%``), or None."""
-    t = text.strip()
-    if _VI_THOUSANDS.match(t):
-        return float(t.replace(".", "").replace(",", "."))
-    if _VI_DECIMAL.match(t):
-        return float(t.replace(",", "."))
-    if _PLAIN.match(t) or _DOT_DECIMAL.match(t):
-        return float(t)
-    if _EN_THOUSANDS.match(t):
-        return float(t.replace(",", ""))
-    return None
-
-
 def _amount(m: re.Match[str], i: int) -> tuple[float | None, bool]:
-    value = number(m.group(f"n{i}"))
+    value = parse_number(m.group(f"n{i}"))
     word = m.group(f"s{i}")
     if value is None or word is None:
         return value, False

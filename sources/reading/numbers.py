@@ -9,6 +9,8 @@ Anything else is not a number: the reader reports the cell, it never coerces.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 NULL_TOKENS = ["", "-", "x", "X", "–", "—", "…", "...", "..", "kxđ", "k/c"]
@@ -19,6 +21,21 @@ _VI_DECIMAL = r"^[+-]?\d+,\d+$"  # 90,5
 _PLAIN = r"^[+-]?\d+$"
 _DOT_DECIMAL = r"^[+-]?\d*\.\d+$"  # 90.5 (not 3-digit groups: those matched _VI_THOUSANDS first)
 _EN_THOUSANDS = r"^[+-]?\d{1,3}(,\d{3}){2,}(\.\d+)?$"  # 1,234,567(.5)
+
+
+def parse_number(text: str) -> float | None:
+    """One number text (spaces and ``%`` already off) by the same rules, in Python: for the few cells read one by
+    one (the amounts of a range or bound, ``sources.reading.bounds``); None when it is not a number."""
+    t = text.strip()
+    if re.match(_VI_THOUSANDS, t):
+        return float(t.replace(".", "").replace(",", "."))
+    if re.match(_VI_DECIMAL, t):
+        return float(t.replace(",", "."))
+    if re.match(_PLAIN, t) or re.match(_DOT_DECIMAL, t):
+        return float(t)
+    if re.match(_EN_THOUSANDS, t):
+        return float(t.replace(",", ""))
+    return None
 
 
 def clean_text(text: pl.Expr) -> pl.Expr:
