@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 
 from sources.common.text import key
 from sources.reading.columns import BREAKDOWN_WORDS
-from sources.reading.header import Table, is_data_text
-from sources.reading.numbers import NULL_TOKENS
+from sources.reading.header import Table, is_data_text, is_value
 from sources.specs.model import Layout
 
 _DATE_LINE = re.compile(r"ngay\s*\.*\s*\d*\s*thang\s*\.*\s*\d*\s*nam\s*\d{0,4}")
@@ -55,11 +54,6 @@ def split_subtotal(text: str) -> tuple[str, bool]:
     return text.strip(), False
 
 
-def _is_value(cell: object) -> bool:
-    """A cell that holds a figure (``..``, ``-`` and ``x`` are no data)."""
-    return cell is not None and not (isinstance(cell, str) and cell.strip() in NULL_TOKENS)
-
-
 def _is_figure(cell: object) -> bool:
     return isinstance(cell, float) or (isinstance(cell, str) and is_data_text(cell))
 
@@ -80,7 +74,7 @@ def scan_rows(table: Table, layout: Layout) -> ScannedRows:
         nonempty = [t for t in texts if t]
         if not nonempty:
             continue
-        has_values = any(_is_value(sheet.cell(r, c)) for c in value_cols)
+        has_values = any(is_value(sheet.cell(r, c)) for c in value_cols)
         figures = any(_is_figure(sheet.cell(r, c)) for c in value_cols)
         if layout.is_table_end(nonempty[0]) or (not figures and any(_DATE_LINE.search(key(t)) for t in nonempty)):
             break  # a footnote or signature block; a date in a notes cell beside figures is not the end

@@ -10,7 +10,7 @@ names; an area hierarchy spread over several columns (province | district | comm
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -363,7 +363,7 @@ def _build_table(
             plan.breakdowns.pop(c, None)
     table.plan = plan
     if table.national:  # its text columns (Items: "Total - Thous. Subcribers") qualify rows: not unknown fields
-        for c in [c for c in plan.ignored if _text_only(sheet, data_start, c)]:
+        for c in [c for c in plan.ignored if text_only(sheet, range(data_start, len(sheet.rows)), c)]:
             del plan.ignored[c]
     bound = {b.field for b in plan.bindings} | set(plan.derived)
     table.missing_required = [f.name for f in spec.fields if f.required and f.name not in bound]
@@ -377,9 +377,20 @@ def _build_table(
     return table
 
 
-def _text_only(sheet: Sheet, start: int, col: int) -> bool:
-    cells = [v for r in range(start, len(sheet.rows)) if (v := sheet.cell(r, col)) not in (None, "")]
-    return bool(cells) and not any(isinstance(v, float) or (isinstance(v, str) and is_data_text(v)) for v in cells)
+def is_value(cell: object) -> bool:
+    """A cell that holds something: a number, or text other than a no-data mark (``..``, ``-``, ``x``, blank)."""
+    return cell is not None and not (isinstance(cell, str) and cell.strip() in NULL_TOKENS)
+
+
+def is_number_cell(cell: object) -> bool:
+    """A number cell, or number text (``279.568``); a no-data mark is none."""
+    return isinstance(cell, float) or (isinstance(cell, str) and is_data_text(cell) and cell.strip() not in NULL_TOKENS)
+
+
+def text_only(sheet: Sheet, rows: Iterable[int], col: int) -> bool:
+    """Whether the column holds text in these rows and no number: a label column (PX-Web's ``Items``)."""
+    cells = [v for r in rows if (v := sheet.cell(r, col)) not in (None, "")]
+    return bool(cells) and not any(is_number_cell(v) for v in cells)
 
 
 def _is_row_number(label: str, layout: Layout) -> bool:

@@ -16,10 +16,9 @@ from dataclasses import dataclass, replace
 
 from sources.common.findings import Finding, cell_address, warning
 from sources.common.periods import Period
-from sources.reading.header import Table, is_data_text
+from sources.reading.header import Table, is_value, text_only
 from sources.reading.keys import row_period
 from sources.reading.measure import SCALES, ratio_word, split_label
-from sources.reading.numbers import NULL_TOKENS
 
 
 @dataclass(frozen=True)
@@ -58,18 +57,7 @@ def qualifier_cols(table: Table) -> list[int]:
     """Columns of text (not figures) that are neither keys nor bound: a national table's ``Items``."""
     keys = {table.period_col, table.code_col, *table.area_cols, *(b.col for b in table.bindings)}
     rows = sorted(table.rows_only or range(table.data_start, len(table.sheet.rows)))
-    out = []
-    for c in sorted(table.labels):
-        if c in keys:
-            continue
-        cells = [v for r in rows if (v := table.sheet.cell(r, c)) not in (None, "")]
-        if cells and not any(_is_number(v) for v in cells):
-            out.append(c)
-    return out
-
-
-def _is_number(cell: object) -> bool:
-    return isinstance(cell, float) or (isinstance(cell, str) and is_data_text(cell) and cell.strip() not in NULL_TOKENS)
+    return [c for c in sorted(table.labels) if c not in keys and text_only(table.sheet, rows, c)]
 
 
 def country_rows(
@@ -82,7 +70,7 @@ def country_rows(
     quals = qualifier_cols(table)
     counts: list[tuple[int, float]] = []
     for r in rows:
-        if not any(_is_figure(table.sheet.cell(r, b.col)) for b in table.bindings):
+        if not any(is_value(table.sheet.cell(r, b.col)) for b in table.bindings):
             continue
         text = " - ".join(t for c in quals if (t := table.sheet.text(r, c)))
         rate = _rate_mark(text)
@@ -115,10 +103,6 @@ def scaled(table: Table, scale: float) -> Table:
         return table
     bindings = [replace(b, scale=b.scale if b.scale != 1.0 else scale) for b in table.bindings]
     return replace(table, plan=replace(table.plan, bindings=bindings))
-
-
-def _is_figure(cell: object) -> bool:
-    return isinstance(cell, float) or (isinstance(cell, str) and bool(cell.strip()) and cell.strip() not in NULL_TOKENS)
 
 
 def _rate_mark(text: str) -> str | None:

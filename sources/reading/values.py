@@ -244,11 +244,15 @@ def read_values(table: Table, cells: pl.DataFrame, source: str, vintage: str) ->
 def sums_of_rows(table: Table, additive: set[str] | None = None):
     """``sums_to(row, others)``: whether the row's figures in the bound columns equal the sum of the other rows'
     (every column with figures in all of them; at least one). Only the columns of ``additive`` fields are compared
-    when given: a rate, an index or a rank is never a sum."""
+    when given: a rate, an index or a rank is never a sum. Asked only of a bare name that is also its province
+    (``sources.reading.levels``): the figures are cast on the first question, not for every table read."""
     bindings = [b for b in table.bindings if additive is None or b.field in additive or b.field.startswith("_")]
-    numbers = _numbers(table, [b.col for b in bindings])
+    cast: list[dict[int, list[float | None]]] = []
 
     def sums_to(row: int, others: list[int]) -> bool:
+        if not cast:
+            cast.append(_numbers(table, [b.col for b in bindings]))
+        numbers = cast[0]
         agreed = 0
         for col in range(len(bindings)):
             mine = numbers.get(row, [])[col] if row in numbers else None
