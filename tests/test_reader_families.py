@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.workbooks import write
 from sources.reading.reader import ReadResult, read_file
 from sources.specs.model import load_specs
+from tests.shared_files import shared_path
 
 POPULATION = load_specs()["population"]
 DISTRICTS = [("Thành phố Bắc Kạn", 45036), ("Huyện Pác Nặm", 33892), ("Huyện Ba Bể", 48325)]
@@ -236,3 +239,13 @@ def test_a_table_with_no_area_column_is_the_unit_its_title_names_else_the_countr
     assert {r["area_code"] for r in motto.values.iter_rows(named=True)} == {"VN"}
     two = read("THUÊ BAO TỈNH BẮC KẠN VÀ TỈNH SƠN LA")
     assert [f.rule for f in two.findings] == ["area_in_title_ambiguous"] and two.values.is_empty()
+
+
+def test_a_town_in_a_title_is_not_also_a_commune_of_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "THỊ XÃ VIỆT YÊN" names the town (222) only: the "xã" inside "thị xã" does not also name Xã Việt Yên (12091),
+    which would make the title name two units."""
+    monkeypatch.setenv("XHS_REFERENCE", str(shared_path("reference")))
+    grid = [["SỐ THUÊ BAO DI ĐỘNG THỊ XÃ VIỆT YÊN"], ["Chỉ tiêu", "2021", "2022"], ["Thuê bao di động", 12000, 12500]]
+    result = read_file(write(tmp_path / "viet_yen.xlsx", grid))
+    assert [f.rule for f in result.findings] == ["area_from_title"]
+    assert {r["area_code"] for r in result.values.iter_rows(named=True)} == {"222"}

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sources.areas.paths import PathResolver
-from sources.areas.units import AreaMatch, Unit, UnitRegistry
+from sources.areas.units import TYPE_LEVEL, AreaMatch, Unit, UnitRegistry
 from sources.common.findings import Finding, cell_address, warning
 from sources.common.text import norm
 from sources.reading.area_rows import AreaRow
@@ -122,7 +122,7 @@ def national_same_names(
     )
 
 
-_LEVEL_WORDS = ("thành phố", "thị xã", "thị trấn", "đặc khu", "tỉnh", "huyện", "quận", "xã", "phường", "tp.", "tx.")
+_LEVEL_WORDS = (*TYPE_LEVEL, "tp.", "tx.")  # the unit types a title writes in full, and two abbreviations
 _COMMON_PHRASES = ("xã hội",)  # "xã hội số", "Cộng hòa xã hội chủ nghĩa": society, not a commune
 
 
@@ -132,14 +132,16 @@ def areas_in_title(lines: list[str], resolver: PathResolver, units: UnitRegistry
     found: dict[str, Unit] = {}
     for line in lines:
         words = norm(line).replace(",", " ").replace("(", " ").replace(")", " ").split()
-        for i in range(len(words)):
-            for level in _LEVEL_WORDS:
-                n = len(level.split())
-                if " ".join(words[i : i + n]) != level or " ".join(words[i : i + 2]) in _COMMON_PHRASES:
-                    continue
+        i = 0
+        while i < len(words):
+            # the longest level word here: "thị xã Nghĩa Lộ" is the town, never also a commune "xã Nghĩa Lộ"
+            level = max((w for w in _LEVEL_WORDS if words[i : i + len(w.split())] == w.split()), key=len, default="")
+            n = len(level.split())
+            if level and " ".join(words[i : i + 2]) not in _COMMON_PHRASES:
                 unit = _longest_name(words[i : i + n + 5], n, resolver, units, vintage)
                 if unit is not None:
                     found.setdefault(unit.code, unit)
+            i += max(n, 1)
     return list(found.values())
 
 
