@@ -179,6 +179,15 @@ def link_tree(src: Path, dst: Path) -> None:
             shutil.copyfile(p, q)
 
 
+def fresh_run(gen_landing: Path, root: Path) -> tuple[Path, dict[str, str]]:
+    """An empty deployment in ``root`` whose landing folder holds the generated files: (landing, environment)."""
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    landing = root / "landing"
+    link_tree(gen_landing, landing)
+    return landing, xhs_env(root, landing)
+
+
 def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, log=print) -> dict:
     base = WORK / size
     gen_landing = base / "landing"
@@ -189,11 +198,7 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     log(f"[{size}] {len(files)} files generated/checked in {gen_s:.1f}s ({gen_landing})")
 
     root = base / "run"
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
-    landing = root / "landing"
-    link_tree(gen_landing, landing)
-    env = xhs_env(root, landing)
+    landing, env = fresh_run(gen_landing, root)
 
     progress.stage(f"{size}: raw read floor (fastexcel)")
     floor = raw_read_floor(files)

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.harness import WORK, extra_file, link_tree, run_measured, xhs, xhs_env
+from bench.harness import WORK, extra_file, fresh_run, run_measured, xhs
 from bench.scale import write_landing
 
 # (stage, any of these in a sampled stack), most specific first: a stack is counted in the first stage it matches
@@ -67,11 +67,7 @@ def profile(size: str, py_spy: str, out: Path | None) -> dict:
     gen = WORK / size / "landing"
     files = write_landing(size, gen)
     root = base / "run"
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
-    landing = root / "landing"
-    link_tree(gen, landing)
-    env = xhs_env(root, landing)
+    landing, env = fresh_run(gen, root)
     first = run_measured(xhs("run"), env, root, label=f"{size}: first run")
     if first["exit"] not in (0, 1):
         raise RuntimeError(first["stderr"][-2000:])
