@@ -249,3 +249,13 @@ def test_a_town_in_a_title_is_not_also_a_commune_of_its_name(tmp_path: Path, mon
     result = read_file(write(tmp_path / "viet_yen.xlsx", grid))
     assert [f.rule for f in result.findings] == ["area_from_title"]
     assert {r["area_code"] for r in result.values.iter_rows(named=True)} == {"222"}
+
+
+def test_a_row_whose_period_cell_is_not_a_period_is_an_error_not_a_silent_drop(tmp_path: Path) -> None:
+    """A period column (nine of ten cells are years): the row whose cell is not one is named, not dropped quietly."""
+    rows = [[CODES[n], n, year, v] for year in ("2021", "2022", "2023") for n, v in DISTRICTS]
+    grid = [["district_code", "district_vi", "year", "total"], *rows, ["061", "Ba Bể", "năm ngoái", 48325]]
+    result = read_file(write(tmp_path / "dan_so.csv", grid), POPULATION)
+    [said] = [f for f in result.errors if f.rule == "period_unknown"]
+    assert said.cell == "C11" and "năm ngoái" in said.message_en
+    assert _values(result) == {(year, CODES[n], "total"): v for year in ("2021", "2022", "2023") for n, v in DISTRICTS}

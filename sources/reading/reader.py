@@ -20,7 +20,7 @@ from sources.intake.legacy import legacy_encoding
 from sources.reading.area_rows import ScannedRows, scan_rows
 from sources.reading.checks import check_reported_rates, check_subtotals, check_totals
 from sources.reading.country import check_fractional_counts, read_country
-from sources.reading.header import Table
+from sources.reading.header import Table, is_value
 from sources.reading.kinds import check_measures, province_from_total, total_label
 from sources.reading.merge import merge_tables
 from sources.reading.resolve import resolve_areas
@@ -111,10 +111,12 @@ def _read_table(
         if _periods(whole, table, explicit):
             _read_rows(whole, table, spec, units, layout)
         return [whole]
-    subs, _ = by_period(table)
+    subs, odd = by_period(table)
     if explicit:
         subs = [s for s in subs if s.period.code == explicit]
     first = part()
+    if unread := [r for r in odd if any(is_value(table.sheet.cell(r, b.col)) for b in table.bindings)]:
+        first.findings.append(_no_row_period(result.name, table, unread))
     early = [s.period.code for s in subs if not plausible(s.period)]
     if early:
         first.findings.append(_early_rows(result.name, table, early))
@@ -140,6 +142,23 @@ def _read_table(
         )
         return [first]
     return parts
+
+
+def _no_row_period(name: str, table: Table, rows: list[int]) -> Finding:
+    """Rows with figures whose period cell is not a period: not loaded, and said (never dropped silently)."""
+    assert table.period_col is not None
+    cells = [cell_address(r, table.period_col) for r in rows]
+    listed = "; ".join(f"{c} ({table.sheet.text(r, table.period_col)})" for c, r in zip(cells, rows, strict=True))
+    return error(
+        "period_unknown",
+        f"Cột kỳ báo cáo có ô không phải là kỳ ở các dòng có số liệu: {listed[:500]}. Các dòng này không được nạp.",
+        f"The period column holds something that is not a period on rows with figures: {listed[:500]}. These rows "
+        "are not loaded.",
+        file=name,
+        sheet=table.sheet.name,
+        cell=cells[0],
+        found=listed[:500],
+    )
 
 
 def _early_rows(name: str, table: Table, codes: list[str]) -> Finding:
