@@ -51,12 +51,13 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
 
     from pipelines.definitions import defs
     from pipelines.home import open_instance
-    from pipelines.up_to_date import departments_to_read, remember_completed, starting_point
+    from pipelines.up_to_date import departments_to_read, landing_listing, remember_completed, starting_point
 
     paths = settings.paths()
-    # before anything is archived: a file landing during the run is new next time
-    start = starting_point(paths, settings.settle_seconds)
-    departments, detail = departments_to_read(paths, settings.settle_seconds)
+    # before anything is archived: a file landing during the run is new next time (one listing for both)
+    listing = landing_listing(paths.landing, settings.settle_seconds)
+    start = starting_point(paths, listing)
+    departments, detail = departments_to_read(paths, listing)
     with writing(home), open_instance(home) as instance:  # Dagster's storage: a full disk is named too
         if not instance_choice().shared:  # on a shared instance the daemon's run monitoring does it
             release_dead_runs(instance)

@@ -25,14 +25,14 @@ from sources.archive.state import StateStore
 RUN_MEMO = "run.completed"
 
 
-def landing_files(landing: Path, settle_seconds: float | None = None) -> dict[str, list[int]]:
+def landing_files(listing: Listing) -> dict[str, list[int]]:
     """Every file ``xhs run`` would archive now (settled deliveries, listed as the archive lists them:
-    ``sources.archive.landing``), by path under the landing folder: [size, mtime in ns]. ``settle_seconds``:
-    default ``XHS_SETTLE_SECONDS``."""
-    return {f.path: [f.size, f.mtime_ns] for f in _listing(landing, settle_seconds).files}
+    ``sources.archive.landing``), by path under the landing folder: [size, mtime in ns]."""
+    return {f.path: [f.size, f.mtime_ns] for f in listing.files}
 
 
-def _listing(landing: Path, settle_seconds: float | None) -> Listing:
+def landing_listing(landing: Path, settle_seconds: float | None = None) -> Listing:
+    """The landing folder as a run would archive it; ``settle_seconds``: default ``XHS_SETTLE_SECONDS``."""
     return list_landing(landing, settle_seconds_from_env() if settle_seconds is None else settle_seconds)
 
 
@@ -77,15 +77,15 @@ def _digest(listing: Listing) -> str:
     return h.hexdigest()
 
 
-def starting_point(paths: Paths, settle_seconds: float | None = None) -> dict[str, Any]:
-    """What a run starts from: the landing listing (settled deliveries, and what is not opened) and the code
-    key."""
+def starting_point(paths: Paths, listing: Listing | None = None) -> dict[str, Any]:
+    """What a run starts from: the landing listing (settled deliveries, and what is not opened; listed now unless
+    given) and the code key."""
     from warehouse.inputs import code_key
 
-    return {"landing": _digest(_listing(paths.landing, settle_seconds)), "code": code_key()}
+    return {"landing": _digest(listing if listing is not None else landing_listing(paths.landing)), "code": code_key()}
 
 
-def departments_to_read(paths: Paths, settle_seconds: float | None = None) -> tuple[set[str] | None, dict[str, Any]]:
+def departments_to_read(paths: Paths, listing: Listing) -> tuple[set[str] | None, dict[str, Any]]:
     """The departments a run has files to read for, by what changed since the last completed run: a file added
     to or changed in a department's landing folder, or its spec or suite edited; None (every department) for a
     file at the top of the landing folder or in a folder of no department, an edited reader, or no completed run
@@ -93,7 +93,7 @@ def departments_to_read(paths: Paths, settle_seconds: float | None = None) -> tu
     from sources.specs.model import load_specs
     from sources.staging.digests import department_digest, reader_code_digest
 
-    files = landing_files(paths.landing, settle_seconds)
+    files = landing_files(listing)
     specs = sorted(load_specs())
     detail: dict[str, Any] = {
         "files": files,
