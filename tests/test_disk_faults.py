@@ -7,6 +7,7 @@ patching the write helpers (a tmpfs needs root; these run anywhere)."""
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -140,7 +141,14 @@ def inject(site: str, kind: int, root: Path, mp: pytest.MonkeyPatch) -> None:
     elif site == "report":
         mp.setattr("warehouse.report.atomic_write_text", lambda path, text: atomic_write(path, write_part_then_fail))
     elif site == "publish":
-        mp.setattr("warehouse.publish.atomic_copy", lambda src, dst, **_: atomic_write(dst, write_part_then_fail))
+        real_link = os.link
+
+        def link(src, dst, *args, **kwargs):  # the kept version is a second name of the published file
+            if Path(dst).parent.name == "versions":
+                raise OSError(kind, os_message, str(dst))
+            return real_link(src, dst, *args, **kwargs)
+
+        mp.setattr("warehouse.publish.os.link", link)
     else:
         raise AssertionError(site)
 

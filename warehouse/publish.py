@@ -1,9 +1,15 @@
 """Publishing the warehouse file analysts open, and rolling a publication back (DESIGN §2, §8).
 
-The pipeline builds a private work file; publishing checkpoints and closes it, keeps a copy under
+The pipeline builds a private work file; publishing checkpoints and closes it, keeps it under
 ``<warehouse dir>/versions/``, then renames it onto the published path in one atomic step. An analyst who
 holds the old file open (read-only or read-write) keeps reading the old inode; the next open sees the new
 file; nobody ever sees a half-built state, and the run never waits on an analyst's lock.
+
+The kept version is a second name (a hard link) of the published file, not a copy (issue #28: two copies of a
+445 MB warehouse were 3 s of one new file at XL). Nothing xhs runs writes into a published file: every build
+writes a new one and renames it into place, and a rollback copies the kept version (a new file), so the kept
+version stays what was published. Where the folder cannot hold a second name (a file system without hard links),
+the version is copied as before.
 
 The published file and its kept versions have a documented mode, group-readable for the analysts' group:
 0640 by default (``XHS_WAREHOUSE_MODE``), in the group ``XHS_WAREHOUSE_GROUP`` when it is set (else the group of
@@ -12,6 +18,7 @@ another mode."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from dataclasses import dataclass
@@ -20,9 +27,12 @@ from pathlib import Path
 
 import duckdb
 
+from runtime.disk import writing
 from runtime.files import PRIVATE_FILE, atomic_copy, atomic_write_text
 
 KEEP_VERSIONS = 5
+# what ``link`` raises where the file system or the mount cannot give a file a second name
+NO_HARD_LINKS = {errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS}
 CURRENT = "CURRENT"
 
 
@@ -87,17 +97,28 @@ def close_work(con: duckdb.DuckDBPyConnection, alias: str) -> None:
 def publish(
     work: Path, published: Path, keep: int = KEEP_VERSIONS, access: WarehouseAccess = WarehouseAccess()
 ) -> Path:
-    """Keep a version of the (closed) work database, then atomically replace the published file with it."""
+    """Keep the (closed) work database as a version, then atomically replace the published file with it."""
     versions = versions_dir(published)
     versions.mkdir(parents=True, exist_ok=True)
     version = versions / f"xhs-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%fZ')}.duckdb"
-    access.apply(work)  # first: a group that cannot be set stops here, before anything is copied
-    atomic_copy(work, version, prepare=access.apply)
+    access.apply(work)  # first: a group that cannot be set stops here, before anything is kept
+    keep_version(work, version, access)
     work.replace(published)
     _set_current(published, version.name)
     for old in list_versions(published)[:-keep]:
         old.unlink()
     return version
+
+
+def keep_version(work: Path, version: Path, access: WarehouseAccess = WarehouseAccess()) -> None:
+    """``version`` as a second name of ``work`` (same bytes, same mode and group, no copy), else a copy of it."""
+    try:
+        with writing(version):
+            os.link(work, version)
+    except OSError as exc:
+        if exc.errno not in NO_HARD_LINKS:
+            raise
+        atomic_copy(work, version, prepare=access.apply)
 
 
 def rollback(published: Path, to: str | None = None, access: WarehouseAccess = WarehouseAccess()) -> Path:
