@@ -22,6 +22,7 @@ from warehouse.catalogue import load_catalogue
 from warehouse.consistency import record_consistency_findings
 from warehouse.dimensions import load_areas, load_indicators, load_periods
 from warehouse.history import (
+    check_one_value_per_key,
     load_current_facts,
     load_history,
     record_province_disagreements,
@@ -122,6 +123,7 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     insert_sums(con, [i for i in load_catalogue() if i.is_sum])
     insert_rates(con, [i for i in load_catalogue() if i.is_rate])
     record_consistency_findings(con)
+    check_one_value_per_key(con, everything=inputs.changed is None)
     if inputs.changed is None:
         materialise_views(con)
     else:

@@ -184,3 +184,25 @@ def load_current_facts(con: duckdb.DuckDBPyConnection) -> None:
                file_sha256, valid_from
         FROM fact_indicator_history WHERE valid_to IS NULL AND area_key {IN_SCOPE}
     """)
+
+
+class DuplicateFacts(ValueError):
+    """``fact_indicator`` would hold two rows for one indicator, area and period: the build stops, nothing is
+    published."""
+
+
+def check_one_value_per_key(con: duckdb.DuckDBPyConnection, everything: bool) -> None:
+    """One current value per (indicator, area, period), as a primary key would enforce: over the whole table after a
+    full build, over the areas in scope after an incremental one (the only rows it wrote)."""
+    where = "" if everything else f"WHERE area_key {IN_SCOPE}"
+    twice = con.execute(f"""
+        SELECT indicator_code, area_key, period_code, count(*) FROM fact_indicator {where}
+        GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 5
+    """).fetchall()
+    if twice:
+        listed = "; ".join(f"{i} {a} {p} ×{n}" for i, a, p, n in twice)
+        raise DuplicateFacts(
+            f"fact_indicator có nhiều hơn một giá trị cho cùng chỉ tiêu, đơn vị và kỳ: {listed}; kho không được công "
+            f"bố / fact_indicator would hold more than one value for one indicator, area and period: {listed}; the "
+            "warehouse is not published"
+        )

@@ -12,8 +12,10 @@ CREATE TABLE fact_indicator (
     denominator_period_code VARCHAR,
     derivation              VARCHAR NOT NULL,
     file_sha256             VARCHAR,
-    loaded_at               TIMESTAMP,
-    PRIMARY KEY (indicator_code, area_key, period_code)
+    loaded_at               TIMESTAMP
+    -- one row per (indicator_code, area_key, period_code): checked by the build (warehouse.history
+    -- .check_one_value_per_key), not by a PRIMARY KEY, whose index made a one-province update of a national
+    -- table cost seconds (issue #28)
 );
 COMMENT ON TABLE fact_indicator IS 'Giá trị hiện hành của mỗi chỉ tiêu theo đơn vị và kỳ. Giá trị tỉnh được cộng từ các đơn vị, trừ khi một tệp (bảng toàn quốc theo tỉnh) báo cáo trực tiếp; tỷ lệ được tính từ tử số và mẫu số. / Current value of every indicator by area and period. Province values are summed from area rows unless a file (a national table by province) reports them; rates are computed from numerator and denominator.';
 COMMENT ON COLUMN fact_indicator.indicator_code IS 'Mã chỉ tiêu (dim_indicator). / Indicator code (dim_indicator).';
