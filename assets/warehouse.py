@@ -270,27 +270,27 @@ def validate_facts(con, results: list[dict] | None = None, *, in_scope: bool = F
         parts: list[dict] = []
         for group in groups:
             where = " AND ".join(filter(None, [scope.removeprefix(" WHERE "), "list_contains(?, indicator_code)"]))
-            frame = con.execute(f"{FACT_COLUMNS} WHERE {where}", [group]).df()
+            frame = con.execute(f"{FACT_COLUMNS} WHERE {where}", [group]).pl()
             if run_suite("fact_indicator", frame, results=parts):
                 break
         else:
             if results is not None:
                 results.extend(parts)
             return {"rows": total, "errors": [], "warnings": 0, "failing_rows": ""}
-    frame = con.sql(FACT_COLUMNS + scope).df()
+    frame = con.sql(FACT_COLUMNS + scope).pl()
     failures = run_suite("fact_indicator", frame, results=results)
     errors = [f for f in failures if f.severity == "error"]
     rows = sorted({i for f in errors for i in f.row_indices})[:FAILING_ROWS_SHOWN]
     table = ""
     if rows:
-        shown = frame.iloc[rows]
+        shown = frame[rows]
         table = (
             "| "
             + " | ".join(shown.columns)
             + " |\n|"
             + " --- |" * len(shown.columns)
             + "\n"
-            + "\n".join("| " + " | ".join(str(v) for v in row) + " |" for row in shown.itertuples(index=False))
+            + "\n".join("| " + " | ".join(str(v) for v in row) + " |" for row in shown.iter_rows())
         )
     return {
         "rows": total,

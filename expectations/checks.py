@@ -36,7 +36,7 @@ def check_values(
     if values.is_empty():
         return []
     frame, cells = wide(values)
-    failures = run_suite(source, frame.to_pandas(), {"known_area_codes": known_area_codes}, results=results)
+    failures = run_suite(source, frame, {"known_area_codes": known_area_codes}, results=results)
     return [f for failure in failures for f in _findings(failure, frame, cells, file, sheet)]
 
 
@@ -46,7 +46,7 @@ def failing_files(source: str, values: pl.DataFrame, known_area_codes: list[str]
     if values.is_empty():
         return set()
     frame, _ = wide(values)
-    failures = run_suite(source, frame.to_pandas(), {"known_area_codes": known_area_codes})
+    failures = run_suite(source, frame, {"known_area_codes": known_area_codes})
     shas = frame["file_sha256"]
     flagged: set[str] = set()
     for failure in failures:

@@ -39,6 +39,7 @@ from sources.specs.model import load_specs
 
 if TYPE_CHECKING:
     import pandas as pd
+    import polars as pl
 
 SUITE_DIR = Path(__file__).parent
 RESULT_FORMAT = {"result_format": "COMPLETE"}
@@ -122,14 +123,30 @@ def applicable_expectations(suite: dict[str, Any], columns: set[str]) -> list[di
 
 def run_suite(
     name: str,
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | pl.DataFrame,
     parameters: dict[str, Any] | None = None,
     *,
     results: list[dict[str, Any]] | None = None,
 ) -> list[Failure]:
-    """Validate ``frame`` against suite ``name``; an empty list means it passed. With ``results``, GE's own
-    validation result (``to_json_dict``, long value lists cut to ``RESULT_VALUES_KEPT``) is appended to it: what
-    ``expectations.docs`` renders as Data Docs."""
+    """Validate ``frame`` (pandas, or polars: converted where the suite runs) against suite ``name``; an empty list
+    means it passed. With ``results``, GE's own validation result (``to_json_dict``, long value lists cut to
+    ``RESULT_VALUES_KEPT``) is appended to it: what ``expectations.docs`` renders as Data Docs. The suite runs in
+    the command's expectations process when it started one (``expectations.service``), else here."""
+    from expectations import service
+
+    try:
+        failures, result = service.call("run_suite", name, frame, parameters, results is not None)
+    except service.Unavailable:
+        failures, result = suite_here(name, frame, parameters, results is not None)
+    if results is not None and result is not None:
+        results.append(result)
+    return failures
+
+
+def suite_here(
+    name: str, frame: pd.DataFrame | pl.DataFrame, parameters: dict[str, Any] | None, keep_result: bool
+) -> tuple[list[Failure], dict[str, Any] | None]:
+    """``run_suite`` in this process: the failures, and GE's trimmed result when ``keep_result``."""
     suite = load_suite(name)
     expectations = applicable_expectations(suite, set(frame.columns))
     parameters = {k: _jsonable(v) for k, v in (parameters or {}).items()}
@@ -137,8 +154,8 @@ def run_suite(
     if missing := sorted(needed - set(parameters)):
         raise ValueError(f"expectation suite {name!r} needs the parameter(s) {', '.join(missing)}")
     if not expectations:
-        return []
-    frame = _positional(frame)
+        return [], None
+    frame = _positional(frame if _is_pandas(frame) else frame.to_pandas())
     parameters = _narrow_value_sets(expectations, parameters, frame)
     gx = _gx()
     # Each expectation carries its position in meta so its result can be matched back (metas may repeat).
@@ -147,10 +164,18 @@ def run_suite(
     with _LOCK:
         batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
         result = batch.validate(gx_suite, expectation_parameters=parameters or None, result_format=RESULT_FORMAT)
-    if results is not None:
-        results.append(_trimmed(result.to_json_dict()))
+    kept = _trimmed(result.to_json_dict()) if keep_result else None
     failed = sorted((r for r in result.results if not r.success), key=lambda r: r.expectation_config.meta[POSITION_KEY])
-    return [_failure(r, expectations[r.expectation_config.meta[POSITION_KEY]]) for r in failed]
+    return [_failure(r, expectations[r.expectation_config.meta[POSITION_KEY]]) for r in failed], kept
+
+
+def warm_up() -> None:
+    """Import Great Expectations and make this process's context: what the expectations process does first."""
+    _batch_definition()
+
+
+def _is_pandas(frame: Any) -> bool:
+    return type(frame).__module__.startswith("pandas")
 
 
 def _narrow_value_sets(

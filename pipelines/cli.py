@@ -55,6 +55,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress.finish("nothing new")
             say_nothing_new(saved, paths)
             return 0
+    from expectations import service
+
+    with service.running():  # Great Expectations imports on the other core while Dagster starts here (issue #28)
+        return _launch(args)
+
+
+def _launch(args: argparse.Namespace) -> int:
+    """``xhs run`` once it has something to do: the run, in this process, then its summary."""
     from assets.instance import InstanceSettingError, instance_choice, instance_summary
     from pipelines.processes import run_stoppable
     from pipelines.run import FAILED, RerunError, print_outcome, print_stopped, run_pipeline, say_failure
@@ -108,12 +116,15 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from pipelines.validate import validate_command
+    from expectations import service
 
     try:
-        return validate_command(
-            Path(args.file), args.source, args.period, args.json, Path(args.feedback) if args.feedback else None
-        )
+        with service.running():  # Great Expectations imports on the other core while the file is read (issue #28)
+            from pipelines.validate import validate_command
+
+            return validate_command(
+                Path(args.file), args.source, args.period, args.json, Path(args.feedback) if args.feedback else None
+            )
     except Exception as exc:  # the CLI's last line of defence: say what failed, exit 2, no traceback
         print(
             f"xhs validate could not check the file / không kiểm tra được tệp: {type(exc).__name__}: {exc}",

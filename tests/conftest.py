@@ -20,6 +20,9 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 # Tests write the files they run on a moment before: no waiting for uploads to settle (issue #26), except in the
 # tests of settling, which set it themselves (tests/test_landing_*.py).
 os.environ.setdefault("XHS_SETTLE_SECONDS", "0")
+# Commands run here validate in their own process (issue #28's expectations process would import Great Expectations
+# again for each of the hundreds of commands the tests run); tests/test_expectations_service.py runs it.
+os.environ.setdefault("XHS_EXPECTATIONS_PROCESS", "0")
 
 
 def built_once(shared: Path, name: str, build: Callable[[Path], None]) -> Path:

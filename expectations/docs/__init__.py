@@ -63,9 +63,20 @@ def prune_results(validations: Path, keep: set[str]) -> list[str]:
 
 
 def build_site(validations: Path, site: Path) -> Path:
-    """Render every kept result with GE's site builder into ``site``; returns ``site/index.html``. Two runs at
-    once (a cron run and an operator's) build one after the other: each builds in the same temporary folder and
-    swaps it in, so the second waits for the first (a lock file beside the site)."""
+    """Render every kept result with GE's site builder into ``site``; returns ``site/index.html``. In the command's
+    expectations process when it started one (``expectations.service``), else here (``build_site_here``)."""
+    from expectations import service
+
+    try:
+        return service.call("build_site", validations, site)
+    except service.Unavailable:
+        return build_site_here(validations, site)
+
+
+def build_site_here(validations: Path, site: Path) -> Path:
+    """``build_site`` in this process. Two runs at once (a cron run and an operator's) build one after the other:
+    each builds in the same temporary folder and swaps it in, so the second waits for the first (a lock file beside
+    the site)."""
     site.parent.mkdir(parents=True, exist_ok=True)
     with (site.parent / f".{site.name}.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -1,0 +1,156 @@
+"""Great Expectations in a process of its own, started as a command begins (issue #28).
+
+Importing Great Expectations takes 1.5 s of CPU (with pandas), and a small run or ``xhs validate`` needs it only
+after Dagster, the specs and the reader have started. ``xhs run`` and ``xhs validate`` therefore start this
+service first: a second Python process imports Great Expectations on the other core while the command goes on,
+then runs the suites (``run_suite``) and renders Data Docs (``build_site``) it is sent, one request at a time.
+The suites, the expectations and the verdicts are the same: the service calls the same functions the command
+would call itself.
+
+Where no service was started (the Dagster UI and daemon, a step worker process, a test that imports Great
+Expectations itself) or it has died, the work is done in the calling process, as before. The service ends when
+the command's end of its socket closes, whatever way the command ends (even ``os._exit`` or a kill).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+SERVICE_ENV = "XHS_EXPECTATIONS_PROCESS"  # "0": validate in the command's own process
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Unavailable(Exception):
+    """No service in this process (or it died): the caller does the work itself."""
+
+
+class Service:
+    """A running service: its process and this end of the socket."""
+
+    def __init__(self) -> None:
+        mine, theirs = socket.socketpair()
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "expectations.service", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            env=env,
+        )
+        theirs.close()
+        self.connection = Connection(mine.detach())
+        self.owner = os.getpid()
+        self._lock = threading.Lock()
+
+    def call(self, function: str, *args: Any) -> Any:
+        """``function(*args)`` from ``FUNCTIONS``, in the service; its exception is raised here."""
+        if os.getpid() != self.owner:  # a forked step worker: the socket is the parent's
+            raise Unavailable
+        with self._lock:
+            try:
+                self.connection.send((function, args))
+                ok, value = self.connection.recv()
+            except (EOFError, OSError) as exc:
+                self.close()
+                raise Unavailable(f"the expectations process ended: {exc}") from exc
+        if not ok:
+            raise value
+        return value
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Close the socket (the service ends on it) and reap the process."""
+        with contextlib.suppress(OSError):
+            self.connection.close()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+_running: Service | None = None
+
+
+def start() -> None:
+    """Start the service for this command unless one runs, Great Expectations is imported here already (nothing to
+    win), or ``XHS_EXPECTATIONS_PROCESS=0``."""
+    global _running
+    if _running is not None or "great_expectations" in sys.modules or os.environ.get(SERVICE_ENV) == "0":
+        return
+    _running = Service()
+    atexit.register(stop)  # a command that ends without leaving ``running``
+
+
+@contextmanager
+def running() -> Iterator[None]:
+    """The service for the length of one command (``start``, then ``stop``)."""
+    start()
+    try:
+        yield
+    finally:
+        stop()
+
+
+def stop() -> None:
+    global _running
+    if _running is not None:
+        service, _running = _running, None
+        service.close()
+
+
+def call(function: str, *args: Any) -> Any:
+    """``function(*args)`` in the running service; ``Unavailable`` when there is none."""
+    if _running is None:
+        raise Unavailable
+    return _running.call(function, *args)
+
+
+def _functions() -> dict[str, Any]:
+    from expectations.docs import build_site_here
+    from expectations.runner import suite_here
+
+    return {"run_suite": suite_here, "build_site": build_site_here}
+
+
+def serve(connection: Connection) -> None:
+    """Import Great Expectations, then answer requests until the command closes its end."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the command, which closes the socket
+    from expectations.runner import warm_up
+
+    warm_up()
+    functions = _functions()
+    while True:
+        try:
+            function, args = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: tuple[bool, Any] = (True, functions[function](*args))
+        except Exception as exc:  # sent back and raised in the command, which reports it as its own
+            answer = (False, exc)
+        try:
+            connection.send(answer)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # what does not pickle: its text
+            connection.send((False, RuntimeError(f"{type(answer[1]).__name__}: {answer[1]} ({exc})")))
+        except OSError:
+            return
+
+
+if __name__ == "__main__":
+    serve(Connection(int(sys.argv[1])))

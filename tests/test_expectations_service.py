@@ -1,0 +1,121 @@
+"""The expectations process (issue #28): Great Expectations imported in a second process while a command starts,
+the suites run there with the same outcome as in the command's own process, and the process gone with the
+command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from bench.corpus import CASES
+from expectations import service
+from expectations.runner import suite_here
+from tests.pipeline_helpers import query, run_xhs
+from tests.test_expectations import KNOWN, valid_frame
+
+
+def gone(pid: int, within: float = 15.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # our own child: reaped once it ends
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return True
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture(scope="module")
+def running() -> service.Service:
+    started = service.Service()
+    yield started
+    started.close()
+
+
+def test_a_suite_in_the_service_fails_the_same_rows_as_here(running: service.Service) -> None:
+    frame = pl.from_pandas(valid_frame("telecom"))
+    field = next(c for c in frame.columns if c.startswith("mobile") or c.endswith("subscribers"))
+    frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == 1).then(-5.0).otherwise(pl.col(field)).alias(field))
+    there, result_there = running.call("run_suite", "telecom", frame, KNOWN, True)
+    here, result_here = suite_here("telecom", frame, KNOWN, True)
+    assert there == here and any(f.rule == "negative_count" and f.row_indices == (1,) for f in there)
+    assert result_there["success"] is result_here["success"] is False
+    assert result_there["statistics"] == result_here["statistics"]
+
+
+def test_an_error_in_the_service_is_raised_in_the_command(running: service.Service) -> None:
+    with pytest.raises(ValueError, match="unknown expectation suite 'nope'"):
+        running.call("run_suite", "nope", pl.DataFrame({"x": [1]}), None, False)
+    assert running.call("run_suite", "telecom", pl.from_pandas(valid_frame("telecom")), KNOWN, False) == ([], None)
+
+
+def test_the_service_ends_when_the_command_closes_it() -> None:
+    started = service.Service()
+    started.close()
+    assert started.process.returncode == 0
+
+
+def test_the_service_ends_when_the_command_is_killed(tmp_path: Path) -> None:
+    script = (
+        "import os, sys; from expectations import service; s = service.Service(); "
+        "print(s.process.pid, flush=True); os._exit(9)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(service.PACKAGE_ROOT)},
+    )
+    assert done.returncode == 9, done.stderr
+    assert gone(int(done.stdout.split()[0]))
+
+
+def test_a_forked_process_does_the_work_itself(running: service.Service) -> None:
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's socket is not its own
+        try:
+            running.call("run_suite", "telecom", pl.DataFrame(), KNOWN, False)
+        except service.Unavailable:
+            os._exit(0)
+        os._exit(1)
+    assert os.waitpid(pid, 0)[1] == 0
+
+
+@pytest.mark.parametrize("case", ["negative_count", "subset_above_total"])
+def test_xhs_validate_gives_the_same_verdict_with_and_without_the_service(tmp_path: Path, case: str) -> None:
+    path = next(c for c in CASES if c.name == case).make(tmp_path)
+    outputs = [
+        run_xhs(tmp_path, "validate", str(path), "--json", process=True, XHS_EXPECTATIONS_PROCESS=flag)
+        for flag in ("1", "0")
+    ]
+    assert [o.returncode for o in outputs] == [1, 1], [o.stderr for o in outputs]
+    with_service, without = (json.loads(o.stdout) for o in outputs)
+    assert with_service == without
+    assert case.replace("_above_", "_exceeds_") in json.dumps(with_service)
+
+
+@pytest.mark.deployment
+def test_a_run_with_the_service_quarantines_what_the_suite_fails(tmp_path: Path) -> None:
+    landing = tmp_path / "landing" / "telecom"
+    landing.mkdir(parents=True)
+    for name in ("valid", "negative_count"):
+        next(c for c in CASES if c.name == name).make(landing)
+    done = run_xhs(tmp_path, "run", process=True, XHS_EXPECTATIONS_PROCESS="1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    rules = {r[0] for r in query(tmp_path, "SELECT rule FROM meta_finding WHERE severity = 'error'")}
+    assert "negative_count" in rules
+    assert (tmp_path / "data" / "docs" / "index.html").exists()
