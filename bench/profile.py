@@ -49,17 +49,26 @@ def stage_of(stack: str) -> str:
     return "other"
 
 
+RATE = 100  # samples per second (``py-spy record --rate``)
+
+
 def summarise(folded: Path, seconds: float) -> list[dict]:
-    """The folded py-spy samples (``stack count`` lines) by stage: samples, share, and that share of the wall time."""
+    """The folded py-spy samples (``stack count`` lines) by stage: samples, share, and seconds (samples / ``RATE``:
+    the time a stage was seen running). Samples of another process (the parsing sandbox, the expectations process,
+    issue #28) are a row each, by command: they ran beside the command, on the other core."""
     counts: Counter[str] = Counter()
     for line in folded.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, n = line.rpartition(" ")
-        if stack and n.isdigit():
+        if not (stack and n.isdigit()):
+            continue
+        frames = stack.split(";")
+        if len(frames) > 1 and frames[1].startswith("process "):  # a child of the command
+            command = frames[1].partition(":")[2].strip('"').split()
+            counts[f"in another process: {' '.join(command[1:3]) or '?'}"] += int(n)
+        else:
             counts[stage_of(stack)] += int(n)
     total = sum(counts.values()) or 1
-    return [
-        {"stage": s, "samples": n, "share": n / total, "seconds": seconds * n / total} for s, n in counts.most_common()
-    ]
+    return [{"stage": s, "samples": n, "share": n / total, "seconds": n / RATE} for s, n in counts.most_common()]
 
 
 def profile(size: str, py_spy: str, out: Path | None) -> dict:
@@ -73,7 +82,7 @@ def profile(size: str, py_spy: str, out: Path | None) -> dict:
         raise RuntimeError(first["stderr"][-2000:])
     extra_file(size, landing)
     folded = base / "one_new_file.folded"
-    cmd = [py_spy, "record", "--format", "raw", "--rate", "100", "--subprocesses", "-o", str(folded), "--"]
+    cmd = [py_spy, "record", "--format", "raw", "--rate", str(RATE), "--subprocesses", "-o", str(folded), "--"]
     started = time.perf_counter()
     done = subprocess.run(cmd + xhs("run"), env=env, cwd=root, capture_output=True, text=True, timeout=3600)
     seconds = time.perf_counter() - started
