@@ -143,13 +143,21 @@ def serve(connection: Connection) -> None:
         try:
             answer: tuple[bool, Any] = (True, functions[function](*args))
         except Exception as exc:  # sent back and raised in the command, which reports it as its own
-            answer = (False, exc)
+            answer = (False, portable(exc))
         try:
             connection.send(answer)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # what does not pickle: its text
-            connection.send((False, RuntimeError(f"{type(answer[1]).__name__}: {answer[1]} ({exc})")))
         except OSError:
             return
+
+
+def portable(exc: Exception) -> Exception:
+    """``exc`` when it comes out of pickle whole in the command; else a ``RuntimeError`` with its type and text (an
+    exception whose constructor takes other arguments than it keeps would fail in the command's ``recv``)."""
+    try:
+        back = pickle.loads(pickle.dumps(exc))
+    except Exception:  # any failure to pickle or unpickle: the text goes instead, nothing is lost
+        back = None
+    return exc if back is not None else RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
 if __name__ == "__main__":

@@ -53,6 +53,9 @@ class DiskError(OSError):
     def __str__(self) -> str:
         return self.message()
 
+    def __reduce__(self):  # the same error in another process (the expectations process, issue #28)
+        return (DiskError, (self.kind, self.path, self.detail))
+
 
 def kind_of(exc: BaseException) -> int | None:
     """errno.ENOSPC or errno.EIO when ``exc`` (or what caused it) means a full or failing disk."""

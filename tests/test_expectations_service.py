@@ -4,6 +4,7 @@ command."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from bench.corpus import CASES
 from expectations import service
 from expectations.runner import suite_here
+from runtime.disk import DiskError
 from tests.pipeline_helpers import query, run_xhs
 from tests.test_expectations import KNOWN, valid_frame
 
@@ -119,3 +121,14 @@ def test_a_run_with_the_service_quarantines_what_the_suite_fails(tmp_path: Path)
     rules = {r[0] for r in query(tmp_path, "SELECT rule FROM meta_finding WHERE severity = 'error'")}
     assert "negative_count" in rules
     assert (tmp_path / "data" / "docs" / "index.html").exists()
+
+
+def test_an_error_that_does_not_pickle_reaches_the_command_as_its_text() -> None:
+    class Odd(Exception):
+        def __init__(self, a: int, b: int) -> None:
+            super().__init__(f"{a} and {b}")
+
+    sent = service.portable(Odd(1, 2))
+    assert isinstance(sent, RuntimeError) and str(sent) == "Odd: 1 and 2"
+    disk = service.portable(DiskError(errno.ENOSPC, Path("/data/docs"), "No space left on device"))
+    assert isinstance(disk, DiskError) and disk.kind == errno.ENOSPC and "/data/docs" in str(disk)
