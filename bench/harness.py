@@ -153,7 +153,7 @@ def extra_file(size: str, target: Path) -> Path:
     key = (province, "telecom", f"{y + m // 12}-{m % 12 + 1:02d}")
     # the whole series of the province, so cumulative counters carry on from the last month
     scale._configure(folder, [k for k in keys if k[0] == province] + [key])
-    style = scale.style_of(key, figures.province_name(province))
+    style = scale.style_of(key, figures.province_name(province, key[2]))
     path = target / "telecom" / style.filename
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(to_bytes(build_sheets(key, style), style))

@@ -247,7 +247,7 @@ def _write_chunk(args: tuple[Path, list[tuple[str, str, str]], Path]) -> list[st
     _configure(folder, keys)
     written = []
     for key in keys:
-        style = style_of(key, figures.province_name(key[0]))
+        style = style_of(key, figures.province_name(key[0], key[2]))
         path = out / key[1] / style.filename
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from sources.reading.reader import read_file
 from sources.samples import figures
 from sources.samples.departments import rows_of, samples_of, sources
 from sources.specs.model import load_specs
+from tests.shared_files import shared_path
 
 ROW_LEVEL = {
     "expect_column_values_to_be_between",
@@ -160,3 +161,27 @@ def test_harness_writes_every_figure(
     # one file per department and the one added for the incremental run
     assert results["sizes"]["XS"]["files_loaded"] == len(_scaled()) + 1
     assert results["sizes"]["XS"]["files_rejected"] == 0
+
+
+def test_a_code_the_reform_gave_to_another_province_is_named_for_the_period(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """52 is Bình Định before the 2025 reform and Gia Lai after it. The XL landing named the province Bình Định in
+    its later files of the departments that report one row per province, which the reader rightly refuses
+    (unknown_area: 57 files of 17,161)."""
+    folder = shared_path("reference")
+    monkeypatch.setenv("XHS_REFERENCE", str(folder))
+    by_province = [s for s in _scaled() if rows_of(s) == "province"]
+    assert by_province
+    keys = [("52", s, p) for s in by_province for p in ("2025-Q3", "2025-06")]
+    try:
+        written = scale._write_chunk((folder, keys, tmp_path))
+        assert figures.province_name("52", "2025-Q3") == "Gia Lai"
+        assert figures.province_name("52", "2025-06") == figures.province_name("52") == "Bình Định"
+        specs = load_specs()
+        for name in written:
+            result = read_checked(tmp_path / name, specs[name.split("/")[0]])
+            assert result.ok, (name, [f.message_en for f in result.findings])
+            assert ("gia_lai" in name) == figures.is_post_reform(result.period.code), name
+    finally:
+        figures.configure()

@@ -129,11 +129,19 @@ def shared_names(province: str, period: str) -> frozenset[str]:
     return frozenset(name for name, n in counts.items() if n > 1)
 
 
-def province_name(province: str) -> str:
-    for vintage in (PRE_REFORM, POST_REFORM):
+def province_name(province: str, period: str | None = None) -> str:
+    """The province's name in the unit list of ``period``, else in the first list that has its code. A code can
+    name two provinces: 52 is Bình Định before the 2025 reform and Gia Lai after it, so a file of a later period
+    must not call it Bình Định (a province that no longer exists: the reader refuses the name)."""
+    return _province_row(province, period)["name"]
+
+
+def _province_row(province: str, period: str | None) -> dict[str, str]:
+    lists = (POST_REFORM, PRE_REFORM) if period is not None and is_post_reform(period) else (PRE_REFORM, POST_REFORM)
+    for vintage in lists:
         for r in _unit_rows(vintage):
-            if r["code"] == province:
-                return r["name"]
+            if r["code"] == province and r["level"] == "province":
+                return r
     raise KeyError(province)
 
 
@@ -145,16 +153,8 @@ def table_areas(province: str, source: str, period: str) -> tuple[Area, ...]:
     """The rows of a department's table: the province's areas (``areas``), else the province itself."""
     if rows_of(source) == "areas":
         return areas(province, period)
-    name = province_name(province)
-    return (Area(province, name, _province_full_name(province), "province"),)
-
-
-def _province_full_name(province: str) -> str:
-    for vintage in (PRE_REFORM, POST_REFORM):
-        for r in _unit_rows(vintage):
-            if r["code"] == province:
-                return r["full_name"]
-    raise KeyError(province)
+    row = _province_row(province, period)
+    return (Area(province, row["name"], row["full_name"], "province"),)
 
 
 @cache

@@ -353,7 +353,7 @@ def _footer(g: SheetGrid, r: int, key: tuple[str, str, str], style: Style, width
         return
     p = parse_period_code(period)
     day = p.end.replace(year=p.end.year + 1, month=1, day=15) if p.period_type != "date" else p.end
-    place = figures.province_name(province)
+    place = figures.province_name(province, period)
     g.put(r, max(width - 3, 1), f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}")
     g.put(r + 1, 1, "NGƯỜI LẬP BIỂU", bold=True)
     g.put(r + 1, max(width - 3, 2), "THỦ TRƯỞNG ĐƠN VỊ", bold=True)

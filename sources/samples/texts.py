@@ -7,15 +7,15 @@ from sources.samples.departments import samples_of
 from sources.samples.figures import Area, is_post_reform, province_name
 
 
-def _p(province: str) -> str:
-    return province_name(province)
+def _p(province: str, period: str | None = None) -> str:
+    return province_name(province, period)
 
 
 def agency(source: str, province: str, period: str) -> tuple[str, str, str]:
     """(upper line, lower line, reporting unit) of the title block, before or after the 2025 reform."""
     lines = samples_of(source).agency
     chosen = (lines.after_reform or lines.before_reform) if is_post_reform(period) else lines.before_reform
-    name = _p(province)
+    name = _p(province, period)
     upper, lower, unit = (s.format(P=name.upper(), p=name) for s in chosen)
     return upper, lower, unit
 
