@@ -270,7 +270,7 @@ def validate_facts(con, results: list[dict] | None = None, *, in_scope: bool = F
         parts: list[dict] = []
         for group in groups:
             where = " AND ".join(filter(None, [scope.removeprefix(" WHERE "), "list_contains(?, indicator_code)"]))
-            frame = con.execute(f"{FACT_COLUMNS} WHERE {where}", [group]).pl()
+            frame = con.sql(f"{FACT_COLUMNS} WHERE {where}", params=[group]).pl()  # DuckDB 2.0: .pl() on a relation
             if run_suite("fact_indicator", frame, results=parts):
                 break
         else:

@@ -3,9 +3,12 @@ check of the warehouse build runs before anything is published."""
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
+import pytest
 
 from expectations.runner import run_suite
+from warehouse.build import SQL_DIR
 
 
 def fact_frame() -> pd.DataFrame:
@@ -48,3 +51,26 @@ def test_fact_indicator_failures() -> None:
 def test_fact_indicator_missing_column() -> None:
     failures = run_suite("fact_indicator", fact_frame().drop(columns=["derivation"]))
     assert [(f.rule, f.columns) for f in failures] == [("missing_column", ("derivation",))]
+
+
+def test_a_fact_table_larger_than_a_chunk_is_checked_a_group_of_indicators_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``validate_facts`` validates a national fact table a group of indicators at a time (``FACT_CHUNK_ROWS``);
+    that path read each group with a call DuckDB 2.0 does not have, and only an XL run took it."""
+    from assets import warehouse
+
+    con = duckdb.connect()
+    for sql in sorted(SQL_DIR.glob("*.sql")):
+        con.execute(sql.read_text(encoding="utf-8"))
+    con.register("frame", fact_frame())
+    con.execute(
+        "INSERT INTO fact_indicator SELECT indicator_code, area_key, period_code, value, NULL, NULL, numerator_value, "
+        "denominator_value, NULL, derivation, NULL, NULL FROM frame"
+    )
+    monkeypatch.setattr(warehouse, "FACT_CHUNK_ROWS", 2)  # three indicators: two groups
+    assert warehouse.validate_facts(con) == {"rows": 4, "errors": [], "warnings": 0, "failing_rows": ""}
+
+    con.execute("UPDATE fact_indicator SET value = -1 WHERE indicator_code = 'hlt_ehr_pct'")
+    outcome = warehouse.validate_facts(con)
+    assert outcome["rows"] == 4 and len(outcome["errors"]) == 1 and "hlt_ehr_pct" in outcome["failing_rows"]
