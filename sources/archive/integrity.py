@@ -73,16 +73,27 @@ def parquet_problem(path: Path) -> str | None:
     return None
 
 
-def parquet_footer_ok(path: Path) -> bool:
-    """Whether a cached read is whole as far as its footer tells (cheap: a truncated file has no footer)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+PARQUET_MAGIC = b"PAR1"
 
+
+def parquet_footer_ok(path: Path) -> bool:
+    """Whether a cached read is whole as far as its ends tell: ``PAR1`` at both ends and a footer length that fits
+    in the file (a truncated file loses its last bytes). Three small reads, not a parse of the footer: a run checks
+    every cached read of a department (issue #28: 3,432 files at XL, 0.63 s with ``pyarrow``'s ``read_metadata``,
+    0.03 s this way)."""
     try:
-        pq.read_metadata(path)
-    except (OSError, pa.ArrowException):
+        with path.open("rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            if size < 2 * len(PARQUET_MAGIC) + 4:
+                return False
+            f.seek(0)
+            head = f.read(len(PARQUET_MAGIC))
+            f.seek(-8, os.SEEK_END)
+            tail = f.read(8)
+    except OSError:
         return False
-    return True
+    footer = int.from_bytes(tail[:4], "little")
+    return head == tail[4:] == PARQUET_MAGIC and footer + 2 * len(PARQUET_MAGIC) + 4 <= size
 
 
 def set_aside(path: Path) -> Path:
