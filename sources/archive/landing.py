@@ -32,7 +32,6 @@ import os
 import re
 import stat
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -166,7 +165,7 @@ def shown(path: str, limit: int = 160) -> str:
             out.append(f"\\x{ord(ch) - 0xDC00:02x}")
         elif ch in "\n\r\t":
             out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
-        elif unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS:
+        elif _CONTROL.match(ch):
             out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
