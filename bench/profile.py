@@ -52,7 +52,7 @@ def stage_of(stack: str) -> str:
 RATE = 100  # samples per second (``py-spy record --rate``)
 
 
-def summarise(folded: Path, seconds: float) -> list[dict]:
+def summarise(folded: Path) -> list[dict]:
     """The folded py-spy samples (``stack count`` lines) by stage: samples, share, and seconds (samples / ``RATE``:
     the time a stage was seen running). Samples of another process (the parsing sandbox, the expectations process,
     issue #28) are a row each, by command: they ran beside the command, on the other core."""
@@ -94,7 +94,7 @@ def profile(size: str, py_spy: str, out: Path | None) -> dict:
         "first_run_s": first["seconds"],
         "one_new_file_s_under_py_spy": seconds,
         "load": os.getloadavg(),
-        "stages": summarise(folded, seconds),
+        "stages": summarise(folded),
     }
     if out:
         out.write_text(json.dumps(result, indent=1), encoding="utf-8")
