@@ -34,12 +34,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
 from expectations.derived import spec_suite
 from sources.specs.model import load_specs
 
 if TYPE_CHECKING:
     import pandas as pd
-    import polars as pl
 
 SUITE_DIR = Path(__file__).parent
 RESULT_FORMAT = {"result_format": "COMPLETE"}
@@ -155,7 +156,7 @@ def suite_here(
         raise ValueError(f"expectation suite {name!r} needs the parameter(s) {', '.join(missing)}")
     if not expectations:
         return [], None
-    frame = _positional(frame if _is_pandas(frame) else frame.to_pandas())
+    frame = _positional(frame.to_pandas() if isinstance(frame, pl.DataFrame) else frame)
     parameters = _narrow_value_sets(expectations, parameters, frame)
     gx = _gx()
     # Each expectation carries its position in meta so its result can be matched back (metas may repeat).
@@ -172,10 +173,6 @@ def suite_here(
 def warm_up() -> None:
     """Import Great Expectations and make this process's context: what the expectations process does first."""
     _batch_definition()
-
-
-def _is_pandas(frame: Any) -> bool:
-    return type(frame).__module__.startswith("pandas")
 
 
 def _narrow_value_sets(

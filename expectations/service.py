@@ -59,7 +59,7 @@ class Service:
         self._lock = threading.Lock()
 
     def call(self, function: str, *args: Any) -> Any:
-        """``function(*args)`` from ``FUNCTIONS``, in the service; its exception is raised here."""
+        """``function(*args)`` (a name of ``_functions``), in the service; its exception is raised here."""
         if os.getpid() != self.owner:  # a forked step worker: the socket is the parent's
             raise Unavailable
         with self._lock:
@@ -94,7 +94,6 @@ def start() -> None:
     if _running is not None or "great_expectations" in sys.modules or os.environ.get(SERVICE_ENV) == "0":
         return
     _running = Service()
-    atexit.register(stop)  # a command that ends without leaving ``running``
 
 
 @contextmanager
@@ -112,6 +111,9 @@ def stop() -> None:
     if _running is not None:
         service, _running = _running, None
         service.close()
+
+
+atexit.register(stop)  # a command that ends without leaving ``running``: once per process, not per start
 
 
 def call(function: str, *args: Any) -> Any:
