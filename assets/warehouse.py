@@ -251,7 +251,8 @@ def validate_facts(con, results: list[dict] | None = None, *, in_scope: bool = F
     Returns the rows checked, the error messages, the number of warnings and the first failing rows (Markdown);
     ``results`` collects GE's validation results (one per group, or the whole table's) for Data Docs.
     ``in_scope``: an incremental build checks only the facts it recomputed (the areas in ``scope_area``); the
-    rest were checked when they were built, and the primary key keeps (indicator, area, period) unique."""
+    rest were checked when they were built, and the build checks one value per (indicator, area, period) itself
+    (``check_one_value_per_key``)."""
     from expectations.runner import run_suite
 
     progress.stage("checking the warehouse")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -330,5 +331,25 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+# Python's collector, as tuned for the ``xhs`` program (issue #28). With the default thresholds (700, 10, 10) a
+# one-file run at M made 6 full collections, 0.45 s traversing Dagster's, SQLAlchemy's and pyiceberg's objects
+# again and again, and 12 at XL (1.1 s); with these, 2 (0.05 s at M). Young cyclic garbage is still collected, every
+# 50,000 allocations instead of every 700.
+COMMAND_GC_THRESHOLDS = (50_000, 20, 20)
+
+
+def command() -> int:
+    """The ``xhs`` program: ``main`` with the collector tuned for one command in one process, then a quick end.
+    The interpreter's last act is a full collection of every object still alive: 0.8 s after a one-file run at M,
+    for memory the process is about to give back anyway. Objects frozen just before are not traversed; every file
+    and connection was closed by its own ``with`` before. Only here, where the process ends: a test calling
+    ``main`` many times in one process keeps Python's defaults and collects its garbage."""
+    gc.set_threshold(*COMMAND_GC_THRESHOLDS)
+    try:
+        return main()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(command())
