@@ -171,5 +171,4 @@ def portable(exc: Exception) -> Exception:
 
 if __name__ == "__main__":
     serve(Connection(int(sys.argv[1])))
-    gc.freeze()  # the interpreter's final collection would traverse Great Expectations' objects for 0.4 s; the
-    # command waits for this process to end
+    gc.freeze()  # ended by its socket (the command ended without ``close``): no final collection of GE's objects
