@@ -19,7 +19,7 @@ import duckdb
 
 from runtime.files import atomic_write_text
 from sources.archive.landing import NAME_MAX_BYTES
-from sources.archive.raw import RawArchive
+from sources.archive.raw import ArchivedObject, RawArchive
 from sources.common.findings import Finding
 from sources.feedback.reply import SUFFIX, write_reply
 
@@ -82,15 +82,15 @@ def write_replies(warehouse: Path, archive: RawArchive, folder: Path) -> dict[st
     new_index = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         deliveries, findings_of = latest_deliveries(con), findings_by_file(con)
-    objects = {o.sha256: o for o in archive.all()}
+    objects: dict[str, ArchivedObject] | None = None  # the archive's manifest: read when a reply is written
     for landing_path, name, sha, status in deliveries:
         findings = findings_of.get(sha, [])
-        out = reply_path(folder, landing_path)
-        if not findings:
-            if landing_path in index and out.exists():
+        if not findings:  # most files: nothing to write, and a reply to remove only if one was written before
+            if landing_path in index and (out := reply_path(folder, landing_path)).exists():
                 out.unlink()
                 done["removed"].append(out)
             continue
+        out = reply_path(folder, landing_path)
         key = hashlib.sha256(
             json.dumps([sha, status, [f.as_dict() for f in findings]], ensure_ascii=False, sort_keys=True).encode()
         ).hexdigest()
@@ -98,6 +98,8 @@ def write_replies(warehouse: Path, archive: RawArchive, folder: Path) -> dict[st
         if index.get(landing_path) == key and out.exists():
             done["kept"].append(out)
             continue
+        if objects is None:
+            objects = {o.sha256: o for o in archive.all()}
         obj = objects.get(sha)
         write_reply(out, name, findings, status, archive.stored_path(obj) if obj else None)
         done["written"].append(out)
