@@ -57,7 +57,7 @@ class Service:
         theirs.close()
         self.connection = Connection(mine.detach())
         self.owner = os.getpid()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # ``close`` takes it too, and ``call`` closes on a dead socket
 
     def call(self, function: str, *args: Any) -> Any:
         """``function(*args)`` (a name of ``_functions``), in the service; its exception is raised here."""
@@ -75,19 +75,20 @@ class Service:
         return value
 
     def close(self, timeout: float = 5.0) -> None:
-        """End the service and reap it. No request is under way (``call`` holds the lock until its answer is in), so
-        it is ended at once, with SIGTERM: it may still be importing Great Expectations (a run with nothing new), and
-        a Python's normal end would traverse all of its objects. The socket is closed first: a service that misses
-        the signal ends on it."""
-        with contextlib.suppress(OSError):
-            self.connection.close()
-        with contextlib.suppress(ProcessLookupError):
-            self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        """End the service and reap it. It holds the lock, so no request is under way (a ``call`` in another thread
+        finishes first); the service is then ended at once, with SIGTERM: it may still be importing Great
+        Expectations (a run with nothing new), and a Python's normal end would traverse all of its objects. The
+        socket is closed first: a service that misses the signal ends on it."""
+        with self._lock:
+            with contextlib.suppress(OSError):
+                self.connection.close()
+            with contextlib.suppress(ProcessLookupError):
+                self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 _running: Service | None = None

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -69,6 +70,23 @@ def test_the_service_ends_when_the_command_closes_it() -> None:
     started.close()  # at once, even while it imports Great Expectations (a run with nothing new)
     assert started.process.returncode == -signal.SIGTERM
     assert gone(started.process.pid)
+
+
+def test_closing_waits_for_a_request_under_way() -> None:
+    started = service.Service()
+    answers: list[object] = []
+    frame = pl.from_pandas(valid_frame("telecom"))
+    worker = threading.Thread(target=lambda: answers.append(started.call("run_suite", "telecom", frame, KNOWN, False)))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while started._lock.acquire(blocking=False):  # until the request holds the lock (it waits for the import)
+        started._lock.release()
+        assert time.monotonic() < deadline and worker.is_alive()
+        time.sleep(0.001)
+    started.close()
+    worker.join(60)
+    assert answers == [([], None)]  # answered before the service was ended, not cut off
+    assert started.process.returncode == -signal.SIGTERM
 
 
 def test_the_service_ends_when_the_command_is_killed(tmp_path: Path) -> None:
