@@ -51,7 +51,7 @@ def test_command_ends_with_atexit_run_output_flushed_and_mains_status(tmp_path: 
 
 def test_command_passes_on_a_failing_status(tmp_path: Path) -> None:
     done, at_exit = probe(tmp_path, "validate", str(tmp_path / "missing.xlsx"))
-    assert done.returncode not in (0, 120), done.stderr
+    assert done.returncode == 2, done.stderr  # DESIGN §10: 2, unreadable (no such file)
     assert at_exit
 
 
