@@ -98,6 +98,7 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
             provinces = [
                 r[0] for r in con.execute("SELECT DISTINCT province_code FROM scope_province ORDER BY 1").fetchall()
             ]
+            partitions = [] if changed is None else changed_partitions(con)
             check_stop("checking the warehouse")
             check = validate_facts(con, fact_results, in_scope=changed is not None)
             close_work(con, WORK_ALIAS)
@@ -129,10 +130,22 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
             # what the lake needs to replace only the provinces recomputed (warehouse.lake.Changes)
             "base": None if changed is None else base,
             "provinces": provinces,
+            "partitions": partitions,
         },
     )
     yield dg.MaterializeResult(metadata={**shown, "work_database": dg.MetadataValue.path(str(paths.work_database))})
     yield _check_result(check, paths.docs_index)
+
+
+def changed_partitions(con) -> list[list] | None:
+    """The lake's (province, year) partitions of the facts an incremental build changed (``changed_fact``), as the
+    lake's query makes them (``warehouse.lake.LAKE_TABLES``: the area's province, the period's year); None (every
+    year of the provinces recomputed) if a changed fact's area has no province."""
+    rows = con.execute(
+        "SELECT DISTINCT a.province_code, p.year FROM changed_fact c LEFT JOIN dim_area a USING (area_key) "
+        "LEFT JOIN dim_period p USING (period_code) ORDER BY ALL"
+    ).fetchall()
+    return None if any(province is None for province, _ in rows) else [list(row) for row in rows]
 
 
 def _check_result(check: dict, docs_index: Path) -> dg.AssetCheckResult:
@@ -203,7 +216,14 @@ def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
                 },
             )
         context.log.info(f"published {paths.warehouse} (kept as {version.name})")
-    changes = Changes(built["base"], tuple(built["provinces"])) if built.get("base") else None
+    changes = None
+    if built.get("base"):
+        partitions = built.get("partitions")
+        changes = Changes(
+            built["base"],
+            tuple(built["provinces"]),
+            None if partitions is None else tuple((p, y) for p, y in partitions),
+        )
     publish_lake(context, paths.warehouse, paths.lake, state, changes)
     for name in WAREHOUSE_TABLES:
         yield dg.MaterializeResult(
@@ -250,13 +270,14 @@ def validate_facts(con, results: list[dict] | None = None, *, in_scope: bool = F
     outcome; when a group has any failure the whole table is validated again, for the exact messages and rows.
     Returns the rows checked, the error messages, the number of warnings and the first failing rows (Markdown);
     ``results`` collects GE's validation results (one per group, or the whole table's) for Data Docs.
-    ``in_scope``: an incremental build checks only the facts it recomputed (the areas in ``scope_area``); the
-    rest were checked when they were built, and the build checks one value per (indicator, area, period) itself
-    (``check_one_value_per_key``)."""
+    ``in_scope``: an incremental build checks only the facts it changed (``changed_fact``: added or changed in
+    any column, ``warehouse.scope.mark_changed_facts``); the rest are the rows checked when they were built, and the
+    build checks one value per (indicator, area, period) itself (``check_one_value_per_key``)."""
     from expectations.runner import run_suite
 
     progress.stage("checking the warehouse")
-    scope = " WHERE area_key IN (SELECT area_key FROM scope_area)" if in_scope else ""
+    # the facts of fact_indicator, or only those the incremental build changed: a relation named fact_indicator
+    scope = " SEMI JOIN changed_fact USING (indicator_code, area_key, period_code)" if in_scope else ""
     counts = con.execute(f"SELECT indicator_code, count(*) FROM fact_indicator{scope} GROUP BY 1 ORDER BY 1").fetchall()
     total = sum(n for _, n in counts)
     groups: list[list[str]] = []
@@ -270,8 +291,8 @@ def validate_facts(con, results: list[dict] | None = None, *, in_scope: bool = F
     if len(groups) > 1:
         parts: list[dict] = []
         for group in groups:
-            where = " AND ".join(filter(None, [scope.removeprefix(" WHERE "), "list_contains(?, indicator_code)"]))
-            frame = con.sql(f"{FACT_COLUMNS} WHERE {where}", params=[group]).pl()  # DuckDB 2.0: .pl() on a relation
+            where = "list_contains(?, indicator_code)"
+            frame = con.sql(f"{FACT_COLUMNS}{scope} WHERE {where}", params=[group]).pl()  # DuckDB 2.0: on a relation
             if run_suite("fact_indicator", frame, results=parts):
                 break
         else:

@@ -35,7 +35,9 @@ from warehouse.scope import (
     STAGING_COLUMN_COMMENTS,
     add_changed_rows,
     changed_provinces,
+    keep_previous_facts,
     load_staging,
+    mark_changed_facts,
     replace_staging_rows,
     scope_everything,
     scope_of_changes,
@@ -82,7 +84,8 @@ def open_work_database(path: Path, start_from: Path | None = None) -> duckdb.Duc
 
 def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]:
     """Create (or, incrementally, bring up to date) every table and view; return row counts by table and, under
-    ``provinces_in_scope``, how many provinces were recomputed."""
+    ``provinces_in_scope`` and ``facts_changed``, how many provinces were recomputed and how many facts that changed
+    (added, removed or changed: every fact after a full build)."""
     if inputs.changed is None:
         for sql in sorted(SQL_DIR.glob("*.sql")):
             con.execute(sql.read_text(encoding="utf-8"))
@@ -104,6 +107,7 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
         replace_staging_rows(con, inputs.staging_tables, changed, values)
         add_changed_rows(con, changed)
         scope_of_changes(con, before)
+        keep_previous_facts(con)  # to tell which facts the build changed (mark_changed_facts)
         # the findings made across files are made again for the areas in scope
         con.execute(
             "DELETE FROM meta_finding WHERE list_contains(?, rule) AND area_key IN (SELECT area_key FROM scope_area)",
@@ -127,6 +131,7 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     if inputs.changed is None:
         materialise_views(con)
     else:
+        changed_facts = mark_changed_facts(con)
         refresh_stored_views(con)
     tables = [
         r[0]
@@ -136,4 +141,5 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     ]
     counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in tables}
     counts["provinces_in_scope"] = con.execute("SELECT count(*) FROM scope_province").fetchall()[0][0]
+    counts["facts_changed"] = counts["fact_indicator"] if inputs.changed is None else changed_facts
     return counts

@@ -26,9 +26,13 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from pyiceberg.expressions import BooleanExpression
 
 NAMESPACE = "xhs"
 CATALOG_ENV = "XHS_LAKE_CATALOG"
@@ -96,11 +100,15 @@ class LakeWrite:
 
 @dataclass(frozen=True)
 class Changes:
-    """What an incremental build changed: the publication it started from and the provinces it recomputed. The
-    lake's facts of those provinces are replaced when the lake holds that publication; otherwise all of them."""
+    """What an incremental build changed: the publication it started from, the provinces it recomputed and the
+    (province, year) partitions of the facts that changed (``warehouse.scope.mark_changed_facts``; a year is None
+    for a period with no year). When the lake holds that publication, only those partitions of the facts and the
+    provinces' areas are replaced; otherwise all of them. ``partitions`` None: every year of the provinces (a build
+    memo written before the partitions were recorded)."""
 
     base: str
     provinces: tuple[str, ...]
+    partitions: tuple[tuple[str, int | None], ...] | None = None
 
 
 def write_lake(
@@ -114,7 +122,7 @@ def write_lake(
     snapshot is already of ``publication`` (a run that published nothing new). With ``changes`` (an incremental
     build) and a lake at its base publication, only the facts of the provinces it recomputed are replaced (one
     overwrite with a filter on the partition column: Iceberg drops their files and appends the new rows)."""
-    from pyiceberg.expressions import AlwaysFalse, AlwaysTrue, BooleanExpression
+    from pyiceberg.expressions import AlwaysTrue
 
     lake_folder = lake or lake_dir()
     catalog = open_catalog(lake_folder, instance_url)
@@ -140,10 +148,8 @@ def write_lake(
             where = ""
             replaced: str | BooleanExpression | None = None if current is None else AlwaysTrue()
             if partial and changes is not None:
-                # no province recomputed (only rejected files changed): an empty commit, tagged all the same
-                codes = ", ".join("'" + code.replace("'", "''") + "'" for code in changes.provinces)
-                where = f" WHERE province_code IN ({codes})" if codes else " WHERE false"
-                replaced = f"province_code IN ({codes})" if codes else AlwaysFalse()
+                # nothing changed there (only rejected files, or the same values again): an empty commit, tagged
+                where, replaced = _changed_part(changes, by_year="period_year" in partition_by)
             table = _evolve(table, schema)
             _replace(
                 table,
@@ -156,6 +162,35 @@ def write_lake(
             rows = int(snapshot.summary.get("total-records", 0)) if snapshot else 0
             done.append(LakeWrite(name, rows, snapshot.snapshot_id if snapshot else None, True))
     return done
+
+
+def _changed_part(changes: Changes, by_year: bool) -> tuple[str, BooleanExpression]:
+    """The rows to write again (a SQL ``WHERE`` on the table's query) and the Iceberg filter of the rows they replace:
+    the changed (province, year) partitions of a table partitioned by both, else the provinces recomputed."""
+    from pyiceberg.expressions import AlwaysFalse, And, EqualTo, IsNull, Or
+
+    if by_year and changes.partitions is not None:
+        parts = sorted(set(changes.partitions), key=repr)
+        sql = " OR ".join(
+            f"(province_code = {_text(p)} AND "
+            + ("period_year IS NULL" if y is None else f"period_year = {int(y)}")
+            + ")"
+            for p, y in parts
+        )
+        filters = [
+            And(EqualTo("province_code", p), IsNull("period_year") if y is None else EqualTo("period_year", int(y)))
+            for p, y in parts
+        ]
+    else:
+        sql = " OR ".join(f"province_code = {_text(p)}" for p in sorted(set(changes.provinces)))
+        filters = [EqualTo("province_code", p) for p in sorted(set(changes.provinces))]
+    if not filters:
+        return " WHERE false", AlwaysFalse()
+    return f" WHERE {sql}", filters[0] if len(filters) == 1 else Or(*filters)
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _replace(table, batches, schema: pa.Schema, replaced, tag: dict[str, str]) -> None:
