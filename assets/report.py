@@ -17,7 +17,7 @@ from warehouse.report import Landing, write_report
 @dg.asset(
     group_name="report",
     kinds={"markdown"},
-    deps=[*WAREHOUSE_TABLES, "reply_workbooks", "data_docs"],  # it links them
+    deps=[*WAREHOUSE_TABLES, "reply_workbooks", "data_docs", "lake"],  # it links them; it comes last
     description="The bilingual validation report of the deliveries received since the last report "
     "(data/reports/run-<UTC time>.md), and which deliveries have been reported.",
 )

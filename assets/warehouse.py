@@ -216,6 +216,20 @@ def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
                 },
             )
         context.log.info(f"published {paths.warehouse} (kept as {version.name})")
+    for name in WAREHOUSE_TABLES:
+        yield dg.MaterializeResult(
+            asset_key=name,
+            metadata={"rows": built["counts"].get(name, 0), "warehouse": dg.MetadataValue.path(str(paths.warehouse))},
+        )
+
+
+def publish_lake(context: dg.AssetExecutionContext, published: Path, lake: Path, state: StateStore) -> None:
+    """The publication in place, also as Iceberg tables in the lake (warehouse/lake.py): a new commit per
+    publication; nothing when the lake already holds it (recorded in the state store: not even opened). After an
+    incremental build, only what it changed is replaced (``warehouse.lake.Changes``, from the build's record)."""
+    from assets.instance import POSTGRES, instance_choice
+
+    built = state.memo(BUILD_MEMO) or {}
     changes = None
     if built.get("base"):
         partitions = built.get("partitions")
@@ -224,22 +238,6 @@ def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
             tuple(built["provinces"]),
             None if partitions is None else tuple((p, y) for p, y in partitions),
         )
-    publish_lake(context, paths.warehouse, paths.lake, state, changes)
-    for name in WAREHOUSE_TABLES:
-        yield dg.MaterializeResult(
-            asset_key=name,
-            metadata={"rows": built["counts"].get(name, 0), "warehouse": dg.MetadataValue.path(str(paths.warehouse))},
-        )
-
-
-def publish_lake(
-    context: dg.AssetExecutionContext, published: Path, lake: Path, state: StateStore, changes: Changes | None
-) -> None:
-    """The publication in place, also as Iceberg tables in the lake (warehouse/lake.py): a new commit per
-    publication; nothing when the lake already holds it (recorded in the state store: not even opened)."""
-    from assets.instance import POSTGRES, instance_choice
-
-    progress.stage("lake")
     choice = instance_choice()
     url = str(choice.url) if choice.kind == POSTGRES and choice.url else None  # its catalog in the same database
     publication = current_version(published) or published.name

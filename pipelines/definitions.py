@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from assets.docs import data_docs
 from assets.feedback import reply_workbooks
+from assets.published import lake_and_data_docs
 from assets.raw import raw_files
 from assets.release import open_data_release
 from assets.report import run_report
@@ -47,7 +47,7 @@ defs = dg.Definitions(
         warehouse_work,
         warehouse_tables,
         reply_workbooks,
-        data_docs,
+        lake_and_data_docs,
         run_report,
         open_data_release,
     ],

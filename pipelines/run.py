@@ -148,6 +148,7 @@ def rerun_arguments(instance, source: str | None, period: str | None) -> dict:
         *map(AssetKey, WAREHOUSE_TABLES),
         AssetKey("reply_workbooks"),
         AssetKey("data_docs"),
+        AssetKey("lake"),
     ]
     if period == "all":
         return {

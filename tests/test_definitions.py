@@ -21,6 +21,7 @@ def test_definitions_load_every_asset() -> None:
         "meta_finding",
         "reply_workbooks",
         "data_docs",
+        "lake",
     } <= keys
     assert defs.resolve_job_def("materialize_all") is not None
 

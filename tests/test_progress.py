@@ -113,7 +113,7 @@ def test_a_log_gets_timestamped_lines_and_quiet_gets_none(sample_warehouse: Path
         "building the warehouse",
         "checking the warehouse",
         "publishing the warehouse",
-        "lake",
+        "lake and data docs",
         "report",
         "finished",
     ]

@@ -82,11 +82,14 @@ _RATES_SQL = """
            NULL, NULL, n.value, d.value, d.period_code, 'rate', n.file_sha256, n.loaded_at
     FROM n JOIN r ON r.indicator_code = n.rate_code AND n.n_values = len(r.terms) {join}
 """
-# a population from the numerator's year, else the latest earlier year (the latest period within that year)
+# a population from the numerator's year, else the latest earlier year (the latest period within that year); the
+# denominators are read in the areas in scope only (the numerator's area is one): at XL the whole table was read
 _POPULATION = """JOIN LATERAL (
         SELECT f.value, f.period_code FROM fact_indicator f JOIN dim_period dp USING (period_code)
         WHERE f.indicator_code = r.denominator AND f.area_key = n.area_key AND f.value IS NOT NULL
+          AND f.area_key IN (SELECT area_key FROM scope_area)
           AND dp.year <= n.year
         ORDER BY dp.year DESC, dp.end_date DESC LIMIT 1) d ON true"""
 _SAME_PERIOD = """JOIN fact_indicator d
-        ON d.indicator_code = r.denominator AND d.area_key = n.area_key AND d.period_code = n.period_code"""
+        ON d.indicator_code = r.denominator AND d.area_key = n.area_key AND d.period_code = n.period_code
+        AND d.area_key IN (SELECT area_key FROM scope_area)"""
