@@ -7,8 +7,8 @@ import duckdb
 import pytest
 
 from warehouse.build import SQL_DIR
+from warehouse.difference import replace_in_scope
 from warehouse.history import DuplicateFacts, check_one_value_per_key
-from warehouse.scope import keep_previous_facts, mark_changed_facts
 
 ROW = "INSERT INTO fact_indicator VALUES (?, ?, '2024', 1, NULL, NULL, NULL, NULL, NULL, 'reported', 'x', NULL)"
 
@@ -18,57 +18,69 @@ def warehouse() -> duckdb.DuckDBPyConnection:
     for sql in sorted(SQL_DIR.glob("*.sql")):
         con.execute(sql.read_text(encoding="utf-8"))
     con.execute("CREATE TEMP TABLE scope_area AS SELECT 'a1' AS area_key")
+    con.execute("CREATE TEMP TABLE scope_fact AS SELECT * FROM fact_indicator LIMIT 0")  # what a build made
     return con
 
 
 def test_the_table_takes_a_second_row_and_the_build_check_refuses_it() -> None:
     con = warehouse()
     con.execute(ROW, ["tel_mobile", "a1"])
-    con.execute(ROW, ["tel_mobile", "a2"])
-    check_one_value_per_key(con, everything=True)  # one value each: nothing to say
+    con.execute(ROW, ["tel_mobile", "a1"])  # no index refuses it any more: the check must, on what a build makes
+    made = ROW.replace("INTO fact_indicator", "INTO scope_fact")
+    con.execute(made, ["tel_mobile", "a1"])
+    con.execute(made, ["tel_mobile", "a2"])
+    check_one_value_per_key(con)  # one value each: nothing to say
 
-    con.execute(ROW, ["tel_mobile", "a1"])  # no index refuses it any more: the check must
+    con.execute(made, ["tel_mobile", "a1"])
     with pytest.raises(DuplicateFacts, match=r"tel_mobile a1 2024 ×2") as raised:
-        check_one_value_per_key(con, everything=False)
+        check_one_value_per_key(con)
     assert "không được công bố" in str(raised.value) and "not published" in str(raised.value)
 
 
-def test_an_incremental_build_checks_the_areas_it_wrote() -> None:
-    con = warehouse()
-    con.execute(ROW, ["tel_mobile", "a2"])
-    con.execute(ROW, ["tel_mobile", "a2"])  # outside the scope of this build
-    check_one_value_per_key(con, everything=False)
-    with pytest.raises(DuplicateFacts, match="a2"):
-        check_one_value_per_key(con, everything=True)
+FACT = "INSERT INTO {} VALUES (?, ?, '2024', ?, NULL, NULL, NULL, NULL, NULL, 'reported', ?, ?)"
 
 
-def test_the_facts_an_incremental_build_changed_are_told_from_those_it_wrote_again() -> None:
-    """What is stored beside the facts (the wide table, the lake) and checked again follows ``changed_fact``: the
-    facts of the areas in scope that were added, removed or changed in any column, not every fact recomputed."""
+def test_the_facts_made_replace_those_in_scope_by_difference() -> None:
+    """``replace_in_scope`` writes only the rows that differ (issue #28): a row equal in every column (NULLs
+    included) stays where it is, a row that changed in any column is written again, a row gone is deleted, equal
+    rows count one by one; the areas out of scope are not touched; ``changed_fact`` holds the keys written."""
     con = warehouse()
-    row = "INSERT INTO fact_indicator VALUES (?, ?, '2024', ?, NULL, NULL, NULL, NULL, NULL, 'reported', ?, ?)"
     before = [
-        ("tel_mobile", "a1", 1.0, "f1", "2026-01-01"),  # written again, the same in every column
+        ("tel_mobile", "a1", 1.0, "f1", "2026-01-01"),  # made again, the same in every column
         ("tel_fixed", "a1", 2.0, "f1", "2026-01-01"),  # another value
         ("tel_internet", "a1", 3.0, "f1", "2026-01-01"),  # the same value from another file
         ("tel_broadband", "a1", 4.0, "f1", "2026-01-01"),  # the same value, loaded again later
         ("tel_landline", "a1", 5.0, "f1", "2026-01-01"),  # gone
-        ("tel_mobile", "a3", 6.0, "f1", "2026-01-01"),  # outside the scope: not recomputed
+        ("tel_twice", "a1", 8.0, "f1", "2026-01-01"),  # twice before, once after
+        ("tel_twice", "a1", 8.0, "f1", "2026-01-01"),
+        ("tel_mobile", "a3", 6.0, "f1", "2026-01-01"),  # outside the scope: not made again, not touched
     ]
-    for r in before:
-        con.execute(row, list(r))
-    keep_previous_facts(con)
-    con.execute("DELETE FROM fact_indicator WHERE area_key IN (SELECT area_key FROM scope_area)")
+    for row in before:
+        con.execute(FACT.format("fact_indicator"), list(row))
+    [(kept,)] = con.execute(
+        "SELECT rowid FROM fact_indicator WHERE indicator_code = 'tel_mobile' AND area_key = 'a1'"
+    ).fetchall()
     after = [
         ("tel_mobile", "a1", 1.0, "f1", "2026-01-01"),
         ("tel_fixed", "a1", 2.5, "f1", "2026-01-01"),
         ("tel_internet", "a1", 3.0, "f2", "2026-01-01"),
         ("tel_broadband", "a1", 4.0, "f1", "2026-02-01"),
+        ("tel_twice", "a1", 8.0, "f1", "2026-01-01"),
         ("tel_new", "a1", 7.0, "f2", "2026-02-01"),  # new
     ]
-    for r in after:
-        con.execute(row, list(r))
-    assert mark_changed_facts(con) == 5
-    changed = {i for (i,) in con.execute("SELECT indicator_code FROM changed_fact WHERE area_key = 'a1'").fetchall()}
-    assert changed == {"tel_fixed", "tel_internet", "tel_broadband", "tel_landline", "tel_new"}
-    assert con.execute("SELECT count(*) FROM changed_fact WHERE area_key <> 'a1'").fetchall() == [(0,)]
+    for row in after:
+        con.execute(FACT.format("scope_fact"), list(row))
+
+    inserted = replace_in_scope(
+        con, "fact_indicator", "scope_fact", changed="changed_fact", keys=("indicator_code", "area_key", "period_code")
+    )
+
+    assert inserted == 4  # fixed, internet, broadband, new
+    rows = "SELECT * FROM fact_indicator WHERE area_key = 'a1' ORDER BY ALL"
+    assert con.execute(rows).fetchall() == con.execute("SELECT * FROM scope_fact ORDER BY ALL").fetchall()
+    assert con.execute(
+        "SELECT rowid FROM fact_indicator WHERE indicator_code = 'tel_mobile' AND area_key = 'a1'"
+    ).fetchall() == [(kept,)]
+    assert con.execute("SELECT value FROM fact_indicator WHERE area_key = 'a3'").fetchall() == [(6.0,)]
+    changed = {i for (i,) in con.execute("SELECT indicator_code FROM changed_fact").fetchall()}
+    assert changed == {"tel_fixed", "tel_internet", "tel_broadband", "tel_landline", "tel_twice", "tel_new"}

@@ -20,6 +20,7 @@ from sources.archive.state import StagedFile
 from sources.areas.units import UnitRegistry
 from warehouse.catalogue import load_catalogue
 from warehouse.consistency import record_consistency_findings
+from warehouse.difference import replace_in_scope
 from warehouse.dimensions import load_areas, load_indicators, load_periods
 from warehouse.history import (
     check_one_value_per_key,
@@ -35,9 +36,7 @@ from warehouse.scope import (
     STAGING_COLUMN_COMMENTS,
     add_changed_rows,
     changed_provinces,
-    keep_previous_facts,
     load_staging,
-    mark_changed_facts,
     replace_staging_rows,
     scope_everything,
     scope_of_changes,
@@ -49,6 +48,7 @@ SQL_DIR = Path(__file__).parent / "sql"
 STORAGE_VERSION = "v1.2.0"  # the published file must open in DuckDB 1.x tools (CLI 1.5, ODBC drivers)
 WORK_ALIAS = "wh"
 BUILD_MEMORY_LIMIT = "1GB"
+FACT_KEY = ("indicator_code", "area_key", "period_code")  # one value each (history.check_one_value_per_key)
 
 
 @dataclass
@@ -107,7 +107,6 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
         replace_staging_rows(con, inputs.staging_tables, changed, values)
         add_changed_rows(con, changed)
         scope_of_changes(con, before)
-        keep_previous_facts(con)  # to tell which facts the build changed (mark_changed_facts)
         # the findings made across files are made again for the areas in scope
         con.execute(
             "DELETE FROM meta_finding WHERE list_contains(?, rule) AND area_key IN (SELECT area_key FROM scope_area)",
@@ -119,7 +118,7 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
         "CREATE OR REPLACE TEMP TABLE unit_count AS "
         "SELECT vintage, province_code, level, count(*) AS n_units FROM dim_area GROUP BY ALL"
     )
-    load_history(con)
+    load_history(con, everything=inputs.changed is None)
     load_periods(con)
     load_current_facts(con)
     record_province_disagreements(con)
@@ -127,11 +126,17 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     insert_sums(con, [i for i in load_catalogue() if i.is_sum])
     insert_rates(con, [i for i in load_catalogue() if i.is_rate])
     record_consistency_findings(con)
-    check_one_value_per_key(con, everything=inputs.changed is None)
+    check_one_value_per_key(con)
+    # the facts made (scope_fact) replace those of the areas in scope: only the rows that differ are written, and
+    # their keys (changed_fact) are what the wide table, the fact suite and the lake follow
+    written = replace_in_scope(
+        con, "fact_indicator", "scope_fact", everything=inputs.changed is None, changed="changed_fact", keys=FACT_KEY
+    )
     if inputs.changed is None:
         materialise_views(con)
+        changed_facts = written
     else:
-        changed_facts = mark_changed_facts(con)
+        changed_facts = con.execute("SELECT count(*) FROM changed_fact").fetchall()[0][0]
         refresh_stored_views(con)
     tables = [
         r[0]
@@ -141,5 +146,5 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     ]
     counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in tables}
     counts["provinces_in_scope"] = con.execute("SELECT count(*) FROM scope_province").fetchall()[0][0]
-    counts["facts_changed"] = counts["fact_indicator"] if inputs.changed is None else changed_facts
+    counts["facts_changed"] = changed_facts
     return counts

@@ -30,8 +30,8 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
         SELECT f.indicator_code, f.area_key, f.period_code, f.value, f.file_sha256, d.end_date, d.period_type,
                lag(f.value) OVER w AS previous_value, lag(f.period_code) OVER w AS previous_period,
                lag(d.period_type) OVER w AS previous_type, lag(d.year) OVER w AS previous_year, d.year
-        FROM fact_indicator f JOIN dim_period d USING (period_code)
-        WHERE f.derivation = 'reported' AND f.value IS NOT NULL AND f.area_key IN (SELECT area_key FROM scope_area)
+        FROM scope_fact f JOIN dim_period d USING (period_code)
+        WHERE f.derivation = 'reported' AND f.value IS NOT NULL
         WINDOW w AS (PARTITION BY f.indicator_code, f.area_key ORDER BY d.end_date)
     """)
     prefixes = {s.indicator_prefix: s.source for s in load_specs().values()}

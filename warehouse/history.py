@@ -13,6 +13,7 @@ from __future__ import annotations
 import duckdb
 
 from sources.specs.model import load_specs
+from warehouse.difference import replace_in_scope
 
 IN_SCOPE = "IN (SELECT area_key FROM scope_area)"
 
@@ -22,9 +23,10 @@ def additive_codes() -> list[str]:
     return [s.indicator_code(f.name) for s in load_specs().values() for f in s.fields if f.additive]
 
 
-def load_history(con: duckdb.DuckDBPyConnection) -> None:
+def load_history(con: duckdb.DuckDBPyConnection, everything: bool = False) -> None:
     """Reported area values and province sums, one row per file, then collapsed into validity intervals: the
-    history of the areas in scope is replaced (``stg_all`` holds the staged values in scope)."""
+    history of the areas in scope is replaced (``stg_all`` holds the staged values in scope), by difference
+    (``warehouse.difference``); ``everything``: a full build, the table is empty."""
     prefixes = {s.source: s.indicator_prefix for s in load_specs().values()}
     case = " ".join(f"WHEN '{src}' THEN '{p}'" for src, p in prefixes.items())
     con.execute(
@@ -58,9 +60,9 @@ def load_history(con: duckdb.DuckDBPyConnection) -> None:
     """,
         [additive_codes()],
     )
-    con.execute(f"DELETE FROM fact_indicator_history WHERE area_key {IN_SCOPE}")
+    con.execute("CREATE OR REPLACE TEMP TABLE fresh_history AS SELECT * FROM fact_indicator_history LIMIT 0")
     con.execute("""
-        INSERT INTO fact_indicator_history
+        INSERT INTO fresh_history
         WITH loaded AS (
             SELECT o.*, m.loaded_at AS valid_from, m.received_at
             FROM observation o
@@ -94,6 +96,8 @@ def load_history(con: duckdb.DuckDBPyConnection) -> None:
                                       ORDER BY valid_from, received_at, scale DESC, file_sha256) AS valid_to
         FROM changes
     """)
+    replace_in_scope(con, "fact_indicator_history", "fresh_history", everything=everything)
+    con.execute("DROP TABLE fresh_history")
 
 
 def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
@@ -108,12 +112,11 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
         WITH current AS (
             SELECT f.*, a.level, a.province_code, a.vintage, a.code, s.sheet, s.cell, s.area_written,
                    coalesce(s.scale, 1) AS scale
-            FROM fact_indicator f JOIN dim_area a USING (area_key)
+            FROM scope_fact f JOIN dim_area a USING (area_key)
             LEFT JOIN stg_all s ON s.file_sha256 = f.file_sha256 AND s.vintage = a.vintage AND s.area_code = a.code
                  AND s.period_code = f.period_code
                  AND split_part(f.indicator_code, '_', 1) || '_' || s.field = f.indicator_code
-            WHERE f.derivation = 'reported' AND f.value IS NOT NULL AND f.area_key IN (SELECT area_key FROM scope_area)
-              AND list_contains(?, f.indicator_code)
+            WHERE f.derivation = 'reported' AND f.value IS NOT NULL AND list_contains(?, f.indicator_code)
         ),
         file_name AS (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1),
         parts AS (
@@ -176,10 +179,12 @@ def record_simultaneous_conflicts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def load_current_facts(con: duckdb.DuckDBPyConnection) -> None:
-    """The current count values of the areas in scope (rates are computed after, ``warehouse.rates``)."""
-    con.execute(f"DELETE FROM fact_indicator WHERE area_key {IN_SCOPE}")
+    """The current count values of the areas in scope, in ``scope_fact`` (a temp table with the columns of
+    ``fact_indicator``): the sums and rates are added to it (``warehouse.rates``), the findings read it, and it
+    replaces the facts of the areas in scope at the end of the build (``warehouse.difference``)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE scope_fact AS SELECT * FROM fact_indicator LIMIT 0")
     con.execute(f"""
-        INSERT INTO fact_indicator
+        INSERT INTO scope_fact
         SELECT indicator_code, area_key, period_code, value, value_lower, value_upper, NULL, NULL, NULL, derivation,
                file_sha256, valid_from
         FROM fact_indicator_history WHERE valid_to IS NULL AND area_key {IN_SCOPE}
@@ -191,12 +196,12 @@ class DuplicateFacts(ValueError):
     published."""
 
 
-def check_one_value_per_key(con: duckdb.DuckDBPyConnection, everything: bool) -> None:
-    """One current value per (indicator, area, period), as a primary key would enforce: over the whole table after a
-    full build, over the areas in scope after an incremental one (the only rows it wrote)."""
-    where = "" if everything else f"WHERE area_key {IN_SCOPE}"
-    twice = con.execute(f"""
-        SELECT indicator_code, area_key, period_code, count(*) FROM fact_indicator {where}
+def check_one_value_per_key(con: duckdb.DuckDBPyConnection) -> None:
+    """One current value per (indicator, area, period), as a primary key would enforce, over the facts the build
+    made (``scope_fact``: every fact after a full build, those of the areas in scope after an incremental one, the
+    only rows it writes), before they go into ``fact_indicator``."""
+    twice = con.execute("""
+        SELECT indicator_code, area_key, period_code, count(*) FROM scope_fact
         GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 5
     """).fetchall()
     if twice:

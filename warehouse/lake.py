@@ -164,29 +164,25 @@ def write_lake(
     return done
 
 
-def _changed_part(changes: Changes, by_year: bool) -> tuple[str, BooleanExpression]:
-    """The rows to write again (a SQL ``WHERE`` on the table's query) and the Iceberg filter of the rows they replace:
-    the changed (province, year) partitions of a table partitioned by both, else the provinces recomputed."""
-    from pyiceberg.expressions import AlwaysFalse, And, EqualTo, IsNull, Or
+def _changed_part(changes: Changes, by_year: bool) -> tuple[str, str | BooleanExpression]:
+    """The rows to write again (a ``WHERE`` on the table's query) and the Iceberg filter of the rows they replace,
+    the same condition in both (pyiceberg parses it): the changed (province, year) partitions of a table
+    partitioned by both, else the provinces recomputed."""
+    from pyiceberg.expressions import AlwaysFalse
 
     if by_year and changes.partitions is not None:
         parts = sorted(set(changes.partitions), key=repr)
-        sql = " OR ".join(
+        condition = " OR ".join(
             f"(province_code = {_text(p)} AND "
             + ("period_year IS NULL" if y is None else f"period_year = {int(y)}")
             + ")"
             for p, y in parts
         )
-        filters = [
-            And(EqualTo("province_code", p), IsNull("period_year") if y is None else EqualTo("period_year", int(y)))
-            for p, y in parts
-        ]
     else:
-        sql = " OR ".join(f"province_code = {_text(p)}" for p in sorted(set(changes.provinces)))
-        filters = [EqualTo("province_code", p) for p in sorted(set(changes.provinces))]
-    if not filters:
+        condition = " OR ".join(f"province_code = {_text(p)}" for p in sorted(set(changes.provinces)))
+    if not condition:
         return " WHERE false", AlwaysFalse()
-    return f" WHERE {sql}", filters[0] if len(filters) == 1 else Or(*filters)
+    return f" WHERE {condition}", condition
 
 
 def _text(value: str) -> str:

@@ -16,16 +16,16 @@ from warehouse.catalogue import Indicator
 
 
 def insert_sums(con: duckdb.DuckDBPyConnection, sums: list[Indicator]) -> None:
-    """The sums of the areas in scope (``scope_area``), from the counts already in ``fact_indicator``; the terms
-    are in ``numerator_value``'s place only as the formula of ``dim_indicator``."""
+    """The sums of the areas in scope, from the counts already in ``scope_fact`` (``warehouse.history
+    .load_current_facts``); the terms are in ``numerator_value``'s place only as the formula of ``dim_indicator``."""
     for total in sums:
         con.execute(
             """
-            INSERT INTO fact_indicator
+            INSERT INTO scope_fact
             SELECT $1, f.area_key, f.period_code, sum(f.value), NULL, NULL, NULL, NULL, NULL, 'sum',
                    min(f.file_sha256), max(f.loaded_at)
-            FROM fact_indicator f
-            WHERE f.indicator_code IN (SELECT unnest($2::VARCHAR[])) AND f.area_key IN (SELECT area_key FROM scope_area)
+            FROM scope_fact f
+            WHERE f.indicator_code IN (SELECT unnest($2::VARCHAR[]))
             GROUP BY f.area_key, f.period_code
             HAVING count(f.value) = $3
             """,
@@ -34,9 +34,10 @@ def insert_sums(con: duckdb.DuckDBPyConnection, sums: list[Indicator]) -> None:
 
 
 def insert_rates(con: duckdb.DuckDBPyConnection, rates: list[Indicator]) -> None:
-    """The rates of the areas in scope (``scope_area``), from the counts already in ``fact_indicator``: every rate
-    in two statements (population denominators, same-period denominators) over a table of their definitions, so a
-    build reads ``fact_indicator`` twice, not once per rate (issue #28: 25 statements took 0.3 s of an M build)."""
+    """The rates of the areas in scope, from the counts already in ``scope_fact``: every rate in two statements
+    (population denominators, same-period denominators) over a table of their definitions, so a build reads the
+    facts twice, not once per rate (issue #28: 25 statements took 0.3 s of an M build). A denominator is of the
+    numerator's area, so in scope too."""
     if not rates:
         return
     con.execute(
@@ -66,14 +67,13 @@ def insert_rates(con: duckdb.DuckDBPyConnection, rates: list[Indicator]) -> None
 
 # the numerators: each rate's terms summed where every one has a value, for the areas in scope
 _RATES_SQL = """
-    INSERT INTO fact_indicator
+    INSERT INTO scope_fact
     WITH r AS (SELECT * FROM rate_definition WHERE by_population = $1),
     term AS (SELECT indicator_code AS rate_code, unnest(terms) AS term FROM r),
     n AS (
         SELECT t.rate_code, f.area_key, f.period_code, any_value(p.year) AS year, sum(f.value) AS value,
                count(f.value) AS n_values, min(f.file_sha256) AS file_sha256, max(f.loaded_at) AS loaded_at
-        FROM fact_indicator f JOIN term t ON t.term = f.indicator_code JOIN dim_period p USING (period_code)
-        WHERE f.area_key IN (SELECT area_key FROM scope_area)
+        FROM scope_fact f JOIN term t ON t.term = f.indicator_code JOIN dim_period p USING (period_code)
         GROUP BY t.rate_code, f.area_key, f.period_code
     )
     SELECT r.indicator_code, n.area_key, n.period_code,
@@ -82,14 +82,11 @@ _RATES_SQL = """
            NULL, NULL, n.value, d.value, d.period_code, 'rate', n.file_sha256, n.loaded_at
     FROM n JOIN r ON r.indicator_code = n.rate_code AND n.n_values = len(r.terms) {join}
 """
-# a population from the numerator's year, else the latest earlier year (the latest period within that year); the
-# denominators are read in the areas in scope only (the numerator's area is one): at XL the whole table was read
+# a population from the numerator's year, else the latest earlier year (the latest period within that year)
 _POPULATION = """JOIN LATERAL (
-        SELECT f.value, f.period_code FROM fact_indicator f JOIN dim_period dp USING (period_code)
+        SELECT f.value, f.period_code FROM scope_fact f JOIN dim_period dp USING (period_code)
         WHERE f.indicator_code = r.denominator AND f.area_key = n.area_key AND f.value IS NOT NULL
-          AND f.area_key IN (SELECT area_key FROM scope_area)
           AND dp.year <= n.year
         ORDER BY dp.year DESC, dp.end_date DESC LIMIT 1) d ON true"""
-_SAME_PERIOD = """JOIN fact_indicator d
-        ON d.indicator_code = r.denominator AND d.area_key = n.area_key AND d.period_code = n.period_code
-        AND d.area_key IN (SELECT area_key FROM scope_area)"""
+_SAME_PERIOD = """JOIN scope_fact d
+        ON d.indicator_code = r.denominator AND d.area_key = n.area_key AND d.period_code = n.period_code"""

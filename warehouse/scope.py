@@ -160,30 +160,3 @@ def _scope_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def _sql(text: str) -> str:
     return text.replace("'", "''")
-
-
-def keep_previous_facts(con: duckdb.DuckDBPyConnection) -> None:
-    """An incremental build, before the facts of the areas in scope are recomputed: their rows as they were
-    (``previous_facts``), to tell afterwards which of them the build changed (``mark_changed_facts``)."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE previous_facts AS "
-        "SELECT * FROM fact_indicator WHERE area_key IN (SELECT area_key FROM scope_area)"
-    )
-
-
-def mark_changed_facts(con: duckdb.DuckDBPyConnection) -> int:
-    """``changed_fact``: the (indicator, area, period) of every fact of the areas in scope that the build added,
-    removed or changed in any column (``loaded_at`` and the file included), against ``previous_facts``. A new month
-    of one province recomputes all of the province's facts, but changes only that month's and the few derived from
-    it: what is stored beside the facts (the wide table, the lake) and checked again follows these. Returns how
-    many there are."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE changed_fact AS
-        SELECT DISTINCT indicator_code, area_key, period_code FROM (
-            (SELECT * FROM fact_indicator WHERE area_key IN (SELECT area_key FROM scope_area)
-             EXCEPT ALL SELECT * FROM previous_facts)
-            UNION ALL
-            (SELECT * FROM previous_facts
-             EXCEPT ALL SELECT * FROM fact_indicator WHERE area_key IN (SELECT area_key FROM scope_area)))""")
-    con.execute("DROP TABLE previous_facts")
-    return con.execute("SELECT count(*) FROM changed_fact").fetchall()[0][0]
