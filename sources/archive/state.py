@@ -22,6 +22,7 @@ import json
 import sqlite3
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,14 @@ class StagedFile:
         return errors_in(self.findings)
 
 
+@lru_cache(maxsize=65_536)
+def _findings(text: str) -> tuple[Finding, ...]:
+    """A file's findings from their stored JSON, parsed once per process: a run reads every file's outcome in three
+    steps (17,000 files at size XL: 0.4 s of parsing each time, issue #28). ``Finding`` is frozen, so the parsed
+    findings are shared; each ``StagedFile`` gets its own list."""
+    return tuple(Finding(**f) for f in json.loads(text))
+
+
 @dataclass(frozen=True)
 class ReportedDelivery:
     sha256: str
@@ -99,9 +108,7 @@ class StateStore:
                 "read_key, loaded_at FROM file_outcome"
             ).fetchall()
         return {
-            r[0]: StagedFile(
-                r[0], r[1], r[2], r[3], r[4], r[5], r[6], [Finding(**f) for f in json.loads(r[7])], None, r[8], r[9]
-            )
+            r[0]: StagedFile(r[0], r[1], r[2], r[3], r[4], r[5], r[6], list(_findings(r[7])), None, r[8], r[9])
             for r in rows
         }
 

@@ -46,6 +46,7 @@ class Stager:
         self.cache = staging_root / "files"
         self.outcomes = state.outcomes()
         self.reads = 0  # files actually read by this stager (the rest came from the cache)
+        self._found_cached: set[str] = set()  # files ``is_cached`` found read by the current reader (sha256)
         # One load time for every file this stager loads first: the files of one department loaded by one run are
         # loaded at the same moment (which of them wins over another, such as a reported province value over a
         # sum of districts, must not depend on how many seconds reading took).
@@ -55,13 +56,20 @@ class Stager:
         return self.cache / f"{sha}.{key}.parquet"
 
     def is_cached(self, obj: ArchivedObject) -> bool:
-        """Whether the current reader, spec and suite have read the file already."""
+        """Whether the current reader, spec and suite have read the file already. A step asks this of every file of
+        its department up to three times (which are new, ``prefetch``, ``stage``): a file found cached is not
+        looked at again by this stager (issue #28: 3,440 files at size XL, their cached reads opened three times)."""
+        if obj.sha256 in self._found_cached:
+            return True
         known = self.outcomes.get(obj.sha256)
         key = read_key(obj)
         # a cached read that is missing or truncated (no footer) is read again from the archive
-        return bool(
+        cached = bool(
             known and known.read_key == key and (not known.ok or parquet_footer_ok(self._values_path(obj.sha256, key)))
         )
+        if cached:
+            self._found_cached.add(obj.sha256)
+        return cached
 
     def stage(self, obj: ArchivedObject, *, refresh: bool = False) -> StagedFile:
         """Read an archived file (or take the cached read, unless ``refresh``) and record the outcome.
