@@ -283,3 +283,22 @@ def test_xhs_doctor_copies_a_damaged_object_back_only_from_a_regular_file(tmp_pa
     original.unlink()
     original.write_bytes(b"the delivered bytes")
     assert copy_again_from_landing(archive, landing, damaged) and damaged.read_bytes() == b"the delivered bytes"
+
+
+def test_an_unchanged_landing_file_whose_object_is_gone_is_copied_again(tmp_path: Path) -> None:
+    """A landing file in the state it was archived in is not opened again (``landing_file``), unless its object is
+    no longer held: set aside by ``xhs doctor --repair``, or moved away by hand. The archive lists its objects once
+    per intake (issue #28) instead of a stat per file; this is what that listing must still catch."""
+    landing = tmp_path / "landing"
+    workbook(landing / "telecom" / "a.xlsx", b"the delivered bytes")
+    workbook(landing / "telecom" / "b.xlsx", b"other bytes")
+    archive = RawArchive(tmp_path / "raw")
+    objects = {o.name: o for o in archive.ingest(landing)[0]}
+    gone = archive.object_path(objects["a.xlsx"].sha256, ".xlsx")
+    kept = archive.object_path(objects["b.xlsx"].sha256, ".xlsx")
+    os.chmod(gone, 0o640)
+    gone.unlink()
+    before = kept.stat().st_mtime_ns
+    archive.ingest(landing)
+    assert gone.read_bytes() == b"the delivered bytes"
+    assert kept.stat().st_mtime_ns == before  # held: not copied again
