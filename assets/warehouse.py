@@ -269,7 +269,7 @@ def validate_facts(con, results: list[dict] | None = None, *, in_scope: bool = F
     Returns the rows checked, the error messages, the number of warnings and the first failing rows (Markdown);
     ``results`` collects GE's validation results (one per group, or the whole table's) for Data Docs.
     ``in_scope``: an incremental build checks only the facts it changed (``changed_fact``: added or changed in
-    any column, ``warehouse.scope.mark_changed_facts``); the rest are the rows checked when they were built, and the
+    any column, ``warehouse.difference.replace_in_scope``); the rest are the rows checked when they were built, and the
     build checks one value per (indicator, area, period) itself (``check_one_value_per_key``)."""
     from expectations.runner import run_suite
 

@@ -120,22 +120,23 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     )
     load_history(con, everything=inputs.changed is None)
     load_periods(con)
-    load_current_facts(con)
-    record_province_disagreements(con)
+    # a full build writes the facts into the empty fact_indicator; an incremental one makes those of its scope in
+    # scope_fact, which replace the facts in place by difference (warehouse.difference)
+    facts = "fact_indicator" if inputs.changed is None else "scope_fact"
+    load_current_facts(con, facts)
+    record_province_disagreements(con, facts)
     record_simultaneous_conflicts(con)
-    insert_sums(con, [i for i in load_catalogue() if i.is_sum])
-    insert_rates(con, [i for i in load_catalogue() if i.is_rate])
-    record_consistency_findings(con)
-    check_one_value_per_key(con)
-    # the facts made (scope_fact) replace those of the areas in scope: only the rows that differ are written, and
-    # their keys (changed_fact) are what the wide table, the fact suite and the lake follow
-    written = replace_in_scope(
-        con, "fact_indicator", "scope_fact", everything=inputs.changed is None, changed="changed_fact", keys=FACT_KEY
-    )
+    insert_sums(con, [i for i in load_catalogue() if i.is_sum], facts)
+    insert_rates(con, [i for i in load_catalogue() if i.is_rate], facts)
+    record_consistency_findings(con, facts)
+    check_one_value_per_key(con, facts)
     if inputs.changed is None:
         materialise_views(con)
-        changed_facts = written
+        changed_facts = con.execute("SELECT count(*) FROM fact_indicator").fetchall()[0][0]
     else:
+        # only the rows that differ are written; their keys (changed_fact) are what the wide table, the fact suite
+        # and the lake follow
+        replace_in_scope(con, "fact_indicator", "scope_fact", changed="changed_fact", keys=FACT_KEY)
         changed_facts = con.execute("SELECT count(*) FROM changed_fact").fetchall()[0][0]
         refresh_stored_views(con)
     tables = [

@@ -9,7 +9,8 @@ import duckdb
 from sources.specs.model import load_specs
 
 
-def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
+def record_consistency_findings(con: duckdb.DuckDBPyConnection, facts: str = "scope_fact") -> None:
+    """The findings across files and periods of the areas in scope, from the facts the build made (``facts``)."""
     record_missing_areas(con)
     specs = load_specs().values()
     cumulative = [s.indicator_code(f.name) for s in specs for f in s.fields if f.cumulative]
@@ -25,12 +26,12 @@ def record_consistency_findings(con: duckdb.DuckDBPyConnection) -> None:
         WHERE derivation = 'reported' AND area_key IN (SELECT area_key FROM scope_area)
         WINDOW w AS (PARTITION BY indicator_code, area_key, period_code ORDER BY valid_from, file_sha256)
     """)
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE series AS
         SELECT f.indicator_code, f.area_key, f.period_code, f.value, f.file_sha256, d.end_date, d.period_type,
                lag(f.value) OVER w AS previous_value, lag(f.period_code) OVER w AS previous_period,
                lag(d.period_type) OVER w AS previous_type, lag(d.year) OVER w AS previous_year, d.year
-        FROM scope_fact f JOIN dim_period d USING (period_code)
+        FROM {facts} f JOIN dim_period d USING (period_code)
         WHERE f.derivation = 'reported' AND f.value IS NOT NULL
         WINDOW w AS (PARTITION BY f.indicator_code, f.area_key ORDER BY d.end_date)
     """)

@@ -19,21 +19,16 @@ def replace_in_scope(
     table: str,
     fresh: str,
     *,
-    everything: bool = False,
     changed: str | None = None,
     keys: tuple[str, ...] = (),
 ) -> int:
     """Make the rows of ``table`` in the areas in scope (``scope_area``) those of ``fresh`` (a table with the same
     columns): a row in both stays where it is, a row only in ``table`` is deleted, a row only in ``fresh`` is
     inserted. Rows are compared in every column, NULL equal to NULL, and as multisets (two equal rows are two).
-    ``everything``: a full build, ``table`` is empty and ``fresh`` goes in whole. ``changed``: the name of a temp
-    table to hold the ``keys`` of the rows deleted or inserted (not made for ``everything``). Returns the number
-    of rows inserted."""
+    ``changed``: the name of a temp table to hold the ``keys`` of the rows deleted or inserted. Returns the number
+    of rows inserted. (A full build writes its empty tables directly.)"""
     columns = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
     listed = ", ".join(f'"{c}"' for c in columns)
-    if everything:
-        con.execute(f"INSERT INTO {table} SELECT {listed} FROM {fresh}")
-        return con.execute(f"SELECT count(*) FROM {fresh}").fetchall()[0][0]
     copy = f"row_number() OVER (PARTITION BY {listed}) AS copy_number"  # the n-th of equal rows meets the n-th
     same = " AND ".join([*(f'o."{c}" IS NOT DISTINCT FROM f."{c}"' for c in columns), "o.copy_number = f.copy_number"])
     # one transaction: the row ids read first are those deleted (no checkpoint can come in between)

@@ -60,9 +60,12 @@ def load_history(con: duckdb.DuckDBPyConnection, everything: bool = False) -> No
     """,
         [additive_codes()],
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE fresh_history AS SELECT * FROM fact_indicator_history LIMIT 0")
-    con.execute("""
-        INSERT INTO fresh_history
+    # a full build writes the empty table at once; an incremental one makes the history of its scope beside it
+    target = "fact_indicator_history" if everything else "fresh_history"
+    if not everything:
+        con.execute("CREATE OR REPLACE TEMP TABLE fresh_history AS SELECT * FROM fact_indicator_history LIMIT 0")
+    con.execute(f"""
+        INSERT INTO {target}
         WITH loaded AS (
             SELECT o.*, m.loaded_at AS valid_from, m.received_at
             FROM observation o
@@ -96,23 +99,25 @@ def load_history(con: duckdb.DuckDBPyConnection, everything: bool = False) -> No
                                       ORDER BY valid_from, received_at, scale DESC, file_sha256) AS valid_to
         FROM changes
     """)
-    replace_in_scope(con, "fact_indicator_history", "fresh_history", everything=everything)
-    con.execute("DROP TABLE fresh_history")
+    if not everything:
+        replace_in_scope(con, "fact_indicator_history", "fresh_history")
+        con.execute("DROP TABLE fresh_history")
 
 
-def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
+def record_province_disagreements(con: duckdb.DuckDBPyConnection, facts: str = "scope_fact") -> None:
     """Where a province's current reported value and the sum of its current district (or commune) values
     disagree beyond the rounding of the unit the province value was published in (half a unit: 500 persons for a
     table in thousands), the reported value stays and a warning names both figures and the files, recorded
     against the file that reported the province value. Only indicators that add up over areas are compared: a
-    rate, an index, a rank or a shared catalogue is never a sum of its areas."""
+    rate, an index, a rank or a shared catalogue is never a sum of its areas. ``facts``: the facts this build made
+    (``load_current_facts``)."""
     con.execute(
         """
         INSERT INTO meta_finding
         WITH current AS (
             SELECT f.*, a.level, a.province_code, a.vintage, a.code, s.sheet, s.cell, s.area_written,
                    coalesce(s.scale, 1) AS scale
-            FROM scope_fact f JOIN dim_area a USING (area_key)
+            FROM FACTS f JOIN dim_area a USING (area_key)
             LEFT JOIN stg_all s ON s.file_sha256 = f.file_sha256 AND s.vintage = a.vintage AND s.area_code = a.code
                  AND s.period_code = f.period_code
                  AND split_part(f.indicator_code, '_', 1) || '_' || s.field = f.indicator_code
@@ -140,7 +145,7 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection) -> None:
              AND p.vintage = r.vintage AND p.province_code = r.code
         JOIN file_name m ON m.sha256 = r.file_sha256
         WHERE r.level = 'province' AND p.n = p.n_units AND abs(p.value - r.value) > 0.5 * r.scale
-    """,
+    """.replace("FROM FACTS f", f"FROM {facts} f"),
         [additive_codes()],
     )
 
@@ -178,13 +183,15 @@ def record_simultaneous_conflicts(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def load_current_facts(con: duckdb.DuckDBPyConnection) -> None:
-    """The current count values of the areas in scope, in ``scope_fact`` (a temp table with the columns of
-    ``fact_indicator``): the sums and rates are added to it (``warehouse.rates``), the findings read it, and it
-    replaces the facts of the areas in scope at the end of the build (``warehouse.difference``)."""
-    con.execute("CREATE OR REPLACE TEMP TABLE scope_fact AS SELECT * FROM fact_indicator LIMIT 0")
+def load_current_facts(con: duckdb.DuckDBPyConnection, facts: str = "scope_fact") -> None:
+    """The current count values of the areas in scope, into ``facts``: the sums and rates are added to it
+    (``warehouse.rates``) and the findings read it. A full build writes them into the empty ``fact_indicator``;
+    an incremental one into ``scope_fact``, a temp table with its columns, which replaces the facts of the areas in
+    scope at the end of the build, by difference (``warehouse.difference``)."""
+    if facts != "fact_indicator":
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {facts} AS SELECT * FROM fact_indicator LIMIT 0")
     con.execute(f"""
-        INSERT INTO scope_fact
+        INSERT INTO {facts}
         SELECT indicator_code, area_key, period_code, value, value_lower, value_upper, NULL, NULL, NULL, derivation,
                file_sha256, valid_from
         FROM fact_indicator_history WHERE valid_to IS NULL AND area_key {IN_SCOPE}
@@ -196,12 +203,12 @@ class DuplicateFacts(ValueError):
     published."""
 
 
-def check_one_value_per_key(con: duckdb.DuckDBPyConnection) -> None:
+def check_one_value_per_key(con: duckdb.DuckDBPyConnection, facts: str = "scope_fact") -> None:
     """One current value per (indicator, area, period), as a primary key would enforce, over the facts the build
-    made (``scope_fact``: every fact after a full build, those of the areas in scope after an incremental one, the
-    only rows it writes), before they go into ``fact_indicator``."""
-    twice = con.execute("""
-        SELECT indicator_code, area_key, period_code, count(*) FROM scope_fact
+    made (``facts``: every fact of a full build, in ``fact_indicator``; those of the areas in scope of an incremental
+    one, in ``scope_fact``, the only rows it writes, before they go into ``fact_indicator``)."""
+    twice = con.execute(f"""
+        SELECT indicator_code, area_key, period_code, count(*) FROM {facts}
         GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 5
     """).fetchall()
     if twice:

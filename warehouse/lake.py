@@ -101,7 +101,7 @@ class LakeWrite:
 @dataclass(frozen=True)
 class Changes:
     """What an incremental build changed: the publication it started from, the provinces it recomputed and the
-    (province, year) partitions of the facts that changed (``warehouse.scope.mark_changed_facts``; a year is None
+    (province, year) partitions of the facts that changed (``changed_fact``, ``warehouse.difference``; a year is None
     for a period with no year). When the lake holds that publication, only those partitions of the facts and the
     provinces' areas are replaced; otherwise all of them. ``partitions`` None: every year of the provinces (a build
     memo written before the partitions were recorded)."""

@@ -15,16 +15,16 @@ import duckdb
 from warehouse.catalogue import Indicator
 
 
-def insert_sums(con: duckdb.DuckDBPyConnection, sums: list[Indicator]) -> None:
-    """The sums of the areas in scope, from the counts already in ``scope_fact`` (``warehouse.history
+def insert_sums(con: duckdb.DuckDBPyConnection, sums: list[Indicator], facts: str = "scope_fact") -> None:
+    """The sums of the areas in scope, from the counts already in ``facts`` (``warehouse.history
     .load_current_facts``); the terms are in ``numerator_value``'s place only as the formula of ``dim_indicator``."""
     for total in sums:
         con.execute(
-            """
-            INSERT INTO scope_fact
+            f"""
+            INSERT INTO {facts}
             SELECT $1, f.area_key, f.period_code, sum(f.value), NULL, NULL, NULL, NULL, NULL, 'sum',
                    min(f.file_sha256), max(f.loaded_at)
-            FROM scope_fact f
+            FROM {facts} f
             WHERE f.indicator_code IN (SELECT unnest($2::VARCHAR[]))
             GROUP BY f.area_key, f.period_code
             HAVING count(f.value) = $3
@@ -33,8 +33,8 @@ def insert_sums(con: duckdb.DuckDBPyConnection, sums: list[Indicator]) -> None:
         )
 
 
-def insert_rates(con: duckdb.DuckDBPyConnection, rates: list[Indicator]) -> None:
-    """The rates of the areas in scope, from the counts already in ``scope_fact``: every rate in two statements
+def insert_rates(con: duckdb.DuckDBPyConnection, rates: list[Indicator], facts: str = "scope_fact") -> None:
+    """The rates of the areas in scope, from the counts already in ``facts``: every rate in two statements
     (population denominators, same-period denominators) over a table of their definitions, so a build reads the
     facts twice, not once per rate (issue #28: 25 statements took 0.3 s of an M build). A denominator is of the
     numerator's area, so in scope too."""
@@ -62,18 +62,19 @@ def insert_rates(con: duckdb.DuckDBPyConnection, rates: list[Indicator]) -> None
         ],
     )
     for by_population in (True, False):
-        con.execute(_RATES_SQL.format(join=_POPULATION if by_population else _SAME_PERIOD), [by_population])
+        join = (_POPULATION if by_population else _SAME_PERIOD).format(facts=facts)
+        con.execute(_RATES_SQL.format(join=join, facts=facts), [by_population])
 
 
 # the numerators: each rate's terms summed where every one has a value, for the areas in scope
 _RATES_SQL = """
-    INSERT INTO scope_fact
+    INSERT INTO {facts}
     WITH r AS (SELECT * FROM rate_definition WHERE by_population = $1),
     term AS (SELECT indicator_code AS rate_code, unnest(terms) AS term FROM r),
     n AS (
         SELECT t.rate_code, f.area_key, f.period_code, any_value(p.year) AS year, sum(f.value) AS value,
                count(f.value) AS n_values, min(f.file_sha256) AS file_sha256, max(f.loaded_at) AS loaded_at
-        FROM scope_fact f JOIN term t ON t.term = f.indicator_code JOIN dim_period p USING (period_code)
+        FROM {facts} f JOIN term t ON t.term = f.indicator_code JOIN dim_period p USING (period_code)
         GROUP BY t.rate_code, f.area_key, f.period_code
     )
     SELECT r.indicator_code, n.area_key, n.period_code,
@@ -84,9 +85,9 @@ _RATES_SQL = """
 """
 # a population from the numerator's year, else the latest earlier year (the latest period within that year)
 _POPULATION = """JOIN LATERAL (
-        SELECT f.value, f.period_code FROM scope_fact f JOIN dim_period dp USING (period_code)
+        SELECT f.value, f.period_code FROM {facts} f JOIN dim_period dp USING (period_code)
         WHERE f.indicator_code = r.denominator AND f.area_key = n.area_key AND f.value IS NOT NULL
           AND dp.year <= n.year
         ORDER BY dp.year DESC, dp.end_date DESC LIMIT 1) d ON true"""
-_SAME_PERIOD = """JOIN scope_fact d
+_SAME_PERIOD = """JOIN {facts} d
         ON d.indicator_code = r.denominator AND d.area_key = n.area_key AND d.period_code = n.period_code"""
