@@ -1,0 +1,30 @@
+"""The state store's record of each file's outcome (``StateStore.outcomes``): its findings are parsed once per
+process and shared (issue #28), so what one caller does with its ``StagedFile`` must not reach another's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sources.archive.state import StagedFile, StateStore
+from sources.common.findings import error, warning
+
+
+def test_each_call_gives_its_own_findings_with_the_recorded_content(tmp_path: Path) -> None:
+    state = StateStore(tmp_path / "state.sqlite")
+    findings = [
+        error("text_in_numeric_cell", "Ô C5 có chữ", "Cell C5 holds text", sheet="Sheet1", cell="C5"),
+        warning("early_rows", "Có dòng trước bảng", "Rows before the table", sheet="Sheet1"),
+    ]
+    state.record_many(
+        [
+            StagedFile("a" * 64, "a.xlsx", "telecom", "quarantined", "2024", "06", "Sheet1", findings, None, "k"),
+            StagedFile("b" * 64, "b.xlsx", "telecom", "quarantined", "2024", "06", "Sheet1", list(findings), None, "k"),
+        ]
+    )
+    first, second = state.outcomes(), state.outcomes()
+    assert first["a" * 64].findings == findings and first["b" * 64].findings == findings
+    assert first["a" * 64].errors == [findings[0]]
+    first["a" * 64].findings.append(warning("late", "muộn", "late"))  # one caller adds a finding of its own
+    first["b" * 64].findings.clear()
+    assert second["a" * 64].findings == findings and second["b" * 64].findings == findings
+    assert state.outcomes()["a" * 64].findings == findings
