@@ -34,7 +34,7 @@ def view_query(view: str) -> str:
 
 
 def refresh_stored_views(con: duckdb.DuckDBPyConnection) -> None:
-    """An incremental build: the stored rows of the facts it changed (``changed_fact``, ``warehouse.scope``)
+    """An incremental build: the stored rows of the facts it changed (``changed_fact``, ``warehouse.difference``)
     replaced by the views' queries; the target table recomputed. Only those rows: at size M one province is over half
     of the facts, and writing all of its wide rows again for one new month took 0.5 s, most of it their WAL and
     checkpoint (issue #28). The other columns of a wide row come from the dimensions, which an incremental build
