@@ -54,11 +54,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def archived_objects(archive: RawArchive) -> dict[str, Path]:
     """sha256 -> path of every object file (ordinary and restricted), without temporary files."""
-    found = {}
-    for path in [*archive.objects.glob("*/*"), *(archive.root / "restricted").glob("*")]:
-        if path.is_file() and not path.name.startswith(".") and ".json" not in path.name:
-            found[path.name.split(".")[0]] = path
-    return found
+    return {sha: folder / name for sha, (folder, name) in archive.held_objects().items()}
 
 
 def set_aside_object(archive: RawArchive, path: Path) -> Path:
