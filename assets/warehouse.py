@@ -20,6 +20,7 @@ from sources.areas.units import registry
 from sources.specs.model import load_specs
 from sources.staging.stager import Stager
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
+from warehouse.history import FACT_KEY
 from warehouse.inputs import code_key, file_digests, inputs_key, refusals_digest
 from warehouse.lake import NAMESPACE, Changes, write_lake
 from warehouse.publish import close_work, current_version, publish
@@ -275,7 +276,7 @@ def validate_facts(con, results: list[dict] | None = None, *, in_scope: bool = F
 
     progress.stage("checking the warehouse")
     # the facts of fact_indicator, or only those the incremental build changed: a relation named fact_indicator
-    scope = " SEMI JOIN changed_fact USING (indicator_code, area_key, period_code)" if in_scope else ""
+    scope = f" SEMI JOIN changed_fact USING ({', '.join(FACT_KEY)})" if in_scope else ""
     counts = con.execute(f"SELECT indicator_code, count(*) FROM fact_indicator{scope} GROUP BY 1 ORDER BY 1").fetchall()
     total = sum(n for _, n in counts)
     groups: list[list[str]] = []
@@ -289,8 +290,8 @@ def validate_facts(con, results: list[dict] | None = None, *, in_scope: bool = F
     if len(groups) > 1:
         parts: list[dict] = []
         for group in groups:
-            where = "list_contains(?, indicator_code)"
-            frame = con.sql(f"{FACT_COLUMNS}{scope} WHERE {where}", params=[group]).pl()  # DuckDB 2.0: on a relation
+            query = f"{FACT_COLUMNS}{scope} WHERE list_contains(?, indicator_code)"
+            frame = con.sql(query, params=[group]).pl()  # DuckDB 2.0: .pl() on a relation
             if run_suite("fact_indicator", frame, results=parts):
                 break
         else:

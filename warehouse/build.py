@@ -23,6 +23,7 @@ from warehouse.consistency import record_consistency_findings
 from warehouse.difference import replace_in_scope
 from warehouse.dimensions import load_areas, load_indicators, load_periods
 from warehouse.history import (
+    FACT_KEY,
     check_one_value_per_key,
     load_current_facts,
     load_history,
@@ -48,7 +49,6 @@ SQL_DIR = Path(__file__).parent / "sql"
 STORAGE_VERSION = "v1.2.0"  # the published file must open in DuckDB 1.x tools (CLI 1.5, ODBC drivers)
 WORK_ALIAS = "wh"
 BUILD_MEMORY_LIMIT = "1GB"
-FACT_KEY = ("indicator_code", "area_key", "period_code")  # one value each (history.check_one_value_per_key)
 
 
 @dataclass
@@ -132,12 +132,10 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     check_one_value_per_key(con, facts)
     if inputs.changed is None:
         materialise_views(con)
-        changed_facts = con.execute("SELECT count(*) FROM fact_indicator").fetchall()[0][0]
     else:
         # only the rows that differ are written; their keys (changed_fact) are what the wide table, the fact suite
         # and the lake follow
         replace_in_scope(con, "fact_indicator", "scope_fact", changed="changed_fact", keys=FACT_KEY)
-        changed_facts = con.execute("SELECT count(*) FROM changed_fact").fetchall()[0][0]
         refresh_stored_views(con)
     tables = [
         r[0]
@@ -147,5 +145,10 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     ]
     counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in tables}
     counts["provinces_in_scope"] = con.execute("SELECT count(*) FROM scope_province").fetchall()[0][0]
-    counts["facts_changed"] = changed_facts
+    # every fact is new after a full build; the changed ones after an incremental build
+    counts["facts_changed"] = (
+        counts["fact_indicator"]
+        if inputs.changed is None
+        else con.execute("SELECT count(*) FROM changed_fact").fetchall()[0][0]
+    )
     return counts

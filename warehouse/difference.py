@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-SCOPE = "area_key IN (SELECT area_key FROM scope_area)"
+from warehouse.scope import IN_SCOPE
 
 
 def replace_in_scope(
@@ -36,7 +36,7 @@ def replace_in_scope(
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE old_rows AS "
-            f"SELECT rowid AS row_id, {listed}, {copy} FROM {table} WHERE {SCOPE}"
+            f"SELECT rowid AS row_id, {listed}, {copy} FROM {table} WHERE area_key {IN_SCOPE}"
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE fresh_rows AS SELECT {listed}, {copy} FROM {fresh}")
         con.execute(

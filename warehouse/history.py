@@ -14,8 +14,9 @@ import duckdb
 
 from sources.specs.model import load_specs
 from warehouse.difference import replace_in_scope
+from warehouse.scope import IN_SCOPE
 
-IN_SCOPE = "IN (SELECT area_key FROM scope_area)"
+FACT_KEY = ("indicator_code", "area_key", "period_code")  # one current value each (check_one_value_per_key)
 
 
 def additive_codes() -> list[str]:
@@ -208,7 +209,7 @@ def check_one_value_per_key(con: duckdb.DuckDBPyConnection, facts: str = "scope_
     made (``facts``: every fact of a full build, in ``fact_indicator``; those of the areas in scope of an incremental
     one, in ``scope_fact``, the only rows it writes, before they go into ``fact_indicator``)."""
     twice = con.execute(f"""
-        SELECT indicator_code, area_key, period_code, count(*) FROM {facts}
+        SELECT {", ".join(FACT_KEY)}, count(*) FROM {facts}
         GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 5
     """).fetchall()
     if twice:

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.history import FACT_KEY
+from warehouse.scope import IN_SCOPE
+
 VIEWS_SQL = Path(__file__).parent / "sql" / "040_views.sql"
 # view → (table, sort order, by area: refreshed for the areas in scope; else recomputed whole, a few hundred rows)
 MATERIALISED = {
@@ -45,16 +48,12 @@ def refresh_stored_views(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"DELETE FROM {table}")
             con.execute(f"INSERT INTO {table} SELECT * FROM ({view_query(view)}) ORDER BY {order}")
             continue
-        changed = "SEMI JOIN changed_fact c USING (indicator_code, area_key, period_code)"
-        con.execute(f"DELETE FROM {table} t USING changed_fact c WHERE {_same_key('t', 'c')}")
+        same = " AND ".join(f"t.{c} = c.{c}" for c in FACT_KEY)
+        con.execute(f"DELETE FROM {table} t USING changed_fact c WHERE {same}")
         con.execute(
-            f"INSERT INTO {table} SELECT v.* FROM ({view_query(view)}) v {changed} "
-            f"WHERE v.area_key IN (SELECT area_key FROM scope_area) ORDER BY {order}"
+            f"INSERT INTO {table} SELECT v.* FROM ({view_query(view)}) v "
+            f"SEMI JOIN changed_fact c USING ({', '.join(FACT_KEY)}) WHERE v.area_key {IN_SCOPE} ORDER BY {order}"
         )
-
-
-def _same_key(a: str, b: str) -> str:
-    return " AND ".join(f"{a}.{c} = {b}.{c}" for c in ("indicator_code", "area_key", "period_code"))
 
 
 def materialise_views(con: duckdb.DuckDBPyConnection) -> None:

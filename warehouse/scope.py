@@ -15,6 +15,8 @@ import polars as pl
 from sources.specs.model import load_specs
 from sources.staging.stager import STAGING_SCHEMA
 
+IN_SCOPE = "IN (SELECT area_key FROM scope_area)"  # an area of the provinces in scope: `area_key {IN_SCOPE}`
+
 STAGING_COLUMN_COMMENTS = {
     "file_sha256": "Tệp nguồn (meta_file.sha256). / Source file (meta_file.sha256).",
     "source": "Nguồn. / Source.",
