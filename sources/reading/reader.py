@@ -31,7 +31,13 @@ from sources.reading.turned import turn_back, turned_at
 from sources.reading.values import VALUE_SCHEMA, cells_frame, parse_cells, read_values, sums_of_rows
 from sources.specs.model import Layout, Spec, load_layout
 
-__all__ = ["VALUE_SCHEMA", "ReadResult", "read_file"]
+__all__ = ["VALUE_SCHEMA", "ReadResult", "SuiteCheck", "read_file"]
+
+
+@dataclass(frozen=True)
+class SuiteCheck:
+    results: list[dict]  # Great Expectations' validation result(s), as JSON
+    findings: int  # the findings the suite added to the file's
 
 
 @dataclass
@@ -47,6 +53,10 @@ class ReadResult:
     values: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=VALUE_SCHEMA))
     totals: dict[str, float | None] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # Set when the file's values were validated on their own by its suite (``expectations.files.check_together``):
+    # Great Expectations' result and how many findings the suite added. What the ``stg_<source>`` table's check
+    # takes for these rows instead of validating them again (``expectations.files.check_staging_table``).
+    suite_check: SuiteCheck | None = None
 
     @property
     def errors(self) -> list[Finding]:

@@ -32,7 +32,18 @@ Checker = Callable[[list[tuple[ReadResult, str]]], None]
 def read_key(obj: ArchivedObject) -> str:
     """What a cached read of ``obj`` depends on besides its bytes: its department's spec and suite, and the
     reader code."""
-    return f"{reader_code_digest()}-{department_digest(obj.source)}"
+    return source_read_key(obj.source)
+
+
+def source_read_key(source: str | None) -> str:
+    """``read_key`` of a file delivered in ``source``'s landing folder."""
+    return f"{reader_code_digest()}-{department_digest(source)}"
+
+
+def file_checks_memo(source: str) -> str:
+    """The state store's memo of the files of ``source`` whose values its suite validated on their own since the
+    ``stg_<source>`` table was last checked: sha256 → read key, Great Expectations' result, findings added."""
+    return f"stg_{source}.file_checks"
 
 
 class Stager:
@@ -80,7 +91,9 @@ class Stager:
             result = read_file(self.archive.stored_path(obj), spec, name=obj.name)
             progress.file_read()
             self.check([(result, obj.sha256)])
-            return self._store(obj, result)
+            staged = self._store(obj, result)
+            self._remember_suite_checks([(obj, result)])
+            return staged
         staged = self.outcomes[obj.sha256]
         staged.values_path = self._values_path(obj.sha256, staged.read_key) if staged.ok else None
         return staged
@@ -115,7 +128,23 @@ class Stager:
             staged = [self._store(o, result, record=False) for o, result in reads]
             for s in self.state.record_many(staged, self.loaded_at):  # one transaction per batch
                 self.outcomes[s.sha256] = s
+            self._remember_suite_checks(reads)
         return {o.sha256 for o in todo}
+
+    def _remember_suite_checks(self, reads: list[tuple[ArchivedObject, ReadResult]]) -> None:
+        """Keep the suite's result of each file that loaded and was validated on its own (``file_checks_memo``):
+        the staging table's check then takes it for the file's rows instead of validating them again."""
+        by_source: dict[str, dict[str, dict]] = {}
+        for obj, result in reads:
+            if result.ok and result.source and result.suite_check is not None:
+                by_source.setdefault(result.source, {})[obj.sha256] = {
+                    "key": read_key(obj),
+                    "results": result.suite_check.results,
+                    "findings": result.suite_check.findings,
+                }
+        for source, checked in by_source.items():
+            name = file_checks_memo(source)
+            self.state.remember(name, {**(self.state.memo(name) or {}), **checked})
 
     def _store(self, obj: ArchivedObject, result: ReadResult, *, record: bool = True) -> StagedFile:
         self.reads += 1
