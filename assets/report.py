@@ -60,16 +60,20 @@ def _report(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.Mate
 def unreported_deliveries(archive: RawArchive, state: StateStore) -> list[ReportedDelivery]:
     """Deliveries no completed run has reported yet: those this run received, and those a run that died after
     archiving them never got to report. A later delivery of the same bytes is a duplicate."""
-    reported, outcomes = state.reported(), state.outcomes()
+    reported = state.reported()
+    unreported = [
+        (obj.sha256, k, d)
+        for obj in archive.all()
+        for k, d in enumerate(obj.deliveries)
+        if (obj.sha256, d.landing_path) not in reported
+    ]
+    outcomes = state.outcomes(only={sha for sha, _, _ in unreported})  # a few files, not every file's (issue #28)
     pending = []
-    for obj in archive.all():
-        for k, d in enumerate(obj.deliveries):
-            if (obj.sha256, d.landing_path) in reported:
-                continue
-            outcome = outcomes.get(obj.sha256)
-            status = (outcome.status if outcome else "received") if k == 0 else "duplicate"
-            first = _first_error(outcome) if status in {"quarantined", "unreadable"} else ""
-            pending.append(ReportedDelivery(obj.sha256, d.landing_path, status, first))
+    for sha, k, d in unreported:
+        outcome = outcomes.get(sha)
+        status = (outcome.status if outcome else "received") if k == 0 else "duplicate"
+        first = _first_error(outcome) if status in {"quarantined", "unreadable"} else ""
+        pending.append(ReportedDelivery(sha, d.landing_path, status, first))
     return sorted(pending, key=lambda d: d.landing_path)  # the report lists them by path, run after run
 
 

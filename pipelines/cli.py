@@ -8,11 +8,14 @@ import gc
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from pipelines.home import ensure_dagster_home
 from runtime import progress
 from runtime.files import restrict_umask
+
+if TYPE_CHECKING:
+    from sources.archive.landing import Listing
 
 EXIT_UNREADABLE = 2
 
@@ -46,32 +49,34 @@ def _run(args: argparse.Namespace) -> int:
             last_run_if_nothing_new,
             say_nothing_new,
             say_still_uploading,
-            wait_for_uploads,
+            settled_listing,
         )
         from sources.archive.landing import settle_seconds_from_env
 
         paths = paths_from_env(landing=args.landing, warehouse=args.warehouse)
         try:
             settle = settle_seconds_from_env()
-            uploading = wait_for_uploads(paths.landing, settle)  # up to XHS_SETTLE_SECONDS; then skipped
+            listing = settled_listing(paths.landing, settle)  # up to XHS_SETTLE_SECONDS; then skipped
         except ValueError as exc:
             print(f"xhs run: {exc}", file=sys.stderr)
             return EXIT_UNREADABLE
         except KeyboardInterrupt:
             print("xhs run stopped while waiting for uploads / đã dừng khi đang chờ tải lên", file=sys.stderr)
             return 130
-        if uploading:
-            say_still_uploading(uploading, settle)
-        saved = None if args.rebuild else last_run_if_nothing_new(paths)
+        if listing.unsettled:
+            say_still_uploading([f.path for f in listing.unsettled], settle)
+        saved = None if args.rebuild else last_run_if_nothing_new(paths, listing)
         if saved is not None:
             progress.finish("nothing new")
             say_nothing_new(saved, paths)
             return 0
+        return _launch(args, listing)
     return _launch(args)
 
 
-def _launch(args: argparse.Namespace) -> int:
-    """``xhs run`` once it has something to do: the run, in this process, then its summary."""
+def _launch(args: argparse.Namespace, listing: Listing | None = None) -> int:
+    """``xhs run`` once it has something to do: the run, in this process, then its summary. ``listing``: the
+    landing folder as the command listed it (else the run lists it)."""
     from assets.instance import InstanceSettingError, instance_choice, instance_summary
     from pipelines.processes import run_stoppable
     from pipelines.run import FAILED, RerunError, print_outcome, print_stopped, run_pipeline, say_failure
@@ -85,7 +90,7 @@ def _launch(args: argparse.Namespace) -> int:
     settings = _settings(args)
     published = settings.paths().warehouse
     before = file_state(published) if published.exists() else None
-    finished = run_stoppable(lambda: run_pipeline(settings, home, args.source, args.period))
+    finished = run_stoppable(lambda: run_pipeline(settings, home, args.source, args.period, listing))
     progress.finish("stopped" if finished.signal else "finished")
     if finished.signal:
         print_stopped(finished, published, before)

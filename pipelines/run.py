@@ -23,7 +23,7 @@ from runtime.disk import DiskError, classify, classify_text, writing
 from runtime.files import file_state
 from runtime.stopping import STOP
 from sources.archive.integrity import CorruptStore
-from sources.archive.landing import Refusal
+from sources.archive.landing import Listing, Refusal
 from sources.archive.state import ReportedDelivery, StateStore
 
 OK, SOME_REJECTED, FAILED = 0, 1, 2
@@ -42,7 +42,13 @@ class RerunError(ValueError):
     """A re-run asked for a source or period the deployment does not have."""
 
 
-def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, period: str | None = None) -> RunOutcome:
+def run_pipeline(
+    settings: XhsSettings,
+    home: Path,
+    source: str | None = None,
+    period: str | None = None,
+    listing: Listing | None = None,
+) -> RunOutcome:
     """Launch the ``materialize_all`` job in this process (the nightly run), or, with ``period``, a re-run of
     that period's files (of one ``source``, else of every source) followed by the warehouse: Dagster's
     partitioned run of ``stg_<source>``. Everything a run produces (warehouse, report, state) is made by the
@@ -54,8 +60,10 @@ def run_pipeline(settings: XhsSettings, home: Path, source: str | None = None, p
     from pipelines.up_to_date import departments_to_read, landing_listing, remember_completed, starting_point
 
     paths = settings.paths()
-    # before anything is archived: a file landing during the run is new next time (one listing for both)
-    listing = landing_listing(paths.landing, settings.settle_seconds)
+    # before anything is archived: a file landing during the run is new next time (one listing for both; the
+    # command's own when it listed the folder already)
+    if listing is None:
+        listing = landing_listing(paths.landing, settings.settle_seconds)
     start = starting_point(paths, listing)
     departments, detail = departments_to_read(paths, listing)
     with writing(home), open_instance(home) as instance:  # Dagster's storage: a full disk is named too

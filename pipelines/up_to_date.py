@@ -40,13 +40,21 @@ def wait_for_uploads(landing: Path, settle_seconds: float) -> list[str]:
     """``xhs run`` waits for the files still being uploaded (changed within the last ``settle_seconds``), up to
     ``settle_seconds`` in all; returns those still changing after that: this run skips them (a later run reads
     them). Says so once on stdout when it waits."""
+    return [f.path for f in settled_listing(landing, settle_seconds).unsettled]
+
+
+def settled_listing(landing: Path, settle_seconds: float) -> Listing:
+    """``wait_for_uploads``, returning the landing folder's last listing: what the run starts from
+    (``last_run_if_nothing_new``, ``pipelines.run.run_pipeline``), so that it is listed once (17,160 files at size
+    XL: 0.1 s a listing, issue #28)."""
     deadline = time.monotonic() + settle_seconds
     told = False
     while True:
-        unsettled = list_landing(landing, settle_seconds).unsettled
+        listing = list_landing(landing, settle_seconds)
+        unsettled = listing.unsettled
         left = deadline - time.monotonic()
         if not unsettled or left <= 0:
-            return [f.path for f in unsettled]
+            return listing
         if not told:
             print(
                 f"Waiting up to {settle_seconds:g} s for {len(unsettled)} file(s) still being uploaded / Đang chờ "
@@ -146,9 +154,9 @@ def remember_completed(
     )
 
 
-def last_run_if_nothing_new(paths: Paths) -> dict[str, Any] | None:
+def last_run_if_nothing_new(paths: Paths, listing: Listing | None = None) -> dict[str, Any] | None:
     """The last completed run's record when nothing has changed since it (landing, code, archive, warehouse);
-    None when a run has something to do."""
+    None when a run has something to do. ``listing``: the landing folder as listed now (else listed here)."""
     if not paths.state.exists():
         return None
     try:
@@ -157,7 +165,7 @@ def last_run_if_nothing_new(paths: Paths) -> dict[str, Any] | None:
         return None
     if not saved or saved.get("state", {}).get("published") != str(paths.warehouse):
         return None
-    if saved["state"] != {**starting_point(paths), **_left(paths)}:
+    if saved["state"] != {**starting_point(paths, listing), **_left(paths)}:
         return None
     return saved
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -71,6 +72,9 @@ class StagedFile:
         return errors_in(self.findings)
 
 
+OUTCOMES_ASKED_AT_ONCE = 500  # ``StateStore.outcomes(only=...)``: more files than this, and every row is read
+
+
 @lru_cache(maxsize=65_536)
 def _findings(text: str) -> tuple[Finding, ...]:
     """A file's findings from their stored JSON, parsed once per process: a run reads every file's outcome in four
@@ -98,15 +102,21 @@ class StateStore:
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return open_store(self.path, STATE_SCHEMA)
 
-    def outcomes(self) -> dict[str, StagedFile]:
-        """Every file's recorded outcome, by sha256 (values_path is left for the caller, who knows the cache)."""
+    def outcomes(self, only: Collection[str] | None = None) -> dict[str, StagedFile]:
+        """Every file's recorded outcome, by sha256 (values_path is left for the caller, who knows the cache);
+        with ``only``, the outcomes of those files (sha256) alone."""
         if not self.path.exists():
             return {}
+        columns = "sha256, name, source, status, period, province_code, sheet, findings, read_key, loaded_at"
         with self._connect() as con:
-            rows = con.execute(
-                "SELECT sha256, name, source, status, period, province_code, sheet, findings, "
-                "read_key, loaded_at FROM file_outcome"
-            ).fetchall()
+            if only is None or len(only) > OUTCOMES_ASKED_AT_ONCE:
+                rows = con.execute(f"SELECT {columns} FROM file_outcome").fetchall()
+                if only is not None:
+                    rows = [r for r in rows if r[0] in only]
+            else:
+                marks = ", ".join("?" * len(only))
+                query = f"SELECT {columns} FROM file_outcome WHERE sha256 IN ({marks})"
+                rows = con.execute(query, list(only)).fetchall()
         return {
             r[0]: StagedFile(r[0], r[1], r[2], r[3], r[4], r[5], r[6], list(_findings(r[7])), None, r[8], r[9])
             for r in rows
