@@ -92,7 +92,7 @@ class Stager:
             progress.file_read()
             self.check([(result, obj.sha256)])
             staged = self._store(obj, result)
-            self._remember_suite_checks([(obj, result)])
+            self._remember_suite_check(obj, result)
             return staged
         staged = self.outcomes[obj.sha256]
         staged.values_path = self._values_path(obj.sha256, staged.read_key) if staged.ok else None
@@ -128,23 +128,17 @@ class Stager:
             staged = [self._store(o, result, record=False) for o, result in reads]
             for s in self.state.record_many(staged, self.loaded_at):  # one transaction per batch
                 self.outcomes[s.sha256] = s
-            self._remember_suite_checks(reads)
         return {o.sha256 for o in todo}
 
-    def _remember_suite_checks(self, reads: list[tuple[ArchivedObject, ReadResult]]) -> None:
-        """Keep the suite's result of each file that loaded and was validated on its own (``file_checks_memo``):
-        the staging table's check then takes it for the file's rows instead of validating them again."""
-        by_source: dict[str, dict[str, dict]] = {}
-        for obj, result in reads:
-            if result.ok and result.source and result.suite_check is not None:
-                by_source.setdefault(result.source, {})[obj.sha256] = {
-                    "key": read_key(obj),
-                    "results": result.suite_check.results,
-                    "findings": result.suite_check.findings,
-                }
-        for source, checked in by_source.items():
-            name = file_checks_memo(source)
-            self.state.remember(name, {**(self.state.memo(name) or {}), **checked})
+    def _remember_suite_check(self, obj: ArchivedObject, result: ReadResult) -> None:
+        """Keep the suite's result of a file read on its own that loaded (``file_checks_memo``): the staging table's
+        check takes it for the file's rows instead of validating them again. Files read in a batch (``prefetch``)
+        are not kept: their rows are validated by the table's check, and the memo stays a few files' results."""
+        if not (result.ok and result.source and result.suite_check is not None):
+            return
+        name = file_checks_memo(result.source)
+        entry = {"key": read_key(obj), "results": result.suite_check.results, "findings": result.suite_check.findings}
+        self.state.remember(name, {**(self.state.memo(name) or {}), obj.sha256: entry})
 
     def _store(self, obj: ArchivedObject, result: ReadResult, *, record: bool = True) -> StagedFile:
         self.reads += 1
