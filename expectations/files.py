@@ -68,11 +68,12 @@ def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
     the table since are validated (``rows_checked``); otherwise the whole table. Kept in the state store, keyed
     by the table's bytes: a nightly run with nothing new does not validate (nor import Great Expectations).
 
-    The files added since are not validated a second time when each was validated on its own, under the same
-    spec, suite and reader, as it was staged (``file_checks_memo``, issue #28): that check is this one on the same
-    rows, with the area codes of the file's own unit list, which are among the codes the table accepts (the codes
-    of every list), so a row it passed passes here. Its findings were warnings (a file with an error does not
-    reach the table) and its Great Expectations result is this check's, for Data Docs (``checked_with_files``)."""
+    The one file added since is not validated a second time when it was validated on its own, under the same spec,
+    suite and reader, as it was staged (``file_checks_memo``, issue #28): that check is this one on the same rows,
+    with the area codes of the file's own unit list, which are among the codes the table accepts (the codes of
+    every list), so a row it passed passes here. Its findings were warnings (a file with an error does not reach
+    the table), as many as this check would find on those rows, and its Great Expectations result is this check's,
+    for Data Docs (``checked_with_files``). Two or more files added: validated here, in one result."""
     basis = reader_code_digest() + department_digest(source)
     key = staging_table_digest(path, state) + basis if path.exists() else None
     saved = state.memo(f"stg_{source}.check")
@@ -88,8 +89,8 @@ def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
     added = [f for f in files if f not in since]
     checked = state.memo(file_checks_memo(source)) or {}
     results: list[dict] = []
-    if clean and added and all(checked.get(f, {}).get("key") == source_read_key(source) for f in added):
-        results = [r for f in added for r in checked[f]["results"]]
+    if clean and len(added) == 1 and checked.get(added[0], {}).get("key") == source_read_key(source):
+        results = list(checked[added[0]]["results"])
         outcome = {
             "rows": sum(rows_of.values()),
             "rows_checked": sum(rows_of[f] for f in added),

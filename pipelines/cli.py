@@ -70,7 +70,8 @@ def _run(args: argparse.Namespace) -> int:
             progress.finish("nothing new")
             say_nothing_new(saved, paths)
             return 0
-        return _launch(args, listing)
+        # a file still uploading may settle before the run starts: then the run lists the folder again itself
+        return _launch(args, None if listing.unsettled else listing)
     return _launch(args)
 
 

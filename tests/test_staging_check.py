@@ -9,9 +9,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from expectations.files import check_staging_table, staging_validation_results
+from expectations.files import check_staging_table, check_together, staging_validation_results
+from sources.archive.raw import ArchivedObject, RawArchive
 from sources.archive.state import StateStore
-from sources.staging.stager import file_checks_memo, source_read_key
+from sources.reading.reader import ReadResult, SuiteCheck
+from sources.staging.stager import Stager, file_checks_memo, source_read_key
 from tests.pipeline_helpers import query
 from tests.test_incremental import deliver, run
 
@@ -62,9 +64,32 @@ def test_rows_a_file_validated_alone_are_taken_as_checked_only_under_the_same_su
         assert again["checked_with_files"] == (0 if validated_here else 1)
         assert staging_validation_results("telecom", state) != [] and state.memo(file_checks_memo("telecom")) == {}
 
+    # two files added since the last check: validated here, in one result, whatever their own checks said
+    [first, *rest] = before["files"]
+    both = {f: {"key": source_read_key("telecom"), "results": [result], "findings": 0} for f in (first, sha)}
+    state.remember("stg_telecom.check", {**before, "files": rest})
+    state.remember(file_checks_memo("telecom"), both)
+    two = check_staging_table("telecom", table, state)
+    assert two["checked_with_files"] == 0 and two["errors"] == 0
+    assert two["rows_checked"] == pl.read_parquet(table).filter(pl.col("file_sha256").is_in([first, sha])).height
+    assert len(staging_validation_results("telecom", state)) == 1
+
     # a check that did not pass last time validates the whole table, whatever the files' own checks said
     state.remember("stg_telecom.check", {**before, "outcome": {**before["outcome"], "errors": 1}})
     current = {sha: {"key": source_read_key("telecom"), "results": [], "findings": 0}}
     state.remember(file_checks_memo("telecom"), current)
     whole = check_staging_table("telecom", table, state)
     assert whole["checked_with_files"] == 0 and whole["rows_checked"] == whole["rows"] == outcome["rows"]
+
+
+def test_only_a_file_delivered_in_its_departments_folder_keeps_its_own_result(tmp_path: Path) -> None:
+    """A file at the top of the landing folder is read with its department detected: its read key is not the
+    department's, so the table's check could never take its result; it is not kept."""
+    state = StateStore(tmp_path / "state.sqlite")
+    stager = Stager(RawArchive(tmp_path / "raw"), state, tmp_path / "staging", check_together)
+    checked = SuiteCheck([{"success": True}], 0)
+    for folder, sha in ((None, "a" * 64), ("telecom", "b" * 64)):
+        obj = ArchivedObject(sha, 1, ".xlsx", folder, "2026-12-06T00:00:00Z")
+        stager._remember_suite_check(obj, ReadResult(tmp_path / "f.xlsx", "f.xlsx", "telecom", suite_check=checked))
+    kept = state.memo(file_checks_memo("telecom"))
+    assert kept == {"b" * 64: {"key": source_read_key("telecom"), "results": [{"success": True}], "findings": 0}}

@@ -108,6 +108,7 @@ class StateStore:
         if not self.path.exists():
             return {}
         columns = "sha256, name, source, status, period, province_code, sheet, findings, read_key, loaded_at"
+        only = None if only is None else set(only)
         with self._connect() as con:
             if only is None or len(only) > OUTCOMES_ASKED_AT_ONCE:
                 rows = con.execute(f"SELECT {columns} FROM file_outcome").fetchall()

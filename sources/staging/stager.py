@@ -133,8 +133,11 @@ class Stager:
     def _remember_suite_check(self, obj: ArchivedObject, result: ReadResult) -> None:
         """Keep the suite's result of a file read on its own that loaded (``file_checks_memo``): the staging table's
         check takes it for the file's rows instead of validating them again. Files read in a batch (``prefetch``)
-        are not kept: their rows are validated by the table's check, and the memo stays a few files' results."""
+        and files whose department was detected from their headers are not kept: the table's check validates their
+        rows, and the memo stays a few files' results."""
         if not (result.ok and result.source and result.suite_check is not None):
+            return
+        if read_key(obj) != source_read_key(result.source):  # detected, not delivered in its folder: never taken
             return
         name = file_checks_memo(result.source)
         entry = {"key": read_key(obj), "results": result.suite_check.results, "findings": result.suite_check.findings}
