@@ -41,7 +41,9 @@ def check_together(results: list[tuple[ReadResult, str]]) -> None:
     suites is row-level (``tests/test_bench.py`` checks it) and the pivot has the same columns for files
     with the same fields, so a file none of whose rows fails would pass alone; a file with a failing row, or
     every file after a table-level failure, is checked again on its own, so its findings are exactly
-    ``read_checked``'s."""
+    ``read_checked``'s. A file checked by itself (``results`` holds it alone: ``Stager.stage``) keeps the suite's
+    result (``ReadResult.suite_check``) for the staging table's check."""
+    alone = len(results) == 1
     groups: dict[tuple[str, str, tuple[str, ...]], list[tuple[ReadResult, str]]] = {}
     for result, sha in results:
         if result.ok and result.source and result.vintage and not result.values.is_empty():
@@ -53,12 +55,13 @@ def check_together(results: list[tuple[ReadResult, str]]) -> None:
         flagged = failing_files(source, pl.concat(list(frames.values())), known) if len(members) > 1 else None
         for result, sha in members:
             if flagged is None or sha in flagged:
-                validation: list[dict] = []
+                validation: list[dict] | None = [] if alone else None
                 found = check_values(
                     source, frames[sha], known, file=result.name, sheet=result.sheet, results=validation
                 )
                 result.findings.extend(found)
-                result.suite_check = SuiteCheck(validation, len(found))
+                if validation is not None:
+                    result.suite_check = SuiteCheck(validation, len(found))
 
 
 def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
@@ -89,10 +92,11 @@ def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
     added = [f for f in files if f not in since]
     checked = state.memo(file_checks_memo(source)) or {}
     results: list[dict] = []
+    rows = sum(rows_of.values())
     if clean and len(added) == 1 and checked.get(added[0], {}).get("key") == source_read_key(source):
         results = list(checked[added[0]]["results"])
         outcome = {
-            "rows": sum(rows_of.values()),
+            "rows": rows,
             "rows_checked": sum(rows_of[f] for f in added),
             "checked_with_files": len(added),
             "errors": 0,
@@ -108,7 +112,7 @@ def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
         findings = check_values(source, frame, known, results=results) if frame.height else []
         errors = errors_in(findings)
         outcome = {
-            "rows": sum(rows_of.values()),
+            "rows": rows,
             "rows_checked": frame.height,
             "checked_with_files": 0,
             "errors": len(errors),

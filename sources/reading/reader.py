@@ -53,9 +53,10 @@ class ReadResult:
     values: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=VALUE_SCHEMA))
     totals: dict[str, float | None] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-    # Set when the file's values were validated on their own by its suite (``expectations.files.check_together``):
-    # Great Expectations' result and how many findings the suite added. What the ``stg_<source>`` table's check
-    # takes for these rows instead of validating them again (``expectations.files.check_staging_table``).
+    # Set when the file was the only one its suite validated (``expectations.files.check_together``, called by
+    # ``Stager.stage``): Great Expectations' result and how many findings the suite added. What the
+    # ``stg_<source>`` table's check takes for these rows instead of validating them again
+    # (``expectations.files.check_staging_table``).
     suite_check: SuiteCheck | None = None
 
     @property
