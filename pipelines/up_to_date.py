@@ -36,17 +36,12 @@ def landing_listing(landing: Path, settle_seconds: float | None = None) -> Listi
     return list_landing(landing, settle_seconds_from_env() if settle_seconds is None else settle_seconds)
 
 
-def wait_for_uploads(landing: Path, settle_seconds: float) -> list[str]:
-    """``xhs run`` waits for the files still being uploaded (changed within the last ``settle_seconds``), up to
-    ``settle_seconds`` in all; returns those still changing after that: this run skips them (a later run reads
-    them). Says so once on stdout when it waits."""
-    return [f.path for f in settled_listing(landing, settle_seconds).unsettled]
-
-
 def settled_listing(landing: Path, settle_seconds: float) -> Listing:
-    """``wait_for_uploads``, returning the landing folder's last listing: what the run starts from
-    (``last_run_if_nothing_new``, ``pipelines.run.run_pipeline``), so that it is listed once (17,160 files at size
-    XL: 0.1 s a listing, issue #28)."""
+    """``xhs run`` waits for the files still being uploaded (changed within the last ``settle_seconds``), up to
+    ``settle_seconds`` in all; those still changing after that are the listing's ``unsettled``: this run skips them
+    (a later run reads them). Says so once on stdout when it waits. Returns the landing folder's last listing: what
+    the run starts from (``last_run_if_nothing_new``, ``pipelines.run.run_pipeline``), so that it is listed once
+    (17,160 files at size XL: 0.1 s a listing, issue #28)."""
     deadline = time.monotonic() + settle_seconds
     told = False
     while True:

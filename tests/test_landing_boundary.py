@@ -202,7 +202,10 @@ def test_the_settle_time_comes_from_the_environment(monkeypatch: pytest.MonkeyPa
 
 
 def test_xhs_run_waits_for_an_upload_to_settle_and_skips_one_still_changing(tmp_path: Path) -> None:
-    from pipelines.up_to_date import wait_for_uploads
+    from pipelines.up_to_date import settled_listing
+
+    def wait_for_uploads(landing: Path, settle: float) -> list[str]:
+        return [f.path for f in settled_listing(landing, settle).unsettled]
 
     landing = tmp_path / "landing"
     workbook(landing / "telecom" / "done_soon.xlsx")

@@ -73,6 +73,7 @@ class StagedFile:
 
 
 OUTCOMES_ASKED_AT_ONCE = 500  # ``StateStore.outcomes(only=...)``: more files than this, and every row is read
+OUTCOME_COLUMNS = "sha256, name, source, status, period, province_code, sheet, findings, read_key, loaded_at"
 
 
 @lru_cache(maxsize=65_536)
@@ -107,16 +108,15 @@ class StateStore:
         with ``only``, the outcomes of those files (sha256) alone."""
         if not self.path.exists():
             return {}
-        columns = "sha256, name, source, status, period, province_code, sheet, findings, read_key, loaded_at"
         only = None if only is None else set(only)
         with self._connect() as con:
             if only is None or len(only) > OUTCOMES_ASKED_AT_ONCE:
-                rows = con.execute(f"SELECT {columns} FROM file_outcome").fetchall()
+                rows = con.execute(f"SELECT {OUTCOME_COLUMNS} FROM file_outcome").fetchall()
                 if only is not None:
                     rows = [r for r in rows if r[0] in only]
             else:
                 marks = ", ".join("?" * len(only))
-                query = f"SELECT {columns} FROM file_outcome WHERE sha256 IN ({marks})"
+                query = f"SELECT {OUTCOME_COLUMNS} FROM file_outcome WHERE sha256 IN ({marks})"
                 rows = con.execute(query, list(only)).fetchall()
         return {
             r[0]: StagedFile(r[0], r[1], r[2], r[3], r[4], r[5], r[6], list(_findings(r[7])), None, r[8], r[9])
@@ -129,10 +129,7 @@ class StateStore:
         if not self.path.exists():
             return {}
         with self._connect() as con:
-            rows = con.execute(
-                "SELECT sha256, name, source, status, period, province_code, sheet, findings, read_key, loaded_at "
-                "FROM file_outcome"
-            ).fetchall()
+            rows = con.execute(f"SELECT {OUTCOME_COLUMNS} FROM file_outcome").fetchall()
         return {r[0]: hashlib.sha256(repr(r).encode()).hexdigest()[:20] for r in rows}
 
     def record(self, staged: StagedFile, loaded_at: str | None = None) -> StagedFile:
