@@ -28,7 +28,10 @@ from bench.scale import write_landing
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("importing Great Expectations", ("great_expectations/__init__", "import_great_expectations")),
     ("Data Docs", ("expectations/docs", "assets/docs.py")),
-    ("validating (Great Expectations)", ("great_expectations", "expectations/runner.py", "expectations/checks.py")),
+    (
+        "validating (Great Expectations)",
+        ("great_expectations", "expectations/engine.py", "expectations/runner.py", "expectations/checks.py"),
+    ),
     ("lake (Iceberg)", ("warehouse/lake.py", "pyiceberg")),
     ("publishing (copy, checkpoint, rename)", ("warehouse/publish.py",)),
     ("building the warehouse", ("warehouse/",)),

@@ -2,7 +2,8 @@
 department's suite is derived from its spec (``expectations/derived.py``) plus optional hand-written expectations
 in ``expectations/<source>.json``; other suites (``fact_indicator``) are kept as JSON.
 
-Great Expectations is imported lazily (the import costs seconds) and one ephemeral context is kept per process.
+Great Expectations itself (imported lazily, one ephemeral context per process) is in ``expectations.engine``; this
+module decides which expectations apply to a frame, with which parameters, and where they run.
 
 Suite conventions (checked by ``tests/test_expectations.py``):
 
@@ -21,15 +22,7 @@ Suite conventions (checked by ``tests/test_expectations.py``):
 
 from __future__ import annotations
 
-import copy
-import importlib.abc
-import importlib.util
 import json
-import math
-import os
-import sys
-import threading
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,30 +30,36 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from expectations.derived import spec_suite
+from expectations.engine import (
+    COLUMN_KWARGS,
+    RESULT_VALUES_KEPT,
+    Failure,
+    expectation_columns,
+    import_great_expectations,
+    validate,
+)
 from sources.specs.model import load_specs
 
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = [
+    "COLUMN_KWARGS",
+    "RESULT_VALUES_KEPT",
+    "Failure",
+    "applicable_expectations",
+    "expectation_columns",
+    "import_great_expectations",
+    "load_suite",
+    "prepare",
+    "run_suite",
+    "suite_here",
+    "suite_names",
+    "suite_parameters",
+]
+
 SUITE_DIR = Path(__file__).parent
-RESULT_FORMAT = {"result_format": "COMPLETE"}
-MAX_VALUES_IN_MESSAGE = 5
-COLUMN_KWARGS = ("column", "column_A", "column_B")
-POSITION_KEY = "_position"
-RESULT_VALUES_KEPT = 200  # per list in a result kept for Data Docs (unexpected values, indices, value sets)
-_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Failure:
-    rule: str
-    severity: str  # "error" | "warning"
-    expectation: str  # GE expectation type, e.g. "expect_column_values_to_be_between"
-    columns: tuple[str, ...]
-    row_indices: tuple[int, ...]  # positions in the validated frame; empty for table-level failures
-    unexpected_values: tuple[Any, ...]
-    message_vi: str
-    message_en: str
+Request = tuple[list[dict[str, Any]], "pd.DataFrame", dict[str, Any]]
 
 
 def suite_names() -> list[str]:
@@ -82,12 +81,6 @@ def load_suite(name: str) -> dict[str, Any]:
     if by_hand is None:  # suite_names() lists only suites with a spec or a JSON file
         raise ValueError(f"expectation suite {name!r} has neither a spec nor {path}")
     return by_hand
-
-
-def expectation_columns(expectation: dict[str, Any]) -> tuple[str, ...]:
-    """The columns an expectation checks."""
-    kwargs = expectation["kwargs"]
-    return tuple(kwargs[k] for k in COLUMN_KWARGS if k in kwargs) + tuple(kwargs.get("column_list", ()))
 
 
 def referenced_columns(expectation: dict[str, Any]) -> set[str]:
@@ -129,16 +122,19 @@ def run_suite(
     *,
     results: list[dict[str, Any]] | None = None,
 ) -> list[Failure]:
-    """Validate ``frame`` (pandas, or polars: converted where the suite runs) against suite ``name``; an empty list
-    means it passed. With ``results``, GE's own validation result (``to_json_dict``, long value lists cut to
-    ``RESULT_VALUES_KEPT``) is appended to it: what ``expectations.docs`` renders as Data Docs. The suite runs in
-    the command's expectations process when it started one (``expectations.service``), else here."""
+    """Validate ``frame`` (pandas, or polars: converted here) against suite ``name``; an empty list means it passed.
+    With ``results``, GE's own validation result (``to_json_dict``, long value lists cut to ``RESULT_VALUES_KEPT``)
+    is appended to it: what ``expectations.docs`` renders as Data Docs. The suite runs in the command's expectations
+    process when it started one (``expectations.service``), else here."""
     from expectations import service
 
+    request = prepare(name, frame, parameters)
+    if request is None:
+        return []
     try:
-        failures, result = service.call("run_suite", name, frame, parameters, results is not None)
+        failures, result = service.call("validate", name, *request, results is not None)
     except service.Unavailable:
-        failures, result = suite_here(name, frame, parameters, results is not None)
+        failures, result = validate(name, *request, results is not None)
     if results is not None and result is not None:
         results.append(result)
     return failures
@@ -148,31 +144,24 @@ def suite_here(
     name: str, frame: pd.DataFrame | pl.DataFrame, parameters: dict[str, Any] | None, keep_result: bool
 ) -> tuple[list[Failure], dict[str, Any] | None]:
     """``run_suite`` in this process: the failures, and GE's trimmed result when ``keep_result``."""
-    suite = load_suite(name)
-    expectations = applicable_expectations(suite, set(frame.columns))
+    request = prepare(name, frame, parameters)
+    return validate(name, *request, keep_result) if request is not None else ([], None)
+
+
+def prepare(name: str, frame: pd.DataFrame | pl.DataFrame, parameters: dict[str, Any] | None) -> Request | None:
+    """What ``expectations.engine.validate`` needs to validate ``frame`` against suite ``name``: the expectations
+    that apply to its columns, the frame in pandas and the parameters; None when no expectation applies. Raises
+    ``ValueError`` when a parameter the expectations use is not given. Done where the suite is, so the expectations
+    process needs neither the specs nor polars."""
+    expectations = applicable_expectations(load_suite(name), set(frame.columns))
     parameters = {k: _jsonable(v) for k, v in (parameters or {}).items()}
     needed = set().union(*(suite_parameters(e) for e in expectations)) if expectations else set()
     if missing := sorted(needed - set(parameters)):
         raise ValueError(f"expectation suite {name!r} needs the parameter(s) {', '.join(missing)}")
     if not expectations:
-        return [], None
-    frame = _positional(frame.to_pandas() if isinstance(frame, pl.DataFrame) else frame)
-    parameters = _narrow_value_sets(expectations, parameters, frame)
-    gx = _gx()
-    # Each expectation carries its position in meta so its result can be matched back (metas may repeat).
-    tagged = [{**copy.deepcopy(e), "meta": {**e["meta"], POSITION_KEY: i}} for i, e in enumerate(expectations)]
-    gx_suite = gx.ExpectationSuite(name=name, expectations=tagged)
-    with _LOCK:
-        batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(gx_suite, expectation_parameters=parameters or None, result_format=RESULT_FORMAT)
-    kept = _trimmed(result.to_json_dict()) if keep_result else None
-    failed = sorted((r for r in result.results if not r.success), key=lambda r: r.expectation_config.meta[POSITION_KEY])
-    return [_failure(r, expectations[r.expectation_config.meta[POSITION_KEY]]) for r in failed], kept
-
-
-def warm_up() -> None:
-    """Import Great Expectations and make this process's context: what the expectations process does first."""
-    _batch_definition()
+        return None
+    pandas_frame = frame.to_pandas() if isinstance(frame, pl.DataFrame) else frame
+    return expectations, pandas_frame, _narrow_value_sets(expectations, parameters, pandas_frame)
 
 
 def _narrow_value_sets(
@@ -194,158 +183,7 @@ def _narrow_value_sets(
     return narrowed
 
 
-# --- Great Expectations, lazily ------------------------------------------------------------------------------
-
-
-def _gx() -> Any:
-    return import_great_expectations()
-
-
-# Modules Great Expectations imports when it is imported, for expectations the suites do not use (distribution
-# tests, KL divergence charts): loaded on first use instead (issue #24: about 0.7 s of the 3–5 s import).
-LAZY_MODULES = ("scipy", "scipy.stats", "altair")
-
-
-class _Lazily(importlib.abc.MetaPathFinder):
-    """Finds ``LAZY_MODULES`` as the import system would, with a loader that executes a module on its first
-    attribute access (``importlib.util.LazyLoader``)."""
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name not in LAZY_MODULES:
-            return None
-        sys.meta_path.remove(self)
-        try:
-            spec = importlib.util.find_spec(name)
-        finally:
-            sys.meta_path.insert(0, self)
-        if spec is None or spec.loader is None:
-            return None
-        spec.loader = importlib.util.LazyLoader(spec.loader)
-        return spec
-
-
-def import_great_expectations() -> Any:
-    """``great_expectations``, imported once per process with analytics off and ``LAZY_MODULES`` loaded only if
-    an expectation uses them."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    if "great_expectations" not in sys.modules:
-        finder = _Lazily()
-        sys.meta_path.insert(0, finder)
-        try:
-            import great_expectations  # noqa: F401 (imported for sys.modules)
-        finally:
-            sys.meta_path.remove(finder)
-    return sys.modules["great_expectations"]
-
-
-@cache
-def _batch_definition() -> Any:
-    """One ephemeral context per process, with a pandas data source whose batch is a whole frame."""
-    gx = _gx()
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    asset = context.data_sources.add_pandas("xhs_frames").add_dataframe_asset("frame")
-    return asset.add_batch_definition_whole_dataframe("whole_frame")
-
-
-def _positional(frame: pd.DataFrame) -> pd.DataFrame:
-    """Unexpected indices are index labels: make them positions."""
-    import pandas as pd
-
-    index = frame.index
-    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
-        return frame
-    return frame.reset_index(drop=True)
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, set | frozenset | tuple):
         return sorted(value) if isinstance(value, set | frozenset) else list(value)
     return value
-
-
-def _trimmed(value: Any) -> Any:
-    """A validation result's JSON with every list cut to ``RESULT_VALUES_KEPT`` items (a national table's unexpected
-    indices or value sets would make the Data Docs pages megabytes long)."""
-    if isinstance(value, dict):
-        return {k: _trimmed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_trimmed(v) for v in value[:RESULT_VALUES_KEPT]]
-    return value
-
-
-# --- results -> failures -------------------------------------------------------------------------------------
-
-
-def _failure(result: Any, expectation: dict[str, Any]) -> Failure:
-    meta = expectation["meta"]
-    columns = expectation_columns(expectation)
-    res = result.result or {}
-    error = _exception_message(result.exception_info)
-    values = tuple(_plain(v) for v in res.get("unexpected_list") or ())
-    fields = {
-        **{k: expectation["kwargs"][k] for k in COLUMN_KWARGS if k in expectation["kwargs"]},
-        "columns": ", ".join(columns),
-        "count": res.get("unexpected_count", len(values)),
-        "values": ", ".join(_show(v) for v in values[:MAX_VALUES_IN_MESSAGE])
-        + (", …" if len(values) > MAX_VALUES_IN_MESSAGE else ""),
-    }
-    vi, en = _render(meta["message_vi"], fields), _render(meta["message_en"], fields)
-    if error:  # e.g. text in a numeric column: reported as a finding, not raised, so other files go on
-        where = fields["columns"]
-        vi = f"Không chạy được kiểm tra {meta['rule']} trên cột {where}: {error}"
-        en = f"The check {meta['rule']} on column(s) {where} could not run: {error}"
-    return Failure(
-        rule="expectation_error" if error else meta["rule"],
-        severity=meta.get("severity", "error"),
-        expectation=expectation["type"],
-        columns=columns,
-        row_indices=tuple(int(i) for i in res.get("unexpected_index_list") or ()),
-        unexpected_values=values,
-        message_vi=vi,
-        message_en=en,
-    )
-
-
-def _exception_message(info: Any) -> str | None:
-    """GE 1.x reports exceptions either flat or keyed by metric id: find a message in either shape."""
-    if not isinstance(info, dict):
-        return None
-    if info.get("raised_exception"):
-        return str(info.get("exception_message") or "unknown error")
-    for value in info.values():
-        if isinstance(value, dict) and (value.get("raised_exception") or value.get("exception_message")):
-            return str(value.get("exception_message") or "unknown error")
-    return None
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars -> Python, NaN/NA -> None, pair tuples and compound-key dicts -> tuples."""
-    if isinstance(value, dict):
-        return tuple(_plain(v) for v in value.values())
-    if isinstance(value, tuple | list):
-        return tuple(_plain(v) for v in value)
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType":
-        return None
-    return value
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_show(v) for v in value) + ")"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "∅" if value is None else str(value)
-
-
-class _Fields(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def _render(template: str, fields: dict[str, Any]) -> str:
-    return template.format_map(_Fields(fields))

@@ -3,9 +3,11 @@
 Importing Great Expectations takes 1.5 s of CPU (with pandas), and a small run or ``xhs validate`` needs it only
 after Dagster, the specs and the reader have started. ``xhs run`` and ``xhs validate`` therefore start this
 service first: a second Python process imports Great Expectations on the other core while the command goes on,
-then runs the suites (``run_suite``) and renders Data Docs (``build_site``) it is sent, one request at a time.
-The suites, the expectations and the verdicts are the same: the service calls the same functions the command
-would call itself.
+then validates the frames it is sent (``expectations.engine.validate``) and renders Data Docs (``build_site``), one
+request at a time. The command decides which expectations apply and sends them with the frame in pandas
+(``expectations.runner.prepare``), so this process imports Great Expectations and pandas and nothing of the specs
+or of polars before its first answer. The suites, the expectations and the verdicts are the same: the service
+calls the same functions the command would call itself.
 
 Where no service was started (the Dagster UI and daemon, a step worker process, a test that imports Great
 Expectations itself) or it has died, the work is done in the calling process, as before. The service ends when
@@ -60,7 +62,7 @@ class Service:
         self._lock = threading.RLock()  # ``close`` takes it too, and ``call`` closes on a dead socket
 
     def call(self, function: str, *args: Any) -> Any:
-        """``function(*args)`` (a name of ``_functions``), in the service; its exception is raised here."""
+        """``function(*args)`` (a name of ``FUNCTIONS``), in the service; its exception is raised here."""
         if os.getpid() != self.owner:  # a forked step worker: the socket is the parent's
             raise Unavailable
         with self._lock:
@@ -130,20 +132,27 @@ def call(function: str, *args: Any) -> Any:
     return _running.call(function, *args)
 
 
-def _functions() -> dict[str, Any]:
-    from expectations.docs import build_site_here
-    from expectations.runner import suite_here
+def _validate(*args: Any) -> Any:
+    from expectations.engine import validate
 
-    return {"run_suite": suite_here, "build_site": build_site_here}
+    return validate(*args)
+
+
+def _build_site(*args: Any) -> Any:
+    from expectations.docs import build_site_here  # the suites and the specs: imported when a site is first built
+
+    return build_site_here(*args)
+
+
+FUNCTIONS = {"validate": _validate, "build_site": _build_site}
 
 
 def serve(connection: Connection) -> None:
     """Import Great Expectations, then answer requests until the command closes its end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the command, which closes the socket
-    from expectations.runner import warm_up
+    from expectations.engine import warm_up
 
     warm_up()
-    functions = _functions()
     gc.freeze()  # what the imports made lives as long as the process: no collection traverses it again
     while True:
         try:
@@ -151,7 +160,7 @@ def serve(connection: Connection) -> None:
         except (EOFError, OSError):
             return
         try:
-            answer: tuple[bool, Any] = (True, functions[function](*args))
+            answer: tuple[bool, Any] = (True, FUNCTIONS[function](*args))
         except Exception as exc:  # sent back and raised in the command, which reports it as its own
             answer = (False, portable(exc))
         try:

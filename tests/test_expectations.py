@@ -242,6 +242,24 @@ def test_text_in_a_numeric_column_is_a_failure_not_a_crash() -> None:
     assert failure.columns == ("fibre_km",) and "fibre_km" in failure.message_en
 
 
+def test_a_verdict_without_a_kept_result_has_the_same_failures() -> None:
+    """Without a kept result the suite runs twice (``engine.VERDICT_FORMAT``, then the failed expectations with
+    their rows and values): the failures are those of one complete run."""
+    frame = valid_frame("telecom").astype({"fibre_km": object})
+    frame.loc[0, "mobile_subscribers"] = -5.0
+    frame.loc[1, "mobile_subscribers"] = 1000.0
+    frame.loc[1, "smartphone_subscribers"] = 1500.0
+    frame.loc[2, "area_code"] = "999"
+    frame.loc[2, "fibre_km"] = "abc"
+    verdict, kept = runner.suite_here("telecom", frame, KNOWN, False)
+    complete, result = runner.suite_here("telecom", frame, KNOWN, True)
+    assert kept is None and result is not None and result["success"] is False
+    assert verdict == complete
+    rules = _rules(verdict)
+    assert {"negative_count", "subset_exceeds_total", "unknown_area_code", "expectation_error"} <= set(rules), rules
+    assert _one(verdict, "negative_count").row_indices == (0,)
+
+
 def test_unknown_suite_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="unknown expectation suite 'nope'"):
         run_suite("nope", valid_frame("telecom"))

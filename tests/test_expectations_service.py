@@ -19,7 +19,7 @@ import pytest
 
 from bench.corpus import CASES
 from expectations import service
-from expectations.runner import suite_here
+from expectations.runner import prepare, suite_here
 from runtime.disk import DiskError
 from tests.pipeline_helpers import query, run_xhs
 from tests.test_expectations import KNOWN, valid_frame
@@ -52,7 +52,7 @@ def test_a_suite_in_the_service_fails_the_same_rows_as_here(running: service.Ser
     frame = pl.from_pandas(valid_frame("telecom"))
     field = next(c for c in frame.columns if c.startswith("mobile") or c.endswith("subscribers"))
     frame = frame.with_columns(pl.when(pl.int_range(pl.len()) == 1).then(-5.0).otherwise(pl.col(field)).alias(field))
-    there, result_there = running.call("run_suite", "telecom", frame, KNOWN, True)
+    there, result_there = running.call("validate", "telecom", *prepare("telecom", frame, KNOWN), True)
     here, result_here = suite_here("telecom", frame, KNOWN, True)
     assert there == here and any(f.rule == "negative_count" and f.row_indices == (1,) for f in there)
     assert result_there["success"] is result_here["success"] is False
@@ -60,9 +60,10 @@ def test_a_suite_in_the_service_fails_the_same_rows_as_here(running: service.Ser
 
 
 def test_an_error_in_the_service_is_raised_in_the_command(running: service.Service) -> None:
-    with pytest.raises(ValueError, match="unknown expectation suite 'nope'"):
-        running.call("run_suite", "nope", pl.DataFrame({"x": [1]}), None, False)
-    assert running.call("run_suite", "telecom", pl.from_pandas(valid_frame("telecom")), KNOWN, False) == ([], None)
+    without_meta = [{"type": "expect_column_to_exist", "kwargs": {"column": "area_code"}}]
+    with pytest.raises(KeyError, match="meta"):
+        running.call("validate", "telecom", without_meta, valid_frame("telecom"), {}, False)
+    assert running.call("validate", "telecom", *prepare("telecom", valid_frame("telecom"), KNOWN), False) == ([], None)
 
 
 def test_the_service_ends_when_the_command_closes_it() -> None:
@@ -75,8 +76,8 @@ def test_the_service_ends_when_the_command_closes_it() -> None:
 def test_closing_waits_for_a_request_under_way() -> None:
     started = service.Service()
     answers: list[object] = []
-    frame = pl.from_pandas(valid_frame("telecom"))
-    worker = threading.Thread(target=lambda: answers.append(started.call("run_suite", "telecom", frame, KNOWN, False)))
+    request = prepare("telecom", valid_frame("telecom"), KNOWN)
+    worker = threading.Thread(target=lambda: answers.append(started.call("validate", "telecom", *request, False)))
     worker.start()
     deadline = time.monotonic() + 30
     while started._lock.acquire(blocking=False):  # until the request holds the lock (it waits for the import)
@@ -110,7 +111,7 @@ def test_a_forked_process_does_the_work_itself(running: service.Service) -> None
     pid = os.fork()
     if pid == 0:  # the child: the parent's socket is not its own
         try:
-            running.call("run_suite", "telecom", pl.DataFrame(), KNOWN, False)
+            running.call("validate", "telecom", *prepare("telecom", valid_frame("telecom"), KNOWN), False)
         except service.Unavailable:
             os._exit(0)
         os._exit(1)

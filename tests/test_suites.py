@@ -59,7 +59,7 @@ def test_suite_is_well_formed(name: str) -> None:
 
 @pytest.mark.parametrize("name", suite_names())
 def test_suite_loads_into_great_expectations(name: str) -> None:
-    gx = runner._gx()
+    gx = runner.import_great_expectations()
     suite = gx.ExpectationSuite(**runner.load_suite(name))
     assert len(suite.expectations) == len(runner.load_suite(name)["expectations"])
 
