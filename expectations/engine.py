@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+    import polars as pl
 
 RESULT_FORMAT = {"result_format": "COMPLETE"}
 # A first pass that only says which expectations failed, when no result is kept (``xhs validate``, a batch of
@@ -52,12 +53,26 @@ def expectation_columns(expectation: dict[str, Any]) -> tuple[str, ...]:
     return tuple(kwargs[k] for k in COLUMN_KWARGS if k in kwargs) + tuple(kwargs.get("column_list", ()))
 
 
+def suite_parameters(expectation: dict[str, Any]) -> set[str]:
+    """Names of the ``{"$PARAMETER": name}`` values an expectation uses."""
+    return {v["$PARAMETER"] for v in expectation["kwargs"].values() if isinstance(v, dict) and "$PARAMETER" in v}
+
+
 def validate(
-    name: str, expectations: list[dict[str, Any]], frame: pd.DataFrame, parameters: dict[str, Any], keep_result: bool
+    name: str,
+    expectations: list[dict[str, Any]],
+    frame: pd.DataFrame | pl.DataFrame,
+    parameters: dict[str, Any],
+    keep_result: bool,
 ) -> tuple[list[Failure], dict[str, Any] | None]:
-    """Validate ``frame`` against ``expectations`` (suite ``name``'s, those that apply to it) with ``parameters``:
-    the failures in the expectations' order, and GE's result (trimmed) when ``keep_result``."""
-    frame = _positional(frame)
+    """Validate ``frame`` (pandas, or polars: converted here) against ``expectations`` (suite ``name``'s, those that
+    apply to it) with ``parameters``: the failures in the expectations' order, and GE's result (trimmed) when
+    ``keep_result``."""
+    import_great_expectations()  # pandas with it
+    import pandas as pd
+
+    frame = _positional(frame if isinstance(frame, pd.DataFrame) else frame.to_pandas())
+    parameters = _narrow_value_sets(expectations, parameters, frame)
     # Each expectation carries its position in meta so its result can be matched back (metas may repeat).
     tagged = [{**copy.deepcopy(e), "meta": {**e["meta"], POSITION_KEY: i}} for i, e in enumerate(expectations)]
     with _LOCK:
@@ -80,6 +95,25 @@ def validate(
     kept = _trimmed(result.to_json_dict()) if keep_result else None
     failed_results = sorted((r for r in result.results if not r.success), key=_position)
     return [_failure(r, expectations[_position(r)]) for r in failed_results], kept
+
+
+def _narrow_value_sets(
+    expectations: list[dict[str, Any]], parameters: dict[str, Any], frame: pd.DataFrame
+) -> dict[str, Any]:
+    """Cut a value-set parameter used only by ``expect_column_values_to_be_in_set`` down to the values the frame
+    holds: the outcome is the same, and GE 1.24 re-serialises the whole value set about a hundred times per
+    expectation (1.6 s for the ~11k national commune codes, 19 s for 100k)."""
+    narrowed = dict(parameters)
+    for name in set().union(*(suite_parameters(e) for e in expectations)):
+        users = [e for e in expectations if name in suite_parameters(e)]
+        if not all(
+            e["type"] == "expect_column_values_to_be_in_set" and isinstance(parameters[name], list) for e in users
+        ):
+            continue
+        columns = [e["kwargs"]["column"] for e in users if e["kwargs"]["column"] in frame.columns]
+        present: set[Any] = set().union(*(set(frame[c].dropna().unique()) for c in columns))
+        narrowed[name] = [v for v in parameters[name] if v in present]
+    return narrowed
 
 
 def _validated(batch: Any, name: str, tagged: list[dict[str, Any]], parameters: dict[str, Any], form: dict) -> Any:

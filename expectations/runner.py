@@ -36,6 +36,7 @@ from expectations.engine import (
     Failure,
     expectation_columns,
     import_great_expectations,
+    suite_parameters,
     validate,
 )
 from sources.specs.model import load_specs
@@ -59,7 +60,7 @@ __all__ = [
 ]
 
 SUITE_DIR = Path(__file__).parent
-Request = tuple[list[dict[str, Any]], "pd.DataFrame", dict[str, Any]]
+Request = tuple[list[dict[str, Any]], "pd.DataFrame | pl.DataFrame", dict[str, Any]]
 
 
 def suite_names() -> list[str]:
@@ -98,11 +99,6 @@ def _condition_columns(condition: Any) -> list[str]:
     return own + [c for k, v in condition.items() if k != "column" for c in _condition_columns(v)]
 
 
-def suite_parameters(expectation: dict[str, Any]) -> set[str]:
-    """Names of the ``{"$PARAMETER": name}`` values an expectation uses."""
-    return {v["$PARAMETER"] for v in expectation["kwargs"].values() if isinstance(v, dict) and "$PARAMETER" in v}
-
-
 def applicable_expectations(suite: dict[str, Any], columns: set[str]) -> list[dict[str, Any]]:
     """The suite's expectations minus those on absent columns that are optional or checked for existence."""
     exist_checked = {e["kwargs"]["column"] for e in suite["expectations"] if e["type"] == "expect_column_to_exist"}
@@ -122,7 +118,7 @@ def run_suite(
     *,
     results: list[dict[str, Any]] | None = None,
 ) -> list[Failure]:
-    """Validate ``frame`` (pandas, or polars: converted here) against suite ``name``; an empty list means it passed.
+    """Validate ``frame`` (pandas, or polars) against suite ``name``; an empty list means it passed.
     With ``results``, GE's own validation result (``to_json_dict``, long value lists cut to ``RESULT_VALUES_KEPT``)
     is appended to it: what ``expectations.docs`` renders as Data Docs. The suite runs in the command's expectations
     process when it started one (``expectations.service``), else here."""
@@ -132,7 +128,10 @@ def run_suite(
     if request is None:
         return []
     try:
-        failures, result = service.call("validate", name, *request, results is not None)
+        expectations, frame, parameters = request
+        if isinstance(frame, pl.DataFrame) and service.wants_pandas():
+            frame = frame.to_pandas()
+        failures, result = service.call("validate", name, expectations, frame, parameters, results is not None)
     except service.Unavailable:
         failures, result = validate(name, *request, results is not None)
     if results is not None and result is not None:
@@ -150,9 +149,9 @@ def suite_here(
 
 def prepare(name: str, frame: pd.DataFrame | pl.DataFrame, parameters: dict[str, Any] | None) -> Request | None:
     """What ``expectations.engine.validate`` needs to validate ``frame`` against suite ``name``: the expectations
-    that apply to its columns, the frame in pandas and the parameters; None when no expectation applies. Raises
+    that apply to its columns, the frame and the parameters; None when no expectation applies. Raises
     ``ValueError`` when a parameter the expectations use is not given. Done where the suite is, so the expectations
-    process needs neither the specs nor polars."""
+    process needs none of the specs."""
     expectations = applicable_expectations(load_suite(name), set(frame.columns))
     parameters = {k: _jsonable(v) for k, v in (parameters or {}).items()}
     needed = set().union(*(suite_parameters(e) for e in expectations)) if expectations else set()
@@ -160,27 +159,7 @@ def prepare(name: str, frame: pd.DataFrame | pl.DataFrame, parameters: dict[str,
         raise ValueError(f"expectation suite {name!r} needs the parameter(s) {', '.join(missing)}")
     if not expectations:
         return None
-    pandas_frame = frame.to_pandas() if isinstance(frame, pl.DataFrame) else frame
-    return expectations, pandas_frame, _narrow_value_sets(expectations, parameters, pandas_frame)
-
-
-def _narrow_value_sets(
-    expectations: list[dict[str, Any]], parameters: dict[str, Any], frame: pd.DataFrame
-) -> dict[str, Any]:
-    """Cut a value-set parameter used only by ``expect_column_values_to_be_in_set`` down to the values the frame
-    holds: the outcome is the same, and GE 1.24 re-serialises the whole value set about a hundred times per
-    expectation (1.6 s for the ~11k national commune codes, 19 s for 100k)."""
-    narrowed = dict(parameters)
-    for name in set().union(*(suite_parameters(e) for e in expectations)):
-        users = [e for e in expectations if name in suite_parameters(e)]
-        if not all(
-            e["type"] == "expect_column_values_to_be_in_set" and isinstance(parameters[name], list) for e in users
-        ):
-            continue
-        columns = [e["kwargs"]["column"] for e in users if e["kwargs"]["column"] in frame.columns]
-        present: set[Any] = set().union(*(set(frame[c].dropna().unique()) for c in columns))
-        narrowed[name] = [v for v in parameters[name] if v in present]
-    return narrowed
+    return expectations, frame, parameters
 
 
 def _jsonable(value: Any) -> Any:

@@ -134,7 +134,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from expectations import service
 
     try:
-        with service.running():  # Great Expectations imports on the other core while the file is read (issue #28)
+        # Great Expectations imports on the other core while the file is read; the frame is sent in pandas (issue #28)
+        with service.running(pandas_frames=True):
             from pipelines.validate import validate_command
 
             return validate_command(

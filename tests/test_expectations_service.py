@@ -19,7 +19,7 @@ import pytest
 
 from bench.corpus import CASES
 from expectations import service
-from expectations.runner import prepare, suite_here
+from expectations.runner import prepare, run_suite, suite_here
 from runtime.disk import DiskError
 from tests.pipeline_helpers import query, run_xhs
 from tests.test_expectations import KNOWN, valid_frame
@@ -64,6 +64,28 @@ def test_an_error_in_the_service_is_raised_in_the_command(running: service.Servi
     with pytest.raises(KeyError, match="meta"):
         running.call("validate", "telecom", without_meta, valid_frame("telecom"), {}, False)
     assert running.call("validate", "telecom", *prepare("telecom", valid_frame("telecom"), KNOWN), False) == ([], None)
+
+
+@pytest.mark.parametrize("pandas_frames", [True, False])
+def test_a_service_sent_pandas_frames_needs_no_polars(monkeypatch: pytest.MonkeyPatch, pandas_frames: bool) -> None:
+    """``xhs validate`` converts its frames itself (``service.running(pandas_frames=True)``): the service then never
+    loads polars (read from the libraries its process has mapped); a run sends polars frames, converted there."""
+    frame = pl.from_pandas(valid_frame("telecom")).with_columns(
+        pl.when(pl.int_range(pl.len()) == 2)
+        .then(-5.0)
+        .otherwise(pl.col("mobile_subscribers"))
+        .alias("mobile_subscribers")
+    )
+    started = service.Service(pandas_frames)
+    monkeypatch.setattr(service, "_running", started)
+    try:
+        there = run_suite("telecom", frame, KNOWN)
+        maps = Path(f"/proc/{started.process.pid}/maps").read_text()
+    finally:
+        started.close()
+    assert there == suite_here("telecom", frame, KNOWN, False)[0]
+    assert ("negative_count", (2,)) in [(f.rule, f.row_indices) for f in there]
+    assert ("polars" in maps) is not pandas_frames
 
 
 def test_the_service_ends_when_the_command_closes_it() -> None:
