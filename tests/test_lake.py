@@ -12,7 +12,7 @@ import pytest
 
 from bench.workbooks import write
 from tests.pipeline_helpers import query, run_xhs
-from warehouse.lake import LAKE_TABLES, NAMESPACE, PUBLICATION_PROPERTY, lake_row_counts, open_catalog
+from warehouse.lake import LAKE_TABLES, NAMESPACE, PUBLICATION_PROPERTY, lake_row_counts, open_catalog, write_lake
 from warehouse.publish import list_versions
 
 pytestmark = pytest.mark.deployment  # make check leaves it out (tests/README.md)
@@ -55,6 +55,24 @@ def test_the_lake_holds_the_published_warehouse_with_codes_as_text(sample_wareho
     assert "06" in set(direct["province_code"].to_pylist())
     hive = pl.scan_parquet(files, hive_partitioning=True).select("province_code").unique().collect()
     assert hive.schema["province_code"] == pl.String and "06" in hive["province_code"].to_list()
+
+
+def test_each_write_names_the_snapshot_it_committed(sample_warehouse: Path, tmp_path: Path) -> None:
+    """``write_lake`` reports the snapshot each commit made from the table it committed to (not read again from
+    the catalog: issue #28): the catalog's current snapshot, with as many rows as DuckDB, publication after
+    publication."""
+    lake = tmp_path / "lake"
+    counts = duckdb_counts(sample_warehouse / "warehouse" / "xhs.duckdb")
+    for publication in ("first", "second"):
+        writes = write_lake(sample_warehouse / "warehouse" / "xhs.duckdb", publication, lake)
+        catalog = open_catalog(lake)
+        for w in writes:
+            current = catalog.load_table((NAMESPACE, w.table)).current_snapshot()
+            assert w.written and w.snapshot_id == current.snapshot_id, w
+            assert current.summary[PUBLICATION_PROPERTY] == publication
+            assert w.rows == counts[w.table] == int(current.summary["total-records"])
+    again = write_lake(sample_warehouse / "warehouse" / "xhs.duckdb", "second", lake)
+    assert not any(w.written for w in again) and [w.snapshot_id for w in again] == [w.snapshot_id for w in writes]
 
 
 def deliver(root: Path, year: int) -> None:

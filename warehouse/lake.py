@@ -158,7 +158,7 @@ def write_lake(
                 replaced,
                 {PUBLICATION_PROPERTY: publication},
             )
-            snapshot = table.refresh().current_snapshot()
+            snapshot = table.current_snapshot()  # the commit updated ``table`` (re-reading it took 0.2 s at XL)
             rows = int(snapshot.summary.get("total-records", 0)) if snapshot else 0
             done.append(LakeWrite(name, rows, snapshot.snapshot_id if snapshot else None, True))
     return done
