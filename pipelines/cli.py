@@ -78,13 +78,10 @@ def _run(args: argparse.Namespace) -> int:
 def _launch(args: argparse.Namespace, listing: Listing | None = None) -> int:
     """``xhs run`` once it has something to do: the run, in this process, then its summary. ``listing``: the
     landing folder as the command listed it (else the run lists it)."""
-    from runtime.collection import collection_paused
-
-    with collection_paused():  # Dagster and the assets' libraries (runtime.collection)
-        from assets.instance import InstanceSettingError, instance_choice, instance_summary
-        from pipelines.processes import run_stoppable
-        from pipelines.run import FAILED, RerunError, print_outcome, print_stopped, run_pipeline, say_failure
-        from runtime.files import file_state
+    from assets.instance import InstanceSettingError, instance_choice, instance_summary
+    from pipelines.processes import run_stoppable
+    from pipelines.run import FAILED, RerunError, print_outcome, print_stopped, run_pipeline, say_failure
+    from runtime.files import file_state
 
     try:
         home = ensure_dagster_home()

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 from assets.instance import check_home_matches, default_home, export_password, instance_choice, instance_yaml
-from runtime.collection import collection_paused
 
 
 def ensure_dagster_home(home: Path | None = None) -> Path:
@@ -38,9 +37,8 @@ def open_instance(home: Path):
     with (home / ".open.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            with collection_paused():  # its storage's modules are imported now (runtime.collection)
-                instance = dg.DagsterInstance.from_config(str(home))
-                instance.get_runs(limit=1)  # the run and event storages are created now, under the lock
+            instance = dg.DagsterInstance.from_config(str(home))
+            instance.get_runs(limit=1)  # the run and event storages are created now, under the lock
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return instance

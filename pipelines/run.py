@@ -19,7 +19,6 @@ from assets.instance import instance_choice
 from assets.settings import XhsSettings
 from pipelines.executor import execute_materialize_all
 from runtime import progress
-from runtime.collection import collection_paused
 from runtime.disk import DiskError, classify, classify_text, writing
 from runtime.files import file_state
 from runtime.stopping import STOP
@@ -54,12 +53,11 @@ def run_pipeline(
     that period's files (of one ``source``, else of every source) followed by the warehouse: Dagster's
     partitioned run of ``stg_<source>``. Everything a run produces (warehouse, report, state) is made by the
     job's assets, exactly as when the schedule or the sensor launches it; this only launches and summarises."""
-    with collection_paused():  # the definitions and their libraries (runtime.collection)
-        import dagster as dg
+    import dagster as dg
 
-        from pipelines.definitions import defs
-        from pipelines.home import open_instance
-        from pipelines.up_to_date import departments_to_read, landing_listing, remember_completed, starting_point
+    from pipelines.definitions import defs
+    from pipelines.home import open_instance
+    from pipelines.up_to_date import departments_to_read, landing_listing, remember_completed, starting_point
 
     paths = settings.paths()
     # before anything is archived: a file landing during the run is new next time (one listing for both; the
