@@ -139,10 +139,11 @@ def warm_up() -> None:
 # tests, KL divergence charts): loaded on first use instead (issue #24: about 0.7 s of the 3–5 s import).
 LAZY_MODULES = ("scipy", "scipy.stats", "altair")
 # Optional dependencies of Great Expectations for SQL data sources. They are installed for Dagster's storage and the
-# lake's catalog, but GE never uses them here: every suite runs on a pandas frame. In a process that has not loaded
-# them (the expectations process, ``expectations.service``) they are hidden while GE is imported, so GE takes its
+# lake's catalog, but GE never uses them here: every suite runs on a pandas frame. In a process that has loaded none
+# of them (the expectations process, ``expectations.service``) they are hidden while GE is imported, so GE takes its
 # own "not installed" path instead of importing them and declaring its SQL data sources with them (issue #28: 0.25
-# s of the 1.4 s import). Where they are loaded already (the Dagster UI, a step worker), GE sees them as before.
+# s of the 1.4 s import). In a process that has loaded any of them (the Dagster UI or daemon, a step worker, where
+# other threads may be importing them meanwhile), nothing is hidden and GE sees them as before.
 HIDDEN_MODULES = ("sqlalchemy", "psycopg2")
 
 
@@ -172,11 +173,12 @@ class _GreatExpectationsImport(importlib.abc.MetaPathFinder):
 
 def import_great_expectations() -> Any:
     """``great_expectations``, imported once per process with analytics off, ``LAZY_MODULES`` loaded only if
-    an expectation uses them, ``HIDDEN_MODULES`` unseen unless this process has loaded them already, and the
+    an expectation uses them, ``HIDDEN_MODULES`` unseen unless this process has loaded one of them already, and the
     garbage collector paused meanwhile."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     if "great_expectations" not in sys.modules:
-        finder = _GreatExpectationsImport(tuple(m for m in HIDDEN_MODULES if m not in sys.modules))
+        loaded = any(m in sys.modules for m in HIDDEN_MODULES)
+        finder = _GreatExpectationsImport(() if loaded else HIDDEN_MODULES)
         sys.meta_path.insert(0, finder)
         try:
             with collection_paused():  # 0.2 s of the import (runtime.collection)

@@ -54,6 +54,14 @@ def test_the_verdict_is_the_same_where_they_are_loaded() -> None:
     assert len(alone["failures"]) >= 3, alone
 
 
+def test_nothing_is_hidden_where_one_of_them_is_loaded() -> None:
+    """A Dagster process has SQLAlchemy loaded: GE then imports psycopg2 as it always did (no import in another
+    thread can meet a hidden module there)."""
+    beside = _run("import sqlalchemy\n" + VERDICT)
+    assert beside["loaded"] == ["psycopg2", "sqlalchemy"]
+    assert beside["failures"] == _run(VERDICT)["failures"]
+
+
 def test_the_hidden_modules_import_normally_afterwards() -> None:
     after = _run(
         "import sys\n"
