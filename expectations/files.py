@@ -14,9 +14,7 @@ from sources.common.findings import errors_in
 from sources.reading.reader import ReadResult, SuiteCheck, read_file
 from sources.specs.model import Spec
 from sources.staging.stager import (
-    department_digest,
     file_checks_memo,
-    reader_code_digest,
     source_read_key,
     staging_table_digest,
 )
@@ -77,7 +75,7 @@ def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
     every list), so a row it passed passes here. Its findings were warnings (a file with an error does not reach
     the table), as many as this check would find on those rows, and its Great Expectations result is this check's,
     for Data Docs (``checked_with_files``). Two or more files added: validated here, in one result."""
-    basis = reader_code_digest() + department_digest(source)
+    basis = source_read_key(source)  # the spec, suite and reader the rows were read and checked with
     key = staging_table_digest(path, state) + basis if path.exists() else None
     saved = state.memo(f"stg_{source}.check")
     if key and saved and saved.get("key") == key:
@@ -93,14 +91,15 @@ def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
     checked = state.memo(file_checks_memo(source)) or {}
     results: list[dict] = []
     rows = sum(rows_of.values())
-    if clean and len(added) == 1 and checked.get(added[0], {}).get("key") == source_read_key(source):
-        results = list(checked[added[0]]["results"])
+    if clean and len(added) == 1 and checked.get(added[0], {}).get("key") == basis:
+        (only,) = added
+        results = list(checked[only]["results"])
         outcome = {
             "rows": rows,
-            "rows_checked": sum(rows_of[f] for f in added),
-            "checked_with_files": len(added),
+            "rows_checked": rows_of[only],
+            "checked_with_files": 1,
             "errors": 0,
-            "warnings": sum(checked[f]["findings"] for f in added),
+            "warnings": checked[only]["findings"],
             "first_errors": [],
         }
     else:

@@ -32,6 +32,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from expectations.engine import validate, warm_up  # nothing heavy at its top
+
 SERVICE_ENV = "XHS_EXPECTATIONS_PROCESS"  # "0": validate in the command's own process
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -143,26 +145,18 @@ def call(function: str, *args: Any) -> Any:
     return _running.call(function, *args)
 
 
-def _validate(*args: Any) -> Any:
-    from expectations.engine import validate
-
-    return validate(*args)
-
-
 def _build_site(*args: Any) -> Any:
     from expectations.docs import build_site_here  # the suites and the specs: imported when a site is first built
 
     return build_site_here(*args)
 
 
-FUNCTIONS = {"validate": _validate, "build_site": _build_site}
+FUNCTIONS = {"validate": validate, "build_site": _build_site}
 
 
 def serve(connection: Connection) -> None:
     """Import Great Expectations, then answer requests until the command closes its end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the command, which closes the socket
-    from expectations.engine import warm_up
-
     warm_up()
     gc.freeze()  # what the imports made lives as long as the process: no collection traverses it again
     while True:

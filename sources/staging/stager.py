@@ -143,10 +143,11 @@ class Stager:
         rows, and the memo stays a few files' results."""
         if not (result.ok and result.source and result.suite_check is not None):
             return
-        if read_key(obj) != source_read_key(result.source):  # detected, not delivered in its folder: never taken
+        key = read_key(obj)
+        if key != source_read_key(result.source):  # detected, not delivered in its folder: never taken
             return
         name = file_checks_memo(result.source)
-        entry = {"key": read_key(obj), "results": result.suite_check.results, "findings": result.suite_check.findings}
+        entry = {"key": key, "results": result.suite_check.results, "findings": result.suite_check.findings}
         self.state.remember(name, {**(self.state.memo(name) or {}), obj.sha256: entry})
 
     def _store(self, obj: ArchivedObject, result: ReadResult, *, record: bool = True) -> StagedFile:
