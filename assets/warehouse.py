@@ -19,10 +19,11 @@ from sources.archive.state import StateStore
 from sources.areas.units import registry
 from sources.specs.model import load_specs
 from sources.staging.stager import Stager
+from warehouse import lake_process
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
 from warehouse.history import FACT_KEY
 from warehouse.inputs import code_key, file_digests, inputs_key, refusals_digest
-from warehouse.lake import NAMESPACE, Changes, write_lake
+from warehouse.lake import NAMESPACE, Changes
 from warehouse.publish import close_work, current_version, publish
 
 FACT_COLUMNS = (
@@ -66,6 +67,7 @@ FAILING_ROWS_SHOWN = 20
 )
 def warehouse_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     progress.stage("building the warehouse")
+    lake_process.start()  # the lake's imports, on the other core while the warehouse builds (``xhs run`` only)
     with step_faults("warehouse_work", settings.paths().data):
         yield from _build_work(context, settings)
 
@@ -247,7 +249,7 @@ def publish_lake(context: dg.AssetExecutionContext, published: Path, lake: Path,
     if state.memo(LAKE_MEMO) == where:
         context.log.info(f"lake {lake}: already this publication ({publication})")
         return
-    for w in write_lake(published, publication, lake, url, changes):
+    for w in lake_process.write(published, publication, lake, url, changes):
         context.log.info(
             f"lake {lake}: {NAMESPACE}.{w.table} {w.rows} rows"
             f"{', new snapshot' if w.written else ', already this publication'}"

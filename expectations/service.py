@@ -11,90 +11,36 @@ expectations and the verdicts are the same: the service calls the same functions
 
 Where no service was started (the Dagster UI and daemon, a step worker process, a test that imports Great
 Expectations itself) or it has died, the work is done in the calling process, as before. The service ends when
-the command's end of its socket closes, whatever way the command ends (even ``os._exit`` or a kill).
+the command's end of its socket closes, whatever way the command ends (even ``os._exit`` or a kill): the process
+itself is a ``runtime.helper``, as the lake's is (``warehouse.lake_process``).
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
-import gc
+import importlib
 import os
-import pickle
-import signal
-import socket
-import subprocess
 import sys
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from expectations.engine import validate, warm_up  # nothing heavy at its top
+from runtime.helper import PACKAGE_ROOT, Helper, Unavailable, portable
+
+__all__ = ["PACKAGE_ROOT", "Service", "Unavailable", "call", "portable", "running", "start", "stop", "warm_up"]
 
 SERVICE_ENV = "XHS_EXPECTATIONS_PROCESS"  # "0": validate in the command's own process
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PANDAS, POLARS = "pandas", "polars"  # the frames the command sends (``Service``)
 
 
-class Unavailable(Exception):
-    """No service in this process (or it died): the caller does the work itself."""
-
-
-class Service:
-    """A running service: its process and this end of the socket. With ``pandas_frames``, the command converts the
-    frames it sends to pandas itself (``wants_pandas``)."""
+class Service(Helper):
+    """A running service (``runtime.helper``). With ``pandas_frames``, the command converts the frames it sends to
+    pandas itself (``wants_pandas``)."""
 
     def __init__(self, pandas_frames: bool = False) -> None:
+        super().__init__(__name__, PANDAS if pandas_frames else POLARS)
         self.pandas_frames = pandas_frames
-        mine, theirs = socket.socketpair()
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])),
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "expectations.service", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            env=env,
-        )
-        theirs.close()
-        self.connection = Connection(mine.detach())
-        self.owner = os.getpid()
-        self._lock = threading.RLock()  # ``close`` takes it too, and ``call`` closes on a dead socket
-
-    def call(self, function: str, *args: Any) -> Any:
-        """``function(*args)`` (a name of ``FUNCTIONS``), in the service; its exception is raised here."""
-        if os.getpid() != self.owner:  # a forked step worker: the socket is the parent's
-            raise Unavailable
-        with self._lock:
-            try:
-                self.connection.send((function, args))
-                ok, value = self.connection.recv()
-            except (EOFError, OSError) as exc:
-                self.close()
-                raise Unavailable(f"the expectations process ended: {exc}") from exc
-        if not ok:
-            raise value
-        return value
-
-    def close(self, timeout: float = 5.0) -> None:
-        """End the service and reap it. It holds the lock, so no request is under way (a ``call`` in another thread
-        finishes first); the service is then ended at once, with SIGTERM: it may still be importing Great
-        Expectations (a run with nothing new), and a Python's normal end would traverse all of its objects. The
-        socket is closed first: a service that misses the signal ends on it."""
-        with self._lock:
-            with contextlib.suppress(OSError):
-                self.connection.close()
-            with contextlib.suppress(ProcessLookupError):
-                self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 _running: Service | None = None
@@ -154,36 +100,18 @@ def _build_site(*args: Any) -> Any:
 FUNCTIONS = {"validate": validate, "build_site": _build_site}
 
 
-def serve(connection: Connection) -> None:
-    """Import Great Expectations, then answer requests until the command closes its end."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the command, which closes the socket
-    warm_up()
-    gc.freeze()  # what the imports made lives as long as the process: no collection traverses it again
-    while True:
-        try:
-            function, args = connection.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            answer: tuple[bool, Any] = (True, FUNCTIONS[function](*args))
-        except Exception as exc:  # sent back and raised in the command, which reports it as its own
-            answer = (False, portable(exc))
-        try:
-            connection.send(answer)
-        except OSError:
-            return
+def idle_work(frames: str) -> list[Callable[[], object]]:
+    """What a run's requests will need, prepared while the service waits for the first of them (``runtime.helper``):
+    polars, to take the frames it is sent (0.15 s), then the Data Docs' modules and the suites (0.3 s), which the
+    run's last step waits for. None for ``xhs validate``, which sends pandas frames and renders no site."""
+    if frames != POLARS:
+        return []
+    return [lambda: importlib.import_module("polars"), _prepare_data_docs]
 
 
-def portable(exc: Exception) -> Exception:
-    """``exc`` when it comes out of pickle whole in the command; else a ``RuntimeError`` with its type and text (an
-    exception whose constructor takes other arguments than it keeps would fail in the command's ``recv``)."""
-    try:
-        back = pickle.loads(pickle.dumps(exc))
-    except Exception:  # any failure to pickle or unpickle: the text goes instead, nothing is lost
-        back = None
-    return exc if back is not None else RuntimeError(f"{type(exc).__name__}: {exc}")
+def _prepare_data_docs() -> None:
+    from expectations.docs import index_page  # noqa: F401  GE's index renderer plug-in, imported by the site builder
+    from expectations.runner import load_suite, suite_names
 
-
-if __name__ == "__main__":
-    serve(Connection(int(sys.argv[1])))
-    gc.freeze()  # ended by its socket (the command ended without ``close``): no final collection of GE's objects
+    for name in suite_names():
+        load_suite(name)

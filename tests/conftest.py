@@ -23,6 +23,8 @@ os.environ.setdefault("XHS_SETTLE_SECONDS", "0")
 # Commands run here validate in their own process (issue #28's expectations process would import Great Expectations
 # again for each of the hundreds of commands the tests run); tests/test_expectations_service.py runs it.
 os.environ.setdefault("XHS_EXPECTATIONS_PROCESS", "0")
+# Likewise the lake's helper process (``warehouse.lake_process``); tests/test_helper_process.py runs it.
+os.environ.setdefault("XHS_LAKE_PROCESS", "0")
 
 
 def built_once(shared: Path, name: str, build: Callable[[Path], None]) -> Path:

@@ -23,6 +23,7 @@ from expectations.runner import prepare, run_suite, suite_here
 from runtime.disk import DiskError
 from tests.pipeline_helpers import query, run_xhs
 from tests.test_expectations import KNOWN, valid_frame
+from warehouse.lake import lake_row_counts
 
 
 def gone(pid: int, within: float = 15.0) -> bool:
@@ -154,16 +155,19 @@ def test_xhs_validate_gives_the_same_verdict_with_and_without_the_service(tmp_pa
 
 
 @pytest.mark.deployment
-def test_a_run_with_the_service_quarantines_what_the_suite_fails(tmp_path: Path) -> None:
+def test_a_run_with_its_helpers_quarantines_what_the_suite_fails_and_writes_the_lake(tmp_path: Path) -> None:
     landing = tmp_path / "landing" / "telecom"
     landing.mkdir(parents=True)
     for name in ("valid", "negative_count"):
         next(c for c in CASES if c.name == name).make(landing)
-    done = run_xhs(tmp_path, "run", process=True, XHS_EXPECTATIONS_PROCESS="1")
+    done = run_xhs(tmp_path, "run", process=True, XHS_EXPECTATIONS_PROCESS="1", XHS_LAKE_PROCESS="1")
     assert done.returncode == 1, done.stdout + done.stderr
     rules = {r[0] for r in query(tmp_path, "SELECT rule FROM meta_finding WHERE severity = 'error'")}
     assert "negative_count" in rules
     assert (tmp_path / "data" / "docs" / "index.html").exists()
+    # the lake, written by its helper process (warehouse.lake_process): the published tables, row for row
+    facts = query(tmp_path, "SELECT count(*) FROM fact_indicator")[0][0]
+    assert facts > 0 and lake_row_counts(tmp_path / "lake")["fact_indicator"] == facts
 
 
 def test_an_error_that_does_not_pickle_reaches_the_command_as_its_text() -> None:
