@@ -42,6 +42,12 @@ def gone(pid: int, within: float = 15.0) -> bool:
     return False
 
 
+# How ``close`` leaves the service: ended by SIGTERM; or 0, which is what ``subprocess`` reports when the status was
+# taken by another wait in this process (a long pytest worker with thousands of children; seen once in a full run)
+# or the service ended on its closed socket first, the documented fallback. Either way it is gone (``gone``).
+ENDED = (-signal.SIGTERM, 0)
+
+
 @pytest.fixture(scope="module")
 def running() -> service.Service:
     started = service.Service()
@@ -92,7 +98,7 @@ def test_a_service_sent_pandas_frames_needs_no_polars(monkeypatch: pytest.Monkey
 def test_the_service_ends_when_the_command_closes_it() -> None:
     started = service.Service()
     started.close()  # at once, even while it imports Great Expectations (a run with nothing new)
-    assert started.process.returncode == -signal.SIGTERM
+    assert started.process.returncode in ENDED
     assert gone(started.process.pid)
 
 
@@ -110,7 +116,8 @@ def test_closing_waits_for_a_request_under_way() -> None:
     started.close()
     worker.join(60)
     assert answers == [([], None)]  # answered before the service was ended, not cut off
-    assert started.process.returncode == -signal.SIGTERM
+    assert started.process.returncode in ENDED
+    assert gone(started.process.pid)
 
 
 def test_the_service_ends_when_the_command_is_killed(tmp_path: Path) -> None:
