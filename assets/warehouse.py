@@ -249,7 +249,7 @@ def publish_lake(context: dg.AssetExecutionContext, published: Path, lake: Path,
     if state.memo(LAKE_MEMO) == where:
         context.log.info(f"lake {lake}: already this publication ({publication})")
         return
-    for w in lake_process.write(published, publication, lake, url, changes):
+    for w in lake_process.run("write_lake", published, publication, lake, url, changes):
         context.log.info(
             f"lake {lake}: {NAMESPACE}.{w.table} {w.rows} rows"
             f"{', new snapshot' if w.written else ', already this publication'}"

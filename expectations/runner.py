@@ -127,13 +127,10 @@ def run_suite(
     request = prepare(name, frame, parameters)
     if request is None:
         return []
-    try:
-        expectations, frame, parameters = request
-        if isinstance(frame, pl.DataFrame) and service.wants_pandas():
-            frame = frame.to_pandas()
-        failures, result = service.call("validate", name, expectations, frame, parameters, results is not None)
-    except service.Unavailable:
-        failures, result = validate(name, *request, results is not None)
+    expectations, frame, parameters = request
+    if isinstance(frame, pl.DataFrame) and service.wants_pandas():
+        frame = frame.to_pandas()
+    failures, result = service.run("validate", name, expectations, frame, parameters, results is not None)
     if results is not None and result is not None:
         results.append(result)
     return failures

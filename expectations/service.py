@@ -17,7 +17,6 @@ itself is a ``runtime.helper``, as the lake's is (``warehouse.lake_process``).
 
 from __future__ import annotations
 
-import atexit
 import importlib
 import os
 import sys
@@ -26,9 +25,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from expectations.engine import validate, warm_up  # nothing heavy at its top
-from runtime.helper import PACKAGE_ROOT, Helper, Unavailable, portable
+from runtime.helper import Helper, Slot
 
-__all__ = ["PACKAGE_ROOT", "Service", "Unavailable", "call", "portable", "running", "start", "stop", "warm_up"]
+__all__ = ["FUNCTIONS", "SLOT", "Service", "idle_work", "run", "running", "start", "stop", "wants_pandas", "warm_up"]
 
 SERVICE_ENV = "XHS_EXPECTATIONS_PROCESS"  # "0": validate in the command's own process
 PANDAS, POLARS = "pandas", "polars"  # the frames the command sends (``Service``)
@@ -43,7 +42,16 @@ class Service(Helper):
         self.pandas_frames = pandas_frames
 
 
-_running: Service | None = None
+def _build_site(*args: Any) -> Any:
+    from expectations.docs import build_site_here  # the suites and the specs: imported when a site is first built
+
+    return build_site_here(*args)
+
+
+FUNCTIONS = {"validate": validate, "build_site": _build_site}
+SLOT = Slot(FUNCTIONS)  # this command's service, if it started one
+run = SLOT.run  # ``run("validate", ...)``: in the service when one runs, else here
+stop = SLOT.stop
 
 
 def start(pandas_frames: bool = False) -> None:
@@ -53,10 +61,9 @@ def start(pandas_frames: bool = False) -> None:
     ``pandas_frames``: the command converts each polars frame to pandas before it sends it, so the service never
     imports polars. Worth it where the command waits for the service anyway (``xhs validate``: 0.1 s sooner);
     not in a run, whose command is the one that has the most to do."""
-    global _running
-    if _running is not None or "great_expectations" in sys.modules or os.environ.get(SERVICE_ENV) == "0":
+    if "great_expectations" in sys.modules or os.environ.get(SERVICE_ENV) == "0":
         return
-    _running = Service(pandas_frames)
+    SLOT.start(lambda: Service(pandas_frames))
 
 
 @contextmanager
@@ -69,35 +76,9 @@ def running(pandas_frames: bool = False) -> Iterator[None]:
         stop()
 
 
-def stop() -> None:
-    global _running
-    if _running is not None:
-        service, _running = _running, None
-        service.close()
-
-
-atexit.register(stop)  # a command that ends without leaving ``running``: once per process, not per start
-
-
 def wants_pandas() -> bool:
     """Whether the running service was started to be sent pandas frames (``start``)."""
-    return _running is not None and _running.pandas_frames
-
-
-def call(function: str, *args: Any) -> Any:
-    """``function(*args)`` in the running service; ``Unavailable`` when there is none."""
-    if _running is None:
-        raise Unavailable
-    return _running.call(function, *args)
-
-
-def _build_site(*args: Any) -> Any:
-    from expectations.docs import build_site_here  # the suites and the specs: imported when a site is first built
-
-    return build_site_here(*args)
-
-
-FUNCTIONS = {"validate": validate, "build_site": _build_site}
+    return isinstance(SLOT.helper, Service) and SLOT.helper.pandas_frames
 
 
 def idle_work(frames: str) -> list[Callable[[], object]]:

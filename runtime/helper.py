@@ -8,12 +8,13 @@ waits: what a later request will need, such as the Data Docs' modules, prepared 
 idle; a request that comes waits for one task at most). ``options`` are the strings the command started it with.
 Whatever fails in the helper is raised in the command as its own exception (``portable``). A command that forked
 (a step worker) or whose helper died gets ``Unavailable`` and does the work itself. The helper ends when the
-command's end of its socket closes, whatever way the command ends (even ``os._exit`` or a kill). Imports nothing of
-xhs but ``runtime``.
+command's end of its socket closes, whatever way the command ends (even ``os._exit`` or a kill). A command holds its
+helper of a role in a ``Slot``. Imports nothing of xhs.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import importlib
@@ -24,6 +25,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -88,6 +90,34 @@ class Helper:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class Slot:
+    """The helper of one role a command may have: started once (``start``), ended with the command (``stop``, also at
+    exit), and ``run``: a function of the role in the helper when one answers, else here. ``functions`` is the
+    role's ``FUNCTIONS``, the same functions either way."""
+
+    def __init__(self, functions: dict[str, Callable[..., Any]]) -> None:
+        self.functions = functions
+        self.helper: Helper | None = None
+        atexit.register(self.stop)  # a command that ends without stopping it
+
+    def start(self, make: Callable[[], Helper]) -> None:
+        if self.helper is None:
+            self.helper = make()
+
+    def stop(self) -> None:
+        if self.helper is not None:
+            helper, self.helper = self.helper, None
+            helper.close()
+
+    def run(self, function: str, *args: Any) -> Any:
+        """``function(*args)`` in the helper; here when none runs, it has died, or this process is a forked worker
+        (``Unavailable``). An exception the function raised in the helper is raised here as it is."""
+        if self.helper is not None:
+            with contextlib.suppress(Unavailable):
+                return self.helper.call(function, *args)
+        return self.functions[function](*args)
 
 
 def serve(connection: Connection, role: str, *options: str) -> None:

@@ -21,6 +21,7 @@ from bench.corpus import CASES
 from expectations import service
 from expectations.runner import prepare, run_suite, suite_here
 from runtime.disk import DiskError
+from runtime.helper import PACKAGE_ROOT, Unavailable, portable
 from tests.pipeline_helpers import query, run_xhs
 from tests.test_expectations import KNOWN, valid_frame
 from warehouse.lake import lake_row_counts
@@ -84,7 +85,7 @@ def test_a_service_sent_pandas_frames_needs_no_polars(monkeypatch: pytest.Monkey
         .alias("mobile_subscribers")
     )
     started = service.Service(pandas_frames)
-    monkeypatch.setattr(service, "_running", started)
+    monkeypatch.setattr(service.SLOT, "helper", started)
     try:
         there = run_suite("telecom", frame, KNOWN)
         maps = Path(f"/proc/{started.process.pid}/maps").read_text()
@@ -131,7 +132,7 @@ def test_the_service_ends_when_the_command_is_killed(tmp_path: Path) -> None:
         text=True,
         timeout=60,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(service.PACKAGE_ROOT)},
+        env={**os.environ, "PYTHONPATH": str(PACKAGE_ROOT)},
     )
     assert done.returncode == 9, done.stderr
     assert gone(int(done.stdout.split()[0]))
@@ -142,7 +143,7 @@ def test_a_forked_process_does_the_work_itself(running: service.Service) -> None
     if pid == 0:  # the child: the parent's socket is not its own
         try:
             running.call("validate", "telecom", *prepare("telecom", valid_frame("telecom"), KNOWN), False)
-        except service.Unavailable:
+        except Unavailable:
             os._exit(0)
         os._exit(1)
     assert os.waitpid(pid, 0)[1] == 0
@@ -182,7 +183,7 @@ def test_an_error_that_does_not_pickle_reaches_the_command_as_its_text() -> None
         def __init__(self, a: int, b: int) -> None:
             super().__init__(f"{a} and {b}")
 
-    sent = service.portable(Odd(1, 2))
+    sent = portable(Odd(1, 2))
     assert isinstance(sent, RuntimeError) and str(sent) == "Odd: 1 and 2"
-    disk = service.portable(DiskError(errno.ENOSPC, Path("/data/docs"), "No space left on device"))
+    disk = portable(DiskError(errno.ENOSPC, Path("/data/docs"), "No space left on device"))
     assert isinstance(disk, DiskError) and disk.kind == errno.ENOSPC and "/data/docs" in str(disk)

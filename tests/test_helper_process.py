@@ -40,16 +40,16 @@ def test_a_request_is_answered_between_idle_tasks_and_a_failed_task_is_left() ->
 def test_the_lake_helper_starts_only_where_the_command_allowed_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(lake_process.PROCESS_ENV, raising=False)
     lake_process.start()  # a step of a run the Dagster UI or daemon launched: nothing allowed it
-    assert lake_process._running is None
+    assert lake_process.SLOT.helper is None
     monkeypatch.setenv(lake_process.PROCESS_ENV, "0")
     with lake_process.beside():
         lake_process.start()
-        assert lake_process._running is None
+        assert lake_process.SLOT.helper is None
     monkeypatch.delenv(lake_process.PROCESS_ENV)
     monkeypatch.setitem(sys.modules, "pyiceberg.catalog", sys.modules.get("pyiceberg.catalog") or object())
     with lake_process.beside():  # pyiceberg imported here already: nothing to win
         lake_process.start()
-        assert lake_process._running is None
+        assert lake_process.SLOT.helper is None
 
 
 WRITE_IN_HELPER = """
@@ -59,8 +59,8 @@ from warehouse import lake_process
 published, lake = Path(sys.argv[1]), Path(sys.argv[2])
 with lake_process.beside():
     lake_process.start()
-    helper = lake_process._running.process.pid
-    writes = lake_process.write(published, "in-helper", lake)
+    helper = lake_process.SLOT.helper.process.pid
+    writes = lake_process.run("write_lake", published, "in-helper", lake)
     print(json.dumps({"helper": helper, "pyiceberg_here": "pyiceberg.catalog" in sys.modules,
                       "writes": [[w.table, w.rows, w.written] for w in writes]}))
 """
@@ -84,7 +84,7 @@ def test_the_lake_written_in_its_helper_is_the_lake_written_here(sample_warehous
     there = json.loads(done.stdout)
     assert not there["pyiceberg_here"]  # the command never imported the lake's libraries: the helper wrote it
 
-    here = [[w.table, w.rows, w.written] for w in lake_process.write(published, "here", tmp_path / "here")]
+    here = [[w.table, w.rows, w.written] for w in lake_process.run("write_lake", published, "here", tmp_path / "here")]
     assert there["writes"] == here and all(written for _, _, written in here)
     for name in LAKE_TABLES:
         tables = [open_catalog(tmp_path / side).load_table((NAMESPACE, name)) for side in ("there", "here")]

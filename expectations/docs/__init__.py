@@ -67,10 +67,7 @@ def build_site(validations: Path, site: Path) -> Path:
     expectations process when it started one (``expectations.service``), else here (``build_site_here``)."""
     from expectations import service
 
-    try:
-        return service.call("build_site", validations, site)
-    except service.Unavailable:
-        return build_site_here(validations, site)
+    return service.run("build_site", validations, site)
 
 
 def build_site_here(validations: Path, site: Path) -> Path:
