@@ -77,7 +77,6 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
     stager = Stager(archive, state, paths.staging, check_together)
     files = archive.all()
-    staged = {o.sha256: stager.current(o) for o in files}
     tables = {s: paths.staging_table(s) for s in load_specs() if paths.staging_table(s).exists()}
     code = code_key()
     digests = file_digests(files, state.outcome_digests())
@@ -91,6 +90,8 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
         return
     changed = None if settings.rebuild else changed_since_publication(paths.warehouse, state, code, digests)
     base = current_version(paths.warehouse) if changed is not None else None
+    # what the build reads of each file: every file for a full build, the changed ones for an incremental build
+    staged = stager.current_of(files if changed is None else [o for o in files if o.sha256 in set(changed)])
     check_stop("building the warehouse")
     fact_results: list[dict] = []
     with writing(paths.work_database):

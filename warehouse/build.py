@@ -135,7 +135,7 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     else:
         # only the rows that differ are written; their keys (changed_fact) are what the wide table, the fact suite
         # and the lake follow
-        replace_in_scope(con, "fact_indicator", "scope_fact", changed="changed_fact", keys=FACT_KEY)
+        replace_in_scope(con, "fact_indicator", "scope_fact", changed="changed_fact", keys=FACT_KEY, unique=True)
         refresh_stored_views(con)
     tables = [
         r[0]

@@ -21,14 +21,22 @@ def replace_in_scope(
     *,
     changed: str | None = None,
     keys: tuple[str, ...] = (),
+    unique: bool = False,
 ) -> int:
     """Make the rows of ``table`` in the areas in scope (``scope_area``) those of ``fresh`` (a table with the same
     columns): a row in both stays where it is, a row only in ``table`` is deleted, a row only in ``fresh`` is
     inserted. Rows are compared in every column, NULL equal to NULL, and as multisets (two equal rows are two).
-    ``changed``: the name of a temp table to hold the ``keys`` of the rows deleted or inserted. Returns the number
-    of rows inserted. (A full build writes its empty tables directly.)"""
+    ``changed``: the name of a temp table to hold the ``keys`` of the rows deleted or inserted. ``unique``: no two
+    rows of ``table`` in scope, and no two of ``fresh``, have the same ``keys`` (``fact_indicator``, whose rows every
+    build checks, ``warehouse.history.check_one_value_per_key``): rows are then matched by their keys in one join,
+    without numbering equal rows (at size M, 0.04 s instead of 0.2 s). Returns the number of rows inserted. (A full
+    build writes its empty tables directly.)"""
     columns = [d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
     listed = ", ".join(f'"{c}"' for c in columns)
+    if unique:
+        if not keys:
+            raise ValueError("unique=True needs the keys that identify a row")
+        return _replace_by_key(con, table, fresh, columns, keys, changed)
     copy = f"row_number() OVER (PARTITION BY {listed}) AS copy_number"  # the n-th of equal rows meets the n-th
     same = " AND ".join([*(f'o."{c}" IS NOT DISTINCT FROM f."{c}"' for c in columns), "o.copy_number = f.copy_number"])
     # one transaction: the row ids read first are those deleted (no checkpoint can come in between)
@@ -56,6 +64,49 @@ def replace_in_scope(
         inserted = con.execute("SELECT count(*) FROM new_rows").fetchall()[0][0]
         for temporary in ("old_rows", "fresh_rows", "stale_rows", "new_rows"):
             con.execute(f"DROP TABLE {temporary}")
+        con.execute("COMMIT")
+    except BaseException:
+        _roll_back(con)
+        raise
+    return inserted
+
+
+def _replace_by_key(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    fresh: str,
+    columns: list[str],
+    keys: tuple[str, ...],
+    changed: str | None,
+) -> int:
+    """``replace_in_scope`` where each key is one row on both sides: the rows of ``table`` in scope and those of
+    ``fresh`` are paired by key, and a pair whose other columns differ (NULL equal to NULL), or a row without a
+    partner, is a row to delete, to insert, or both."""
+    listed = ", ".join(f'"{c}"' for c in columns)
+    values = [c for c in columns if c not in keys]
+    on = " AND ".join(f'o."{k}" IS NOT DISTINCT FROM f."{k}"' for k in keys)
+    differ = " OR ".join(f'o."{c}" IS DISTINCT FROM f."{c}"' for c in values) or "false"
+    paired_keys = ", ".join(f'coalesce(f."{k}", o."{k}") AS "{k}"' for k in keys)
+    fresh_values = ", ".join(f'f."{c}" AS "fresh_{c}"' for c in values)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        # a key in both but differing, a key only in table (o.*, no f.*), a key only in fresh (f.*, no o.row_id)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE changed_pair AS "
+            f"SELECT o.row_id AS old_row_id, f.row_in_fresh, {paired_keys}, {fresh_values} "
+            f"FROM (SELECT rowid AS row_id, {listed} FROM {table} WHERE area_key {IN_SCOPE}) o "
+            f"FULL JOIN (SELECT true AS row_in_fresh, {listed} FROM {fresh}) f ON {on} "
+            f"WHERE o.row_id IS NULL OR f.row_in_fresh IS NULL OR {differ}"
+        )
+        con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT old_row_id FROM changed_pair)")
+        fresh_columns = ", ".join(f'"{c}"' if c in keys else f'"fresh_{c}"' for c in columns)
+        con.execute(f"INSERT INTO {table} ({listed}) SELECT {fresh_columns} FROM changed_pair WHERE row_in_fresh")
+        if changed:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT DISTINCT {', '.join(keys)} FROM changed_pair"
+            )
+        inserted = con.execute("SELECT count(*) FROM changed_pair WHERE row_in_fresh").fetchall()[0][0]
+        con.execute("DROP TABLE changed_pair")
         con.execute("COMMIT")
     except BaseException:
         _roll_back(con)

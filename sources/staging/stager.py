@@ -107,7 +107,19 @@ class Stager:
     def current(self, obj: ArchivedObject) -> StagedFile:
         """The recorded outcome of a file read by the current reader, spec and suite (its cached read is not
         opened: the staging steps have checked it this run), else the file read now (``stage``)."""
-        known = self.outcomes.get(obj.sha256)
+        return self._current(obj, self.outcomes.get(obj.sha256))
+
+    def current_of(self, objs: list[ArchivedObject]) -> dict[str, StagedFile]:
+        """``current`` of each of ``objs``, by sha256. Only their outcomes are read from the state store, unless
+        this stager holds every outcome already: an incremental build asks for the few files that changed, and
+        parsing the findings of all 17,160 outcomes at size XL took 0.3 s (issue #28)."""
+        if "outcomes" in self.__dict__ or not objs:
+            known = self.outcomes
+        else:
+            known = self.state.outcomes(only=[o.sha256 for o in objs])
+        return {o.sha256: self._current(o, known.get(o.sha256)) for o in objs}
+
+    def _current(self, obj: ArchivedObject, known: StagedFile | None) -> StagedFile:
         if known is None or known.read_key != read_key(obj):
             return self.stage(obj)
         known.values_path = self._values_path(obj.sha256, known.read_key) if known.ok else None
