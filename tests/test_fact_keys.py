@@ -87,9 +87,7 @@ def test_the_facts_made_replace_those_in_scope_by_difference() -> None:
 
 
 KEYS = ("indicator_code", "area_key", "period_code")
-NULLABLE = (
-    "INSERT INTO {} VALUES (?, ?, '2024', ?, ?, NULL, NULL, NULL, NULL, 'reported', ?, TIMESTAMP '2026-01-01')"
-)
+NULLABLE = "INSERT INTO {} VALUES (?, ?, '2024', ?, ?, NULL, NULL, NULL, NULL, 'reported', ?, TIMESTAMP '2026-01-01')"
 
 
 @pytest.mark.parametrize("unique", [False, True])
@@ -130,10 +128,13 @@ def test_facts_unique_by_key_are_paired_by_key_and_end_as_the_multiset_compariso
     assert inserted == 4  # fixed, internet, range, new
     rows = "SELECT * FROM fact_indicator WHERE area_key = 'a1' ORDER BY ALL"
     assert con.execute(rows).fetchall() == con.execute("SELECT * FROM scope_fact ORDER BY ALL").fetchall()
-    assert con.execute(
-        "SELECT rowid, indicator_code FROM fact_indicator WHERE indicator_code IN ('tel_mobile', 'tel_blank') "
-        "ORDER BY ALL"
-    ).fetchall() == kept_before  # rows equal on both sides stay where they are (tel_mobile of a3 too)
+    assert (
+        con.execute(
+            "SELECT rowid, indicator_code FROM fact_indicator WHERE indicator_code IN ('tel_mobile', 'tel_blank') "
+            "ORDER BY ALL"
+        ).fetchall()
+        == kept_before
+    )  # rows equal on both sides stay where they are (tel_mobile of a3 too)
     assert con.execute("SELECT value FROM fact_indicator WHERE area_key = 'a3'").fetchall() == [(6.0,)]
     changed = con.execute("SELECT * FROM changed_fact ORDER BY ALL").fetchall()
     assert changed == [
