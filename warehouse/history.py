@@ -14,7 +14,7 @@ import duckdb
 
 from sources.specs.model import load_specs
 from warehouse.difference import replace_in_scope
-from warehouse.scope import IN_SCOPE
+from warehouse.scope import IN_SCOPE, PERIOD_IN_SCOPE
 
 FACT_KEY = ("indicator_code", "area_key", "period_code")  # one current value each (check_one_value_per_key)
 
@@ -26,8 +26,9 @@ def additive_codes() -> list[str]:
 
 def load_history(con: duckdb.DuckDBPyConnection, everything: bool = False) -> None:
     """Reported area values and province sums, one row per file, then collapsed into validity intervals: the
-    history of the areas in scope is replaced (``stg_all`` holds the staged values in scope), by difference
-    (``warehouse.difference``); ``everything``: a full build, the table is empty."""
+    history of the areas and periods in scope is replaced (``stg_all`` holds the staged values of the provinces in
+    scope, ``scope_period`` the periods), by difference (``warehouse.difference``); ``everything``: a full build,
+    the table is empty."""
     prefixes = {s.source: s.indicator_prefix for s in load_specs().values()}
     case = " ".join(f"WHEN '{src}' THEN '{p}'" for src, p in prefixes.items())
     con.execute(
@@ -61,8 +62,11 @@ def load_history(con: duckdb.DuckDBPyConnection, everything: bool = False) -> No
     """,
         [additive_codes()],
     )
-    # a full build writes the empty table at once; an incremental one makes the history of its scope beside it
+    # a full build writes the empty table at once; an incremental one makes the history of its scope beside it,
+    # for the periods the changed files have values for: a value's history is made from the values of its own
+    # indicator, area and period alone (and the files' load times), so the other periods' stay as they are
     target = "fact_indicator_history" if everything else "fresh_history"
+    periods = "" if everything else f"WHERE o.period_code {PERIOD_IN_SCOPE}"
     if not everything:
         con.execute("CREATE OR REPLACE TEMP TABLE fresh_history AS SELECT * FROM fact_indicator_history LIMIT 0")
     con.execute(f"""
@@ -72,6 +76,7 @@ def load_history(con: duckdb.DuckDBPyConnection, everything: bool = False) -> No
             FROM observation o
             JOIN (SELECT sha256, min(loaded_at) AS loaded_at, min(received_at) AS received_at
                   FROM meta_file WHERE status = 'loaded' GROUP BY sha256) m ON m.sha256 = o.file_sha256
+            {periods}
         ),
         -- a province value a file reports (a national table by province) wins over the sum of districts from
         -- then on; the sums before it stay in the history
@@ -101,7 +106,12 @@ def load_history(con: duckdb.DuckDBPyConnection, everything: bool = False) -> No
         FROM changes
     """)
     if not everything:
-        replace_in_scope(con, "fact_indicator_history", "fresh_history")
+        replace_in_scope(
+            con,
+            "fact_indicator_history",
+            "fresh_history",
+            in_scope=f"area_key {IN_SCOPE} AND period_code {PERIOD_IN_SCOPE}",
+        )
         con.execute("DROP TABLE fresh_history")
 
 

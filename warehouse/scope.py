@@ -16,6 +16,8 @@ from sources.specs.model import load_specs
 from sources.staging.stager import STAGING_SCHEMA
 
 IN_SCOPE = "IN (SELECT area_key FROM scope_area)"  # an area of the provinces in scope: `area_key {IN_SCOPE}`
+# a period the changed files have values for, before or after (an incremental build): `period_code {PERIOD_IN_SCOPE}`
+PERIOD_IN_SCOPE = "IN (SELECT period_code FROM scope_period)"
 
 STAGING_COLUMN_COMMENTS = {
     "file_sha256": "Tệp nguồn (meta_file.sha256). / Source file (meta_file.sha256).",
@@ -117,20 +119,23 @@ def scope_of_changes(con: duckdb.DuckDBPyConnection, changed_rows: str) -> int:
     ``changed_provinces`` and ``add_changed_rows``). Every value the build derives (a province sum, a current
     value, a rate, a finding) is about one area and comes from the staged values of its province alone, so a
     national table by province that touches one province does not put the others in scope. Returns the number of
-    (unit list, province) pairs in scope."""
+    (unit list, province) pairs in scope. ``scope_period``: the periods of those rows, before and after; the
+    history of a value (``warehouse.history.load_history``) is made from the values of its own period alone."""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE scope_province AS SELECT DISTINCT vintage, province_code FROM {changed_rows}"
     )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE scope_period AS SELECT DISTINCT period_code FROM {changed_rows}")
     _scope_tables(con)
     return con.execute("SELECT count(*) FROM scope_province").fetchall()[0][0]
 
 
 def changed_provinces(con: duckdb.DuckDBPyConnection, changed: list[str]) -> str:
-    """Remember which provinces the ``changed`` files had rows in before they are replaced (a temp table of
-    (file_sha256, vintage, province_code)); returns its name."""
+    """Remember which provinces and periods the ``changed`` files had rows in before they are replaced (a temp
+    table of (file_sha256, vintage, province_code, period_code)); returns its name."""
     everything = _all_staged(con)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE changed_before AS SELECT DISTINCT file_sha256, vintage, province_code "
+        f"CREATE OR REPLACE TEMP TABLE changed_before AS SELECT DISTINCT file_sha256, vintage, province_code, "
+        f"period_code "
         f"FROM ({everything}) WHERE list_contains(?, file_sha256)",
         [changed],
     )
@@ -138,10 +143,11 @@ def changed_provinces(con: duckdb.DuckDBPyConnection, changed: list[str]) -> str
 
 
 def add_changed_rows(con: duckdb.DuckDBPyConnection, changed: list[str]) -> None:
-    """After the staging rows are replaced: the changed files' provinces now, beside those they had before."""
+    """After the staging rows are replaced: the changed files' provinces and periods now, beside those they had
+    before."""
     everything = _all_staged(con)
     con.execute(
-        f"INSERT INTO changed_before SELECT DISTINCT file_sha256, vintage, province_code "
+        f"INSERT INTO changed_before SELECT DISTINCT file_sha256, vintage, province_code, period_code "
         f"FROM ({everything}) WHERE list_contains(?, file_sha256)",
         [changed],
     )
