@@ -182,11 +182,13 @@ def test_reported_province_value_wins_over_the_district_sum_with_a_warning(tmp_p
         "AND area_key IN ('2025-03-01/06', '2025-03-01/14') ORDER BY 1",
     )
     assert rows == [("2025-03-01/06", 81500.0, "reported"), ("2025-03-01/14", 1288000.0, "reported")]
-    [(file_name, found, expected, message)] = query(
-        tmp_path, "SELECT file_name, found, expected, message_en FROM meta_finding WHERE rule = 'province_sum_mismatch'"
+    [(file_name, cell, found, expected, message)] = query(
+        tmp_path,
+        "SELECT file_name, cell, found, expected, message_en FROM meta_finding WHERE rule = 'province_sum_mismatch'",
     )
-    assert (file_name, found, expected) == ("NGTK_dan_so.xlsx", "81500.0", "80000.0")
+    assert (file_name, cell, found, expected) == ("NGTK_dan_so.xlsx", "B5", "81500.0", "80000.0")
     assert "dan_so_bac_kan_2022.xlsx" in message and "81500" in message and "80000" in message
+    assert "The province value Bắc Kạn" in message  # as the national table writes it, read from its cell
 
 
 def test_a_province_marked_no_data_keeps_its_district_sum_and_rounding_is_no_disagreement(tmp_path: Path) -> None:

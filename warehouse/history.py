@@ -126,13 +126,19 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection, facts: str = "
         """
         INSERT INTO meta_finding
         WITH current AS (
-            SELECT f.*, a.level, a.province_code, a.vintage, a.code, s.sheet, s.cell, s.area_written,
-                   coalesce(s.scale, 1) AS scale
+            SELECT f.*, a.level, a.province_code, a.vintage, a.code
             FROM FACTS f JOIN dim_area a USING (area_key)
-            LEFT JOIN stg_all s ON s.file_sha256 = f.file_sha256 AND s.vintage = a.vintage AND s.area_code = a.code
-                 AND s.period_code = f.period_code
-                 AND split_part(f.indicator_code, '_', 1) || '_' || s.field = f.indicator_code
             WHERE f.derivation = 'reported' AND f.value IS NOT NULL AND list_contains(?, f.indicator_code)
+        ),
+        -- the province values, with the sheet, cell and unit they were read from (a loaded file has one staged
+        -- value per area, period and field: at most one match; looked up for these rows only, issue #28)
+        province AS (
+            SELECT c.*, s.sheet, s.cell, s.area_written, coalesce(s.scale, 1) AS scale
+            FROM current c
+            LEFT JOIN stg_all s ON s.file_sha256 = c.file_sha256 AND s.vintage = c.vintage AND s.area_code = c.code
+                 AND s.period_code = c.period_code
+                 AND split_part(c.indicator_code, '_', 1) || '_' || s.field = c.indicator_code
+            WHERE c.level = 'province'
         ),
         file_name AS (SELECT sha256, any_value(original_name) AS original_name FROM meta_file GROUP BY 1),
         parts AS (
@@ -151,11 +157,11 @@ def record_province_disagreements(con: duckdb.DuckDBPyConnection, facts: str = "
                       || 'province value is kept.', r.area_written, r.indicator_code, r.period_code, r.value,
                       p.files, p.value),
                CAST(p.value AS VARCHAR), CAST(r.value AS VARCHAR), r.area_key
-        FROM current r
+        FROM province r
         JOIN parts p ON p.indicator_code = r.indicator_code AND p.period_code = r.period_code
              AND p.vintage = r.vintage AND p.province_code = r.code
         JOIN file_name m ON m.sha256 = r.file_sha256
-        WHERE r.level = 'province' AND p.n = p.n_units AND abs(p.value - r.value) > 0.5 * r.scale
+        WHERE p.n = p.n_units AND abs(p.value - r.value) > 0.5 * r.scale
     """.replace("FROM FACTS f", f"FROM {facts} f"),
         [additive_codes()],
     )
