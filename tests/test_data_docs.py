@@ -80,9 +80,12 @@ def test_data_docs_keep_the_kept_publications_only(sample_warehouse: Path, tmp_p
     results = json.loads(kept.read_text(encoding="utf-8"))
     validations = tmp_path / "validations"
     versions = [f"xhs-2026010{i}T020000000000Z.duckdb" for i in range(1, 8)]
+    failed = json.loads(json.dumps(results))  # one publication whose first result failed: the index says so
+    failed["results"][0]["result"]["success"] = False
     for version in versions:
         (validations / version).mkdir(parents=True)
-        (validations / version / RESULTS_FILE).write_text(json.dumps({**results, "version": version}))
+        recorded = failed if version == versions[4] else results
+        (validations / version / RESULTS_FILE).write_text(json.dumps({**recorded, "version": version}))
     assert prune_results(validations, set(versions[-5:])) == versions[:2]
     index = build_site(validations, tmp_path / "docs")
     html = index.read_text(encoding="utf-8")
@@ -105,6 +108,8 @@ def test_data_docs_keep_the_kept_publications_only(sample_warehouse: Path, tmp_p
     assert new.removesuffix(".duckdb") in html and len(_links_all(html)) == 5 * len(SUITES)
     moved = tmp_path / "docs" / old_page.relative_to(tmp_path / "docs")
     assert moved.stat().st_mtime_ns == before  # copied with the site, not rendered again
+    # the index of a site rendered in place (the results already rendered stored without each expectation's
+    # result, issue #28) is the index of a full rendering, the failed result included
     full = build_site(validations, tmp_path / "full")
     assert full.read_text(encoding="utf-8") == html
     pages = {p.relative_to(tmp_path / "full") for p in (tmp_path / "full").rglob("*.html")}
