@@ -167,3 +167,45 @@ def test_a_run_writes_one_reply_per_file_with_findings(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stdout + second.stderr
     assert not (feedback / "telecom" / "vt_2022_loi.xlsx - kiem tra.xlsx").exists()
     assert (feedback / "telecom" / "vt_2022_tong.xls - kiem tra.xlsx").stat().st_mtime_ns == before
+
+
+def test_a_reply_is_written_again_when_its_findings_change_and_only_then(tmp_path: Path) -> None:
+    """``write_replies`` decides from a digest of each file's findings (issue #28): the same findings keep the
+    reply as it is; a finding added, changed or gone writes it again with them; no finding left removes it."""
+    import duckdb
+
+    from sources.archive.raw import RawArchive
+    from warehouse.build import SQL_DIR
+    from warehouse.replies import write_replies
+
+    warehouse, folder = tmp_path / "xhs.duckdb", tmp_path / "feedback"
+    with duckdb.connect(str(warehouse)) as con:
+        for sql in sorted(SQL_DIR.glob("*.sql")):
+            con.execute(sql.read_text(encoding="utf-8"))
+        con.execute(
+            "INSERT INTO meta_file VALUES ('a', 'vt.xlsx', 'telecom/vt.xlsx', 'telecom', '2024', '06', 'loaded', 1, "
+            "TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01', 10, 0, 1), ('b', 'ok.xlsx', 'telecom/ok.xlsx', 'telecom', "
+            "'2024', '06', 'loaded', 1, TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01', 10, 0, 0)"
+        )
+
+    def finding(sql: str, *values: str) -> None:
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute(sql, list(values))
+
+    add = (
+        "INSERT INTO meta_finding VALUES ('a', 'vt.xlsx', 'Biểu 01', ?, 'year_on_year_jump', 'warning', ?, ?, "
+        "NULL, NULL, NULL)"
+    )
+    finding(add, "C10", "C10 tăng 80%.", "C10 rose by 80%.")
+    archive = RawArchive(tmp_path / "raw")
+    reply = folder / "telecom" / "vt.xlsx - kiem tra.xlsx"
+    assert write_replies(warehouse, archive, folder)["written"] == [reply]
+    assert write_replies(warehouse, archive, folder)["kept"] == [reply]  # the same findings
+    finding(add, "D11", "D11 tăng 90%.", "D11 rose by 90%.")  # a later file's check adds one
+    assert write_replies(warehouse, archive, folder)["written"] == [reply]
+    assert "D11 rose by 90%" in _all_text(reply)
+    finding("UPDATE meta_finding SET message_en = 'C10 rose by 81%.' WHERE cell = 'C10'")
+    assert write_replies(warehouse, archive, folder)["written"] == [reply]
+    assert "C10 rose by 81%" in _all_text(reply)
+    finding("DELETE FROM meta_finding")
+    assert write_replies(warehouse, archive, folder)["removed"] == [reply] and not reply.exists()
