@@ -75,6 +75,42 @@ def test_each_write_names_the_snapshot_it_committed(sample_warehouse: Path, tmp_
     assert not any(w.written for w in again) and [w.snapshot_id for w in again] == [w.snapshot_id for w in writes]
 
 
+def test_the_lake_keeps_the_snapshots_of_the_publications_the_warehouse_keeps(
+    sample_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Snapshots of publications the warehouse no longer keeps (``warehouse/versions/``) are expired, together once
+    ``EXPIRE_AFTER`` have gathered (issue #28: pyiceberg's commits slow down with every snapshot the metadata lists).
+    The publications kept can still be read as published; the lake's rows stay those of DuckDB."""
+    import shutil
+
+    import warehouse.lake
+    from warehouse.publish import versions_dir
+
+    monkeypatch.setattr(warehouse.lake, "EXPIRE_AFTER", 3)
+    published = tmp_path / "warehouse" / "xhs.duckdb"
+    published.parent.mkdir()
+    shutil.copyfile(sample_warehouse / "warehouse" / "xhs.duckdb", published)
+    kept = versions_dir(published)
+    kept.mkdir()
+    lake = tmp_path / "lake"
+    names = [f"xhs-2026010{i}T020000000000Z.duckdb" for i in range(1, 7)]
+    for i, name in enumerate(names):
+        (kept / name).touch()  # the warehouse keeps the last two publications
+        for old in names[: max(0, i - 1)]:
+            (kept / old).unlink(missing_ok=True)
+        write_lake(published, name, lake)
+        table = open_catalog(lake).load_table((NAMESPACE, "fact_indicator"))
+        tags = [s.summary[PUBLICATION_PROPERTY] for s in table.snapshots()]
+        gone = [t for t in tags if t not in names[max(0, i - 1) : i + 1]]
+        assert len(gone) < 3, (i, tags)  # expired as soon as three had gathered
+    assert set(tags) <= set(names[-3:]) and tags[-1] == names[-1]
+    assert lake_row_counts(lake) == duckdb_counts(published)
+    last_of = {t: s.snapshot_id for t, s in zip(tags, table.snapshots(), strict=True)}
+    rows = duckdb_counts(published)["fact_indicator"]
+    for name in names[-2:]:  # as published, for each publication kept
+        assert table.scan(snapshot_id=last_of[name]).to_arrow().num_rows == rows
+
+
 def deliver(root: Path, year: int) -> None:
     grid = [
         [f"Năm {year}"],

@@ -6,6 +6,11 @@ for engines other than DuckDB (Spark, Trino, Polars, PyArrow) and for time trave
   later ones delete and append, snapshots committed together; rows are appended 250,000 at a time), every
   snapshot tagged ``xhs.publication`` with the publication's version name: "as published on D" is the snapshot
   current at D, and the state of a publication is the last snapshot tagged with it.
+- The snapshots kept are those of the publications the warehouse keeps (``warehouse/versions/``, ``KEEP_VERSIONS``):
+  once ``EXPIRE_AFTER`` snapshots of publications no longer kept have gathered in a table, the next commit expires
+  them. pyiceberg copies a table's whole metadata, every snapshot listed, several times per commit: with the 415
+  snapshots of a day of trials at size XL the lake step took 1.15–1.3 s, and 0.57–0.65 s with one (issue #28).
+  Expiring removes them from the metadata; their data files stay where they are.
 - Partitioned by province and period: ``fact_indicator`` by ``province_code`` and ``period_year`` (the year
   of the period's end, from ``dim_period``), ``dim_area`` by ``province_code``; the two small dimensions are not
   partitioned. Not by ``period_code`` itself: pyiceberg 0.12 splits a write into partitions one filter at a
@@ -31,6 +36,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
+from warehouse.publish import list_versions
+
 if TYPE_CHECKING:
     from pyiceberg.expressions import BooleanExpression
 
@@ -49,6 +56,7 @@ LAKE_TABLES = {
     "dim_indicator": ("SELECT * FROM dim_indicator ORDER BY indicator_code", ()),
 }
 CHUNK_ROWS = 250_000  # rows appended at a time (the 2.7 M facts of size XL in one table took 1.6 GB)
+EXPIRE_AFTER = 50  # snapshots of publications no longer kept, expired together (one by one: a commit each run)
 LAKE_MEMORY_LIMIT = "256MB"
 TABLE_PROPERTIES = {
     "write.object-storage.enabled": "true",
@@ -121,11 +129,13 @@ def write_lake(
     """Write the four tables of the published DuckDB file as a new snapshot each, unless their current
     snapshot is already of ``publication`` (a run that published nothing new). With ``changes`` (an incremental
     build) and a lake at its base publication, only the facts of the provinces it recomputed are replaced (one
-    overwrite with a filter on the partition column: Iceberg drops their files and appends the new rows)."""
+    overwrite with a filter on the partition column: Iceberg drops their files and appends the new rows). The
+    snapshots of publications the warehouse no longer keeps are expired once ``EXPIRE_AFTER`` have gathered."""
     from pyiceberg.expressions import AlwaysTrue
 
     lake_folder = lake or lake_dir()
     catalog = open_catalog(lake_folder, instance_url)
+    kept = {publication, *(v.name for v in list_versions(published))}
     done = []
     with duckdb.connect(str(published), read_only=True) as con:
         con.execute("SET enable_progress_bar = false")
@@ -157,6 +167,7 @@ def write_lake(
                 schema,
                 replaced,
                 {PUBLICATION_PROPERTY: publication},
+                expire=_no_longer_kept(table, kept),
             )
             snapshot = table.current_snapshot()  # the commit updated ``table`` (re-reading it took 0.2 s at XL)
             rows = int(snapshot.summary.get("total-records", 0)) if snapshot else 0
@@ -189,10 +200,24 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _replace(table, batches, schema: pa.Schema, replaced, tag: dict[str, str]) -> None:
+def _no_longer_kept(table, kept: set[str]) -> list[int]:
+    """The snapshots of ``table`` tagged with a publication not in ``kept`` (or with none), when there are at least
+    ``EXPIRE_AFTER`` of them; else none (expired together, not one commit's worth at a time)."""
+    old = [
+        s.snapshot_id
+        for s in table.metadata.snapshots
+        if (s.summary.get(PUBLICATION_PROPERTY) if s.summary else None) not in kept
+    ]
+    return old if len(old) >= EXPIRE_AFTER else []
+
+
+def _replace(table, batches, schema: pa.Schema, replaced, tag: dict[str, str], expire: list[int]) -> None:
     """One commit: the rows matching ``replaced`` deleted (none for a new table), then ``batches`` appended a
-    chunk at a time (memory stays bounded by a chunk, not the table), every snapshot tagged with the publication.
-    An empty set of rows still makes a tagged snapshot, so the lake says which publication it holds."""
+    chunk at a time (memory stays bounded by a chunk, not the table), every snapshot tagged with the publication,
+    and the snapshots ``expire`` removed from the table's metadata. An empty set of rows still makes a tagged
+    snapshot, so the lake says which publication it holds."""
+    from pyiceberg.table.update.snapshot import ExpireSnapshots
+
     with table.transaction() as tx:
         if replaced is not None:
             with warnings.catch_warnings():  # "Delete operation did not match any records" (a new province)
@@ -205,6 +230,8 @@ def _replace(table, batches, schema: pa.Schema, replaced, tag: dict[str, str]) -
                 appended += batch.num_rows
         if not appended:
             tx.append(schema.empty_table(), snapshot_properties=tag)
+        if expire:  # after the appends: the snapshot current before them is no branch head any more
+            ExpireSnapshots(tx).by_ids(expire).commit()
 
 
 def _table(catalog, name: str, partition_by: tuple[str, ...], schema: pa.Schema):
