@@ -91,7 +91,8 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     changed = None if settings.rebuild else changed_since_publication(paths.warehouse, state, code, digests)
     base = current_version(paths.warehouse) if changed is not None else None
     # what the build reads of each file: every file for a full build, the changed ones for an incremental build
-    staged = stager.current_of(files if changed is None else [o for o in files if o.sha256 in set(changed)])
+    wanted = None if changed is None else set(changed)
+    staged = stager.current_of([o for o in files if wanted is None or o.sha256 in wanted])
     check_stop("building the warehouse")
     fact_results: list[dict] = []
     with writing(paths.work_database):

@@ -97,7 +97,8 @@ def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]
     else:
         changed = inputs.changed
         delete_meta(con, changed)
-        load_meta(con, [o for o in inputs.files if o.sha256 in set(changed)], inputs.staged)
+        changed_set = set(changed)
+        load_meta(con, [o for o in inputs.files if o.sha256 in changed_set], inputs.staged)
         before = changed_provinces(con, changed)
         values: dict[str, list[Path]] = {}
         for sha in changed:
