@@ -7,9 +7,11 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import dagster as dg
 import openpyxl
 import pytest
 
+from assets.feedback import listed
 from bench import hostile_corpus as hostile
 from bench.corpus import CASES, HEADER, NAMES, TITLE, Case, rows
 from bench.workbooks import write
@@ -151,6 +153,17 @@ def test_a_run_writes_one_reply_per_file_with_findings(tmp_path: Path) -> None:
     replies = {str(p.relative_to(feedback)) for p in feedback.rglob("*.xlsx")}
     assert replies == {f"{p} - kiem tra.xlsx" for p in with_findings}
     assert "reply" in first.stdout.lower() or "phản hồi" in first.stdout
+    # one log line for a run's replies, however many (a first run at XL writes 1,600: one event each was 6 s), and
+    # the step's metadata names each by its path in the feedback folder
+    with dg.DagsterInstance.from_config(str(tmp_path / ".dagster")) as instance:
+        [run] = instance.get_runs(limit=1)
+        said = [e.user_message for e in instance.all_logs(run.run_id) if e.step_key == "reply_workbooks"]
+        event = instance.get_latest_materialization_event(dg.AssetKey("reply_workbooks"))
+    assert len([m for m in said if "phản hồi" in m]) == 1, said
+    assert any(m.startswith(f"{len(with_findings)} replies written") for m in said), said
+    assert event is not None and event.asset_materialization is not None
+    named = event.asset_materialization.metadata["replies"].value
+    assert sorted(named.splitlines()) == sorted(f"- {p} - kiem tra.xlsx" for p in with_findings)
     [report] = (tmp_path / "data" / "reports").glob("run-*.md")
     assert "(../feedback/telecom/vt_2022_loi.xlsx%20-%20kiem%20tra.xlsx)" in report.read_text(encoding="utf-8")
     loi = openpyxl.load_workbook(feedback / "telecom" / "vt_2022_loi.xlsx - kiem tra.xlsx")
@@ -209,3 +222,15 @@ def test_a_reply_is_written_again_when_its_findings_change_and_only_then(tmp_pat
     assert "C10 rose by 81%" in _all_text(reply)
     finding("DELETE FROM meta_finding")
     assert write_replies(warehouse, archive, folder)["removed"] == [reply] and not reply.exists()
+
+
+def test_the_replies_named_in_the_metadata_are_bounded(tmp_path: Path) -> None:
+    folder = tmp_path / "feedback"
+    paths = [folder / "telecom" / f"vt_{i:04d} - kiem tra.xlsx" for i in range(7)]
+    assert listed(paths, folder, limit=10) == [f"telecom/vt_{i:04d} - kiem tra.xlsx" for i in range(7)]
+    assert listed(paths, folder, limit=3) == [
+        "telecom/vt_0000 - kiem tra.xlsx",
+        "telecom/vt_0001 - kiem tra.xlsx",
+        "telecom/vt_0002 - kiem tra.xlsx",
+        "… 4 more / và 4 tệp khác",
+    ]
