@@ -13,6 +13,7 @@ from assets.settings import TRANSIENT_RETRY, XhsSettings
 from assets.warehouse import WAREHOUSE_TABLES, publish_lake
 from runtime import progress
 from sources.archive.state import StateStore
+from warehouse.next_copy import prepare_next_copy
 
 LAKE, DATA_DOCS = dg.AssetKey("lake"), dg.AssetKey("data_docs")
 
@@ -45,13 +46,19 @@ def lake_and_data_docs(context: dg.AssetExecutionContext, settings: XhsSettings)
     selected = context.selected_asset_keys
     progress.stage(" and ".join(n for k, n in ((LAKE, "lake"), (DATA_DOCS, "data docs")) if k in selected))
     paths = settings.paths()
-    with step_faults("lake_and_data_docs", paths.data), ThreadPoolExecutor(1, "data-docs") as beside:
+    with step_faults("lake_and_data_docs", paths.data), ThreadPoolExecutor(2, "beside-lake") as beside:
         docs = beside.submit(render_data_docs, settings, context.run.run_id) if DATA_DOCS in selected else None
+        # the next incremental build's copy of this publication, made while this process waits on the lake
+        copy = beside.submit(prepare_next_copy, paths.warehouse, paths.work_database)
         try:
             if LAKE in selected:
                 publish_lake(context, paths.warehouse, paths.lake, StateStore(paths.state))
         finally:
             rendered = docs.result() if docs is not None else None  # waited for, even when the lake failed
+            try:
+                copy.result()
+            except OSError as exc:  # a full disk: the next build copies the publication itself, as it did before
+                context.log.warning(f"no copy of the publication made for the next build: {exc}")
         if rendered is not None:
             yield dg.MaterializeResult(asset_key=DATA_DOCS, metadata=rendered)
         if LAKE in selected:

@@ -96,7 +96,7 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     check_stop("building the warehouse")
     fact_results: list[dict] = []
     with writing(paths.work_database):
-        con = open_work_database(paths.work_database, start_from=None if changed is None else paths.warehouse)
+        con, started = open_work_database(paths.work_database, start_from=None if changed is None else paths.warehouse)
         try:
             with interrupted_by_stop(con.interrupt):  # a stop interrupts the build's query at once
                 counts = build(con, BuildInputs(files, staged, tables, registry(), changed, refused))
@@ -116,6 +116,7 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
         "build": mode,
         "files_changed": len(digests) if changed is None else len(changed),
         "provinces_recomputed": counts.get("provinces_in_scope", 0),
+        "work_file": started,
         **{f"rows_{t}": counts.get(t, 0) for t in WAREHOUSE_TABLES},
     }
     context.log.info(

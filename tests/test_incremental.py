@@ -76,11 +76,16 @@ def test_incremental_builds_equal_a_rebuild_after_deliveries_corrections_and_rej
 ) -> None:
     root = tmp_path / "deployment"
     deliver(samples, root, FIRST)
-    assert run(root)["build"] == "full"  # nothing published yet
+    first = run(root)
+    assert first["build"] == "full" and first["work_file"] == "empty"  # nothing published yet
+    # the copy the next build starts from, made after the publication: the same bytes as the published file
+    ahead = root / "data" / "work" / "xhs-work.duckdb.next"
+    assert ahead.read_bytes() == (root / "warehouse" / "xhs.duckdb").read_bytes()
 
     deliver(samples, root, ONE_PROVINCE)
     second = run(root)
     assert second["build"] == "incremental"
+    assert second["work_file"] == "copy made ahead"  # and every table still equals a rebuild's, below
     assert second["files_changed"] == 2
     assert 1 <= second["provinces_recomputed"] <= 2  # Bến Tre (one unit list): not the 97 of a full build
 

@@ -32,6 +32,7 @@ from warehouse.history import (
 )
 from warehouse.materialise import materialise_views, refresh_stored_views
 from warehouse.meta import DERIVED_RULES, delete_meta, load_meta, load_refusals
+from warehouse.next_copy import discard_next_copy, take_next_copy
 from warehouse.rates import insert_rates, insert_sums
 from warehouse.scope import (
     STAGING_COLUMN_COMMENTS,
@@ -49,6 +50,10 @@ SQL_DIR = Path(__file__).parent / "sql"
 STORAGE_VERSION = "v1.2.0"  # the published file must open in DuckDB 1.x tools (CLI 1.5, ODBC drivers)
 WORK_ALIAS = "wh"
 BUILD_MEMORY_LIMIT = "1GB"
+# how a build's work file started: empty (a full build), the copy of the publication made after it was published,
+# or a copy made by the build
+EMPTY, MADE_AHEAD, COPIED = "empty", "copy made ahead", "copied"
+STARTS = (EMPTY, MADE_AHEAD, COPIED)
 
 
 @dataclass
@@ -64,14 +69,22 @@ class BuildInputs:
     refused: list[Refusal] = field(default_factory=list)
 
 
-def open_work_database(path: Path, start_from: Path | None = None) -> duckdb.DuckDBPyConnection:
+def open_work_database(path: Path, start_from: Path | None = None) -> tuple[duckdb.DuckDBPyConnection, str]:
     """A fresh work database in the storage format DuckDB 1.x can read; with ``start_from``, a copy of that
-    (published) warehouse, for an incremental build."""
+    (published) warehouse, for an incremental build: the one made after it was published
+    (``warehouse.next_copy``), else one made now. Returns the connection and how the work file started
+    (``STARTS``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
-    if start_from is not None:
+    if start_from is None:
+        discard_next_copy(path)
+        started = EMPTY
+    elif take_next_copy(start_from, path):
+        started = MADE_AHEAD
+    else:
         shutil.copyfile(start_from, path)
+        started = COPIED
     # DuckDB takes 80 % of the machine by default; bounded, its sorts and joins spill to disk instead, so a
     # national build stays under the 2 GiB the pipeline is held to (BENCHMARKS.md)
     spill = path.with_name(path.name + ".tmp")
@@ -79,7 +92,7 @@ def open_work_database(path: Path, start_from: Path | None = None) -> duckdb.Duc
     storage = "" if start_from is not None else f" (STORAGE_VERSION '{STORAGE_VERSION}')"
     con.execute(f"ATTACH '{path}' AS {WORK_ALIAS}{storage}")
     con.execute(f"USE {WORK_ALIAS}")
-    return con
+    return con, started
 
 
 def build(con: duckdb.DuckDBPyConnection, inputs: BuildInputs) -> dict[str, int]:

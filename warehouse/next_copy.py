@@ -1,0 +1,147 @@
+"""The copy of the publication the next incremental build starts from, made ahead (issue #28).
+
+An incremental build changes a copy of the published file, never the file itself (analysts read it). Copying
+the 400 MB file of size XL in the build, and having the build's checkpoint wait for the disk to take those bytes,
+was 0.5 s of one new file there. The copy is now made after a publication, while the run waits on its lake
+(``lake_and_data_docs``), and the next build takes it instead of copying, when it is provably a copy of the
+publication still in place:
+
+- the publication is named in a note beside the copy (``<work>.next.json``), with the published file's device,
+  inode, size and modification time: a publication is never written in place (``warehouse.publish``), so the
+  same file means the same bytes; a rollback or a new publication is another file;
+- the copy's own inode, size and modification time are in the note too, and are checked after the copy is moved
+  to the work path: a copy made again meanwhile (another run) is another inode;
+- the machine's boot id is in the note: the copy is not flushed to the disk when it is made (that is the cost it
+  saves), so after a crash or a power cut, which are a new boot, it is not trusted; a process that stops or is
+  killed loses nothing that the kernel has not written yet.
+
+Anything that does not match means the build copies the published file, as before. The copy costs disk space:
+one more file of the warehouse's size in ``data/work/`` (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from runtime.disk import writing
+from runtime.files import PRIVATE_FILE, atomic_write_text
+from warehouse.publish import current_version
+
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
+def next_copy(work: Path) -> Path:
+    return work.with_name(work.name + ".next")
+
+
+def note_of(work: Path) -> Path:
+    return work.with_name(work.name + ".next.json")
+
+
+def boot_id() -> str | None:
+    """This boot of the machine (Linux); None elsewhere, where no copy is made ahead."""
+    try:
+        return BOOT_ID.read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
+
+
+def prepare_next_copy(published: Path, work: Path) -> Path | None:
+    """Copy the file published at ``published`` for the next build; the copy, or None where it cannot be made
+    (no boot id, nothing published). A full or failing disk raises ``DiskError`` (the caller says it and goes
+    on: the next build copies the file itself)."""
+    boot = boot_id()
+    if boot is None:
+        return None
+    version = current_version(published)
+    target, note = next_copy(work), note_of(work)
+    if _valid(note, published, target):  # already made for this publication (a run that published nothing new)
+        return target
+    tmp = target.with_name(target.name + ".tmp")
+    note.unlink(missing_ok=True)  # first: the copy being replaced is never taken with the note of the old one
+    try:
+        with open(published, "rb") as src:
+            origin = os.fstat(src.fileno())  # the file copied, whatever is renamed onto the path meanwhile
+            with writing(tmp):
+                tmp.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+                try:
+                    offset = 0
+                    while offset < origin.st_size:  # in the kernel, as shutil.copyfile does (Linux only here)
+                        sent = os.sendfile(fd, src.fileno(), offset, origin.st_size - offset)
+                        if not sent:
+                            break
+                        offset += sent
+                finally:
+                    os.close(fd)
+    except FileNotFoundError:  # nothing published yet
+        tmp.unlink(missing_ok=True)
+        return None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    with writing(target):
+        os.replace(tmp, target)
+        copied = target.stat()
+        atomic_write_text(
+            note,
+            json.dumps(
+                {
+                    "boot_id": boot,
+                    "version": version,
+                    "published": _identity(origin, with_device=True),
+                    "copy": _identity(copied),
+                }
+            ),
+        )
+    return target
+
+
+def take_next_copy(published: Path, work: Path) -> bool:
+    """Move the copy made ahead to ``work`` when it is a copy of the file now published at ``published``
+    (see the module's notes); False, with nothing at ``work``, when there is none to take."""
+    note, target = note_of(work), next_copy(work)
+    saved = _valid(note, published)
+    if saved is None:
+        return False
+    try:
+        os.replace(target, work)
+    except FileNotFoundError:  # taken by another build, or never made
+        return False
+    note.unlink(missing_ok=True)
+    if _identity(work.stat()) != saved.get("copy"):  # made again after the note was read: not the one described
+        work.unlink()
+        return False
+    return True
+
+
+def _valid(note: Path, published: Path, copy: Path | None = None) -> dict | None:
+    """The note, when it describes a copy of the file now published on this boot (and, given ``copy``, that file
+    is the copy it describes); else None."""
+    try:
+        saved = json.loads(note.read_text(encoding="utf-8"))
+        now = published.stat()
+        copied = copy.stat() if copy is not None else None
+    except (OSError, ValueError):
+        return None
+    if (
+        not isinstance(saved, dict)
+        or saved.get("boot_id") != boot_id()
+        or saved.get("version") != current_version(published)
+        or saved.get("published") != _identity(now, with_device=True)
+        or (copied is not None and saved.get("copy") != _identity(copied))
+    ):
+        return None
+    return saved
+
+
+def discard_next_copy(work: Path) -> None:
+    """Remove the copy made ahead (a full build does not start from the publication)."""
+    note_of(work).unlink(missing_ok=True)
+    next_copy(work).unlink(missing_ok=True)
+
+
+def _identity(st: os.stat_result, with_device: bool = False) -> list[int]:
+    return [*([st.st_dev] if with_device else []), st.st_ino, st.st_size, st.st_mtime_ns]
