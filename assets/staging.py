@@ -1,6 +1,7 @@
 """Staging layer: one asset per departmental spec, ``stg_<source>``, built from the spec by a factory."""
 
 import warnings
+from collections import Counter
 from datetime import date
 
 import dagster as dg
@@ -82,12 +83,9 @@ def stage_source(context: dg.AssetExecutionContext, settings: XhsSettings, spec:
         context.log.warning(f"{s.name}: {s.status}: {first.message_en if first else ''}")
     periods = register_periods(context.instance, staged)
     if rerun is None:  # a run of everything: record each period that new files changed, partition by partition
-        for period in sorted({s.period for s in staged if s.sha256 in new and s.period}):
-            context.log_event(
-                dg.AssetMaterialization(
-                    asset_key=context.asset_key, partition=period, metadata=period_metadata(staged, frame, period)
-                )
-            )
+        changed = sorted({s.period for s in staged if s.sha256 in new and s.period})
+        for period, metadata in periods_metadata(staged, frame, changed).items():
+            context.log_event(dg.AssetMaterialization(asset_key=context.asset_key, partition=period, metadata=metadata))
     else:
         for period in sorted(rerun - set(periods)):
             context.log.warning(f"no {spec.source} file for period {period} / không có tệp kỳ {period}")
@@ -146,13 +144,16 @@ def register_periods(instance: dg.DagsterInstance, staged: list[StagedFile]) -> 
     return periods
 
 
-def period_metadata(staged: list[StagedFile], frame: pl.LazyFrame, period: str) -> dict[str, int]:
-    files = [s for s in staged if s.period == period]
-    return {
-        "files_loaded": sum(s.ok for s in files),
-        "files_rejected": sum(not s.ok for s in files),
-        "rows": frame.filter(pl.col("period_code") == period).select(pl.len()).collect().item(),
-    }
+def periods_metadata(staged: list[StagedFile], frame: pl.LazyFrame, periods: list[str]) -> dict[str, dict[str, int]]:
+    """Each period's files loaded and rejected and rows in the staging table, by period (in the order given): the
+    table is counted once for all of them (a first run at M records 300 periods: one filter each took 0.4 s)."""
+    if not periods:
+        return {}
+    rows = dict(
+        frame.filter(pl.col("period_code").is_in(periods)).group_by("period_code").agg(pl.len()).collect().iter_rows()
+    )
+    loaded, rejected = Counter(s.period for s in staged if s.ok), Counter(s.period for s in staged if not s.ok)
+    return {p: {"files_loaded": loaded[p], "files_rejected": rejected[p], "rows": rows.get(p, 0)} for p in periods}
 
 
 def staging_check(spec: Spec) -> dg.AssetChecksDefinition:

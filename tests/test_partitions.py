@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 import pytest
 
 from tests.pipeline_helpers import query, run_xhs
@@ -32,6 +33,16 @@ def test_every_delivered_period_is_a_partition_and_can_be_rerun(tmp_path: Path) 
         assert instance.get_materialized_partitions(dg.AssetKey("stg_telecom")) == {"2022", "2023"}
         assert instance.get_materialized_partitions(dg.AssetKey("stg_health")) == set()
         events = len(instance.fetch_materializations(dg.AssetKey("stg_telecom"), limit=100).records)
+        # each period's materialization counts its own files and rows of the staging table
+        shown = {
+            r.partition_key: {k: v.value for k, v in r.asset_materialization.metadata.items()}
+            for r in instance.fetch_materializations(dg.AssetKey("stg_telecom"), limit=100).records
+            if r.partition_key and r.asset_materialization
+        }
+    staged = pl.read_parquet(tmp_path / "data" / "staging" / "stg_telecom.parquet")
+    for period in ("2022", "2023"):
+        rows = staged.filter(pl.col("period_code") == period).height
+        assert rows > 0 and shown[period] == {"files_loaded": 1, "files_rejected": 0, "rows": rows}, shown
     # A run with nothing new launches no run (issue #14): no period, nothing materialised again.
     second = run_xhs(tmp_path, "run")
     assert second.returncode == 0 and "Nothing new" in second.stdout
