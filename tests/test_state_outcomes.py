@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sources.archive.state import OUTCOMES_ASKED_AT_ONCE, StagedFile, StateStore
 from sources.common.findings import error, warning
 
@@ -39,3 +41,17 @@ def test_the_outcomes_of_some_files_are_those_of_every_file_for_them(tmp_path: P
         some = state.outcomes(only=only)
         assert sorted(some) == sorted(only & set(shas))
         assert all(some[s] == every[s] for s in some)
+
+
+def test_records_kept_together_are_written_in_one_transaction(tmp_path: Path) -> None:
+    """The last build's record and its files' digests (``assets.warehouse``) are written together, and the
+    publication's digests are a copy of the build's: never one without the other (issue #28)."""
+    state = StateStore(tmp_path / "state.sqlite")
+    state.remember_all({"build": {"key": "k1"}, "build.files": {"a": "1", "b": "2"}})
+    state.remember_all({"published": {"key": "k1"}}, copies={"published.files": "build.files"})
+    assert state.memo("published.files") == {"a": "1", "b": "2"} and state.memo("published") == {"key": "k1"}
+    with pytest.raises(TypeError):  # the second record cannot be written: the first is not written either
+        state.remember_all({"build": {"key": "k2"}, "build.files": {"a": object()}})
+    assert state.memo("build") == {"key": "k1"} and state.memo("build.files") == {"a": "1", "b": "2"}
+    state.remember_all({}, copies={"published.files": "missing"})  # nothing to copy: nothing kept under the name
+    assert state.memo("published.files") is None

@@ -238,7 +238,20 @@ class StateStore:
         return json.loads(row[0]) if row else None
 
     def remember(self, name: str, value: Any) -> None:
+        self.remember_all({name: value})
+
+    def remember_all(self, values: dict[str, Any], copies: dict[str, str] | None = None) -> None:
+        """Several records in one transaction: each of ``values`` under its name, and under each name of ``copies``
+        the record now kept under the name it maps to (copied as stored, not parsed: a large record costs no JSON
+        work; a missing one is removed)."""
+        at = now_iso()
         with self._connect() as con:
-            con.execute(
-                "INSERT OR REPLACE INTO memo VALUES (?, ?, ?)", [name, json.dumps(value, ensure_ascii=False), now_iso()]
-            )
+            con.execute("BEGIN IMMEDIATE")
+            for name, value in values.items():
+                con.execute(
+                    "INSERT OR REPLACE INTO memo VALUES (?, ?, ?)", [name, json.dumps(value, ensure_ascii=False), at]
+                )
+            for name, source in (copies or {}).items():
+                con.execute("DELETE FROM memo WHERE name = ?", [name])
+                con.execute("INSERT INTO memo SELECT ?, value, ? FROM memo WHERE name = ?", [name, at, source])
+            con.execute("COMMIT")
