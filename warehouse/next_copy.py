@@ -11,9 +11,9 @@ publication still in place:
   same file means the same bytes; a rollback or a new publication is another file;
 - the copy's own inode, size and modification time are in the note too, and are checked after the copy is moved
   to the work path: a copy made again meanwhile (another run) is another inode;
-- the machine's boot id is in the note: the copy is not flushed to the disk when it is made (that is the cost it
-  saves), so after a crash or a power cut, which are a new boot, it is not trusted; a process that stops or is
-  killed loses nothing that the kernel has not written yet.
+- the machine's boot id is in the note: the copy's way to the disk is started (``start_writeback``) but not
+  waited for (that wait is the cost it saves), so after a crash or a power cut, which are a new boot, it is not
+  trusted; a process that stops or is killed loses nothing that the kernel has not written yet.
 
 Anything that does not match means the build copies the published file, as before. The copy costs disk space:
 one more file of the warehouse's size in ``data/work/`` (docs/deploy.md).
@@ -21,8 +21,10 @@ one more file of the warehouse's size in ``data/work/`` (docs/deploy.md).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+from functools import cache
 from pathlib import Path
 
 from runtime.disk import writing
@@ -30,6 +32,7 @@ from runtime.files import PRIVATE_FILE, atomic_write_text
 from warehouse.publish import current_version
 
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+SYNC_FILE_RANGE_WRITE = 2  # <linux/fs.h>: start writing the dirty pages of the range, do not wait
 
 
 def next_copy(work: Path) -> Path:
@@ -74,6 +77,7 @@ def prepare_next_copy(published: Path, work: Path) -> Path | None:
                         if not sent:
                             break
                         offset += sent
+                    start_writeback(fd)
                 finally:
                     os.close(fd)
     except FileNotFoundError:  # nothing published yet
@@ -97,6 +101,23 @@ def prepare_next_copy(published: Path, work: Path) -> Path | None:
             ),
         )
     return target
+
+
+def start_writeback(fd: int) -> None:
+    """Ask Linux to start writing the file's pages to the disk now, without waiting for them
+    (``sync_file_range(SYNC_FILE_RANGE_WRITE)``; glibc and musl have it, Python's ``os`` does not). Left to the
+    kernel, the copy's 400 MB at size XL stayed in memory for up to 30 s, and a build that started within them
+    waited for the disk to take them at its first checkpoint (0.2-0.3 s): the cost the copy made ahead is there
+    to save. The copy stays in the page cache. Where the call is missing, nothing is asked."""
+    call = getattr(_libc(), "sync_file_range", None)
+    if call is not None:
+        call.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+        call(fd, 0, 0, SYNC_FILE_RANGE_WRITE)  # a hint: its result changes nothing the copy guarantees
+
+
+@cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def take_next_copy(published: Path, work: Path) -> bool:
