@@ -5,9 +5,9 @@ The lake's libraries (pyiceberg's catalog and its Arrow I/O, which bring pyarrow
 allows this helper (``runtime.helper``, ``beside``), and the build step starts it (``start``): the helper imports on
 the other core while an incremental build runs (started with the run, it slowed the run's creation by 0.15 s; at the
 first step, staging). A full build starts it when DuckDB has closed, so that its 170 MB do not add to the build's
-(a first run at size XL peaked above 2 GB with both). The lake step then has it write the publication (``run("write_lake", ...)``: the same
-``warehouse.lake.write_lake``, the same commits); the published DuckDB file is read there, read-only, as the step
-would read it.
+(a first run at size XL peaked above 2 GB with both). The lake step then has it write the publication
+(``run("write_lake", ...)``: the same ``warehouse.lake.write_lake``, the same commits); the published DuckDB file is
+read there, read-only, as the step would read it.
 
 Where no helper was started (the Dagster UI and daemon, a step worker process, ``XHS_LAKE_PROCESS=0``) or it has
 died, the step writes the lake itself, as before.
