@@ -206,7 +206,7 @@ def _publish_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     if built is None:
         raise dg.Failure("no warehouse has been built yet / chưa xây dựng kho dữ liệu")
     saved = state.memo(PUBLISHED_MEMO) or {}
-    if published_unchanged(paths.warehouse, state, built["key"]) and saved.get("build") == built.get("build"):
+    if _is_publication(paths.warehouse, saved, built["key"]) and saved.get("build") == built.get("build"):
         context.log.info(f"{paths.warehouse} is already this build: not published again")
     elif not paths.work_database.exists():
         raise dg.Failure(

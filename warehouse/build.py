@@ -53,7 +53,6 @@ BUILD_MEMORY_LIMIT = "1GB"
 # how a build's work file started: empty (a full build), the copy of the publication made after it was published,
 # or a copy made by the build
 EMPTY, MADE_AHEAD, COPIED = "empty", "copy made ahead", "copied"
-STARTS = (EMPTY, MADE_AHEAD, COPIED)
 
 
 @dataclass
@@ -73,7 +72,7 @@ def open_work_database(path: Path, start_from: Path | None = None) -> tuple[duck
     """A fresh work database in the storage format DuckDB 1.x can read; with ``start_from``, a copy of that
     (published) warehouse, for an incremental build: the one made after it was published
     (``warehouse.next_copy``), else one made now. Returns the connection and how the work file started
-    (``STARTS``)."""
+    (``EMPTY``, ``MADE_AHEAD`` or ``COPIED``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)

@@ -16,7 +16,7 @@ publication still in place:
   trusted; a process that stops or is killed loses nothing that the kernel has not written yet.
 
 Anything that does not match means the build copies the published file, as before. The copy costs disk space:
-one more file of the warehouse's size in ``data/work/`` (docs/deploy.md).
+one more file of the warehouse's size beside the work database (``docs/operations.md``).
 """
 
 from __future__ import annotations
