@@ -11,6 +11,7 @@ import stat
 import struct
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -124,6 +125,34 @@ def test_a_worker_killed_between_files_is_replaced(tmp_path: Path) -> None:
         assert read_untrusted(good, good.name, sandbox)[1] is not None and sandbox.starts == 2
     finally:
         sandbox.close()
+
+
+def test_a_crafted_file_read_beside_others_is_blamed_alone(corpus: dict[str, Path], tmp_path: Path) -> None:
+    """Threads share the process's intake worker: the file that kills it gets ``reader_crashed``, and every other
+    file, sent before or after it by the other threads, is read (by the worker it was sent to, or a new one)."""
+    good = [
+        write(tmp_path / f"ok{i}.xlsx", [["Năm 2022"], ["Đơn vị hành chính", "Di động"], ["Ba Bể", i]])
+        for i in range(12)
+    ]
+    crafted = corpus["sparse_corner_cell"]
+    sandbox = Sandbox()
+
+    def read(path: Path):
+        return read_in_sandbox(path, path.name, sandbox, guard=path != crafted)
+
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            results = list(pool.map(read, [*good[:6], crafted, *good[6:]]))
+    finally:
+        sandbox.close()
+    crashed = [i for i, (findings, sheets) in enumerate(results) if sheets is None]
+    assert crashed == [6], [r[0] for r in results]
+    assert results[6][0][0].rule == "reader_crashed"
+    for i, (findings, sheets) in enumerate(results):
+        if i != 6:
+            assert findings == [] and sheets is not None and sheets[0].rows[2][1] == (i if i < 6 else i - 1)
+    # the worker it killed had served other files, so it was sent once more to a new one, which it killed too
+    assert sandbox.starts == 3
 
 
 def test_the_worker_runs_under_its_limits() -> None:

@@ -167,6 +167,7 @@ class UnitRegistry:
         self._suggestions: dict[tuple[str, str | None, str], tuple[str, ...]] = {}
         self.province_memo: dict[tuple[str, tuple[tuple[str, str], ...], str], Unit | None] = {}
         self._provinces: dict[tuple[str, str], Unit] = {}
+        self._province_counts = {v: sum(1 for u in us if u.level == "province") for v, us in self.units.items()}
         for us in self.units.values():
             for u in us:
                 self._by_norm.setdefault((u.vintage, norm(u.name)), []).append(u)
@@ -201,8 +202,8 @@ class UnitRegistry:
 
     def province_count(self, vintage: str) -> int:
         """How many provinces the unit list has (63 before 1 July 2025, 34 after): what a rank ``out_of:
-        provinces`` is out of."""
-        return sum(1 for u in self.units[vintage] if u.level == "province")
+        provinces`` is out of. Counted once, as the lists are loaded: every file read asks."""
+        return self._province_counts[vintage]
 
     def get(self, vintage: str, code: str) -> Unit | None:
         return self._by_code.get((vintage, code))

@@ -37,9 +37,10 @@ _ALLOC = re.compile(rb"memory allocation of \d+ bytes failed|MemoryError|out of 
 
 
 class WorkerFailed(Exception):
-    def __init__(self, rule: str, reason: str, died: bool = False):
+    def __init__(self, rule: str, reason: str, died: bool = False, fresh: bool = False):
         super().__init__(reason)
-        self.rule, self.reason, self.died = rule, reason, died
+        # died: the worker was gone when the file was sent or answered; fresh: it was started for this file
+        self.rule, self.reason, self.died, self.fresh = rule, reason, died, fresh
 
 
 class Sandbox:
@@ -65,16 +66,16 @@ class Sandbox:
         """Send one request and return the answer. A worker that had already served files and dies on this one
         may have died before it (killed from outside, or by the previous file): the request is tried once more on
         a fresh worker, so a crash is only blamed on a file that crashes a worker of its own."""
-        starts = self.starts
         try:
             return self._call(request)
         except WorkerFailed as failed:
-            if not failed.died or self.starts != starts:  # the file's own worker died: the file did it
+            if not failed.died or failed.fresh:  # the file's own worker died: the file did it
                 raise
         return self._call(request)
 
     def _call(self, request: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
+        with self._lock:  # one request at a time (files are read by several threads: Stager.prefetch)
+            starts = self.starts
             proc = self._ensure()
             body = json.dumps(request).encode("utf-8")
             deadline = time.monotonic() + self.wall_seconds
@@ -91,7 +92,7 @@ class Sandbox:
                 self._kill()
                 raise WorkerFailed("reader_timeout", f"no answer within {self.wall_seconds:g} s") from None
             except (BrokenPipeError, EOFError, ConnectionResetError):
-                raise WorkerFailed("reader_crashed", self._death(), died=True) from None
+                raise WorkerFailed("reader_crashed", self._death(), died=True, fresh=self.starts != starts) from None
             except (OSError, ValueError, struct.error) as exc:  # a garbled answer: never trust that worker again
                 self._kill()
                 raise WorkerFailed(

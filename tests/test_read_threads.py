@@ -1,0 +1,120 @@
+"""Files read by several threads (``Stager.prefetch``, issue #28) give exactly what one thread gives: the same
+outcomes, findings and cached values, validated in the same order; a stop asked for mid-way ends the reading
+after the files already started. A crafted file read beside others by the shared intake worker:
+``tests/test_hostile.py``."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from bench.workbooks import write
+from expectations.files import check_together
+from runtime.stopping import STOP, StopRequested
+from sources.archive.raw import RawArchive
+from sources.archive.state import StateStore
+from sources.reading.reader import read_file
+from sources.staging import stager as stager_module
+from sources.staging.stager import READ_THREADS_ENV, Stager, read_threads
+
+
+@pytest.fixture
+def landing(sample_files: Path, tmp_path: Path) -> Path:
+    """The samples, with a file that is not a workbook and a file of a department's folder that is another's."""
+    landing = tmp_path / "landing"
+    shutil.copytree(sample_files, landing)
+    (landing / "telecom" / "hong.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    wrong = write(tmp_path / "wrong.xlsx", [["Năm 2023"], ["Đơn vị hành chính", "Số ca khám"], ["Ba Bể", 12]])
+    shutil.copy(wrong, landing / "telecom" / "nham_phong.xlsx")
+    return landing
+
+
+def staged_with(landing: Path, root: Path, threads: str, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, list, set]:
+    """Every file of ``landing`` archived under ``root`` and read by ``prefetch`` with ``threads`` threads:
+    (each file's outcome and values by sha256, the order the suites saw the files in, the reading threads)."""
+    monkeypatch.setenv(READ_THREADS_ENV, threads)
+    archive = RawArchive(root / "raw")
+    archive.ingest(landing)
+    objs = archive.all()
+    readers: set[str] = set()
+
+    def spied_read(*args, **kwargs):
+        readers.add(threading.current_thread().name)
+        return read_file(*args, **kwargs)
+
+    monkeypatch.setattr(stager_module, "read_file", spied_read)
+    seen: list[str] = []
+
+    def spied_check(results):
+        seen.extend(sha for _, sha in results)
+        check_together(results)
+
+    stager = Stager(archive, StateStore(root / "state.sqlite"), root / "staging", spied_check)
+    assert stager.prefetch(objs) == {o.sha256 for o in objs}
+    assert stager.reads == len(objs)
+    outcomes = {}
+    for o in objs:
+        s = stager.stage(o)  # taken from the cache prefetch wrote: nothing is read again
+        values = pl.read_parquet(s.values_path) if s.values_path else None
+        findings = [(f.rule, f.severity, f.sheet, f.cell, f.message_en) for f in s.findings]
+        outcomes[o.sha256] = (s.status, s.source, s.period, s.province_code, s.sheet, findings, values)
+    assert stager.reads == len(objs)
+    assert seen == [o.sha256 for o in objs]  # validated in the archive's order, as one thread does
+    return outcomes, seen, readers
+
+
+def test_three_threads_give_what_one_thread_gives(
+    landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, order_one, readers_one = staged_with(landing, tmp_path / "one", "1", monkeypatch)
+    three, order_three, readers_three = staged_with(landing, tmp_path / "three", "3", monkeypatch)
+    assert len(readers_one) == 1 and len(readers_three) > 1
+    assert sorted(order_one) == sorted(order_three) and one.keys() == three.keys()  # each in its archive's order
+    statuses = {outcome[0] for outcome in one.values()}
+    assert {"loaded", "unreadable", "quarantined"} <= statuses  # the odd files are among them
+    for sha, (*meta, values) in one.items():
+        *meta_three, values_three = three[sha]
+        assert meta == meta_three, sha
+        assert (values is None and values_three is None) or values.equals(values_three), sha
+
+
+def test_a_stop_ends_the_reading_after_the_files_already_started(
+    landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(READ_THREADS_ENV, "2")
+    archive = RawArchive(tmp_path / "raw")
+    archive.ingest(landing)
+    objs = archive.all()
+    calls: list[str] = []
+
+    def stopping_read(*args, **kwargs):
+        calls.append(kwargs["name"])
+        if len(calls) == 3:
+            STOP.set()  # what the signal handler of `xhs run` does
+        return read_file(*args, **kwargs)
+
+    monkeypatch.setattr(stager_module, "read_file", stopping_read)
+    state = StateStore(tmp_path / "state.sqlite")
+    stager = Stager(archive, state, tmp_path / "staging", check_together)
+    try:
+        with pytest.raises(StopRequested):
+            stager.prefetch(objs)
+    finally:
+        STOP.clear()
+    assert 3 <= len(calls) <= 3 + 2 < len(objs)  # the files started (at most one per thread ahead) and no more
+    assert state.outcomes() == {}  # nothing of the stopped batch recorded: the next run reads it again
+
+
+def test_the_environment_sets_the_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(READ_THREADS_ENV, "3")
+    assert read_threads() == 3
+    monkeypatch.delenv(READ_THREADS_ENV)
+    assert 1 <= read_threads() <= 4
+    for wrong in ("0", "two", "-1"):
+        monkeypatch.setenv(READ_THREADS_ENV, wrong)
+        with pytest.raises(ValueError, match="XHS_READ_THREADS"):
+            read_threads()
