@@ -82,12 +82,18 @@ def _launch(args: argparse.Namespace, listing: Listing | None = None) -> int:
     from pipelines.processes import run_stoppable
     from pipelines.run import FAILED, RerunError, print_outcome, print_stopped, run_pipeline, say_failure
     from runtime.files import file_state
+    from sources.staging.stager import read_threads
 
     try:
         home = ensure_dagster_home()
     except InstanceSettingError as exc:
         print(f"xhs run: {exc}", file=sys.stderr)
         return FAILED
+    try:
+        read_threads()  # XHS_READ_THREADS refused here, not by a staging step after its retries
+    except ValueError as exc:
+        print(f"xhs run: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
     settings = _settings(args)
     published = settings.paths().warehouse
     before = file_state(published) if published.exists() else None

@@ -20,6 +20,7 @@ from sources.archive.state import StateStore
 from sources.reading.reader import read_file
 from sources.staging import stager as stager_module
 from sources.staging.stager import READ_THREADS_ENV, Stager, read_threads
+from tests.pipeline_helpers import run_xhs
 
 
 @pytest.fixture
@@ -118,3 +119,12 @@ def test_the_environment_sets_the_threads(monkeypatch: pytest.MonkeyPatch) -> No
         monkeypatch.setenv(READ_THREADS_ENV, wrong)
         with pytest.raises(ValueError, match="XHS_READ_THREADS"):
             read_threads()
+
+
+def test_xhs_run_refuses_a_wrong_setting_before_the_run(sample_files: Path, tmp_path: Path) -> None:
+    """Not a staging step failing after its retries (30 s and 60 s later): the command, at once, nothing archived."""
+    shutil.copytree(sample_files / "telecom", tmp_path / "landing" / "telecom")
+    done = run_xhs(tmp_path, "run", XHS_READ_THREADS="many")
+    assert done.returncode == 2, done.stderr
+    assert "XHS_READ_THREADS='many'" in done.stderr and "số luồng" in done.stderr, done.stderr
+    assert not (tmp_path / "data" / "raw" / "manifest.sqlite").exists()
