@@ -151,8 +151,9 @@ def test_a_crafted_file_read_beside_others_is_blamed_alone(corpus: dict[str, Pat
     for i, (findings, sheets) in enumerate(results):
         if i != 6:
             assert findings == [] and sheets is not None and sheets[0].rows[2][1] == (i if i < 6 else i - 1)
-    # the worker it killed had served other files, so it was sent once more to a new one, which it killed too
-    assert sandbox.starts == 3
+    # the worker it killed had served other files, so it was sent once more to a new one, which it killed too; a
+    # third worker is started only when a good file is sent after that (the threads' timing decides)
+    assert sandbox.starts in (2, 3)
 
 
 def test_the_worker_runs_under_its_limits() -> None:
