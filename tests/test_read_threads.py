@@ -17,6 +17,8 @@ from expectations.files import check_together
 from runtime.stopping import STOP, StopRequested
 from sources.archive.raw import RawArchive
 from sources.archive.state import StateStore
+from sources.areas.paths import PathResolver
+from sources.areas.units import registry
 from sources.reading.reader import read_file
 from sources.staging import stager as stager_module
 from sources.staging.stager import READ_THREADS_ENV, Stager, read_threads
@@ -128,3 +130,27 @@ def test_xhs_run_refuses_a_wrong_setting_before_the_run(sample_files: Path, tmp_
     assert done.returncode == 2, done.stderr
     assert "XHS_READ_THREADS='many'" in done.stderr and "số luồng" in done.stderr, done.stderr
     assert not (tmp_path / "data" / "raw" / "manifest.sqlite").exists()
+
+
+class EmptiedByAnotherThread(dict):
+    """A memo that another reading thread empties (``_bound``, when full) right after each entry is added."""
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.clear()
+
+
+def test_a_province_memo_emptied_meanwhile_still_gives_the_province() -> None:
+    """The registry's memos are shared by the reading threads: a look-up must not read the memo twice (between the
+    two, another thread may have emptied it: a KeyError, the file unreadable for no fault of its own)."""
+    units = registry()
+    vintage = units.vintages[-1]
+    resolver = PathResolver(units, vintage, {})
+    saved = units.province_memo
+    units.province_memo = EmptiedByAnotherThread()
+    try:
+        found = resolver.province("Thành phố Hà Nội")
+        again = resolver.province("Thành phố Hà Nội")
+    finally:
+        units.province_memo = saved
+    assert found is not None and found.code == "01" and again is found

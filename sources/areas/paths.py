@@ -20,10 +20,14 @@ class PathResolver:
     def province(self, written: str) -> Unit | None:
         """A province by name: ``Tỉnh Bắc Kạn``, ``TP. Hồ Chí Minh``, ``Ha Noi``, ``Thừa Thiên Huế`` (an alias)."""
         memo = (self.vintage, self._alias_items, written)
-        if memo not in self.units.province_memo:
+        # one look-up: the registry is shared by the threads that read files (Stager.prefetch), and another thread
+        # may empty a full memo between a check and a second look-up
+        try:
+            return self.units.province_memo[memo]
+        except KeyError:  # not looked up yet, or the memo was emptied when full
             _bound(self.units.province_memo)
-            self.units.province_memo[memo] = self._province(written)
-        return self.units.province_memo[memo]
+            found = self.units.province_memo[memo] = self._province(written)
+            return found
 
     def _province(self, written: str) -> Unit | None:
         unit_type, bare = split_type(written)
