@@ -220,8 +220,10 @@ class Stager:
 
 
 def read_threads() -> int:
-    """How many files ``Stager.prefetch`` reads at once: ``XHS_READ_THREADS``, else the CPUs this process may
-    use, at most 4 (the reader holds the GIL for about half its time: a third thread on 2 CPUs won 7 %)."""
+    """How many files ``Stager.prefetch`` reads at once: ``XHS_READ_THREADS``, else one more than the CPUs this
+    process may use, at most 4. The reader waits on its parsing process part of the time: on 2 CPUs a third thread
+    read the 540 files of size M in 4.06-4.20 s against 4.29-5.27 s, and 400 XL telecom files in 3.30-3.48 s
+    against 3.68-3.75 s; a fourth won nothing more."""
     if configured := os.environ.get(READ_THREADS_ENV, "").strip():
         if not configured.isdigit() or int(configured) < 1:
             raise ValueError(
@@ -229,7 +231,8 @@ def read_threads() -> int:
                 f"{READ_THREADS_ENV} phải là số luồng nguyên, từ 1 trở lên"
             )
         return int(configured)
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(4, cpus + 1)
 
 
 def source_of(obj: ArchivedObject, staged: StagedFile | None) -> str | None:
