@@ -157,15 +157,21 @@ class Stager:
 
         reads: list[tuple[ArchivedObject, ReadResult]] = []
         pending: deque[tuple[ArchivedObject, Future[ReadResult]]] = deque()
+
+        def take_oldest() -> None:  # the reads are kept in the files' order
+            done, future = pending.popleft()
+            reads.append((done, future.result()))
+            progress.file_read()
+
         with ThreadPoolExecutor(threads, thread_name_prefix="xhs-read") as pool:
             try:
-                for i, o in enumerate(objs):
+                for o in objs:
                     check_stop(f"reading {o.name}")
                     pending.append((o, pool.submit(read, o)))
-                    while pending and (len(pending) > threads or i == len(objs) - 1):  # the oldest, in order
-                        done, future = pending.popleft()
-                        reads.append((done, future.result()))
-                        progress.file_read()
+                    if len(pending) > threads:
+                        take_oldest()
+                while pending:
+                    take_oldest()
             finally:  # a stop, or a read that raised: the files not started yet are not read
                 for _, future in pending:
                     future.cancel()
