@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+class SettingError(ValueError):
+    """An environment variable of the settings that cannot be used (the message names it, in both languages):
+    ``xhs`` refuses it before doing anything, and Dagster's code location does not load with it."""
+
+
 @dataclass(frozen=True)
 class Paths:
     landing: Path

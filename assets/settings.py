@@ -7,14 +7,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
+from pydantic import Field
 
-from assets.paths import Paths, env_path, folders_from_env
+from assets.paths import Paths, SettingError, env_path, folders_from_env
 from sources.archive.landing import DEFAULT_SETTLE_SECONDS, SETTLE_ENV, settle_seconds_from_env
+from sources.staging.threads import READ_THREADS_ENV, read_threads_from_env
 
 if TYPE_CHECKING:
     from warehouse.publish import WarehouseAccess
 
-__all__ = ["TRANSIENT_RETRY", "Paths", "XhsSettings"]
+__all__ = ["TRANSIENT_RETRY", "Paths", "SettingError", "XhsSettings"]
 
 
 # Transient failures (a network share that drops, a file still being copied) are retried with backoff; a
@@ -30,7 +32,9 @@ class XhsSettings(dg.ConfigurableResource):
     The published warehouse's mode and group: ``XHS_WAREHOUSE_MODE`` (octal, default 0640) and
     ``XHS_WAREHOUSE_GROUP`` (default: the group of the account running xhs).
     ``settle_seconds`` (``XHS_SETTLE_SECONDS``, default 60): a landing file is read once it has not changed for
-    that long (``sources/archive/landing.py``)."""
+    that long (``sources/archive/landing.py``).
+    ``read_threads`` (``XHS_READ_THREADS``, default 0: one more than the CPUs, at most 4): how many files a staging
+    step reads at once (``docs/deploy.md`` §4)."""
 
     landing: str
     data: str
@@ -42,16 +46,23 @@ class XhsSettings(dg.ConfigurableResource):
     # build the warehouse from nothing instead of bringing the published one up to date (``xhs run --rebuild``)
     rebuild: bool = False
     settle_seconds: float = DEFAULT_SETTLE_SECONDS
+    read_threads: int = Field(default=0, ge=0)
 
     @classmethod
     def from_env(cls, *, rebuild: bool = False, **overrides: str | None) -> XhsSettings:
-        """The settings from the environment, with the non-empty ``overrides`` (a command's flags) on top."""
+        """The settings from the environment, with the non-empty ``overrides`` (a command's flags) on top; a
+        ``SettingError`` for a setting that cannot be used."""
+        try:
+            settle, threads = settle_seconds_from_env(), read_threads_from_env()
+        except ValueError as exc:
+            raise SettingError(str(exc)) from None
         return cls(
             rebuild=rebuild,
             **folders_from_env(**overrides),
             warehouse_mode=os.environ.get("XHS_WAREHOUSE_MODE") or "0640",
             warehouse_group=os.environ.get("XHS_WAREHOUSE_GROUP") or "",
-            settle_seconds=settle_seconds_from_env(),
+            settle_seconds=settle,
+            read_threads=threads,
         )
 
     def paths(self) -> Paths:
@@ -69,6 +80,7 @@ class XhsSettings(dg.ConfigurableResource):
             "XHS_WAREHOUSE_MODE": self.warehouse_mode,
             "XHS_WAREHOUSE_GROUP": self.warehouse_group,
             SETTLE_ENV: repr(self.settle_seconds),
+            READ_THREADS_ENV: str(self.read_threads) if self.read_threads else "",
         }
 
     def warehouse_access(self) -> WarehouseAccess:

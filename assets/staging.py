@@ -63,7 +63,7 @@ def stage_source(context: dg.AssetExecutionContext, settings: XhsSettings, spec:
     """``stg_<source>``: read the source's files (or take their cached reads), then build its table."""
     paths = settings.paths()
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
-    stager = Stager(archive, state, paths.staging, check_together)
+    stager = Stager(archive, state, paths.staging, check_together, threads=settings.read_threads)
     rerun = selected_periods(context)
     files = [o for o in archive.all() if source_of(o, stager.outcomes.get(o.sha256)) == spec.source]
     again = frozenset(

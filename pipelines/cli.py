@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from assets.paths import SettingError
 from pipelines.home import ensure_dagster_home
 from runtime import progress
 from runtime.files import restrict_umask
@@ -82,19 +83,13 @@ def _launch(args: argparse.Namespace, listing: Listing | None = None) -> int:
     from pipelines.processes import run_stoppable
     from pipelines.run import FAILED, RerunError, print_outcome, print_stopped, run_pipeline, say_failure
     from runtime.files import file_state
-    from sources.staging.stager import read_threads
 
     try:
         home = ensure_dagster_home()
     except InstanceSettingError as exc:
         print(f"xhs run: {exc}", file=sys.stderr)
         return FAILED
-    try:
-        read_threads()  # XHS_READ_THREADS refused here, not by a staging step after its retries
-    except ValueError as exc:
-        print(f"xhs run: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    settings = _settings(args)
+    settings = _settings(args)  # a setting that cannot be used (XHS_READ_THREADS) is refused here (main)
     published = settings.paths().warehouse
     before = file_state(published) if published.exists() else None
     finished = run_stoppable(lambda: run_pipeline(settings, home, args.source, args.period, listing))
@@ -349,7 +344,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     restrict_umask()  # everything written from here on, by xhs and its children (Dagster too): 0750 / 0640
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SettingError as exc:  # before the command did anything: not a staging step failing after its retries
+        print(f"xhs {args.command}: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
 
 
 # Python's collector, as tuned for the ``xhs`` program (issue #28). With the default thresholds (700, 10, 10) a

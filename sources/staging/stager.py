@@ -4,7 +4,6 @@ every file that passed."""
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,10 +23,10 @@ from sources.intake import REFUSAL_RULES
 from sources.reading.reader import VALUE_SCHEMA, ReadResult, read_file
 from sources.specs.model import load_specs
 from sources.staging.digests import department_digest, reader_code_digest
+from sources.staging.threads import automatic_read_threads
 
 STAGING_SCHEMA = {"file_sha256": pl.String, **VALUE_SCHEMA}
 PREFETCH_BATCH = 200  # files read and validated together by Stager.prefetch
-READ_THREADS_ENV = "XHS_READ_THREADS"  # files Stager.prefetch reads at once (read_threads)
 UNREADABLE_RULES = {"unreadable", "empty_file"} | REFUSAL_RULES  # refused at intake: see sources/intake
 # Runs the expectation suites on fresh reads (results paired with their file's sha256), adding the findings to
 # each result: ``expectations.files.check_together``, handed in by the caller so the reader does not depend on
@@ -56,10 +55,15 @@ class Stager:
     """Reads archived files (or takes their cached reads) and records each outcome in the state store, which
     it reads once."""
 
-    def __init__(self, archive: RawArchive, state: StateStore, staging_root: Path, check: Checker):
+    def __init__(self, archive: RawArchive, state: StateStore, staging_root: Path, check: Checker, threads: int = 0):
+        if threads < 0:
+            raise ValueError(
+                f"read threads: {threads}, expected 0 (automatic) or more / số luồng đọc phải từ 0 trở lên"
+            )
         self.archive = archive
         self.state = state
         self.check = check  # the expectation suites on fresh reads (expectations.files.check_together)
+        self.threads = threads  # files ``prefetch`` reads at once; 0: ``automatic_read_threads``
         self.cache = staging_root / "files"
         self.reads = 0  # files actually read by this stager (the rest came from the cache)
         self._found_cached: set[str] = set()  # files ``is_cached`` found read by the current reader (sha256)
@@ -144,12 +148,12 @@ class Stager:
         return {o.sha256 for o in todo}
 
     def _read_many(self, objs: list[ArchivedObject]) -> list[tuple[ArchivedObject, ReadResult]]:
-        """Read ``objs`` from the archive, ``read_threads()`` files at a time, in their order. The reader's own
+        """Read ``objs`` from the archive, ``self.threads`` files at a time, in their order. The reader's own
         work is Python and Polars, and its parsing waits on the intake worker; Polars and that wait release the
         GIL, so a second thread reads while the first waits (540 files at size M: 5.2 s in one thread, 3.5 s in
         two). A stop asked for is seen before each file is started; the files being read finish first."""
         specs, units = load_specs(), registry()  # built here once, not by two threads at once
-        threads = read_threads()
+        threads = self.threads or automatic_read_threads()
 
         def read(o: ArchivedObject) -> ReadResult:
             spec = specs.get(o.source) if o.source else None
@@ -223,22 +227,6 @@ class Stager:
         if previous and previous.read_key != key:  # the read it replaces is no longer current
             self._values_path(obj.sha256, previous.read_key).unlink(missing_ok=True)
         return staged
-
-
-def read_threads() -> int:
-    """How many files ``Stager.prefetch`` reads at once: ``XHS_READ_THREADS``, else one more than the CPUs this
-    process may use, at most 4. The reader waits on its parsing process part of the time: on 2 CPUs a third thread
-    read the 540 files of size M in 4.06-4.20 s against 4.29-5.27 s, and 400 XL telecom files in 3.30-3.48 s
-    against 3.68-3.75 s; a fourth won nothing more."""
-    if configured := os.environ.get(READ_THREADS_ENV, "").strip():
-        if not configured.isdigit() or int(configured) < 1:
-            raise ValueError(
-                f"{READ_THREADS_ENV}={configured!r}: expected a whole number of threads, 1 or more / "
-                f"{READ_THREADS_ENV} phải là số luồng nguyên, từ 1 trở lên"
-            )
-        return int(configured)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return min(4, cpus + 1)
 
 
 def source_of(obj: ArchivedObject, staged: StagedFile | None) -> str | None:
