@@ -242,6 +242,29 @@ def test_a_failed_fact_check_is_recorded_and_nothing_is_published(
     assert published.read_bytes() == before  # nothing published
 
 
+def test_a_failed_staging_check_stops_the_build_and_its_warning_check_still_reports(
+    samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A department's two checks run in one step (``stg_<source>_checks``, issue #28): the blocking one failing
+    still stops everything downstream of its asset, and the other (a warning) is still evaluated beside it."""
+    import assets.staging as staging
+
+    def failing(source: str, table: Path, state) -> dict:
+        return {"rows": 1, "errors": 1, "warnings": 0, "first_errors": [f"{source}: a broken row"]}
+
+    monkeypatch.setattr(staging, "check_staging_table", failing)
+    deliver(samples, tmp_path, SUBSET, bad=False)
+    result = launch("nightly", tmp_path)
+    assert not result.success
+    checks = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    assert not checks[("stg_telecom", "expectations")].passed
+    assert ("stg_telecom", "timely") in checks  # evaluated in the same step all the same
+    failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "stg_telecom_checks" in failed
+    assert result.asset_materializations_for_node("warehouse_work") == []  # the build never ran
+    assert not (tmp_path / "warehouse" / "xhs.duckdb").exists()  # nothing published
+
+
 def test_an_archive_of_the_earlier_layout_is_imported_without_losing_anything(samples: Path, tmp_path: Path) -> None:
     from sources.archive.raw import sha256_of
 

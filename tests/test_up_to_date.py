@@ -63,7 +63,7 @@ def test_nothing_new_launches_no_run_and_new_files_run_their_department_only(sam
     deliver(samples, root, "telecom/so_lieu_thue_bao_bac_kan_2023.xlsx")
     assert "Nothing new" not in run(root)
     steps = steps_of_last_run(root)
-    assert {"raw_files", "stg_telecom", "stg_telecom_expectations", "warehouse_work", "run_report"} <= steps
+    assert {"raw_files", "stg_telecom", "stg_telecom_checks", "warehouse_work", "run_report"} <= steps
     assert not {s for s in steps if s.startswith("stg_") and not s.startswith("stg_telecom")}
 
     # the same name with other bytes (a department replaced its file): noticed by size and modification time
