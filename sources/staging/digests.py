@@ -23,12 +23,23 @@ def reader_code_digest() -> str:
     """The reader's code, the shared vocabulary (``specs/_common.yaml``), the suite code and the unit lists:
     when any of them changes, every file is read again."""
     h = hashlib.sha256()
-    sources = Path(__file__).parents[1]  # sources/
-    code = [*(p for room in READER_ROOMS for p in (sources / room).glob("*.py")), *SUITE_DIR.glob("*.py")]
-    for p in sorted([*code, SPEC_DIR / "_common.yaml", *reference_folder().glob("*.csv")]):
+    for _, p in reader_inputs():
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
+
+
+def reader_inputs() -> list[tuple[str, Path]]:
+    """The files ``reader_code_digest`` hashes, in the order it hashes them: the code and the vocabulary by their
+    path in the repository, then the unit lists by name. Never by absolute path: sorted so, the order (and every
+    cached read's key) changed with where the checkout and the reference folder lie relative to each other, and a
+    checkout moved beside them read every file again (365 s at size XL)."""
+    root = Path(__file__).parents[2]
+    sources = root / "sources"
+    code = [*(p for room in READER_ROOMS for p in (sources / room).glob("*.py")), *SUITE_DIR.glob("*.py")]
+    named = [(p.relative_to(root).as_posix(), p) for p in [*code, SPEC_DIR / "_common.yaml"]]
+    units = [(f"reference/{p.name}", p) for p in reference_folder().glob("*.csv")]
+    return sorted(named) + sorted(units)
 
 
 @cache
