@@ -8,9 +8,10 @@ reader's digest: a change to the reader reads every file again in the other tree
 A deployment of the size is made once (its first run with ``--before``), then kept as a snapshot; before each run
 the snapshot is copied back in place, with the published warehouse hard-linked to the snapshot's (the same file,
 so the build stays incremental: a copy would be another file, and the build would start again in full), and the
-same new telecom file is added. Each run is ``xhs run`` in a process of its own, started in its tree
-(``PYTHONPATH``), with every folder of the deployment given, the lake included (by default the lake is ``lake/``
-under the current directory: two trees would each keep one, written again in full by each run).
+same new telecom file is added. Each run is ``xhs run`` timed as ``make bench`` times it (``run_measured``),
+started in the deployment with its tree's modules first (``PYTHONPATH``) and every folder of the deployment given,
+the lake included (by default the lake is ``lake/`` under the current directory: started from the two trees, each
+would keep one, written again in full by every run).
 
 Printed for each run: its wall time, the machine's load, what the build did, and the seconds from the end of the
 staging step to the start of the build and from the run's first event to its last (Dagster's own event times, which
@@ -28,22 +29,13 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from bench.harness import WORK, extra_file, fresh_run, last_build, write_landing, xhs_env
+from bench.harness import WORK, extra_file, fresh_run, last_build, run_measured, write_landing, xhs, xhs_env
 
 
 def deployment_env(root: Path, tree: Path) -> dict[str, str]:
     return {**xhs_env(root, root / "landing"), "PYTHONPATH": str(tree), "XHS_LAKE": str(root / "lake")}
-
-
-def run_in(tree: Path, env: dict[str, str]) -> tuple[float, int, str]:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "run"], env=env, cwd=tree, capture_output=True, text=True
-    )
-    return time.perf_counter() - started, done.returncode, done.stderr
 
 
 def restore(snapshot: Path, root: Path) -> None:
@@ -97,10 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(snapshot, ignore_errors=True)
     write_landing(args.size, base / "landing")
     fresh_run(base / "landing", root)
-    seconds, code, err = run_in(trees[0], deployment_env(root, trees[0]))
-    if code not in (0, 1):
-        raise SystemExit(f"the first run failed ({code}): {err[-2000:]}")
-    print(f"first run with {trees[0]}: {seconds:.2f} s", flush=True)
+    first = run_measured(xhs("run"), deployment_env(root, trees[0]), root)
+    if first["exit"] not in (0, 1):
+        raise SystemExit(f"the first run failed ({first['exit']}): {first['stderr']}")
+    print(f"first run with {trees[0]}: {first['seconds']:.2f} s", flush=True)
     os.rename(root, snapshot)
     shutil.rmtree(new, ignore_errors=True)
     added = extra_file(args.size, new)
@@ -112,9 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(added, target)
             load = os.getloadavg()[0]
-            seconds, code, err = run_in(tree, deployment_env(root, tree))
-            if code not in (0, 1):
-                raise SystemExit(f"{tree}: xhs run failed ({code}): {err[-2000:]}")
+            done = run_measured(xhs("run"), deployment_env(root, tree), root)
+            seconds = done["seconds"]
+            if done["exit"] not in (0, 1):
+                raise SystemExit(f"{tree}: xhs run failed ({done['exit']}): {done['stderr']}")
             build, times = last_build(root), event_times(root)
             results[tree].append(seconds)
             if build.get("build") != "incremental":  # the trees differ in the reader's or the warehouse's code
