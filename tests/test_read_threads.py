@@ -161,7 +161,11 @@ def test_a_staging_step_reads_with_the_settings_threads(
         read_threads=1,
     )
     telecom = staging_asset(load_specs()["telecom"])
-    done = dg.materialize([raw_files, telecom], resources={"settings": settings})
+    # An instance of its own, current while the assets load and run: without it Dagster takes the current
+    # definitions-state storage, which may be a storage of an instance an earlier test in this process let go
+    # ("Attempted to resolve undefined DagsterInstance weakref", seen once in a full run).
+    with dg.instance_for_test() as instance:
+        done = dg.materialize([raw_files, telecom], resources={"settings": settings}, instance=instance)
     assert done.success
     assert sum(o.status == "loaded" for o in StateStore(tmp_path / "data" / "state.sqlite").outcomes().values()) >= 2
     assert len(readers) == 1, readers
