@@ -12,9 +12,11 @@ import subprocess
 from pathlib import Path
 
 import dagster as dg
+import jinja2
 import pytest
 
-from expectations.docs import RESULTS_FILE, build_site, prune_results
+from expectations.docs import RESULTS_FILE, build_site, build_site_here, prune_results, template_cache
+from expectations.runner import load_suite
 from sources.specs.model import load_specs
 from tests.test_release_browser import FLAGS, chromium
 
@@ -114,6 +116,33 @@ def test_data_docs_keep_the_kept_publications_only(sample_warehouse: Path, tmp_p
     assert full.read_text(encoding="utf-8") == html
     pages = {p.relative_to(tmp_path / "full") for p in (tmp_path / "full").rglob("*.html")}
     assert pages == {p.relative_to(tmp_path / "docs") for p in (tmp_path / "docs").rglob("*.html")}
+
+
+def test_data_docs_templates_are_compiled_once(
+    sample_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rendering loads GE's templates as an earlier one compiled them (issue #28) and gives the same site, byte for
+    byte; rendered twice in one process, the suites' digests (``.built.json``) do not change either (GE added its
+    version to the cached suite's meta it was given, and the second rendering took every suite for edited)."""
+    validations = sample_warehouse / "data" / "validations"
+    first, second = tmp_path / "first" / "docs", tmp_path / "second" / "docs"
+    load_suite.cache_clear()  # the suites as a new process reads them
+    build_site_here(validations, first)
+    compiled = sorted(p.name for p in template_cache(first).glob("*.jinja"))
+    assert len(compiled) >= 10  # the page, section and index templates of GE's views
+    shutil.copytree(template_cache(first), template_cache(second))
+
+    def compile_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a template was compiled again: {args[2] if len(args) > 2 else kwargs.get('name')}")
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile_again)
+    build_site_here(validations, second)
+    assert _files(second) == _files(first)
+    assert sorted(p.name for p in template_cache(second).glob("*.jinja")) == compiled
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
 
 
 def _links_all(html: str) -> list[str]:

@@ -18,6 +18,7 @@ read every delivered file again.)"""
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import hashlib
 import json
@@ -98,15 +99,21 @@ def _build_site(validations: Path, site: Path) -> Path:
     if built is not None:
         shutil.copytree(site, tmp)
     context = gx.get_context(mode="ephemeral")
+    compiled = template_cache(site)
+    compiled.mkdir(parents=True, exist_ok=True)
+    view = {"module_name": "expectations.docs.views", "class_name": "CompiledPageView", "template_cache": str(compiled)}
     context.add_data_docs_site(
         SITE_NAME,
         {
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(tmp.resolve())},
+            # GE's sections, each with GE's page view whose templates are compiled once (``expectations.docs.views``)
+            "site_section_builders": {s: {"view": view} for s in ("expectations", "validations", "profiling")},
             "site_index_builder": {
                 "class_name": "DefaultSiteIndexBuilder",
                 "show_cta_footer": False,
                 "renderer": {"module_name": "expectations.docs.index_page", "class_name": "OfflineIndexPageRenderer"},
+                "view": {**view, "class_name": "CompiledIndexPageView"},
             },
         },
     )
@@ -140,8 +147,12 @@ def _build_site(validations: Path, site: Path) -> Path:
     for name in sorted(suites):
         document = load_suite(name)
         digests[name] = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
-        context.suites.add(
-            gx.ExpectationSuite(name=name, expectations=document["expectations"], meta=document.get("meta", {}))
+        context.suites.add(  # copies: GE adds its version to the meta it is given, and load_suite's are cached
+            gx.ExpectationSuite(
+                name=name,
+                expectations=copy.deepcopy(document["expectations"]),
+                meta=copy.deepcopy(document.get("meta", {})),
+            )
         )
     if built is None:
         context.build_data_docs(site_names=[SITE_NAME])
@@ -167,6 +178,12 @@ def _build_site(validations: Path, site: Path) -> Path:
     tmp.replace(site)
     shutil.rmtree(old, ignore_errors=True)
     return site / "index.html"
+
+
+def template_cache(site: Path) -> Path:
+    """Where the Data Docs' Jinja templates are kept compiled (``expectations.docs.views``): beside the site, as its
+    lock is, and not inside it (the site is replaced by every rendering)."""
+    return site.with_name(f".{site.name}-templates")
 
 
 def _built(site: Path) -> dict[str, Any] | None:
