@@ -57,7 +57,9 @@ LAKE_TABLES = {
     "dim_indicator": ("SELECT * FROM dim_indicator ORDER BY indicator_code", ()),
 }
 CHUNK_ROWS = 250_000  # rows appended at a time (the 2.7 M facts of size XL in one table took 1.6 GB)
-EXPIRE_AFTER = 50  # snapshots of publications no longer kept, expired together (not a few in every commit)
+# snapshots of publications no longer kept, expired together once this many have gathered: every snapshot listed
+# slows each commit (``python -m bench.lake_snapshots``: 65-69 ms on average with 10, 92-93 ms with 50)
+EXPIRE_AFTER = 10
 LAKE_MEMORY_LIMIT = "256MB"
 TABLE_PROPERTIES = {
     "write.object-storage.enabled": "true",
