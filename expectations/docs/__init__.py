@@ -99,9 +99,8 @@ def _build_site(validations: Path, site: Path) -> Path:
     if built is not None:
         shutil.copytree(site, tmp)
     context = gx.get_context(mode="ephemeral")
-    compiled = template_cache(site)
-    compiled.mkdir(parents=True, exist_ok=True)
-    view = {"module_name": "expectations.docs.views", "class_name": "CompiledPageView", "template_cache": str(compiled)}
+    compiled = str(template_cache(site))
+    view = {"module_name": "expectations.docs.views", "class_name": "CompiledPageView", "template_cache": compiled}
     context.add_data_docs_site(
         SITE_NAME,
         {

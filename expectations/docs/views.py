@@ -10,12 +10,29 @@ again. Named in the site's configuration (``view``), so GE imports this module: 
 
 from __future__ import annotations
 
+from contextlib import suppress
+from pathlib import Path
+
 from great_expectations.render.view import DefaultJinjaIndexPageView, DefaultJinjaPageView
 from jinja2 import FileSystemBytecodeCache
+from jinja2.bccache import Bucket
 
 
-def _cache(directory: str) -> FileSystemBytecodeCache:
-    return FileSystemBytecodeCache(directory, "%s.jinja")
+class _TemplateCache(FileSystemBytecodeCache):
+    """Jinja's cache, as a speed-up only: a compiled template it cannot keep (a folder another account made, a
+    name taken by a file) is used from memory, as without the cache, and the pages are rendered all the same."""
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with suppress(OSError):  # not kept: the next rendering compiles this template again
+            super().dump_bytecode(bucket)
+
+
+def _cache(directory: str) -> FileSystemBytecodeCache | None:
+    try:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    except OSError:  # the name is taken by a file, or the parent may not be written: no cache
+        return None
+    return _TemplateCache(directory, "%s.jinja")
 
 
 class CompiledPageView(DefaultJinjaPageView):
