@@ -7,12 +7,19 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
 from assets.settings import XhsSettings
+from pipelines.executor import IN_PROCESS_RUN, selected_assets
 from sources.archive.landing import list_landing
 
+# A delivery of up to this many new or changed landing entries runs in the run's own process (``IN_PROCESS_RUN``):
+# forking a process per step costs more than it wins for a few files (one new file at size M: 23.8-24.4 s with a
+# process per step, 10.8-11.1 s in one process, both with every department's step; BENCHMARKS.md, issue #28)
+SMALL_DELIVERY = 200
+CURSOR_VERSION = 2  # {"landing": landing_state, "code": code_digests}
 NIGHTLY_CRON = "0 2 * * *"
 RELEASE_CRON = "0 4 1 * *"  # the first of every month, 04:00
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -26,6 +33,31 @@ def landing_state(landing: Path, settle_seconds: float = 0.0) -> tuple[dict[str,
     state: dict[str, list] = {f.path: [f.size, f.mtime_ns] for f in listing.files}
     state.update({r.path: [r.rule, r.identity] for r in listing.refused})
     return state, [f.path for f in listing.unsettled]
+
+
+def code_digests() -> dict[str, Any]:
+    """What the reading depends on besides the files: the reader's code and unit lists, and each department's spec
+    and suite (``sources.staging.digests``), kept in the sensor's cursor beside the landing folder's state."""
+    from sources.specs.model import load_specs
+    from sources.staging.digests import department_digest, reader_code_digest
+
+    return {"reader": reader_code_digest(), "departments": {s: department_digest(s) for s in sorted(load_specs())}}
+
+
+def departments_for(changed: list[str], before: dict[str, Any] | None, now: dict[str, Any]) -> set[str] | None:
+    """The departments whose staging steps a run requested for ``changed`` landing entries must run, as ``xhs run``
+    chooses them (``pipelines.up_to_date.departments_to_read``): the department folders the entries are in, and the
+    departments whose spec or suite changed since the cursor's ``before``; None (every department) for an entry at
+    the top of the landing folder or in a folder of no department, an edited reader, or no ``before`` to compare."""
+    if not before or before.get("reader") != now["reader"]:
+        return None
+    chosen = {s for s, digest in now["departments"].items() if before.get("departments", {}).get(s) != digest}
+    for path in changed:
+        folder = path.split("/", 1)[0] if "/" in path else None
+        if folder not in now["departments"]:
+            return None
+        chosen.add(folder)
+    return chosen
 
 
 def build_automation(
@@ -46,12 +78,18 @@ def build_automation(
         minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Requests a run when files in the landing folder are new or changed, once their upload has "
-        "settled (unchanged for XHS_SETTLE_SECONDS, default 60). The cursor holds the folder's state; the run key "
-        "is derived from it, so a state is processed once.",
+        "settled (unchanged for XHS_SETTLE_SECONDS, default 60). The cursor holds the folder's state and the "
+        "reader's and specs' digests; the run key is derived from it, so a state is processed once. As xhs run "
+        "does, the run stages only the departments whose folders changed (or whose spec did; every department "
+        "for a file at the top of the folder or an edited reader), and a delivery of up to 200 files runs in the "
+        "run's own process.",
     )
     def landing_sensor(context: dg.SensorEvaluationContext, settings: XhsSettings) -> dg.SensorResult | dg.SkipReason:
         state, uploading = landing_state(Path(settings.landing), settings.settle_seconds)
-        previous = json.loads(context.cursor) if context.cursor else {}
+        saved = json.loads(context.cursor) if context.cursor else {}
+        if saved.get("version") != CURSOR_VERSION:  # a cursor of the landing state alone (before issue #28)
+            saved = {"landing": saved, "code": None}
+        previous = saved["landing"]
         changed = sorted(k for k, v in state.items() if previous.get(k) != v)
         if not changed:
             waiting = (
@@ -61,12 +99,20 @@ def build_automation(
                 else ""
             )
             return dg.SkipReason(f"no new or changed files in the landing folder{waiting}")
-        cursor = json.dumps(state, sort_keys=True)
+        code = code_digests()
+        cursor = json.dumps({"version": CURSOR_VERSION, "landing": state, "code": code}, sort_keys=True)
         run_key = f"landing-{hashlib.sha256(cursor.encode()).hexdigest()[:16]}"
-        return dg.SensorResult(
-            run_requests=[dg.RunRequest(run_key=run_key, tags={"xhs/changed_files": str(len(changed))})],
-            cursor=cursor,
+        # only the departments with something to read, as ``xhs run`` does, and a small delivery in one process
+        departments = departments_for(changed, saved["code"], code)
+        small = len(changed) <= SMALL_DELIVERY
+        tags = {"xhs/changed_files": str(len(changed)), "xhs/departments": _shown(departments)}
+        request = dg.RunRequest(
+            run_key=run_key,
+            tags=tags,
+            asset_selection=None if departments is None else selected_assets(departments),
+            run_config=IN_PROCESS_RUN if small else {},
         )
+        return dg.SensorResult(run_requests=[request], cursor=cursor)
 
     cron = os.environ.get("XHS_RELEASE_CRON") or RELEASE_CRON
     release = dg.ScheduleDefinition(
@@ -79,3 +125,7 @@ def build_automation(
         "XHS_RELEASE_CRON changes it). `xhs publish` cuts one on demand.",
     )
     return nightly, landing_sensor, release
+
+
+def _shown(departments: set[str] | None) -> str:
+    return "all" if departments is None else ", ".join(sorted(departments)) or "none"

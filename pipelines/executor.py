@@ -5,7 +5,9 @@ most ``XHS_MAX_PROCESSES`` at once (default: the number of CPUs), so the per-dep
 side by side; the DuckDB writer stays one at a time through its ``duckdb_writer`` pool.
 ``in_process``: every step in the calling process, one after the other: ``xhs run``'s default (a delivery of a
 few files pays more for forked steps than it wins, and a stop signal reaches the steps at their next safe point).
-``XHS_EXECUTOR`` sets either for both."""
+``XHS_EXECUTOR`` sets either for both. A run of the job can also ask for ``in_process`` in its run config
+(``execution: config: in_process: true``): the landing sensor does for a small delivery (``IN_PROCESS_RUN``), and an
+operator can in the UI's launchpad."""
 
 from __future__ import annotations
 
@@ -34,16 +36,35 @@ def executor_kind(default: str = MULTIPROCESS) -> str:
     return kind
 
 
+# What a run asks for to execute its steps in the run's own process (Dagster's multi_or_in_process_executor)
+IN_PROCESS_RUN = {"execution": {"config": {IN_PROCESS: True}}}
+
+
 def job_executor() -> dg.ExecutorDefinition:
-    """The executor of the ``materialize_all`` job, for every way it is launched (CLI, UI, schedule, sensor)."""
+    """The executor of the ``materialize_all`` job, for every way it is launched (CLI, UI, schedule, sensor):
+    Dagster's ``multi_or_in_process_executor``, multiprocess by default, in-process when the run's config says
+    ``in_process: true`` (``IN_PROCESS_RUN``)."""
     if executor_kind() == IN_PROCESS:
         return dg.in_process_executor
     max_processes = int(os.environ.get(MAX_PROCESSES_ENV) or 0) or None
     # forkserver: each step forks from a server that has imported the code location once, instead of a fresh
     # interpreter importing Dagster, Polars and the specs per step.
-    return dg.multiprocess_executor.configured(
-        {"max_concurrent": max_processes, "start_method": {"forkserver": {"preload_modules": PRELOAD}}},
+    multiprocess = {"max_concurrent": max_processes, "start_method": {"forkserver": {"preload_modules": PRELOAD}}}
+
+    def chosen(config: dict) -> dict:
+        return {IN_PROCESS: {}} if config[IN_PROCESS] else {MULTIPROCESS: multiprocess}
+
+    return dg.multi_or_in_process_executor.configured(
+        chosen,
         name="xhs_multiprocess",
+        config_schema={
+            IN_PROCESS: dg.Field(
+                bool,
+                default_value=False,
+                description="Every step in the run's own process, one after the other, instead of a process per "
+                "step: faster for a delivery of a few files (the landing sensor asks for it then).",
+            )
+        },
     )
 
 

@@ -67,6 +67,59 @@ def test_landing_sensor_requests_one_run_per_new_state(tmp_path) -> None:
         assert again.run_key != request.run_key
 
 
+def test_the_landing_sensor_asks_for_the_departments_that_changed_in_one_process(tmp_path, monkeypatch) -> None:
+    """As ``xhs run`` does (issue #28): a run requested for a file in a department's folder stages that department
+    alone, and a small delivery runs in the run's own process; a file at the top of the landing folder, an edited
+    reader, or a cursor of the earlier format (no code digests) stage every department; an edited spec adds its own
+    department. A large delivery keeps a process per step."""
+    import json
+
+    import pipelines.automation
+    from assets.settings import XhsSettings
+    from pipelines.executor import IN_PROCESS_RUN
+
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    resources = {"settings": XhsSettings.from_env(landing=str(tmp_path), settle_seconds=0)}
+    staging = {f"stg_{s}" for s in load_specs()}
+
+    def tick(cursor: str | None) -> tuple[dg.RunRequest, str]:
+        with dg.instance_for_test() as instance:
+            context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
+            result = sensor.evaluate_tick(context)
+        [request] = result.run_requests
+        return request, result.cursor or ""
+
+    def staged(request: dg.RunRequest) -> set[str] | None:
+        if request.asset_selection is None:
+            return None
+        keys = {k.to_user_string() for k in request.asset_selection}
+        assert {"raw_files", "warehouse_work", "fact_indicator", "lake", "run_report"} <= keys  # all but staging
+        return keys & staging
+
+    (tmp_path / "civil_id").mkdir()
+    (tmp_path / "civil_id" / "cccd_2024.xlsx").write_bytes(b"x")
+    first, cursor = tick(None)
+    assert staged(first) is None and first.tags["xhs/departments"] == "all"  # nothing to compare with yet
+    (tmp_path / "telecom").mkdir()
+    (tmp_path / "telecom" / "vt_2024.xlsx").write_bytes(b"x")
+    request, after_telecom = tick(cursor)
+    assert staged(request) == {"stg_telecom"} and request.tags["xhs/departments"] == "telecom"
+    assert request.run_config == IN_PROCESS_RUN
+    old_format = json.dumps(json.loads(cursor)["landing"])  # the cursor before issue #28: the landing state alone
+    assert staged(tick(old_format)[0]) is None
+    (tmp_path / "vt_2025.xlsx").write_bytes(b"x")  # at the top: its department comes from its headers
+    assert staged(tick(after_telecom)[0]) is None
+    (tmp_path / "vt_2025.xlsx").unlink()
+    (tmp_path / "telecom" / "vt_2024.xlsx").write_bytes(b"corrected")
+    edited = json.loads(after_telecom)
+    edited["code"]["departments"]["health"] = "an older spec"
+    assert staged(tick(json.dumps(edited))[0]) == {"stg_telecom", "stg_health"}
+    edited["code"]["reader"] = "an older reader"
+    assert staged(tick(json.dumps(edited))[0]) is None
+    monkeypatch.setattr(pipelines.automation, "SMALL_DELIVERY", 0)  # a large delivery: a process per step
+    assert tick(after_telecom)[0].run_config == {}
+
+
 def test_a_late_department_shows_as_stale() -> None:
     from datetime import date
 

@@ -11,7 +11,7 @@ import pytest
 from dagster._core.events import EngineEventData  # no public name; the event a step worker posts carries one
 
 from pipelines.definitions import materialize_all
-from pipelines.executor import IN_PROCESS, MULTIPROCESS, executor_kind, job_executor
+from pipelines.executor import IN_PROCESS, IN_PROCESS_RUN, MULTIPROCESS, executor_kind, job_executor
 from pipelines.run import stop_orphaned_workers
 
 
@@ -69,3 +69,31 @@ def test_a_killed_runs_step_worker_is_stopped(tmp_path) -> None:
         for proc in (worker, bystander):
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("run_config", [IN_PROCESS_RUN, {}], ids=["in_process", "default"])
+def test_a_run_can_ask_for_its_steps_in_its_own_process(run_config, tmp_path, monkeypatch) -> None:
+    """The job's executor is multiprocess unless the run's config asks for ``in_process`` (what the landing sensor
+    asks for a small delivery, issue #28): executed as a launched run is (``execute_job``), the archive step runs in
+    a step worker process of its own, or in the run's process."""
+    from assets.settings import XhsSettings
+    from pipelines.executor import materialize_all_job, settings_config
+
+    monkeypatch.delenv("XHS_EXECUTOR", raising=False)
+    settings = XhsSettings.from_env(
+        landing=str(tmp_path / "landing"), data=str(tmp_path / "data"), warehouse=str(tmp_path / "w" / "x.duckdb")
+    )
+    config = {**run_config, "resources": {"settings": {"config": settings_config(settings)}}}
+    (tmp_path / "home").mkdir()
+    with dg.instance_for_test(temp_dir=str(tmp_path / "home")) as instance:
+        result = dg.execute_job(
+            dg.reconstructable(materialize_all_job),
+            instance=instance,
+            run_config=config,
+            asset_selection=[dg.AssetKey("raw_files")],
+            raise_on_error=False,
+        )
+        assert result.success
+        events = instance.all_logs(result.run_id)
+    workers = [e for e in events if e.dagster_event and e.dagster_event.event_type_value == "STEP_WORKER_STARTED"]
+    assert len(workers) == (0 if run_config else 1)

@@ -23,8 +23,10 @@ import pytest
 
 from assets.settings import XhsSettings
 from pipelines.definitions import defs
+from pipelines.executor import IN_PROCESS_RUN, settings_config
 from pipelines.home import ensure_dagster_home, open_instance
 from pipelines.run import RunOutcome, print_outcome, publish_release, run_pipeline
+from sources.specs.model import load_specs
 
 TOKEN = "XHS-SECRET-5be1d04c99"
 SETTLE = 1.0  # seconds: XHS_SETTLE_SECONDS of this deployment
@@ -149,7 +151,12 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
         ticks["settled, again"] = tick(instance, settings, ticks["settled"].cursor)
         [request] = ticks["settled"].run_requests
         second = defs.resolve_job_def("materialize_all").execute_in_process(  # what the daemon launches
-            instance=instance, resources={"settings": settings}, tags=request.tags, raise_on_error=False
+            instance=instance,
+            tags=request.tags,
+            # the settings as run config, as the daemon's run gets them (a resource given here could not subset)
+            run_config={**request.run_config, "resources": {"settings": {"config": settings_config(settings)}}},
+            asset_selection=request.asset_selection,
+            raise_on_error=False,
         )
     return Scenario(root, outcome, output.getvalue(), report, release, ticks, after_first_run, second)
 
@@ -224,7 +231,7 @@ def test_a_file_uploaded_slowly_is_read_once_settled_in_one_run(scenario: Scenar
     ticks = scenario.ticks
     first = ticks["while uploading"]
     assert len(first.run_requests) == 1  # for the other files, settled
-    assert GROWING not in json.loads(first.cursor or "{}")
+    assert GROWING not in json.loads(first.cursor or "{}")["landing"]
     for name in ("after the first run", "just finished"):  # no run while it is written, nor just after
         assert ticks[name].run_requests == [] and "still being uploaded" in ticks[name].skip_message, name
     # the first run neither read nor quarantined it, nor wrote a reply; its report says it is still uploading
@@ -232,6 +239,10 @@ def test_a_file_uploaded_slowly_is_read_once_settled_in_one_run(scenario: Scenar
     assert "Still being uploaded" in scenario.report and GROWING in scenario.report
     [request] = ticks["settled"].run_requests
     assert request.tags["xhs/changed_files"] == "1"
+    # the run requested reads the telecom folder only, in one process, as ``xhs run`` would (issue #28)
+    assert request.tags["xhs/departments"] == "telecom" and request.run_config == IN_PROCESS_RUN
+    staged = {k.to_user_string() for k in request.asset_selection or []} & {f"stg_{s}" for s in load_specs()}
+    assert staged == {"stg_telecom"}
     assert ticks["settled, again"].run_requests == []  # that state is processed once
     assert scenario.second_run is not None and scenario.second_run.success
     files = query(scenario.root, "SELECT landing_path, status FROM meta_file")
