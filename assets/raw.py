@@ -3,6 +3,7 @@
 import dagster as dg
 
 from assets.faults import step_faults
+from assets.helpers import RunHelpers
 from assets.settings import TRANSIENT_RETRY, XhsSettings
 from expectations.files import check_together
 from runtime import progress
@@ -26,7 +27,11 @@ WAITING_MEMO = "landing.waiting"  # the files the last archiving left for later 
     "opened: each is a finding of the run report. Files dropped at the top of the landing folder have their "
     "source detected from their headers.",
 )
-def raw_files(context: dg.AssetExecutionContext, settings: XhsSettings) -> dg.MaterializeResult:
+def raw_files(
+    context: dg.AssetExecutionContext,
+    settings: XhsSettings,
+    run_helpers: RunHelpers,  # set up as the run starts: xhs run's helper processes in a run worker (assets/helpers.py)
+) -> dg.MaterializeResult:
     with step_faults("raw_files", settings.paths().data):
         return _archive_landing(context, settings)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.feedback import reply_workbooks
+from assets.helpers import RUN_HELPERS
 from assets.published import lake_and_data_docs
 from assets.raw import raw_files
 from assets.release import open_data_release
@@ -55,5 +56,5 @@ defs = dg.Definitions(
     jobs=[materialize_all, publish_release],
     schedules=[nightly, release_schedule],
     sensors=[landing_sensor],
-    resources={"settings": XhsSettings.from_env()},
+    resources={"settings": XhsSettings.from_env(), "run_helpers": RUN_HELPERS},
 )

@@ -55,6 +55,7 @@ def run_pipeline(
     job's assets, exactly as when the schedule or the sensor launches it; this only launches and summarises."""
     import dagster as dg
 
+    from assets.helpers import RUN_HELPERS
     from pipelines.definitions import defs
     from pipelines.home import open_instance
     from pipelines.up_to_date import departments_to_read, landing_listing, remember_completed, starting_point
@@ -81,7 +82,7 @@ def run_pipeline(
                 definitions,
                 instance=instance,
                 raise_on_error=False,
-                resources={"settings": settings},
+                resources={"settings": settings, "run_helpers": RUN_HELPERS},
                 run_config=run_config,
                 **rerun_arguments(instance, source, period),
             )

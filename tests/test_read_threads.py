@@ -16,6 +16,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from assets.helpers import RUN_HELPERS
 from assets.raw import raw_files
 from assets.settings import SettingError, XhsSettings
 from assets.staging import staging_asset
@@ -165,7 +166,8 @@ def test_a_staging_step_reads_with_the_settings_threads(
     # definitions-state storage, which may be a storage of an instance an earlier test in this process let go
     # ("Attempted to resolve undefined DagsterInstance weakref", seen once in a full run).
     with dg.instance_for_test() as instance:
-        done = dg.materialize([raw_files, telecom], resources={"settings": settings}, instance=instance)
+        resources = {"settings": settings, "run_helpers": RUN_HELPERS}
+        done = dg.materialize([raw_files, telecom], resources=resources, instance=instance)
     assert done.success
     assert sum(o.status == "loaded" for o in StateStore(tmp_path / "data" / "state.sqlite").outcomes().values()) >= 2
     assert len(readers) == 1, readers

@@ -46,6 +46,11 @@ def start() -> None:
         SLOT.start(lambda: Helper(__name__))
 
 
+def allowed() -> bool:
+    """Whether this process's command allowed the helper (``beside``) and has not ended yet."""
+    return _allowed_in == os.getpid()
+
+
 @contextmanager
 def beside() -> Iterator[None]:
     """For the length of one run: the helper may be started (``start``) unless ``XHS_LAKE_PROCESS=0`` or pyiceberg is

@@ -1,0 +1,56 @@
+"""``xhs run``'s helper processes for a run that a Dagster run worker executes in its own process (issue #28).
+
+``xhs run`` starts two helper processes (``runtime.helper``): Great Expectations imports and validates in one
+(``expectations.service``, started with the command) and the lake is written by the other (``warehouse.lake_process``,
+started by the build step), so that their imports (about 1.5 s and 0.7 s of CPU) run on the other core while the
+run goes on. A run the daemon or the UI launches runs in a run worker process, which did not start them: its steps
+imported both themselves. When that run executes every step in its own process (the landing sensor's small
+deliveries, ``execution: config: in_process: true``, or ``XHS_EXECUTOR=in_process``), the settings resource starts
+them for the length of the run, as ``xhs run`` does: ``RunHelpers``, a resource of the archive step (the first of
+every run of the job), which Dagster sets up when the run starts and tears down when it ends. A run with a process
+per step starts none: each step process would start its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+
+
+def executes_in_one_process(run: dg.DagsterRun) -> bool:
+    """Whether every step of ``run`` executes in the run's own process: its run config asks for it, or the job's
+    executor is the in-process one (``XHS_EXECUTOR=in_process``)."""
+    from pipelines.executor import IN_PROCESS, executor_kind
+
+    execution = dict(run.run_config or {}).get("execution")
+    chosen = execution.get("config") if isinstance(execution, dict) else None
+    return (isinstance(chosen, dict) and chosen.get(IN_PROCESS) is True) or executor_kind() == IN_PROCESS
+
+
+@contextmanager
+def helpers_for(run: dg.DagsterRun | None) -> Iterator[None]:
+    """The helper processes for the length of ``run`` when it executes in one process and nothing has started them
+    (``xhs run`` has, for the runs it executes itself); nothing otherwise (a sensor's tick, a step process)."""
+    from expectations import service
+    from warehouse import lake_process
+
+    if run is None or not executes_in_one_process(run) or service.SLOT.helper is not None or lake_process.allowed():
+        yield
+        return
+    with service.running(), lake_process.beside():
+        yield
+
+
+class RunHelpers(dg.ConfigurableResource):
+    """The helper processes for the length of a run executed in one process (``helpers_for``); nothing to configure.
+    A resource of its own, not the settings': a resource with a lifecycle must be opened as a context manager
+    wherever it is built (a sensor's context, a test's), and the settings are built everywhere."""
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[RunHelpers]:
+        with helpers_for(context.dagster_run):
+            yield self
+
+
+RUN_HELPERS = RunHelpers()  # one object: every asset that names it must name the same
