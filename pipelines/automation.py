@@ -41,6 +41,10 @@ def code_digests() -> dict[str, Any]:
     from sources.specs.model import load_specs
     from sources.staging.digests import department_digest, reader_code_digest
 
+    # hashed afresh at every tick (0.03 s): the code location lives for days, and a spec or a unit list edited
+    # meanwhile is data, not code, so nothing reloads it; a run's processes keep theirs for the run's life
+    reader_code_digest.cache_clear()
+    department_digest.cache_clear()
     return {"reader": reader_code_digest(), "departments": {s: department_digest(s) for s in sorted(load_specs())}}
 
 

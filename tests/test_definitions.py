@@ -120,6 +120,37 @@ def test_the_landing_sensor_asks_for_the_departments_that_changed_in_one_process
     assert tick(after_telecom)[0].run_config == {}
 
 
+def test_the_landing_sensor_sees_a_unit_list_edited_while_it_runs(tmp_path, monkeypatch) -> None:
+    """The code location lives for days: a unit list edited meanwhile (data, nothing reloads it) changes the reader's
+    digest at the next tick, and the run requested then stages every department."""
+    import shutil
+
+    from assets.settings import XhsSettings
+    from sources.areas.units import reference_folder
+
+    reference = tmp_path / "reference"
+    shutil.copytree(reference_folder(), reference)
+    monkeypatch.setenv("XHS_REFERENCE", str(reference))
+    landing = tmp_path / "landing"
+    (landing / "telecom").mkdir(parents=True)
+    resources = {"settings": XhsSettings.from_env(landing=str(landing), settle_seconds=0)}
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    cursor = None
+    chosen = []
+    with dg.instance_for_test() as instance:
+        for year, edit in ((2023, False), (2024, False), (2025, True)):
+            (landing / "telecom" / f"vt_{year}.xlsx").write_bytes(b"x")
+            if edit:
+                [units] = sorted(reference.glob("*.csv"))[:1]
+                units.write_text(units.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+            context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
+            result = sensor.evaluate_tick(context)
+            [request] = result.run_requests
+            cursor = result.cursor
+            chosen.append(request.tags["xhs/departments"])
+    assert chosen == ["all", "telecom", "all"]
+
+
 def test_a_late_department_shows_as_stale() -> None:
     from datetime import date
 
