@@ -1,5 +1,8 @@
 """Every Dagster definition loads, and the code location validates as `dagster definitions validate` does."""
 
+import contextlib
+from collections.abc import Iterator
+
 import dagster as dg
 
 from pipelines.definitions import defs
@@ -120,6 +123,19 @@ def test_the_landing_sensor_asks_for_the_departments_that_changed_in_one_process
     assert tick(after_telecom)[0].run_config == {}
 
 
+@contextlib.contextmanager
+def digests_forgotten() -> Iterator[None]:
+    """The reader's and departments' digests this process keeps forgotten after the block, so that the next test's
+    are hashed from the reference folder it has, not from this test's copy."""
+    from sources.staging.digests import department_digest, reader_code_digest
+
+    try:
+        yield
+    finally:
+        reader_code_digest.cache_clear()
+        department_digest.cache_clear()
+
+
 def test_the_landing_sensor_sees_a_unit_list_edited_while_it_runs(tmp_path, monkeypatch) -> None:
     """The code location lives for days: a unit list edited meanwhile (data, nothing reloads it) changes the reader's
     digest at the next tick, and the run requested then stages every department."""
@@ -137,7 +153,7 @@ def test_the_landing_sensor_sees_a_unit_list_edited_while_it_runs(tmp_path, monk
     sensor = defs.resolve_sensor_def("landing_sensor")
     cursor = None
     chosen = []
-    with dg.instance_for_test() as instance:
+    with dg.instance_for_test() as instance, digests_forgotten():
         for year, edit in ((2023, False), (2024, False), (2025, True)):
             (landing / "telecom" / f"vt_{year}.xlsx").write_bytes(b"x")
             if edit:
