@@ -17,15 +17,7 @@ from contextlib import contextmanager
 
 import dagster as dg
 
-
-def executes_in_one_process(run: dg.DagsterRun) -> bool:
-    """Whether every step of ``run`` executes in the run's own process: its run config asks for it, or the job's
-    executor is the in-process one (``XHS_EXECUTOR=in_process``)."""
-    from pipelines.executor import IN_PROCESS, executor_kind
-
-    execution = dict(run.run_config or {}).get("execution")
-    chosen = execution.get("config") if isinstance(execution, dict) else None
-    return (isinstance(chosen, dict) and chosen.get(IN_PROCESS) is True) or executor_kind() == IN_PROCESS
+from assets.execution import asks_for_one_process
 
 
 @contextmanager
@@ -35,7 +27,8 @@ def helpers_for(run: dg.DagsterRun | None) -> Iterator[None]:
     from expectations import service
     from warehouse import lake_process
 
-    if run is None or not executes_in_one_process(run) or service.SLOT.helper is not None or lake_process.allowed():
+    started = service.SLOT.helper is not None or lake_process.allowed()  # by a command (xhs run)
+    if run is None or not asks_for_one_process(run.run_config) or started:
         yield
         return
     with service.running(), lake_process.beside():

@@ -15,29 +15,25 @@ import os
 
 import dagster as dg
 
+from assets.execution import EXECUTOR_ENV, IN_PROCESS, IN_PROCESS_RUN, MULTIPROCESS, executor_kind
 from runtime import progress
 
-EXECUTOR_ENV = "XHS_EXECUTOR"
+__all__ = [
+    "EXECUTOR_ENV",
+    "IN_PROCESS",
+    "IN_PROCESS_RUN",
+    "MULTIPROCESS",
+    "execute_materialize_all",
+    "executor_kind",
+    "job_executor",
+    "materialize_all_job",
+    "selected_assets",
+    "settings_config",
+]
+
 MAX_PROCESSES_ENV = "XHS_MAX_PROCESSES"
-MULTIPROCESS, IN_PROCESS = "multiprocess", "in_process"
 # Imported once by the forkserver, then inherited by every step it forks (Great Expectations alone costs ~3 s).
 PRELOAD = ["pipelines.definitions", "great_expectations"]
-
-
-def executor_kind(default: str = MULTIPROCESS) -> str:
-    """``XHS_EXECUTOR``, else ``default``: multiprocess for the job (runs the daemon and the UI launch), in-process
-    for ``xhs run`` (``execute_materialize_all``)."""
-    kind = (os.environ.get(EXECUTOR_ENV) or default).strip().lower().replace("-", "_")
-    if kind not in {MULTIPROCESS, IN_PROCESS}:
-        raise ValueError(
-            f"{EXECUTOR_ENV}={kind!r}: use 'multiprocess' (default) or 'in_process' / "
-            f"{EXECUTOR_ENV} chỉ nhận 'multiprocess' (mặc định) hoặc 'in_process'"
-        )
-    return kind
-
-
-# What a run asks for to execute its steps in the run's own process (Dagster's multi_or_in_process_executor)
-IN_PROCESS_RUN = {"execution": {"config": {IN_PROCESS: True}}}
 
 
 def job_executor() -> dg.ExecutorDefinition:

@@ -17,14 +17,19 @@ from great_expectations.render.view import DefaultJinjaIndexPageView, DefaultJin
 from jinja2 import FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 
+from runtime.files import atomic_write
+
 
 class _TemplateCache(FileSystemBytecodeCache):
     """Jinja's cache, as a speed-up only: a compiled template it cannot keep (a folder another account made, a
     name taken by a file) is used from memory, as without the cache, and the pages are rendered all the same."""
 
     def dump_bytecode(self, bucket: Bucket) -> None:
+        """As Jinja's (a temporary file renamed into place), with the mode of every file under ``data/`` (Jinja's
+        own leaves 0600, which the pipeline's group could not read)."""
+        path = Path(self.directory) / (self.pattern % (bucket.key,))
         with suppress(OSError):  # not kept: the next rendering compiles this template again
-            super().dump_bytecode(bucket)
+            atomic_write(path, lambda tmp: tmp.write_bytes(bucket.bytecode_to_string()))
 
 
 def _cache(directory: str) -> FileSystemBytecodeCache | None:
