@@ -42,7 +42,7 @@ class RunHelpers(dg.ConfigurableResource):
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[RunHelpers]:
-        with helpers_for(context.dagster_run):
+        with helpers_for(context.run):
             yield self
 
 
