@@ -31,6 +31,6 @@ def executor_kind(default: str = MULTIPROCESS) -> str:
 def asks_for_one_process(run_config: Mapping[str, Any] | None) -> bool:
     """Whether a run with this config executes every step in the run's own process: it asks for it
     (``IN_PROCESS_RUN``), or the job's executor is the in-process one (``XHS_EXECUTOR=in_process``)."""
-    execution = dict(run_config or {}).get("execution")
+    execution = (run_config or {}).get("execution")
     chosen = execution.get("config") if isinstance(execution, dict) else None
     return (isinstance(chosen, dict) and chosen.get(IN_PROCESS) is True) or executor_kind() == IN_PROCESS

@@ -5,9 +5,9 @@
 started by the build step), so that their imports (about 1.5 s and 0.7 s of CPU) run on the other core while the
 run goes on. A run the daemon or the UI launches runs in a run worker process, which did not start them: its steps
 imported both themselves. When that run executes every step in its own process (the landing sensor's small
-deliveries, ``execution: config: in_process: true``, or ``XHS_EXECUTOR=in_process``), the settings resource starts
-them for the length of the run, as ``xhs run`` does: ``RunHelpers``, a resource of the archive step (the first of
-every run of the job), which Dagster sets up when the run starts and tears down when it ends. A run with a process
+deliveries, ``execution: config: in_process: true``, or ``XHS_EXECUTOR=in_process``), ``RunHelpers`` starts them
+for the length of the run, as ``xhs run`` does: a resource of the archive step (the first of every run of the job),
+which Dagster sets up when the run starts and tears down when it ends. A run with a process
 per step starts none: each step process would start its own."""
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from great_expectations.render.view import DefaultJinjaIndexPageView, DefaultJinjaPageView
-from jinja2 import FileSystemBytecodeCache
+from jinja2 import Environment, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 
 from runtime.files import atomic_write
@@ -40,21 +40,22 @@ def _cache(directory: str) -> FileSystemBytecodeCache | None:
     return _TemplateCache(directory, "%s.jinja")
 
 
-class CompiledPageView(DefaultJinjaPageView):
+class _CompiledTemplates:
+    """GE's view, its Jinja environment given the cache in ``template_cache`` (a folder's path, from the site's
+    configuration); mixed in before GE's view class, whose ``__init__`` it calls."""
+
+    env: Environment
+
+    def __init__(
+        self, template_cache: str, custom_styles_directory: str | None = None, custom_views_directory: str | None = None
+    ) -> None:
+        super().__init__(custom_styles_directory, custom_views_directory)  # type: ignore[call-arg]  # GE's view
+        self.env.bytecode_cache = _cache(template_cache)
+
+
+class CompiledPageView(_CompiledTemplates, DefaultJinjaPageView):
     """``DefaultJinjaPageView`` whose templates are compiled once into ``template_cache``."""
 
-    def __init__(
-        self, template_cache: str, custom_styles_directory: str | None = None, custom_views_directory: str | None = None
-    ) -> None:
-        super().__init__(custom_styles_directory, custom_views_directory)
-        self.env.bytecode_cache = _cache(template_cache)
 
-
-class CompiledIndexPageView(DefaultJinjaIndexPageView):
+class CompiledIndexPageView(_CompiledTemplates, DefaultJinjaIndexPageView):
     """``DefaultJinjaIndexPageView`` whose templates are compiled once into ``template_cache``."""
-
-    def __init__(
-        self, template_cache: str, custom_styles_directory: str | None = None, custom_views_directory: str | None = None
-    ) -> None:
-        super().__init__(custom_styles_directory, custom_views_directory)
-        self.env.bytecode_cache = _cache(template_cache)
