@@ -13,13 +13,14 @@ import dagster as dg
 
 from assets.settings import XhsSettings
 from pipelines.executor import IN_PROCESS_RUN, selected_assets
+from pipelines.up_to_date import code_digests, departments_changed
 from sources.archive.landing import list_landing
 
 # A delivery of up to this many new or changed landing entries runs in the run's own process (``IN_PROCESS_RUN``):
 # forking a process per step costs more than it wins for a few files (one new file at size M: 23.8-24.4 s with a
 # process per step, 10.8-11.1 s in one process, both with every department's step; BENCHMARKS.md, issue #28)
 SMALL_DELIVERY = 200
-CURSOR_VERSION = 2  # {"landing": landing_state, "code": code_digests}
+CURSOR_VERSION = 2  # {"landing": landing_state, "code": fresh_code_digests}
 NIGHTLY_CRON = "0 2 * * *"
 RELEASE_CRON = "0 4 1 * *"  # the first of every month, 04:00
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -35,33 +36,14 @@ def landing_state(landing: Path, settle_seconds: float = 0.0) -> tuple[dict[str,
     return state, [f.path for f in listing.unsettled]
 
 
-def code_digests() -> dict[str, Any]:
-    """What the reading depends on besides the files: the reader's code and unit lists, and each department's spec
-    and suite (``sources.staging.digests``), kept in the sensor's cursor beside the landing folder's state."""
-    from sources.specs.model import load_specs
+def fresh_code_digests() -> dict[str, Any]:
+    """``code_digests``, hashed afresh (0.03 s): the code location lives for days, and a spec or a unit list edited
+    meanwhile is data, not code, so nothing reloads it (a run's processes keep theirs for the run's life)."""
     from sources.staging.digests import department_digest, reader_code_digest
 
-    # hashed afresh at every tick (0.03 s): the code location lives for days, and a spec or a unit list edited
-    # meanwhile is data, not code, so nothing reloads it; a run's processes keep theirs for the run's life
     reader_code_digest.cache_clear()
     department_digest.cache_clear()
-    return {"reader": reader_code_digest(), "departments": {s: department_digest(s) for s in sorted(load_specs())}}
-
-
-def departments_for(changed: list[str], before: dict[str, Any] | None, now: dict[str, Any]) -> set[str] | None:
-    """The departments whose staging steps a run requested for ``changed`` landing entries must run, as ``xhs run``
-    chooses them (``pipelines.up_to_date.departments_to_read``): the department folders the entries are in, and the
-    departments whose spec or suite changed since the cursor's ``before``; None (every department) for an entry at
-    the top of the landing folder or in a folder of no department, an edited reader, or no ``before`` to compare."""
-    if not before or before.get("reader") != now["reader"]:
-        return None
-    chosen = {s for s, digest in now["departments"].items() if before.get("departments", {}).get(s) != digest}
-    for path in changed:
-        folder = path.split("/", 1)[0] if "/" in path else None
-        if folder not in now["departments"]:
-            return None
-        chosen.add(folder)
-    return chosen
+    return code_digests()
 
 
 def build_automation(
@@ -103,11 +85,11 @@ def build_automation(
                 else ""
             )
             return dg.SkipReason(f"no new or changed files in the landing folder{waiting}")
-        code = code_digests()
+        code = fresh_code_digests()
         cursor = json.dumps({"version": CURSOR_VERSION, "landing": state, "code": code}, sort_keys=True)
         run_key = f"landing-{hashlib.sha256(cursor.encode()).hexdigest()[:16]}"
         # only the departments with something to read, as ``xhs run`` does, and a small delivery in one process
-        departments = departments_for(changed, saved["code"], code)
+        departments = departments_changed(changed, saved["code"], code)
         small = len(changed) <= SMALL_DELIVERY
         tags = {"xhs/changed_files": str(len(changed)), "xhs/departments": _shown(departments)}
         request = dg.RunRequest(

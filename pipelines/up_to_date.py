@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -88,36 +89,46 @@ def starting_point(paths: Paths, listing: Listing | None = None) -> dict[str, An
     return {"landing": _digest(listing if listing is not None else landing_listing(paths.landing)), "code": code_key()}
 
 
+def code_digests() -> dict[str, Any]:
+    """What a cached read depends on besides the file: the reader's code and unit lists, and each department's spec
+    and suite (``sources.staging.digests``)."""
+    from sources.specs.model import load_specs
+    from sources.staging.digests import department_digest, reader_code_digest
+
+    return {"reader": reader_code_digest(), "departments": {s: department_digest(s) for s in sorted(load_specs())}}
+
+
+def departments_changed(changed: Iterable[str], before: dict[str, Any] | None, now: dict[str, Any]) -> set[str] | None:
+    """The departments with something to read for the ``changed`` landing entries (paths under the landing folder):
+    the department folders they are in, and the departments whose spec or suite changed from ``before`` to ``now``
+    (``code_digests``); None (every department) for an entry at the top of the landing folder or in a folder of no
+    department, an edited reader, or no ``before`` to compare with. ``xhs run`` and the landing sensor both choose
+    so."""
+    if not before or before.get("reader") != now["reader"]:
+        return None
+    chosen = {s for s, digest in now["departments"].items() if before.get("departments", {}).get(s) != digest}
+    for path in changed:
+        folder = path.split("/", 1)[0] if "/" in path else None
+        if folder not in now["departments"]:
+            return None
+        chosen.add(folder)
+    return chosen
+
+
 def departments_to_read(paths: Paths, listing: Listing) -> tuple[set[str] | None, dict[str, Any]]:
     """The departments a run has files to read for, by what changed since the last completed run: a file added
     to or changed in a department's landing folder, or its spec or suite edited; None (every department) for a
     file at the top of the landing folder or in a folder of no department, an edited reader, or no completed run
-    to compare with. Also returns what to remember of this start (``remember_completed``)."""
-    from sources.specs.model import load_specs
-    from sources.staging.digests import department_digest, reader_code_digest
-
+    to compare with (``departments_changed``). Also returns what to remember of this start (``remember_completed``)."""
     files = landing_files(listing)
-    specs = sorted(load_specs())
-    detail: dict[str, Any] = {
-        "files": files,
-        "reader": reader_code_digest(),
-        "departments": {source: department_digest(source) for source in specs},
-    }
+    detail: dict[str, Any] = {"files": files, **code_digests()}
     try:
         saved = StateStore(paths.state).memo(RUN_MEMO) if paths.state.exists() else None
     except (CorruptStore, sqlite3.DatabaseError):  # a damaged store: the run sets it aside, every department runs
         saved = None
     before = (saved or {}).get("detail")
-    if not before or before.get("reader") != detail["reader"]:
-        return None, detail
-    chosen = {s for s in specs if before["departments"].get(s) != detail["departments"][s]}
-    for rel, state in files.items():
-        if before["files"].get(rel) != state:
-            folder = rel.split("/", 1)[0] if "/" in rel else None
-            if folder not in specs:
-                return None, detail
-            chosen.add(folder)
-    return chosen, detail
+    changed = [rel for rel, state in files.items() if (before or {}).get("files", {}).get(rel) != state]
+    return departments_changed(changed, before, detail), detail
 
 
 def _left(paths: Paths) -> dict[str, Any]:
