@@ -44,7 +44,8 @@ class Paths:
         return self.data / "work" / "xhs-work.duckdb"
 
     def staging_table(self, source: str) -> Path:
-        return self.staging / f"stg_{source}.parquet"
+        """The folder of ``stg_<source>``'s parts, one Parquet file per province (``sources.staging.stager``)."""
+        return self.staging / f"stg_{source}"
 
     @property
     def feedback(self) -> Path:

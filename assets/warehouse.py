@@ -18,7 +18,7 @@ from sources.archive.raw import RawArchive
 from sources.archive.state import StateStore
 from sources.areas.units import registry
 from sources.specs.model import load_specs
-from sources.staging.stager import Stager
+from sources.staging.stager import Stager, staging_parts
 from warehouse import lake_process
 from warehouse.build import WORK_ALIAS, BuildInputs, build, open_work_database
 from warehouse.history import FACT_KEY
@@ -80,7 +80,7 @@ def _build_work(context: dg.AssetExecutionContext, settings: XhsSettings):
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
     stager = Stager(archive, state, paths.staging, check_together)
     files = archive.all()
-    tables = {s: paths.staging_table(s) for s in load_specs() if paths.staging_table(s).exists()}
+    tables = {s: parts for s in load_specs() if (parts := staging_parts(paths.staging_table(s)))}
     code = code_key()
     digests = file_digests(files, state.outcome_digests())
     refused = state.refusals()  # entries of the landing folder not opened: findings with no file (meta_finding)

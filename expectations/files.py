@@ -15,6 +15,7 @@ from sources.reading.reader import ReadResult, SuiteCheck, read_file
 from sources.specs.model import Spec
 from sources.staging.stager import (
     file_checks_memo,
+    scan_staging_table,
     source_read_key,
     staging_table_digest,
 )
@@ -76,11 +77,11 @@ def check_staging_table(source: str, path: Path, state: StateStore) -> dict:
     the table), as many as this check would find on those rows, and its Great Expectations result is this check's,
     for Data Docs (``checked_with_files``). Two or more files added: validated here, in one result."""
     basis = source_read_key(source)  # the spec, suite and reader the rows were read and checked with
-    key = staging_table_digest(path, state) + basis if path.exists() else None
+    table = scan_staging_table(path)
+    key = staging_table_digest(path, state) + basis if table is not None else None
     saved = state.memo(f"stg_{source}.check")
     if key and saved and saved.get("key") == key:
         return saved["outcome"]
-    table = pl.scan_parquet(path) if path.exists() else None
     rows_of: dict[str, int] = (
         dict(table.group_by("file_sha256").len().collect().iter_rows()) if table is not None else {}
     )

@@ -48,7 +48,7 @@ def find_problems(settings: XhsSettings) -> list[Mended]:
                         f"thiếu tệp lưu trữ ({obj.name}): hãy nộp lại tệp",
                     )
                 )
-    for path in sorted([*(paths.staging / "files").glob("*.parquet"), *paths.staging.glob("stg_*.parquet")]):
+    for path in sorted([*(paths.staging / "files").glob("*.parquet"), *paths.staging.glob("stg_*/*.parquet")]):
         problem = parquet_problem(path)
         if problem:
             found.append(

@@ -14,6 +14,7 @@ import pytest
 
 from bench.corpus import CASES
 from sources.archive.state import StateStore
+from sources.staging.stager import staging_parts
 from tests.pipeline_helpers import query, run_xhs
 from warehouse.lake import NAMESPACE, open_catalog
 from warehouse.publish import current_version
@@ -134,12 +135,12 @@ def test_incremental_builds_equal_a_rebuild_after_deliveries_corrections_and_rej
         ({"indicator_code": i, "area_key": a, "period_code": p, "value": v} for i, a, p, v in facts), key=repr
     )
 
-    # the staging tables were brought up to date file by file: the same rows as every loaded file's cached read
+    # the staging tables were brought up to date part by part: the same rows as every loaded file's cached read
     for source in ("telecom", "population"):
         loaded = query(root, "SELECT DISTINCT sha256 FROM meta_file WHERE status = 'loaded' AND source = ?", [source])
         cached = [p for (sha,) in loaded for p in (root / "data" / "staging" / "files").glob(f"{sha}.*.parquet")]
         assert len(cached) == len(loaded) > 1
-        table = pl.read_parquet(root / "data" / "staging" / f"stg_{source}.parquet")
+        table = pl.read_parquet(staging_parts(root / "data" / "staging" / f"stg_{source}"))
         assert table.sort(pl.all()).equals(pl.concat([pl.read_parquet(p) for p in cached]).sort(pl.all()))
     check = StateStore(root / "data" / "state.sqlite").memo("stg_telecom.check")
     assert check is not None and 0 < check["outcome"]["rows_checked"] < check["outcome"]["rows"]  # new rows only

@@ -13,7 +13,7 @@ from expectations.files import check_staging_table, check_together, staging_vali
 from sources.archive.raw import ArchivedObject, RawArchive
 from sources.archive.state import StateStore
 from sources.reading.reader import ReadResult, SuiteCheck
-from sources.staging.stager import Stager, file_checks_memo, source_read_key
+from sources.staging.stager import Stager, file_checks_memo, source_read_key, staging_parts
 from tests.pipeline_helpers import query
 from tests.test_incremental import deliver, run
 
@@ -33,7 +33,7 @@ def test_rows_a_file_validated_alone_are_taken_as_checked_only_under_the_same_su
 ) -> None:
     root = tmp_path / "deployment"
     state = StateStore(root / "data" / "state.sqlite")
-    table = root / "data" / "staging" / "stg_telecom.parquet"
+    table = root / "data" / "staging" / "stg_telecom"
     deliver(samples, root, FIRST)
     run(root)
     before = state.memo("stg_telecom.check")
@@ -43,7 +43,7 @@ def test_rows_a_file_validated_alone_are_taken_as_checked_only_under_the_same_su
     deliver(samples, root, [THEN])
     run(root)
     [(sha,)] = query(root, "SELECT sha256 FROM meta_file WHERE original_name = ?", [Path(THEN).name])
-    new_rows = pl.read_parquet(table).filter(pl.col("file_sha256") == sha).height
+    new_rows = pl.read_parquet(staging_parts(table)).filter(pl.col("file_sha256") == sha).height
     after = state.memo("stg_telecom.check")
     assert after is not None and after["files"] == sorted([*before["files"], sha])
     outcome = after["outcome"]
@@ -71,7 +71,8 @@ def test_rows_a_file_validated_alone_are_taken_as_checked_only_under_the_same_su
     state.remember(file_checks_memo("telecom"), both)
     two = check_staging_table("telecom", table, state)
     assert two["checked_with_files"] == 0 and two["errors"] == 0
-    assert two["rows_checked"] == pl.read_parquet(table).filter(pl.col("file_sha256").is_in([first, sha])).height
+    added = pl.read_parquet(staging_parts(table)).filter(pl.col("file_sha256").is_in([first, sha]))
+    assert two["rows_checked"] == added.height
     assert len(staging_validation_results("telecom", state)) == 1
 
     # a check that did not pass last time validates the whole table, whatever the files' own checks said

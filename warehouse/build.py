@@ -59,7 +59,7 @@ EMPTY, MADE_AHEAD, COPIED = "empty", "copy made ahead", "copied"
 class BuildInputs:
     files: list[ArchivedObject]
     staged: dict[str, StagedFile]  # by sha256
-    staging_tables: dict[str, Path]  # source → stg_<source>.parquet
+    staging_tables: dict[str, list[Path]]  # source → the parts of stg_<source> (sources.staging.stager)
     units: UnitRegistry
     # sha256 of the files whose delivery or outcome changed since the warehouse the work file was copied from;
     # None: a full build

@@ -38,14 +38,19 @@ STAGING_COLUMN_COMMENTS = {
 }
 
 
-def load_staging(con: duckdb.DuckDBPyConnection, tables: dict[str, Path]) -> None:
-    """``stg_<source>`` tables, whole: every staged value with its provenance (file, sheet, cell)."""
-    for source, path in sorted(tables.items()):
-        _create_staging_table(con, source, f"SELECT * FROM read_parquet('{_sql(str(path))}')")
+def load_staging(con: duckdb.DuckDBPyConnection, tables: dict[str, list[Path]]) -> None:
+    """``stg_<source>`` tables, whole: every staged value with its provenance (file, sheet, cell), from the
+    parts of each (``sources.staging.stager.staging_parts``)."""
+    for source, parts in sorted(tables.items()):
+        listed = ", ".join(f"'{_sql(str(p))}'" for p in parts)
+        _create_staging_table(con, source, f"SELECT * FROM read_parquet([{listed}])")
 
 
 def replace_staging_rows(
-    con: duckdb.DuckDBPyConnection, tables: dict[str, Path], changed: list[str], values: dict[str, list[Path]]
+    con: duckdb.DuckDBPyConnection,
+    tables: dict[str, list[Path]],
+    changed: list[str],
+    values: dict[str, list[Path]],
 ) -> None:
     """Remove the rows of the ``changed`` files from every staging table and insert their current values
     (``values``: the cached reads of the changed files that are loaded, by source). A department's table is
