@@ -63,9 +63,14 @@ def stage_source(context: dg.AssetExecutionContext, settings: XhsSettings, spec:
     """``stg_<source>``: read the source's files (or take their cached reads), then build its table."""
     paths = settings.paths()
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
-    stager = Stager(archive, state, paths.staging, check_together, threads=settings.read_threads)
+    objs = archive.all()
+    # a file dropped at the top of the landing folder is the department's its headers gave (its recorded outcome)
+    detected = state.outcomes(only=[o.sha256 for o in objs if o.source not in load_specs()])
+    files = [o for o in objs if source_of(o, detected.get(o.sha256)) == spec.source]
+    stager = Stager(
+        archive, state, paths.staging, check_together, threads=settings.read_threads, files=[o.sha256 for o in files]
+    )
     rerun = selected_periods(context)
-    files = [o for o in archive.all() if source_of(o, stager.outcomes.get(o.sha256)) == spec.source]
     again = frozenset(
         o.sha256
         for o in files

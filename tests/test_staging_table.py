@@ -129,3 +129,19 @@ def test_a_file_of_no_single_province_goes_to_the_national_part(
     # no file loaded: no part, and an empty table of the staging schema
     empty = build_staging_table([], "dti", table, state)
     assert staging_parts(table) == [] and empty.collect().height == 0
+
+
+def test_a_stager_given_its_files_reads_their_outcomes_alone_and_stages_no_other(
+    sample_files: Path, deployment: tuple[Path, RawArchive, StateStore]
+) -> None:
+    root, archive, state = deployment
+    staged = stage(sample_files, root, archive, state, [*BAC_KAN, *BEN_TRE])
+    mine, other = archive.all()[:2], archive.all()[2]
+    stager = Stager(archive, state, root / "staging", check_together, files=[o.sha256 for o in mine])
+    assert set(stager.outcomes) == {o.sha256 for o in mine}
+    assert [stager.stage(o) for o in mine] == [s for s in staged if s.sha256 in stager.files]
+    assert stager.reads == 0  # taken from the cache
+    with pytest.raises(ValueError, match="not one of the files"):
+        stager.stage(other)
+    with pytest.raises(ValueError, match="not one of the files"):
+        stager.prefetch([other, *mine])

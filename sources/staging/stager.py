@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
@@ -57,7 +57,15 @@ class Stager:
     """Reads archived files (or takes their cached reads) and records each outcome in the state store, which
     it reads once."""
 
-    def __init__(self, archive: RawArchive, state: StateStore, staging_root: Path, check: Checker, threads: int = 0):
+    def __init__(
+        self,
+        archive: RawArchive,
+        state: StateStore,
+        staging_root: Path,
+        check: Checker,
+        threads: int = 0,
+        files: Collection[str] | None = None,
+    ):
         if threads < 0:
             raise ValueError(
                 f"read threads: {threads}, expected 0 (automatic) or more / số luồng đọc phải từ 0 trở lên"
@@ -67,6 +75,9 @@ class Stager:
         self.check = check  # the expectation suites on fresh reads (expectations.files.check_together)
         self.threads = threads  # files ``prefetch`` reads at once; 0: ``automatic_read_threads``
         self.cache = staging_root / "files"
+        # the files (sha256) this stager stages, when it is given them: only their outcomes are read (a staging step
+        # stages one department's files: 3,467 of 17,195 outcomes at size XL, 0.03 s instead of 0.12 s, issue #28)
+        self.files = None if files is None else frozenset(files)
         self.reads = 0  # files actually read by this stager (the rest came from the cache)
         self._found_cached: set[str] = set()  # files ``is_cached`` found read by the current reader (sha256)
         # One load time for every file this stager loads first: the files of one department loaded by one run are
@@ -76,9 +87,10 @@ class Stager:
 
     @cached_property
     def outcomes(self) -> dict[str, StagedFile]:
-        """Every file's recorded outcome, by sha256, read from the state store when first asked for: the archive
-        step asks only when a file was dropped outside a department folder (17,160 files took 0.1 s at XL)."""
-        return self.state.outcomes()
+        """Every file's recorded outcome (of ``files`` alone, when given), by sha256, read from the state store when
+        first asked for: the archive step asks only when a file was dropped outside a department folder (17,160
+        files took 0.1 s at XL)."""
+        return self.state.outcomes(only=self.files)
 
     def _values_path(self, sha: str, key: str) -> Path:
         return self.cache / f"{sha}.{key}.parquet"
@@ -87,6 +99,7 @@ class Stager:
         """Whether the current reader, spec and suite have read the file already. A step asks this of every file of
         its department up to three times (which are new, ``prefetch``, ``stage``): a file found cached is not
         looked at again by this stager (issue #28: 3,440 files at size XL, their cached reads opened three times)."""
+        self._given(obj)
         if obj.sha256 in self._found_cached:
             return True
         known = self.outcomes.get(obj.sha256)
@@ -99,9 +112,16 @@ class Stager:
             self._found_cached.add(obj.sha256)
         return cached
 
+    def _given(self, obj: ArchivedObject) -> None:
+        """A stager given its files never stages another: that file's outcome was not read, so it would be taken
+        for a file never read."""
+        if self.files is not None and obj.sha256 not in self.files:
+            raise ValueError(f"{obj.name} ({obj.sha256[:12]}) is not one of the files this stager was given")
+
     def stage(self, obj: ArchivedObject, *, refresh: bool = False) -> StagedFile:
         """Read an archived file (or take the cached read, unless ``refresh``) and record the outcome.
         ``refresh`` is what re-running a period does: the file is read again from the archive."""
+        self._given(obj)
         if refresh or not self.is_cached(obj):
             check_stop(f"reading {obj.name}")
             spec = load_specs().get(obj.source) if obj.source else None
