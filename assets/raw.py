@@ -1,5 +1,10 @@
 """Raw layer: every file in the landing folder archived by content (sha256), nothing ever overwritten."""
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import dagster as dg
 
 from assets.faults import step_faults
@@ -8,7 +13,7 @@ from assets.settings import TRANSIENT_RETRY, XhsSettings
 from expectations.files import check_together
 from runtime import progress
 from runtime.stopping import check_stop
-from sources.archive.landing import list_landing, shown
+from sources.archive.landing import Listing, list_landing, shown
 from sources.archive.migrate import import_sidecars
 from sources.archive.raw import RawArchive
 from sources.archive.repair import mend_stores
@@ -16,6 +21,34 @@ from sources.archive.state import StateStore
 from sources.staging.stager import Stager
 
 WAITING_MEMO = "landing.waiting"  # the files the last archiving left for later (still being uploaded)
+
+# The listing of the landing folder ``xhs run`` made before it launched the run in this process, by folder, with the
+# settling time it was made with and the process that made it (``listing_offered``)
+_OFFERED: dict[Path, tuple[float, int, Listing]] = {}
+
+
+@contextmanager
+def listing_offered(landing: Path, settle_seconds: float, listing: Listing) -> Iterator[None]:
+    """``xhs run`` lists the landing folder before it launches anything (to tell whether there is anything new);
+    the archive step of the run it then executes in this process takes that listing instead of listing the folder
+    again (17,000 entries at size XL: 0.15 s, issue #28). A file that lands in between is archived by the next run,
+    as one landing during the run is. Taken once, by an archive step in this process with the same settling time,
+    and withdrawn when the run ends; a step in a process of its own (``XHS_EXECUTOR=multiprocess``) lists the folder
+    itself."""
+    key = landing.resolve()
+    _OFFERED[key] = (settle_seconds, os.getpid(), listing)
+    try:
+        yield
+    finally:
+        _OFFERED.pop(key, None)
+
+
+def landing_now(landing: Path, settle_seconds: float) -> Listing:
+    """The listing offered for this run (``listing_offered``), else the landing folder listed now."""
+    offered = _OFFERED.pop(landing.resolve(), None)
+    if offered is not None and offered[:2] == (settle_seconds, os.getpid()):
+        return offered[2]
+    return list_landing(landing, settle_seconds)
 
 
 @dg.asset(
@@ -45,7 +78,7 @@ def _archive_landing(context: dg.AssetExecutionContext, settings: XhsSettings) -
         context.log.warning(mended.line())
     if imported := import_sidecars(archive, state):
         context.log.info(f"{imported} archived files of the earlier layout imported into the manifest and state")
-    listing = list_landing(paths.landing, settings.settle_seconds)
+    listing = landing_now(paths.landing, settings.settle_seconds)
     intake = archive.take_in(paths.landing, listing)
     new, redelivered = intake.new, intake.redelivered
     refused = [*listing.refused, *intake.refused]

@@ -56,21 +56,24 @@ def run_pipeline(
     import dagster as dg
 
     from assets.helpers import RUN_HELPERS
+    from assets.raw import listing_offered
     from pipelines.definitions import defs
     from pipelines.home import open_instance
     from pipelines.up_to_date import departments_to_read, landing_listing, remember_completed, starting_point
     from warehouse import lake_process
 
     paths = settings.paths()
-    # before anything is archived: a file landing during the run is new next time (one listing for both; the
-    # command's own when it listed the folder already)
+    # before anything is archived: a file landing during the run is new next time (one listing for the starting
+    # point, the departments to read and the archive step, ``assets.raw.listing_offered``; the command's own when it
+    # listed the folder already)
     if listing is None:
         listing = landing_listing(paths.landing, settings.settle_seconds)
     start = starting_point(paths, listing)
     departments, detail = departments_to_read(paths, listing)
     # Dagster's storage: a full disk is named too. The lake's libraries import on the other core while the steps
     # run (``warehouse.lake_process``, issue #28); the helper ends with the run.
-    with writing(home), open_instance(home) as instance, lake_process.beside():
+    offered = listing_offered(paths.landing, settings.settle_seconds, listing)
+    with writing(home), offered, open_instance(home) as instance, lake_process.beside():
         if not instance_choice().shared:  # on a shared instance the daemon's run monitoring does it
             release_dead_runs(instance)
         run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("XHS_LOG_LEVEL", "CRITICAL")}}}}

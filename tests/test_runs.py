@@ -307,3 +307,37 @@ def test_an_archive_of_the_earlier_layout_is_imported_without_losing_anything(sa
     ]
     assert rows(tmp_path, "SELECT count(*) FROM fact_indicator WHERE file_sha256 = ?".replace("?", f"'{sha}'"))[0][0]
     assert (objects / f"{sha}.json.imported").exists() and not (objects / f"{sha}.json").exists()
+
+
+def test_the_archive_step_takes_the_listing_the_run_was_launched_with(
+    samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``xhs run`` lists the landing folder once (issue #28): its run's archive step, in the same process, takes
+    that listing. A file that lands after it is archived by the next run, and a listing made with another settling
+    time is not taken."""
+    import assets.raw
+    from pipelines.run import run_pipeline
+    from pipelines.up_to_date import landing_listing
+    from sources.archive.raw import RawArchive
+
+    deliver(samples, tmp_path, SUBSET, bad=False)
+    settings, home = settings_for(tmp_path), ensure_dagster_home(tmp_path / ".dagster")
+    listed: list[Path] = []
+    real = assets.raw.list_landing
+    monkeypatch.setattr(assets.raw, "list_landing", lambda *a, **k: listed.append(a[0]) or real(*a, **k))
+    listing = landing_listing(settings.paths().landing, settings.settle_seconds)
+    late = tmp_path / "landing" / "telecom" / "late.xlsx"
+    shutil.copyfile(samples / "telecom" / "BC_vien_thong_BenTre_2023.xlsx", late)  # lands after the listing
+    assert run_pipeline(settings, home, listing=listing).exit_code == 0
+    archived = {d.landing_path for o in RawArchive(settings.paths().raw).all() for d in o.deliveries}
+    assert listed == [] and "telecom/late.xlsx" not in archived and "telecom/BC_vien_thong_BacKan_2022.xlsx" in archived
+    assert assets.raw._OFFERED == {}  # withdrawn with the run
+
+    assert run_pipeline(settings, home).exit_code == 0  # the next run: its own listing, taken by its archive step
+    archived = {d.landing_path for o in RawArchive(settings.paths().raw).all() for d in o.deliveries}
+    assert listed == [] and "telecom/late.xlsx" in archived
+
+    # offered with another settling time: the step lists the folder itself
+    with assets.raw.listing_offered(settings.paths().landing, settings.settle_seconds + 1, listing):
+        assert assets.raw.landing_now(settings.paths().landing, settings.settle_seconds) is not listing
+    assert listed == [settings.paths().landing]
