@@ -22,7 +22,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,30 +44,8 @@ from sources.archive.landing import (
 
 __all__ = ["ACCEPTED_SUFFIXES", "ArchivedObject", "Delivery", "Intake", "RawArchive", "is_delivery"]
 
-
-@dataclass(frozen=True)
-class _ManifestRead:
-    """``RawArchive.all``'s last read of a manifest: the manifest's and its WAL's (size, mtime, inode) before it,
-    the objects, and the last rowid of each table it had read."""
-
-    stamp: tuple
-    objects: list
-    last_object: int
-    last_delivery: int
-
-
-# RawArchive.all's last read of each manifest in this process
-_ALL: dict[Path, _ManifestRead] = {}
-
-
-@contextmanager
-def _snapshot(con: sqlite3.Connection) -> Iterator[None]:
-    """One read transaction: the queries in it see the manifest at one moment (WAL mode)."""
-    con.execute("BEGIN")
-    try:
-        yield
-    finally:
-        con.execute("COMMIT")
+# RawArchive.all's last read of each manifest in this process, with the manifest's and its WAL's (size, mtime, inode)
+_ALL: dict[Path, tuple[tuple, list[ArchivedObject]]] = {}
 
 
 def _state(path: Path) -> tuple[int, int, int]:
@@ -218,23 +196,20 @@ class RawArchive:
 
     def all(self) -> list[ArchivedObject]:
         """Every archived object with its deliveries, oldest first: one query, or none when the manifest (and its
-        write-ahead log) are unchanged since this process last read it (the steps of an in-process run). When it
-        has changed but is the same file, only the rows added since are read (``_read_added``)."""
+        write-ahead log) are unchanged since this process last read it (the steps of an in-process run)."""
         if not self.manifest.exists():
             return []
         wal = self.manifest.with_name(self.manifest.name + "-wal")
         stamp = (_state(self.manifest), _state(wal) if wal.exists() else None)
         cached = _ALL.get(self.manifest)
-        if cached and cached.stamp == stamp:
-            return list(cached.objects)
-        same_file = cached is not None and cached.stamp[0][2] == stamp[0][2]
-        read = (self._read_added(cached) if cached is not None and same_file else None) or self._read_all()
-        # the stamp from before the read: rows written meanwhile are read (once) next time
-        _ALL[self.manifest] = replace(read, stamp=stamp)
-        return list(read.objects)
+        if cached and cached[0] == stamp:
+            return list(cached[1])
+        objects = self._read_all()
+        _ALL[self.manifest] = (stamp, objects)
+        return list(objects)
 
-    def _read_all(self) -> _ManifestRead:
-        with self._connect() as con, _snapshot(con):
+    def _read_all(self) -> list[ArchivedObject]:
+        with self._connect() as con:
             objects = con.execute(
                 "SELECT sha256, size_bytes, suffix, source, first_received_at FROM object "
                 "ORDER BY first_received_at, sha256"
@@ -244,51 +219,10 @@ class RawArchive:
                 "SELECT sha256, name, landing_path, received_at FROM delivery ORDER BY received_at, rowid"
             ):
                 deliveries.setdefault(sha, []).append(Delivery(name, landing_path, received_at))
-            last_object, last_delivery = con.execute(
-                "SELECT (SELECT coalesce(max(rowid), 0) FROM object), (SELECT coalesce(max(rowid), 0) FROM delivery)"
-            ).fetchone()
-        objs = [
+        return [
             ArchivedObject(sha, size, suffix, source, first, tuple(deliveries.get(sha, ())))
             for sha, size, suffix, source, first in objects
         ]
-        return _ManifestRead((), objs, last_object, last_delivery)
-
-    def _read_added(self, cached: _ManifestRead) -> _ManifestRead | None:
-        """``cached`` with the objects and deliveries added to the manifest since (rows are never updated nor
-        deleted: its triggers refuse it), in ``_read_all``'s order; None when the manifest does not hold exactly
-        those rows (it was replaced in place): then it is read whole. At size XL the archive step's write made
-        every run read 17,000 objects again (0.1 s, issue #28)."""
-        with self._connect() as con, _snapshot(con):
-            added = con.execute(
-                "SELECT sha256, size_bytes, suffix, source, first_received_at FROM object WHERE rowid > ? "
-                "ORDER BY rowid",
-                [cached.last_object],
-            ).fetchall()
-            delivered = con.execute(
-                "SELECT sha256, name, landing_path, received_at FROM delivery WHERE rowid > ? ORDER BY rowid",
-                [cached.last_delivery],
-            ).fetchall()
-            n_objects, n_deliveries, last_object, last_delivery = con.execute(
-                "SELECT (SELECT count(*) FROM object), (SELECT count(*) FROM delivery), "
-                "(SELECT coalesce(max(rowid), 0) FROM object), (SELECT coalesce(max(rowid), 0) FROM delivery)"
-            ).fetchone()
-        by_sha = {o.sha256: o for o in cached.objects}
-        for sha, size, suffix, source, first in added:
-            by_sha[sha] = ArchivedObject(sha, size, suffix, source, first)
-        new: dict[str, list[Delivery]] = {}
-        for sha, name, landing_path, received_at in delivered:
-            new.setdefault(sha, []).append(Delivery(name, landing_path, received_at))
-        for sha, more in new.items():
-            if sha not in by_sha:
-                return None
-            obj = by_sha[sha]
-            # the old ones first: a stable sort by time keeps ``_read_all``'s (received_at, rowid) order
-            deliveries = sorted([*obj.deliveries, *more], key=lambda d: d.received_at)
-            by_sha[sha] = replace(obj, deliveries=tuple(deliveries))
-        objects = sorted(by_sha.values(), key=lambda o: (o.first_received_at, o.sha256))
-        if (n_objects, n_deliveries) != (len(objects), sum(len(o.deliveries) for o in objects)):
-            return None
-        return _ManifestRead((), objects, last_object, last_delivery)
 
     def ingest(self, landing: Path) -> tuple[list[ArchivedObject], list[ArchivedObject]]:
         """Archive every settled delivery under ``landing`` (no settling time): (new objects, objects that got a
@@ -356,6 +290,7 @@ class RawArchive:
                 con.execute("BEGIN")
                 con.executemany("INSERT OR REPLACE INTO landing_file VALUES (?, ?, ?, ?)", remember)
                 con.execute("COMMIT")
+        _ALL.pop(self.manifest, None)  # written by this process: read again
         by_sha = {o.sha256: o for o in self.all()}
         done.new = [by_sha[s] for s in new]
         done.redelivered = [by_sha[s] for s in dict.fromkeys(redelivered)]
