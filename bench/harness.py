@@ -139,8 +139,10 @@ def rejected_files(warehouse: Path) -> dict[str, int]:
     return dict(rows)
 
 
-def extra_file(size: str, target: Path) -> Path:
-    """One new file: the month after the last of telecom for the size's first province (July 2026)."""
+def extra_file(size: str, target: Path, k: int = 0) -> Path:
+    """One new file: the month after the last of telecom for the size's first province (July 2026). ``k``: the
+    ``k``-th new file of a sequence (``bench.next_file``): the provinces after the reform take turns, each one
+    month further on every round (the next month of each province, then the month after, ...)."""
     from bench import scale
     from sources.samples import figures
     from sources.samples.layouts import build_sheets
@@ -148,15 +150,20 @@ def extra_file(size: str, target: Path) -> Path:
 
     folder = reference_folder()
     keys = files_for(SIZES[size], folder)
-    province, last = latest_telecom(size)
+    provinces = list(dict.fromkeys(key[0] for key in keys if is_post_reform(key[2])))
+    province = provinces[k % len(provinces)]
+    last = max(key[2] for key in keys if key[0] == province and key[1] == "telecom")
     y, m = int(last[:4]), int(last[5:])
-    key = (province, "telecom", f"{y + m // 12}-{m % 12 + 1:02d}")
+    months = []
+    for _ in range(k // len(provinces) + 1):
+        y, m = y + m // 12, m % 12 + 1
+        months.append((province, "telecom", f"{y}-{m:02d}"))
     # the whole series of the province, so cumulative counters carry on from the last month
-    scale._configure(folder, [k for k in keys if k[0] == province] + [key])
-    style = scale.style_of(key, figures.province_name(province, key[2]))
+    scale._configure(folder, [key for key in keys if key[0] == province] + months)
+    style = scale.style_of(months[-1], figures.province_name(province, months[-1][2]))
     path = target / "telecom" / style.filename
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(to_bytes(build_sheets(key, style), style))
+    path.write_bytes(to_bytes(build_sheets(months[-1], style), style))
     figures.configure()
     return path
 
