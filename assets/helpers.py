@@ -12,6 +12,7 @@ per step starts none: each step process would start its own."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -32,7 +33,28 @@ def helpers_for(run: dg.DagsterRun | None) -> Iterator[None]:
         yield
         return
     with service.running(), lake_process.beside():
+        start_intake_worker()
         yield
+
+
+def start_intake_worker() -> threading.Thread:
+    """Start this process's intake worker (``sources.intake.sandbox``) now, from a thread that waits for its first
+    answer: its interpreter and calamine then start on the other core while Dagster creates the run, not in the
+    first file's read (0.16 s of it at size M, issue #28). The same worker reads the run's files. A worker that
+    fails to start is started again, and its failure reported, by the read that needs it."""
+    from sources.intake.sandbox import WorkerFailed, shared_sandbox
+
+    sandbox = shared_sandbox()
+
+    def ping() -> None:
+        try:
+            sandbox.call({"op": "ping"})
+        except WorkerFailed:
+            return
+
+    thread = threading.Thread(target=ping, name="xhs-intake-start", daemon=True)
+    thread.start()
+    return thread
 
 
 class RunHelpers(dg.ConfigurableResource):

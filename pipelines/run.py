@@ -17,7 +17,7 @@ import duckdb
 from assets.faults import DISK
 from assets.instance import instance_choice
 from assets.settings import XhsSettings
-from pipelines.executor import execute_materialize_all
+from pipelines.executor import IN_PROCESS, execute_materialize_all, executor_kind
 from runtime import progress
 from runtime.disk import DiskError, classify, classify_text, writing
 from runtime.files import file_state
@@ -55,7 +55,7 @@ def run_pipeline(
     job's assets, exactly as when the schedule or the sensor launches it; this only launches and summarises."""
     import dagster as dg
 
-    from assets.helpers import RUN_HELPERS
+    from assets.helpers import RUN_HELPERS, start_intake_worker
     from assets.raw import listing_offered
     from pipelines.definitions import defs
     from pipelines.home import open_instance
@@ -70,6 +70,8 @@ def run_pipeline(
         listing = landing_listing(paths.landing, settings.settle_seconds)
     start = starting_point(paths, listing)
     departments, detail = departments_to_read(paths, listing)
+    if (departments is None or departments or source or period) and executor_kind(default=IN_PROCESS) == IN_PROCESS:
+        start_intake_worker()  # files to read in this process: the reader's worker starts while Dagster does
     # Dagster's storage: a full disk is named too. The lake's libraries import on the other core while the steps
     # run (``warehouse.lake_process``, issue #28); the helper ends with the run.
     offered = listing_offered(paths.landing, settings.settle_seconds, listing)

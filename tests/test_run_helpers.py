@@ -78,3 +78,22 @@ def test_a_run_with_a_process_per_step_starts_no_helper(tmp_path: Path) -> None:
     assert seen["success"] and seen["left"] == []
     # the steps ran in step processes: the run's own process imported neither library, and started no helper
     assert not seen["great_expectations"] and not seen["pyiceberg"]
+
+
+def test_the_intake_worker_started_ahead_is_the_one_that_reads(tmp_path: Path) -> None:
+    """``start_intake_worker`` starts the process's intake worker before any file is read (``xhs run`` does it as
+    the run is created); the first read then finds it running and starts none."""
+    from assets.helpers import start_intake_worker
+    from sources.intake.sandbox import read_in_sandbox, shared_sandbox
+
+    sandbox = shared_sandbox()
+    sandbox.close()  # as in a process that has read nothing yet
+    starts = sandbox.starts
+    start_intake_worker().join(timeout=60)
+    assert sandbox.pid is not None and sandbox.starts == starts + 1
+    pid = sandbox.pid
+    path = tmp_path / "vt.xlsx"
+    path.write_bytes(sample_files()[GOOD])
+    findings, sheets = read_in_sandbox(path, path.name)
+    assert sheets and not [f for f in findings if f.severity == "error"]
+    assert (sandbox.pid, sandbox.starts) == (pid, starts + 1)
