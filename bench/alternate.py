@@ -21,17 +21,25 @@ the machine's drift moves less than the wall time).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
-from bench.harness import WORK, extra_file, fresh_run, last_build, run_measured, write_landing, xhs, xhs_env
+from bench.harness import (
+    WORK,
+    extra_file,
+    fresh_run,
+    last_build,
+    last_run_events,
+    run_measured,
+    write_landing,
+    xhs,
+    xhs_env,
+)
 
 
 def deployment_env(root: Path, tree: Path) -> dict[str, str]:
@@ -60,12 +68,7 @@ def restore(snapshot: Path, root: Path) -> None:
 def event_times(root: Path) -> dict[str, float]:
     """Of the deployment's last run, from Dagster's event log: from the staging step's end to the build's start,
     and from the first event to the last."""
-    home = root / ".dagster"
-    with sqlite3.connect(home / "history" / "runs.db") as runs:
-        (run_id,) = runs.execute("SELECT run_id FROM runs ORDER BY create_timestamp DESC LIMIT 1").fetchone()
-    with sqlite3.connect(home / "history" / "runs" / f"{run_id}.db") as log:
-        events = log.execute("SELECT timestamp, dagster_event_type, step_key FROM event_logs ORDER BY id").fetchall()
-    at = [(dt.datetime.fromisoformat(str(t)).timestamp(), kind, step) for t, kind, step in events]
+    at = last_run_events(root)
     checks = ("_checks", "_expectations", "_timely")  # the check steps of a staging table, before and after #28
     staged = max(
         t

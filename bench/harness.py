@@ -319,6 +319,19 @@ def last_build(root: Path) -> dict:
     return (memo or {}).get("counts_shown", {})
 
 
+def last_run_events(root: Path) -> list[tuple[float, str, str | None]]:
+    """(time, event type, step) of every event of the deployment's last run, from Dagster's SQLite event log."""
+    import datetime as dt
+    import sqlite3
+
+    home = root / ".dagster"
+    with sqlite3.connect(home / "history" / "runs.db") as runs:
+        (run_id,) = runs.execute("SELECT run_id FROM runs ORDER BY create_timestamp DESC LIMIT 1").fetchone()
+    with sqlite3.connect(home / "history" / "runs" / f"{run_id}.db") as log:
+        events = log.execute("SELECT timestamp, dagster_event_type, step_key FROM event_logs ORDER BY id").fetchall()
+    return [(dt.datetime.fromisoformat(str(t)).timestamp(), kind, step) for t, kind, step in events]
+
+
 def _count(warehouse: Path, sql: str) -> int:
     import duckdb
 

@@ -16,24 +16,17 @@ code differs builds the warehouse in full once.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 
-from bench.harness import WORK, extra_file, last_build, run_measured, xhs, xhs_env
+from bench.harness import WORK, extra_file, last_build, last_run_events, run_measured, xhs, xhs_env
 
 
 def step_seconds(root: Path) -> dict[str, float]:
     """Each step of the deployment's last run and its seconds, from Dagster's event log; ``events`` from the run's
     first event to its last."""
-    home = root / ".dagster"
-    with sqlite3.connect(home / "history" / "runs.db") as runs:
-        (run_id,) = runs.execute("SELECT run_id FROM runs ORDER BY create_timestamp DESC LIMIT 1").fetchone()
-    with sqlite3.connect(home / "history" / "runs" / f"{run_id}.db") as log:
-        events = log.execute("SELECT timestamp, dagster_event_type, step_key FROM event_logs ORDER BY id").fetchall()
-    at = [(dt.datetime.fromisoformat(str(t)).timestamp(), kind, step) for t, kind, step in events]
+    at = last_run_events(root)
     started = {step: t for t, kind, step in at if kind == "STEP_START"}
     seconds = {step: round(t - started[step], 2) for t, kind, step in at if kind == "STEP_SUCCESS" and step in started}
     return {**seconds, "events": round(at[-1][0] - at[0][0], 2)}
