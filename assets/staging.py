@@ -63,9 +63,9 @@ def stage_source(context: dg.AssetExecutionContext, settings: XhsSettings, spec:
     """``stg_<source>``: read the source's files (or take their cached reads), then build its table."""
     paths = settings.paths()
     archive, state = RawArchive(paths.raw), StateStore(paths.state)
-    objs = archive.all()
+    objs, specs = archive.all(), load_specs()
     # a file dropped at the top of the landing folder is the department's its headers gave (its recorded outcome)
-    detected = state.outcomes(only=[o.sha256 for o in objs if o.source not in load_specs()])
+    detected = state.outcomes(only=[o.sha256 for o in objs if o.source not in specs])
     files = [o for o in objs if source_of(o, detected.get(o.sha256)) == spec.source]
     stager = Stager(
         archive, state, paths.staging, check_together, threads=settings.read_threads, files=[o.sha256 for o in files]
