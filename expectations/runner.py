@@ -128,9 +128,9 @@ def run_suite(
     if request is None:
         return []
     expectations, frame, parameters = request
-    if isinstance(frame, pl.DataFrame) and service.wants_pandas():
-        frame = frame.to_pandas()
-    failures, result = service.run("validate", name, expectations, frame, parameters, results is not None)
+    failures, result = service.run(
+        "validate", name, expectations, service.sendable(frame), parameters, results is not None
+    )
     if results is not None and result is not None:
         results.append(result)
     return failures

@@ -6,8 +6,9 @@ service first: a second Python process imports Great Expectations on the other c
 then validates the frames it is sent (``expectations.engine.validate``) and renders Data Docs (``build_site``), one
 request at a time. The command decides which expectations apply and sends them with the frame
 (``expectations.runner.prepare``), so this process imports Great Expectations and nothing of the specs before its
-first answer; ``xhs validate`` sends the frame in pandas, so it needs no polars either. The suites, the
-expectations and the verdicts are the same: the service calls the same functions the command would call itself.
+first answer. A frame is sent as an Arrow stream (``expectations.engine.ArrowFrame``), so neither side imports the
+other's frame library for it: the command no pandas, the service no polars. The suites, the expectations and the
+verdicts are the same: the service calls the same functions the command would call itself.
 
 Where no service was started (the Dagster UI and daemon, a step worker process, a test that imports Great
 Expectations itself) or it has died, the work is done in the calling process, as before. The service ends when
@@ -17,29 +18,27 @@ itself is a ``runtime.helper``, as the lake's is (``warehouse.lake_process``).
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from expectations.engine import validate, warm_up  # nothing heavy at its top
+from expectations.engine import ArrowFrame, validate, warm_up  # nothing heavy at its top
 from runtime.helper import Helper, Slot
 
-__all__ = ["FUNCTIONS", "SLOT", "Service", "idle_work", "run", "running", "start", "stop", "wants_pandas", "warm_up"]
+__all__ = ["FUNCTIONS", "SLOT", "Service", "idle_work", "run", "running", "sendable", "start", "stop", "warm_up"]
 
 SERVICE_ENV = "XHS_EXPECTATIONS_PROCESS"  # "0": validate in the command's own process
-PANDAS, POLARS = "pandas", "polars"  # the frames the command sends (``Service``)
+SITE, NO_SITE = "site", "no-site"  # whether the command renders Data Docs (``Service``)
 
 
 class Service(Helper):
-    """A running service (``runtime.helper``). With ``pandas_frames``, the command converts the frames it sends to
-    pandas itself (``wants_pandas``)."""
+    """A running service (``runtime.helper``). With ``site``, it prepares what rendering Data Docs needs while it
+    waits (``idle_work``); ``xhs validate`` renders none."""
 
-    def __init__(self, pandas_frames: bool = False) -> None:
-        super().__init__(__name__, PANDAS if pandas_frames else POLARS)
-        self.pandas_frames = pandas_frames
+    def __init__(self, site: bool = True) -> None:
+        super().__init__(__name__, SITE if site else NO_SITE)
 
 
 def _build_site(*args: Any) -> Any:
@@ -54,40 +53,39 @@ run = SLOT.run  # ``run("validate", ...)``: in the service when one runs, else h
 stop = SLOT.stop
 
 
-def start(pandas_frames: bool = False) -> None:
+def start(site: bool = True) -> None:
     """Start the service for this command unless one runs, Great Expectations is imported here already (nothing to
     win), or ``XHS_EXPECTATIONS_PROCESS=0``.
 
-    ``pandas_frames``: the command converts each polars frame to pandas before it sends it, so the service never
-    imports polars. Worth it where the command waits for the service anyway (``xhs validate``: 0.1 s sooner);
-    not in a run, whose command is the one that has the most to do."""
+    ``site``: whether the command will render Data Docs (``Service``)."""
     if "great_expectations" in sys.modules or os.environ.get(SERVICE_ENV) == "0":
         return
-    SLOT.start(lambda: Service(pandas_frames))
+    SLOT.start(lambda: Service(site))
 
 
 @contextmanager
-def running(pandas_frames: bool = False) -> Iterator[None]:
+def running(site: bool = True) -> Iterator[None]:
     """The service for the length of one command (``start``, then ``stop``)."""
-    start(pandas_frames)
+    start(site)
     try:
         yield
     finally:
         stop()
 
 
-def wants_pandas() -> bool:
-    """Whether the running service was started to be sent pandas frames (``start``)."""
-    return isinstance(SLOT.helper, Service) and SLOT.helper.pandas_frames
+def sendable(frame: Any) -> Any:
+    """``frame`` as it is sent to the running service: a polars frame as an Arrow stream (``ArrowFrame``); any frame
+    as it is where no service runs (it is validated here) or it is not polars."""
+    if SLOT.helper is None or type(frame).__module__.partition(".")[0] != "polars":
+        return frame
+    return ArrowFrame.of(frame)
 
 
-def idle_work(frames: str) -> list[Callable[[], object]]:
+def idle_work(site: str) -> list[Callable[[], object]]:
     """What a run's requests will need, prepared while the service waits for the first of them (``runtime.helper``):
-    polars, to take the frames it is sent (0.15 s), then the Data Docs' modules and the suites (0.3 s), which the
-    run's last step waits for. None for ``xhs validate``, which sends pandas frames and renders no site."""
-    if frames != POLARS:
-        return []
-    return [lambda: importlib.import_module("polars"), _prepare_data_docs]
+    the Data Docs' modules and the suites (0.3 s), which the run's last step waits for. Nothing for ``xhs validate``,
+    which renders no site."""
+    return [_prepare_data_docs] if site == SITE else []
 
 
 def _prepare_data_docs() -> None:

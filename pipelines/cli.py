@@ -135,8 +135,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from expectations import service
 
     try:
-        # Great Expectations imports on the other core while the file is read; the frame is sent in pandas (issue #28)
-        with service.running(pandas_frames=True):
+        # Great Expectations imports on the other core while the file is read; no Data Docs are rendered (issue #28)
+        with service.running(site=False):
             from pipelines.validate import validate_command
 
             return validate_command(
