@@ -5,6 +5,8 @@ run is measured when the machine's own speed drifts by more than the change with
 
 ``--before`` and ``--after`` are checkouts (a ``git worktree`` of the commit before the change, say) that share the
 reader's digest: a change to the reader reads every file again in the other tree, and the figures measure that.
+Where they do not (a change to the reader's, the suites' or the warehouse's code), ``--own-deployments`` gives each
+tree a deployment of its own, made by its own first run, so each run is one new file on a deployment its tree made.
 A deployment of the size is made once (its first run with ``--before``), then kept as a snapshot; before each run
 the snapshot is copied back in place, with the published warehouse hard-linked to the snapshot's (the same file,
 so the build stays incremental: a copy would be another file, and the build would start again in full), and the
@@ -85,24 +87,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", type=Path, required=True)
     parser.add_argument("--after", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument(
+        "--own-deployments",
+        action="store_true",
+        help="a deployment made by each tree's own first run (trees whose reader or warehouse code differ)",
+    )
     args = parser.parse_args(argv)
     trees = [args.before.resolve(), args.after.resolve()]
     base = WORK / args.size
-    root, snapshot, new = base / "alternate", base / "alternate-snapshot", base / "alternate-new"
-    shutil.rmtree(snapshot, ignore_errors=True)
+    root, new = base / "alternate", base / "alternate-new"
     write_landing(args.size, base / "landing")
-    fresh_run(base / "landing", root)
-    first = run_measured(xhs("run"), deployment_env(root, trees[0]), root)
-    if first["exit"] not in (0, 1):
-        raise SystemExit(f"the first run failed ({first['exit']}): {first['stderr']}")
-    print(f"first run with {trees[0]}: {first['seconds']:.2f} s", flush=True)
-    os.rename(root, snapshot)
+    snapshots = {tree: base / "alternate-snapshot" for tree in trees}
+    if args.own_deployments:
+        snapshots = {tree: base / f"alternate-snapshot-{i}" for i, tree in enumerate(trees)}
+    for tree in trees if args.own_deployments else trees[:1]:
+        snapshot = snapshots[tree]
+        shutil.rmtree(snapshot, ignore_errors=True)
+        fresh_run(base / "landing", root)
+        first = run_measured(xhs("run"), deployment_env(root, tree), root)
+        if first["exit"] not in (0, 1):
+            raise SystemExit(f"the first run failed ({first['exit']}): {first['stderr']}")
+        print(f"first run with {tree}: {first['seconds']:.2f} s", flush=True)
+        os.rename(root, snapshot)
     shutil.rmtree(new, ignore_errors=True)
     added = extra_file(args.size, new)
     results: dict[Path, list[float]] = {t: [] for t in trees}
     for i in range(args.rounds):
         for tree in trees if i % 2 == 0 else trees[::-1]:
-            restore(snapshot, root)
+            restore(snapshots[tree], root)
             target = root / "landing" / added.relative_to(new)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(added, target)
