@@ -260,11 +260,15 @@ def publish_lake(context: dg.AssetExecutionContext, published: Path, lake: Path,
     if state.memo(LAKE_MEMO) == where:
         context.log.info(f"lake {lake}: already this publication ({publication})")
         return
-    for w in lake_process.run("write_lake", published, publication, lake, url, changes):
-        context.log.info(
-            f"lake {lake}: {NAMESPACE}.{w.table} {w.rows} rows"
-            f"{', new snapshot' if w.written else ', already this publication'}"
+    written = lake_process.run("write_lake", published, publication, lake, url, changes)
+    # one log line for the four tables: each line is an event the run's Dagster storage commits (issue #28)
+    context.log.info(
+        f"lake {lake}: "
+        + "; ".join(
+            f"{NAMESPACE}.{w.table} {w.rows} rows{', new snapshot' if w.written else ', already this publication'}"
+            for w in written
         )
+    )
     state.remember(LAKE_MEMO, {**where, "catalog": url or _state_of(catalog)})
 
 

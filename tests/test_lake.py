@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pyarrow.dataset as ds
@@ -127,6 +128,11 @@ def test_every_publication_is_one_new_snapshot_with_as_many_rows_as_duckdb(tmp_p
         deliver(tmp_path, year)
         assert run_xhs(tmp_path, "run").returncode == 0
         assert lake_row_counts(lake) == duckdb_counts(tmp_path / "warehouse" / "xhs.duckdb")
+        # the four tables written are said in one log line, one event of the run's Dagster storage (issue #28)
+        instance = dg.DagsterInstance.from_config(str(tmp_path / ".dagster"))
+        [last] = instance.get_runs(limit=1)
+        said = [e.user_message for e in instance.all_logs(last.run_id) if e.user_message.startswith("lake ")]
+        assert len(said) == 1 and all(f"{NAMESPACE}.{t} " in said[0] for t in LAKE_TABLES), said
         facts_after.append(query(tmp_path, "SELECT count(*) FROM fact_indicator")[0][0])
     assert facts_after[0] < facts_after[1]
     assert run_xhs(tmp_path, "run").returncode == 0  # nothing new: no new publication, no new snapshot
