@@ -27,8 +27,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
 from expectations.derived import spec_suite
 from expectations.engine import (
     COLUMN_KWARGS,
@@ -41,8 +39,9 @@ from expectations.engine import (
 )
 from sources.specs.model import load_specs
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # neither is imported to run a suite: the expectations process renders Data Docs without polars
     import pandas as pd
+    import polars as pl
 
 __all__ = [
     "COLUMN_KWARGS",

@@ -81,8 +81,8 @@ def test_an_error_in_the_service_is_raised_in_the_command(running: service.Servi
 @pytest.mark.parametrize("site", [True, False])
 def test_a_polars_frame_goes_to_the_service_as_arrow(monkeypatch: pytest.MonkeyPatch, site: bool) -> None:
     """A run's and ``xhs validate``'s frames go to the service as an Arrow stream (``service.sendable``), with the
-    verdict of the command's own process. ``xhs validate``'s service (``site=False``) then never loads polars (read
-    from the libraries its process has mapped); a run's loads it to prepare its Data Docs (the suites' module)."""
+    verdict of the command's own process, and the service never loads polars (read from the libraries its process
+    has mapped)."""
     frame = pl.from_pandas(valid_frame("telecom")).with_columns(
         pl.when(pl.int_range(pl.len()) == 2)
         .then(-5.0)
@@ -99,8 +99,18 @@ def test_a_polars_frame_goes_to_the_service_as_arrow(monkeypatch: pytest.MonkeyP
         started.close()
     assert there == suite_here("telecom", frame, KNOWN, False)[0]
     assert ("negative_count", (2,)) in [(f.rule, f.row_indices) for f in there]
-    if not site:
-        assert "polars" not in maps
+    assert "polars" not in maps
+
+
+def test_preparing_data_docs_needs_no_polars() -> None:
+    """What a run's service prepares while it waits (the suites, GE's renderer: ``service.idle_work``) imports no
+    polars either: 0.2 s of CPU the service spent while the command starts, both cores busy (issue #28)."""
+    script = (
+        "import sys; from expectations.service import SITE, idle_work; [task() for task in idle_work(SITE)]; "
+        "print('polars' in sys.modules, 'great_expectations' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=PACKAGE_ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"], done.stdout + done.stderr
 
 
 def test_a_frame_is_sent_as_it_is_where_no_service_runs(monkeypatch: pytest.MonkeyPatch) -> None:
