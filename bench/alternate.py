@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(new, ignore_errors=True)
     added = extra_file(args.size, new)
     results: dict[Path, list[float]] = {t: [] for t in trees}
+    cpu: dict[Path, list[float]] = {t: [] for t in trees}
     for i in range(args.rounds):
         for tree in trees if i % 2 == 0 else trees[::-1]:
             restore(snapshots[tree], root)
@@ -125,15 +126,20 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"{tree}: xhs run failed ({done['exit']}): {done['stderr']}")
             build, times = last_build(root), event_times(root)
             results[tree].append(seconds)
+            cpu[tree].append(done["cpu_s"])
             if build.get("build") != "incremental":  # the trees differ in the reader's or the warehouse's code
                 print(f"!! {tree.name}: a {build.get('build')} build, not one new file: compare trees that share them")
             print(
-                f"{tree.name}: {seconds:.2f} s (load {load:.2f}), {build.get('build')} build, "
-                f"staging to build {times['staging_to_build_s']:.3f} s, events {times['events_s']:.2f} s",
+                f"{tree.name}: {seconds:.2f} s, CPU {done['cpu_s']:.2f} s (load {load:.2f}), "
+                f"{build.get('build')} build, staging to build {times['staging_to_build_s']:.3f} s, "
+                f"events {times['events_s']:.2f} s",
                 flush=True,
             )
     for tree, values in results.items():
-        print(f"{tree}: median {statistics.median(values):.2f} s of {', '.join(f'{v:.2f}' for v in values)}")
+        print(
+            f"{tree}: median {statistics.median(values):.2f} s of {', '.join(f'{v:.2f}' for v in values)}; "
+            f"CPU median {statistics.median(cpu[tree]):.2f} s"
+        )
     return 0
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -41,8 +42,11 @@ RESULTS = ROOT / "bench" / "results.json"
 
 
 def run_measured(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float = 7200, label: str = "") -> dict:
-    """Wall time, peak RSS of the whole process tree (psutil, polled every 20 ms), exit code, output. With
-    ``label``, the progress lines the command writes to its stderr are shown as this harness's progress."""
+    """Wall time, CPU time (user and system, of the command and every process it waited for: its helpers), peak RSS
+    of the whole process tree (psutil, polled every 20 ms), exit code, output. With ``label``, the progress lines
+    the command writes to its stderr are shown as this harness's progress. The CPU time moves less with the
+    machine's speed than the wall time, and a run on two cores is bound by it."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     if label:
         progress.stage(label)
@@ -67,8 +71,10 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float 
         if label:
             show_progress(written, label)
     wall = time.perf_counter() - start
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": wall,
+        "cpu_s": (now.ru_utime - used.ru_utime) + (now.ru_stime - used.ru_stime),
         "peak_rss_mb": peak / 2**20,
         "exit": proc.returncode,
         "stdout": (cwd / "stdout.txt").read_text()[-2000:],
@@ -232,7 +238,7 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     one = run_measured(xhs("run"), env, root, label=f"{size}: one new file xhs run")
     built = last_build(root)
     log(
-        f"[{size}] one new file ({new.name}): {one['seconds']:.2f}s, {built.get('build')} build, "
+        f"[{size}] one new file ({new.name}): {one['seconds']:.2f}s (CPU {one['cpu_s']:.2f}s), {built.get('build')} build, "
         f"{built.get('provinces_recomputed')} provinces recomputed"
     )
 
@@ -260,6 +266,7 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
         "noop_s": noop["seconds"],
         "noop_overhead_s": noop["seconds"] - startup,
         "one_new_file_s": one["seconds"],
+        "one_new_file_cpu_s": one["cpu_s"],
         "one_new_file_over_noop_s": one["seconds"] - noop["seconds"],
         "one_new_file_build": built.get("build"),
         "one_new_file_provinces_recomputed": built.get("provinces_recomputed"),
