@@ -238,8 +238,8 @@ def bench_size(size: str, *, naive: bool = True, naive_fraction: float = 1.0, lo
     one = run_measured(xhs("run"), env, root, label=f"{size}: one new file xhs run")
     built = last_build(root)
     log(
-        f"[{size}] one new file ({new.name}): {one['seconds']:.2f}s (CPU {one['cpu_s']:.2f}s), {built.get('build')} build, "
-        f"{built.get('provinces_recomputed')} provinces recomputed"
+        f"[{size}] one new file ({new.name}): {one['seconds']:.2f}s (CPU {one['cpu_s']:.2f}s), "
+        f"{built.get('build')} build, {built.get('provinces_recomputed')} provinces recomputed"
     )
 
     warehouse = root / "warehouse" / "xhs.duckdb"
