@@ -75,8 +75,10 @@ def running(site: bool = True) -> Iterator[None]:
 
 def sendable(frame: Any) -> Any:
     """``frame`` as it is sent to the running service: a polars frame as an Arrow stream (``ArrowFrame``); any frame
-    as it is where no service runs (it is validated here) or it is not polars."""
-    if SLOT.helper is None or type(frame).__module__.partition(".")[0] != "polars":
+    as it is where no service runs (it is validated here) or it is not a polars ``DataFrame``. Polars is not imported
+    here: a polars frame means the command has imported it."""
+    polars = sys.modules.get("polars")
+    if SLOT.helper is None or polars is None or not isinstance(frame, polars.DataFrame):
         return frame
     return ArrowFrame.of(frame)
 

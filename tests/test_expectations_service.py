@@ -119,6 +119,13 @@ def test_a_frame_is_sent_as_it_is_where_no_service_runs(monkeypatch: pytest.Monk
     assert service.sendable(frame) is frame
 
 
+def test_only_a_polars_data_frame_is_sent_as_arrow(running: service.Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(service.SLOT, "helper", running)
+    pandas_frame = valid_frame("telecom")
+    assert service.sendable(pandas_frame) is pandas_frame
+    assert isinstance(service.sendable(pl.from_pandas(pandas_frame)), ArrowFrame)
+
+
 def test_an_arrow_frame_is_the_pandas_frame_polars_gives() -> None:
     """``ArrowFrame`` turns a polars frame into the pandas frame ``polars.DataFrame.to_pandas`` gives, dtypes and
     missing values included, for every kind of column a reader or a suite's frame may hold."""
