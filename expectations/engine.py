@@ -71,9 +71,13 @@ class ArrowFrame:
         return cls(stream.getvalue())
 
     def to_pandas(self) -> pd.DataFrame:
+        import pandas as pd
         import pyarrow as pa
 
-        return pa.ipc.open_stream(self.ipc).read_all().to_pandas(date_as_object=False)
+        table = pa.ipc.open_stream(self.ipc).read_all()
+        if not table.num_columns:  # as polars gives a frame of no columns: no rows, and its columns' index a range
+            return pd.DataFrame()
+        return table.to_pandas(date_as_object=False)
 
 
 def expectation_columns(expectation: dict[str, Any]) -> tuple[str, ...]:

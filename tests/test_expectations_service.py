@@ -150,6 +150,8 @@ def test_an_arrow_frame_is_the_pandas_frame_polars_gives() -> None:
     pd.testing.assert_frame_equal(arrow.to_pandas(), frame.to_pandas(), check_dtype=True, check_exact=True)
     staged = pl.from_pandas(valid_frame("telecom"))
     pd.testing.assert_frame_equal(ArrowFrame.of(staged).to_pandas(), staged.to_pandas(), check_exact=True)
+    for empty in (pl.DataFrame(), staged.clear()):  # no columns (the columns' index a range, as polars gives); no rows
+        pd.testing.assert_frame_equal(ArrowFrame.of(empty).to_pandas(), empty.to_pandas(), check_exact=True)
 
 
 def test_xhs_validate_imports_no_pandas_in_the_command(tmp_path: Path) -> None:
