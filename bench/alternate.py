@@ -31,17 +31,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.harness import (
-    WORK,
-    extra_file,
-    fresh_run,
-    last_build,
-    last_run_events,
-    run_measured,
-    write_landing,
-    xhs,
-    xhs_env,
-)
+from bench.harness import WORK, extra_file, fresh_run, last_build, last_run_events
+from bench.measure import run_measured, xhs, xhs_env
+from bench.scale import write_landing
 
 
 def deployment_env(root: Path, tree: Path) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """One new file at a time on a deployment that is kept (issue #28): how one new file is measured at size XL, whose
 deployment (2.9 GB) is too big to copy back before every run as ``bench.alternate`` does.
 
-    python -m bench --size XL --no-naive                          # once: the deployment, in bench/work/XL/run
+    python -m bench --size XL --no-naive                          # once: the deployment (XL/run in harness.WORK)
     python -m bench.next_file --size XL --start 0 --count 3       # then new files 0, 1, 2; later --start 3, ...
 
 The ``k``-th new file is the next telecom month of one of the size's provinces after the reform, in turn
@@ -20,7 +20,8 @@ import os
 import shutil
 from pathlib import Path
 
-from bench.harness import WORK, extra_file, last_build, last_run_events, run_measured, xhs, xhs_env
+from bench.harness import ROOT, WORK, extra_file, last_build, last_run_events
+from bench.measure import run_measured, xhs, xhs_env
 
 
 def step_seconds(root: Path) -> dict[str, float]:
@@ -35,7 +36,7 @@ def step_seconds(root: Path) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="XL")
-    parser.add_argument("--deployment", type=Path, help="default: bench/work/<size>/run")
+    parser.add_argument("--deployment", type=Path, help=f"default: {WORK.relative_to(ROOT)}/<size>/run")
     parser.add_argument("--tree", type=Path, default=Path("."), help="the checkout whose code runs")
     parser.add_argument("--start", type=int, default=0, help="the first new file's number in the sequence")
     parser.add_argument("--count", type=int, default=3)

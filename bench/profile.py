@@ -21,7 +21,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.harness import WORK, extra_file, fresh_run, run_measured, xhs
+from bench.harness import WORK, extra_file, fresh_run
+from bench.measure import run_measured, xhs
 from bench.scale import write_landing
 
 # (stage, any of these in a sampled stack), most specific first: a stack is counted in the first stage it matches
