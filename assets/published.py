@@ -13,7 +13,7 @@ from assets.settings import TRANSIENT_RETRY, XhsSettings
 from assets.warehouse import WAREHOUSE_TABLES, publish_lake
 from runtime import progress
 from sources.archive.state import StateStore
-from warehouse.next_copy import prepare_next_copy
+from warehouse.next_copy import copy_in_background, prepare_next_copy
 
 LAKE, DATA_DOCS = dg.AssetKey("lake"), dg.AssetKey("data_docs")
 
@@ -48,15 +48,21 @@ def lake_and_data_docs(context: dg.AssetExecutionContext, settings: XhsSettings)
     paths = settings.paths()
     with step_faults("lake_and_data_docs", paths.data), ThreadPoolExecutor(2, "beside-lake") as beside:
         docs = beside.submit(render_data_docs, settings, context.run.run_id) if DATA_DOCS in selected else None
-        # the next incremental build's copy of this publication, made while this process waits on the lake
-        copy = beside.submit(prepare_next_copy, paths.warehouse, paths.work_database)
+        # the next incremental build's copy of this publication: made while the run's last steps go on, and waited
+        # for by ``xhs run`` at its end; else made here while this process waits on the lake
+        copy = (
+            None
+            if copy_in_background(paths.warehouse, paths.work_database)
+            else beside.submit(prepare_next_copy, paths.warehouse, paths.work_database)
+        )
         try:
             if LAKE in selected:
                 publish_lake(context, paths.warehouse, paths.lake, StateStore(paths.state))
         finally:
             rendered = docs.result() if docs is not None else None  # waited for, even when the lake failed
             try:
-                copy.result()
+                if copy is not None:
+                    copy.result()
             except OSError as exc:  # a full disk: the next build copies the publication itself, as it did before
                 context.log.warning(f"no copy of the publication made for the next build: {exc}")
         if rendered is not None:

@@ -52,7 +52,20 @@ def run_pipeline(
     """Launch the ``materialize_all`` job in this process (the nightly run), or, with ``period``, a re-run of
     that period's files (of one ``source``, else of every source) followed by the warehouse: Dagster's
     partitioned run of ``stg_<source>``. Everything a run produces (warehouse, report, state) is made by the
-    job's assets, exactly as when the schedule or the sensor launches it; this only launches and summarises."""
+    job's assets, exactly as when the schedule or the sensor launches it; this only launches and summarises.
+    The copy of the publication the next build starts from is finished last (``warehouse.next_copy``)."""
+    from warehouse.next_copy import made_while_the_run_ends
+
+    with made_while_the_run_ends() as unmade:
+        outcome = _run_and_summarise(settings, home, source, period, listing)
+    for line in unmade:
+        print(f"xhs run: {line}", file=sys.stderr)
+    return outcome
+
+
+def _run_and_summarise(
+    settings: XhsSettings, home: Path, source: str | None, period: str | None, listing: Listing | None
+) -> RunOutcome:
     import dagster as dg
 
     from assets.helpers import RUN_HELPERS, start_intake_worker
