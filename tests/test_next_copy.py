@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -187,13 +188,12 @@ def test_a_full_disk_in_the_background_copy_is_said_by_the_command(
     def full(*args: int) -> int:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(next_copy.os, "sendfile", full)
-    with made_while_the_run_ends() as unmade:
+    with monkeypatch.context() as patched, made_while_the_run_ends() as unmade:
+        patched.setattr(next_copy.os, "sendfile", full)
         assert copy_in_background(published, work)
     assert len(unmade) == 1 and "no copy of the publication made for the next build" in unmade[0]
     assert "bản sao" in unmade[0] and "xhs-work.duckdb.next.tmp" in unmade[0]  # the file the disk refused
     assert not leftovers(work)
-    monkeypatch.undo()
     con, started = open_work_database(work, start_from=published)  # the next build copies the publication
     assert started == COPIED and con.execute("SELECT v FROM t").fetchone()[0] == 1
     con.close()
@@ -225,3 +225,17 @@ def test_another_error_of_the_background_copy_is_raised_by_the_command(
     with pytest.raises(ValueError, match="a defect in the copy"), made_while_the_run_ends():
         copy_in_background(published, work)
     assert not leftovers(work)
+
+
+def test_two_copies_at_once_are_made_one_after_the_other(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two ``xhs run`` at once: one run's copy, outliving its lake step, while the other's is made. Into one file at
+    once, the first to finish renamed it from under the second, which then failed (FileNotFoundError)."""
+    published = published_with(tmp_path, 1)
+    work = tmp_path / "work" / "xhs-work.duckdb"
+    slowed_copies(monkeypatch)
+    with monkeypatch.context() as patched:
+        patched.setattr(next_copy, "_valid", lambda *args: None)  # neither takes the other's copy as its own
+        with ThreadPoolExecutor(2) as pool:
+            made = [f.result() for f in [pool.submit(prepare_next_copy, published, work) for _ in range(2)]]
+    assert made == [next_copy.next_copy(work)] * 2
+    assert take_next_copy(published, work) and value_in(work) == 1

@@ -66,10 +66,24 @@ def boot_id() -> str | None:
 def prepare_next_copy(published: Path, work: Path) -> Path | None:
     """Copy the file published at ``published`` for the next build; the copy, or None where it cannot be made
     (no boot id, nothing published). A full or failing disk raises ``DiskError`` (the caller says it and goes
-    on: the next build copies the file itself)."""
+    on: the next build copies the file itself). Two copies for one work path are made one after the other, never
+    into one file at once (two ``xhs run`` at once: the copy outlives the lake's step, which one run at a time
+    holds): a lock file beside the copy (``.next.lock``, ``flock``), let go however the process ends."""
     boot = boot_id()
     if boot is None:
         return None
+    import fcntl  # POSIX; a machine with a boot id is Linux
+
+    lock = work.with_name(work.name + ".next.lock")
+    with writing(lock):
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        held = open(lock, "a")  # noqa: SIM115 (closed below, which lets go of the lock)
+    with held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        return _copy(published, work, boot)
+
+
+def _copy(published: Path, work: Path, boot: str) -> Path | None:
     version = current_version(published)
     target, note = next_copy(work), note_of(work)
     if _valid(note, published, target):  # already made for this publication (a run that published nothing new)
