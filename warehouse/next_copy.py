@@ -20,9 +20,9 @@ one more file of the warehouse's size beside the work database (``docs/operation
 
 Under ``xhs run`` the copy is made in a thread of its own while the run's last steps go on, and the command waits
 for it at its end (``made_while_the_run_ends``): the lake's step no longer waits for it. At size XL the 415 MB copy
-took 1.8-2.9 s on the test machine's disk, longer than the lake (1.2-1.6 s) and the Data Docs (1.4 s) it was
-made beside. A step run in a process of its own (``XHS_EXECUTOR=multiprocess``), or by the UI's daemon, makes it
-and waits for it as before.
+took 0.2-2.9 s on the test machine's disk, by the disk's state; at 2.3 s it was longer than the lake (1.6 s) and the
+Data Docs (1.4 s) it was made beside (BENCHMARKS.md, fifteenth round). A step run in a process of its own
+(``XHS_EXECUTOR=multiprocess``), or a run launched by the UI's daemon, makes it and waits for it as before.
 """
 
 from __future__ import annotations
@@ -163,9 +163,9 @@ _WAITING: list[_Waiting] = []
 def made_while_the_run_ends() -> Iterator[list[str]]:
     """Around ``xhs run``'s run in this process: inside, ``copy_in_background`` makes the next build's copy in a
     thread of its own and returns at once; leaving waits for every copy started, and the list yielded then holds one
-    line, in English and Vietnamese, for each copy a full or failing disk prevented (the next build copies the
-    publication itself, as before). A copy ended by a stop is not one: the stop is reported. Any other error of a
-    copy is raised here."""
+    line, in English and Vietnamese, for each copy an ``OSError`` prevented, a full or failing disk say (the next
+    build copies the publication itself, as before). A copy ended by a stop is not one: the stop is reported. Any
+    other error of a copy is raised here."""
     waiting = _Waiting(os.getpid())
     _WAITING.append(waiting)
     unmade: list[str] = []
