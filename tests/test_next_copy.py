@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -148,6 +149,15 @@ def slowed_copies(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(next_copy.os, "sendfile", sendfile)
 
 
+def raising(error: Exception) -> Callable[..., int]:
+    """A ``sendfile`` that fails with ``error``."""
+
+    def sendfile(*args: int) -> int:
+        raise error
+
+    return sendfile
+
+
 def leftovers(work: Path) -> list[Path]:
     made = next_copy.next_copy(work)
     return [p for p in (made, made.with_name(made.name + ".tmp"), note_of(work)) if p.exists()]
@@ -184,12 +194,8 @@ def test_a_full_disk_in_the_background_copy_is_said_by_the_command(
 ) -> None:
     published = published_with(tmp_path, 1)
     work = tmp_path / "work" / "xhs-work.duckdb"
-
-    def full(*args: int) -> int:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
     with monkeypatch.context() as patched, made_while_the_run_ends() as unmade:
-        patched.setattr(next_copy.os, "sendfile", full)
+        patched.setattr(next_copy.os, "sendfile", raising(OSError(errno.ENOSPC, "No space left on device")))
         assert copy_in_background(published, work)
     assert len(unmade) == 1 and "no copy of the publication made for the next build" in unmade[0]
     assert "bản sao" in unmade[0] and "xhs-work.duckdb.next.tmp" in unmade[0]  # the file the disk refused
@@ -217,11 +223,7 @@ def test_another_error_of_the_background_copy_is_raised_by_the_command(
 ) -> None:
     published = published_with(tmp_path, 1)
     work = tmp_path / "work" / "xhs-work.duckdb"
-
-    def broken(*args: int) -> int:
-        raise ValueError("a defect in the copy")
-
-    monkeypatch.setattr(next_copy.os, "sendfile", broken)
+    monkeypatch.setattr(next_copy.os, "sendfile", raising(ValueError("a defect in the copy")))
     with pytest.raises(ValueError, match="a defect in the copy"), made_while_the_run_ends():
         copy_in_background(published, work)
     assert not leftovers(work)
