@@ -30,8 +30,8 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -149,11 +149,12 @@ def _libc() -> ctypes.CDLL:
 
 @dataclass
 class _Waiting:
-    """The copies a command in this process waits for at its end: by work path, each one's thread and what ended
-    it (an exception, or nothing)."""
+    """The copies a command in this process waits for at its end, made one after the other by its own thread, each
+    with the work path it is for."""
 
     pid: int
-    copies: dict[Path, tuple[threading.Thread, list[BaseException]]] = field(default_factory=dict)
+    maker: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "xhs-next-copy"))
+    copies: list[tuple[Path, Future[Path | None]]] = field(default_factory=list)
 
 
 _WAITING: list[_Waiting] = []
@@ -173,14 +174,15 @@ def made_while_the_run_ends() -> Iterator[list[str]]:
         yield unmade
     finally:
         _WAITING.remove(waiting)
-        errors = [error for work in list(waiting.copies) for error in _wait_for(waiting, work)]
-    for error in errors:
+        waiting.maker.shutdown(wait=True)
+    for _, copy in waiting.copies:
+        error = copy.exception()
         if isinstance(error, OSError):
             unmade.append(
                 f"no copy of the publication made for the next build, which copies it itself / chưa tạo sẵn bản "
                 f"sao cho lần xây dựng sau, lần đó sẽ tự sao chép: {error}"
             )
-        elif not isinstance(error, StopRequested):
+        elif error is not None and not isinstance(error, StopRequested):
             raise error
 
 
@@ -190,39 +192,15 @@ def copy_in_background(published: Path, work: Path) -> bool:
     waiting = next((w for w in _WAITING if w.pid == os.getpid()), None)
     if waiting is None:
         return False
-    key = work.absolute()
-    previous = waiting.copies.get(key)
-    if previous is not None:  # one copy to a work path at a time (never two in one run); what ended it is kept
-        previous[0].join()
-    ended: list[BaseException] = list(previous[1]) if previous else []
-
-    def make() -> None:
-        try:
-            prepare_next_copy(published, work)
-        except BaseException as exc:  # handed to the command, which says it or raises it (made_while_the_run_ends)
-            ended.append(exc)
-
-    thread = threading.Thread(target=make, name="xhs-next-copy")
-    waiting.copies[key] = (thread, ended)
-    thread.start()
+    waiting.copies.append((work.absolute(), waiting.maker.submit(prepare_next_copy, published, work)))
     return True
-
-
-def _wait_for(waiting: _Waiting, key: Path) -> list[BaseException]:
-    """Wait for the copy to ``key`` started in the background, if any; what ended it."""
-    thread, ended = waiting.copies.pop(key, (None, []))
-    if thread is not None:
-        thread.join()
-    return ended
 
 
 def _copy_under_way(work: Path) -> None:
     """A build that starts waits for a copy to its work path still being made in this process; an error of that
     copy stays for the command to say (``made_while_the_run_ends``)."""
     key = work.absolute()
-    for waiting in _WAITING:
-        if key in waiting.copies:
-            waiting.copies[key][0].join()
+    wait([copy for waiting in _WAITING for path, copy in waiting.copies if path == key])
 
 
 def take_next_copy(published: Path, work: Path) -> bool:
