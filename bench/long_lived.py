@@ -1,8 +1,8 @@
 """What a process that outlives a run would give (issue #28): one new file at a time, each run in the same Python
 process, against ``xhs run`` started afresh for each, on the same deployment.
 
-    python -m bench.long_lived --size M --rounds 4
-    python -m bench.long_lived --size XL --deployment bench/work/XL/run --start 200 --count 4
+    python -m bench.long_lived --size M --rounds 5
+    python -m bench.long_lived --size XL --deployment bench/work/XL/run --start 200 --count 3
     python -m bench.long_lived --validate landing/telecom/BC_vien_thong_BacKan_2022.xlsx --rounds 4
 
 Not a feature of xhs: a measurement of the one design left to decide. ``xhs run`` starts a new interpreter, which
@@ -13,8 +13,10 @@ caches and its expectations process between runs, as a process that lived for ma
 
 Size M uses ``bench.alternate``'s snapshot, copied back before each run of either kind, with the ``k``-th new file
 added (``bench.harness.extra_file``); the warm runs start from the snapshot too, one new file each, the process's
-first run (which pays the imports) reported apart. Size XL uses a kept deployment, as ``bench.next_file`` does:
-cold and warm runs take turns, each adding the next new file.
+first run (which pays the imports) reported apart; at most as many rounds as months are left before the current one
+(5 in December 2026). Size XL uses a kept deployment, as ``bench.next_file`` does: each round adds one new file by
+``xhs run`` afresh, then two in one new process, whose second run is the one measured. Any exit but 0 (a file not
+loaded) stops the bench.
 """
 
 from __future__ import annotations
