@@ -35,6 +35,7 @@ from pathlib import Path
 from bench.alternate import deployment_env, restore
 from bench.harness import ROOT, WORK, extra_file, last_build
 from bench.measure import run_measured, xhs
+from pipelines.validate import VERDICT_EXITS
 
 CHILD, VALIDATE_CHILD = "--child", "--validate-child"
 
@@ -51,9 +52,7 @@ def child(requests: list[dict[str, str]]) -> None:
         for request in requests:
             if request.get("snapshot"):
                 restore(Path(request["snapshot"]), Path(request["root"]))
-            target = Path(request["target"])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(request["file"], target)
+            _land(request)
             load = os.getloadavg()[0]
             started = time.perf_counter()
             code = cli._run(args)
@@ -73,13 +72,16 @@ def validate_child(path: str, times: int) -> None:
 
 def validate_figures(path: Path, rounds: int) -> tuple[list[float], list[float]]:
     """``xhs validate`` of ``path`` afresh ``rounds`` times, then ``rounds`` times in one process (after a first
-    check that pays the imports, not counted): the seconds of each."""
+    check that pays the imports, not counted): the seconds of each. Both give the same verdict, or the bench stops."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cold = []
+    cold, exits = [], set()
     for _ in range(rounds):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pipelines.cli", "validate", str(path)], env=env, capture_output=True)
+        checked = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "validate", str(path)], env=env, capture_output=True
+        )
         cold.append(time.perf_counter() - started)
+        exits.add(checked.returncode)
     done = subprocess.run(
         [sys.executable, "-m", "bench.long_lived", VALIDATE_CHILD, str(path), str(rounds + 1)],
         env=env,
@@ -87,8 +89,11 @@ def validate_figures(path: Path, rounds: int) -> tuple[list[float], list[float]]
         text=True,
         check=True,
     )
-    warm = [json.loads(line)["seconds"] for line in done.stdout.splitlines() if line.startswith("{")][1:]
-    return cold, warm
+    checks = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    verdicts = {VERDICT_EXITS.get(c["verdict"], 2) for c in checks}
+    if len(exits | verdicts) != 1 or exits == {2}:
+        raise SystemExit(f"xhs validate exits {sorted(exits)} afresh, verdicts {sorted(verdicts)} kept: no figure")
+    return cold, [c["seconds"] for c in checks[1:]]
 
 
 def warm_runs(root: Path, env: dict[str, str], requests: list[dict[str, str]]) -> list[dict]:
@@ -149,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error(f"{r['target']} is in the deployment already: start after it")
         for i in range(args.count):
             r = requests[3 * i]
-            shutil.copyfile(r["file"], _made_parent(r["target"]))
+            _land(r)
             done = _loaded(run_measured(xhs("run"), env, root), r)
             cold.append(done["seconds"])
             print(f"cold: {done['seconds']:.2f} s, {last_build(root).get('build')} build", flush=True)
@@ -167,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         cold = []
         for r in requests[1:]:
             restore(snapshot, root)
-            shutil.copyfile(r["file"], _made_parent(r["target"]))
+            _land(r)
             done = _loaded(run_measured(xhs("run"), env, root), r)
             cold.append(done["seconds"])
             print(f"cold: {done['seconds']:.2f} s (load {os.getloadavg()[0]:.2f})", flush=True)
@@ -175,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warm process, first run (imports): {runs[0]['seconds']:.2f} s", flush=True)
         warm = [r["seconds"] for r in runs[1:]]
         for r in runs[1:]:
-            print(f"warm: {r['seconds']:.2f} s (load {r['load']:.2f}), exit {r['exit']}", flush=True)
+            print(f"warm: {r['seconds']:.2f} s (load {r['load']:.2f})", flush=True)
     print(
         f"{args.size}: xhs run afresh, median {statistics.median(cold):.2f} s of {_listed(cold)}; "
         f"in a process kept between runs, median {statistics.median(warm):.2f} s of {_listed(warm)}"
@@ -196,10 +201,11 @@ def _listed(values: list[float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values)
 
 
-def _made_parent(target: str) -> Path:
-    path = Path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+def _land(request: dict[str, str]) -> None:
+    """The request's new file copied into the deployment's landing folder."""
+    target = Path(request["target"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(request["file"], target)
 
 
 if __name__ == "__main__":

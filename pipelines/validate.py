@@ -18,6 +18,8 @@ from sources.reading.reader import ReadResult
 from sources.specs.model import load_specs
 from sources.staging.stager import UNREADABLE_RULES
 
+VERDICT_EXITS = {"valid": 0, "invalid": 1}  # the exit of a verdict; 2: no verdict (unreadable, refused)
+
 
 def validate(path: Path, source: str | None = None, period: str | None = None) -> tuple[str, ReadResult]:
     return _check(path, source, period, None)
@@ -112,4 +114,4 @@ def validate_command(
             print(f"  [{f.severity}] {where} {f.rule}\n    vi: {f.message_vi}\n    en: {f.message_en}")
         if feedback is not None:
             print(f"reply workbook / tệp phản hồi: {feedback}")
-    return {"valid": 0, "invalid": 1}.get(status, 2)
+    return VERDICT_EXITS.get(status, 2)
