@@ -2,7 +2,7 @@
 process, against ``xhs run`` started afresh for each, on the same deployment.
 
     python -m bench.long_lived --size M --rounds 5
-    python -m bench.long_lived --size XL --deployment bench/work/XL/run --start 200 --count 3
+    python -m bench.long_lived --size XL --start 200 --count 3    # the deployment bench.next_file uses
     python -m bench.long_lived --validate landing/telecom/BC_vien_thong_BacKan_2022.xlsx --rounds 4
 
 Not a feature of xhs: a measurement of the one design left to decide. ``xhs run`` starts a new interpreter, which
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", default="M", choices=["XS", "S", "M", "XL"])
     parser.add_argument("--rounds", type=int, default=4, help="M: runs of each kind (at most the months left)")
-    parser.add_argument("--deployment", type=Path, help="XL: a kept deployment (bench.next_file)")
+    parser.add_argument("--deployment", type=Path, help="XL: a kept deployment (default: bench.next_file's)")
     parser.add_argument("--start", type=int, default=0, help="XL: the first new file's number")
     parser.add_argument("--count", type=int, default=4, help="XL: runs of each kind")
     parser.add_argument("--validate", type=Path, help="instead: xhs validate of this file, afresh and kept")
@@ -142,9 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     tree = Path(".").resolve()
     if args.size == "XL":
-        if args.deployment is None:
-            parser.error("--deployment is needed at XL")
-        root = args.deployment.resolve()
+        root = (args.deployment or WORK / "XL" / "run").resolve()
+        if not (root / "warehouse" / "xhs.duckdb").exists():
+            parser.error(f"no deployment in {root}: make it first with python -m bench --size XL --no-naive")
         env = deployment_env(root, tree)
         cold, warm = [], []
         # each round: one new file by ``xhs run`` afresh, then two in one process (the first warms it)
